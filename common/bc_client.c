@@ -1,0 +1,156 @@
+/*
+ * bc_client.c -- synchronous request/reply to the hub (see bc_client.h).
+ *
+ * libzmq retries a refused CURVE handshake for ever while sends appear to
+ * succeed, so the client also watches a socket monitor: a handshake failure
+ * ends the wait at once with BC_ECRYPTO instead of a silent timeout.
+ */
+#include "bc_client.h"
+#include "bc_error.h"
+#include "bc_mem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct bc_client_t {
+    zsock_t *sock;         /* DEALER connected to the hub */
+    zsock_t *monitor;      /* PAIR receiving the DEALER's monitor events */
+    uint64_t next_tag;     /* tag of the next request */
+    char auth_error[128];  /* last handshake failure, "" if none */
+};
+
+static int monitor_seq;    /* makes monitor endpoints unique per process */
+
+bc_client_t *bc_client_new(const char *endpoint, const bc_security_t *sec,
+                           char *err, size_t errlen)
+{
+    bc_client_t *self = bc_calloc(1, sizeof *self);
+    self->next_tag = 1;
+    self->sock = zsock_new(ZMQ_DEALER);
+    if (!self->sock) {
+        snprintf(err, errlen, "cannot create a socket: %s",
+                 zmq_strerror(zmq_errno()));
+        goto out_destroy;
+    }
+    zsock_set_linger(self->sock, 0);
+    if (sec && sec->hub_key
+        && bc_keys_apply_client(self->sock, sec, err, errlen) != BC_OK)
+        goto out_destroy;
+
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://bc-client-monitor-%d-%p",
+             __atomic_add_fetch(&monitor_seq, 1, __ATOMIC_RELAXED),
+             (void *) self);
+    if (zmq_socket_monitor(zsock_resolve(self->sock), ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        == 0) {
+        self->monitor = zsock_new(ZMQ_PAIR);
+        if (self->monitor)
+            zsock_connect(self->monitor, "%s", ep);
+    }
+    if (zsock_connect(self->sock, "%s", endpoint) != 0) {
+        snprintf(err, errlen, "cannot connect to '%s': %s (expected "
+                 "tcp://HOST:PORT)", endpoint, zmq_strerror(zmq_errno()));
+        goto out_destroy;
+    }
+    return self;
+
+out_destroy:
+    bc_client_destroy(&self);
+    return NULL;
+}
+
+void bc_client_destroy(bc_client_t **self_p)
+{
+    bc_client_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->sock)
+        zmq_socket_monitor(zsock_resolve(self->sock), NULL, 0);
+    zsock_destroy(&self->monitor);
+    zsock_destroy(&self->sock);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *bc_client_auth_error(const bc_client_t *self)
+{
+    return self->auth_error[0] ? self->auth_error : NULL;
+}
+
+/* Reads one monitor event; returns true if it was a handshake failure. */
+static bool read_monitor(bc_client_t *self)
+{
+    zmsg_t *msg = zmsg_recv(self->monitor);
+    if (!msg)
+        return false;
+    zframe_t *f = zmsg_first(msg);
+    bool failed = false;
+    if (f && zframe_size(f) >= 6) {
+        uint16_t event;
+        uint32_t value;
+        memcpy(&event, zframe_data(f), 2);
+        memcpy(&value, zframe_data(f) + 2, 4);
+        failed = true;
+        snprintf(self->auth_error, sizeof self->auth_error,
+                 event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                     ? "the hub refused our key (ZAP status %u): is this "
+                       "key registered at the hub?"
+                     : "CURVE handshake with the hub failed (code %u): "
+                       "check the hub's public key",
+                 (unsigned) value);
+    }
+    zmsg_destroy(&msg);
+    return failed;
+}
+
+int bc_client_call(bc_client_t *self, Baocao__Request *req,
+                   Baocao__Reply **reply, int timeout_ms)
+{
+    *reply = NULL;
+    req->version = BC_WIRE_VERSION;
+    req->tag = self->next_tag++;
+    size_t len;
+    uint8_t *buf = bc_wire_pack(&req->base, &len);
+    zframe_t *frame = zframe_new(buf, len);
+    free(buf);
+    if (zframe_send(&frame, self->sock, 0) != 0) {
+        zframe_destroy(&frame);
+        return BC_ENET;
+    }
+    int64_t deadline = zclock_mono() + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - zclock_mono();
+        if (left <= 0)
+            return BC_ETIMEOUT;
+        zmq_pollitem_t items[2] = {
+            {zsock_resolve(self->sock), 0, ZMQ_POLLIN, 0},
+            {self->monitor ? zsock_resolve(self->monitor) : NULL, 0,
+             ZMQ_POLLIN, 0}};
+        int n = zmq_poll(items, self->monitor ? 2 : 1, left);
+        if (n < 0)
+            return BC_ENET;
+        if (self->monitor && (items[1].revents & ZMQ_POLLIN)
+            && read_monitor(self))
+            return BC_ECRYPTO;
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
+        zframe_t *in = zframe_recv(self->sock);
+        if (!in)
+            return BC_ENET;
+        Baocao__Reply *r = baocao__reply__unpack(NULL, zframe_size(in),
+                                                 zframe_data(in));
+        zframe_destroy(&in);
+        if (!r)
+            return BC_EPARSE;
+        if (r->tag != req->tag) {
+            /* An answer to an earlier call that timed out: skip it. */
+            baocao__reply__free_unpacked(r, NULL);
+            continue;
+        }
+        *reply = r;
+        return BC_OK;
+    }
+}

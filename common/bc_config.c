@@ -1,0 +1,278 @@
+/*
+ * bc_config.c -- table-driven options: defaults, flags, INI files, --help.
+ *
+ * The file format is parsed by libinih (a well-kept, tiny INI parser); this
+ * module only maps names to typed fields and checks bounds, so that flags
+ * and files share one set of rules and one set of error messages.
+ */
+#include "bc_config.h"
+#include "bc_error.h"
+#include "bc_mem.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const bc_option_t *find(const bc_option_t *opts, size_t n,
+                               const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(opts[i].name, name) == 0)
+            return &opts[i];
+    return NULL;
+}
+
+static void list_append(char ***list_p, const char *value)
+{
+    size_t len = 0;
+    if (*list_p)
+        while ((*list_p)[len])
+            len++;
+    *list_p = bc_realloc(*list_p, (len + 2) * sizeof(char *));
+    (*list_p)[len] = bc_strdup(value);
+    (*list_p)[len + 1] = NULL;
+}
+
+static void list_free(char ***list_p)
+{
+    if (*list_p)
+        for (char **p = *list_p; *p; p++)
+            free(*p);
+    bc_free(list_p);
+}
+
+static int set_option(const bc_option_t *o, void *cfg, const char *value,
+                      char *err, size_t errlen)
+{
+    char *field = (char *) cfg + o->offset;
+    switch (o->type) {
+    case BC_OPT_STRING: {
+        char **s = (char **) field;
+        free(*s);
+        *s = value ? bc_strdup(value) : NULL;
+        return BC_OK;
+    }
+    case BC_OPT_LIST:
+        if (value)
+            list_append((char ***) field, value);
+        return BC_OK;
+    case BC_OPT_BOOL: {
+        bool *b = (bool *) field;
+        if (!value || !strcasecmp(value, "yes") || !strcasecmp(value, "true")
+            || !strcmp(value, "1") || !strcasecmp(value, "on"))
+            *b = true;
+        else if (!strcasecmp(value, "no") || !strcasecmp(value, "false")
+                 || !strcmp(value, "0") || !strcasecmp(value, "off"))
+            *b = false;
+        else {
+            snprintf(err, errlen, "%s: expected yes or no, got '%s'", o->name,
+                     value);
+            return BC_EINVAL;
+        }
+        return BC_OK;
+    }
+    case BC_OPT_INT: {
+        char *end;
+        if (!value || !*value) {
+            snprintf(err, errlen, "%s: a number is required", o->name);
+            return BC_EINVAL;
+        }
+        errno = 0;
+        long long v = strtoll(value, &end, 10);
+        /* Accept the usual size suffixes: map sizes are given in GiB. */
+        if (end != value && *end && !end[1]) {
+            long long mul = 1;
+            switch (*end) {
+            case 'k': case 'K': mul = 1LL << 10; break;
+            case 'm': case 'M': mul = 1LL << 20; break;
+            case 'g': case 'G': mul = 1LL << 30; break;
+            default: mul = 0; break;
+            }
+            if (mul) {
+                end++;
+                if (v > o->max / mul)
+                    errno = ERANGE;
+                else
+                    v *= mul;
+            }
+        }
+        if (errno || end == value || *end) {
+            snprintf(err, errlen, "%s: '%s' is not a number", o->name, value);
+            return BC_EINVAL;
+        }
+        if (v < o->min || v > o->max) {
+            snprintf(err, errlen, "%s: %lld is out of range [%lld, %lld]",
+                     o->name, v, o->min, o->max);
+            return BC_ERANGE;
+        }
+        *(long long *) field = v;
+        return BC_OK;
+    }
+    }
+    return BC_EINVAL;
+}
+
+void bc_config_defaults(const bc_option_t *opts, size_t n, void *cfg)
+{
+    char err[16];
+    for (size_t i = 0; i < n; i++) {
+        const bc_option_t *o = &opts[i];
+        char *field = (char *) cfg + o->offset;
+        if (o->type == BC_OPT_STRING)
+            *(char **) field = NULL;
+        else if (o->type == BC_OPT_LIST)
+            *(char ***) field = NULL;
+        else if (o->type == BC_OPT_BOOL)
+            *(bool *) field = false;
+        else
+            *(long long *) field = 0;
+        if (o->def)
+            set_option(o, cfg, o->def, err, sizeof err);
+    }
+}
+
+int bc_config_set(const bc_option_t *opts, size_t n, void *cfg,
+                  const char *name, const char *value, char *err,
+                  size_t errlen)
+{
+    const bc_option_t *o = find(opts, n, name);
+    if (!o) {
+        snprintf(err, errlen, "unknown option '%s' (see --help)", name);
+        return BC_ENOTFOUND;
+    }
+    return set_option(o, cfg, value, err, errlen);
+}
+
+typedef struct {
+    const bc_option_t *opts;   /* the table */
+    size_t n;                  /* its length */
+    void *cfg;                 /* the struct being filled */
+    char *err;                 /* where to write the first error */
+    size_t errlen;             /* its size */
+    int rc;                    /* first error code, BC_OK if none */
+} ini_ctx_t;
+
+static int on_ini(void *user, const char *section, const char *name,
+                  const char *value)
+{
+    ini_ctx_t *ctx = user;
+    (void) section;   /* sections are allowed for readability, not meaning */
+    int rc = bc_config_set(ctx->opts, ctx->n, ctx->cfg, name, value, ctx->err,
+                           ctx->errlen);
+    if (rc != BC_OK && ctx->rc == BC_OK)
+        ctx->rc = rc;
+    return rc == BC_OK;
+}
+
+int bc_config_load(const bc_option_t *opts, size_t n, void *cfg,
+                   const char *path, char *err, size_t errlen)
+{
+    char inner[256] = "";
+    ini_ctx_t ctx = {opts, n, cfg, inner, sizeof inner, BC_OK};
+    int line = ini_parse(path, on_ini, &ctx);
+    if (line < 0) {
+        snprintf(err, errlen, "%s: cannot open config file", path);
+        return BC_EIO;
+    }
+    if (line > 0) {
+        snprintf(err, errlen, "%s:%d: %s", path, line,
+                 *inner ? inner : "syntax error");
+        return ctx.rc != BC_OK ? ctx.rc : BC_EPARSE;
+    }
+    return BC_OK;
+}
+
+int bc_config_args(const bc_option_t *opts, size_t n, void *cfg, int argc,
+                   char **argv, int first, char **positional, size_t maxpos,
+                   size_t *npos, char *err, size_t errlen)
+{
+    int rc;
+    *npos = 0;
+    /* The config file first, so that any flag overrides it. */
+    for (int i = first; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            if ((rc = bc_config_load(opts, n, cfg, argv[i + 1], err, errlen)))
+                return rc;
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            if ((rc = bc_config_load(opts, n, cfg, argv[i] + 9, err, errlen)))
+                return rc;
+        }
+    }
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+            return 1;
+        if (strncmp(arg, "--", 2) != 0) {
+            if (*npos >= maxpos) {
+                snprintf(err, errlen, "unexpected argument '%s'", arg);
+                return BC_EINVAL;
+            }
+            positional[(*npos)++] = argv[i];
+            continue;
+        }
+        char name[64];
+        const char *value = NULL;
+        const char *eq = strchr(arg + 2, '=');
+        size_t len = eq ? (size_t) (eq - arg - 2) : strlen(arg + 2);
+        if (len >= sizeof name) {
+            snprintf(err, errlen, "unknown option '%s' (see --help)", arg);
+            return BC_ENOTFOUND;
+        }
+        memcpy(name, arg + 2, len);
+        name[len] = '\0';
+        if (strcmp(name, "config") == 0) {
+            if (!eq)
+                i++;
+            continue;
+        }
+        const bc_option_t *o = find(opts, n, name);
+        if (!o) {
+            snprintf(err, errlen, "unknown option '%s' (see --help)", arg);
+            return BC_ENOTFOUND;
+        }
+        if (eq)
+            value = eq + 1;
+        else if (o->type != BC_OPT_BOOL) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "option --%s needs a value", name);
+                return BC_EINVAL;
+            }
+            value = argv[++i];
+        }
+        if ((rc = set_option(o, cfg, value, err, errlen)))
+            return rc;
+    }
+    return BC_OK;
+}
+
+void bc_config_usage(const bc_option_t *opts, size_t n, FILE *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const bc_option_t *o = &opts[i];
+        char left[64];
+        if (o->type == BC_OPT_BOOL)
+            snprintf(left, sizeof left, "--%s", o->name);
+        else
+            snprintf(left, sizeof left, "--%s %s", o->name,
+                     o->metavar ? o->metavar : "VALUE");
+        fprintf(out, "  %-28s %s", left, o->help);
+        if (o->def && o->type != BC_OPT_BOOL)
+            fprintf(out, " (default: %s)", o->def);
+        fputc('\n', out);
+    }
+    fprintf(out, "  %-28s %s\n", "--config FILE",
+             "read options from FILE (name = value); flags override it");
+}
+
+void bc_config_free(const bc_option_t *opts, size_t n, void *cfg)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *field = (char *) cfg + opts[i].offset;
+        if (opts[i].type == BC_OPT_STRING)
+            bc_free((char **) field);
+        else if (opts[i].type == BC_OPT_LIST)
+            list_free((char ***) field);
+    }
+}

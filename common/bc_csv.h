@@ -1,0 +1,47 @@
+/*
+ * bc_csv.h -- a CSV file loaded in memory, fields addressed by header name.
+ *
+ * Parsing is libcsv's (RFC 4180: quotes, embedded commas and newlines); this
+ * module adds what every caller wants on top: the first row is the header,
+ * a UTF-8 byte-order mark is skipped, surrounding spaces are trimmed,
+ * blank lines are skipped, and errors name the file and line.
+ */
+#ifndef BC_CSV_H
+#define BC_CSV_H
+
+#include <stddef.h>
+
+typedef struct bc_csv_t bc_csv_t;
+
+/* Loads and parses a whole file. On failure returns NULL and, if err is not
+ * NULL, writes a readable message ("units.csv:12: unterminated quote") into
+ * err (errlen bytes). */
+bc_csv_t *bc_csv_load(const char *path, char *err, size_t errlen);
+
+/* The same, from a buffer (for fuzzing and tests); `name` is used in error
+ * messages. */
+bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,
+                       char *err, size_t errlen);
+
+void bc_csv_destroy(bc_csv_t **self_p);
+
+/* Number of data rows (the header excluded). */
+size_t bc_csv_rows(const bc_csv_t *self);
+
+/* Index of the header column `name`, or -1 if there is none. */
+int bc_csv_column(const bc_csv_t *self, const char *name);
+
+/* Number of header columns. */
+size_t bc_csv_columns(const bc_csv_t *self);
+
+/* Header name of column `col`, or NULL. */
+const char *bc_csv_header(const bc_csv_t *self, size_t col);
+
+/* The field in data row `row` (0-based) and column `col`. Never NULL: a
+ * missing trailing field reads as "". */
+const char *bc_csv_field(const bc_csv_t *self, size_t row, int col);
+
+/* The file line (1-based) where data row `row` started, for messages. */
+size_t bc_csv_line(const bc_csv_t *self, size_t row);
+
+#endif

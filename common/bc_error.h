@@ -1,0 +1,35 @@
+/*
+ * bc_error.h -- the project's error codes.
+ *
+ * Every function that can fail returns an int: 0 (BC_OK) on success, or one
+ * of the negative codes below. The codes live in a reserved range, like
+ * LMDB's, so that they never collide with errno values, which some functions
+ * return negated (-errno) when the failure came from the system.
+ * bc_strerror() names any of them.
+ */
+#ifndef BC_ERROR_H
+#define BC_ERROR_H
+
+#define BC_OK            0
+#define BC_ERR_FIRST     (-32000)
+#define BC_EINVAL        (-32000) /* bad argument or malformed input */
+#define BC_EPARSE        (-31999) /* a file or field could not be parsed */
+#define BC_ENOTFOUND     (-31998) /* no such unit, indicator, record */
+#define BC_EEXIST        (-31997) /* already present */
+#define BC_EFULL         (-31996) /* the LMDB map is full */
+#define BC_ESTORE        (-31995) /* any other LMDB failure */
+#define BC_ENET          (-31994) /* ZeroMQ failure */
+#define BC_ETIMEOUT      (-31993) /* no answer in time */
+#define BC_EVERSION      (-31992) /* unsupported contract or store version */
+#define BC_EPERIOD       (-31991) /* malformed period */
+#define BC_ERANGE        (-31990) /* a number out of its allowed range */
+#define BC_EIO           (-31989) /* file I/O failed (errno kept) */
+#define BC_EREJECTED     (-31988) /* the hub rejected the request */
+#define BC_ECRYPTO       (-31987) /* key file or CURVE failure */
+#define BC_ERR_LAST      (-31987)
+
+/* Names an error code: one of ours, a negated errno, or an LMDB code.
+ * Never returns NULL; the string is static. */
+const char *bc_strerror(int err);
+
+#endif

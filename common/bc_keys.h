@@ -1,0 +1,40 @@
+/*
+ * bc_keys.h -- CurveZMQ key pairs on disk, and the security settings shared
+ * by every program.
+ *
+ * `baocao keygen --out NAME` writes NAME.pub (the public key, shareable)
+ * and NAME.secret (public and secret key, mode 0600), in czmq's zcert
+ * format (a small ZPL text file), so any czmq tool can read them.
+ */
+#ifndef BC_KEYS_H
+#define BC_KEYS_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    const char *hub_key;   /* the hub's NAME.pub, or NULL for a plain link */
+    const char *cert;      /* our own NAME.secret (key pair), or NULL */
+} bc_security_t;
+
+/* Writes NAME.pub and NAME.secret (0600). Returns BC_OK, BC_EEXIST (will
+ * not overwrite a key) or BC_EIO. */
+int bc_keys_generate(const char *name, char *err, size_t errlen);
+
+/* Loads a .pub or .secret file and writes the Z85 public key (40 chars +
+ * NUL) into out. Returns BC_OK or BC_ECRYPTO with a message. */
+int bc_keys_public(const char *path, char out[41], char *err, size_t errlen);
+
+/* Loads a key pair from a .secret file. Returns NULL with a message in err
+ * if the file is missing, unreadable, has no secret key, or is readable by
+ * others than its owner. */
+zcert_t *bc_keys_load_pair(const char *path, char *err, size_t errlen);
+
+/* Applies client-side CURVE to a socket: our key pair (a fresh ephemeral one
+ * when sec->cert is NULL) and the hub's public key. Returns BC_OK or
+ * BC_ECRYPTO. */
+int bc_keys_apply_client(zsock_t *sock, const bc_security_t *sec, char *err,
+                         size_t errlen);
+
+#endif

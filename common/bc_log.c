@@ -1,0 +1,68 @@
+/*
+ * bc_log.c -- implementation of the logging macro's back end.
+ *
+ * One fprintf per line, with the line built first in a local buffer, so that
+ * lines from several threads or processes sharing a stderr do not interleave.
+ */
+#include "bc_log.h"
+#include "bc_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+bc_log_level_t bc_log_level = BC_LOG_INFO;
+static char component[32] = "baocao";
+
+static const char *level_names[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
+
+int bc_log_parse_level(const char *name, bc_log_level_t *out)
+{
+    static const char *names[] = {"debug", "info", "warn", "error", "off"};
+    for (int i = 0; i < 5; i++) {
+        if (strcasecmp(name, names[i]) == 0) {
+            *out = (bc_log_level_t) i;
+            return BC_OK;
+        }
+    }
+    return BC_EINVAL;
+}
+
+void bc_log_init(const char *name, bc_log_level_t level)
+{
+    snprintf(component, sizeof component, "%s", name);
+    bc_log_level = level;
+    const char *env = getenv("BAOCAO_LOG_LEVEL");
+    bc_log_level_t from_env;
+    if (env && bc_log_parse_level(env, &from_env) == BC_OK)
+        bc_log_level = from_env;
+}
+
+void bc_log_write(bc_log_level_t level, const char *fmt, ...)
+{
+    char line[2048];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    int n = snprintf(line, sizeof line,
+                     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+                     level_names[level < BC_LOG_OFF ? level : BC_LOG_ERROR],
+                     component);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && (size_t) n < sizeof line)
+        n += vsnprintf(line + n, sizeof line - (size_t) n, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t) n >= sizeof line - 1)
+        n = (int) sizeof line - 2;
+    line[n] = '\n';
+    fwrite(line, 1, (size_t) n + 1, stderr);
+}

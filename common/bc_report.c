@@ -1,0 +1,313 @@
+/*
+ * bc_report.c -- a report file (`indicator,value`) read into memory.
+ *
+ * Design: this module checks form, not meaning. It does not know the
+ * catalogue (the hub owns it), so an unknown indicator code passes here;
+ * what it refuses is what no catalogue could accept: a value that is not a
+ * number, an indicator listed twice (which figure would count?), a file
+ * without the two columns or without any figure.
+ *
+ * Number syntax is deliberately narrow and locale-independent:
+ *
+ *   integer   [+-]digits                      -> is_integer, count
+ *   decimal   [+-]digits.digits, .5, 5., 1e3  -> !is_integer, decimal
+ *
+ * Anything with a decimal point or an exponent is a decimal, even when its
+ * value is whole ("12.0", "1e3"): the hub then refuses it for a count, which
+ * is what we want, because a "12.0" in a count column usually means a
+ * spreadsheet formula or a rate pasted in the wrong row. It also means a
+ * Vietnamese thousands separator ("1.178" for 1178) is read as the decimal
+ * 1.178 and refused for a count rather than silently accepted as 1.
+ * "nan", "inf", hex floats and thousands separators are not numbers.
+ * Integers must fit int64_t.
+ */
+#include "bc_report.h"
+
+#include "bc_csv.h"
+#include "bc_error.h"
+#include "bc_mem.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Classifies s: 1 integer, 2 decimal, 0 not a number (see the top). */
+static int number_shape(const char *s)
+{
+    const char *p = s;
+    size_t int_digits = 0, frac_digits = 0;
+    bool point = false;
+
+    if (*p == '+' || *p == '-')
+        p++;
+    while (*p >= '0' && *p <= '9') {
+        p++;
+        int_digits++;
+    }
+    if (*p == '.') {
+        point = true;
+        p++;
+        while (*p >= '0' && *p <= '9') {
+            p++;
+            frac_digits++;
+        }
+    }
+    if (int_digits + frac_digits == 0)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        size_t exp_digits = 0;
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        while (*p >= '0' && *p <= '9') {
+            p++;
+            exp_digits++;
+        }
+        if (exp_digits == 0)
+            return 0;
+        point = true;   /* an exponent makes it a decimal, see the top */
+    }
+    if (*p != '\0')
+        return 0;
+    return point ? 2 : 1;
+}
+
+/* strtod obeys LC_NUMERIC; a process that set a comma-decimal locale would
+ * misread "12.5". The shape is already checked, so swap our '.' for the
+ * current locale's decimal point before converting. */
+static double to_double(const char *s)
+{
+    char buf[128];
+    const char *dp = localeconv()->decimal_point;
+    size_t n = strlen(s);
+
+    if (!dp || strcmp(dp, ".") == 0 || n >= sizeof buf || strlen(dp) != 1)
+        return strtod(s, NULL);
+    memcpy(buf, s, n + 1);
+    for (char *p = buf; *p; p++)
+        if (*p == '.')
+            *p = dp[0];
+    return strtod(buf, NULL);
+}
+
+/* Parses one value into v. Returns 0, or -1 with a reason in why. */
+static int parse_value(const char *s, bc_report_value_t *v, const char **why)
+{
+    switch (number_shape(s)) {
+    case 1: {
+        char *end;
+        long long x;
+        errno = 0;
+        x = strtoll(s, &end, 10);
+        if (errno == ERANGE || *end != '\0') {
+            *why = "is out of range";
+            return -1;
+        }
+        v->is_integer = true;
+        v->count = (int64_t) x;
+        return 0;
+    }
+    case 2: {
+        double d = to_double(s);
+        if (!isfinite(d)) {
+            *why = "is out of range";
+            return -1;
+        }
+        v->is_integer = false;
+        v->decimal = d;
+        return 0;
+    }
+    default:
+        *why = s[0] ? "is not a number" : "is empty";
+        return -1;
+    }
+}
+
+/* One row for the duplicate check: sorting these by (code, row) puts
+ * equal codes side by side, the earlier row first. No global state, so
+ * parsing stays reentrant. */
+typedef struct {
+    const char *code;     /* the indicator code of the row */
+    size_t row;           /* the data row it came from */
+} code_row_t;
+
+static int cmp_code_row(const void *a, const void *b)
+{
+    const code_row_t *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    if (c)
+        return c;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+int bc_report_parse(const char *data, size_t len, const char *name,
+                    bc_report_t **out, char *err, size_t errlen)
+{
+    bc_csv_t *csv = NULL;
+    bc_report_t *rep = NULL;
+    code_row_t *order = NULL;
+    int c_ind, c_val, rc = BC_EPARSE;
+    size_t n;
+
+    if (!out)
+        return BC_EINVAL;
+    *out = NULL;
+    if (!name)
+        name = "(report)";
+
+    csv = bc_csv_parse(data, len, name, err, errlen);
+    if (!csv)
+        goto out;
+
+    /* Step 1: the shape of the file. */
+    if (bc_csv_columns(csv) == 0) {
+        set_err(err, errlen, "%s: empty file", name);
+        goto out;
+    }
+    c_ind = bc_csv_column(csv, "indicator");
+    c_val = bc_csv_column(csv, "value");
+    if (c_ind < 0 || c_val < 0) {
+        set_err(err, errlen, "%s:1: the header needs the columns indicator "
+                "and value (missing %s)", name,
+                c_ind < 0 ? "indicator" : "value");
+        goto out;
+    }
+    n = bc_csv_rows(csv);
+    if (n == 0) {
+        set_err(err, errlen, "%s: empty file (a header and no figures)",
+                name);
+        goto out;
+    }
+
+    /* Step 2: one value per row. */
+    rep = bc_calloc(1, sizeof *rep);
+    rep->values = bc_calloc(n, sizeof *rep->values);
+    for (size_t r = 0; r < n; r++) {
+        bc_report_value_t *v = &rep->values[r];
+        const char *code = bc_csv_field(csv, r, c_ind);
+        const char *val = bc_csv_field(csv, r, c_val);
+        const char *why = NULL;
+
+        v->indicator = bc_strdup(code);
+        rep->nvalues = r + 1;
+        if (code[0] == '\0') {
+            set_err(err, errlen, "%s:%zu: no indicator code", name,
+                    bc_csv_line(csv, r));
+            goto out;
+        }
+        if (parse_value(val, v, &why) != 0) {
+            set_err(err, errlen, "%s:%zu: value '%s' of %s %s", name,
+                    bc_csv_line(csv, r), val, code, why);
+            goto out;
+        }
+    }
+
+    /* Step 3: no indicator twice. Sorting keeps this O(n log n) for the
+     * large files a fuzzer or a bad export can produce. */
+    order = bc_malloc(n * sizeof *order);
+    for (size_t i = 0; i < n; i++) {
+        order[i].code = rep->values[i].indicator;
+        order[i].row = i;
+    }
+    qsort(order, n, sizeof *order, cmp_code_row);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(order[i - 1].code, order[i].code) == 0) {
+            set_err(err, errlen, "%s:%zu: indicator %s is listed twice "
+                    "(first on line %zu)", name,
+                    bc_csv_line(csv, order[i].row), order[i].code,
+                    bc_csv_line(csv, order[i - 1].row));
+            goto out;
+        }
+    }
+
+    *out = rep;
+    rep = NULL;
+    rc = BC_OK;
+
+out:
+    free(order);
+    bc_report_destroy(&rep);
+    bc_csv_destroy(&csv);
+    return rc;
+}
+
+int bc_report_load(const char *path, bc_report_t **out, char *err,
+                   size_t errlen)
+{
+    FILE *f = NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc;
+
+    if (!out)
+        return BC_EINVAL;
+    *out = NULL;
+    if (!path)
+        return BC_EINVAL;
+
+    /* Read here rather than through bc_csv_load so that a missing or
+     * unreadable file is BC_EIO (errno kept in the message), not a parse
+     * error the user would look for inside the file. */
+    f = fopen(path, "rb");
+    if (!f) {
+        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        rc = BC_EIO;
+        goto out;
+    }
+    for (;;) {
+        size_t got;
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 16384;
+            buf = bc_realloc(buf, cap);
+        }
+        got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        set_err(err, errlen, "%s: read failed: %s", path, strerror(errno));
+        rc = BC_EIO;
+        goto out;
+    }
+    rc = bc_report_parse(buf, len, path, out, err, errlen);
+
+out:
+    free(buf);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+void bc_report_destroy(bc_report_t **self_p)
+{
+    bc_report_t *self;
+
+    if (!self_p || !*self_p)
+        return;
+    self = *self_p;
+    for (size_t i = 0; i < self->nvalues; i++)
+        free(self->values[i].indicator);
+    free(self->values);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,41 @@
+/*
+ * bc_report.h -- a report file as staff export it: CSV with a header
+ * `indicator,value`, one row per figure.
+ *
+ * Values are kept as written so that the hub, which owns the catalogue,
+ * decides what is acceptable: an integer is a count, a number with a
+ * fraction is a decimal (which the hub rejects for counts). Text that is not
+ * a number is refused here, with its line.
+ */
+#ifndef BC_REPORT_H
+#define BC_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char *indicator;      /* indicator code as written */
+    bool is_integer;      /* true: `count` holds it; false: `decimal` */
+    int64_t count;        /* the value when is_integer */
+    double decimal;       /* the value otherwise */
+} bc_report_value_t;
+
+typedef struct {
+    bc_report_value_t *values;  /* in file order */
+    size_t nvalues;             /* length of values */
+} bc_report_t;
+
+/* Loads a report file. Returns BC_OK, or BC_EPARSE with a message in err
+ * (missing header column, a value that is not a number, a duplicate
+ * indicator, an empty file). */
+int bc_report_load(const char *path, bc_report_t **out, char *err,
+                   size_t errlen);
+
+/* The same from a buffer (fuzzing, tests). */
+int bc_report_parse(const char *data, size_t len, const char *name,
+                    bc_report_t **out, char *err, size_t errlen);
+
+void bc_report_destroy(bc_report_t **self_p);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * bc_wire.c -- ids, packing and enum names for the wire contract.
+ */
+#include "bc_wire.h"
+#include "bc_error.h"
+#include "bc_mem.h"
+
+#include <sodium.h>
+#include <string.h>
+
+void bc_id_new(uint8_t id[BC_ID_LEN])
+{
+    /* sodium_init() is idempotent and cheap after the first call. */
+    if (sodium_init() < 0)
+        abort();
+    randombytes_buf(id, BC_ID_LEN);
+}
+
+char *bc_id_hex(const uint8_t *id, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    if (len > BC_ID_LEN)
+        len = BC_ID_LEN;
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[id[i] >> 4];
+        out[2 * i + 1] = digits[id[i] & 15];
+    }
+    out[2 * len] = '\0';
+    return out;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int bc_id_parse(const char *hex, uint8_t id[BC_ID_LEN])
+{
+    if (strlen(hex) != BC_ID_HEXLEN)
+        return BC_EINVAL;
+    for (size_t i = 0; i < BC_ID_LEN; i++) {
+        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return BC_EINVAL;
+        id[i] = (uint8_t) (hi << 4 | lo);
+    }
+    return BC_OK;
+}
+
+uint8_t *bc_wire_pack(const ProtobufCMessage *msg, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = bc_malloc(*len);
+    protobuf_c_message_pack(msg, buf);
+    return buf;
+}
+
+const char *bc_ack_status_name(Baocao__AckStatus status)
+{
+    switch (status) {
+    case BAOCAO__ACK_STATUS__ACK_STORED:      return "stored";
+    case BAOCAO__ACK_STATUS__ACK_DUPLICATE:   return "duplicate";
+    case BAOCAO__ACK_STATUS__ACK_SUPERSEDED:  return "superseded";
+    case BAOCAO__ACK_STATUS__ACK_REJECTED:    return "rejected";
+    case BAOCAO__ACK_STATUS__ACK_RETRY_LATER: return "retry_later";
+    default:                                  return "unspecified";
+    }
+}
+
+const char *bc_reason_name(Baocao__RejectReason reason)
+{
+    /* Indexed by the enum's value; the order follows proto/baocao.proto. */
+    static const char *names[] = {
+        "none", "malformed", "version", "unknown_unit",
+        "unknown_indicator", "negative", "not_integer", "bad_period",
+        "future_period", "bad_revision", "not_reporting", "not_authorized",
+        "too_large", "too_many_values", "duplicate_value", "not_reportable",
+        "bad_id", "store_full", "internal", "bad_request",
+    };
+    if ((unsigned) reason >= sizeof names / sizeof names[0])
+        return "unspecified";
+    return names[reason];
+}
+
+const char *bc_kind_name(Baocao__IndicatorKind kind)
+{
+    switch (kind) {
+    case BAOCAO__INDICATOR_KIND__KIND_FLOW:  return "flow";
+    case BAOCAO__INDICATOR_KIND__KIND_STOCK: return "stock";
+    case BAOCAO__INDICATOR_KIND__KIND_RATIO: return "ratio";
+    default:                                 return "unspecified";
+    }
+}

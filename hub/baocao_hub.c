@@ -1,0 +1,63 @@
+/*
+ * baocao_hub.c -- the hub daemon's main(): parse options, build the
+ * server, run it, tear it down. All logic lives in the hub library.
+ */
+#include "bc_error.h"
+#include "bc_log.h"
+#include "hub_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: baocao-hub --store DIR --registry UNITS.csv "
+            "--catalog INDICATORS.csv\n"
+            "                  [--bind ENDPOINT] (--curve-secret HUB.secret "
+            "| --plain) [options]\n\n"
+            "The provincial hub: receives monthly reports from facility "
+            "nodes, stores them\ndurably in LMDB, and answers queries. "
+            "Stops cleanly on SIGTERM or SIGINT.\n\noptions:\n");
+    bc_config_usage(hub_options, hub_noptions, out);
+    fprintf(out, "\nexit status: 0 after a clean stop, 1 on a runtime "
+                 "failure, 2 on bad usage or configuration.\n");
+}
+
+int main(int argc, char **argv)
+{
+    hub_config_t cfg;
+    char err[512] = "";
+    char *positional[1];
+    size_t npos;
+    int status = 2;
+    bc_config_defaults(hub_options, hub_noptions, &cfg);
+    int rc = bc_config_args(hub_options, hub_noptions, &cfg, argc, argv, 1,
+                            positional, 0, &npos, err, sizeof err);
+    if (rc == 1) {
+        usage(stdout);
+        status = 0;
+        goto out_free;
+    }
+    if (rc) {
+        fprintf(stderr, "baocao-hub: %s\n", err);
+        goto out_free;
+    }
+    bc_log_level_t level = BC_LOG_INFO;
+    if (bc_log_parse_level(cfg.log_level, &level)) {
+        fprintf(stderr, "baocao-hub: --log-level: '%s' is not debug, info, "
+                "warn or error\n", cfg.log_level);
+        goto out_free;
+    }
+    bc_log_init("hub", level);
+    hub_server_t *server = hub_server_new(&cfg, err, sizeof err);
+    if (!server) {
+        BC_ERROR("%s", err);
+        goto out_free;
+    }
+    status = hub_server_run(server) == BC_OK ? 0 : 1;
+    hub_server_destroy(&server);
+out_free:
+    bc_config_free(hub_options, hub_noptions, &cfg);
+    return status;
+}

@@ -1,0 +1,42 @@
+/*
+ * hub_auth.h -- who is at the other end of a CURVE link.
+ *
+ * A ZAP handler (RFC 27) that accepts only public keys the hub knows: each
+ * facility's key comes from the registry's `key` column and is bound to its
+ * unit code; operator keys come from .pub files named on the command line.
+ * Accepted connections carry a User-Id that every message from them
+ * inherits ("unit:HP-HB-QT", "operator:alice"), so the server never trusts
+ * a unit code the client merely claims.
+ *
+ * We answer ZAP ourselves rather than through czmq's zauth because zauth
+ * reads allowed keys from a directory of certificates, while ours live in
+ * the registry next to the unit they belong to; the protocol is small and
+ * fully specified, and zcert still does all key-file handling.
+ */
+#ifndef HUB_AUTH_H
+#define HUB_AUTH_H
+
+#include "bc_registry.h"
+
+#include <czmq.h>
+
+typedef struct hub_auth_t hub_auth_t;
+
+/* Binds the ZAP handler (inproc://zeromq.zap.01) and loads the keys: the
+ * registry's and each operator .pub file (identity "operator:" + the file's
+ * base name without .pub). Returns NULL with a message in err for a bad
+ * key. */
+hub_auth_t *hub_auth_new(const bc_registry_t *reg, char **operator_keys,
+                         char *err, size_t errlen);
+void hub_auth_destroy(hub_auth_t **self_p);
+
+/* The socket to poll; call hub_auth_handle() when it is readable. */
+zsock_t *hub_auth_socket(hub_auth_t *self);
+
+/* Answers one ZAP request. */
+void hub_auth_handle(hub_auth_t *self);
+
+/* Handshakes refused so far. */
+uint64_t hub_auth_refused(const hub_auth_t *self);
+
+#endif

@@ -1,0 +1,649 @@
+/*
+ * hub_server.c -- the hub's event loop (design in hub_server.h).
+ *
+ * Request handling is a table: each Request body case maps to one handler;
+ * submissions are the only ones deferred to the batch commit. Every request
+ * is answered, with an Error reply when it cannot be served, so a client is
+ * never left waiting on a malformed or unknown request.
+ */
+#include "hub_server.h"
+#include "bc_error.h"
+#include "bc_keys.h"
+#include "bc_log.h"
+#include "bc_mem.h"
+#include "bc_registry.h"
+#include "bc_wire.h"
+#include "hub_auth.h"
+#include "hub_query.h"
+#include "hub_store.h"
+#include "hub_validate.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HC(field) offsetof(hub_config_t, field)
+const bc_option_t hub_options[] = {
+    {"store", BC_OPT_STRING, HC(store), 0, 0, NULL, "DIR",
+     "LMDB store directory (created if missing)"},
+    {"registry", BC_OPT_STRING, HC(registry), 0, 0, NULL, "UNITS.csv",
+     "hierarchy of reporting units"},
+    {"catalog", BC_OPT_STRING, HC(catalog), 0, 0, NULL, "INDICATORS.csv",
+     "indicator catalogue"},
+    {"bind", BC_OPT_STRING, HC(bind), 0, 0, "tcp://127.0.0.1:5555",
+     "ENDPOINT", "where nodes and tools connect (tcp://HOST:PORT; :* picks "
+     "a free port)"},
+    {"endpoint-file", BC_OPT_STRING, HC(endpoint_file), 0, 0, NULL, "FILE",
+     "write the bound endpoint to FILE once listening"},
+    {"map-size", BC_OPT_INT, HC(map_size), 1 << 20, 1LL << 40, "8G", "BYTES",
+     "LMDB map size: the most the store may grow to (K, M, G suffixes)"},
+    {"plain", BC_OPT_BOOL, HC(plain), 0, 0, NULL, NULL,
+     "run WITHOUT encryption or authentication (local demos and tests)"},
+    {"curve-secret", BC_OPT_STRING, HC(curve_secret), 0, 0, NULL,
+     "HUB.secret", "the hub's key pair (baocao keygen); turns CURVE on"},
+    {"operator-key", BC_OPT_LIST, HC(operator_keys), 0, 0, NULL, "NAME.pub",
+     "an operator's public key, allowed to query (repeatable)"},
+    {"max-message", BC_OPT_INT, HC(max_message), 256, 64 << 20, "1M",
+     "BYTES", "largest request accepted"},
+    {"max-values", BC_OPT_INT, HC(max_values), 1, 100000, "1000", "N",
+     "most figures in one report"},
+    {"batch-max", BC_OPT_INT, HC(batch_max), 1, 100000, "4096", "N",
+     "most submissions written in one commit"},
+    {"deadlines", BC_OPT_STRING, HC(deadlines), 0, 0,
+     "commune=5,district=15,province=25", "LEVEL=DAYS,...",
+     "working days after the period ends, per level"},
+    {"log-level", BC_OPT_STRING, HC(log_level), 0, 0, "info", "LEVEL",
+     "debug, info, warn or error"},
+};
+const size_t hub_noptions = sizeof hub_options / sizeof hub_options[0];
+
+/* One submission waiting for the batch commit. */
+typedef struct {
+    zframe_t *route;              /* the sender's routing id */
+    uint64_t tag;                 /* its Request tag */
+    zframe_t *payload;            /* the bytes received (kept for the log) */
+    Baocao__Request *req;         /* decoded, or NULL if malformed */
+    char peer[64];                /* authenticated identity */
+} pending_t;
+
+struct hub_server_t {
+    hub_config_t cfg;             /* settings (strings borrowed) */
+    bc_registry_t *reg;           /* units and catalogue */
+    hub_store_t *store;           /* LMDB store */
+    zsock_t *router;              /* the one endpoint */
+    hub_auth_t *auth;             /* ZAP handler, NULL in plain mode */
+    char endpoint[256];           /* bound endpoint */
+    hub_deadline_t deadlines[16]; /* working days per level */
+    size_t ndeadlines;            /* used entries */
+    pending_t *batch;             /* submissions of the current batch */
+    hub_item_t *items;            /* their store items */
+    size_t nbatch;                /* used entries */
+    uint64_t rejected[32];        /* rejections by reason */
+    uint64_t acked;               /* submissions acknowledged */
+    uint64_t replies_dropped;     /* replies a peer could not take */
+    int64_t last_stats;           /* when stats were last logged, ms */
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void) sig;
+    stop_flag = 1;
+}
+
+void hub_server_stop(hub_server_t *self)
+{
+    (void) self;
+    stop_flag = 1;
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int parse_deadlines(hub_server_t *self, const char *text, char *err,
+                           size_t errlen)
+{
+    char *copy = bc_strdup(text ? text : ""), *save = NULL;
+    int rc = BC_OK;
+    for (char *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        char *end;
+        long days = eq ? strtol(eq + 1, &end, 10) : -1;
+        if (!eq || eq == tok || *end || days < 0 || days > 365
+            || self->ndeadlines == 16 || (size_t) (eq - tok) >= 32) {
+            snprintf(err, errlen, "--deadlines: '%s' is not LEVEL=DAYS", tok);
+            rc = BC_EINVAL;
+            break;
+        }
+        hub_deadline_t *d = &self->deadlines[self->ndeadlines++];
+        snprintf(d->level, sizeof d->level, "%.*s", (int) (eq - tok), tok);
+        d->days = (unsigned) days;
+    }
+    free(copy);
+    return rc;
+}
+
+hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
+                             size_t errlen)
+{
+    hub_server_t *self = bc_calloc(1, sizeof *self);
+    self->cfg = *cfg;
+    if (!cfg->store || !cfg->registry || !cfg->catalog) {
+        snprintf(err, errlen, "--store, --registry and --catalog are "
+                 "required (see --help)");
+        goto out_free;
+    }
+    if (!cfg->plain && !cfg->curve_secret) {
+        snprintf(err, errlen, "no --curve-secret given: create a key pair "
+                 "with `baocao keygen --out hub` and pass --curve-secret "
+                 "hub.secret, or pass --plain to run without encryption");
+        goto out_free;
+    }
+    if (parse_deadlines(self, cfg->deadlines, err, errlen))
+        goto out_free;
+    self->reg = bc_registry_load(cfg->registry, cfg->catalog, err, errlen);
+    if (!self->reg)
+        goto out_free;
+    self->store = hub_store_open(cfg->store, (size_t) cfg->map_size,
+                                 self->reg, err, errlen);
+    if (!self->store)
+        goto out_free;
+
+    /* czmq's own SIGINT handler would only set a flag we do not read. */
+    zsys_handler_set(NULL);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    stop_flag = 0;
+
+    self->router = zsock_new(ZMQ_ROUTER);
+    if (!self->router) {
+        snprintf(err, errlen, "cannot create the socket: %s",
+                 zmq_strerror(zmq_errno()));
+        goto out_free;
+    }
+    zsock_set_router_mandatory(self->router, 1);
+    zsock_set_router_handover(self->router, 1);
+    zsock_set_linger(self->router, 0);
+    /* Hard limit well above the soft one so that an oversized report gets a
+     * typed TOO_LARGE answer; beyond this libzmq drops the connection. */
+    zsock_set_maxmsgsize(self->router, cfg->max_message * 4);
+    zsock_set_rcvhwm(self->router, 100000);
+    zsock_set_sndhwm(self->router, 100000);
+    zsock_set_heartbeat_ivl(self->router, 5000);
+    zsock_set_heartbeat_timeout(self->router, 30000);
+    if (cfg->plain) {
+        BC_WARN("running WITHOUT CURVE: links are neither encrypted nor "
+                "authenticated; use --curve-secret outside a local demo");
+    } else {
+        zcert_t *cert = bc_keys_load_pair(cfg->curve_secret, err, errlen);
+        if (!cert)
+            goto out_free;
+        self->auth = hub_auth_new(self->reg, cfg->operator_keys, err, errlen);
+        if (!self->auth) {
+            zcert_destroy(&cert);
+            goto out_free;
+        }
+        zcert_apply(cert, self->router);
+        zcert_destroy(&cert);
+        zsock_set_curve_server(self->router, 1);
+        zsock_set_zap_domain(self->router, "baocao");
+    }
+    if (zsock_bind(self->router, "%s", cfg->bind) < 0) {
+        snprintf(err, errlen, "cannot bind %s: %s", cfg->bind,
+                 zmq_strerror(zmq_errno()));
+        goto out_free;
+    }
+    char *ep = zsock_last_endpoint(self->router);
+    snprintf(self->endpoint, sizeof self->endpoint, "%s", ep ? ep : cfg->bind);
+    zstr_free(&ep);
+    if (cfg->endpoint_file) {
+        /* Write then rename, so a reader never sees half an endpoint. */
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp", cfg->endpoint_file);
+        FILE *f = fopen(tmp, "w");
+        if (!f || fprintf(f, "%s\n", self->endpoint) < 0 || fclose(f) != 0
+            || rename(tmp, cfg->endpoint_file) != 0) {
+            snprintf(err, errlen, "cannot write %s: %s", cfg->endpoint_file,
+                     strerror(errno));
+            goto out_free;
+        }
+    }
+    self->batch = bc_calloc((size_t) cfg->batch_max, sizeof *self->batch);
+    self->items = bc_calloc((size_t) cfg->batch_max, sizeof *self->items);
+    BC_INFO("serving %s: %zu units, %zu indicators, store %s, log at seq "
+            "%llu", self->endpoint, bc_registry_nunits(self->reg),
+            bc_registry_nindicators(self->reg), cfg->store,
+            (unsigned long long) hub_store_last_seq(self->store));
+    return self;
+
+out_free:
+    hub_server_destroy(&self);
+    return NULL;
+}
+
+void hub_server_destroy(hub_server_t **self_p)
+{
+    hub_server_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy(&self->router);
+    hub_auth_destroy(&self->auth);
+    hub_store_close(&self->store);
+    bc_registry_destroy(&self->reg);
+    free(self->batch);
+    free(self->items);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *hub_server_endpoint(const hub_server_t *self)
+{
+    return self->endpoint;
+}
+
+/* --- replies ------------------------------------------------------------- */
+
+/* Sends reply to route without blocking; a peer that cannot take it loses
+ * it (and will ask again). */
+static void send_reply(hub_server_t *self, zframe_t *route,
+                       Baocao__Reply *reply)
+{
+    reply->version = BC_WIRE_VERSION;
+    size_t len;
+    uint8_t *buf = bc_wire_pack(&reply->base, &len);
+    void *sock = zsock_resolve(self->router);
+    if (zmq_send(sock, zframe_data(route), zframe_size(route),
+                 ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+        || zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0) {
+        self->replies_dropped++;
+        BC_DEBUG("reply dropped: %s", zmq_strerror(zmq_errno()));
+    }
+    free(buf);
+}
+
+static void send_error(hub_server_t *self, zframe_t *route, uint64_t tag,
+                       Baocao__RejectReason reason, const char *message)
+{
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__Error e = BAOCAO__ERROR__INIT;
+    e.reason = reason;
+    e.message = (char *) message;
+    reply.tag = tag;
+    reply.body_case = BAOCAO__REPLY__BODY_ERROR;
+    reply.error = &e;
+    send_reply(self, route, &reply);
+}
+
+static void count_reject(hub_server_t *self, Baocao__RejectReason reason,
+                         const char *peer, const char *message)
+{
+    if ((unsigned) reason < 32)
+        self->rejected[reason]++;
+    BC_WARN("rejected from %s: %s: %s", *peer ? peer : "(plain)",
+            bc_reason_name(reason), message);
+}
+
+/* --- request handlers ---------------------------------------------------- */
+
+static void handle_query(hub_server_t *self, zframe_t *route,
+                         Baocao__Request *req, const char *peer)
+{
+    char msg[160] = "";
+    Baocao__QueryReply *qr = NULL;
+    Baocao__RejectReason why = hub_query_figures(self->store, req->query, &qr,
+                                                 msg, sizeof msg);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        send_error(self, route, req->tag, why, msg);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_QUERY;
+    reply.query = qr;
+    send_reply(self, route, &reply);
+    hub_query_free(&qr);
+    (void) peer;
+}
+
+static void handle_completeness(hub_server_t *self, zframe_t *route,
+                                Baocao__Request *req, const char *peer)
+{
+    char msg[160] = "";
+    Baocao__CompletenessReply *cr = NULL;
+    Baocao__RejectReason why = hub_query_completeness(
+        self->store, req->completeness, self->deadlines, self->ndeadlines,
+        &cr, msg, sizeof msg);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        send_error(self, route, req->tag, why, msg);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_COMPLETENESS;
+    reply.completeness = cr;
+    send_reply(self, route, &reply);
+    hub_completeness_free(&cr);
+    (void) peer;
+}
+
+static void handle_plan(hub_server_t *self, zframe_t *route,
+                        Baocao__Request *req, const char *peer)
+{
+    const Baocao__PlanSet *ps = req->plan;
+    char msg[160] = "";
+    Baocao__RejectReason why = BAOCAO__REJECT_REASON__REASON_NONE;
+    hub_val_t *vals = NULL;
+    const bc_unit_t *u = bc_registry_find_unit(self->reg, ps->unit);
+    /* Plans are set by the province's operators (or anyone in plain mode),
+     * not by facilities. */
+    if (*peer && strncmp(peer, "operator:", 9) != 0) {
+        why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
+        snprintf(msg, sizeof msg, "%s may not set plans", peer);
+        goto out_reply;
+    }
+    if (!u) {
+        why = BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT;
+        snprintf(msg, sizeof msg, "unknown unit '%.60s'", ps->unit);
+        goto out_reply;
+    }
+    if (ps->year < BC_PERIOD_MIN_YEAR || ps->year > BC_PERIOD_MAX_YEAR) {
+        why = BAOCAO__REJECT_REASON__REASON_BAD_PERIOD;
+        snprintf(msg, sizeof msg, "year %u is out of range", ps->year);
+        goto out_reply;
+    }
+    vals = bc_malloc((ps->n_targets ? ps->n_targets : 1) * sizeof *vals);
+    for (size_t i = 0; i < ps->n_targets; i++) {
+        const bc_indicator_t *ind = bc_registry_find_indicator(
+            self->reg, ps->targets[i]->indicator);
+        if (!ind || ind->kind == BC_KIND_RATIO) {
+            why = ind ? BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE
+                      : BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR;
+            snprintf(msg, sizeof msg, "%s indicator '%.60s' in the plan",
+                     ind ? "ratio" : "unknown", ps->targets[i]->indicator);
+            goto out_reply;
+        }
+        if (ps->targets[i]->target < 0) {
+            why = BAOCAO__REJECT_REASON__REASON_NEGATIVE;
+            snprintf(msg, sizeof msg, "negative target for %s", ind->code);
+            goto out_reply;
+        }
+        vals[i] = (hub_val_t){ind->sid, 1, ps->targets[i]->target};
+    }
+    int rc = hub_store_set_plan(self->store, u, ps->year, vals,
+                                ps->n_targets);
+    if (rc) {
+        why = rc == BC_EFULL ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
+                             : BAOCAO__REJECT_REASON__REASON_INTERNAL;
+        snprintf(msg, sizeof msg, "plan not stored: %s", bc_strerror(rc));
+    }
+out_reply:
+    free(vals);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        count_reject(self, why, peer, msg);
+        send_error(self, route, req->tag, why, msg);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__PlanReply pr = BAOCAO__PLAN_REPLY__INIT;
+    pr.stored = (uint32_t) ps->n_targets;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_PLAN;
+    reply.plan = &pr;
+    send_reply(self, route, &reply);
+    BC_INFO("plan for %s %u set by %s: %zu targets", u->code, ps->year,
+            *peer ? peer : "(plain)", ps->n_targets);
+}
+
+static void handle_ping(hub_server_t *self, zframe_t *route,
+                        Baocao__Request *req, const char *peer)
+{
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__Pong pong = BAOCAO__PONG__INIT;
+    pong.hub_seq = hub_store_last_seq(self->store);
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_PONG;
+    reply.pong = &pong;
+    send_reply(self, route, &reply);
+    (void) peer;
+}
+
+typedef void (*handler_fn)(hub_server_t *, zframe_t *, Baocao__Request *,
+                           const char *);
+
+/* The dispatch table: request body -> handler. Submissions are not here:
+ * they wait for the batch commit. */
+static const struct {
+    Baocao__Request__BodyCase body;   /* which request */
+    handler_fn fn;                    /* who answers it */
+} handlers[] = {
+    {BAOCAO__REQUEST__BODY_QUERY, handle_query},
+    {BAOCAO__REQUEST__BODY_COMPLETENESS, handle_completeness},
+    {BAOCAO__REQUEST__BODY_PLAN, handle_plan},
+    {BAOCAO__REQUEST__BODY_PING, handle_ping},
+};
+
+/* --- the batch ----------------------------------------------------------- */
+
+static void batch_add(hub_server_t *self, zframe_t **route_p,
+                      zframe_t **payload_p, Baocao__Request *req,
+                      const char *peer, Baocao__RejectReason pre,
+                      const char *pre_msg)
+{
+    pending_t *p = &self->batch[self->nbatch];
+    hub_item_t *it = &self->items[self->nbatch];
+    self->nbatch++;
+    p->route = *route_p;
+    p->payload = *payload_p;
+    *route_p = *payload_p = NULL;
+    p->req = req;
+    p->tag = req ? req->tag : 0;
+    snprintf(p->peer, sizeof p->peer, "%s", peer);
+    memset(it, 0, sizeof *it);
+    it->raw = zframe_data(p->payload);
+    it->raw_len = zframe_size(p->payload);
+    it->peer = p->peer;
+    if (pre != BAOCAO__REJECT_REASON__REASON_NONE) {
+        it->reject = pre;
+        snprintf(it->message, sizeof it->message, "%s", pre_msg);
+        return;
+    }
+    hub_limits_t lim = {(size_t) self->cfg.max_values, time(NULL)};
+    hub_validate(self->reg, req->submit, peer, &lim, it);
+}
+
+static void batch_flush(hub_server_t *self)
+{
+    if (!self->nbatch)
+        return;
+    int rc = hub_store_ingest(self->store, self->items, self->nbatch,
+                              now_us());
+    if (rc == BC_EFULL)
+        BC_ERROR("store is full: %zu submissions refused (retry later); "
+                 "restart the hub with a larger --map-size",
+                 self->nbatch);
+    else if (rc)
+        BC_ERROR("store write failed (%s): %zu submissions refused",
+                 bc_strerror(rc), self->nbatch);
+    for (size_t i = 0; i < self->nbatch; i++) {
+        pending_t *p = &self->batch[i];
+        hub_item_t *it = &self->items[i];
+        if (it->status == BAOCAO__ACK_STATUS__ACK_REJECTED)
+            count_reject(self, it->reason, p->peer, it->message);
+        else if (it->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER
+                 && !it->message[0])
+            snprintf(it->message, sizeof it->message, "%s",
+                     it->reason == BAOCAO__REJECT_REASON__REASON_STORE_FULL
+                         ? "the hub's store is full; resend later"
+                         : "the hub could not store it now; resend later");
+        Baocao__Reply reply = BAOCAO__REPLY__INIT;
+        Baocao__Ack ack = BAOCAO__ACK__INIT;
+        if (it->id) {
+            ack.submission_id.data = (uint8_t *) it->id;
+            ack.submission_id.len = 16;
+        }
+        ack.status = it->status;
+        ack.reason = it->reason;
+        ack.message = it->message;
+        ack.hub_seq = it->seq;
+        ack.current_revision = it->current_revision;
+        reply.tag = p->tag;
+        reply.body_case = BAOCAO__REPLY__BODY_ACK;
+        reply.ack = &ack;
+        send_reply(self, p->route, &reply);
+        self->acked++;
+        free(it->vals);
+        zframe_destroy(&p->route);
+        zframe_destroy(&p->payload);
+        if (p->req)
+            baocao__request__free_unpacked(p->req, NULL);
+    }
+    BC_DEBUG("batch of %zu committed, log at %llu", self->nbatch,
+             (unsigned long long) hub_store_last_seq(self->store));
+    self->nbatch = 0;
+}
+
+/* Reads one message from the router; returns false when none is waiting. */
+static bool receive_one(hub_server_t *self)
+{
+    void *sock = zsock_resolve(self->router);
+    zmq_msg_t part;
+    zframe_t *route = NULL, *payload = NULL;
+    int nframes = 0;
+    char peer[64] = "";
+    /* Frames: routing id, then exactly one payload frame. Anything else is
+     * drained and answered as malformed. */
+    for (;;) {
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            if (nframes == 0)
+                return false;
+            break;   /* cannot happen mid-message; be safe */
+        }
+        nframes++;
+        if (nframes == 1)
+            route = zframe_new(zmq_msg_data(&part), zmq_msg_size(&part));
+        else if (nframes == 2) {
+            payload = zframe_new(zmq_msg_data(&part), zmq_msg_size(&part));
+            const char *uid = zmq_msg_gets(&part, "User-Id");
+            if (uid)
+                snprintf(peer, sizeof peer, "%s", uid);
+        }
+        int more = zmq_msg_more(&part);
+        zmq_msg_close(&part);
+        if (!more)
+            break;
+    }
+    if (nframes != 2 || !payload) {
+        if (route)
+            send_error(self, route, 0, BAOCAO__REJECT_REASON__REASON_MALFORMED,
+                       "expected exactly one frame per request");
+        count_reject(self, BAOCAO__REJECT_REASON__REASON_MALFORMED, peer,
+                     "wrong number of frames");
+        zframe_destroy(&route);
+        zframe_destroy(&payload);
+        return true;
+    }
+
+    Baocao__Request *req = NULL;
+    const char *problem = NULL;
+    Baocao__RejectReason why = BAOCAO__REJECT_REASON__REASON_NONE;
+    if ((long long) zframe_size(payload) > self->cfg.max_message) {
+        why = BAOCAO__REJECT_REASON__REASON_TOO_LARGE;
+        problem = "request is larger than the hub's --max-message";
+    } else if (!(req = baocao__request__unpack(NULL, zframe_size(payload),
+                                               zframe_data(payload)))) {
+        why = BAOCAO__REJECT_REASON__REASON_MALFORMED;
+        problem = "request is not a valid protobuf Request";
+    } else if (req->version != BC_WIRE_VERSION) {
+        why = BAOCAO__REJECT_REASON__REASON_VERSION;
+        problem = "unsupported contract version (this hub speaks 1)";
+    }
+
+    if (why == BAOCAO__REJECT_REASON__REASON_NONE
+        && req->body_case == BAOCAO__REQUEST__BODY_SUBMIT) {
+        batch_add(self, &route, &payload, req, peer, why, "");
+        return true;
+    }
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        /* Bytes that do not make a request still go on record: they are
+         * what arrived. */
+        batch_add(self, &route, &payload, req, peer, why, problem);
+        return true;
+    }
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+        if (handlers[i].body == req->body_case) {
+            handlers[i].fn(self, route, req, peer);
+            goto out_free;
+        }
+    send_error(self, route, req->tag, BAOCAO__REJECT_REASON__REASON_BAD_REQUEST,
+               "unknown request type");
+out_free:
+    baocao__request__free_unpacked(req, NULL);
+    zframe_destroy(&route);
+    zframe_destroy(&payload);
+    return true;
+}
+
+static void log_stats(hub_server_t *self)
+{
+    char buf[512];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (unsigned r = 0; r < 32 && n < sizeof buf - 64; r++)
+        if (self->rejected[r])
+            n += (size_t) snprintf(buf + n, sizeof buf - n, " %s=%llu",
+                                   bc_reason_name((Baocao__RejectReason) r),
+                                   (unsigned long long) self->rejected[r]);
+    BC_INFO("acknowledged %llu, log at %llu, replies dropped %llu, "
+            "rejections:%s", (unsigned long long) self->acked,
+            (unsigned long long) hub_store_last_seq(self->store),
+            (unsigned long long) self->replies_dropped, n ? buf : " none");
+}
+
+int hub_server_run(hub_server_t *self)
+{
+    zmq_pollitem_t items[2] = {
+        {zsock_resolve(self->router), 0, ZMQ_POLLIN, 0},
+        {self->auth ? zsock_resolve(hub_auth_socket(self->auth)) : NULL, 0,
+         ZMQ_POLLIN, 0}};
+    int nitems = self->auth ? 2 : 1;
+    self->last_stats = zclock_mono();
+    while (!stop_flag) {
+        int n = zmq_poll(items, nitems, 1000);
+        if (n < 0) {
+            if (zmq_errno() == EINTR)
+                continue;
+            BC_ERROR("poll failed: %s", zmq_strerror(zmq_errno()));
+            break;
+        }
+        if (nitems == 2 && (items[1].revents & ZMQ_POLLIN))
+            hub_auth_handle(self->auth);
+        /* Drain what is waiting into one batch (a handshake waits at most
+         * one batch for its ZAP answer). */
+        while ((long long) self->nbatch < self->cfg.batch_max
+               && receive_one(self))
+            ;
+        batch_flush(self);
+        if (zclock_mono() - self->last_stats >= 60000) {
+            log_stats(self);
+            self->last_stats = zclock_mono();
+        }
+    }
+    batch_flush(self);
+    log_stats(self);
+    BC_INFO("stopped");
+    return BC_OK;
+}

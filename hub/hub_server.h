@@ -1,0 +1,63 @@
+/*
+ * hub_server.h -- the hub: one ROUTER socket serving nodes, tools and
+ * operators, a store, and the loop that ties them together.
+ *
+ * The loop is single-threaded and batch-driven: it drains whatever has
+ * arrived (up to batch-max messages), validates the submissions among them,
+ * writes them all in one durable LMDB commit, and only then sends their
+ * acknowledgements. Under load, batches grow by themselves (more messages
+ * wait while a commit syncs), which is group commit sized by load; when
+ * idle, a lone submission is committed at once. Queries are answered as
+ * they come, from a read snapshot.
+ *
+ * Replies are sent without blocking: a slow or vanished node whose pipe is
+ * full loses its acknowledgement (it will resend and get "duplicate"),
+ * never the hub's time.
+ */
+#ifndef HUB_SERVER_H
+#define HUB_SERVER_H
+
+#include "bc_config.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char *store;              /* LMDB directory */
+    char *registry;           /* units CSV */
+    char *catalog;            /* indicators CSV */
+    char *bind;               /* endpoint, e.g. tcp://0.0.0.0:5555 */
+    char *endpoint_file;      /* where to write the bound endpoint */
+    long long map_size;       /* LMDB map size, bytes */
+    bool plain;               /* run without CURVE (explicitly asked) */
+    char *curve_secret;       /* the hub's key pair (.secret) */
+    char **operator_keys;     /* operators' .pub files */
+    long long max_message;    /* largest request accepted, bytes */
+    long long max_values;     /* most figures in one report */
+    long long batch_max;      /* most submissions per commit */
+    char *deadlines;          /* "commune=5,district=15,province=25" */
+    char *log_level;          /* debug, info, warn, error */
+} hub_config_t;
+
+extern const bc_option_t hub_options[];
+extern const size_t hub_noptions;
+
+typedef struct hub_server_t hub_server_t;
+
+/* Loads the registry, opens the store, binds the socket. Returns NULL with
+ * a message in err (each names what to fix). */
+hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
+                             size_t errlen);
+void hub_server_destroy(hub_server_t **self_p);
+
+/* The endpoint actually bound (with the port chosen for ":*"). */
+const char *hub_server_endpoint(const hub_server_t *self);
+
+/* Serves until SIGINT/SIGTERM (or hub_server_stop). Returns BC_OK. */
+int hub_server_run(hub_server_t *self);
+
+/* Asks the loop to stop (async-signal-safe). */
+void hub_server_stop(hub_server_t *self);
+
+#endif

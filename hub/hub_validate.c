@@ -1,0 +1,127 @@
+/*
+ * hub_validate.c -- submission checks (rules in hub_validate.h).
+ *
+ * Order matters for the reason reported: structure first (id, unit,
+ * period), then who may send it, then each figure. A report is accepted
+ * whole or not at all, so one bad figure rejects it, naming that figure.
+ */
+#include "hub_validate.h"
+#include "bc_mem.h"
+#include "bc_wire.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REJECT(item, why, ...)                                                \
+    do {                                                                      \
+        (item)->reject = BAOCAO__REJECT_REASON__REASON_##why;                 \
+        snprintf((item)->message, sizeof (item)->message, __VA_ARGS__);       \
+        goto out_reject;                                                      \
+    } while (0)
+
+bool hub_may_submit(const bc_registry_t *reg, const char *peer,
+                    const bc_unit_t *unit)
+{
+    if (!peer || !*peer)
+        return true;   /* plain mode: no identities to check */
+    if (strncmp(peer, "unit:", 5) != 0)
+        return false;  /* operators and anything else never submit */
+    const bc_unit_t *self = bc_registry_find_unit(reg, peer + 5);
+    if (!self)
+        return false;
+    if (self == unit)
+        return true;
+    return self->on_behalf && unit->parent == (int32_t) self->idx;
+}
+
+static int cmp_sid(const void *a, const void *b)
+{
+    const hub_val_t *x = a, *y = b;
+    return x->sid < y->sid ? -1 : x->sid > y->sid;
+}
+
+Baocao__RejectReason hub_validate(const bc_registry_t *reg,
+                                  const Baocao__Submission *sub,
+                                  const char *peer, const hub_limits_t *lim,
+                                  hub_item_t *item)
+{
+    item->vals = NULL;
+    item->nvals = 0;
+    item->message[0] = '\0';
+    item->reject = BAOCAO__REJECT_REASON__REASON_NONE;
+    item->id = sub->id.len == 16 ? sub->id.data : NULL;
+
+    if (sub->id.len != 16)
+        REJECT(item, BAD_ID, "submission id must be 16 bytes, got %zu",
+               sub->id.len);
+    const bc_unit_t *unit = bc_registry_find_unit(reg, sub->unit);
+    if (!unit)
+        REJECT(item, UNKNOWN_UNIT, "unknown unit '%.60s': not in the hub's "
+               "registry", sub->unit);
+    item->unit = unit;
+    if (!unit->reports)
+        REJECT(item, NOT_REPORTING, "unit %s (%s) does not file reports: "
+               "its figures are the totals of the units under it",
+               unit->code, unit->level);
+    if (!hub_may_submit(reg, peer, unit))
+        REJECT(item, NOT_AUTHORIZED, "%.60s may not submit for %s", peer,
+               unit->code);
+    if (bc_period_parse(sub->period, &item->period) != 0)
+        REJECT(item, BAD_PERIOD, "period '%.30s' is not YYYY-MM, YYYY-Qn, "
+               "YYYY-Hn or YYYY", sub->period);
+    if (bc_period_start(item->period) > lim->now)
+        REJECT(item, FUTURE_PERIOD, "period %s has not started yet",
+               sub->period);
+    if (sub->revision == 0)
+        REJECT(item, BAD_REVISION, "revision must be 1 or more");
+    item->revision = sub->revision;
+    item->filed_at = sub->filed_at;
+    if (sub->n_values > lim->max_values)
+        REJECT(item, TOO_MANY_VALUES, "%zu figures in one report; at most "
+               "%zu", sub->n_values, lim->max_values);
+
+    item->vals = bc_malloc((sub->n_values ? sub->n_values : 1)
+                           * sizeof(hub_val_t));
+    for (size_t i = 0; i < sub->n_values; i++) {
+        const Baocao__Value *v = sub->values[i];
+        const bc_indicator_t *ind = bc_registry_find_indicator(reg,
+                                                               v->indicator);
+        if (!ind)
+            REJECT(item, UNKNOWN_INDICATOR, "unknown indicator '%.60s': not "
+                   "in the hub's catalogue", v->indicator);
+        if (ind->kind == BC_KIND_RATIO)
+            REJECT(item, NOT_REPORTABLE, "%s is a rate computed by the hub "
+                   "from %s and %s; send those instead", ind->code,
+                   bc_registry_indicator(reg, (uint32_t) ind->numerator)->code,
+                   bc_registry_indicator(reg,
+                                         (uint32_t) ind->denominator)->code);
+        int64_t value;
+        if (v->v_case == BAOCAO__VALUE__V_COUNT) {
+            value = v->count;
+        } else if (v->v_case == BAOCAO__VALUE__V_DECIMAL) {
+            REJECT(item, NOT_INTEGER, "%s is a count; %g is not a whole "
+                   "number", ind->code, v->decimal);
+        } else {
+            REJECT(item, MALFORMED, "figure for %s carries no value",
+                   ind->code);
+        }
+        if (value < 0)
+            REJECT(item, NEGATIVE, "%s is a count; %lld is negative",
+                   ind->code, (long long) value);
+        item->vals[i] = (hub_val_t){ind->sid, 1, value};
+    }
+    item->nvals = sub->n_values;
+    qsort(item->vals, item->nvals, sizeof(hub_val_t), cmp_sid);
+    for (size_t i = 1; i < item->nvals; i++)
+        if (item->vals[i].sid == item->vals[i - 1].sid)
+            REJECT(item, DUPLICATE_VALUE, "an indicator appears twice in "
+                   "the report");
+    return BAOCAO__REJECT_REASON__REASON_NONE;
+
+out_reject:
+    bc_free(&item->vals);
+    item->nvals = 0;
+    return item->reject;
+}

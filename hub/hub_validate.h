@@ -1,0 +1,39 @@
+/*
+ * hub_validate.h -- is a decoded submission acceptable, and from this peer?
+ *
+ * Pure checks against the registry and catalogue, no store access, so that
+ * they run before the write transaction and can be fuzzed on their own. The
+ * first failing check decides the typed reason; the message names the
+ * offending field so that staff at the facility can fix their file.
+ *
+ * Peer identities (set by the hub's authenticator, see hub_auth.h):
+ *   ""              plain mode: no authentication, any unit accepted
+ *   "unit:CODE"     a facility's node: may submit for CODE, and for the
+ *                   units directly under CODE if the registry marks CODE
+ *                   on_behalf
+ *   "operator:NAME" may query and set plans, never submit
+ */
+#ifndef HUB_VALIDATE_H
+#define HUB_VALIDATE_H
+
+#include "hub_store.h"
+
+typedef struct {
+    size_t max_values;   /* most figures in one report */
+    int64_t now;         /* current time, Unix seconds (future check) */
+} hub_limits_t;
+
+/* Checks `sub` from `peer` and, when valid, fills item->unit, period,
+ * revision, filed_at, id and vals (sorted by indicator sid, allocated with
+ * bc_malloc: the caller frees item->vals). Sets item->reject to the reason
+ * (REASON_NONE when valid) and item->message. Returns the reason. */
+Baocao__RejectReason hub_validate(const bc_registry_t *reg,
+                                  const Baocao__Submission *sub,
+                                  const char *peer, const hub_limits_t *lim,
+                                  hub_item_t *item);
+
+/* May `peer` act for `unit`? (the authorization rule above) */
+bool hub_may_submit(const bc_registry_t *reg, const char *peer,
+                    const bc_unit_t *unit);
+
+#endif

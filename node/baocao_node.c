@@ -1,0 +1,63 @@
+/*
+ * baocao_node.c -- the node daemon's main(): options, sender, run.
+ */
+#include "bc_error.h"
+#include "bc_log.h"
+#include "node_sender.h"
+
+#include <stdio.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: baocao-node --store DIR --unit CODE --hub ENDPOINT\n"
+            "                   (--hub-key HUB.pub --cert NODE.secret | "
+            "--plain) [options]\n\n"
+            "A facility's node: delivers every report filed into its outbox "
+            "(baocao submit)\nto the hub, resending until the hub has "
+            "acknowledged it. Safe to stop or kill\nat any moment: it "
+            "resumes where it was.\n\noptions:\n");
+    bc_config_usage(node_options, node_noptions, out);
+    fprintf(out, "\nexit status: 0 on a clean stop (or, with --drain, once "
+                 "all is delivered),\n1 on a runtime failure, 2 on bad usage, "
+                 "3 when --max-seconds ran out.\n");
+}
+
+int main(int argc, char **argv)
+{
+    node_config_t cfg;
+    char err[512] = "";
+    char *positional[1];
+    size_t npos;
+    int status = 2;
+    bc_config_defaults(node_options, node_noptions, &cfg);
+    int rc = bc_config_args(node_options, node_noptions, &cfg, argc, argv, 1,
+                            positional, 0, &npos, err, sizeof err);
+    if (rc == 1) {
+        usage(stdout);
+        status = 0;
+        goto out_free;
+    }
+    if (rc) {
+        fprintf(stderr, "baocao-node: %s\n", err);
+        goto out_free;
+    }
+    bc_log_level_t level = BC_LOG_INFO;
+    if (bc_log_parse_level(cfg.log_level, &level)) {
+        fprintf(stderr, "baocao-node: --log-level: '%s' is not debug, info, "
+                "warn or error\n", cfg.log_level);
+        goto out_free;
+    }
+    bc_log_init("node", level);
+    node_sender_t *sender = node_sender_new(&cfg, err, sizeof err);
+    if (!sender) {
+        BC_ERROR("%s", err);
+        goto out_free;
+    }
+    rc = node_sender_run(sender);
+    status = rc == BC_OK ? 0 : rc == BC_ETIMEOUT ? 3 : 1;
+    node_sender_destroy(&sender);
+out_free:
+    bc_config_free(node_options, node_noptions, &cfg);
+    return status;
+}

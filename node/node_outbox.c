@@ -1,0 +1,457 @@
+/*
+ * node_outbox.c -- the node's durable outbox (layout in node_outbox.h).
+ *
+ * Every change is one LMDB write transaction with the default full sync: a
+ * report that `baocao submit` said was filed survives a power cut, and an
+ * acknowledgement recorded here is never lost, so a delivered report is
+ * never sent again after a restart (and if the node dies between the hub's
+ * commit and ours, the resend gets "duplicate", which settles it).
+ */
+#include "node_outbox.h"
+#include "baocao.pb-c.h"
+#include "bc_error.h"
+#include "bc_mem.h"
+#include "bc_wire.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { DB_OUT, DB_PENDING, DB_REVS, DB_META, DB_COUNT };
+static const char *db_names[DB_COUNT] = {"out", "pending", "revs", "meta"};
+
+#define OUTBOX_MAP_SIZE (1ULL << 30)   /* 1 GiB: years of monthly reports */
+
+struct node_outbox_t {
+    MDB_env *env;              /* the LMDB environment */
+    MDB_dbi dbi[DB_COUNT];     /* the named databases */
+};
+
+typedef struct {
+    uint32_t state;            /* node_state_t */
+    uint32_t attempts;         /* sends so far */
+    int64_t filed_at;          /* filing time, s */
+    int64_t last_sent;         /* last send, s */
+    uint64_t hub_seq;          /* hub log position once acknowledged */
+    uint32_t ack_status;       /* last Baocao__AckStatus */
+    uint32_t reason;           /* Baocao__RejectReason */
+    uint32_t blob_len;         /* bytes of Submission that follow */
+    uint32_t msg_len;          /* bytes of hub message after the blob */
+} out_hdr_t;
+
+static int map_err(int mrc)
+{
+    if (mrc == MDB_MAP_FULL || mrc == ENOSPC)
+        return BC_EFULL;
+    return mrc ? BC_ESTORE : BC_OK;
+}
+
+static MDB_val seq_key(uint8_t b[8], uint64_t seq)
+{
+    for (int i = 7; i >= 0; i--, seq >>= 8)
+        b[i] = (uint8_t) seq;
+    return (MDB_val){8, b};
+}
+
+static uint64_t key_seq(const MDB_val *k)
+{
+    uint64_t seq = 0;
+    for (size_t i = 0; i < 8 && i < k->mv_size; i++)
+        seq = seq << 8 | ((uint8_t *) k->mv_data)[i];
+    return seq;
+}
+
+node_outbox_t *node_outbox_open(const char *dir, char *err, size_t errlen)
+{
+    node_outbox_t *self = bc_calloc(1, sizeof *self);
+    MDB_txn *txn;
+    int mrc;
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create outbox directory %s: %s", dir,
+                 strerror(errno));
+        goto out_free;
+    }
+    if ((mrc = mdb_env_create(&self->env)))
+        goto out_mdb;
+    mdb_env_set_maxdbs(self->env, DB_COUNT);
+    mdb_env_set_mapsize(self->env, OUTBOX_MAP_SIZE);
+    if ((mrc = mdb_env_open(self->env, dir, MDB_NOTLS, 0640))) {
+        mdb_env_close(self->env);
+        goto out_mdb;
+    }
+    int dead;
+    mdb_reader_check(self->env, &dead);
+    if ((mrc = mdb_txn_begin(self->env, NULL, 0, &txn)))
+        goto out_close;
+    for (int i = 0; i < DB_COUNT; i++)
+        if ((mrc = mdb_dbi_open(txn, db_names[i], MDB_CREATE,
+                                &self->dbi[i]))) {
+            mdb_txn_abort(txn);
+            goto out_close;
+        }
+    if ((mrc = mdb_txn_commit(txn)))
+        goto out_close;
+    return self;
+
+out_close:
+    mdb_env_close(self->env);
+out_mdb:
+    snprintf(err, errlen, "cannot open the outbox in %s: %s", dir,
+             mdb_strerror(mrc));
+out_free:
+    free(self);
+    return NULL;
+}
+
+void node_outbox_close(node_outbox_t **self_p)
+{
+    node_outbox_t *self = *self_p;
+    if (!self)
+        return;
+    mdb_env_close(self->env);
+    free(self);
+    *self_p = NULL;
+}
+
+static int meta_put(node_outbox_t *s, MDB_txn *txn, const char *name,
+                    const void *data, size_t len)
+{
+    MDB_val k = {strlen(name), (void *) name}, v = {len, (void *) data};
+    return mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+}
+
+static bool meta_get(node_outbox_t *s, MDB_txn *txn, const char *name,
+                     void *data, size_t len)
+{
+    MDB_val k = {strlen(name), (void *) name}, v;
+    if (mdb_get(txn, s->dbi[DB_META], &k, &v) != 0)
+        return false;
+    memset(data, 0, len);
+    memcpy(data, v.mv_data, v.mv_size < len ? v.mv_size : len);
+    return true;
+}
+
+int node_outbox_file(node_outbox_t *self, const char *unit,
+                     const char *period, const bc_report_t *report,
+                     int64_t filed_at, uint8_t id_out[16],
+                     uint32_t *revision_out)
+{
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (mrc)
+        return map_err(mrc);
+
+    /* The next revision of (unit, period) at this node. */
+    size_t ulen = strlen(unit), plen = strlen(period);
+    char *rk = bc_malloc(ulen + 1 + plen);
+    memcpy(rk, unit, ulen);
+    rk[ulen] = '\0';
+    memcpy(rk + ulen + 1, period, plen);
+    MDB_val k = {ulen + 1 + plen, rk}, v;
+    uint32_t revision = 1;
+    if (mdb_get(txn, self->dbi[DB_REVS], &k, &v) == 0) {
+        memcpy(&revision, v.mv_data, 4);
+        revision++;
+    }
+    v = (MDB_val){4, &revision};
+    mrc = mdb_put(txn, self->dbi[DB_REVS], &k, &v, 0);
+    free(rk);
+    if (mrc)
+        goto out_abort;
+
+    /* The submission, serialised once for all its sends. */
+    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+    bc_id_new(id_out);
+    sub.id.data = id_out;
+    sub.id.len = 16;
+    sub.unit = (char *) unit;
+    sub.period = (char *) period;
+    sub.revision = revision;
+    sub.filed_at = filed_at;
+    Baocao__Value *vals = bc_calloc(report->nvalues ? report->nvalues : 1,
+                                    sizeof *vals);
+    Baocao__Value **ptrs = bc_calloc(report->nvalues ? report->nvalues : 1,
+                                     sizeof *ptrs);
+    for (size_t i = 0; i < report->nvalues; i++) {
+        baocao__value__init(&vals[i]);
+        vals[i].indicator = report->values[i].indicator;
+        if (report->values[i].is_integer) {
+            vals[i].v_case = BAOCAO__VALUE__V_COUNT;
+            vals[i].count = report->values[i].count;
+        } else {
+            vals[i].v_case = BAOCAO__VALUE__V_DECIMAL;
+            vals[i].decimal = report->values[i].decimal;
+        }
+        ptrs[i] = &vals[i];
+    }
+    sub.n_values = report->nvalues;
+    sub.values = ptrs;
+    size_t blob_len;
+    uint8_t *blob = bc_wire_pack(&sub.base, &blob_len);
+    free(vals);
+    free(ptrs);
+
+    uint64_t seq = 1;
+    meta_get(self, txn, "next_seq", &seq, sizeof seq);
+    if (seq == 0)
+        seq = 1;
+    uint64_t next = seq + 1;
+    out_hdr_t h = {NODE_PENDING, 0, filed_at, 0, 0, 0, 0,
+                   (uint32_t) blob_len, 0};
+    uint8_t kb[8];
+    k = seq_key(kb, seq);
+    v = (MDB_val){sizeof h + blob_len, NULL};
+    if (!(mrc = mdb_put(txn, self->dbi[DB_OUT], &k, &v, MDB_RESERVE))) {
+        memcpy(v.mv_data, &h, sizeof h);
+        memcpy((uint8_t *) v.mv_data + sizeof h, blob, blob_len);
+    }
+    free(blob);
+    MDB_val empty = {0, NULL};
+    if (mrc || (mrc = mdb_put(txn, self->dbi[DB_PENDING], &k, &empty, 0))
+        || (mrc = meta_put(self, txn, "next_seq", &next, sizeof next)))
+        goto out_abort;
+    if ((mrc = mdb_txn_commit(txn)))
+        return map_err(mrc);
+    *revision_out = revision;
+    return BC_OK;
+
+out_abort:
+    mdb_txn_abort(txn);
+    return map_err(mrc);
+}
+
+void node_pending_free(node_pending_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        bc_free(&p[i].blob);
+}
+
+int node_outbox_pending(node_outbox_t *self, uint64_t after, size_t max,
+                        node_pending_t *out, size_t *n)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    *n = 0;
+    int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (mrc)
+        return map_err(mrc);
+    if ((mrc = mdb_cursor_open(txn, self->dbi[DB_PENDING], &cur))) {
+        mdb_txn_abort(txn);
+        return map_err(mrc);
+    }
+    uint8_t kb[8];
+    MDB_val k = seq_key(kb, after + 1), v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         mrc == 0 && *n < max; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        MDB_val ov;
+        if (mdb_get(txn, self->dbi[DB_OUT], &k, &ov) != 0)
+            continue;   /* index without entry: cannot happen, skip */
+        out_hdr_t h;
+        memcpy(&h, ov.mv_data, sizeof h);
+        node_pending_t *p = &out[(*n)++];
+        p->seq = key_seq(&k);
+        p->attempts = h.attempts;
+        p->blob_len = h.blob_len;
+        p->blob = bc_malloc(h.blob_len ? h.blob_len : 1);
+        memcpy(p->blob, (uint8_t *) ov.mv_data + sizeof h, h.blob_len);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return BC_OK;
+}
+
+/* Rewrites an entry's header (and message) in place. */
+static int update_entry(node_outbox_t *self, MDB_txn *txn, uint64_t seq,
+                        void (*edit)(out_hdr_t *, const void *),
+                        const void *arg, const char *message)
+{
+    uint8_t kb[8];
+    MDB_val k = seq_key(kb, seq), v;
+    int mrc = mdb_get(txn, self->dbi[DB_OUT], &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return BC_OK;
+    if (mrc)
+        return map_err(mrc);
+    out_hdr_t h;
+    memcpy(&h, v.mv_data, sizeof h);
+    size_t blob_len = h.blob_len;
+    uint8_t *blob = bc_malloc(blob_len ? blob_len : 1);
+    memcpy(blob, (uint8_t *) v.mv_data + sizeof h, blob_len);
+    edit(&h, arg);
+    size_t mlen = message ? strlen(message) : 0;
+    h.msg_len = (uint32_t) mlen;
+    v = (MDB_val){sizeof h + blob_len + mlen, NULL};
+    if (!(mrc = mdb_put(txn, self->dbi[DB_OUT], &k, &v, MDB_RESERVE))) {
+        memcpy(v.mv_data, &h, sizeof h);
+        memcpy((uint8_t *) v.mv_data + sizeof h, blob, blob_len);
+        if (mlen)
+            memcpy((uint8_t *) v.mv_data + sizeof h + blob_len, message,
+                   mlen);
+    }
+    free(blob);
+    return map_err(mrc);
+}
+
+static void edit_sent(out_hdr_t *h, const void *arg)
+{
+    h->attempts++;
+    h->last_sent = *(const int64_t *) arg;
+}
+
+int node_outbox_mark_sent(node_outbox_t *self, const uint64_t *seqs,
+                          size_t n, int64_t now)
+{
+    MDB_txn *txn;
+    int rc = BC_OK, mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (mrc)
+        return map_err(mrc);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = update_entry(self, txn, seqs[i], edit_sent, &now, NULL);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return map_err(mdb_txn_commit(txn));
+}
+
+static void edit_ack(out_hdr_t *h, const void *arg)
+{
+    const node_ack_t *a = arg;
+    h->ack_status = a->status;
+    h->reason = a->reason;
+    if (a->status == BAOCAO__ACK_STATUS__ACK_STORED
+        || a->status == BAOCAO__ACK_STATUS__ACK_DUPLICATE
+        || a->status == BAOCAO__ACK_STATUS__ACK_SUPERSEDED) {
+        h->state = NODE_DELIVERED;
+        h->hub_seq = a->hub_seq;
+    } else if (a->status == BAOCAO__ACK_STATUS__ACK_REJECTED) {
+        h->state = NODE_REJECTED;
+    }
+}
+
+int node_outbox_settle(node_outbox_t *self, const node_ack_t *acks, size_t n,
+                       int64_t now)
+{
+    MDB_txn *txn;
+    int rc = BC_OK, mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (mrc)
+        return map_err(mrc);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const node_ack_t *a = &acks[i];
+        bool final = a->status != BAOCAO__ACK_STATUS__ACK_RETRY_LATER;
+        rc = update_entry(self, txn, a->seq, edit_ack, a,
+                          a->message && *a->message ? a->message : NULL);
+        if (!rc && final) {
+            uint8_t kb[8];
+            MDB_val k = seq_key(kb, a->seq);
+            mrc = mdb_del(txn, self->dbi[DB_PENDING], &k, NULL);
+            rc = mrc == MDB_NOTFOUND ? BC_OK : map_err(mrc);
+        }
+    }
+    if (!rc)
+        rc = map_err(meta_put(self, txn, "last_contact", &now, sizeof now));
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return map_err(mdb_txn_commit(txn));
+}
+
+int node_outbox_set_error(node_outbox_t *self, const char *error)
+{
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (mrc)
+        return map_err(mrc);
+    if ((mrc = meta_put(self, txn, "last_error", error, strlen(error)))) {
+        mdb_txn_abort(txn);
+        return map_err(mrc);
+    }
+    return map_err(mdb_txn_commit(txn));
+}
+
+/* Decodes an entry for display. */
+static void describe(const MDB_val *k, const MDB_val *v, node_entry_t *e)
+{
+    out_hdr_t h;
+    memcpy(&h, v->mv_data, sizeof h);
+    memset(e, 0, sizeof *e);
+    e->seq = key_seq(k);
+    e->state = (node_state_t) h.state;
+    e->attempts = h.attempts;
+    e->filed_at = h.filed_at;
+    e->last_sent = h.last_sent;
+    e->ack_status = h.ack_status;
+    e->reason = h.reason;
+    e->hub_seq = h.hub_seq;
+    const uint8_t *blob = (const uint8_t *) v->mv_data + sizeof h;
+    Baocao__Submission *sub = baocao__submission__unpack(NULL, h.blob_len,
+                                                         blob);
+    if (sub) {
+        snprintf(e->unit, sizeof e->unit, "%s", sub->unit);
+        snprintf(e->period, sizeof e->period, "%s", sub->period);
+        e->revision = sub->revision;
+        bc_id_hex(sub->id.data, sub->id.len, e->id);
+        baocao__submission__free_unpacked(sub, NULL);
+    }
+    size_t mlen = h.msg_len < sizeof e->message - 1 ? h.msg_len
+                                                    : sizeof e->message - 1;
+    memcpy(e->message, blob + h.blob_len, mlen);
+    e->message[mlen] = '\0';
+}
+
+int node_outbox_each(node_outbox_t *self, node_entry_fn fn, void *arg)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (mrc)
+        return map_err(mrc);
+    if ((mrc = mdb_cursor_open(txn, self->dbi[DB_OUT], &cur))) {
+        mdb_txn_abort(txn);
+        return map_err(mrc);
+    }
+    MDB_val k, v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        node_entry_t e;
+        describe(&k, &v, &e);
+        fn(arg, &e);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return BC_OK;
+}
+
+static void count_entry(void *arg, const node_entry_t *e)
+{
+    node_stats_t *st = arg;
+    if (e->state == NODE_DELIVERED)
+        st->delivered++;
+    else if (e->state == NODE_REJECTED)
+        st->rejected++;
+    else if (e->attempts > 0)
+        st->in_flight++;
+    else
+        st->pending++;
+}
+
+int node_outbox_stats(node_outbox_t *self, node_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = node_outbox_each(self, count_entry, out);
+    if (rc)
+        return rc;
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (mrc)
+        return map_err(mrc);
+    meta_get(self, txn, "last_contact", &out->last_contact,
+             sizeof out->last_contact);
+    meta_get(self, txn, "last_error", out->last_error,
+             sizeof out->last_error - 1);
+    mdb_txn_abort(txn);
+    return BC_OK;
+}

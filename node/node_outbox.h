@@ -1,0 +1,118 @@
+/*
+ * node_outbox.h -- a facility's durable outbox: every report filed at the
+ * station, from the moment it is filed until the hub has acknowledged it.
+ *
+ * An LMDB store in the node's directory, shared by the node daemon (which
+ * delivers) and `baocao submit` (which files), possibly at the same time:
+ * LMDB serialises the two writers through its lock file, and each side
+ * sees the other's commits in its next transaction.
+ *
+ *   out      local seq -> entry (state, attempts, ack, submission bytes)
+ *   pending  local seq -> ""      index of what still has to be delivered
+ *   revs     unit "\0" period -> last revision filed here
+ *   meta     next_seq, last_contact, last_error, unit
+ *
+ * A report is serialised once, at filing, with its id, revision and filing
+ * time fixed: every resend is byte-for-byte the same submission, which is
+ * what lets the hub recognise it.
+ */
+#ifndef NODE_OUTBOX_H
+#define NODE_OUTBOX_H
+
+#include "bc_period.h"
+#include "bc_report.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct node_outbox_t node_outbox_t;
+
+typedef enum {
+    NODE_PENDING   = 0,   /* not yet acknowledged */
+    NODE_DELIVERED = 1,   /* acknowledged stored, duplicate or superseded */
+    NODE_REJECTED  = 2    /* refused for good by the hub */
+} node_state_t;
+
+/* One entry to deliver. */
+typedef struct {
+    uint64_t seq;          /* local sequence number */
+    uint32_t attempts;     /* sends so far */
+    uint8_t *blob;         /* serialised Submission (owned) */
+    size_t blob_len;       /* its length */
+} node_pending_t;
+
+/* The hub's verdict on one entry. */
+typedef struct {
+    uint64_t seq;          /* local sequence number */
+    uint32_t status;       /* Baocao__AckStatus */
+    uint32_t reason;       /* Baocao__RejectReason */
+    uint64_t hub_seq;      /* hub log position */
+    const char *message;   /* hub's message (copied) */
+} node_ack_t;
+
+/* One entry as `baocao status` shows it. */
+typedef struct {
+    uint64_t seq;          /* local sequence number */
+    node_state_t state;    /* where it is */
+    uint32_t attempts;     /* sends so far */
+    int64_t filed_at;      /* filing time, s */
+    int64_t last_sent;     /* last send, s (0: never) */
+    uint32_t ack_status;   /* last Baocao__AckStatus (0: none yet) */
+    uint32_t reason;       /* Baocao__RejectReason of a rejection */
+    uint64_t hub_seq;      /* hub log position once delivered */
+    char unit[64];         /* unit code */
+    char period[16];       /* period text */
+    uint32_t revision;     /* revision */
+    char id[33];           /* submission id, hex */
+    char message[160];     /* hub's message, "" if none */
+} node_entry_t;
+
+typedef struct {
+    uint64_t pending;      /* filed, not yet sent */
+    uint64_t in_flight;    /* sent at least once, not yet acknowledged */
+    uint64_t delivered;    /* acknowledged */
+    uint64_t rejected;     /* refused for good */
+    int64_t last_contact;  /* last answer from the hub, s (0: never) */
+    char last_error[256];  /* last delivery problem, "" if none */
+} node_stats_t;
+
+/* Opens or creates the outbox in dir. NULL with a message on failure. */
+node_outbox_t *node_outbox_open(const char *dir, char *err, size_t errlen);
+void node_outbox_close(node_outbox_t **self_p);
+
+/* Files a report: assigns the next revision for (unit, period), a new
+ * random id, and stores it durably. Returns BC_OK (id and revision written
+ * to the out-parameters), BC_EFULL, BC_ESTORE. */
+int node_outbox_file(node_outbox_t *self, const char *unit,
+                     const char *period, const bc_report_t *report,
+                     int64_t filed_at, uint8_t id_out[16],
+                     uint32_t *revision_out);
+
+/* Up to max pending entries with seq > after, oldest first. The caller
+ * frees each blob (node_pending_free). Returns BC_OK or BC_ESTORE. */
+int node_outbox_pending(node_outbox_t *self, uint64_t after, size_t max,
+                        node_pending_t *out, size_t *n);
+void node_pending_free(node_pending_t *p, size_t n);
+
+/* Records that these entries were sent now. */
+int node_outbox_mark_sent(node_outbox_t *self, const uint64_t *seqs,
+                          size_t n, int64_t now);
+
+/* Applies the hub's acknowledgements in one transaction: delivered and
+ * rejected entries leave the pending index; retry-later ones stay. Also
+ * records the contact time. */
+int node_outbox_settle(node_outbox_t *self, const node_ack_t *acks, size_t n,
+                       int64_t now);
+
+/* Records the last delivery problem ("" clears it). */
+int node_outbox_set_error(node_outbox_t *self, const char *error);
+
+/* Counts by state, last contact and last error. */
+int node_outbox_stats(node_outbox_t *self, node_stats_t *out);
+
+/* Calls fn for every entry, oldest first (for `baocao status --list`). */
+typedef void (*node_entry_fn)(void *arg, const node_entry_t *entry);
+int node_outbox_each(node_outbox_t *self, node_entry_fn fn, void *arg);
+
+#endif

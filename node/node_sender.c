@@ -1,0 +1,487 @@
+/*
+ * node_sender.c -- the delivery loop (design in node_sender.h).
+ *
+ * State: a window of in-flight slots, a cursor into the pending index, and
+ * the link's health (when it last answered, when it may be tried again).
+ * Each turn of the loop: refill the window, wait for answers or a timer,
+ * settle the answers, and judge the link.
+ */
+#include "node_sender.h"
+#include "baocao.pb-c.h"
+#include "bc_error.h"
+#include "bc_keys.h"
+#include "bc_log.h"
+#include "bc_mem.h"
+#include "bc_wire.h"
+#include "node_outbox.h"
+
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define NC(field) offsetof(node_config_t, field)
+const bc_option_t node_options[] = {
+    {"store", BC_OPT_STRING, NC(store), 0, 0, NULL, "DIR",
+     "outbox directory (LMDB; created if missing)"},
+    {"unit", BC_OPT_STRING, NC(unit), 0, 0, NULL, "CODE",
+     "this facility's unit code"},
+    {"hub", BC_OPT_STRING, NC(hub), 0, 0, NULL, "ENDPOINT",
+     "the hub, e.g. tcp://hub.example:5555"},
+    {"plain", BC_OPT_BOOL, NC(plain), 0, 0, NULL, NULL,
+     "connect WITHOUT encryption (local demos and tests)"},
+    {"hub-key", BC_OPT_STRING, NC(hub_key), 0, 0, NULL, "HUB.pub",
+     "the hub's public key; turns CURVE on"},
+    {"cert", BC_OPT_STRING, NC(cert), 0, 0, NULL, "NODE.secret",
+     "this node's key pair (baocao keygen)"},
+    {"window", BC_OPT_INT, NC(window), 1, 1024, "32", "N",
+     "submissions in flight at most"},
+    {"timeout", BC_OPT_INT, NC(timeout_ms), 100, 3600000, "10000", "MS",
+     "silence from the hub that declares the link dead"},
+    {"backoff-min", BC_OPT_INT, NC(backoff_min_ms), 10, 3600000, "500", "MS",
+     "first reconnect delay"},
+    {"backoff-max", BC_OPT_INT, NC(backoff_max_ms), 10, 86400000, "60000",
+     "MS", "longest reconnect delay"},
+    {"heartbeat", BC_OPT_INT, NC(heartbeat_ms), 0, 3600000, "5000", "MS",
+     "ZMQ heartbeat interval (0 = off)"},
+    {"poll", BC_OPT_INT, NC(poll_ms), 10, 60000, "500", "MS",
+     "how often to look for newly filed reports"},
+    {"drain", BC_OPT_BOOL, NC(drain), 0, 0, NULL, NULL,
+     "exit (status 0) once every report is delivered or rejected"},
+    {"max-seconds", BC_OPT_INT, NC(max_seconds), 0, 31536000, "0", "S",
+     "give up after this long (exit 3; 0 = run for ever)"},
+    {"log-level", BC_OPT_STRING, NC(log_level), 0, 0, "info", "LEVEL",
+     "debug, info, warn or error"},
+};
+const size_t node_noptions = sizeof node_options / sizeof node_options[0];
+
+/* One submission on the wire. */
+typedef struct {
+    uint64_t seq;              /* outbox seq, also the request tag; 0 = free */
+    int64_t sent_at;           /* when sent, monotonic ms */
+} slot_t;
+
+struct node_sender_t {
+    node_config_t cfg;         /* settings (strings borrowed) */
+    node_outbox_t *outbox;     /* the durable outbox */
+    zsock_t *sock;             /* DEALER to the hub, NULL while backing off */
+    zsock_t *monitor;          /* PAIR receiving handshake failures */
+    slot_t *slots;             /* window of in-flight submissions */
+    size_t nslots;             /* window size */
+    size_t inflight;           /* used slots */
+    uint64_t cursor;           /* last seq put in flight since connecting */
+    int64_t last_answer;       /* monotonic ms of the last reply */
+    int64_t connected_at;      /* monotonic ms of the current socket */
+    int64_t retry_at;          /* no socket / no sends before this */
+    int64_t backoff;           /* current backoff, ms */
+    int64_t last_look;         /* last time the outbox was scanned */
+    bool more_pending;         /* the last scan filled the window */
+    uint64_t rng;              /* jitter state */
+    char last_error[256];      /* last error recorded in the outbox */
+    int monitor_id;            /* makes monitor endpoints unique */
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void) sig;
+    stop_flag = 1;
+}
+
+static int64_t wall_s(void)
+{
+    return (int64_t) time(NULL);
+}
+
+/* xorshift64*: jitter only, no need for a CSPRNG. */
+static uint64_t next_rand(node_sender_t *self)
+{
+    self->rng ^= self->rng >> 12;
+    self->rng ^= self->rng << 25;
+    self->rng ^= self->rng >> 27;
+    return self->rng * 2685821657736338717ULL;
+}
+
+static void record_error(node_sender_t *self, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void record_error(node_sender_t *self, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (strcmp(buf, self->last_error) == 0)
+        return;   /* already recorded: do not sync the same words again */
+    snprintf(self->last_error, sizeof self->last_error, "%s", buf);
+    if (*buf)
+        BC_WARN("%s", buf);
+    node_outbox_set_error(self->outbox, buf);
+}
+
+node_sender_t *node_sender_new(const node_config_t *cfg, char *err,
+                               size_t errlen)
+{
+    node_sender_t *self = bc_calloc(1, sizeof *self);
+    self->cfg = *cfg;
+    if (!cfg->store || !cfg->hub) {
+        snprintf(err, errlen, "--store and --hub are required (see --help)");
+        goto out_free;
+    }
+    if (!cfg->plain && !cfg->hub_key) {
+        snprintf(err, errlen, "no --hub-key given: pass the hub's public key "
+                 "(--hub-key hub.pub, with --cert NODE.secret), or --plain "
+                 "to connect without encryption");
+        goto out_free;
+    }
+    if (cfg->hub_key) {
+        /* Check the key files now, so a typo fails at start, not later. */
+        char pub[41];
+        if (bc_keys_public(cfg->hub_key, pub, err, errlen) != BC_OK)
+            goto out_free;
+        if (cfg->cert) {
+            zcert_t *c = bc_keys_load_pair(cfg->cert, err, errlen);
+            if (!c)
+                goto out_free;
+            zcert_destroy(&c);
+        }
+    }
+    self->outbox = node_outbox_open(cfg->store, err, errlen);
+    if (!self->outbox)
+        goto out_free;
+    self->nslots = (size_t) cfg->window;
+    self->slots = bc_calloc(self->nslots, sizeof *self->slots);
+    self->backoff = cfg->backoff_min_ms;
+    self->rng = (uint64_t) zclock_usecs() ^ (uint64_t) getpid() << 32;
+    if (!self->rng)
+        self->rng = 1;
+    zsys_handler_set(NULL);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    stop_flag = 0;
+    return self;
+
+out_free:
+    free(self);
+    return NULL;
+}
+
+static void disconnect(node_sender_t *self)
+{
+    if (self->sock)
+        zmq_socket_monitor(zsock_resolve(self->sock), NULL, 0);
+    zsock_destroy(&self->monitor);
+    zsock_destroy(&self->sock);
+    /* Whatever was in flight stays pending in the outbox and goes again on
+     * the next connection. */
+    memset(self->slots, 0, self->nslots * sizeof *self->slots);
+    self->inflight = 0;
+    self->cursor = 0;
+}
+
+void node_sender_destroy(node_sender_t **self_p)
+{
+    node_sender_t *self = *self_p;
+    if (!self)
+        return;
+    disconnect(self);
+    node_outbox_close(&self->outbox);
+    free(self->slots);
+    free(self);
+    *self_p = NULL;
+}
+
+static int connect_hub(node_sender_t *self)
+{
+    char err[256];
+    self->sock = zsock_new(ZMQ_DEALER);
+    if (!self->sock)
+        return BC_ENET;
+    zsock_set_linger(self->sock, 0);
+    zsock_set_immediate(self->sock, 1);
+    zsock_set_reconnect_ivl(self->sock, (int) self->cfg.backoff_min_ms);
+    zsock_set_reconnect_ivl_max(self->sock, (int) self->cfg.backoff_max_ms);
+    if (self->cfg.heartbeat_ms > 0) {
+        zsock_set_heartbeat_ivl(self->sock, (int) self->cfg.heartbeat_ms);
+        zsock_set_heartbeat_timeout(self->sock,
+                                    (int) self->cfg.heartbeat_ms * 3);
+    }
+    if (self->cfg.hub_key) {
+        bc_security_t sec = {self->cfg.hub_key, self->cfg.cert};
+        if (bc_keys_apply_client(self->sock, &sec, err, sizeof err)) {
+            record_error(self, "%s", err);
+            zsock_destroy(&self->sock);
+            return BC_ECRYPTO;
+        }
+    }
+    char ep[96];
+    snprintf(ep, sizeof ep, "inproc://node-monitor-%d-%p", ++self->monitor_id,
+             (void *) self);
+    if (zmq_socket_monitor(zsock_resolve(self->sock), ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        == 0) {
+        self->monitor = zsock_new(ZMQ_PAIR);
+        if (self->monitor)
+            zsock_connect(self->monitor, "%s", ep);
+    }
+    if (zsock_connect(self->sock, "%s", self->cfg.hub) != 0) {
+        record_error(self, "cannot connect to %s: %s", self->cfg.hub,
+                     zmq_strerror(zmq_errno()));
+        disconnect(self);
+        return BC_ENET;
+    }
+    self->connected_at = zclock_mono();
+    self->last_answer = self->connected_at;
+    BC_DEBUG("connecting to %s", self->cfg.hub);
+    return BC_OK;
+}
+
+/* Waits longer after each failure, up to backoff_max, with +-25% jitter so
+ * that a province's nodes do not all come back in the same second. */
+static void back_off(node_sender_t *self, const char *why)
+{
+    int64_t jitter = (int64_t) (next_rand(self) % (uint64_t) (self->backoff / 2
+                                                              + 1));
+    int64_t delay = self->backoff * 3 / 4 + jitter;
+    self->retry_at = zclock_mono() + delay;
+    BC_INFO("%s; trying again in %lld ms", why, (long long) delay);
+    self->backoff *= 2;
+    if (self->backoff > self->cfg.backoff_max_ms)
+        self->backoff = self->cfg.backoff_max_ms;
+}
+
+/* Puts more pending submissions on the wire, up to the window. */
+static void refill(node_sender_t *self)
+{
+    if (!self->sock || self->inflight == self->nslots)
+        return;
+    size_t want = self->nslots - self->inflight;
+    node_pending_t *batch = bc_calloc(want, sizeof *batch);
+    uint64_t *sent = bc_calloc(want, sizeof *sent);
+    size_t n = 0, nsent = 0;
+    if (node_outbox_pending(self->outbox, self->cursor, want, batch, &n)) {
+        record_error(self, "cannot read the outbox");
+        goto out_free;
+    }
+    self->more_pending = n == want;
+    self->last_look = zclock_mono();
+    for (size_t i = 0; i < n; i++) {
+        /* Each send is a Request wrapping the stored Submission bytes: the
+         * Submission itself is never re-encoded, so resends are identical. */
+        Baocao__Request req = BAOCAO__REQUEST__INIT;
+        req.version = BC_WIRE_VERSION;
+        req.tag = batch[i].seq;
+        size_t hlen = protobuf_c_message_get_packed_size(&req.base);
+        uint8_t head[64];
+        protobuf_c_message_pack(&req.base, head);
+        /* Field 10 (submit), wire type 2: tag byte 0x52, then the length. */
+        uint8_t lenbuf[16];
+        size_t llen = 0;
+        uint64_t l = batch[i].blob_len;
+        lenbuf[llen++] = 0x52;
+        do {
+            uint8_t b = l & 0x7f;
+            l >>= 7;
+            lenbuf[llen++] = b | (l ? 0x80 : 0);
+        } while (l);
+        zframe_t *f = zframe_new(NULL, hlen + llen + batch[i].blob_len);
+        memcpy(zframe_data(f), head, hlen);
+        memcpy(zframe_data(f) + hlen, lenbuf, llen);
+        memcpy(zframe_data(f) + hlen + llen, batch[i].blob,
+               batch[i].blob_len);
+        if (zframe_send(&f, self->sock, ZFRAME_DONTWAIT) != 0) {
+            /* No connection up (ZMQ_IMMEDIATE) or pipe full: try later. */
+            zframe_destroy(&f);
+            break;
+        }
+        for (size_t s = 0; s < self->nslots; s++)
+            if (!self->slots[s].seq) {
+                self->slots[s] = (slot_t){batch[i].seq, zclock_mono()};
+                break;
+            }
+        self->inflight++;
+        self->cursor = batch[i].seq;
+        sent[nsent++] = batch[i].seq;
+    }
+    if (nsent) {
+        node_outbox_mark_sent(self->outbox, sent, nsent, wall_s());
+        BC_DEBUG("sent %zu (in flight %zu)", nsent, self->inflight);
+    }
+out_free:
+    node_pending_free(batch, n);
+    free(batch);
+    free(sent);
+}
+
+/* Reads every reply waiting and settles them in one transaction. */
+static void receive_acks(node_sender_t *self)
+{
+    node_ack_t acks[256];
+    Baocao__Reply *replies[256];
+    size_t n = 0;
+    bool retry_later = false;
+    while (n < 256) {
+        zframe_t *f = zframe_recv_nowait(self->sock);
+        if (!f)
+            break;
+        Baocao__Reply *r = baocao__reply__unpack(NULL, zframe_size(f),
+                                                 zframe_data(f));
+        zframe_destroy(&f);
+        self->last_answer = zclock_mono();
+        if (!r) {
+            BC_WARN("undecodable reply from the hub: ignored");
+            continue;
+        }
+        if (r->body_case == BAOCAO__REPLY__BODY_ERROR) {
+            record_error(self, "hub error: %s: %s",
+                         bc_reason_name(r->error->reason), r->error->message);
+            baocao__reply__free_unpacked(r, NULL);
+            continue;
+        }
+        if (r->body_case != BAOCAO__REPLY__BODY_ACK) {
+            baocao__reply__free_unpacked(r, NULL);
+            continue;
+        }
+        /* Free the slot; a reply to a slot already freed (an answer to an
+         * earlier send of the same seq) still settles the entry. */
+        for (size_t s = 0; s < self->nslots; s++)
+            if (self->slots[s].seq == r->tag) {
+                self->slots[s].seq = 0;
+                self->inflight--;
+                break;
+            }
+        const Baocao__Ack *a = r->ack;
+        acks[n] = (node_ack_t){r->tag, a->status, a->reason, a->hub_seq,
+                               a->message};
+        replies[n++] = r;
+        if (a->status == BAOCAO__ACK_STATUS__ACK_REJECTED)
+            BC_WARN("report #%llu rejected by the hub: %s: %s",
+                    (unsigned long long) r->tag, bc_reason_name(a->reason),
+                    a->message);
+        else if (a->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER) {
+            retry_later = true;
+            record_error(self, "hub asks to retry later: %s", a->message);
+        } else
+            BC_DEBUG("report #%llu %s", (unsigned long long) r->tag,
+                     bc_ack_status_name(a->status));
+    }
+    if (n) {
+        int rc = node_outbox_settle(self->outbox, acks, n, wall_s());
+        if (rc)
+            BC_ERROR("cannot record acknowledgements: %s (they will be "
+                     "asked for again)", bc_strerror(rc));
+        if (!retry_later) {
+            self->backoff = self->cfg.backoff_min_ms;
+            if (*self->last_error)
+                record_error(self, "%s", "");
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        baocao__reply__free_unpacked(replies[i], NULL);
+    if (retry_later) {
+        /* The hub is up but cannot store: hold all sends for a while. */
+        disconnect(self);
+        back_off(self, "hub cannot store now");
+    }
+}
+
+static void read_monitor(node_sender_t *self)
+{
+    zmsg_t *m = zmsg_recv(self->monitor);
+    zframe_t *f = m ? zmsg_first(m) : NULL;
+    if (f && zframe_size(f) >= 6) {
+        uint16_t event;
+        memcpy(&event, zframe_data(f), 2);
+        record_error(self, event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                               ? "the hub refused this node's key: ask the "
+                                 "province to register it"
+                               : "CURVE handshake with the hub failed: "
+                                 "check --hub-key");
+        BC_ERROR("%s", self->last_error);
+    }
+    zmsg_destroy(&m);
+}
+
+int node_sender_run(node_sender_t *self)
+{
+    int64_t start = zclock_mono();
+    BC_INFO("node %s delivering to %s (window %zu)",
+            self->cfg.unit ? self->cfg.unit : "?", self->cfg.hub,
+            self->nslots);
+    while (!stop_flag) {
+        int64_t now = zclock_mono();
+        if (self->cfg.max_seconds
+            && now - start > self->cfg.max_seconds * 1000) {
+            BC_WARN("gave up after %lld s with reports undelivered",
+                    self->cfg.max_seconds);
+            return BC_ETIMEOUT;
+        }
+        if (!self->sock && now >= self->retry_at && connect_hub(self))
+            back_off(self, "cannot set up the link");
+        /* Look for new reports when the window has room, at once if the
+         * last look left some behind, else every poll_ms. */
+        if (self->sock && self->inflight < self->nslots
+            && (self->more_pending || self->inflight == 0
+                || now - self->last_look >= self->cfg.poll_ms))
+            refill(self);
+        if (self->cfg.drain && self->inflight == 0) {
+            node_stats_t st;
+            if (node_outbox_stats(self->outbox, &st) == 0
+                && st.pending + st.in_flight == 0) {
+                BC_INFO("everything delivered: %llu delivered, %llu "
+                        "rejected", (unsigned long long) st.delivered,
+                        (unsigned long long) st.rejected);
+                return BC_OK;
+            }
+        }
+
+        zmq_pollitem_t items[2] = {
+            {self->sock ? zsock_resolve(self->sock) : NULL, 0, ZMQ_POLLIN, 0},
+            {self->monitor ? zsock_resolve(self->monitor) : NULL, 0,
+             ZMQ_POLLIN, 0}};
+        int nitems = self->sock ? (self->monitor ? 2 : 1) : 0;
+        long wait = (long) self->cfg.poll_ms;
+        if (!self->sock)
+            wait = self->retry_at - now > 0 ? (long) (self->retry_at - now)
+                                            : 0;
+        if (nitems)
+            zmq_poll(items, nitems, wait);
+        else
+            zclock_sleep((int) (wait < 1000 ? wait : 1000));
+        if (!self->sock)
+            continue;
+        if (nitems == 2 && (items[1].revents & ZMQ_POLLIN))
+            read_monitor(self);
+        if (items[0].revents & ZMQ_POLLIN)
+            receive_acks(self);
+        if (!self->sock)
+            continue;
+
+        /* Judge the link: in flight and silent for too long means dead.
+         * A lone submission unanswered for much longer while others are
+         * answered was lost under a reconnect inside libzmq: start over
+         * the same way, the hub deduplicates what it already has. */
+        now = zclock_mono();
+        bool stale = false;
+        for (size_t s = 0; s < self->nslots; s++)
+            if (self->slots[s].seq
+                && now - self->slots[s].sent_at > 3 * self->cfg.timeout_ms)
+                stale = true;
+        if (self->inflight
+            && (stale || now - self->last_answer > self->cfg.timeout_ms)) {
+            record_error(self, "no answer from %s for %lld ms",
+                         self->cfg.hub, (long long) (now - self->last_answer));
+            disconnect(self);
+            back_off(self, "link is silent");
+        }
+    }
+    BC_INFO("stopping");
+    return BC_OK;
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages baocao needs, only those that are missing.
+# Usage: scripts/install-deps.sh [--bench]   (--bench adds PostgreSQL)
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libzmq3-dev libczmq-dev          # ZeroMQ sockets, CURVE, zcert key files
+  libprotobuf-c-dev protobuf-c-compiler   # the wire contract
+  liblmdb-dev lmdb-utils           # stores (hub, node outbox); mdb_stat
+  libsodium-dev                    # SHA-256 chain, random ids
+  libcsv-dev                       # CSV parsing
+  libcjson-dev                     # JSON output
+  libinih-dev                      # config files
+  libcmocka-dev                    # tests
+  clang libclang-rt-14-dev         # fuzzing (libFuzzer) and sanitizers
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(postgresql postgresql-client libpq-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root (missing: ${missing[*]})" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

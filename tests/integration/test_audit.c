@@ -1,0 +1,302 @@
+/*
+ * test_audit.c -- the hub's tamper-evident log: export, verify (and catch
+ * a flipped byte, a deleted entry, two swapped entries), history, replay
+ * into a fresh store with the same digest and the same answers.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_test.h"
+#include "bc_wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *dir;          /* temporary folder */
+    bc_hub_t hub;       /* the hub under test */
+    char export[4096];  /* export file */
+} fixture_t;
+
+/* A mixed stream: new reports, a resend, corrections, rejections. */
+static void mixed_stream(fixture_t *f)
+{
+    const char *ep = f->hub.endpoint;
+    uint8_t id[16];
+    bc_id_new(id);
+    assert_int_equal(bc_submit(ep, id, "HP-HB-QT", "2023-12", 1, 1704067200,
+                               "sdd_u5=776,sdd_u2=308"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, id, "HP-HB-QT", "2023-12", 1, 1704067200,
+                               "sdd_u5=776,sdd_u2=308"),
+                     BAOCAO__ACK_STATUS__ACK_DUPLICATE);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-HV", "2023-12", 1, 1704067200,
+                               "sdd_u5=1200"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-HV", "2023-12", 2, 1704100000,
+                               "sdd_u5=1221"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-HV", "2023-12", 3, 1704200000,
+                               "sdd_u5=1222"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-SD", "2023-12", 1, 1704067200,
+                               "no_such=1"),
+                     BAOCAO__ACK_STATUS__ACK_REJECTED);
+    assert_int_equal(bc_submit(ep, NULL, "XX", "2023-12", 1, 1704067200,
+                               "sdd_u5=1"),
+                     BAOCAO__ACK_STATUS__ACK_REJECTED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-SD", "2023-12", 1, 1704067200,
+                               "sdd_u5=1257"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-SD", "2023-11", 1, 1704067200,
+                               "sdd_u5=-3"),
+                     BAOCAO__ACK_STATUS__ACK_REJECTED);
+    for (int i = 0; i < 20; i++) {
+        char period[16];
+        snprintf(period, sizeof period, "2022-%02d", i % 12 + 1);
+        bc_submit(ep, NULL, i < 12 ? "HP-HB-MK" : "HP-HB-TL", period, 1,
+                  1700000000, "sxh_cases=3,births=2");
+    }
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    f->dir = bc_tmpdir("audit");
+    bc_hub_start(&f->hub, f->dir, NULL, NULL);
+    mixed_stream(f);
+    snprintf(f->export, sizeof f->export, "%s", bc_path(f->dir, "log.bca"));
+    const char *argv[] = {"audit", "export", "--store", f->hub.store, "--out",
+                          f->export, NULL};
+    assert_int_equal(bc_run("baocao", argv, NULL), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    bc_hub_stop(&f->hub);
+    bc_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* The export file as records: offsets and lengths of each delimited
+ * message (record 0 is the header). */
+typedef struct {
+    uint8_t *data;      /* whole file */
+    size_t len;         /* its length */
+    size_t off[64];     /* record starts (at the length prefix) */
+    size_t size[64];    /* record sizes, prefix included */
+    size_t n;           /* records */
+} records_t;
+
+static void load_records(const char *path, records_t *r)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    r->len = (size_t) ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    r->data = malloc(r->len);
+    assert_int_equal(fread(r->data, 1, r->len, fp), r->len);
+    fclose(fp);
+    r->n = 0;
+    for (size_t pos = 0; pos < r->len && r->n < 64;) {
+        uint64_t l = 0;
+        int shift = 0;
+        size_t start = pos;
+        while (r->data[pos] & 0x80) {
+            l |= (uint64_t) (r->data[pos++] & 0x7f) << shift;
+            shift += 7;
+        }
+        l |= (uint64_t) r->data[pos++] << shift;
+        r->off[r->n] = start;
+        r->size[r->n++] = pos - start + l;
+        pos += l;
+    }
+}
+
+static void save(const char *path, const uint8_t *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    fclose(fp);
+}
+
+static int verify(const char *file, char **out)
+{
+    const char *argv[] = {"audit", "verify", file, NULL};
+    return bc_run("baocao", argv, out);
+}
+
+static void test_export_verifies(void **state)
+{
+    fixture_t *f = *state;
+    char *out = NULL;
+    assert_int_equal(verify(f->export, &out), 0);
+    assert_non_null(strstr(out, "OK: 29 entries"));
+    free(out);
+    /* The live store verifies too. */
+    const char *argv[] = {"audit", "verify", "--store", f->hub.store, NULL};
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    assert_non_null(strstr(out, "OK"));
+    free(out);
+}
+
+static void test_tampering_is_named(void **state)
+{
+    fixture_t *f = *state;
+    records_t r;
+    load_records(f->export, &r);
+    assert_int_equal(r.n, 30);   /* header + 29 entries */
+    char bad[4096];
+    snprintf(bad, sizeof bad, "%s", bc_path(f->dir, "bad.bca"));
+    char *out = NULL;
+
+    /* 1. One byte flipped in entry 5, inside the request bytes it carries
+     * (before the two 34-byte hash fields that end each entry). */
+    uint8_t *copy = malloc(r.len);
+    memcpy(copy, r.data, r.len);
+    copy[r.off[5] + r.size[5] - 80] ^= 0x01;
+    save(bad, copy, r.len);
+    assert_int_equal(verify(bad, &out), 1);
+    assert_non_null(strstr(out, "entry 5 "));
+    free(out);
+
+    /* 2. Entry 7 deleted. */
+    size_t len = 0;
+    for (size_t i = 0; i < r.n; i++)
+        if (i != 7) {
+            memcpy(copy + len, r.data + r.off[i], r.size[i]);
+            len += r.size[i];
+        }
+    save(bad, copy, len);
+    assert_int_equal(verify(bad, &out), 1);
+    assert_non_null(strstr(out, "entry 7 (seq 8)"));
+    assert_non_null(strstr(out, "removed"));
+    free(out);
+
+    /* 3. Entries 3 and 4 swapped. */
+    len = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        size_t j = i == 3 ? 4 : i == 4 ? 3 : i;
+        memcpy(copy + len, r.data + r.off[j], r.size[j]);
+        len += r.size[j];
+    }
+    save(bad, copy, len);
+    assert_int_equal(verify(bad, &out), 1);
+    assert_non_null(strstr(out, "entry 3 (seq 4)"));
+    free(out);
+
+    /* 4. The last entry cut off: the header's count gives it away. */
+    save(bad, r.data, r.off[r.n - 1]);
+    assert_int_equal(verify(bad, &out), 1);
+    assert_non_null(strstr(out, "announces 29"));
+    free(out);
+    free(copy);
+    free(r.data);
+}
+
+static void test_history(void **state)
+{
+    fixture_t *f = *state;
+    const char *argv[] = {"audit", "history", "--store", f->hub.store,
+                          "--unit", "HP-HB-HV", "--period", "2023-12", NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    /* Three revisions, oldest first, the third current. */
+    char *r1 = strstr(out, "\n1 "), *r2 = strstr(out, "\n2 "),
+         *r3 = strstr(out, "\n3 ");
+    assert_true(r1 && r2 && r3 && r1 < r2 && r2 < r3);
+    char *current = strstr(out, "current");
+    assert_non_null(current);
+    assert_true(current > r3);
+    assert_null(strstr(current + 1, "current"));
+    free(out);
+}
+
+static void digest_of(const char *store, char out[65])
+{
+    const char *argv[] = {"audit", "digest", "--store", store, NULL};
+    char *text = NULL;
+    assert_int_equal(bc_run("baocao", argv, &text), 0);
+    assert_true(strlen(text) > 64);
+    memcpy(out, text, 64);
+    out[64] = '\0';
+    free(text);
+}
+
+static void test_replay_reproduces(void **state)
+{
+    fixture_t *f = *state;
+    char fresh[4096], reg[4096], cat[4096], live[65], again[65];
+    snprintf(fresh, sizeof fresh, "%s", bc_path(f->dir, "replayed"));
+    snprintf(reg, sizeof reg, "%s", bc_source("data/units.csv"));
+    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
+    const char *argv[] = {"audit", "replay", f->export, "--into", fresh,
+                          "--registry", reg, "--catalog", cat, NULL};
+    assert_int_equal(bc_run("baocao", argv, NULL), 0);
+    digest_of(f->hub.store, live);
+    digest_of(fresh, again);
+    assert_string_equal(live, again);
+
+    /* The replayed store's own log verifies, and a hub on it gives the
+     * same answers. */
+    const char *vargv[] = {"audit", "verify", "--store", fresh, NULL};
+    assert_int_equal(bc_run("baocao", vargv, NULL), 0);
+    int64_t a, b;
+    assert_true(bc_query_value(f->hub.endpoint, "HP-HB", "2023-12", "sdd_u5",
+                               &a));
+    char dir2[4096];
+    snprintf(dir2, sizeof dir2, "%s", bc_path(f->dir, "second"));
+    char cmd[8300];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && cp -r %s %s/hub", dir2, fresh,
+             dir2);
+    assert_int_equal(system(cmd), 0);
+    bc_hub_t second;
+    bc_hub_start(&second, dir2, NULL, NULL);
+    assert_true(bc_query_value(second.endpoint, "HP-HB", "2023-12", "sdd_u5",
+                               &b));
+    assert_int_equal(a, b);
+    assert_int_equal(a, 776 + 1222 + 1257);
+
+    /* Replay --to another hub: it treats them like any other. */
+    char dir3[4096];
+    snprintf(dir3, sizeof dir3, "%s", bc_path(f->dir, "staging"));
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", dir3);
+    assert_int_equal(system(cmd), 0);
+    bc_hub_t staging;
+    bc_hub_start(&staging, dir3, NULL, NULL);
+    const char *targv[] = {"audit", "replay", f->export, "--to",
+                           staging.endpoint, "--plain", NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", targv, &out), 0);
+    assert_non_null(strstr(out, "duplicate"));
+    free(out);
+    assert_true(bc_query_value(staging.endpoint, "HP-HB", "2023-12", "sdd_u5",
+                               &b));
+    assert_int_equal(a, b);
+    bc_hub_stop(&staging);
+    bc_hub_stop(&second);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_export_verifies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampering_is_named, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replay_reproduces, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests_name("integration.audit", tests, NULL, NULL);
+}

@@ -1,0 +1,352 @@
+/*
+ * test_queries.c -- the operator's questions against a real hub: rates
+ * rebuilt from numerators and denominators, month / cumulative / previous /
+ * same period last year, stocks over months, % of plan, reporting rate.
+ * Figures come from ../shared/fixtures and the seeds they cite.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_csv.h"
+#include "bc_test.h"
+#include "bc_wire.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *dir;          /* temporary folder */
+    bc_hub_t hub;       /* the hub under test */
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    f->dir = bc_tmpdir("queries");
+    bc_hub_start(&f->hub, f->dir, NULL, NULL);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+#define FILED_2023_12 1704067200   /* 2024-01-01T00:00:00Z */
+
+static void file_hongbang(fixture_t *f)
+{
+    const char *codes[9];
+    bc_hongbang_reports(f->dir, codes);   /* writes the CSVs; we reuse codes */
+    char err[256];
+    bc_csv_t *csv = bc_csv_load(
+        bc_shared("fixtures/hong-bang-2023-nutrition.csv"), err, sizeof err);
+    assert_non_null(csv);
+    for (size_t i = 0; i < 9; i++) {
+        char vals[256];
+        snprintf(vals, sizeof vals,
+                 "sdd_u5=%s,sdd_u2=%s,sdd_malnourished=%s,sdd_underweight=%s",
+                 bc_csv_field(csv, i, bc_csv_column(csv, "children_under5")),
+                 bc_csv_field(csv, i, bc_csv_column(csv, "children_under2")),
+                 bc_csv_field(csv, i, bc_csv_column(csv, "malnourished")),
+                 bc_csv_field(csv, i,
+                              bc_csv_column(csv, "underweight_children")));
+        assert_int_equal(bc_submit(f->hub.endpoint, NULL, codes[i], "2023-12",
+                                   1, FILED_2023_12, vals),
+                         BAOCAO__ACK_STATUS__ACK_STORED);
+    }
+    bc_csv_destroy(&csv);
+}
+
+/* The district underweight rate is sum(numerators) / sum(denominators):
+ * 8.49 % as printed, not the 8.25 % mean of the ward rates. */
+static void test_rate_from_parts(void **state)
+{
+    fixture_t *f = *state;
+    file_hongbang(f);
+    Baocao__Reply *r = bc_query(f->hub.endpoint, "HP-HB", "2023-12");
+    const Baocao__Figure *fig = bc_figure(r, "sdd_underweight_rate");
+    assert_non_null(fig);
+    assert_int_equal(fig->kind, BAOCAO__INDICATOR_KIND__KIND_RATIO);
+    assert_true(fig->numerator->present && fig->denominator->present);
+    assert_int_equal(fig->numerator->value, 637);
+    assert_int_equal(fig->denominator->value, 7492);
+    double rate = (double) fig->numerator->value / fig->denominator->value
+                  * fig->scale;
+    assert_true(fabs(rate - 8.49) <= 0.02);
+    /* The wrong answer, for contrast: the plain mean of the ward rates. */
+    double mean = (9.31 + 9.47 + 9.28 + 8.43 + 6.34 + 9.57 + 6.63 + 8.82
+                   + 6.44) / 9;
+    assert_true(fabs(rate - mean) > 0.2);
+    assert_int_equal(fig->reporting_units, 9);
+    baocao__reply__free_unpacked(r, NULL);
+
+    /* The CLI shows the rate with its parts. */
+    const char *argv[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                          "--unit", "HP-HB", "--period", "2023-12",
+                          "--indicator", "sdd_underweight_rate", "--format",
+                          "json", NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    cJSON *doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    cJSON *o = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "figures"),
+                                   "sdd_underweight_rate");
+    assert_non_null(o);
+    assert_true(fabs(cJSON_GetObjectItem(o, "value")->valuedouble - 8.50)
+                < 0.01);
+    assert_int_equal(cJSON_GetObjectItem(o, "numerator")->valueint, 637);
+    cJSON_Delete(doc);
+    free(out);
+}
+
+/* Hậu Giang, 12/2022: district reports whose province totals match the
+ * seed. Month totals are split over the eight districts. */
+static const char *hg[8] = {"HG-CT", "HG-CTA", "HG-NB", "HG-PH",
+                            "HG-TXLM", "HG-LM", "HG-VTY", "HG-VT"};
+
+static int64_t share(int64_t total, int d)
+{
+    return total / 8 + (d < total % 8 ? 1 : 0);
+}
+
+static void file_haugiang(fixture_t *f)
+{
+    /* Province month totals: Jan..Oct 2022 carry what the cumulative
+     * leaves after Nov and Dec. */
+    int64_t sxh22[12] = {74, 74, 74, 74, 74, 74, 74, 74, 74, 75, 244, 193};
+    int64_t tcm22[12] = {54, 54, 54, 54, 54, 54, 54, 54, 54, 53, 143, 119};
+    int64_t sxh21[12] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 10};
+    int64_t tt22[12] = {2700, 2710, 2720, 2730, 2740, 2750, 2760, 2780, 2800,
+                        2820, 2850, 2865};
+    for (int m = 0; m < 12; m++)
+        for (int d = 0; d < 8; d++) {
+            char period[16], vals[256];
+            snprintf(period, sizeof period, "2022-%02d", m + 1);
+            snprintf(vals, sizeof vals, "sxh_cases=%lld,tcm_cases=%lld,"
+                     "tt_managed=%lld", (long long) share(sxh22[m], d),
+                     (long long) share(tcm22[m], d),
+                     (long long) share(tt22[m], d));
+            assert_int_equal(bc_submit(f->hub.endpoint, NULL, hg[d], period,
+                                       1, 1672531200, vals),
+                             BAOCAO__ACK_STATUS__ACK_STORED);
+            snprintf(period, sizeof period, "2021-%02d", m + 1);
+            snprintf(vals, sizeof vals, "sxh_cases=%lld",
+                     (long long) share(sxh21[m], d));
+            assert_int_equal(bc_submit(f->hub.endpoint, NULL, hg[d], period,
+                                       1, 1640995200, vals),
+                             BAOCAO__ACK_STATUS__ACK_STORED);
+        }
+}
+
+static void test_comparisons_and_stocks(void **state)
+{
+    fixture_t *f = *state;
+    file_haugiang(f);
+    Baocao__Reply *r = bc_query(f->hub.endpoint, "HG", "2022-12");
+    const Baocao__Figure *sxh = bc_figure(r, "sxh_cases");
+    assert_int_equal(sxh->value->value, 193);
+    assert_int_equal(sxh->previous->value, 244);
+    assert_int_equal(sxh->value->value - sxh->previous->value, -51);
+    assert_int_equal(sxh->cumulative->value, 1178);
+    assert_int_equal(sxh->cumulative_last_year->value, 55);
+    assert_int_equal(sxh->cumulative->value
+                         - sxh->cumulative_last_year->value, 1123);
+    assert_int_equal(sxh->last_year->value, 10);
+    assert_int_equal(sxh->reporting_units, 8);
+    const Baocao__Figure *tcm = bc_figure(r, "tcm_cases");
+    assert_int_equal(tcm->value->value, 119);
+    assert_int_equal(tcm->previous->value, 143);
+    assert_int_equal(tcm->cumulative->value, 801);
+    /* A stock's year to date is its last value, not the sum of months. */
+    const Baocao__Figure *tt = bc_figure(r, "tt_managed");
+    assert_int_equal(tt->value->value, 2865);
+    assert_int_equal(tt->cumulative->value, 2865);
+    assert_false(tt->last_year->present);   /* no 2021 data: not 0 */
+    baocao__reply__free_unpacked(r, NULL);
+
+    /* Longer periods, combined from months by each rule. */
+    int64_t v;
+    assert_true(bc_query_value(f->hub.endpoint, "HG", "2022-Q4", "sxh_cases",
+                               &v));
+    assert_int_equal(v, 75 + 244 + 193);
+    assert_true(bc_query_value(f->hub.endpoint, "HG", "2022-H2",
+                               "tt_managed", &v));
+    assert_int_equal(v, 2865);
+    assert_true(bc_query_value(f->hub.endpoint, "HG", "2022", "sxh_cases",
+                               &v));
+    assert_int_equal(v, 1178);
+    /* A district reads its own share. */
+    assert_true(bc_query_value(f->hub.endpoint, "HG-CT", "2022-12",
+                               "sxh_cases", &v));
+    assert_int_equal(v, share(193, 0));
+}
+
+static double json_figure(const char *out, const char *code, const char *key)
+{
+    cJSON *doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    cJSON *o = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "figures"), code);
+    assert_non_null(o);
+    cJSON *item = cJSON_GetObjectItem(o, key);
+    assert_non_null(item);
+    assert_true(cJSON_IsNumber(item));
+    double v = item->valuedouble;
+    cJSON_Delete(doc);
+    return v;
+}
+
+/* % of plan, one decimal, from the figures (seed 000: ultrasound 7,354 of
+ * 15,000 = 49.0 %; visits 79,458 of 200,000 = 39.7 %, which the source
+ * misprints as 40.0 %). */
+static void test_percent_of_plan(void **state)
+{
+    fixture_t *f = *state;
+    for (int m = 1; m <= 12; m++) {
+        char period[16], vals[128];
+        snprintf(period, sizeof period, "2023-%02d", m);
+        snprintf(vals, sizeof vals, "sieu_am=%d,kcb_visits=%d",
+                 m < 12 ? 612 : 622, m < 12 ? 6621 : 6627);
+        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB", period, 1,
+                                   FILED_2023_12, vals),
+                         BAOCAO__ACK_STATUS__ACK_STORED);
+    }
+    char plan[4096];
+    snprintf(plan, sizeof plan, "%s", bc_path(f->dir, "plan.csv"));
+    bc_write_file(plan, "indicator,target\nsieu_am,15000\nkcb_visits,200000\n");
+    const char *pargv[] = {"plan", "--hub", f->hub.endpoint, "--plain",
+                           "--unit", "HP-HB", "--year", "2023", "--file",
+                           plan, NULL};
+    assert_int_equal(bc_run("baocao", pargv, NULL), 0);
+
+    const char *argv[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                          "--unit", "HP-HB", "--period", "2023-12",
+                          "--format", "json", NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    assert_int_equal((int) json_figure(out, "sieu_am", "cumulative"), 7354);
+    assert_int_equal((int) json_figure(out, "kcb_visits", "cumulative"),
+                     79458);
+    assert_true(fabs(json_figure(out, "sieu_am", "target_pct") - 49.0)
+                < 1e-9);
+    assert_true(fabs(json_figure(out, "kcb_visits", "target_pct") - 39.7)
+                < 1e-9);
+    free(out);
+
+    /* A province without its own plan sums its units' targets; a plan of
+     * its own wins. */
+    Baocao__Reply *r = bc_query(f->hub.endpoint, "HP", "2023-12");
+    assert_int_equal(bc_figure(r, "sieu_am")->target->value, 15000);
+    baocao__reply__free_unpacked(r, NULL);
+    bc_write_file(plan, "indicator,target\nsieu_am,40000\n");
+    const char *hargv[] = {"plan", "--hub", f->hub.endpoint, "--plain",
+                           "--unit", "HP", "--year", "2023", "--file", plan,
+                           NULL};
+    assert_int_equal(bc_run("baocao", hargv, NULL), 0);
+    r = bc_query(f->hub.endpoint, "HP", "2023-12");
+    assert_int_equal(bc_figure(r, "sieu_am")->target->value, 40000);
+    assert_int_equal(bc_figure(r, "kcb_visits")->target->value, 200000);
+    baocao__reply__free_unpacked(r, NULL);
+    /* A ratio cannot be planned. */
+    bc_write_file(plan, "indicator,target\nsdd_underweight_rate,5\n");
+    assert_int_equal(bc_run("baocao", hargv, NULL), 1);
+}
+
+/* Six of nine wards report for 2023-11, one of them after the deadline
+ * (5 working days after the period: end of Thu 2023-12-07, UTC+7). */
+static void test_completeness(void **state)
+{
+    fixture_t *f = *state;
+    const char *on_time[] = {"HP-HB-QT", "HP-HB-HV", "HP-HB-SD", "HP-HB-TC",
+                             "HP-HB-TL"};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(bc_submit(f->hub.endpoint, NULL, on_time[i],
+                                   "2023-11", 1, 1701486000, "sdd_u5=1"),
+                         BAOCAO__ACK_STATUS__ACK_STORED);
+    /* Late: filed one second after the deadline. */
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-HL", "2023-11",
+                               1, 1701968400, "sdd_u5=1"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    /* A correction filed late does not make an on-time report late. */
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-QT", "2023-11",
+                               2, 1702000000, "sdd_u5=2"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__CompletenessQuery q = BAOCAO__COMPLETENESS_QUERY__INIT;
+    q.unit = "HP-HB";
+    q.period = "2023-11";
+    q.level = "";
+    req.body_case = BAOCAO__REQUEST__BODY_COMPLETENESS;
+    req.completeness = &q;
+    Baocao__Reply *r = bc_send(f->hub.endpoint, &req);
+    assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_COMPLETENESS);
+    const Baocao__CompletenessReply *c = r->completeness;
+    assert_int_equal(c->expected, 9);
+    assert_int_equal(c->reported, 6);
+    assert_int_equal(c->on_time, 5);
+    assert_int_equal(c->deadline, 1701968400);
+    const char *missing[3];
+    size_t nmissing = 0;
+    for (size_t i = 0; i < c->n_units; i++) {
+        const Baocao__UnitReport *u = c->units[i];
+        if (u->state == BAOCAO__REPORT_STATE__STATE_MISSING) {
+            if (nmissing < 3)
+                missing[nmissing] = u->unit;
+            nmissing++;
+        }
+        if (!strcmp(u->unit, "HP-HB-HL"))
+            assert_int_equal(u->state, BAOCAO__REPORT_STATE__STATE_LATE);
+        if (!strcmp(u->unit, "HP-HB-QT")) {
+            assert_int_equal(u->state, BAOCAO__REPORT_STATE__STATE_ON_TIME);
+            assert_int_equal(u->revision, 2);
+        }
+    }
+    assert_int_equal(nmissing, 3);
+    assert_string_equal(missing[0], "HP-HB-HVT");
+    assert_string_equal(missing[1], "HP-HB-PBC");
+    assert_string_equal(missing[2], "HP-HB-MK");
+    baocao__reply__free_unpacked(r, NULL);
+
+    /* The CLI prints the rate as a number and a percentage. */
+    const char *argv[] = {"completeness", "--hub", f->hub.endpoint,
+                          "--plain", "--unit", "HP-HB", "--period",
+                          "2023-11", "--format", "json", NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    cJSON *doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    assert_int_equal(cJSON_GetObjectItem(doc, "missing")->valueint, 3);
+    assert_int_equal(cJSON_GetObjectItem(doc, "late")->valueint, 1);
+    assert_true(fabs(cJSON_GetObjectItem(doc, "reporting_rate_pct")
+                         ->valuedouble - 66.7) < 1e-9);
+    cJSON_Delete(doc);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rate_from_parts, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_comparisons_and_stocks, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_percent_of_plan, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_completeness, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("integration.queries", tests, NULL,
+                                       NULL);
+}

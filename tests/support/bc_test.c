@@ -1,0 +1,378 @@
+/*
+ * bc_test.c -- integration test support (see bc_test.h).
+ */
+#include "bc_test.h"
+#include "bc_csv.h"
+#include "bc_mem.h"
+#include "bc_wire.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+char *bc_tmpdir(const char *tag)
+{
+    const char *base = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/baocao-%s-XXXXXX", base ? base : "/tmp",
+             tag);
+    char *dir = mkdtemp(path);
+    assert_non_null(dir);
+    return bc_strdup(dir);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+                  struct FTW *ftw)
+{
+    (void) st;
+    (void) flag;
+    (void) ftw;
+    return remove(path);
+}
+
+void bc_rmtree(const char *path)
+{
+    if (path && !getenv("BC_KEEP_TMP"))
+        nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void bc_write_file(const char *path, const char *content)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(content, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+const char *bc_path(const char *dir, const char *name)
+{
+    static char bufs[8][4096];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, 4096, "%s/%s", dir, name);
+    return b;
+}
+
+static const char *env_path(const char *var, const char *fallback,
+                            const char *rel)
+{
+    const char *base = getenv(var);
+    return bc_path(base ? base : fallback, rel);
+}
+
+const char *bc_source(const char *rel)
+{
+    return env_path("BC_SOURCE_DIR", ".", rel);
+}
+
+const char *bc_shared(const char *rel)
+{
+    return env_path("BC_SHARED_DIR", "../shared", rel);
+}
+
+const char *bc_bin(const char *prog)
+{
+    return env_path("BC_BIN_DIR", "build/bin", prog);
+}
+
+bc_proc_t bc_spawn(const char *prog, const char *const *argv,
+                   const char *log_path)
+{
+    const char *path = bc_bin(prog);
+    char exe[4096];
+    snprintf(exe, sizeof exe, "%s", path);
+    size_t n = 0;
+    while (argv && argv[n])
+        n++;
+    char **args = bc_calloc(n + 2, sizeof *args);
+    args[0] = exe;
+    for (size_t i = 0; i < n; i++)
+        args[i + 1] = (char *) argv[i];
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(log_path ? log_path : "/dev/null",
+                      O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(exe, args);
+        _exit(127);
+    }
+    free(args);
+    return (bc_proc_t){pid, 0};
+}
+
+int bc_wait(bc_proc_t *p, int timeout_ms)
+{
+    if (!p->pid)
+        return WIFEXITED(p->status) ? WEXITSTATUS(p->status)
+                                    : 128 + WTERMSIG(p->status);
+    for (int waited = 0; waited <= timeout_ms; waited += 10) {
+        pid_t r = waitpid(p->pid, &p->status, WNOHANG);
+        if (r == p->pid) {
+            p->pid = 0;
+            return WIFEXITED(p->status) ? WEXITSTATUS(p->status)
+                                        : 128 + WTERMSIG(p->status);
+        }
+        usleep(10000);
+    }
+    return -1;
+}
+
+int bc_stop(bc_proc_t *p, int sig, int timeout_ms)
+{
+    if (p->pid)
+        kill(p->pid, sig);
+    int rc = bc_wait(p, timeout_ms);
+    if (rc < 0 && p->pid) {
+        kill(p->pid, SIGKILL);
+        bc_wait(p, 5000);
+    }
+    return rc;
+}
+
+int bc_run(const char *prog, const char *const *argv, char **out)
+{
+    char tmpl[] = "/tmp/baocao-run-XXXXXX";
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    close(fd);
+    /* stdout to the capture file, stderr to the test's stderr. */
+    const char *path = bc_bin(prog);
+    char exe[4096];
+    snprintf(exe, sizeof exe, "%s", path);
+    size_t n = 0;
+    while (argv && argv[n])
+        n++;
+    char **args = bc_calloc(n + 2, sizeof *args);
+    args[0] = exe;
+    for (size_t i = 0; i < n; i++)
+        args[i + 1] = (char *) argv[i];
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int o = open(tmpl, O_WRONLY | O_TRUNC);
+        if (o >= 0) {
+            dup2(o, 1);
+            close(o);
+        }
+        execv(exe, args);
+        _exit(127);
+    }
+    free(args);
+    bc_proc_t p = {pid, 0};
+    int rc = bc_wait(&p, 60000);
+    if (rc < 0)
+        rc = bc_stop(&p, SIGKILL, 5000);
+    if (out) {
+        FILE *f = fopen(tmpl, "r");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        long len = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        *out = bc_malloc((size_t) len + 1);
+        size_t got = fread(*out, 1, (size_t) len, f);
+        (*out)[got] = '\0';
+        fclose(f);
+    }
+    unlink(tmpl);
+    return rc;
+}
+
+void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
+                  const char *const *extra)
+{
+    char epfile[600];
+    snprintf(hub->store, sizeof hub->store, "%s/hub", dir);
+    snprintf(hub->log, sizeof hub->log, "%s/hub.log", dir);
+    snprintf(epfile, sizeof epfile, "%s/hub.endpoint", dir);
+    unlink(epfile);
+    const char *args[64] = {
+        "--store", hub->store, "--registry", bc_source("data/units.csv"),
+        "--catalog", bc_source("data/indicators.csv"), "--bind",
+        bind ? bind : "tcp://127.0.0.1:*", "--endpoint-file", epfile,
+        "--plain", "--log-level", "debug"};
+    size_t n = 13;
+    for (size_t i = 0; extra && extra[i] && n < 63; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    /* bc_source returns rotating buffers: copy before the next calls. */
+    char reg[4096], cat[4096];
+    snprintf(reg, sizeof reg, "%s", args[3]);
+    snprintf(cat, sizeof cat, "%s", args[5]);
+    args[3] = reg;
+    args[5] = cat;
+    hub->proc = bc_spawn("baocao-hub", args, hub->log);
+    for (int i = 0; i < 3000; i++) {
+        FILE *f = fopen(epfile, "r");
+        if (f) {
+            char line[128] = "";
+            if (fgets(line, sizeof line, f))
+                line[strcspn(line, "\n")] = '\0';
+            fclose(f);
+            if (*line) {
+                snprintf(hub->endpoint, sizeof hub->endpoint, "%s", line);
+                return;
+            }
+        }
+        if (bc_wait(&hub->proc, 0) >= 0)
+            break;   /* it exited: fail below with its log */
+        usleep(10000);
+    }
+    fprintf(stderr, "hub did not start; see %s\n", hub->log);
+    fail();
+}
+
+int bc_hub_stop(bc_hub_t *hub)
+{
+    return bc_stop(&hub->proc, SIGTERM, 10000);
+}
+
+Baocao__Reply *bc_send(const char *endpoint, Baocao__Request *req)
+{
+    char err[256];
+    bc_client_t *c = bc_client_new(endpoint, NULL, err, sizeof err);
+    assert_non_null(c);
+    Baocao__Reply *reply = NULL;
+    int rc = bc_client_call(c, req, &reply, 20000);
+    bc_client_destroy(&c);
+    assert_int_equal(rc, 0);
+    return reply;
+}
+
+Baocao__Reply *bc_query(const char *endpoint, const char *unit,
+                        const char *period)
+{
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Query q = BAOCAO__QUERY__INIT;
+    q.unit = (char *) unit;
+    q.period = (char *) period;
+    req.body_case = BAOCAO__REQUEST__BODY_QUERY;
+    req.query = &q;
+    return bc_send(endpoint, &req);
+}
+
+const Baocao__Figure *bc_figure(const Baocao__Reply *r, const char *code)
+{
+    if (!r || r->body_case != BAOCAO__REPLY__BODY_QUERY)
+        return NULL;
+    for (size_t i = 0; i < r->query->n_figures; i++)
+        if (!strcmp(r->query->figures[i]->indicator, code))
+            return r->query->figures[i];
+    return NULL;
+}
+
+bool bc_query_value(const char *endpoint, const char *unit,
+                    const char *period, const char *indicator, int64_t *value)
+{
+    Baocao__Reply *r = bc_query(endpoint, unit, period);
+    const Baocao__Figure *f = bc_figure(r, indicator);
+    bool present = f && f->value && f->value->present;
+    *value = present ? f->value->value : 0;
+    baocao__reply__free_unpacked(r, NULL);
+    return present;
+}
+
+void bc_hongbang_reports(const char *dir, const char *codes[9])
+{
+    static const char *ward_codes[9] = {
+        "HP-HB-QT", "HP-HB-HV", "HP-HB-SD", "HP-HB-TC", "HP-HB-TL",
+        "HP-HB-HL", "HP-HB-HVT", "HP-HB-PBC", "HP-HB-MK"};
+    char err[256];
+    bc_csv_t *csv = bc_csv_load(
+        bc_shared("fixtures/hong-bang-2023-nutrition.csv"), err, sizeof err);
+    assert_non_null(csv);
+    assert_int_equal(bc_csv_rows(csv), 9);
+    int c5 = bc_csv_column(csv, "children_under5");
+    int c2 = bc_csv_column(csv, "children_under2");
+    int cm = bc_csv_column(csv, "malnourished");
+    int cu = bc_csv_column(csv, "underweight_children");
+    for (size_t i = 0; i < 9; i++) {
+        char body[512];
+        snprintf(body, sizeof body,
+                 "indicator,value\nsdd_u5,%s\nsdd_u2,%s\n"
+                 "sdd_malnourished,%s\nsdd_underweight,%s\n",
+                 bc_csv_field(csv, i, c5), bc_csv_field(csv, i, c2),
+                 bc_csv_field(csv, i, cm), bc_csv_field(csv, i, cu));
+        char name[64];
+        snprintf(name, sizeof name, "%s.csv", ward_codes[i]);
+        bc_write_file(bc_path(dir, name), body);
+        codes[i] = ward_codes[i];
+    }
+    bc_csv_destroy(&csv);
+}
+
+bool bc_eventually(bool (*cond)(void *), void *arg, int timeout_ms)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (cond(arg))
+            return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ms = (now.tv_sec - start.tv_sec) * 1000
+                  + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (ms > timeout_ms)
+            return cond(arg);
+        usleep(50000);
+    }
+}
+
+Baocao__AckStatus bc_submit(const char *endpoint, const uint8_t *id,
+                            const char *unit, const char *period,
+                            uint32_t revision, int64_t filed_at,
+                            const char *values)
+{
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+    Baocao__Value vals[128];
+    Baocao__Value *ptrs[128];
+    char *copy = bc_strdup(values), *save = NULL;
+    size_t n = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && n < 128;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        assert_non_null(eq);
+        *eq = '\0';
+        baocao__value__init(&vals[n]);
+        vals[n].indicator = tok;
+        vals[n].v_case = BAOCAO__VALUE__V_COUNT;
+        vals[n].count = strtoll(eq + 1, NULL, 10);
+        ptrs[n] = &vals[n];
+        n++;
+    }
+    uint8_t fresh[16];
+    bc_id_new(fresh);
+    sub.id.data = (uint8_t *) (id ? id : fresh);
+    sub.id.len = 16;
+    sub.unit = (char *) unit;
+    sub.period = (char *) period;
+    sub.revision = revision;
+    sub.filed_at = filed_at;
+    sub.n_values = n;
+    sub.values = ptrs;
+    req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    Baocao__Reply *r = bc_send(endpoint, &req);
+    free(copy);
+    assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_ACK);
+    Baocao__AckStatus status = r->ack->status;
+    baocao__reply__free_unpacked(r, NULL);
+    return status;
+}

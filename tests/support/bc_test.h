@@ -1,0 +1,101 @@
+/*
+ * bc_test.h -- support for the integration tests: temporary folders, the
+ * real programs started as processes (from BC_BIN_DIR), a hub on a free
+ * loopback port, and a direct query client.
+ *
+ * Nothing here stands in for ZeroMQ or LMDB: the processes are the shipped
+ * binaries, talking over loopback TCP to stores in temporary folders.
+ */
+#ifndef BC_TEST_H
+#define BC_TEST_H
+
+#include "bc_client.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A temporary folder under $TMPDIR (or /tmp); removed by bc_rmtree. */
+char *bc_tmpdir(const char *tag);
+void bc_rmtree(const char *path);
+
+/* Writes a whole file; asserts on failure. */
+void bc_write_file(const char *path, const char *content);
+
+/* "path/name" in a static rotating buffer (a few at a time). */
+const char *bc_path(const char *dir, const char *name);
+
+/* The shipped data and programs. */
+const char *bc_source(const char *rel);   /* BC_SOURCE_DIR/rel */
+const char *bc_shared(const char *rel);   /* BC_SHARED_DIR/rel */
+const char *bc_bin(const char *prog);     /* BC_BIN_DIR/prog */
+
+/* A started program. */
+typedef struct {
+    pid_t pid;            /* process id, 0 once reaped */
+    int status;           /* wait status once reaped */
+} bc_proc_t;
+
+/* Starts BC_BIN_DIR/prog with argv (NULL-terminated, without argv[0]);
+ * stdout and stderr go to log_path (appended) or /dev/null. */
+bc_proc_t bc_spawn(const char *prog, const char *const *argv,
+                   const char *log_path);
+
+/* Sends sig and waits up to timeout_ms; returns the exit status (or 128 +
+ * signal), -1 on timeout. */
+int bc_stop(bc_proc_t *p, int sig, int timeout_ms);
+
+/* Waits up to timeout_ms for the process to exit by itself. */
+int bc_wait(bc_proc_t *p, int timeout_ms);
+
+/* Runs BC_BIN_DIR/prog to completion (60 s at most) capturing stdout into a
+ * malloc'ed string (*out, may be NULL) and returns its exit status. */
+int bc_run(const char *prog, const char *const *argv, char **out);
+
+/* A hub in plain mode on a free port, with the shipped registry and
+ * catalogue, store in dir/hub. extra: more arguments (may be NULL). */
+typedef struct {
+    bc_proc_t proc;       /* the hub process */
+    char endpoint[128];   /* where it listens */
+    char store[512];      /* its store directory */
+    char log[512];        /* its log file */
+} bc_hub_t;
+
+void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
+                  const char *const *extra);
+int bc_hub_stop(bc_hub_t *hub);
+
+/* Queries one figure directly (plain link). Returns true and the value if
+ * the hub has data for it; asserts when the hub does not answer. */
+bool bc_query_value(const char *endpoint, const char *unit,
+                    const char *period, const char *indicator,
+                    int64_t *value);
+
+/* Full query reply (caller frees with baocao__reply__free_unpacked). */
+Baocao__Reply *bc_query(const char *endpoint, const char *unit,
+                        const char *period);
+
+/* Finds a figure in a query reply, or NULL. */
+const Baocao__Figure *bc_figure(const Baocao__Reply *r, const char *code);
+
+/* Sends one submission directly (bypassing a node) and returns the ack
+ * reply; caller frees. */
+Baocao__Reply *bc_send(const char *endpoint, Baocao__Request *req);
+
+/* Sends a submission built from "code=value,code=value" with a new id
+ * (or `id` when not NULL) and returns the ack status (asserting that the
+ * reply is an Ack). */
+Baocao__AckStatus bc_submit(const char *endpoint, const uint8_t *id,
+                            const char *unit, const char *period,
+                            uint32_t revision, int64_t filed_at,
+                            const char *values);
+
+/* Writes the nine ward reports of the Hồng Bàng nutrition fixture into
+ * dir/<unit>.csv and fills codes[9] (static strings). */
+void bc_hongbang_reports(const char *dir, const char *codes[9]);
+
+/* Polls until cond(arg) is true or timeout_ms passes; returns cond's last
+ * answer. */
+bool bc_eventually(bool (*cond)(void *), void *arg, int timeout_ms);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * test_store.c -- the hub's LMDB store on its own: ingest outcomes,
+ * rollups, revisions, plans, the log chain, a registry change, a full map.
+ * A real LMDB environment in a temporary folder.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_error.h"
+#include "bc_mem.h"
+#include "bc_registry.h"
+#include "bc_test.h"
+#include "bc_wire.h"
+#include "hub_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *dir;                 /* temporary folder */
+    bc_registry_t *reg;        /* shipped registry */
+    hub_store_t *store;        /* store under test */
+} fixture_t;
+
+static bc_registry_t *load_registry(const char *units, const char *cat)
+{
+    char err[512];
+    bc_registry_t *reg = bc_registry_load(units, cat, err, sizeof err);
+    if (!reg)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(reg);
+    return reg;
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = bc_calloc(1, sizeof *f);
+    char err[512], units[4096], cat[4096];
+    f->dir = bc_tmpdir("store");
+    snprintf(units, sizeof units, "%s", bc_source("data/units.csv"));
+    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
+    f->reg = load_registry(units, cat);
+    f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, f->reg, err,
+                              sizeof err);
+    assert_non_null(f->store);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    hub_store_close(&f->store);
+    bc_registry_destroy(&f->reg);
+    bc_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* An item for `unit`, `period`, revision with one figure. */
+typedef struct {
+    hub_item_t it;             /* the item */
+    uint8_t id[16];            /* its id */
+    hub_val_t val;             /* its one figure */
+} one_t;
+
+static void make(one_t *o, const bc_registry_t *reg, const char *unit,
+                 const char *period, uint32_t rev, const char *ind,
+                 int64_t v)
+{
+    memset(o, 0, sizeof *o);
+    bc_id_new(o->id);
+    o->it.id = o->id;
+    o->it.unit = bc_registry_find_unit(reg, unit);
+    assert_non_null(o->it.unit);
+    assert_int_equal(bc_period_parse(period, &o->it.period), 0);
+    o->it.revision = rev;
+    o->it.filed_at = 1704067200;
+    o->it.raw = (const uint8_t *) "raw";
+    o->it.raw_len = 3;
+    o->it.peer = "";
+    o->val = (hub_val_t){bc_registry_find_indicator(reg, ind)->sid, 1, v};
+    o->it.vals = &o->val;
+    o->it.nvals = 1;
+}
+
+static Baocao__AckStatus ingest(fixture_t *f, one_t *o)
+{
+    assert_int_equal(hub_store_ingest(f->store, &o->it, 1, 1000000), BC_OK);
+    return o->it.status;
+}
+
+static int64_t figure(fixture_t *f, const char *unit, const char *period,
+                      const char *ind, uint32_t *count)
+{
+    hub_reader_t *r = hub_store_reader(f->store);
+    hub_figures_t fig;
+    hub_figures_init(&fig, bc_registry_nindicators(f->reg));
+    bc_period_t p;
+    bc_period_parse(period, &p);
+    assert_int_equal(hub_reader_figures(r, bc_registry_find_unit(f->reg, unit),
+                                        p, &fig), BC_OK);
+    uint32_t idx = bc_registry_find_indicator(f->reg, ind)->idx;
+    int64_t v = fig.value[idx];
+    if (count)
+        *count = fig.count[idx];
+    hub_figures_free(&fig);
+    hub_reader_destroy(&r);
+    return v;
+}
+
+static void test_ingest_and_rollup(void **state)
+{
+    fixture_t *f = *state;
+    one_t a, b, c;
+    make(&a, f->reg, "HP-HB-QT", "2023-12", 1, "sdd_u5", 776);
+    make(&b, f->reg, "HP-HB-HV", "2023-12", 1, "sdd_u5", 1221);
+    assert_int_equal(ingest(f, &a), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(ingest(f, &b), BAOCAO__ACK_STATUS__ACK_STORED);
+    uint32_t n;
+    assert_int_equal(figure(f, "HP-HB", "2023-12", "sdd_u5", &n), 1997);
+    assert_int_equal(n, 2);
+    assert_int_equal(figure(f, "HP", "2023-12", "sdd_u5", NULL), 1997);
+    /* Duplicate: same id, nothing changes, the original's seq comes back. */
+    uint64_t seq = a.it.seq;
+    assert_int_equal(ingest(f, &a), BAOCAO__ACK_STATUS__ACK_DUPLICATE);
+    assert_int_equal(a.it.seq, seq);
+    assert_int_equal(figure(f, "HP-HB", "2023-12", "sdd_u5", NULL), 1997);
+    /* Correction. */
+    make(&c, f->reg, "HP-HB-QT", "2023-12", 2, "sdd_u5", 800);
+    assert_int_equal(ingest(f, &c), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(figure(f, "HP-HB", "2023-12", "sdd_u5", &n), 2021);
+    assert_int_equal(n, 2);
+    assert_int_equal(hub_store_last_seq(f->store), 4);
+}
+
+static void test_batch_and_rejects(void **state)
+{
+    fixture_t *f = *state;
+    one_t items[4];
+    make(&items[0], f->reg, "HP-HB-QT", "2023-12", 1, "births", 3);
+    make(&items[1], f->reg, "HP-HB-HV", "2023-12", 1, "births", 4);
+    make(&items[2], f->reg, "HP-HB-SD", "2023-12", 1, "births", 5);
+    items[2].it.reject = BAOCAO__REJECT_REASON__REASON_NEGATIVE;
+    items[3] = items[0];             /* same id twice in one batch */
+    items[3].it.id = items[0].id;
+    items[3].it.vals = &items[3].val;
+    hub_item_t batch[4];
+    for (int i = 0; i < 4; i++)
+        batch[i] = items[i].it;
+    assert_int_equal(hub_store_ingest(f->store, batch, 4, 1000000), BC_OK);
+    assert_int_equal(batch[0].status, BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(batch[1].status, BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(batch[2].status, BAOCAO__ACK_STATUS__ACK_REJECTED);
+    assert_int_equal(batch[2].reason, BAOCAO__REJECT_REASON__REASON_NEGATIVE);
+    assert_int_equal(batch[3].status, BAOCAO__ACK_STATUS__ACK_DUPLICATE);
+    assert_int_equal(figure(f, "HP-HB", "2023-12", "births", NULL), 7);
+    /* Every received submission is in the log, rejects included. */
+    assert_int_equal(hub_store_last_seq(f->store), 4);
+}
+
+static void test_superseded_and_months(void **state)
+{
+    fixture_t *f = *state;
+    one_t r2, r1, m1, m2;
+    make(&r2, f->reg, "HG-CT", "2022-12", 2, "tt_managed", 300);
+    make(&r1, f->reg, "HG-CT", "2022-12", 1, "tt_managed", 999);
+    assert_int_equal(ingest(f, &r2), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(ingest(f, &r1), BAOCAO__ACK_STATUS__ACK_SUPERSEDED);
+    assert_int_equal(r1.it.current_revision, 2);
+    assert_int_equal(figure(f, "HG", "2022-12", "tt_managed", NULL), 300);
+    make(&m1, f->reg, "HG-CT", "2022-01", 1, "tt_managed", 280);
+    make(&m2, f->reg, "HG-CT", "2022-01", 1, "sxh_cases", 5);
+    assert_int_equal(ingest(f, &m1), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(ingest(f, &m2), BAOCAO__ACK_STATUS__ACK_STORED);
+    hub_reader_t *r = hub_store_reader(f->store);
+    hub_figures_t fig;
+    hub_figures_init(&fig, bc_registry_nindicators(f->reg));
+    assert_int_equal(hub_reader_months(r, bc_registry_find_unit(f->reg, "HG"),
+                                       2022, 1, 12, &fig), BC_OK);
+    /* Stock: last value (300), not 280 + 300. */
+    assert_int_equal(fig.value[bc_registry_find_indicator(f->reg,
+                                                          "tt_managed")->idx],
+                     300);
+    hub_figures_free(&fig);
+    hub_reader_destroy(&r);
+}
+
+static void test_plans(void **state)
+{
+    fixture_t *f = *state;
+    uint32_t sid = bc_registry_find_indicator(f->reg, "sieu_am")->sid;
+    hub_val_t qt = {sid, 1, 100}, hv = {sid, 1, 50}, hb = {sid, 1, 1000};
+    assert_int_equal(hub_store_set_plan(f->store,
+                                        bc_registry_find_unit(f->reg,
+                                                              "HP-HB-QT"),
+                                        2023, &qt, 1), BC_OK);
+    assert_int_equal(hub_store_set_plan(f->store,
+                                        bc_registry_find_unit(f->reg,
+                                                              "HP-HB-HV"),
+                                        2023, &hv, 1), BC_OK);
+    hub_reader_t *r = hub_store_reader(f->store);
+    hub_figures_t fig;
+    hub_figures_init(&fig, bc_registry_nindicators(f->reg));
+    uint32_t idx = bc_registry_find_indicator(f->reg, "sieu_am")->idx;
+    hub_reader_targets(r, bc_registry_find_unit(f->reg, "HP"), 2023, &fig);
+    assert_int_equal(fig.value[idx], 150);
+    hub_reader_destroy(&r);
+    assert_int_equal(hub_store_set_plan(f->store,
+                                        bc_registry_find_unit(f->reg, "HP-HB"),
+                                        2023, &hb, 1), BC_OK);
+    r = hub_store_reader(f->store);
+    hub_reader_targets(r, bc_registry_find_unit(f->reg, "HP"), 2023, &fig);
+    assert_int_equal(fig.value[idx], 1000);
+    hub_figures_free(&fig);
+    hub_reader_destroy(&r);
+}
+
+typedef struct {
+    uint64_t n;                /* entries seen */
+    uint8_t prev[32];          /* previous hash */
+    bool ok;                   /* chain held */
+} chain_t;
+
+static int check_link(void *arg, const hub_log_entry_t *e)
+{
+    chain_t *c = arg;
+    uint8_t h[32];
+    hub_log_hash(c->prev, e->seq, e->received_at, e->peer, e->peer_len,
+                 e->outcome, e->reason, e->request, e->request_len, h);
+    c->ok = c->ok && memcmp(h, e->hash, 32) == 0
+            && memcmp(c->prev, e->prev_hash, 32) == 0 && e->seq == c->n + 1;
+    memcpy(c->prev, e->hash, 32);
+    c->n++;
+    return 0;
+}
+
+static void test_log_chain_survives_reopen(void **state)
+{
+    fixture_t *f = *state;
+    one_t a, b;
+    make(&a, f->reg, "HP-HB-QT", "2023-10", 1, "births", 1);
+    assert_int_equal(ingest(f, &a), BAOCAO__ACK_STATUS__ACK_STORED);
+    hub_store_close(&f->store);
+    char err[512];
+    f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, f->reg, err,
+                              sizeof err);
+    assert_non_null(f->store);
+    make(&b, f->reg, "HP-HB-QT", "2023-11", 1, "births", 2);
+    assert_int_equal(ingest(f, &b), BAOCAO__ACK_STATUS__ACK_STORED);
+    chain_t c = {0, {0}, true};
+    hub_reader_t *r = hub_store_reader(f->store);
+    assert_int_equal(hub_reader_log(r, 1, check_link, &c), BC_OK);
+    hub_reader_destroy(&r);
+    assert_int_equal(c.n, 2);
+    assert_true(c.ok);
+}
+
+/* A ward moves to another district: the totals follow the hierarchy when
+ * the hub restarts with the new registry. */
+static void test_registry_change_rebuilds(void **state)
+{
+    fixture_t *f = *state;
+    one_t a;
+    make(&a, f->reg, "HP-HB-QT", "2023-12", 1, "sdd_u5", 776);
+    assert_int_equal(ingest(f, &a), BAOCAO__ACK_STATUS__ACK_STORED);
+    hub_store_close(&f->store);
+    char units[4096], cat[4096], err[512];
+    snprintf(units, sizeof units, "%s", bc_path(f->dir, "units.csv"));
+    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
+    bc_write_file(units,
+                  "code,parent_code,level,name\n"
+                  "HP,,province,Hải Phòng\n"
+                  "HP-HB,HP,district,Hồng Bàng\n"
+                  "HP-NQ,HP,district,Ngô Quyền\n"
+                  "HP-HB-QT,HP-NQ,commune,Quán Toan\n");
+    bc_registry_t *moved = load_registry(units, cat);
+    f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, moved, err,
+                              sizeof err);
+    assert_non_null(f->store);
+    bc_registry_destroy(&f->reg);
+    f->reg = moved;
+    uint32_t n;
+    assert_int_equal(figure(f, "HP-NQ", "2023-12", "sdd_u5", &n), 776);
+    assert_int_equal(figure(f, "HP-HB", "2023-12", "sdd_u5", &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(figure(f, "HP", "2023-12", "sdd_u5", NULL), 776);
+}
+
+/* A full map refuses the batch whole and loses nothing committed before;
+ * a larger map accepts again. */
+static void test_full_map(void **state)
+{
+    fixture_t *f = *state;
+    char err[512];
+    hub_store_close(&f->store);
+    char *dir = bc_tmpdir("full");
+    const char *path = bc_path(dir, "hub");
+    char p[4096];
+    snprintf(p, sizeof p, "%s", path);
+    f->store = hub_store_open(p, 1 << 20, f->reg, err, sizeof err);
+    assert_non_null(f->store);
+    int rc = BC_OK;
+    uint64_t stored = 0;
+    enum { N = 64 };
+    static one_t items[N];
+    hub_item_t batch[N];
+    for (int round = 0; round < 1000 && rc == BC_OK; round++) {
+        for (int i = 0; i < N; i++) {
+            char period[16];
+            snprintf(period, sizeof period, "%04d-%02d", 1950 + round % 70,
+                     i % 12 + 1);
+            make(&items[i], f->reg, i % 2 ? "HP-HB-QT" : "HP-HB-HV", period,
+                 (uint32_t) (round / 70 * 64 + i + 1), "births", 1);
+            batch[i] = items[i].it;
+        }
+        uint64_t before = hub_store_last_seq(f->store);
+        rc = hub_store_ingest(f->store, batch, N, 1000000);
+        if (rc == BC_OK) {
+            stored += N;
+        } else {
+            assert_int_equal(rc, BC_EFULL);
+            assert_int_equal(hub_store_last_seq(f->store), before);
+            for (int i = 0; i < N; i++) {
+                assert_int_equal(batch[i].status,
+                                 BAOCAO__ACK_STATUS__ACK_RETRY_LATER);
+                assert_int_equal(batch[i].reason,
+                                 BAOCAO__REJECT_REASON__REASON_STORE_FULL);
+            }
+        }
+    }
+    assert_int_equal(rc, BC_EFULL);
+    assert_true(stored > 0);
+    hub_store_close(&f->store);
+    f->store = hub_store_open(p, 64 << 20, f->reg, err, sizeof err);
+    assert_non_null(f->store);
+    assert_int_equal(hub_store_last_seq(f->store), stored);
+    assert_int_equal(hub_store_ingest(f->store, batch, N, 1000000), BC_OK);
+    assert_int_equal(batch[0].status, BAOCAO__ACK_STATUS__ACK_STORED);
+    bc_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_ingest_and_rollup, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_batch_and_rejects, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_superseded_and_months, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_plans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_log_chain_survives_reopen, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_registry_change_rebuilds, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_full_map, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("unit.store", tests, NULL, NULL);
+}

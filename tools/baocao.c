@@ -1,0 +1,50 @@
+/*
+ * baocao.c -- the `baocao` tool: one program, one subcommand per job,
+ * dispatched from a table (submit, query, completeness, plan, status,
+ * keygen, audit).
+ */
+#include "bc_log.h"
+#include "cmd.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;                 /* subcommand */
+    int (*fn)(int argc, char **argv); /* its implementation */
+    const char *help;                 /* one line for the overview */
+} commands[] = {
+    {"submit", cmd_submit, "file a report into a node's outbox"},
+    {"query", cmd_query, "figures for a unit and period, with comparisons"},
+    {"completeness", cmd_completeness,
+     "who reported for a period, who was late, who is missing"},
+    {"plan", cmd_plan, "set a unit's annual targets"},
+    {"status", cmd_status, "what a node's outbox holds and how delivery goes"},
+    {"keygen", cmd_keygen, "create a CURVE key pair"},
+    {"audit", cmd_audit, "export, verify, replay the hub's submission log"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: baocao COMMAND [options]   (baocao COMMAND --help "
+                 "for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    bc_log_init("baocao", BC_LOG_WARN);
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 2, argv + 2);
+    fprintf(stderr, "baocao: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

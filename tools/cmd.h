@@ -1,0 +1,73 @@
+/*
+ * cmd.h -- the `baocao` tool's subcommands. Each takes the arguments after
+ * its name and returns the process exit status:
+ *
+ *   0  success
+ *   1  the operation failed (hub unreachable, rejected, verify failed)
+ *   2  bad usage (unknown option, missing argument, unreadable file)
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include "bc_client.h"
+#include "bc_config.h"
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+int cmd_submit(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_completeness(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+
+/* Options every hub client shares; embed at the start of a command's
+ * config struct and list CLIENT_OPTIONS(struct) in its option table. */
+typedef struct {
+    char *hub;              /* hub endpoint */
+    char *hub_key;          /* hub's .pub: turns CURVE on */
+    char *cert;             /* our .secret key pair */
+    bool plain;             /* plain link, explicitly */
+    long long timeout_ms;   /* how long to wait for the hub */
+} client_opts_t;
+
+#define CLIENT_OPTIONS(type)                                                  \
+    {"hub", BC_OPT_STRING, offsetof(type, client.hub), 0, 0, NULL,            \
+     "ENDPOINT", "the hub, e.g. tcp://127.0.0.1:5555"},                       \
+    {"hub-key", BC_OPT_STRING, offsetof(type, client.hub_key), 0, 0, NULL,    \
+     "HUB.pub", "the hub's public key (CURVE)"},                              \
+    {"cert", BC_OPT_STRING, offsetof(type, client.cert), 0, 0, NULL,          \
+     "NAME.secret", "our key pair (an operator's or a facility's)"},          \
+    {"plain", BC_OPT_BOOL, offsetof(type, client.plain), 0, 0, NULL, NULL,    \
+     "connect WITHOUT encryption (local demos and tests)"},                   \
+    {"timeout", BC_OPT_INT, offsetof(type, client.timeout_ms), 10, 3600000,   \
+     "10000", "MS", "how long to wait for the hub's answer"}
+
+/* Parses a command's options; on --help prints usage (synopsis first) and
+ * returns 1; on error prints it and returns -1. */
+int cmd_parse(const char *name, const char *synopsis, const bc_option_t *opts,
+              size_t n, void *cfg, int argc, char **argv, char **positional,
+              size_t maxpos, size_t *npos);
+
+/* Connects per the shared options; prints why and returns NULL if it
+ * cannot. */
+bc_client_t *cmd_connect(const char *name, const client_opts_t *o);
+
+/* Sends a request; on failure prints a readable message (timeout, refused
+ * key, hub error reply) and returns non-zero. On success *reply holds the
+ * hub's answer, which is not an Error. */
+int cmd_call(const char *name, bc_client_t *client, Baocao__Request *req,
+             Baocao__Reply **reply, long long timeout_ms);
+
+/* Output format from --format: "table", "csv", "json". */
+typedef enum { FMT_TABLE, FMT_CSV, FMT_JSON } out_format_t;
+int cmd_format(const char *name, const char *text, out_format_t *out);
+
+/* Prints a CSV field, quoting when needed. */
+void cmd_csv_field(FILE *out, const char *s, bool last);
+
+#endif

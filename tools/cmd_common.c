@@ -1,0 +1,111 @@
+/*
+ * cmd_common.c -- what every `baocao` subcommand shares: option parsing
+ * with usage, connecting to the hub, calling it with readable errors.
+ */
+#include "cmd.h"
+#include "bc_error.h"
+#include "bc_wire.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cmd_parse(const char *name, const char *synopsis, const bc_option_t *opts,
+              size_t n, void *cfg, int argc, char **argv, char **positional,
+              size_t maxpos, size_t *npos)
+{
+    char err[512];
+    bc_config_defaults(opts, n, cfg);
+    int rc = bc_config_args(opts, n, cfg, argc, argv, 0, positional, maxpos,
+                            npos, err, sizeof err);
+    if (rc == 1) {
+        printf("usage: baocao %s %s\n\noptions:\n", name, synopsis);
+        bc_config_usage(opts, n, stdout);
+        return 1;
+    }
+    if (rc) {
+        fprintf(stderr, "baocao %s: %s\n", name, err);
+        return -1;
+    }
+    return 0;
+}
+
+bc_client_t *cmd_connect(const char *name, const client_opts_t *o)
+{
+    char err[512];
+    if (!o->hub) {
+        fprintf(stderr, "baocao %s: --hub ENDPOINT is required\n", name);
+        return NULL;
+    }
+    if (!o->plain && !o->hub_key) {
+        fprintf(stderr, "baocao %s: pass the hub's public key (--hub-key "
+                "hub.pub, with --cert NAME.secret), or --plain for a hub "
+                "running without encryption\n", name);
+        return NULL;
+    }
+    bc_security_t sec = {o->plain ? NULL : o->hub_key, o->cert};
+    bc_client_t *c = bc_client_new(o->hub, &sec, err, sizeof err);
+    if (!c)
+        fprintf(stderr, "baocao %s: %s\n", name, err);
+    return c;
+}
+
+int cmd_call(const char *name, bc_client_t *client, Baocao__Request *req,
+             Baocao__Reply **reply, long long timeout_ms)
+{
+    int rc = bc_client_call(client, req, reply, (int) timeout_ms);
+    if (rc == BC_ETIMEOUT) {
+        fprintf(stderr, "baocao %s: no answer from the hub within %lld ms: "
+                "is it running, and is --hub right?\n", name, timeout_ms);
+        return rc;
+    }
+    if (rc == BC_ECRYPTO) {
+        fprintf(stderr, "baocao %s: %s\n", name,
+                bc_client_auth_error(client));
+        return rc;
+    }
+    if (rc) {
+        fprintf(stderr, "baocao %s: %s\n", name, bc_strerror(rc));
+        return rc;
+    }
+    if ((*reply)->body_case == BAOCAO__REPLY__BODY_ERROR) {
+        fprintf(stderr, "baocao %s: the hub refused: %s: %s\n", name,
+                bc_reason_name((*reply)->error->reason),
+                (*reply)->error->message);
+        baocao__reply__free_unpacked(*reply, NULL);
+        *reply = NULL;
+        return BC_EREJECTED;
+    }
+    return BC_OK;
+}
+
+int cmd_format(const char *name, const char *text, out_format_t *out)
+{
+    if (!text || !strcmp(text, "table"))
+        *out = FMT_TABLE;
+    else if (!strcmp(text, "csv"))
+        *out = FMT_CSV;
+    else if (!strcmp(text, "json"))
+        *out = FMT_JSON;
+    else {
+        fprintf(stderr, "baocao %s: --format must be table, csv or json\n",
+                name);
+        return -1;
+    }
+    return 0;
+}
+
+void cmd_csv_field(FILE *out, const char *s, bool last)
+{
+    if (strpbrk(s, ",\"\n\r")) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputc(last ? '\n' : ',', out);
+}

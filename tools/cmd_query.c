@@ -1,0 +1,557 @@
+/*
+ * cmd_query.c -- the operator's commands: `baocao query`, `completeness`
+ * and `plan`.
+ *
+ * The hub sends numbers and their parts; this file only presents them.
+ * Derived figures (changes, % of plan, rates) are computed here from the
+ * parts the hub sent, so that every output format shows the same numbers
+ * and anyone can check them against the parts.
+ */
+#include "bc_csv.h"
+#include "bc_error.h"
+#include "bc_table.h"
+#include "bc_wire.h"
+#include "cmd.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* --- query ----------------------------------------------------------------- */
+
+typedef struct {
+    client_opts_t client;   /* hub connection */
+    char *unit;             /* unit code */
+    char *period;           /* period text */
+    char **indicators;      /* indicator codes, NULL = all */
+    char *format;           /* table, csv, json */
+} query_cfg_t;
+
+static const bc_option_t query_options[] = {
+    CLIENT_OPTIONS(query_cfg_t),
+    {"unit", BC_OPT_STRING, offsetof(query_cfg_t, unit), 0, 0, NULL, "CODE",
+     "the unit (a facility, a district, a province)"},
+    {"period", BC_OPT_STRING, offsetof(query_cfg_t, period), 0, 0, NULL,
+     "PERIOD", "YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"},
+    {"indicator", BC_OPT_LIST, offsetof(query_cfg_t, indicators), 0, 0, NULL,
+     "CODE", "only this indicator (repeatable); default all"},
+    {"format", BC_OPT_STRING, offsetof(query_cfg_t, format), 0, 0, "table",
+     "FORMAT", "table, csv or json"},
+};
+#define NQUERY (sizeof query_options / sizeof query_options[0])
+
+/* The figures of one indicator as the operator reads them. */
+typedef struct {
+    bool has_value, has_cum, has_prev, has_ly, has_cum_ly, has_target;
+    double value, cum, prev, ly, cum_ly, target;
+    bool is_rate;            /* value/cum are rates (2 decimals) */
+} shown_t;
+
+static bool rate(const Baocao__Num *num, const Baocao__Num *den, double scale,
+                 double *out)
+{
+    if (!num || !den || !num->present || !den->present || den->value == 0)
+        return false;
+    *out = (double) num->value / (double) den->value * scale;
+    return true;
+}
+
+static bool get(const Baocao__Num *n, double *out)
+{
+    if (!n || !n->present)
+        return false;
+    *out = (double) n->value;
+    return true;
+}
+
+static shown_t shown(const Baocao__Figure *f)
+{
+    shown_t s = {0};
+    if (f->kind == BAOCAO__INDICATOR_KIND__KIND_RATIO) {
+        s.is_rate = true;
+        s.has_value = rate(f->numerator, f->denominator, f->scale, &s.value);
+        s.has_cum = rate(f->cumulative_numerator, f->cumulative_denominator,
+                         f->scale, &s.cum);
+        return s;
+    }
+    s.has_value = get(f->value, &s.value);
+    s.has_cum = get(f->cumulative, &s.cum);
+    s.has_prev = get(f->previous, &s.prev);
+    s.has_ly = get(f->last_year, &s.ly);
+    s.has_cum_ly = get(f->cumulative_last_year, &s.cum_ly);
+    s.has_target = get(f->target, &s.target) && s.target > 0;
+    return s;
+}
+
+static void fmt_num(char *buf, size_t len, bool has, double v, bool is_rate)
+{
+    if (!has)
+        snprintf(buf, len, "-");
+    else if (is_rate)
+        snprintf(buf, len, "%.2f", v);
+    else
+        snprintf(buf, len, "%.0f", v);
+}
+
+static void fmt_delta(char *buf, size_t len, bool has_a, double a, bool has_b,
+                      double b)
+{
+    if (!has_a || !has_b)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%+.0f", a - b);
+}
+
+static void fmt_pct(char *buf, size_t len, bool has_a, double a, bool has_b,
+                    double b)
+{
+    if (!has_a || !has_b || b == 0)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.1f", a / b * 100.0);
+}
+
+static void json_num(cJSON *o, const char *name, bool has, double v)
+{
+    if (has)
+        cJSON_AddNumberToObject(o, name, v);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+static void json_part(cJSON *o, const char *name, const Baocao__Num *n)
+{
+    if (n && n->present)
+        cJSON_AddNumberToObject(o, name, (double) n->value);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+static void print_json(const Baocao__QueryReply *q)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "unit", q->unit);
+    cJSON_AddStringToObject(root, "unit_name", q->unit_name);
+    cJSON_AddStringToObject(root, "period", q->period);
+    cJSON *figs = cJSON_AddObjectToObject(root, "figures");
+    for (size_t i = 0; i < q->n_figures; i++) {
+        const Baocao__Figure *f = q->figures[i];
+        shown_t s = shown(f);
+        cJSON *o = cJSON_AddObjectToObject(figs, f->indicator);
+        cJSON_AddStringToObject(o, "name", f->name);
+        cJSON_AddStringToObject(o, "kind", bc_kind_name(f->kind));
+        json_num(o, "value", s.has_value, s.value);
+        json_num(o, "cumulative", s.has_cum, s.cum);
+        cJSON_AddNumberToObject(o, "reporting_units", f->reporting_units);
+        if (s.is_rate) {
+            json_part(o, "numerator", f->numerator);
+            json_part(o, "denominator", f->denominator);
+            json_part(o, "cumulative_numerator", f->cumulative_numerator);
+            json_part(o, "cumulative_denominator", f->cumulative_denominator);
+            cJSON_AddNumberToObject(o, "scale", f->scale);
+            continue;
+        }
+        json_num(o, "previous", s.has_prev, s.prev);
+        json_num(o, "change_previous", s.has_value && s.has_prev,
+                 s.value - s.prev);
+        json_num(o, "same_period_last_year", s.has_ly, s.ly);
+        json_num(o, "change_last_year", s.has_value && s.has_ly,
+                 s.value - s.ly);
+        json_num(o, "change_last_year_pct",
+                 s.has_value && s.has_ly && s.ly != 0,
+                 s.ly ? (s.value - s.ly) / s.ly * 100.0 : 0);
+        json_num(o, "cumulative_last_year", s.has_cum_ly, s.cum_ly);
+        json_num(o, "change_cumulative_last_year", s.has_cum && s.has_cum_ly,
+                 s.cum - s.cum_ly);
+        json_num(o, "change_cumulative_last_year_pct",
+                 s.has_cum && s.has_cum_ly && s.cum_ly != 0,
+                 s.cum_ly ? (s.cum - s.cum_ly) / s.cum_ly * 100.0 : 0);
+        json_num(o, "target", s.has_target, s.target);
+        /* One decimal, as the reports print it. */
+        json_num(o, "target_pct", s.has_cum && s.has_target,
+                 s.has_target ? round(s.cum / s.target * 1000.0) / 10.0 : 0);
+    }
+    char *text = cJSON_Print(root);
+    printf("%s\n", text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+}
+
+/* Table and CSV share the columns. */
+static const char *query_cols[] = {
+    "indicator", "name", "value", "cumulative", "prev", "vs prev",
+    "last year", "vs LY", "cum LY", "vs cum LY", "vs cum LY %", "target",
+    "% plan", "numerator", "denominator", "units"};
+#define NCOLS (sizeof query_cols / sizeof query_cols[0])
+
+static void figure_row(const Baocao__Figure *f, char cells[NCOLS][48])
+{
+    shown_t s = shown(f);
+    snprintf(cells[0], 48, "%s", f->indicator);
+    fmt_num(cells[2], 48, s.has_value, s.value, s.is_rate);
+    fmt_num(cells[3], 48, s.has_cum, s.cum, s.is_rate);
+    fmt_num(cells[4], 48, s.has_prev, s.prev, false);
+    fmt_delta(cells[5], 48, s.has_value, s.value, s.has_prev, s.prev);
+    fmt_num(cells[6], 48, s.has_ly, s.ly, false);
+    fmt_delta(cells[7], 48, s.has_value, s.value, s.has_ly, s.ly);
+    fmt_num(cells[8], 48, s.has_cum_ly, s.cum_ly, false);
+    fmt_delta(cells[9], 48, s.has_cum, s.cum, s.has_cum_ly, s.cum_ly);
+    if (s.has_cum && s.has_cum_ly && s.cum_ly != 0)
+        snprintf(cells[10], 48, "%+.1f", (s.cum - s.cum_ly) / s.cum_ly * 100);
+    else
+        snprintf(cells[10], 48, "-");
+    fmt_num(cells[11], 48, s.has_target, s.target, false);
+    fmt_pct(cells[12], 48, s.has_cum, s.cum, s.has_target, s.target);
+    if (s.is_rate) {
+        fmt_num(cells[13], 48, f->numerator && f->numerator->present,
+                f->numerator ? (double) f->numerator->value : 0, false);
+        fmt_num(cells[14], 48, f->denominator && f->denominator->present,
+                f->denominator ? (double) f->denominator->value : 0, false);
+    } else {
+        snprintf(cells[13], 48, "-");
+        snprintf(cells[14], 48, "-");
+    }
+    snprintf(cells[15], 48, "%u", f->reporting_units);
+}
+
+static void print_rows(const Baocao__QueryReply *q, out_format_t fmt)
+{
+    char cells[NCOLS][48];
+    const char *row[NCOLS];
+    if (fmt == FMT_CSV) {
+        for (size_t c = 0; c < NCOLS; c++)
+            cmd_csv_field(stdout, query_cols[c], c == NCOLS - 1);
+        for (size_t i = 0; i < q->n_figures; i++) {
+            figure_row(q->figures[i], cells);
+            for (size_t c = 0; c < NCOLS; c++)
+                cmd_csv_field(stdout, c == 1 ? q->figures[i]->name : cells[c],
+                              c == NCOLS - 1);
+        }
+        return;
+    }
+    printf("%s (%s), %s\n\n", q->unit_name, q->unit, q->period);
+    bc_table_t *t = bc_table_new(NCOLS, query_cols);
+    for (size_t c = 2; c < NCOLS; c++)
+        bc_table_align(t, c, BC_ALIGN_RIGHT);
+    for (size_t i = 0; i < q->n_figures; i++) {
+        figure_row(q->figures[i], cells);
+        for (size_t c = 0; c < NCOLS; c++)
+            row[c] = c == 1 ? q->figures[i]->name : cells[c];
+        bc_table_add(t, row);
+    }
+    bc_table_print(t, stdout);
+    bc_table_destroy(&t);
+}
+
+int cmd_query(int argc, char **argv)
+{
+    query_cfg_t cfg;
+    size_t npos;
+    int status = EXIT_USAGE;
+    out_format_t fmt;
+    bc_client_t *client = NULL;
+    int rc = cmd_parse("query", "--hub ENDPOINT --unit CODE --period PERIOD "
+                       "[--indicator CODE]... [--format table|csv|json]",
+                       query_options, NQUERY, &cfg, argc, argv, NULL, 0,
+                       &npos);
+    if (rc == 1)
+        status = EXIT_OK;
+    if (rc || cmd_format("query", cfg.format, &fmt))
+        goto out_free;
+    if (!cfg.unit || !cfg.period) {
+        fprintf(stderr, "baocao query: --unit and --period are required\n");
+        goto out_free;
+    }
+    status = EXIT_FAIL;
+    if (!(client = cmd_connect("query", &cfg.client)))
+        goto out_free;
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Query q = BAOCAO__QUERY__INIT;
+    q.unit = cfg.unit;
+    q.period = cfg.period;
+    for (char **p = cfg.indicators; p && *p; p++)
+        q.n_indicators++;
+    q.indicators = cfg.indicators;
+    req.body_case = BAOCAO__REQUEST__BODY_QUERY;
+    req.query = &q;
+    Baocao__Reply *reply;
+    if (cmd_call("query", client, &req, &reply, cfg.client.timeout_ms))
+        goto out_close;
+    if (reply->body_case == BAOCAO__REPLY__BODY_QUERY) {
+        if (fmt == FMT_JSON)
+            print_json(reply->query);
+        else
+            print_rows(reply->query, fmt);
+        status = EXIT_OK;
+    }
+    baocao__reply__free_unpacked(reply, NULL);
+out_close:
+    bc_client_destroy(&client);
+out_free:
+    bc_config_free(query_options, NQUERY, &cfg);
+    return status;
+}
+
+/* --- completeness ---------------------------------------------------------- */
+
+typedef struct {
+    client_opts_t client;   /* hub connection */
+    char *unit;             /* unit code */
+    char *period;           /* period text */
+    char *level;            /* expected level, or NULL = leaves */
+    char *format;           /* table, csv, json */
+} compl_cfg_t;
+
+static const bc_option_t compl_options[] = {
+    CLIENT_OPTIONS(compl_cfg_t),
+    {"unit", BC_OPT_STRING, offsetof(compl_cfg_t, unit), 0, 0, NULL, "CODE",
+     "the unit whose reporters are counted"},
+    {"period", BC_OPT_STRING, offsetof(compl_cfg_t, period), 0, 0, NULL,
+     "PERIOD", "YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"},
+    {"level", BC_OPT_STRING, offsetof(compl_cfg_t, level), 0, 0, NULL,
+     "LEVEL", "count units of this level (default: the leaves)"},
+    {"format", BC_OPT_STRING, offsetof(compl_cfg_t, format), 0, 0, "table",
+     "FORMAT", "table, csv or json"},
+};
+#define NCOMPL (sizeof compl_options / sizeof compl_options[0])
+
+static const char *state_word(Baocao__ReportState s)
+{
+    switch (s) {
+    case BAOCAO__REPORT_STATE__STATE_ON_TIME: return "on time";
+    case BAOCAO__REPORT_STATE__STATE_LATE:    return "late";
+    case BAOCAO__REPORT_STATE__STATE_MISSING: return "missing";
+    default:                                  return "?";
+    }
+}
+
+static void fmt_time(int64_t t, char *buf, size_t len)
+{
+    if (!t) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    time_t tt = (time_t) t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void print_completeness(const Baocao__CompletenessReply *c,
+                               out_format_t fmt)
+{
+    double rate = c->expected ? 100.0 * c->reported / c->expected : 0;
+    double timely = c->expected ? 100.0 * c->on_time / c->expected : 0;
+    char deadline[32];
+    fmt_time(c->deadline, deadline, sizeof deadline);
+    if (fmt == FMT_JSON) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "unit", c->unit);
+        cJSON_AddStringToObject(root, "period", c->period);
+        cJSON_AddStringToObject(root, "deadline", deadline);
+        cJSON_AddNumberToObject(root, "expected", c->expected);
+        cJSON_AddNumberToObject(root, "reported", c->reported);
+        cJSON_AddNumberToObject(root, "on_time", c->on_time);
+        cJSON_AddNumberToObject(root, "late", c->reported - c->on_time);
+        cJSON_AddNumberToObject(root, "missing", c->expected - c->reported);
+        cJSON_AddNumberToObject(root, "reporting_rate_pct",
+                                round(rate * 10) / 10);
+        cJSON_AddNumberToObject(root, "timeliness_pct",
+                                round(timely * 10) / 10);
+        cJSON *units = cJSON_AddArrayToObject(root, "units");
+        for (size_t i = 0; i < c->n_units; i++) {
+            const Baocao__UnitReport *u = c->units[i];
+            cJSON *o = cJSON_CreateObject();
+            char filed[32];
+            fmt_time(u->filed_at, filed, sizeof filed);
+            cJSON_AddStringToObject(o, "unit", u->unit);
+            cJSON_AddStringToObject(o, "name", u->name);
+            cJSON_AddStringToObject(o, "state", state_word(u->state));
+            if (u->filed_at)
+                cJSON_AddStringToObject(o, "filed_at", filed);
+            if (u->revision)
+                cJSON_AddNumberToObject(o, "revision", u->revision);
+            cJSON_AddItemToArray(units, o);
+        }
+        char *text = cJSON_Print(root);
+        printf("%s\n", text);
+        cJSON_free(text);
+        cJSON_Delete(root);
+        return;
+    }
+    static const char *cols[] = {"unit", "name", "state", "filed", "rev"};
+    if (fmt == FMT_CSV) {
+        for (size_t k = 0; k < 5; k++)
+            cmd_csv_field(stdout, cols[k], k == 4);
+    } else {
+        printf("%s %s: %u of %u reported (%.1f %%), %u on time (%.1f %%), "
+               "%u late, %u missing; deadline %s\n\n", c->unit, c->period,
+               c->reported, c->expected, rate, c->on_time, timely,
+               c->reported - c->on_time, c->expected - c->reported,
+               deadline);
+    }
+    bc_table_t *t = fmt == FMT_TABLE ? bc_table_new(5, cols) : NULL;
+    for (size_t i = 0; i < c->n_units; i++) {
+        const Baocao__UnitReport *u = c->units[i];
+        char filed[32], rev[16];
+        fmt_time(u->filed_at, filed, sizeof filed);
+        snprintf(rev, sizeof rev, "%u", u->revision);
+        const char *row[] = {u->unit, u->name, state_word(u->state), filed,
+                             u->revision ? rev : "-"};
+        if (t)
+            bc_table_add(t, row);
+        else
+            for (size_t k = 0; k < 5; k++)
+                cmd_csv_field(stdout, row[k], k == 4);
+    }
+    if (t) {
+        bc_table_print(t, stdout);
+        bc_table_destroy(&t);
+    }
+}
+
+int cmd_completeness(int argc, char **argv)
+{
+    compl_cfg_t cfg;
+    size_t npos;
+    int status = EXIT_USAGE;
+    out_format_t fmt;
+    bc_client_t *client = NULL;
+    int rc = cmd_parse("completeness", "--hub ENDPOINT --unit CODE --period "
+                       "PERIOD [--level LEVEL] [--format table|csv|json]",
+                       compl_options, NCOMPL, &cfg, argc, argv, NULL, 0,
+                       &npos);
+    if (rc == 1)
+        status = EXIT_OK;
+    if (rc || cmd_format("completeness", cfg.format, &fmt))
+        goto out_free;
+    if (!cfg.unit || !cfg.period) {
+        fprintf(stderr, "baocao completeness: --unit and --period are "
+                "required\n");
+        goto out_free;
+    }
+    status = EXIT_FAIL;
+    if (!(client = cmd_connect("completeness", &cfg.client)))
+        goto out_free;
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__CompletenessQuery q = BAOCAO__COMPLETENESS_QUERY__INIT;
+    q.unit = cfg.unit;
+    q.period = cfg.period;
+    q.level = cfg.level ? cfg.level : "";
+    req.body_case = BAOCAO__REQUEST__BODY_COMPLETENESS;
+    req.completeness = &q;
+    Baocao__Reply *reply;
+    if (cmd_call("completeness", client, &req, &reply, cfg.client.timeout_ms))
+        goto out_close;
+    if (reply->body_case == BAOCAO__REPLY__BODY_COMPLETENESS) {
+        print_completeness(reply->completeness, fmt);
+        status = EXIT_OK;
+    }
+    baocao__reply__free_unpacked(reply, NULL);
+out_close:
+    bc_client_destroy(&client);
+out_free:
+    bc_config_free(compl_options, NCOMPL, &cfg);
+    return status;
+}
+
+/* --- plan ------------------------------------------------------------------ */
+
+typedef struct {
+    client_opts_t client;   /* hub connection */
+    char *unit;             /* unit code */
+    long long year;         /* plan year */
+    char *file;             /* CSV indicator,target */
+} plan_cfg_t;
+
+static const bc_option_t plan_options[] = {
+    CLIENT_OPTIONS(plan_cfg_t),
+    {"unit", BC_OPT_STRING, offsetof(plan_cfg_t, unit), 0, 0, NULL, "CODE",
+     "the unit whose targets these are"},
+    {"year", BC_OPT_INT, offsetof(plan_cfg_t, year), 1900, 9999, NULL,
+     "YYYY", "the plan year"},
+    {"file", BC_OPT_STRING, offsetof(plan_cfg_t, file), 0, 0, NULL,
+     "PLAN.csv", "CSV with header indicator,target"},
+};
+#define NPLAN (sizeof plan_options / sizeof plan_options[0])
+
+int cmd_plan(int argc, char **argv)
+{
+    plan_cfg_t cfg;
+    size_t npos;
+    char err[512];
+    int status = EXIT_USAGE;
+    bc_client_t *client = NULL;
+    bc_csv_t *csv = NULL;
+    Baocao__Target *targets = NULL;
+    Baocao__Target **ptrs = NULL;
+    int rc = cmd_parse("plan", "--hub ENDPOINT --unit CODE --year YYYY "
+                       "--file PLAN.csv", plan_options, NPLAN, &cfg, argc,
+                       argv, NULL, 0, &npos);
+    if (rc == 1)
+        status = EXIT_OK;
+    if (rc)
+        goto out_free;
+    if (!cfg.unit || !cfg.year || !cfg.file) {
+        fprintf(stderr, "baocao plan: --unit, --year and --file are "
+                "required\n");
+        goto out_free;
+    }
+    if (!(csv = bc_csv_load(cfg.file, err, sizeof err))) {
+        fprintf(stderr, "baocao plan: %s\n", err);
+        goto out_free;
+    }
+    int ci = bc_csv_column(csv, "indicator"), ct = bc_csv_column(csv, "target");
+    if (ci < 0 || ct < 0) {
+        fprintf(stderr, "baocao plan: %s: header must have columns "
+                "indicator,target\n", cfg.file);
+        goto out_free;
+    }
+    size_t n = bc_csv_rows(csv);
+    targets = calloc(n ? n : 1, sizeof *targets);
+    ptrs = calloc(n ? n : 1, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++) {
+        baocao__target__init(&targets[i]);
+        targets[i].indicator = (char *) bc_csv_field(csv, i, ci);
+        char *end;
+        const char *text = bc_csv_field(csv, i, ct);
+        long long v = strtoll(text, &end, 10);
+        if (!*text || *end) {
+            fprintf(stderr, "baocao plan: %s:%zu: target '%s' is not a whole "
+                    "number\n", cfg.file, bc_csv_line(csv, i), text);
+            goto out_free;
+        }
+        targets[i].target = v;
+        ptrs[i] = &targets[i];
+    }
+    status = EXIT_FAIL;
+    if (!(client = cmd_connect("plan", &cfg.client)))
+        goto out_free;
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__PlanSet ps = BAOCAO__PLAN_SET__INIT;
+    ps.unit = cfg.unit;
+    ps.year = (uint32_t) cfg.year;
+    ps.n_targets = n;
+    ps.targets = ptrs;
+    req.body_case = BAOCAO__REQUEST__BODY_PLAN;
+    req.plan = &ps;
+    Baocao__Reply *reply;
+    if (cmd_call("plan", client, &req, &reply, cfg.client.timeout_ms))
+        goto out_free;
+    if (reply->body_case == BAOCAO__REPLY__BODY_PLAN) {
+        printf("stored %u targets for %s %lld\n", reply->plan->stored,
+               cfg.unit, cfg.year);
+        status = EXIT_OK;
+    }
+    baocao__reply__free_unpacked(reply, NULL);
+out_free:
+    bc_client_destroy(&client);
+    free(targets);
+    free(ptrs);
+    bc_csv_destroy(&csv);
+    bc_config_free(plan_options, NPLAN, &cfg);
+    return status;
+}

@@ -1,0 +1,164 @@
+/*
+ * cmd_status.c -- `baocao status --store NODE_DIR`: how delivery goes at
+ * this node, read straight from its outbox (works whether or not the node
+ * daemon runs).
+ */
+#include "bc_error.h"
+#include "bc_table.h"
+#include "bc_wire.h"
+#include "cmd.h"
+#include "node_outbox.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <time.h>
+
+typedef struct {
+    char *store;            /* outbox directory */
+    char *format;           /* table or json */
+    bool list;              /* also list every report */
+} status_cfg_t;
+
+static const bc_option_t status_options[] = {
+    {"store", BC_OPT_STRING, offsetof(status_cfg_t, store), 0, 0, NULL, "DIR",
+     "the node's outbox directory"},
+    {"format", BC_OPT_STRING, offsetof(status_cfg_t, format), 0, 0, "table",
+     "FORMAT", "table or json"},
+    {"list", BC_OPT_BOOL, offsetof(status_cfg_t, list), 0, 0, NULL, NULL,
+     "list every report, not only the counts and the rejected ones"},
+};
+#define NOPTS (sizeof status_options / sizeof status_options[0])
+
+static const char *state_name(const node_entry_t *e)
+{
+    if (e->state == NODE_DELIVERED)
+        return "delivered";
+    if (e->state == NODE_REJECTED)
+        return "rejected";
+    return e->attempts ? "in flight" : "pending";
+}
+
+static void fmt_time(int64_t t, char *buf, size_t len)
+{
+    if (!t) {
+        snprintf(buf, len, "never");
+        return;
+    }
+    time_t tt = (time_t) t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+typedef struct {
+    bool list;              /* every entry, or only rejected ones */
+    bc_table_t *table;      /* table output, or NULL */
+    cJSON *array;           /* JSON output, or NULL */
+} each_ctx_t;
+
+static void on_entry(void *arg, const node_entry_t *e)
+{
+    each_ctx_t *ctx = arg;
+    if (!ctx->list && e->state != NODE_REJECTED)
+        return;
+    char filed[32], rev[16], seq[24];
+    fmt_time(e->filed_at, filed, sizeof filed);
+    snprintf(rev, sizeof rev, "%u", e->revision);
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long) e->seq);
+    const char *why = e->state == NODE_REJECTED
+                          ? bc_reason_name((Baocao__RejectReason) e->reason)
+                          : "";
+    if (ctx->table) {
+        const char *row[] = {seq, e->unit, e->period, rev, state_name(e),
+                             filed, why, e->message};
+        bc_table_add(ctx->table, row);
+    } else {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "seq", (double) e->seq);
+        cJSON_AddStringToObject(o, "id", e->id);
+        cJSON_AddStringToObject(o, "unit", e->unit);
+        cJSON_AddStringToObject(o, "period", e->period);
+        cJSON_AddNumberToObject(o, "revision", e->revision);
+        cJSON_AddStringToObject(o, "state", state_name(e));
+        cJSON_AddNumberToObject(o, "attempts", e->attempts);
+        cJSON_AddStringToObject(o, "filed_at", filed);
+        if (e->state == NODE_REJECTED)
+            cJSON_AddStringToObject(o, "reason", why);
+        if (*e->message)
+            cJSON_AddStringToObject(o, "message", e->message);
+        if (e->hub_seq)
+            cJSON_AddNumberToObject(o, "hub_seq", (double) e->hub_seq);
+        cJSON_AddItemToArray(ctx->array, o);
+    }
+}
+
+int cmd_status(int argc, char **argv)
+{
+    status_cfg_t cfg;
+    size_t npos;
+    char err[512];
+    int status = EXIT_USAGE;
+    out_format_t fmt;
+    node_outbox_t *outbox = NULL;
+    int rc = cmd_parse("status", "--store NODE_DIR [--format table|json] "
+                       "[--list]", status_options, NOPTS, &cfg, argc, argv,
+                       NULL, 0, &npos);
+    if (rc == 1)
+        status = EXIT_OK;
+    if (rc || cmd_format("status", cfg.format, &fmt))
+        goto out_free;
+    if (!cfg.store) {
+        fprintf(stderr, "baocao status: --store DIR is required\n");
+        goto out_free;
+    }
+    status = EXIT_FAIL;
+    outbox = node_outbox_open(cfg.store, err, sizeof err);
+    node_stats_t st;
+    if (!outbox || (rc = node_outbox_stats(outbox, &st))) {
+        fprintf(stderr, "baocao status: %s\n",
+                outbox ? bc_strerror(rc) : err);
+        goto out_close;
+    }
+    char contact[32];
+    fmt_time(st.last_contact, contact, sizeof contact);
+    static const char *cols[] = {"#", "unit", "period", "rev", "state",
+                                 "filed", "reason", "message"};
+    each_ctx_t ctx = {cfg.list, NULL, NULL};
+    if (fmt == FMT_JSON) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddNumberToObject(root, "pending", (double) st.pending);
+        cJSON_AddNumberToObject(root, "in_flight", (double) st.in_flight);
+        cJSON_AddNumberToObject(root, "delivered", (double) st.delivered);
+        cJSON_AddNumberToObject(root, "rejected", (double) st.rejected);
+        cJSON_AddStringToObject(root, "last_contact", contact);
+        cJSON_AddStringToObject(root, "last_error", st.last_error);
+        ctx.array = cJSON_AddArrayToObject(root, "reports");
+        node_outbox_each(outbox, on_entry, &ctx);
+        char *text = cJSON_Print(root);
+        printf("%s\n", text);
+        cJSON_free(text);
+        cJSON_Delete(root);
+    } else {
+        printf("pending     %llu\nin flight   %llu\ndelivered   %llu\n"
+               "rejected    %llu\nlast contact with the hub  %s\n"
+               "last error  %s\n",
+               (unsigned long long) st.pending,
+               (unsigned long long) st.in_flight,
+               (unsigned long long) st.delivered,
+               (unsigned long long) st.rejected, contact,
+               *st.last_error ? st.last_error : "none");
+        ctx.table = bc_table_new(8, cols);
+        node_outbox_each(outbox, on_entry, &ctx);
+        if (cfg.list || st.rejected) {
+            printf("\n");
+            bc_table_print(ctx.table, stdout);
+        }
+        bc_table_destroy(&ctx.table);
+    }
+    status = EXIT_OK;
+out_close:
+    node_outbox_close(&outbox);
+out_free:
+    bc_config_free(status_options, NOPTS, &cfg);
+    return status;
+}
