@@ -84,6 +84,7 @@ struct hub_server_t {
     size_t nbatch;                /* used entries */
     uint64_t rejected[32];        /* rejections by reason */
     uint64_t acked;               /* submissions acknowledged */
+    uint64_t commits;             /* batches committed */
     uint64_t replies_dropped;     /* replies a peer could not take */
     int64_t last_stats;           /* when stats were last logged, ms */
 };
@@ -412,6 +413,8 @@ static void handle_ping(hub_server_t *self, zframe_t *route,
     Baocao__Reply reply = BAOCAO__REPLY__INIT;
     Baocao__Pong pong = BAOCAO__PONG__INIT;
     pong.hub_seq = hub_store_last_seq(self->store);
+    pong.commits = self->commits;
+    pong.acked = self->acked;
     reply.tag = req->tag;
     reply.body_case = BAOCAO__REPLY__BODY_PONG;
     reply.pong = &pong;
@@ -469,6 +472,8 @@ static void batch_flush(hub_server_t *self)
         return;
     int rc = hub_store_ingest(self->store, self->items, self->nbatch,
                               now_us());
+    if (rc == BC_OK)
+        self->commits++;
     if (rc == BC_EFULL)
         BC_ERROR("store is full: %zu submissions refused (retry later); "
                  "restart the hub with a larger --map-size",

@@ -780,6 +780,9 @@ static int ingest_one(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
     if (mrc == 0) {
         it->status = BAOCAO__ACK_STATUS__ACK_REJECTED;
         it->reason = BAOCAO__REJECT_REASON__REASON_BAD_REVISION;
+        snprintf(it->message, sizeof it->message, "revision %u of %s is "
+                 "already taken by another submission; a correction needs a "
+                 "new revision number", it->revision, it->unit->code);
         return log_append(s, txn, it, now_us,
                           BAOCAO__OUTCOME__OUTCOME_REJECTED);
     }
@@ -1279,7 +1282,11 @@ hub_store_t *hub_store_open_readonly(const char *dir, char *err,
         memcpy(self->last_hash, h.hash, 32);
     }
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    /* Commit, not abort: handles opened in an aborted transaction close. */
+    if ((mrc = mdb_txn_commit(txn))) {
+        txn = NULL;
+        goto out_close;
+    }
     return self;
 
 out_close:

@@ -77,6 +77,7 @@ struct node_sender_t {
     int64_t backoff;           /* current backoff, ms */
     int64_t last_look;         /* last time the outbox was scanned */
     bool more_pending;         /* the last scan filled the window */
+    bool link_wait;            /* a send found no connection up yet */
     uint64_t rng;              /* jitter state */
     char last_error[256];      /* last error recorded in the outbox */
     int monitor_id;            /* makes monitor endpoints unique */
@@ -297,10 +298,13 @@ static void refill(node_sender_t *self)
         memcpy(zframe_data(f) + hlen + llen, batch[i].blob,
                batch[i].blob_len);
         if (zframe_send(&f, self->sock, ZFRAME_DONTWAIT) != 0) {
-            /* No connection up (ZMQ_IMMEDIATE) or pipe full: try later. */
+            /* No connection up (ZMQ_IMMEDIATE) or pipe full: try again
+             * soon, without waiting a whole poll period. */
             zframe_destroy(&f);
+            self->link_wait = true;
             break;
         }
+        self->link_wait = false;
         for (size_t s = 0; s < self->nslots; s++)
             if (!self->slots[s].seq) {
                 self->slots[s] = (slot_t){batch[i].seq, zclock_mono()};
@@ -428,7 +432,7 @@ int node_sender_run(node_sender_t *self)
         /* Look for new reports when the window has room, at once if the
          * last look left some behind, else every poll_ms. */
         if (self->sock && self->inflight < self->nslots
-            && (self->more_pending || self->inflight == 0
+            && (self->more_pending || self->link_wait || self->inflight == 0
                 || now - self->last_look >= self->cfg.poll_ms))
             refill(self);
         if (self->cfg.drain && self->inflight == 0) {
@@ -447,7 +451,7 @@ int node_sender_run(node_sender_t *self)
             {self->monitor ? zsock_resolve(self->monitor) : NULL, 0,
              ZMQ_POLLIN, 0}};
         int nitems = self->sock ? (self->monitor ? 2 : 1) : 0;
-        long wait = (long) self->cfg.poll_ms;
+        long wait = self->link_wait ? 20 : (long) self->cfg.poll_ms;
         if (!self->sock)
             wait = self->retry_at - now > 0 ? (long) (self->retry_at - now)
                                             : 0;

@@ -257,7 +257,7 @@ static void test_replay_reproduces(void **state)
                                &a));
     char dir2[4096];
     snprintf(dir2, sizeof dir2, "%s", bc_path(f->dir, "second"));
-    char cmd[8300];
+    char cmd[16384];
     snprintf(cmd, sizeof cmd, "mkdir -p %s && cp -r %s %s/hub", dir2, fresh,
              dir2);
     assert_int_equal(system(cmd), 0);

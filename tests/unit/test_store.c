@@ -175,7 +175,7 @@ static void test_superseded_and_months(void **state)
     assert_int_equal(r1.it.current_revision, 2);
     assert_int_equal(figure(f, "HG", "2022-12", "tt_managed", NULL), 300);
     make(&m1, f->reg, "HG-CT", "2022-01", 1, "tt_managed", 280);
-    make(&m2, f->reg, "HG-CT", "2022-01", 1, "sxh_cases", 5);
+    make(&m2, f->reg, "HG-CTA", "2022-01", 1, "sxh_cases", 5);
     assert_int_equal(ingest(f, &m1), BAOCAO__ACK_STATUS__ACK_STORED);
     assert_int_equal(ingest(f, &m2), BAOCAO__ACK_STATUS__ACK_STORED);
     hub_reader_t *r = hub_store_reader(f->store);

@@ -1,0 +1,54 @@
+/*
+ * bench_data.h -- the synthetic province every benchmark loads, so that the
+ * hub, raw LMDB and PostgreSQL are given exactly the same reports.
+ *
+ *   1 province "P", 100 districts "P-D000".."P-D099", 100 facilities under
+ *   each: "P-D000-F000".. (10,000 facilities); 100 flow indicators
+ *   "ind000".."ind099"; 24 months 2023-01..2024-12.
+ *
+ *   Report r (0 <= r < facilities * months) is facility r % 10,000 for month
+ *   r / 10,000 (all facilities' January first, as a province's backlog would
+ *   arrive month by month); its value for indicator i is
+ *   bench_value(facility, month, i).
+ */
+#ifndef BENCH_DATA_H
+#define BENCH_DATA_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define BENCH_DISTRICTS 100
+#define BENCH_PER_DISTRICT 100
+#define BENCH_FACILITIES (BENCH_DISTRICTS * BENCH_PER_DISTRICT)
+#define BENCH_INDICATORS 100
+#define BENCH_MONTHS 24
+
+/* Deterministic figure: a small hash of its coordinates, 0..999. */
+static inline int64_t bench_value(unsigned facility, unsigned month,
+                                  unsigned indicator)
+{
+    uint64_t x = (uint64_t) facility * 1000003u + month * 7919u + indicator;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (int64_t) (x % 1000);
+}
+
+static inline void bench_facility_code(unsigned f, char *out, size_t len)
+{
+    snprintf(out, len, "P-D%03u-F%03u", f / BENCH_PER_DISTRICT,
+             f % BENCH_PER_DISTRICT);
+}
+
+static inline void bench_district_code(unsigned d, char *out, size_t len)
+{
+    snprintf(out, len, "P-D%03u", d);
+}
+
+/* Month index 0..23 -> "2023-01".."2024-12". */
+static inline void bench_period(unsigned month, char *out, size_t len)
+{
+    snprintf(out, len, "%04u-%02u", 2023 + month / 12, month % 12 + 1);
+}
+
+#endif

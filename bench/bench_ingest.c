@@ -1,0 +1,547 @@
+/*
+ * bench_ingest.c -- durable ingest and query speed of a real hub, and the
+ * raw LMDB baseline, on the synthetic province of bench_data.h.
+ *
+ * The hub is the shipped binary, started as a child process on loopback
+ * with a fresh store and its normal durability (every acknowledgement after
+ * a full-sync commit). N simulated nodes are DEALER sockets in this process,
+ * each keeping a window of submissions in flight, as baocao-node does. Every
+ * request is encoded before the clock starts, so the figures measure the
+ * hub, not the generator.
+ *
+ * With --kill-every N the hub is SIGKILLed after every N acknowledgements
+ * and restarted on the same port; unanswered submissions are resent (the hub
+ * deduplicates). At the end the bench counts what the hub holds against
+ * what it acknowledged: every acknowledged report present, sums exact.
+ *
+ * Output: one "hub <name> <value>" / "raw <name> <value>" line per figure,
+ * for bench/run.sh to tabulate.
+ */
+#include "baocao.pb-c.h"
+#include "bc_client.h"
+#include "bc_error.h"
+#include "bc_mem.h"
+#include "bc_wire.h"
+#include "bench_data.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    long long reports;       /* reports to send */
+    long long nodes;         /* simulated nodes */
+    long long window;        /* in flight per node */
+    long long kill_every;    /* SIGKILL the hub every N acks (0 = never) */
+    long long queries;       /* queries per kind */
+    char *dir;               /* work folder (default: a new one in /tmp) */
+    char *hub_bin;           /* baocao-hub */
+    bool keep;               /* keep the work folder */
+} opts_t;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    if (!n)
+        return 0;
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t i = (size_t) (p * (double) (n - 1) + 0.5);
+    return v[i < n ? i : n - 1];
+}
+
+/* --- the province on disk ------------------------------------------------ */
+
+static void write_registry(const char *dir)
+{
+    char path[4096], code[32], parent[32];
+    snprintf(path, sizeof path, "%s/units.csv", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "code,parent_code,level,name\nP,,province,Tỉnh Bench\n");
+    for (unsigned d = 0; d < BENCH_DISTRICTS; d++) {
+        bench_district_code(d, code, sizeof code);
+        fprintf(f, "%s,P,district,Huyện %u\n", code, d);
+    }
+    for (unsigned u = 0; u < BENCH_FACILITIES; u++) {
+        bench_facility_code(u, code, sizeof code);
+        bench_district_code(u / BENCH_PER_DISTRICT, parent, sizeof parent);
+        fprintf(f, "%s,%s,commune,Trạm Y tế %u\n", code, parent, u);
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/indicators.csv", dir);
+    f = fopen(path, "w");
+    fprintf(f, "code,name,kind,numerator,denominator,scale\n");
+    for (unsigned i = 0; i < BENCH_INDICATORS; i++)
+        fprintf(f, "ind%03u,Chỉ tiêu %u,flow,,,\n", i, i);
+    fclose(f);
+}
+
+/* Encodes report r as a Request (tag r + 1). */
+static uint8_t *encode(long long r, size_t *len)
+{
+    unsigned fac = (unsigned) (r % BENCH_FACILITIES);
+    unsigned month = (unsigned) (r / BENCH_FACILITIES);
+    char unit[32], period[16], codes[BENCH_INDICATORS][8];
+    Baocao__Value vals[BENCH_INDICATORS];
+    Baocao__Value *ptrs[BENCH_INDICATORS];
+    uint8_t id[16];
+    bench_facility_code(fac, unit, sizeof unit);
+    bench_period(month, period, sizeof period);
+    for (unsigned i = 0; i < BENCH_INDICATORS; i++) {
+        baocao__value__init(&vals[i]);
+        snprintf(codes[i], sizeof codes[i], "ind%03u", i);
+        vals[i].indicator = codes[i];
+        vals[i].v_case = BAOCAO__VALUE__V_COUNT;
+        vals[i].count = bench_value(fac, month, i);
+        ptrs[i] = &vals[i];
+    }
+    /* Deterministic ids: report r's id is the same in every run. */
+    memset(id, 0, sizeof id);
+    memcpy(id, &r, sizeof r);
+    id[15] = 0xbc;
+    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+    sub.id.data = id;
+    sub.id.len = 16;
+    sub.unit = unit;
+    sub.period = period;
+    sub.revision = 1;
+    sub.filed_at = 1735689600;
+    sub.n_values = BENCH_INDICATORS;
+    sub.values = ptrs;
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    req.version = BC_WIRE_VERSION;
+    req.tag = (uint64_t) r + 1;
+    req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    return bc_wire_pack(&req.base, len);
+}
+
+/* --- the hub process ----------------------------------------------------- */
+
+typedef struct {
+    pid_t pid;               /* hub process */
+    char endpoint[128];      /* where it listens */
+} hub_t;
+
+static int start_hub(hub_t *h, const opts_t *o, const char *bind)
+{
+    char store[4096], reg[4096], cat[4096], epf[4096], log[4096];
+    snprintf(store, sizeof store, "%s/hub", o->dir);
+    snprintf(reg, sizeof reg, "%s/units.csv", o->dir);
+    snprintf(cat, sizeof cat, "%s/indicators.csv", o->dir);
+    snprintf(epf, sizeof epf, "%s/hub.endpoint", o->dir);
+    snprintf(log, sizeof log, "%s/hub.log", o->dir);
+    unlink(epf);
+    h->pid = fork();
+    if (h->pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 2);
+        execl(o->hub_bin, o->hub_bin, "--store", store, "--registry", reg,
+              "--catalog", cat, "--bind", bind, "--endpoint-file", epf,
+              "--plain", "--map-size", "32G", "--log-level", "warn",
+              (char *) NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 6000; i++) {
+        FILE *f = fopen(epf, "r");
+        if (f) {
+            char line[128] = "";
+            if (fgets(line, sizeof line, f))
+                line[strcspn(line, "\n")] = '\0';
+            fclose(f);
+            if (*line) {
+                snprintf(h->endpoint, sizeof h->endpoint, "%s", line);
+                return 0;
+            }
+        }
+        if (waitpid(h->pid, NULL, WNOHANG) == h->pid)
+            break;
+        usleep(10000);
+    }
+    fprintf(stderr, "bench: the hub did not start (see %s)\n", log);
+    return -1;
+}
+
+static long peak_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* --- sending ------------------------------------------------------------- */
+
+typedef struct {
+    zsock_t *sock;           /* DEALER to the hub */
+    long long next;          /* next report index of this node */
+    long long *inflight;     /* report indices in flight (-1 = free) */
+    double *sent_at;         /* when each was sent */
+} node_t;
+
+static void node_connect(node_t *n, const char *endpoint)
+{
+    n->sock = zsock_new(ZMQ_DEALER);
+    zsock_set_linger(n->sock, 0);
+    zsock_set_sndhwm(n->sock, 0);
+    zsock_set_rcvhwm(n->sock, 0);
+    zsock_connect(n->sock, "%s", endpoint);
+}
+
+int main(int argc, char **argv)
+{
+    opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, NULL,
+                NULL, false};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--reports") && v) o.reports = atoll(v), i++;
+        else if (!strcmp(a, "--nodes") && v) o.nodes = atoll(v), i++;
+        else if (!strcmp(a, "--window") && v) o.window = atoll(v), i++;
+        else if (!strcmp(a, "--kill-every") && v) o.kill_every = atoll(v), i++;
+        else if (!strcmp(a, "--queries") && v) o.queries = atoll(v), i++;
+        else if (!strcmp(a, "--dir") && v) o.dir = bc_strdup(v), i++;
+        else if (!strcmp(a, "--hub-bin") && v) o.hub_bin = bc_strdup(v), i++;
+        else if (!strcmp(a, "--keep")) o.keep = true;
+        else {
+            fprintf(stderr,
+                    "usage: bench_ingest [--reports N] [--nodes N] "
+                    "[--window N] [--kill-every N] [--queries N] [--dir DIR] "
+                    "[--hub-bin PATH] [--keep]\n");
+            return 2;
+        }
+    }
+    long long total = BENCH_FACILITIES * (long long) BENCH_MONTHS;
+    if (o.reports < 1 || o.reports > total || o.nodes < 1 || o.window < 1) {
+        fprintf(stderr, "bench: reports 1..%lld, nodes and window >= 1\n",
+                total);
+        return 2;
+    }
+    if (!o.hub_bin) {
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        self[n > 0 ? n : 0] = '\0';
+        *strrchr(self, '/') = '\0';
+        o.hub_bin = bc_malloc(strlen(self) + 16);
+        sprintf(o.hub_bin, "%s/baocao-hub", self);
+    }
+    if (!o.dir) {
+        char tmpl[] = "/tmp/baocao-bench-XXXXXX";
+        o.dir = bc_strdup(mkdtemp(tmpl));
+    }
+    zsys_handler_set(NULL);
+    write_registry(o.dir);
+
+    fprintf(stderr, "bench: encoding %lld reports...\n", o.reports);
+    uint8_t **req = bc_malloc((size_t) o.reports * sizeof *req);
+    size_t *req_len = bc_malloc((size_t) o.reports * sizeof *req_len);
+    size_t bytes = 0;
+    for (long long r = 0; r < o.reports; r++) {
+        req[r] = encode(r, &req_len[r]);
+        bytes += req_len[r];
+    }
+    hub_t hub;
+    if (start_hub(&hub, &o, "tcp://127.0.0.1:*"))
+        return 1;
+    char bind[128];
+    snprintf(bind, sizeof bind, "%s", hub.endpoint);
+
+    /* Node k sends reports k, k + nodes, k + 2 nodes, ... */
+    node_t *nodes = bc_calloc((size_t) o.nodes, sizeof *nodes);
+    for (long long k = 0; k < o.nodes; k++) {
+        node_connect(&nodes[k], hub.endpoint);
+        nodes[k].next = k;
+        nodes[k].inflight = bc_malloc((size_t) o.window * sizeof(long long));
+        nodes[k].sent_at = bc_calloc((size_t) o.window, sizeof(double));
+        for (long long w = 0; w < o.window; w++)
+            nodes[k].inflight[w] = -1;
+    }
+    uint8_t *acked = bc_calloc((size_t) o.reports, 1);
+    double *lat = bc_malloc((size_t) o.reports * sizeof *lat);
+    size_t nlat = 0;
+    long long nacked = 0, kills = 0, resent = 0;
+    zmq_pollitem_t *items = bc_calloc((size_t) o.nodes, sizeof *items);
+    fprintf(stderr, "bench: %lld nodes, window %lld, %zu bytes of requests "
+            "(%.0f per report)\n", o.nodes, o.window, bytes,
+            (double) bytes / (double) o.reports);
+
+    double t0 = now_s(), last_progress = t0;
+    while (nacked < o.reports) {
+        /* Fill every node's window. */
+        for (long long k = 0; k < o.nodes; k++) {
+            node_t *n = &nodes[k];
+            for (long long w = 0; w < o.window; w++) {
+                if (n->inflight[w] >= 0)
+                    continue;
+                while (n->next < o.reports && acked[n->next])
+                    n->next += o.nodes;
+                if (n->next >= o.reports)
+                    break;
+                long long r = n->next;
+                n->next += o.nodes;
+                zmq_send(zsock_resolve(n->sock), req[r], req_len[r], 0);
+                n->inflight[w] = r;
+                n->sent_at[w] = now_s();
+            }
+            items[k] = (zmq_pollitem_t){zsock_resolve(n->sock), 0,
+                                        ZMQ_POLLIN, 0};
+        }
+        if (zmq_poll(items, (int) o.nodes, 1000) <= 0) {
+            /* Silence: after a kill, resend whatever is unanswered. */
+            if (o.kill_every && now_s() - last_progress > 2) {
+                for (long long k = 0; k < o.nodes; k++)
+                    for (long long w = 0; w < o.window; w++)
+                        if (nodes[k].inflight[w] >= 0) {
+                            long long r = nodes[k].inflight[w];
+                            zmq_send(zsock_resolve(nodes[k].sock), req[r],
+                                     req_len[r], 0);
+                            nodes[k].sent_at[w] = now_s();
+                            resent++;
+                        }
+                last_progress = now_s();
+            }
+            continue;
+        }
+        double t = now_s();
+        for (long long k = 0; k < o.nodes; k++) {
+            if (!(items[k].revents & ZMQ_POLLIN))
+                continue;
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            while (zmq_msg_recv(&m, items[k].socket, ZMQ_DONTWAIT) >= 0) {
+                Baocao__Reply *rep = baocao__reply__unpack(
+                    NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+                if (rep && rep->body_case == BAOCAO__REPLY__BODY_ACK
+                    && (rep->ack->status == BAOCAO__ACK_STATUS__ACK_STORED
+                        || rep->ack->status
+                               == BAOCAO__ACK_STATUS__ACK_DUPLICATE)) {
+                    long long r = (long long) rep->tag - 1;
+                    for (long long w = 0; w < o.window; w++)
+                        if (nodes[k].inflight[w] == r) {
+                            nodes[k].inflight[w] = -1;
+                            lat[nlat++] = (t - nodes[k].sent_at[w]) * 1000;
+                            break;
+                        }
+                    if (r >= 0 && r < o.reports && !acked[r]) {
+                        acked[r] = 1;
+                        nacked++;
+                        last_progress = t;
+                    }
+                } else if (rep && rep->body_case == BAOCAO__REPLY__BODY_ACK) {
+                    fprintf(stderr, "bench: report %llu: %s %s\n",
+                            (unsigned long long) rep->tag,
+                            bc_ack_status_name(rep->ack->status),
+                            rep->ack->message);
+                }
+                if (rep)
+                    baocao__reply__free_unpacked(rep, NULL);
+            }
+            zmq_msg_close(&m);
+        }
+        if (o.kill_every && nacked >= (kills + 1) * o.kill_every
+            && nacked < o.reports) {
+            kill(hub.pid, SIGKILL);
+            waitpid(hub.pid, NULL, 0);
+            kills++;
+            if (start_hub(&hub, &o, bind))
+                return 1;
+            last_progress = now_s();
+        }
+    }
+    double elapsed = now_s() - t0;
+
+    /* Batches: the hub counts its commits. */
+    char err[256];
+    bc_client_t *c = bc_client_new(hub.endpoint, NULL, err, sizeof err);
+    Baocao__Request preq = BAOCAO__REQUEST__INIT;
+    Baocao__Ping ping = BAOCAO__PING__INIT;
+    preq.body_case = BAOCAO__REQUEST__BODY_PING;
+    preq.ping = &ping;
+    Baocao__Reply *pong = NULL;
+    uint64_t commits = 0;
+    if (bc_client_call(c, &preq, &pong, 10000) == BC_OK && pong->pong) {
+        commits = pong->pong->commits;
+        baocao__reply__free_unpacked(pong, NULL);
+    }
+
+    printf("hub reports %lld\n", o.reports);
+    printf("hub ingest_reports_per_s %.0f\n", (double) o.reports / elapsed);
+    printf("hub ingest_values_per_s %.0f\n",
+           (double) o.reports * BENCH_INDICATORS / elapsed);
+    printf("hub ack_p50_ms %.2f\n", pct(lat, nlat, 0.50));
+    printf("hub ack_p99_ms %.2f\n", pct(lat, nlat, 0.99));
+    printf("hub request_bytes_per_report %.0f\n",
+           (double) bytes / (double) o.reports);
+    if (!kills && commits)
+        printf("hub avg_batch %.1f\n", (double) o.reports / (double) commits);
+    printf("hub kills %lld\nhub resent %lld\n", kills, resent);
+
+    /* Queries: the four kinds, all indicators, with every comparison. */
+    struct {
+        const char *name;    /* figure name */
+        const char *unit;    /* unit to ask for (NULL: random) */
+        int level;           /* 0 province, 1 district, 2 facility */
+        bool ytd;            /* read the cumulative figure */
+    } kinds[] = {{"q_province_month", "P", 0, false},
+                 {"q_province_ytd", "P", 0, true},
+                 {"q_district_month", NULL, 1, false},
+                 {"q_facility_month", NULL, 2, false}};
+    double *qlat = bc_malloc((size_t) o.queries * sizeof *qlat);
+    unsigned months = (unsigned) ((o.reports + BENCH_FACILITIES - 1)
+                                  / BENCH_FACILITIES);
+    srand(42);
+    for (size_t k = 0; k < 4; k++) {
+        for (long long q = 0; q < o.queries; q++) {
+            char unit[32], period[16];
+            if (kinds[k].level == 1)
+                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
+                                    sizeof unit);
+            else if (kinds[k].level == 2)
+                bench_facility_code((unsigned) rand() % BENCH_FACILITIES, unit,
+                                    sizeof unit);
+            else
+                snprintf(unit, sizeof unit, "%s", kinds[k].unit);
+            bench_period((unsigned) rand() % months, period, sizeof period);
+            Baocao__Request qr = BAOCAO__REQUEST__INIT;
+            Baocao__Query qq = BAOCAO__QUERY__INIT;
+            qq.unit = unit;
+            qq.period = period;
+            qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
+            qr.query = &qq;
+            Baocao__Reply *rep = NULL;
+            double a = now_s();
+            int rc = bc_client_call(c, &qr, &rep, 10000);
+            qlat[q] = (now_s() - a) * 1000;
+            if (rc || rep->body_case != BAOCAO__REPLY__BODY_QUERY
+                || rep->query->n_figures != BENCH_INDICATORS) {
+                fprintf(stderr, "bench: query %s %s failed\n", unit, period);
+                return 1;
+            }
+            baocao__reply__free_unpacked(rep, NULL);
+        }
+        printf("hub %s_p50_ms %.3f\n", kinds[k].name,
+               pct(qlat, (size_t) o.queries, 0.50));
+        printf("hub %s_p99_ms %.3f\n", kinds[k].name,
+               pct(qlat, (size_t) o.queries, 0.99));
+    }
+
+    /* Count: every acknowledged report is there, and nothing twice. The
+     * province total of ind000 per month must equal the sum of what was
+     * sent; the completeness count, the number of reports. */
+    bool ok = true;
+    for (unsigned m = 0; m < months; m++) {
+        int64_t want = 0;
+        long long want_reports = 0;
+        for (unsigned fac = 0; fac < BENCH_FACILITIES; fac++)
+            if ((long long) m * BENCH_FACILITIES + fac < o.reports) {
+                want += bench_value(fac, m, 0);
+                want_reports++;
+            }
+        char period[16];
+        bench_period(m, period, sizeof period);
+        Baocao__Request qr = BAOCAO__REQUEST__INIT;
+        Baocao__Query qq = BAOCAO__QUERY__INIT;
+        char *ind[] = {"ind000"};
+        qq.unit = "P";
+        qq.period = period;
+        qq.n_indicators = 1;
+        qq.indicators = ind;
+        qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
+        qr.query = &qq;
+        Baocao__Reply *rep = NULL;
+        if (bc_client_call(c, &qr, &rep, 10000) != BC_OK) {
+            ok = false;
+            break;
+        }
+        const Baocao__Figure *f = rep->query->figures[0];
+        if (f->value->value != want
+            || (long long) f->reporting_units != want_reports) {
+            fprintf(stderr, "bench: %s: hub holds %lld from %u reports, sent "
+                    "%lld from %lld\n", period, (long long) f->value->value,
+                    f->reporting_units, (long long) want, want_reports);
+            ok = false;
+        }
+        baocao__reply__free_unpacked(rep, NULL);
+    }
+    printf("hub check_all_acknowledged_present %s\n", ok ? "yes" : "NO");
+    bc_client_destroy(&c);
+
+    printf("hub peak_rss_mb %.1f\n", (double) peak_rss_kb(hub.pid) / 1024);
+    kill(hub.pid, SIGTERM);
+    waitpid(hub.pid, NULL, 0);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/hub/data.mdb", o.dir);
+    struct stat st;
+    if (stat(path, &st) == 0)
+        printf("hub store_bytes_per_report %.0f\n",
+               (double) st.st_blocks * 512 / (double) o.reports);
+
+    /* Raw LMDB: the same request bytes appended, the same batch size, the
+     * same full-sync commits. */
+    size_t batch = commits && !kills ? (size_t) ((double) o.reports
+                                                 / (double) commits + 0.5)
+                                     : 100;
+    if (batch < 1)
+        batch = 1;
+    snprintf(path, sizeof path, "%s/raw", o.dir);
+    mkdir(path, 0700);
+    MDB_env *env;
+    MDB_dbi dbi;
+    MDB_txn *txn;
+    mdb_env_create(&env);
+    mdb_env_set_mapsize(env, 32ULL << 30);
+    if (mdb_env_open(env, path, 0, 0640) == 0) {
+        double r0 = now_s();
+        for (long long r = 0; r < o.reports;) {
+            mdb_txn_begin(env, NULL, 0, &txn);
+            mdb_dbi_open(txn, NULL, 0, &dbi);
+            for (size_t b = 0; b < batch && r < o.reports; b++, r++) {
+                uint64_t key = __builtin_bswap64((uint64_t) r);
+                MDB_val k = {8, &key}, v = {req_len[r], req[r]};
+                mdb_put(txn, dbi, &k, &v, MDB_APPEND);
+            }
+            if (mdb_txn_commit(txn)) {
+                fprintf(stderr, "bench: raw commit failed\n");
+                break;
+            }
+        }
+        double raw = now_s() - r0;
+        printf("raw batch %zu\n", batch);
+        printf("raw ingest_reports_per_s %.0f\n", (double) o.reports / raw);
+        printf("raw ingest_values_per_s %.0f\n",
+               (double) o.reports * BENCH_INDICATORS / raw);
+        mdb_env_close(env);
+    }
+    if (!o.keep) {
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", o.dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bench: could not remove %s\n", o.dir);
+    }
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,344 @@
+/*
+ * test_registry.c -- the shipped hierarchy and catalogue (data/, found
+ * through BC_SOURCE_DIR), tree queries, load errors and the digest.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char units_path[1024];
+static char catalog_path[1024];
+
+static int setup_paths(void **state)
+{
+    const char *src = getenv("BC_SOURCE_DIR");
+
+    (void) state;
+    if (!src) {
+        fprintf(stderr, "BC_SOURCE_DIR is not set\n");
+        return -1;
+    }
+    snprintf(units_path, sizeof units_path, "%s/data/units.csv", src);
+    snprintf(catalog_path, sizeof catalog_path, "%s/data/indicators.csv", src);
+    return 0;
+}
+
+/* Writes text to a new temporary file; path must hold 32 bytes. */
+static void temp_file(char *path, const char *text)
+{
+    int fd;
+
+    strcpy(path, "/tmp/bc_test_reg_XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+    close(fd);
+}
+
+static bc_registry_t *load_shipped(void)
+{
+    char err[512] = "";
+    bc_registry_t *reg = bc_registry_load(units_path, catalog_path, err,
+                                          sizeof err);
+    if (!reg)
+        fail_msg("loading the shipped data: %s", err);
+    return reg;
+}
+
+static void test_shipped_units(void **state)
+{
+    bc_registry_t *reg = load_shipped();
+    bc_unit_t *hp, *hb, *qt, *mk, *hg;
+
+    (void) state;
+    assert_int_equal(bc_registry_nunits(reg), 20);
+    hp = bc_registry_find_unit(reg, "HP");
+    hb = bc_registry_find_unit(reg, "HP-HB");
+    qt = bc_registry_find_unit(reg, "HP-HB-QT");
+    mk = bc_registry_find_unit(reg, "HP-HB-MK");
+    hg = bc_registry_find_unit(reg, "HG");
+    assert_non_null(hp);
+    assert_non_null(hb);
+    assert_non_null(qt);
+    assert_non_null(mk);
+    assert_non_null(hg);
+    assert_null(bc_registry_find_unit(reg, "HP-HB-XX"));
+    assert_null(bc_registry_find_unit(reg, "hp"));
+    assert_null(bc_registry_find_unit(reg, ""));
+
+    assert_int_equal(hp->parent, -1);
+    assert_int_equal(hp->depth, 0);
+    assert_false(hp->reports);
+    assert_string_equal(hp->name, "Thành phố Hải Phòng");
+    assert_int_equal(hb->parent, (int32_t) hp->idx);
+    assert_int_equal(hb->depth, 1);
+    assert_true(hb->on_behalf);
+    assert_int_equal(qt->parent, (int32_t) hb->idx);
+    assert_int_equal(qt->depth, 2);
+    assert_string_equal(qt->level, "commune");
+    assert_string_equal(qt->name, "Phường Quán Toan");
+    assert_true(qt->reports);
+    assert_null(qt->key);
+
+    /* Children in file order. */
+    assert_int_equal(hb->nchildren, 9);
+    assert_int_equal(hb->children[0], qt->idx);
+    assert_int_equal(hb->children[8], mk->idx);
+    assert_int_equal(hg->nchildren, 8);
+    assert_ptr_equal(bc_registry_unit(reg, qt->idx), qt);
+    assert_string_equal(bc_registry_find_unit(reg, "HG-TXLM")->name,
+                        "Thị xã Long Mỹ");
+    assert_string_equal(bc_registry_find_unit(reg, "HG-LM")->name,
+                        "Huyện Long Mỹ");
+
+    /* is_within */
+    assert_true(bc_registry_is_within(reg, qt, hb));
+    assert_true(bc_registry_is_within(reg, qt, hp));
+    assert_true(bc_registry_is_within(reg, qt, qt));
+    assert_false(bc_registry_is_within(reg, qt, hg));
+    assert_false(bc_registry_is_within(reg, hp, qt));
+    assert_false(bc_registry_is_within(reg, qt, mk));
+    assert_false(bc_registry_is_within(reg, NULL, hp));
+
+    bc_registry_destroy(&reg);
+    assert_null(reg);
+    bc_registry_destroy(&reg);
+}
+
+static void test_expected(void **state)
+{
+    bc_registry_t *reg = load_shipped();
+    bc_unit_t *hp = bc_registry_find_unit(reg, "HP");
+    bc_unit_t *hb = bc_registry_find_unit(reg, "HP-HB");
+    bc_unit_t *qt = bc_registry_find_unit(reg, "HP-HB-QT");
+    bc_unit_t *hg = bc_registry_find_unit(reg, "HG");
+    uint32_t idx[32];
+    size_t n;
+
+    (void) state;
+    /* Leaves of Hồng Bàng: the nine wards, in file order. */
+    assert_int_equal(bc_registry_expected(reg, hb, NULL, NULL, 0), 9);
+    n = bc_registry_expected(reg, hb, "", idx, 32);
+    assert_int_equal(n, 9);
+    assert_int_equal(idx[0], qt->idx);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(bc_registry_unit(reg, idx[i])->level, "commune");
+    assert_int_equal(bc_registry_expected(reg, hp, NULL, NULL, 0), 9);
+    assert_int_equal(bc_registry_expected(reg, hp, "commune", NULL, 0), 9);
+    /* By level: Hồng Bàng itself is the only district of Hải Phòng. */
+    assert_int_equal(bc_registry_expected(reg, hp, "district", NULL, 0), 1);
+    assert_int_equal(bc_registry_expected(reg, hg, "district", NULL, 0), 8);
+    assert_int_equal(bc_registry_expected(reg, hg, NULL, NULL, 0), 8);
+    /* A province does not report itself. */
+    assert_int_equal(bc_registry_expected(reg, hg, "province", NULL, 0), 0);
+    assert_int_equal(bc_registry_expected(reg, hg, "commune", NULL, 0), 0);
+    /* A leaf expects itself. */
+    n = bc_registry_expected(reg, qt, NULL, idx, 32);
+    assert_int_equal(n, 1);
+    assert_int_equal(idx[0], qt->idx);
+    /* max bounds what is written. */
+    idx[3] = 12345;
+    assert_int_equal(bc_registry_expected(reg, hb, NULL, idx, 3), 3);
+    assert_int_equal(idx[3], 12345);
+
+    bc_registry_destroy(&reg);
+}
+
+static void test_shipped_catalogue(void **state)
+{
+    bc_registry_t *reg = load_shipped();
+    static const struct {
+        const char *code;
+        bc_kind_t kind;
+    } required[] = {
+        { "sdd_u5", BC_KIND_FLOW }, { "sdd_u2", BC_KIND_FLOW },
+        { "sdd_malnourished", BC_KIND_FLOW },
+        { "sdd_underweight", BC_KIND_FLOW },
+        { "sdd_underweight_rate", BC_KIND_RATIO },
+        { "sdd_stunted", BC_KIND_FLOW },
+        { "sdd_stunting_rate", BC_KIND_RATIO },
+        { "sdd_wasted", BC_KIND_FLOW },
+        { "sdd_wasting_rate", BC_KIND_RATIO },
+        { "sxh_cases", BC_KIND_FLOW }, { "tcm_cases", BC_KIND_FLOW },
+        { "births", BC_KIND_FLOW }, { "tt_managed", BC_KIND_STOCK },
+        { "lao_new", BC_KIND_FLOW }, { "kcb_visits", BC_KIND_FLOW },
+        { "kcb_inpatients", BC_KIND_FLOW },
+        { "kcb_inpatient_days", BC_KIND_FLOW },
+        { "kcb_beds", BC_KIND_STOCK },
+        { "kcb_bed_occupancy", BC_KIND_RATIO },
+        { "sieu_am", BC_KIND_FLOW }, { "xquang", BC_KIND_FLOW },
+        { "hiv_new", BC_KIND_FLOW }, { "hiv_arv", BC_KIND_STOCK },
+        { "tcmr_full", BC_KIND_FLOW }, { "tcmr_u1", BC_KIND_STOCK },
+        { "tcmr_full_rate", BC_KIND_RATIO },
+    };
+    bc_indicator_t *rate, *num, *den;
+
+    (void) state;
+    assert_true(bc_registry_nindicators(reg) >= 45);
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        bc_indicator_t *ind = bc_registry_find_indicator(reg,
+                                                         required[i].code);
+        if (!ind)
+            fail_msg("indicator %s is missing", required[i].code);
+        assert_int_equal(ind->kind, required[i].kind);
+        assert_ptr_equal(bc_registry_indicator(reg, ind->idx), ind);
+    }
+    rate = bc_registry_find_indicator(reg, "sdd_underweight_rate");
+    num = bc_registry_find_indicator(reg, "sdd_underweight");
+    den = bc_registry_find_indicator(reg, "sdd_u5");
+    assert_int_equal(rate->numerator, (int32_t) num->idx);
+    assert_int_equal(rate->denominator, (int32_t) den->idx);
+    assert_true(rate->scale == 100.0);
+    assert_int_equal(num->numerator, -1);
+    assert_true(num->scale == 0.0);
+    assert_string_equal(den->name, "Trẻ dưới 5 tuổi được cân, đo");
+    assert_null(bc_registry_find_indicator(reg, "nope"));
+
+    bc_registry_destroy(&reg);
+}
+
+/* Loads units/catalogue texts and expects failure with `needle` in the
+ * message (after the temporary file's name). */
+static void expect_error(const char *units, const char *catalog,
+                         const char *needle)
+{
+    char up[32], cp[32], err[512] = "";
+    bc_registry_t *reg;
+
+    temp_file(up, units);
+    temp_file(cp, catalog);
+    reg = bc_registry_load(up, cp, err, sizeof err);
+    unlink(up);
+    unlink(cp);
+    if (reg) {
+        bc_registry_destroy(&reg);
+        fail_msg("loaded, expected an error with '%s'", needle);
+    }
+    if (!strstr(err, needle))
+        fail_msg("error '%s' lacks '%s'", err, needle);
+}
+
+#define UNITS_HDR "code,parent_code,level,name\n"
+#define CAT_HDR "code,name,kind,numerator,denominator,scale\n"
+#define CAT_OK CAT_HDR "a,A,flow,,,\nb,B,stock,,,\nr,R,ratio,a,b,100\n"
+#define UNITS_OK UNITS_HDR "P,,province,P\nD,P,district,D\nC,D,commune,C\n"
+
+static void test_load_errors(void **state)
+{
+    (void) state;
+    /* Sanity: the good pair loads, with the child listed before its
+     * parent. */
+    {
+        char up[32], cp[32], err[512] = "";
+        bc_registry_t *reg;
+        temp_file(up, UNITS_HDR "C,D,commune,C\nD,P,district,D\nP,,province,P\n");
+        temp_file(cp, CAT_OK);
+        reg = bc_registry_load(up, cp, err, sizeof err);
+        unlink(up);
+        unlink(cp);
+        if (!reg)
+            fail_msg("%s", err);
+        assert_int_equal(bc_registry_find_unit(reg, "C")->depth, 2);
+        bc_registry_destroy(&reg);
+    }
+    expect_error(UNITS_HDR "P,,province,P\nD,P,district,D\nD,P,district,E\n",
+                 CAT_OK, ":4: duplicate unit code D (first on line 3)");
+    expect_error(UNITS_HDR "P,,province,P\nD,X,district,D\n", CAT_OK,
+                 ":3: unit D has an unknown parent X");
+    expect_error(UNITS_HDR "P,,province,P\nA,B,district,A\nB,C,district,B\n"
+                 "C,A,district,C\n", CAT_OK, "cycle");
+    expect_error(UNITS_HDR "A,A,district,A\n", CAT_OK, "cycle");
+    expect_error(UNITS_HDR "P,,province,P,maybe\n", CAT_OK,
+                 ":2: 5 fields, but the header has 4");
+    expect_error("code,name\nP,P\n", CAT_OK, "parent_code");
+    expect_error(UNITS_HDR "P Q,,province,P\n", CAT_OK, ":2: bad unit code");
+    expect_error("code,parent_code,level,name,reports\nP,,province,P,maybe\n",
+                 CAT_OK, ":2: reports and on_behalf");
+    expect_error("code,parent_code,level,name,key\nP,,province,P,short\n",
+                 CAT_OK, ":2: key of P");
+
+    expect_error(UNITS_OK, CAT_HDR "a,A,flow,,,\na,B,flow,,,\n",
+                 ":3: duplicate indicator code a");
+    expect_error(UNITS_OK, CAT_HDR "a,A,flow,,,\nr,R,ratio,a,zz,100\n",
+                 ":3: ratio r has an unknown denominator 'zz'");
+    expect_error(UNITS_OK, CAT_HDR "r,R,ratio,,a,100\na,A,flow,,,\n",
+                 ":2: ratio r has an unknown numerator");
+    expect_error(UNITS_OK, CAT_HDR "a,A,flow,,,\nb,B,sum,,,\n",
+                 ":3: indicator b has an unknown kind 'sum'");
+    expect_error(UNITS_OK, CAT_OK "rr,RR,ratio,r,a,100\n",
+                 ":5: ratio rr is built on another ratio");
+    expect_error(UNITS_OK, CAT_HDR "a,A,flow,,,\nr,R,ratio,a,a,zero\n",
+                 ":3: ratio r needs a positive scale");
+    expect_error(UNITS_OK, CAT_HDR "a,A,flow,,,\nr,R,ratio,a,a,-100\n",
+                 ":3: ratio r needs a positive scale");
+    expect_error(UNITS_OK, CAT_HDR "a,A,flow,a,,\n", ":2: a is not a ratio");
+    expect_error(UNITS_OK, "code,name,kind\na,A,flow\n", "numerator");
+
+    /* A missing file names itself. */
+    {
+        char err[512] = "";
+        assert_null(bc_registry_load("/nonexistent/u.csv", catalog_path, err,
+                                     sizeof err));
+        assert_non_null(strstr(err, "/nonexistent/u.csv"));
+    }
+}
+
+static void digest_of(const char *units, const char *catalog,
+                      uint8_t out[32])
+{
+    char up[32], cp[32], err[512] = "";
+    bc_registry_t *reg;
+
+    temp_file(up, units);
+    temp_file(cp, catalog);
+    reg = bc_registry_load(up, cp, err, sizeof err);
+    unlink(up);
+    unlink(cp);
+    if (!reg)
+        fail_msg("%s", err);
+    bc_registry_digest(reg, out);
+    bc_registry_destroy(&reg);
+}
+
+static void test_digest(void **state)
+{
+    uint8_t a[32], b[32], c[32], d[32], e[32];
+
+    (void) state;
+    digest_of(UNITS_OK, CAT_OK, a);
+    digest_of(UNITS_OK, CAT_OK, b);
+    assert_memory_equal(a, b, 32);
+    /* Same content, different bytes: quoting, spacing, an extra column. */
+    digest_of("code,parent_code,level,name,note\n\"P\",,province, P ,x\n"
+              "D,P,district,D,y\nC,D,commune,C,\n", CAT_OK, c);
+    assert_memory_equal(a, c, 32);
+    /* A renamed unit changes it. */
+    digest_of(UNITS_HDR "P,,province,P\nD,P,district,D2\nC,D,commune,C\n",
+              CAT_OK, d);
+    assert_memory_not_equal(a, d, 32);
+    /* So does an indicator's scale. */
+    digest_of(UNITS_OK, CAT_HDR "a,A,flow,,,\nb,B,stock,,,\nr,R,ratio,a,b,"
+              "1000\n", e);
+    assert_memory_not_equal(a, e, 32);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shipped_units),
+        cmocka_unit_test(test_expected),
+        cmocka_unit_test(test_shipped_catalogue),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_digest),
+    };
+    return cmocka_run_group_tests(tests, setup_paths, NULL);
+}

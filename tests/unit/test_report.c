@@ -1,0 +1,151 @@
+/*
+ * test_report.c -- report files: integers and decimals told apart, bad
+ * values, duplicates and bad headers refused with their line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_error.h"
+#include "bc_report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int parse(const char *text, bc_report_t **out, char *err,
+                 size_t errlen)
+{
+    return bc_report_parse(text, strlen(text), "r.csv", out, err, errlen);
+}
+
+/* Expects a parse failure whose message contains needle. */
+static void expect_reject(const char *text, const char *needle)
+{
+    char err[256] = "";
+    bc_report_t *r = (bc_report_t *) 1;
+    int rc = parse(text, &r, err, sizeof err);
+
+    if (rc != BC_EPARSE)
+        fail_msg("'%s' gave %d, expected BC_EPARSE", text, rc);
+    assert_null(r);
+    if (!strstr(err, needle))
+        fail_msg("error '%s' lacks '%s'", err, needle);
+}
+
+static void test_values(void **state)
+{
+    char err[256] = "";
+    bc_report_t *r = NULL;
+    const char *text =
+        "indicator,value\n"
+        "sdd_u5,776\n"
+        "sdd_u2,-3\n"
+        "sdd_malnourished,+187\n"
+        "sdd_underweight_rate,12.5\n"
+        "x_whole,12.0\n"
+        "x_exp,1e3\n"
+        "x_lead,.5\n"
+        "x_max,9223372036854775807\n"
+        "x_min,-9223372036854775808\n"
+        "x_zero, 0 \n";
+
+    (void) state;
+    assert_int_equal(parse(text, &r, err, sizeof err), BC_OK);
+    assert_non_null(r);
+    assert_int_equal(r->nvalues, 10);
+    assert_string_equal(r->values[0].indicator, "sdd_u5");
+    assert_true(r->values[0].is_integer);
+    assert_int_equal(r->values[0].count, 776);
+    assert_true(r->values[1].is_integer);
+    assert_int_equal(r->values[1].count, -3);
+    assert_int_equal(r->values[2].count, 187);
+    assert_false(r->values[3].is_integer);
+    assert_true(r->values[3].decimal == 12.5);
+    /* "12.0" is a decimal: written with a point, left to the hub. */
+    assert_false(r->values[4].is_integer);
+    assert_true(r->values[4].decimal == 12.0);
+    assert_false(r->values[5].is_integer);
+    assert_true(r->values[5].decimal == 1000.0);
+    assert_true(r->values[6].decimal == 0.5);
+    assert_true(r->values[7].count == INT64_MAX);
+    assert_true(r->values[8].count == INT64_MIN);
+    assert_true(r->values[9].is_integer);
+    assert_int_equal(r->values[9].count, 0);
+    bc_report_destroy(&r);
+    assert_null(r);
+    bc_report_destroy(&r);
+}
+
+static void test_rejects(void **state)
+{
+    (void) state;
+    expect_reject("indicator,value\nsdd_u5,776\nsdd_u2,abc\n",
+                  "r.csv:3: value 'abc' of sdd_u2 is not a number");
+    expect_reject("indicator,value\nsdd_u5,\"1,178\"\n", "r.csv:2:");
+    expect_reject("indicator,value\nsdd_u5,\n", "r.csv:2: value '' of sdd_u5 "
+                  "is empty");
+    expect_reject("indicator,value\na,nan\n", "r.csv:2:");
+    expect_reject("indicator,value\na,inf\n", "r.csv:2:");
+    expect_reject("indicator,value\na,0x10\n", "r.csv:2:");
+    expect_reject("indicator,value\na,1e\n", "r.csv:2:");
+    expect_reject("indicator,value\na,.\n", "r.csv:2:");
+    expect_reject("indicator,value\na,--1\n", "r.csv:2:");
+    expect_reject("indicator,value\na,12 5\n", "r.csv:2:");
+    expect_reject("indicator,value\na,9223372036854775808\n",
+                  "r.csv:2: value '9223372036854775808' of a is out of range");
+    expect_reject("indicator,value\na,1e999\n", "out of range");
+    expect_reject("indicator,value\n,5\n", "r.csv:2: no indicator code");
+    /* Duplicates: the second occurrence is named, with the first. */
+    expect_reject("indicator,value\nbirths,1\nsxh_cases,2\nbirths,3\n",
+                  "r.csv:4: indicator births is listed twice (first on "
+                  "line 2)");
+    /* Header problems. */
+    expect_reject("indicator,count\nbirths,1\n", "r.csv:1:");
+    expect_reject("indicator,count\nbirths,1\n", "value");
+    expect_reject("code,value\nbirths,1\n", "indicator");
+    expect_reject("", "empty file");
+    expect_reject("\n\n", "empty file");
+    expect_reject("indicator,value\n", "empty file");
+    /* CSV errors come through with their line. */
+    expect_reject("indicator,value\nbirths,\"1\n", "r.csv:2: unterminated "
+                  "quote");
+}
+
+static void test_load(void **state)
+{
+    char path[] = "/tmp/bc_test_report_XXXXXX";
+    char err[256] = "";
+    const char *text = "\xEF\xBB\xBFindicator,value\r\nbirths,506\r\n"
+                       "sxh_cases,193\r\n";
+    bc_report_t *r = NULL;
+    int fd = mkstemp(path);
+
+    (void) state;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+    close(fd);
+    assert_int_equal(bc_report_load(path, &r, err, sizeof err), BC_OK);
+    assert_int_equal(r->nvalues, 2);
+    assert_int_equal(r->values[1].count, 193);
+    bc_report_destroy(&r);
+    unlink(path);
+
+    assert_int_equal(bc_report_load("/nonexistent/r.csv", &r, err, sizeof err),
+                     BC_EIO);
+    assert_null(r);
+    assert_non_null(strstr(err, "/nonexistent/r.csv"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

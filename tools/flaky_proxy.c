@@ -1,0 +1,1051 @@
+/*
+ * flaky_proxy.c -- the weak-link proxy engine (see flaky_proxy.h for what
+ * it simulates and why).
+ *
+ * Shape: one thread, one poll() per iteration over the wake pipe, the
+ * listening socket and two sockets per connection. Each connection has two
+ * lanes, lane[0] client->target and lane[1] target->client; lane i reads
+ * fd[i] and writes fd[1 - i]. Bytes read are queued in chunks stamped with
+ * the monotonic time at which they may leave (now + latency + jitter, never
+ * earlier than the bytes before them). Every iteration:
+ *
+ *   1. service: enter/leave black holes, cut connections whose lifetime is
+ *      over, write what is released and allowed by the token bucket, pass
+ *      FINs on once their own delay is over;
+ *   2. build the poll set: POLLIN only while a lane is under max_pending
+ *      (that is the backpressure: the kernel buffers fill and the sender's
+ *      TCP window closes), POLLOUT only after a write hit EAGAIN;
+ *   3. poll until the earliest timer (a release, a token refill, a cut, a
+ *      black hole edge) or an event;
+ *   4. accept, finish upstream connects, read into the lanes, service again.
+ *
+ * A socket with nothing to wait for is left out of the poll set (fd -1)
+ * rather than polled with no events, because poll() reports POLLHUP and
+ * POLLERR regardless and a closed peer would make us spin; its error is
+ * found by the next read or write instead.
+ *
+ * Connections are only freed in sweep(), at the end of an iteration, so
+ * that the poll set indices stay valid while events are handled.
+ */
+#include "flaky_proxy.h"
+
+#include "bc_log.h"
+#include "bc_mem.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SIDE_CLIENT 0           /* fd[] index of the accepted socket */
+#define SIDE_SERVER 1           /* fd[] index of the upstream socket */
+
+#define READ_MAX 16384          /* bytes per recv() */
+#define CHUNK_MIN_CAP 4096      /* so that many tiny reads share a chunk */
+#define COALESCE_US 1000        /* reads this close in release time merge */
+#define ACCEPT_BATCH 64         /* accepts per iteration, to stay fair */
+#define ACCEPT_PAUSE_US 100000  /* after EMFILE, wait before accepting */
+#define LISTEN_BACKLOG 512
+#define MIN_BURST 256.0         /* token bucket depth floor, bytes */
+
+/* Independent random streams: one per purpose, so that traffic cannot
+ * shift the cut or black-hole sequences. */
+#define STREAM_CUT 1
+#define STREAM_BLACKHOLE 2
+#define STREAM_JITTER 3
+
+#define NEVER UINT64_MAX
+
+/* ---------------------------------------------------------------------
+ * Random numbers: xoshiro256** seeded through splitmix64 (the seeding its
+ * authors recommend). Never rand(): it is shared process state and its
+ * sequence differs between C libraries.
+ */
+typedef struct {
+    uint64_t s[4];              /* xoshiro256** state, never all zero */
+} rng_t;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static void rng_seed(rng_t *r, uint64_t seed, uint64_t stream)
+{
+    /* Mixing the stream number in before splitmix64 gives unrelated
+     * states for the streams of one seed. */
+    uint64_t x = seed ^ (stream * 0xD1B54A32D192ED03ULL);
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(rng_t *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+/* Exponentially distributed duration with the given mean, in whole ms. */
+static uint64_t rng_exp_ms(rng_t *r, uint32_t mean_ms)
+{
+    double u = (double) (rng_next(r) >> 11) * 0x1.0p-53; /* [0, 1) */
+    return (uint64_t) llround(-log1p(-u) * (double) mean_ms);
+}
+
+/* ---------------------------------------------------------------------
+ * Data structures
+ */
+typedef struct chunk {
+    struct chunk *next;         /* next chunk in the lane, NULL at tail */
+    uint64_t release_us;        /* no byte of it leaves before this */
+    size_t off;                 /* bytes already written out */
+    size_t len;                 /* bytes held, from data[0] */
+    size_t cap;                 /* bytes allocated in data[] */
+    unsigned char data[];       /* the bytes */
+} chunk_t;
+
+typedef struct {
+    chunk_t *head;              /* oldest chunk, written first */
+    chunk_t *tail;              /* newest chunk, appended to */
+    size_t pending;             /* bytes queued, not yet written */
+    uint64_t last_release_us;   /* release of the newest bytes: no reorder */
+    double tokens;              /* token bucket content, in bytes */
+    uint64_t refill_us;         /* when tokens were last topped up */
+    bool eof_in;                /* the source sent FIN */
+    uint64_t eof_release_us;    /* when that FIN may be passed on */
+    bool eof_out;               /* FIN passed on (shutdown SHUT_WR done) */
+    bool want_out;              /* a write hit EAGAIN: wait for POLLOUT */
+} lane_t;
+
+typedef struct {
+    uint64_t id;                /* accept order, from 1, for the logs */
+    int fd[2];                  /* [SIDE_CLIENT], [SIDE_SERVER]; -1 = none */
+    bool connecting;            /* upstream connect() still in progress */
+    bool has_cut;               /* a cut is scheduled at cut_us */
+    uint64_t cut_us;            /* when to cut it */
+    lane_t lane[2];             /* [0] client->target, [1] target->client */
+    bool dead;                  /* closed; freed by the next sweep() */
+} conn_t;
+
+struct flaky_proxy {
+    flaky_config_t cfg;         /* copy of the configuration */
+    char *target_host;          /* our copy of cfg.target_host */
+    struct sockaddr_storage target_addr; /* resolved target */
+    socklen_t target_len;       /* its length */
+    int listen_fd;              /* listening socket on 127.0.0.1 */
+    int port;                   /* the port it is bound to */
+    int wake[2];                /* self-pipe: stop() writes, poll() wakes */
+    atomic_int stop;            /* set by flaky_proxy_stop() */
+    bool stopped;               /* run() has returned FLAKY_STOPPED */
+    conn_t **conns;             /* live (and just-dead) connections */
+    size_t nconns;              /* entries used in conns */
+    struct pollfd *pfds;        /* poll set: wake, listen, 2 per conn */
+    double burst;               /* token bucket depth, bytes */
+    rng_t cut_rng;              /* lifetimes, one per accepted connection */
+    rng_t bh_rng;               /* gaps between black holes */
+    rng_t jitter_rng;           /* per-read extra delay */
+    uint64_t deadline_us;       /* max_seconds as a time; NEVER if none */
+    bool in_blackhole;          /* inside a black hole now */
+    uint64_t bh_start_us;       /* start of the next/current black hole */
+    uint64_t bh_end_us;         /* its end */
+    uint64_t accept_pause_us;   /* do not accept before (after EMFILE) */
+    uint64_t next_id;           /* id of the next accepted connection */
+    _Atomic uint64_t bytes_up;  /* counters: see flaky_stats_t */
+    _Atomic uint64_t bytes_down;
+    _Atomic uint64_t accepted;
+    _Atomic uint64_t cuts;
+    _Atomic uint64_t blackholes;
+    _Atomic uint64_t upstream_failures;
+    _Atomic uint64_t active;
+};
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static void count(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static void uncount(_Atomic uint64_t *c)
+{
+    atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
+}
+
+static void set_nodelay(int fd)
+{
+    /* Nagle would add delays of its own on top of the ones we simulate. */
+    int one = 1;
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* ---------------------------------------------------------------------
+ * Configuration
+ */
+void flaky_config_init(flaky_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_conns = FLAKY_DEFAULT_MAX_CONNS;
+    cfg->max_pending = FLAKY_DEFAULT_MAX_PENDING;
+}
+
+#define CHECK(cond, ...)                                                      \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            if (why && why_len)                                               \
+                snprintf(why, why_len, __VA_ARGS__);                          \
+            return FLAKY_EINVAL;                                              \
+        }                                                                     \
+    } while (0)
+
+int flaky_config_check(const flaky_config_t *cfg, char *why, size_t why_len)
+{
+    CHECK(cfg, "no configuration");
+    CHECK(cfg->target_host && cfg->target_host[0], "no target host");
+    CHECK(cfg->target_port >= 1 && cfg->target_port <= 65535,
+          "target port %d not in 1..65535", cfg->target_port);
+    CHECK(cfg->listen_port >= 0 && cfg->listen_port <= 65535,
+          "listen port %d not in 0..65535", cfg->listen_port);
+    CHECK(cfg->blackhole_mean_ms == 0 || cfg->blackhole_ms > 0,
+          "a black hole mean needs a black hole length");
+    CHECK(cfg->blackhole_ms == 0 || cfg->blackhole_mean_ms > 0,
+          "a black hole length needs a black hole mean");
+    CHECK(cfg->max_conns >= 1, "max_conns must be at least 1");
+    CHECK(cfg->max_conns <= (uint32_t) ((INT_MAX - 2) / 2),
+          "max_conns %u too large", cfg->max_conns);
+    CHECK(cfg->max_pending >= 1024, "max_pending must be at least 1024");
+    return FLAKY_OK;
+}
+
+#undef CHECK
+
+const char *flaky_strerror(int err)
+{
+    switch (err) {
+    case FLAKY_OK:       return "FLAKY_OK: success";
+    case FLAKY_STOPPED:  return "FLAKY_STOPPED: the proxy was stopped";
+    case FLAKY_EINVAL:   return "FLAKY_EINVAL: invalid configuration or argument";
+    case FLAKY_ERESOLVE: return "FLAKY_ERESOLVE: cannot resolve the target";
+    default: break;
+    }
+    if (err < 0 && err > -4096)
+        return strerror(-err);
+    return "unknown error";
+}
+
+int flaky_cut_schedule(uint64_t seed, uint32_t cut_mean_ms, uint64_t *out,
+                       size_t n)
+{
+    if ((n > 0 && !out) || cut_mean_ms == 0)
+        return FLAKY_EINVAL;
+    /* Exactly what accept_new() draws, in the same order. */
+    rng_t r;
+    rng_seed(&r, seed, STREAM_CUT);
+    for (size_t i = 0; i < n; i++)
+        out[i] = rng_exp_ms(&r, cut_mean_ms);
+    return FLAKY_OK;
+}
+
+int flaky_write_port_file(const char *path, int port)
+{
+    if (!path || port < 1 || port > 65535)
+        return FLAKY_EINVAL;
+    int rc = FLAKY_OK;
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long) getpid());
+    if (n < 0 || (size_t) n >= sizeof tmp)
+        return FLAKY_EINVAL;
+    char text[16];
+    int len = snprintf(text, sizeof text, "%d\n", port);
+
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = -errno;
+        BC_WARN("port file: open %s: %s", tmp, strerror(errno));
+        return rc;
+    }
+    ssize_t w = write(fd, text, (size_t) len);
+    if (w != len) {
+        rc = w < 0 ? -errno : -EIO;
+        BC_WARN("port file: write %s: %s", tmp, flaky_strerror(rc));
+        goto out_close_unlink;
+    }
+    /* Flushed before the rename, so that the name never points at an
+     * empty file after a crash. */
+    if (fsync(fd) != 0) {
+        rc = -errno;
+        BC_WARN("port file: fsync %s: %s", tmp, strerror(errno));
+        goto out_close_unlink;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = -errno;
+        BC_WARN("port file: close %s: %s", tmp, strerror(errno));
+        goto out_unlink;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        rc = -errno;
+        BC_WARN("port file: rename %s to %s: %s", tmp, path, strerror(errno));
+        goto out_unlink;
+    }
+    return FLAKY_OK;
+
+out_close_unlink:
+    close(fd);
+out_unlink:
+    unlink(tmp);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * Lanes
+ */
+static void lane_init(const flaky_proxy_t *p, lane_t *l, uint64_t now)
+{
+    memset(l, 0, sizeof *l);
+    l->tokens = p->burst;
+    l->refill_us = now;
+}
+
+static void lane_clear(lane_t *l)
+{
+    chunk_t *c = l->head;
+    while (c) {
+        chunk_t *next = c->next;
+        free(c);
+        c = next;
+    }
+    l->head = l->tail = NULL;
+    l->pending = 0;
+}
+
+static uint64_t hold_us(flaky_proxy_t *p, bool with_jitter)
+{
+    uint64_t d = (uint64_t) p->cfg.latency_ms * 1000u;
+    if (with_jitter && p->cfg.jitter_ms)
+        d += rng_next(&p->jitter_rng) % ((uint64_t) p->cfg.jitter_ms * 1000u + 1);
+    return d;
+}
+
+/* Queues n bytes read just now. */
+static void lane_push(flaky_proxy_t *p, lane_t *l, const unsigned char *buf,
+                      size_t n, uint64_t now)
+{
+    uint64_t release = now + hold_us(p, true);
+    /* TCP delivers in order, so a byte with a shorter jitter must still
+     * wait for the bytes before it. */
+    if (release < l->last_release_us)
+        release = l->last_release_us;
+    l->last_release_us = release;
+
+    chunk_t *t = l->tail;
+    if (t && t->cap - t->len >= n && release - t->release_us <= COALESCE_US) {
+        /* Delaying the older bytes by under a millisecond keeps a stream
+         * of tiny reads from costing a chunk header each. */
+        memcpy(t->data + t->len, buf, n);
+        t->len += n;
+        t->release_us = release;
+    } else {
+        size_t cap = n > CHUNK_MIN_CAP ? n : CHUNK_MIN_CAP;
+        chunk_t *c = bc_malloc(sizeof *c + cap);
+        c->next = NULL;
+        c->release_us = release;
+        c->off = 0;
+        c->len = n;
+        c->cap = cap;
+        memcpy(c->data, buf, n);
+        if (t)
+            t->next = c;
+        else
+            l->head = c;
+        l->tail = c;
+    }
+    l->pending += n;
+}
+
+static void lane_refill(const flaky_proxy_t *p, lane_t *l, uint64_t now)
+{
+    if (now > l->refill_us) {
+        l->tokens += (double) (now - l->refill_us) *
+                     (double) p->cfg.rate_bps / 8e6;
+        if (l->tokens > p->burst)
+            l->tokens = p->burst;
+    }
+    l->refill_us = now;
+}
+
+/* Bytes the bucket must hold before the head may be written: the whole
+ * head if it is small, else a full bucket, so that writes are not sliced
+ * into a trickle of tiny segments. */
+static double lane_need(const flaky_proxy_t *p, const lane_t *l)
+{
+    double rem = (double) (l->head->len - l->head->off);
+    return rem < p->burst ? rem : p->burst;
+}
+
+/* Writes what is due on lane i of c. Returns 0 or a negated errno (the
+ * destination failed: the caller resets the connection). */
+static int lane_pump(flaky_proxy_t *p, conn_t *c, int i, uint64_t now)
+{
+    lane_t *l = &c->lane[i];
+    int out = c->fd[1 - i];
+    l->want_out = false;
+    if (l->eof_out)
+        return 0;
+    while (l->head) {
+        chunk_t *h = l->head;
+        if (now < h->release_us)
+            return 0;
+        size_t want = h->len - h->off;
+        if (p->cfg.rate_bps) {
+            lane_refill(p, l, now);
+            if (l->tokens < lane_need(p, l))
+                return 0;
+            if ((double) want > l->tokens)
+                want = (size_t) l->tokens;
+        }
+        ssize_t n = send(out, h->data + h->off, want, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                l->want_out = true;
+                return 0;
+            }
+            return -errno;
+        }
+        h->off += (size_t) n;
+        l->pending -= (size_t) n;
+        if (p->cfg.rate_bps)
+            l->tokens -= (double) n;
+        count(i == SIDE_CLIENT ? &p->bytes_up : &p->bytes_down, (uint64_t) n);
+        if (h->off == h->len) {
+            l->head = h->next;
+            if (!l->head)
+                l->tail = NULL;
+            free(h);
+        }
+    }
+    if (l->eof_in && now >= l->eof_release_us) {
+        /* The source closed its side; tell the destination, no earlier
+         * than its bytes would have arrived. */
+        if (shutdown(out, SHUT_WR) != 0 && errno != ENOTCONN)
+            return -errno;
+        l->eof_out = true;
+    }
+    return 0;
+}
+
+/* When lane l can make progress by time alone (NEVER if only an event can
+ * move it). */
+static uint64_t lane_wake(const flaky_proxy_t *p, lane_t *l, uint64_t now)
+{
+    if (l->eof_out || l->want_out)
+        return NEVER;
+    if (!l->head)
+        return l->eof_in ? l->eof_release_us : NEVER;
+    if (now < l->head->release_us)
+        return l->head->release_us;
+    if (p->cfg.rate_bps) {
+        lane_refill(p, l, now);
+        double missing = lane_need(p, l) - l->tokens;
+        if (missing > 0)
+            return now + (uint64_t) ceil(missing * 8e6 /
+                                         (double) p->cfg.rate_bps);
+    }
+    return now;
+}
+
+/* Reads once from fd[i] into lane i. Returns 0 or a negated errno. */
+static int lane_read(flaky_proxy_t *p, conn_t *c, int i, uint64_t now)
+{
+    lane_t *l = &c->lane[i];
+    unsigned char buf[READ_MAX];
+    ssize_t n = recv(c->fd[i], buf, sizeof buf, 0);
+    if (n > 0) {
+        lane_push(p, l, buf, (size_t) n, now);
+        return 0;
+    }
+    if (n == 0) {
+        l->eof_in = true;
+        l->eof_release_us = now + hold_us(p, false);
+        if (l->eof_release_us < l->last_release_us)
+            l->eof_release_us = l->last_release_us;
+        return 0;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return 0;
+    return -errno;
+}
+
+/* ---------------------------------------------------------------------
+ * Connections
+ */
+
+/* Closes both sockets: with reset, SO_LINGER 0 makes close() send an RST
+ * and drop unsent data, which is what a dying radio link looks like to an
+ * application (an error, not a clean end of stream). */
+static void conn_close(flaky_proxy_t *p, conn_t *c, bool reset)
+{
+    if (c->dead)
+        return;
+    for (int s = 0; s < 2; s++) {
+        if (c->fd[s] < 0)
+            continue;
+        if (reset) {
+            struct linger lg = {.l_onoff = 1, .l_linger = 0};
+            (void) setsockopt(c->fd[s], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        }
+        close(c->fd[s]);
+        c->fd[s] = -1;
+    }
+    lane_clear(&c->lane[0]);
+    lane_clear(&c->lane[1]);
+    c->dead = true;
+    uncount(&p->active);
+}
+
+static void conn_fail(flaky_proxy_t *p, conn_t *c, const char *what, int err)
+{
+    BC_DEBUG("conn %llu: %s: %s; resetting", (unsigned long long) c->id,
+             what, flaky_strerror(err));
+    conn_close(p, c, true);
+}
+
+/* Starts the non-blocking connect to the target. Returns 0 or a negated
+ * errno. */
+static int upstream_start(flaky_proxy_t *p, conn_t *c)
+{
+    int fd = socket(p->target_addr.ss_family,
+                    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    set_nodelay(fd);
+    c->connecting = false;
+    if (connect(fd, (struct sockaddr *) &p->target_addr, p->target_len) != 0) {
+        if (errno != EINPROGRESS) {
+            int err = -errno;
+            close(fd);
+            return err;
+        }
+        c->connecting = true;
+    }
+    c->fd[SIDE_SERVER] = fd;
+    return 0;
+}
+
+static void upstream_failed(flaky_proxy_t *p, conn_t *c, int err)
+{
+    count(&p->upstream_failures, 1);
+    BC_WARN("conn %llu: connecting to %s:%d: %s", (unsigned long long) c->id,
+            p->target_host, p->cfg.target_port, flaky_strerror(err));
+    conn_close(p, c, true);
+}
+
+/* Timers and writes for one connection. */
+static void conn_service(flaky_proxy_t *p, conn_t *c, uint64_t now)
+{
+    if (c->dead)
+        return;
+    if (c->has_cut && now >= c->cut_us) {
+        count(&p->cuts, 1);
+        BC_DEBUG("conn %llu: cut (%zu + %zu bytes pending dropped)",
+                 (unsigned long long) c->id, c->lane[0].pending,
+                 c->lane[1].pending);
+        conn_close(p, c, true);
+        return;
+    }
+    if (p->in_blackhole)
+        return;
+    if (c->fd[SIDE_SERVER] < 0) {
+        /* Accepted during a black hole: connect now that it is over. */
+        int err = upstream_start(p, c);
+        if (err) {
+            upstream_failed(p, c, err);
+            return;
+        }
+    }
+    if (c->connecting)
+        return;
+    for (int i = 0; i < 2; i++) {
+        int err = lane_pump(p, c, i, now);
+        if (err) {
+            conn_fail(p, c, "write", err);
+            return;
+        }
+    }
+    if (c->lane[0].eof_out && c->lane[1].eof_out) {
+        BC_DEBUG("conn %llu: closed by both ends", (unsigned long long) c->id);
+        conn_close(p, c, false);
+    }
+}
+
+/* Events from one poll for one connection. */
+static void conn_events(flaky_proxy_t *p, conn_t *c, const struct pollfd *pf,
+                        uint64_t now)
+{
+    if (c->dead)
+        return;
+    if (c->connecting) {
+        if (!(pf[SIDE_SERVER].revents & (POLLOUT | POLLERR | POLLHUP)))
+            return;
+        int soerr = 0;
+        socklen_t len = sizeof soerr;
+        if (getsockopt(c->fd[SIDE_SERVER], SOL_SOCKET, SO_ERROR, &soerr,
+                       &len) != 0)
+            soerr = errno;
+        if (soerr) {
+            upstream_failed(p, c, -soerr);
+            return;
+        }
+        c->connecting = false;
+        BC_DEBUG("conn %llu: connected upstream", (unsigned long long) c->id);
+        return;
+    }
+    for (int s = 0; s < 2; s++) {
+        short rev = pf[s].revents;
+        if (pf[s].fd < 0 || !rev)
+            continue;
+        if (rev & POLLERR) {
+            int soerr = 0;
+            socklen_t len = sizeof soerr;
+            (void) getsockopt(c->fd[s], SOL_SOCKET, SO_ERROR, &soerr, &len);
+            conn_fail(p, c, s == SIDE_CLIENT ? "client socket" : "target socket",
+                      soerr ? -soerr : -EIO);
+            if (s == SIDE_SERVER)
+                count(&p->upstream_failures, 1);
+            return;
+        }
+        if ((rev & (POLLIN | POLLHUP)) && (pf[s].events & POLLIN)) {
+            int err = lane_read(p, c, s, now);
+            if (err) {
+                conn_fail(p, c, "read", err);
+                if (s == SIDE_SERVER)
+                    count(&p->upstream_failures, 1);
+                return;
+            }
+        }
+        if (rev & POLLOUT)
+            c->lane[1 - s].want_out = false; /* lane 1-s writes fd[s] */
+    }
+}
+
+/* What to poll fd[s] of c for. */
+static short conn_events_wanted(const flaky_proxy_t *p, const conn_t *c, int s)
+{
+    if (c->dead || p->in_blackhole || c->fd[s] < 0 || c->fd[SIDE_SERVER] < 0)
+        return 0;
+    if (c->connecting)
+        return s == SIDE_SERVER ? POLLOUT : 0;
+    short ev = 0;
+    const lane_t *in = &c->lane[s];      /* lane s reads fd[s] */
+    const lane_t *out = &c->lane[1 - s]; /* lane 1-s writes fd[s] */
+    if (!in->eof_in && in->pending < p->cfg.max_pending)
+        ev |= POLLIN;
+    if (out->want_out)
+        ev |= POLLOUT;
+    return ev;
+}
+
+static void accept_new(flaky_proxy_t *p, uint64_t now)
+{
+    for (int k = 0; k < ACCEPT_BATCH && p->nconns < p->cfg.max_conns; k++) {
+        int fd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            /* Out of descriptors or memory: the listening socket stays
+             * readable, so back off instead of spinning on it. */
+            BC_WARN("accept: %s; pausing accepts for %d ms", strerror(errno),
+                    ACCEPT_PAUSE_US / 1000);
+            p->accept_pause_us = now + ACCEPT_PAUSE_US;
+            return;
+        }
+        set_nodelay(fd);
+        conn_t *c = bc_calloc(1, sizeof *c);
+        c->id = ++p->next_id;
+        c->fd[SIDE_CLIENT] = fd;
+        c->fd[SIDE_SERVER] = -1;
+        /* Drawn for every connection, in accept order, so that the Nth
+         * one gets the Nth lifetime of flaky_cut_schedule(). */
+        if (p->cfg.cut_mean_ms) {
+            c->has_cut = true;
+            c->cut_us = now + rng_exp_ms(&p->cut_rng, p->cfg.cut_mean_ms) * 1000u;
+        }
+        lane_init(p, &c->lane[0], now);
+        lane_init(p, &c->lane[1], now);
+        p->conns[p->nconns++] = c;
+        count(&p->accepted, 1);
+        count(&p->active, 1);
+        BC_DEBUG("conn %llu: accepted%s", (unsigned long long) c->id,
+                 p->in_blackhole ? " (held: black hole)" : "");
+        if (!p->in_blackhole) {
+            int err = upstream_start(p, c);
+            if (err)
+                upstream_failed(p, c, err);
+        }
+    }
+}
+
+/* Frees dead connections, keeping the order of the live ones. */
+static void sweep(flaky_proxy_t *p)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < p->nconns; i++) {
+        if (p->conns[i]->dead)
+            free(p->conns[i]);
+        else
+            p->conns[j++] = p->conns[i];
+    }
+    p->nconns = j;
+}
+
+/* Enters and leaves black holes according to the clock. */
+static void blackhole_update(flaky_proxy_t *p, uint64_t now)
+{
+    if (!p->cfg.blackhole_mean_ms)
+        return;
+    for (;;) {
+        if (!p->in_blackhole && now >= p->bh_start_us) {
+            p->in_blackhole = true;
+            count(&p->blackholes, 1);
+            BC_INFO("black hole: nothing passes for %u ms", p->cfg.blackhole_ms);
+        }
+        if (p->in_blackhole && now >= p->bh_end_us) {
+            p->in_blackhole = false;
+            p->bh_start_us = p->bh_end_us +
+                rng_exp_ms(&p->bh_rng, p->cfg.blackhole_mean_ms) * 1000u;
+            p->bh_end_us = p->bh_start_us + p->cfg.blackhole_ms * 1000u;
+            BC_INFO("black hole over: held data flows again");
+            continue; /* the next one may be due already */
+        }
+        return;
+    }
+}
+
+static void service_all(flaky_proxy_t *p)
+{
+    uint64_t now = now_us();
+    blackhole_update(p, now);
+    for (size_t i = 0; i < p->nconns; i++)
+        conn_service(p, p->conns[i], now);
+}
+
+/* One iteration; poll() blocks no later than `until`. Returns 0 or a
+ * negated errno from poll(). */
+static int iterate(flaky_proxy_t *p, uint64_t until)
+{
+    /* 1. timers and due writes */
+    service_all(p);
+    sweep(p);
+
+    /* 2. the poll set, and the earliest time-driven wake-up */
+    uint64_t now = now_us();
+    uint64_t wake = until < p->deadline_us ? until : p->deadline_us;
+    struct pollfd *pf = p->pfds;
+    pf[0] = (struct pollfd){.fd = p->wake[0], .events = POLLIN};
+    pf[1] = (struct pollfd){.fd = -1, .events = POLLIN};
+    if (p->nconns < p->cfg.max_conns) {
+        if (now >= p->accept_pause_us)
+            pf[1].fd = p->listen_fd;
+        else if (p->accept_pause_us < wake)
+            wake = p->accept_pause_us;
+    }
+    if (p->cfg.blackhole_mean_ms) {
+        uint64_t edge = p->in_blackhole ? p->bh_end_us : p->bh_start_us;
+        if (edge < wake)
+            wake = edge;
+    }
+    size_t npolled = p->nconns;
+    for (size_t i = 0; i < npolled; i++) {
+        conn_t *c = p->conns[i];
+        for (int s = 0; s < 2; s++) {
+            short ev = conn_events_wanted(p, c, s);
+            pf[2 + 2 * i + (size_t) s] =
+                (struct pollfd){.fd = ev ? c->fd[s] : -1, .events = ev};
+        }
+        if (c->has_cut && c->cut_us < wake)
+            wake = c->cut_us;
+        if (!p->in_blackhole && !c->connecting) {
+            for (int l = 0; l < 2; l++) {
+                uint64_t t = lane_wake(p, &c->lane[l], now);
+                if (t < wake)
+                    wake = t;
+            }
+        }
+    }
+
+    /* 3. wait; rounding up so that we never wake just before a timer */
+    int timeout = -1;
+    if (wake != NEVER) {
+        uint64_t ms = wake > now ? (wake - now + 999) / 1000 : 0;
+        timeout = ms > INT_MAX ? INT_MAX : (int) ms;
+    }
+    int n = poll(pf, 2 + 2 * npolled, timeout);
+    if (n < 0) {
+        if (errno == EINTR)
+            return 0;
+        int err = -errno;
+        BC_WARN("poll: %s", strerror(errno));
+        return err;
+    }
+
+    /* 4. events, then write what they made due */
+    now = now_us();
+    if (pf[0].revents & POLLIN) {
+        char drain[64];
+        while (read(p->wake[0], drain, sizeof drain) > 0) {
+        }
+    }
+    blackhole_update(p, now);
+    for (size_t i = 0; i < npolled; i++)
+        conn_events(p, p->conns[i], &pf[2 + 2 * i], now);
+    if (pf[1].fd >= 0 && (pf[1].revents & POLLIN))
+        accept_new(p, now);
+    service_all(p);
+    sweep(p);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Public life cycle
+ */
+static int resolve_target(flaky_proxy_t *p)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", p->cfg.target_port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    int gai = getaddrinfo(p->target_host, port, &hints, &res);
+    if (gai != 0 || !res) {
+        BC_ERROR("cannot resolve target %s:%s: %s", p->target_host, port,
+                 gai ? gai_strerror(gai) : "no address");
+        return FLAKY_ERESOLVE;
+    }
+    memcpy(&p->target_addr, res->ai_addr, res->ai_addrlen);
+    p->target_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return FLAKY_OK;
+}
+
+static int listen_on(flaky_proxy_t *p)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        int err = -errno;
+        BC_ERROR("socket: %s", strerror(errno));
+        return err;
+    }
+    int err = 0;
+    int one = 1;
+    /* Tests restart proxies on the same port; TIME_WAIT must not stop
+     * them. */
+    (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t) p->cfg.listen_port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (bind(fd, (struct sockaddr *) &sa, sizeof sa) != 0) {
+        err = -errno;
+        BC_ERROR("bind 127.0.0.1:%d: %s", p->cfg.listen_port, strerror(errno));
+        goto out_close;
+    }
+    if (listen(fd, LISTEN_BACKLOG) != 0) {
+        err = -errno;
+        BC_ERROR("listen: %s", strerror(errno));
+        goto out_close;
+    }
+    socklen_t len = sizeof sa;
+    if (getsockname(fd, (struct sockaddr *) &sa, &len) != 0) {
+        err = -errno;
+        BC_ERROR("getsockname: %s", strerror(errno));
+        goto out_close;
+    }
+    p->listen_fd = fd;
+    p->port = ntohs(sa.sin_port);
+    return 0;
+
+out_close:
+    close(fd);
+    errno = -err;
+    return err;
+}
+
+flaky_proxy_t *flaky_proxy_new(const flaky_config_t *cfg)
+{
+    char why[160];
+    if (flaky_config_check(cfg, why, sizeof why) != FLAKY_OK) {
+        BC_ERROR("invalid configuration: %s", why);
+        errno = EINVAL;
+        return NULL;
+    }
+    flaky_proxy_t *p = bc_calloc(1, sizeof *p);
+    p->cfg = *cfg;
+    p->target_host = bc_strdup(cfg->target_host);
+    p->cfg.target_host = p->target_host;
+    p->listen_fd = -1;
+    p->wake[0] = p->wake[1] = -1;
+    atomic_init(&p->stop, 0);
+
+    if (resolve_target(p) != FLAKY_OK)
+        goto out_free;
+    if (pipe2(p->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+        BC_ERROR("pipe2: %s", strerror(errno));
+        goto out_free;
+    }
+    if (listen_on(p) != 0)
+        goto out_close_pipe;
+
+    p->conns = bc_calloc(cfg->max_conns, sizeof *p->conns);
+    p->pfds = bc_calloc(2 + 2 * (size_t) cfg->max_conns, sizeof *p->pfds);
+    /* A bucket of 10 ms worth of bytes: bursts short enough to keep the
+     * rate smooth at the scale the tests measure. */
+    p->burst = (double) cfg->rate_bps / 8.0 / 100.0;
+    if (p->burst < MIN_BURST)
+        p->burst = MIN_BURST;
+    rng_seed(&p->cut_rng, cfg->seed, STREAM_CUT);
+    rng_seed(&p->bh_rng, cfg->seed, STREAM_BLACKHOLE);
+    rng_seed(&p->jitter_rng, cfg->seed, STREAM_JITTER);
+
+    uint64_t now = now_us();
+    p->deadline_us = cfg->max_seconds ? now + cfg->max_seconds * 1000000ull
+                                      : NEVER;
+    if (cfg->blackhole_mean_ms) {
+        p->bh_start_us = now + rng_exp_ms(&p->bh_rng, cfg->blackhole_mean_ms) * 1000u;
+        p->bh_end_us = p->bh_start_us + cfg->blackhole_ms * 1000ull;
+    }
+    BC_INFO("listening on 127.0.0.1:%d, forwarding to %s:%d (latency %u+%u ms, "
+            "rate %llu bit/s, cut mean %u ms, black hole %u ms every ~%u ms, "
+            "seed %llu)",
+            p->port, p->target_host, cfg->target_port, cfg->latency_ms,
+            cfg->jitter_ms, (unsigned long long) cfg->rate_bps,
+            cfg->cut_mean_ms, cfg->blackhole_ms, cfg->blackhole_mean_ms,
+            (unsigned long long) cfg->seed);
+    return p;
+
+out_close_pipe:
+    close(p->wake[0]);
+    close(p->wake[1]);
+out_free: {
+        int saved = errno;
+        free(p->target_host);
+        free(p);
+        errno = saved;
+    }
+    return NULL;
+}
+
+void flaky_proxy_destroy(flaky_proxy_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    flaky_proxy_t *p = *self_p;
+    for (size_t i = 0; i < p->nconns; i++) {
+        conn_close(p, p->conns[i], false);
+        free(p->conns[i]);
+    }
+    if (p->listen_fd >= 0)
+        close(p->listen_fd);
+    close(p->wake[0]);
+    close(p->wake[1]);
+    free(p->conns);
+    free(p->pfds);
+    free(p->target_host);
+    free(p);
+    *self_p = NULL;
+}
+
+int flaky_proxy_port(const flaky_proxy_t *self)
+{
+    return self ? self->port : -1;
+}
+
+void flaky_proxy_stop(flaky_proxy_t *self)
+{
+    if (!self)
+        return;
+    int saved = errno; /* we may run inside a signal handler */
+    atomic_store(&self->stop, 1);
+    /* Full pipe: a wake-up is already pending, which is all we need. */
+    ssize_t r = write(self->wake[1], "x", 1);
+    (void) r;
+    errno = saved;
+}
+
+void flaky_proxy_stats(const flaky_proxy_t *self, flaky_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!self)
+        return;
+    flaky_proxy_t *p = (flaky_proxy_t *) self; /* atomic loads take non-const */
+    out->bytes_up = atomic_load_explicit(&p->bytes_up, memory_order_relaxed);
+    out->bytes_down = atomic_load_explicit(&p->bytes_down, memory_order_relaxed);
+    out->accepted = atomic_load_explicit(&p->accepted, memory_order_relaxed);
+    out->cuts = atomic_load_explicit(&p->cuts, memory_order_relaxed);
+    out->blackholes = atomic_load_explicit(&p->blackholes, memory_order_relaxed);
+    out->upstream_failures =
+        atomic_load_explicit(&p->upstream_failures, memory_order_relaxed);
+    out->active = atomic_load_explicit(&p->active, memory_order_relaxed);
+}
+
+int flaky_proxy_run(flaky_proxy_t *self, int timeout_ms)
+{
+    if (!self)
+        return FLAKY_EINVAL;
+    uint64_t until = timeout_ms < 0 ? NEVER
+                                    : now_us() + (uint64_t) timeout_ms * 1000u;
+    for (;;) {
+        if (self->stopped || atomic_load(&self->stop)) {
+            if (!self->stopped)
+                BC_INFO("stopping on request");
+            self->stopped = true;
+            return FLAKY_STOPPED;
+        }
+        if (now_us() >= self->deadline_us) {
+            BC_INFO("stopping: max_seconds (%u) reached", self->cfg.max_seconds);
+            self->stopped = true;
+            return FLAKY_STOPPED;
+        }
+        int err = iterate(self, timeout_ms == 0 ? 0 : until);
+        if (err)
+            return err;
+        if (timeout_ms == 0 || now_us() >= until)
+            return atomic_load(&self->stop) ? flaky_proxy_run(self, 0) : FLAKY_OK;
+    }
+}
