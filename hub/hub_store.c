@@ -425,6 +425,8 @@ static int refresh_plan(hub_store_t *s, MDB_txn *txn, const bc_unit_t *unit,
 static int build_sid_tables(hub_store_t *s)
 {
     size_t nu = bc_registry_nunits(s->reg), ni = bc_registry_nindicators(s->reg);
+    bc_free(&s->sid_idx);
+    bc_free(&s->usid_idx);
     s->nsid = 1;
     for (size_t i = 0; i < ni; i++)
         if (bc_registry_indicator(s->reg, (uint32_t) i)->sid + 1 > s->nsid)

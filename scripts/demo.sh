@@ -43,7 +43,7 @@ tail -n +2 "$fixture" | while IFS=, read -r ward u5 u2 maln _uw _st _wa uwc; do
     "$u5" "$u2" "$maln" "$uwc" >"$work/$code.csv"
   id=$("$bin/baocao" submit --store "$work/node-$code" --unit "$code" \
         --period 2023-12 --file "$work/$code.csv" 2>/dev/null)
-  printf '   %-10s %-15s filed %s\n' "$code" "$ward" "$id"
+  echo "   $code  filed $id  ($ward)"
   i=$((i + 1))
 done
 for code in "${codes[@]}"; do
@@ -59,11 +59,8 @@ echo
 echo "== Hồng Bàng district totals, computed by the hub"
 "$bin/baocao" query --hub "$hub" --plain --unit HP-HB --period 2023-12 \
   --indicator sdd_u5 --indicator sdd_u2 --indicator sdd_malnourished \
-  --indicator sdd_underweight --indicator sdd_underweight_rate | cut -c1-200
+  --indicator sdd_underweight --indicator sdd_underweight_rate
 echo
 echo "== Hải Phòng province totals"
 "$bin/baocao" query --hub "$hub" --plain --unit HP --period 2023-12 \
-  --indicator sdd_u5 --indicator sdd_u2 --indicator sdd_malnourished \
-  --format csv | cut -d, -f1-3
-echo
-"$bin/baocao" completeness --hub "$hub" --plain --unit HP-HB --period 2023-12 | head -1
+  --indicator sdd_u5 --indicator sdd_u2 --indicator sdd_malnourished

@@ -233,17 +233,35 @@ static void print_rows(const Baocao__QueryReply *q, out_format_t fmt)
         return;
     }
     printf("%s (%s), %s\n\n", q->unit_name, q->unit, q->period);
-    bc_table_t *t = bc_table_new(NCOLS, query_cols);
-    for (size_t c = 2; c < NCOLS; c++)
-        bc_table_align(t, c, BC_ALIGN_RIGHT);
+    /* A table shows only the columns that hold something for at least one
+     * indicator: a month with no plan and no history stays narrow. */
+    char (*all)[NCOLS][48] = calloc(q->n_figures ? q->n_figures : 1,
+                                    sizeof *all);
+    bool keep[NCOLS] = {true, true};
     for (size_t i = 0; i < q->n_figures; i++) {
-        figure_row(q->figures[i], cells);
-        for (size_t c = 0; c < NCOLS; c++)
-            row[c] = c == 1 ? q->figures[i]->name : cells[c];
+        figure_row(q->figures[i], all[i]);
+        for (size_t c = 2; c < NCOLS; c++)
+            if (strcmp(all[i][c], "-") != 0)
+                keep[c] = true;
+    }
+    const char *heads[NCOLS];
+    size_t cols[NCOLS], nkeep = 0;
+    for (size_t c = 0; c < NCOLS; c++)
+        if (keep[c]) {
+            heads[nkeep] = query_cols[c];
+            cols[nkeep++] = c;
+        }
+    bc_table_t *t = bc_table_new(nkeep, heads);
+    for (size_t k = 2; k < nkeep; k++)
+        bc_table_align(t, k, BC_ALIGN_RIGHT);
+    for (size_t i = 0; i < q->n_figures; i++) {
+        for (size_t k = 0; k < nkeep; k++)
+            row[k] = cols[k] == 1 ? q->figures[i]->name : all[i][cols[k]];
         bc_table_add(t, row);
     }
     bc_table_print(t, stdout);
     bc_table_destroy(&t);
+    free(all);
 }
 
 int cmd_query(int argc, char **argv)

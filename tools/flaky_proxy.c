@@ -751,7 +751,7 @@ static void blackhole_update(flaky_proxy_t *p, uint64_t now)
             p->in_blackhole = false;
             p->bh_start_us = p->bh_end_us +
                 rng_exp_ms(&p->bh_rng, p->cfg.blackhole_mean_ms) * 1000u;
-            p->bh_end_us = p->bh_start_us + p->cfg.blackhole_ms * 1000u;
+            p->bh_end_us = p->bh_start_us + p->cfg.blackhole_ms * 1000ull;
             BC_INFO("black hole over: held data flows again");
             continue; /* the next one may be due already */
         }
@@ -1024,28 +1024,33 @@ void flaky_proxy_stats(const flaky_proxy_t *self, flaky_stats_t *out)
     out->active = atomic_load_explicit(&p->active, memory_order_relaxed);
 }
 
+/* True once the proxy must stop (request or max_seconds); logs why once. */
+static bool must_stop(flaky_proxy_t *p)
+{
+    if (p->stopped)
+        return true;
+    if (atomic_load(&p->stop)) {
+        BC_INFO("stopping on request");
+        p->stopped = true;
+    } else if (now_us() >= p->deadline_us) {
+        BC_INFO("stopping: max_seconds (%u) reached", p->cfg.max_seconds);
+        p->stopped = true;
+    }
+    return p->stopped;
+}
+
 int flaky_proxy_run(flaky_proxy_t *self, int timeout_ms)
 {
     if (!self)
         return FLAKY_EINVAL;
     uint64_t until = timeout_ms < 0 ? NEVER
                                     : now_us() + (uint64_t) timeout_ms * 1000u;
-    for (;;) {
-        if (self->stopped || atomic_load(&self->stop)) {
-            if (!self->stopped)
-                BC_INFO("stopping on request");
-            self->stopped = true;
-            return FLAKY_STOPPED;
-        }
-        if (now_us() >= self->deadline_us) {
-            BC_INFO("stopping: max_seconds (%u) reached", self->cfg.max_seconds);
-            self->stopped = true;
-            return FLAKY_STOPPED;
-        }
-        int err = iterate(self, timeout_ms == 0 ? 0 : until);
+    while (!must_stop(self)) {
+        int err = iterate(self, until);
         if (err)
             return err;
         if (timeout_ms == 0 || now_us() >= until)
-            return atomic_load(&self->stop) ? flaky_proxy_run(self, 0) : FLAKY_OK;
+            return must_stop(self) ? FLAKY_STOPPED : FLAKY_OK;
     }
+    return FLAKY_STOPPED;
 }

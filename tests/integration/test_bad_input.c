@@ -15,6 +15,7 @@
 #include "bc_wire.h"
 
 #include <czmq.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,7 +249,7 @@ static void test_full_store(void **state)
     fixture_t *f = *state;
     char bind[128];
     snprintf(bind, sizeof bind, "%s", f->hub.endpoint);
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    assert_int_equal(bc_hub_pause(&f->hub, SIGTERM), 0);
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", bc_path(f->dir, "tiny"));
     assert_int_equal(mkdir(dir, 0700), 0);
@@ -285,7 +286,7 @@ static void test_full_store(void **state)
 
     /* Restart with a larger map: every acknowledged report is there, and
      * new ones are accepted. */
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    assert_int_equal(bc_hub_pause(&f->hub, SIGTERM), 0);
     const char *big[] = {"--map-size", "64M", NULL};
     bc_hub_start(&f->hub, dir, bind, big);
     int64_t total = 0;

@@ -224,7 +224,7 @@ static void test_filed_while_hub_down(void **state)
     fixture_t *f = *state;
     char bind[128];
     snprintf(bind, sizeof bind, "%s", f->hub.endpoint);
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    assert_int_equal(bc_hub_pause(&f->hub, SIGTERM), 0);
 
     char store[4096], file[4096];
     snprintf(store, sizeof store, "%s", bc_path(f->dir, "node-hv"));
@@ -292,7 +292,7 @@ static void test_sigkill_keeps_acknowledged(void **state)
                      BAOCAO__ACK_STATUS__ACK_STORED);
     char bind[128];
     snprintf(bind, sizeof bind, "%s", f->hub.endpoint);
-    bc_stop(&f->hub.proc, SIGKILL, 5000);
+    bc_hub_pause(&f->hub, SIGKILL);
     bc_hub_start(&f->hub, f->dir, bind, NULL);
     assert_int_equal(value(f, "HP-HB", "kcb_visits"), 321);
     assert_int_equal(ack_status(send_sub(f, id, "HP-HB-TL", 1, "kcb_visits",

@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -195,9 +198,40 @@ int bc_run(const char *prog, const char *const *argv, char **out)
     return rc;
 }
 
+/* A free loopback port below the kernel's ephemeral range (32768+): a
+ * port in that range can be taken by a client's own outgoing connection
+ * while the hub is down (a TCP self-connect), and the hub could not bind
+ * it again. Random, so that tests running in parallel rarely collide, and
+ * checked by binding it. */
+static int free_port(void)
+{
+    static unsigned seed;
+    if (!seed)
+        seed = (unsigned) getpid() ^ (unsigned) time(NULL);
+    for (int tries = 0; tries < 1000; tries++) {
+        int port = 20000 + (int) (rand_r(&seed) % 12000);
+        struct sockaddr_in addr = {0};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons((uint16_t) port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        int ok = bind(fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+        close(fd);
+        if (ok)
+            return port;
+    }
+    fail_msg("no free port");
+    return -1;
+}
+
 void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
                   const char *const *extra)
 {
+    char chosen[64];
+    if (!bind) {
+        snprintf(chosen, sizeof chosen, "tcp://127.0.0.1:%d", free_port());
+        bind = chosen;
+    }
     char epfile[600];
     snprintf(hub->store, sizeof hub->store, "%s/hub", dir);
     snprintf(hub->log, sizeof hub->log, "%s/hub.log", dir);
@@ -205,13 +239,17 @@ void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
     unlink(epfile);
     const char *args[64] = {
         "--store", hub->store, "--registry", bc_source("data/units.csv"),
-        "--catalog", bc_source("data/indicators.csv"), "--bind",
-        bind ? bind : "tcp://127.0.0.1:*", "--endpoint-file", epfile,
+        "--catalog", bc_source("data/indicators.csv"), "--bind", bind,
+        "--endpoint-file", epfile,
         "--plain", "--log-level", "debug"};
     size_t n = 13;
     for (size_t i = 0; extra && extra[i] && n < 63; i++)
         args[n++] = extra[i];
     args[n] = NULL;
+    if (hub->hold_fd > 0) {
+        close(hub->hold_fd);
+        hub->hold_fd = 0;
+    }
     /* bc_source returns rotating buffers: copy before the next calls. */
     char reg[4096], cat[4096];
     snprintf(reg, sizeof reg, "%s", args[3]);
@@ -241,7 +279,35 @@ void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
 
 int bc_hub_stop(bc_hub_t *hub)
 {
-    return bc_stop(&hub->proc, SIGTERM, 10000);
+    int rc = bc_stop(&hub->proc, SIGTERM, 10000);
+    if (hub->hold_fd > 0) {
+        close(hub->hold_fd);
+        hub->hold_fd = 0;
+    }
+    return rc;
+}
+
+int bc_hub_pause(bc_hub_t *hub, int sig)
+{
+    int rc = bc_stop(&hub->proc, sig, 10000);
+    const char *colon = strrchr(hub->endpoint, ':');
+    assert_non_null(colon);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t) atoi(colon + 1));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* CLOEXEC: programs started later must not inherit the port. */
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    for (int i = 0; i < 100; i++) {
+        if (bind(fd, (struct sockaddr *) &addr, sizeof addr) == 0)
+            break;
+        usleep(20000);
+    }
+    assert_int_equal(listen(fd, 1), 0);
+    hub->hold_fd = fd;
+    return rc;
 }
 
 Baocao__Reply *bc_send(const char *endpoint, Baocao__Request *req)

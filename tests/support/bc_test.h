@@ -59,11 +59,18 @@ typedef struct {
     char endpoint[128];   /* where it listens */
     char store[512];      /* its store directory */
     char log[512];        /* its log file */
+    int hold_fd;          /* listener keeping the port while it is down */
 } bc_hub_t;
 
 void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
                   const char *const *extra);
 int bc_hub_stop(bc_hub_t *hub);
+
+/* Stops the hub (SIGTERM, or SIGKILL) and keeps its port bound by a
+ * listener that never answers, so that no other test's hub can take the
+ * port before this one restarts on it (tests run in parallel). The next
+ * bc_hub_start on the same endpoint releases it. Returns the exit status. */
+int bc_hub_pause(bc_hub_t *hub, int sig);
 
 /* Queries one figure directly (plain link). Returns true and the value if
  * the hub has data for it; asserts when the hub does not answer. */
