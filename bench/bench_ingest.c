@@ -254,6 +254,11 @@ int main(int argc, char **argv)
         char tmpl[] = "/tmp/baocao-bench-XXXXXX";
         o.dir = bc_strdup(mkdtemp(tmpl));
     }
+    if (mkdir(o.dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "bench: cannot create %s: %s\n", o.dir,
+                strerror(errno));
+        return 1;
+    }
     zsys_handler_set(NULL);
     write_registry(o.dir);
 
@@ -490,6 +495,8 @@ int main(int argc, char **argv)
     }
     printf("hub check_all_acknowledged_present %s\n", ok ? "yes" : "NO");
     bc_client_destroy(&c);
+    for (long long k = 0; k < o.nodes; k++)
+        zsock_destroy(&nodes[k].sock);
 
     printf("hub peak_rss_mb %.1f\n", (double) peak_rss_kb(hub.pid) / 1024);
     kill(hub.pid, SIGTERM);

@@ -18,8 +18,11 @@
 #include "hub_store.h"
 #include "hub_validate.h"
 
+#include "bc_arena.h"
+
 #include <czmq.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,9 +69,18 @@ typedef struct {
     zframe_t *route;              /* the sender's routing id */
     uint64_t tag;                 /* its Request tag */
     zframe_t *payload;            /* the bytes received (kept for the log) */
-    Baocao__Request *req;         /* decoded, or NULL if malformed */
     char peer[64];                /* authenticated identity */
 } pending_t;
+
+/* Submissions committed together. Two of them alternate: while the writer
+ * thread commits one, the loop fills the other (see hub_server_run). */
+typedef struct {
+    pending_t *pend;              /* who to answer, what arrived */
+    hub_item_t *items;            /* the store's view of each */
+    size_t n;                     /* used entries */
+    bc_arena_t *arena;            /* decoded requests of this batch */
+    int rc;                       /* hub_store_ingest's result */
+} batch_t;
 
 struct hub_server_t {
     hub_config_t cfg;             /* settings (strings borrowed) */
@@ -79,9 +91,12 @@ struct hub_server_t {
     char endpoint[256];           /* bound endpoint */
     hub_deadline_t deadlines[16]; /* working days per level */
     size_t ndeadlines;            /* used entries */
-    pending_t *batch;             /* submissions of the current batch */
-    hub_item_t *items;            /* their store items */
-    size_t nbatch;                /* used entries */
+    batch_t batches[2];           /* the two alternating batches */
+    int filling;                  /* index of the batch being filled */
+    bool writing;                 /* the other batch is being committed */
+    pthread_t writer;             /* the thread that commits */
+    bool writer_started;          /* writer is running */
+    zsock_t *to_writer;           /* PAIR: batch index out, "done" back */
     uint64_t rejected[32];        /* rejections by reason */
     uint64_t acked;               /* submissions acknowledged */
     uint64_t commits;             /* batches committed */
@@ -132,6 +147,53 @@ static int parse_deadlines(hub_server_t *self, const char *text, char *err,
     }
     free(copy);
     return rc;
+}
+
+/* --- the writer thread ------------------------------------------------------
+ * It owns every store write of the submission path: it waits for a batch
+ * index on its PAIR socket, commits that batch (the fsync happens here), and
+ * answers "done". The loop meanwhile keeps receiving and validating into the
+ * other batch, so decoding and syncing overlap on the machine's two cores.
+ * Sockets never cross threads: the loop alone talks to clients. */
+static void *writer_main(void *arg)
+{
+    hub_server_t *self = arg;
+    zsock_t *pipe = zsock_new_pair(">inproc://baocao-hub-writer");
+    for (;;) {
+        char *msg = zstr_recv(pipe);
+        if (!msg || strcmp(msg, "quit") == 0) {
+            zstr_free(&msg);
+            break;
+        }
+        batch_t *b = &self->batches[msg[0] == '1'];
+        zstr_free(&msg);
+        b->rc = hub_store_ingest(self->store, b->items, b->n, now_us());
+        zstr_send(pipe, "done");
+    }
+    zsock_destroy(&pipe);
+    return NULL;
+}
+
+static int start_writer(hub_server_t *self, char *err, size_t errlen)
+{
+    self->to_writer = zsock_new_pair("@inproc://baocao-hub-writer");
+    if (!self->to_writer
+        || pthread_create(&self->writer, NULL, writer_main, self) != 0) {
+        snprintf(err, errlen, "cannot start the writer thread");
+        return BC_EINVAL;
+    }
+    self->writer_started = true;
+    return BC_OK;
+}
+
+static void stop_writer(hub_server_t *self)
+{
+    if (self->writer_started) {
+        zstr_send(self->to_writer, "quit");
+        pthread_join(self->writer, NULL);
+        self->writer_started = false;
+    }
+    zsock_destroy(&self->to_writer);
 }
 
 hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
@@ -221,8 +283,15 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
             goto out_free;
         }
     }
-    self->batch = bc_calloc((size_t) cfg->batch_max, sizeof *self->batch);
-    self->items = bc_calloc((size_t) cfg->batch_max, sizeof *self->items);
+    for (int b = 0; b < 2; b++) {
+        self->batches[b].pend = bc_calloc((size_t) cfg->batch_max,
+                                          sizeof(pending_t));
+        self->batches[b].items = bc_calloc((size_t) cfg->batch_max,
+                                           sizeof(hub_item_t));
+        self->batches[b].arena = bc_arena_new(4 << 20);
+    }
+    if (start_writer(self, err, errlen))
+        goto out_free;
     BC_INFO("serving %s: %zu units, %zu indicators, store %s, log at seq "
             "%llu", self->endpoint, bc_registry_nunits(self->reg),
             bc_registry_nindicators(self->reg), cfg->store,
@@ -239,12 +308,16 @@ void hub_server_destroy(hub_server_t **self_p)
     hub_server_t *self = *self_p;
     if (!self)
         return;
+    stop_writer(self);
     zsock_destroy(&self->router);
     hub_auth_destroy(&self->auth);
     hub_store_close(&self->store);
     bc_registry_destroy(&self->reg);
-    free(self->batch);
-    free(self->items);
+    for (int b = 0; b < 2; b++) {
+        free(self->batches[b].pend);
+        free(self->batches[b].items);
+        bc_arena_destroy(&self->batches[b].arena);
+    }
     free(self);
     *self_p = NULL;
 }
@@ -444,13 +517,13 @@ static void batch_add(hub_server_t *self, zframe_t **route_p,
                       const char *peer, Baocao__RejectReason pre,
                       const char *pre_msg)
 {
-    pending_t *p = &self->batch[self->nbatch];
-    hub_item_t *it = &self->items[self->nbatch];
-    self->nbatch++;
+    batch_t *b = &self->batches[self->filling];
+    pending_t *p = &b->pend[b->n];
+    hub_item_t *it = &b->items[b->n];
+    b->n++;
     p->route = *route_p;
     p->payload = *payload_p;
     *route_p = *payload_p = NULL;
-    p->req = req;
     p->tag = req ? req->tag : 0;
     snprintf(p->peer, sizeof p->peer, "%s", peer);
     memset(it, 0, sizeof *it);
@@ -466,24 +539,20 @@ static void batch_add(hub_server_t *self, zframe_t **route_p,
     hub_validate(self->reg, req->submit, peer, &lim, it);
 }
 
-static void batch_flush(hub_server_t *self)
+/* Answers every submission of a committed batch and empties it. */
+static void batch_answer(hub_server_t *self, batch_t *b)
 {
-    if (!self->nbatch)
-        return;
-    int rc = hub_store_ingest(self->store, self->items, self->nbatch,
-                              now_us());
-    if (rc == BC_OK)
-        self->commits++;
-    if (rc == BC_EFULL)
+    if (b->rc == BC_EFULL)
         BC_ERROR("store is full: %zu submissions refused (retry later); "
-                 "restart the hub with a larger --map-size",
-                 self->nbatch);
-    else if (rc)
+                 "restart the hub with a larger --map-size", b->n);
+    else if (b->rc)
         BC_ERROR("store write failed (%s): %zu submissions refused",
-                 bc_strerror(rc), self->nbatch);
-    for (size_t i = 0; i < self->nbatch; i++) {
-        pending_t *p = &self->batch[i];
-        hub_item_t *it = &self->items[i];
+                 bc_strerror(b->rc), b->n);
+    else
+        self->commits++;
+    for (size_t i = 0; i < b->n; i++) {
+        pending_t *p = &b->pend[i];
+        hub_item_t *it = &b->items[i];
         if (it->status == BAOCAO__ACK_STATUS__ACK_REJECTED)
             count_reject(self, it->reason, p->peer, it->message);
         else if (it->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER
@@ -511,12 +580,30 @@ static void batch_flush(hub_server_t *self)
         free(it->vals);
         zframe_destroy(&p->route);
         zframe_destroy(&p->payload);
-        if (p->req)
-            baocao__request__free_unpacked(p->req, NULL);
     }
-    BC_DEBUG("batch of %zu committed, log at %llu", self->nbatch,
+    BC_DEBUG("batch of %zu committed, log at %llu", b->n,
              (unsigned long long) hub_store_last_seq(self->store));
-    self->nbatch = 0;
+    b->n = 0;
+    bc_arena_reset(b->arena);
+}
+
+/* Hands the filled batch to the writer if it is idle. */
+static void batch_dispatch(hub_server_t *self)
+{
+    if (self->writing || self->batches[self->filling].n == 0)
+        return;
+    zstr_send(self->to_writer, self->filling ? "1" : "0");
+    self->writing = true;
+    self->filling ^= 1;
+}
+
+/* Waits for the writer's "done" and answers that batch. */
+static void batch_collect(hub_server_t *self)
+{
+    char *done = zstr_recv(self->to_writer);
+    zstr_free(&done);
+    self->writing = false;
+    batch_answer(self, &self->batches[self->filling ^ 1]);
 }
 
 /* Reads one message from the router; returns false when none is waiting. */
@@ -568,8 +655,9 @@ static bool receive_one(hub_server_t *self)
     if ((long long) zframe_size(payload) > self->cfg.max_message) {
         why = BAOCAO__REJECT_REASON__REASON_TOO_LARGE;
         problem = "request is larger than the hub's --max-message";
-    } else if (!(req = baocao__request__unpack(NULL, zframe_size(payload),
-                                               zframe_data(payload)))) {
+    } else if (!(req = baocao__request__unpack(
+                     bc_arena_allocator(self->batches[self->filling].arena),
+                     zframe_size(payload), zframe_data(payload)))) {
         why = BAOCAO__REJECT_REASON__REASON_MALFORMED;
         problem = "request is not a valid protobuf Request";
     } else if (req->version != BC_WIRE_VERSION) {
@@ -588,6 +676,7 @@ static bool receive_one(hub_server_t *self)
         batch_add(self, &route, &payload, req, peer, why, problem);
         return true;
     }
+    /* Requests live in the batch's arena, freed with the batch. */
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
         if (handlers[i].body == req->body_case) {
             handlers[i].fn(self, route, req, peer);
@@ -596,7 +685,10 @@ static bool receive_one(hub_server_t *self)
     send_error(self, route, req->tag, BAOCAO__REJECT_REASON__REASON_BAD_REQUEST,
                "unknown request type");
 out_free:
-    baocao__request__free_unpacked(req, NULL);
+    /* With no submission waiting in it, the arena can be reused at once:
+     * a stream of queries alone never grows it. */
+    if (self->batches[self->filling].n == 0)
+        bc_arena_reset(self->batches[self->filling].arena);
     zframe_destroy(&route);
     zframe_destroy(&payload);
     return true;
@@ -620,13 +712,19 @@ static void log_stats(hub_server_t *self)
 
 int hub_server_run(hub_server_t *self)
 {
-    zmq_pollitem_t items[2] = {
+    zmq_pollitem_t items[3] = {
         {zsock_resolve(self->router), 0, ZMQ_POLLIN, 0},
+        {zsock_resolve(self->to_writer), 0, ZMQ_POLLIN, 0},
         {self->auth ? zsock_resolve(hub_auth_socket(self->auth)) : NULL, 0,
          ZMQ_POLLIN, 0}};
-    int nitems = self->auth ? 2 : 1;
+    int nitems = self->auth ? 3 : 2;
     self->last_stats = zclock_mono();
     while (!stop_flag) {
+        /* While the filling batch is full, take nothing more from the
+         * router: wait for the writer. */
+        batch_t *b = &self->batches[self->filling];
+        items[0].events = (long long) b->n < self->cfg.batch_max ? ZMQ_POLLIN
+                                                                 : 0;
         int n = zmq_poll(items, nitems, 1000);
         if (n < 0) {
             if (zmq_errno() == EINTR)
@@ -634,20 +732,27 @@ int hub_server_run(hub_server_t *self)
             BC_ERROR("poll failed: %s", zmq_strerror(zmq_errno()));
             break;
         }
-        if (nitems == 2 && (items[1].revents & ZMQ_POLLIN))
+        if (nitems == 3 && (items[2].revents & ZMQ_POLLIN))
             hub_auth_handle(self->auth);
-        /* Drain what is waiting into one batch (a handshake waits at most
-         * one batch for its ZAP answer). */
-        while ((long long) self->nbatch < self->cfg.batch_max
-               && receive_one(self))
+        if (items[1].revents & ZMQ_POLLIN)
+            batch_collect(self);
+        /* Drain what is waiting into the filling batch (a handshake waits
+         * at most one batch for its ZAP answer). */
+        b = &self->batches[self->filling];
+        while ((long long) b->n < self->cfg.batch_max && receive_one(self))
             ;
-        batch_flush(self);
+        batch_dispatch(self);
         if (zclock_mono() - self->last_stats >= 60000) {
             log_stats(self);
             self->last_stats = zclock_mono();
         }
     }
-    batch_flush(self);
+    /* Stopping: finish the batch in the writer, then the one filled. */
+    if (self->writing)
+        batch_collect(self);
+    batch_dispatch(self);
+    if (self->writing)
+        batch_collect(self);
     log_stats(self);
     BC_INFO("stopped");
     return BC_OK;

@@ -12,6 +12,7 @@
  * batch, not once per ward report), and commits once.
  */
 #include "hub_store.h"
+#include "bc_arena.h"
 #include "bc_error.h"
 #include "bc_log.h"
 #include "bc_mem.h"
@@ -43,11 +44,13 @@ struct hub_store_t {
     uint32_t nusid;            /* length of usid_idx */
     uint64_t last_seq;         /* last log sequence number */
     uint8_t last_hash[32];     /* chain hash of the last log entry */
+    bc_arena_t *arena;         /* decoded log entries of the write path */
 };
 
 struct hub_reader_t {
     hub_store_t *store;        /* the store read from */
     MDB_txn *txn;              /* the read snapshot */
+    bc_arena_t *arena;         /* decoded log entries of one call */
 };
 
 /* --- records ----------------------------------------------------------- */
@@ -67,9 +70,13 @@ typedef struct {
     uint8_t id[16];            /* submission id */
 } rev_rec_t;
 
+/* A current report: this header, then its figures packed as varints
+ * (indicator sid delta, zigzag value: ~3 bytes a figure instead of 16), so
+ * that a facility's year to date is a dozen small decodes. The exact bytes
+ * received are in the log entry `seq`. */
 typedef struct {
     uint32_t revision;         /* current revision */
-    uint32_t nvals;            /* hub_val_t entries that follow */
+    uint32_t nvals;            /* packed figures that follow */
     uint64_t seq;              /* log entry of the current revision */
     int64_t filed_at;          /* current revision's filing time, s */
     int64_t received_at;       /* current revision's receipt, us */
@@ -166,6 +173,101 @@ void hub_log_hash(const uint8_t prev[32], uint64_t seq, int64_t received_at,
     crypto_hash_sha256_update(&st, b, 4);
     crypto_hash_sha256_update(&st, req, req_len);
     crypto_hash_sha256_final(&st, out);
+}
+
+/* --- figures of a logged submission -------------------------------------- */
+
+/* Varint packing of sid-sorted figures (see cur_hdr_t). */
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        p[n] = (uint8_t) (v & 0x7f);
+        v >>= 7;
+        p[n++] |= v ? 0x80 : 0;
+    } while (v);
+    return n;
+}
+
+static size_t get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    size_t n = 0;
+    *v = 0;
+    for (int shift = 0; p + n < end && shift < 64; shift += 7) {
+        uint8_t b = p[n++];
+        *v |= (uint64_t) (b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return n;
+    }
+    return 0;   /* truncated: a damaged record */
+}
+
+/* Worst case 5 + 10 bytes a figure. */
+#define PACKED_MAX(n) ((n) * 15)
+
+static size_t pack_vals(const hub_val_t *v, size_t n, uint8_t *out)
+{
+    size_t len = 0;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        len += put_varint(out + len, v[i].sid - prev);
+        len += put_varint(out + len, ((uint64_t) v[i].value << 1)
+                                         ^ (uint64_t) (v[i].value >> 63));
+        prev = v[i].sid;
+    }
+    return len;
+}
+
+/* Unpacks up to n figures; returns how many were read. */
+static size_t unpack_vals(const uint8_t *p, size_t len, size_t n,
+                          hub_val_t *out)
+{
+    const uint8_t *end = p + len;
+    uint32_t sid = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        uint64_t d, z;
+        size_t a = get_varint(p, end, &d);
+        size_t b = a ? get_varint(p + a, end, &z) : 0;
+        if (!a || !b)
+            break;
+        p += a + b;
+        sid += (uint32_t) d;
+        out[i] = (hub_val_t){sid, 1, (int64_t) (z >> 1) ^ -(int64_t) (z & 1)};
+    }
+    return i;
+}
+
+/* The figures of a cur record, unpacked into the arena. */
+static hub_val_t *cur_values(const MDB_val *v, bc_arena_t *arena, size_t *n)
+{
+    cur_hdr_t h;
+    memcpy(&h, v->mv_data, sizeof h);
+    hub_val_t *vals = bc_arena_alloc(arena, (h.nvals + 1) * sizeof *vals);
+    *n = unpack_vals((const uint8_t *) v->mv_data + sizeof h,
+                     v->mv_size - sizeof h, h.nvals, vals);
+    return vals;
+}
+
+/* The submission logged at seq, decoded into the arena; NULL if the entry
+ * is missing or not a submission. */
+static const Baocao__Submission *logged_submission(hub_store_t *s,
+                                                   MDB_txn *txn, uint64_t seq,
+                                                   bc_arena_t *arena)
+{
+    uint8_t kb[8];
+    put_be64(kb, seq);
+    MDB_val k = {8, kb}, v;
+    if (mdb_get(txn, s->dbi[DB_LOG], &k, &v) != 0)
+        return NULL;
+    log_hdr_t h;
+    memcpy(&h, v.mv_data, sizeof h);
+    Baocao__Request *req = baocao__request__unpack(
+        bc_arena_allocator(arena), h.req_len,
+        (const uint8_t *) v.mv_data + sizeof h + h.peer_len);
+    if (!req || req->body_case != BAOCAO__REQUEST__BODY_SUBMIT)
+        return NULL;
+    return req->submit;
 }
 
 /* --- value arrays -------------------------------------------------------- */
@@ -455,6 +557,7 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size,
     MDB_txn *txn = NULL;
     int mrc;
     self->reg = reg;
+    self->arena = bc_arena_new(1 << 20);
     if (sodium_init() < 0) {
         snprintf(err, errlen, "libsodium failed to initialise");
         goto out_free;
@@ -566,6 +669,7 @@ out_close_env:
 out_free:
     free(self->sid_idx);
     free(self->usid_idx);
+    bc_arena_destroy(&self->arena);
     free(self);
     return NULL;
 }
@@ -578,6 +682,7 @@ void hub_store_close(hub_store_t **self_p)
     mdb_env_close(self->env);
     free(self->sid_idx);
     free(self->usid_idx);
+    bc_arena_destroy(&self->arena);
     free(self);
     *self_p = NULL;
 }
@@ -589,7 +694,7 @@ const bc_registry_t *hub_store_registry(const hub_store_t *self)
 
 uint64_t hub_store_last_seq(hub_store_t *self)
 {
-    return self->last_seq;
+    return __atomic_load_n(&self->last_seq, __ATOMIC_ACQUIRE);
 }
 
 int32_t hub_store_ind_idx(const hub_store_t *self, uint32_t sid)
@@ -626,14 +731,11 @@ static int rebuild_rollups(hub_store_t *s, MDB_txn *txn)
         const bc_unit_t *u = unit_by_sid(s, get_be32(k.mv_data));
         if (!u)
             continue;   /* a unit no longer in the registry: kept, unrolled */
-        cur_hdr_t h;
-        memcpy(&h, v.mv_data, sizeof h);
-        hub_val_t *vals = bc_malloc((h.nvals ? h.nvals : 1) * sizeof *vals);
-        memcpy(vals, (uint8_t *) v.mv_data + sizeof h,
-               h.nvals * sizeof *vals);
+        size_t n;
+        bc_arena_reset(s->arena);
+        hub_val_t *vals = cur_values(&v, s->arena, &n);
         rc = rollup(s, txn, &cache, u, get_be32((uint8_t *) k.mv_data + 4),
-                    NULL, 0, vals, h.nvals);
-        free(vals);
+                    NULL, 0, vals, n);
         if (rc)
             break;
     }
@@ -686,7 +788,8 @@ static int log_append(hub_store_t *s, MDB_txn *txn, hub_item_t *it,
     if (it->raw_len)
         memcpy((uint8_t *) v.mv_data + sizeof h + peer_len, it->raw,
                it->raw_len);
-    s->last_seq = seq;
+    /* Atomic: the server's loop reads it while the writer thread writes. */
+    __atomic_store_n(&s->last_seq, seq, __ATOMIC_RELEASE);
     memcpy(s->last_hash, h.hash, 32);
     it->seq = seq;
     return BC_OK;
@@ -696,7 +799,8 @@ static int log_append(hub_store_t *s, MDB_txn *txn, hub_item_t *it,
  * free; old (may be NULL) is the current revision and old_vals its values. */
 static int ingest_decided(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
                           hub_item_t *it, int64_t now_us, MDB_val *ck,
-                          const cur_hdr_t *oldp, const hub_val_t *old_vals)
+                          const cur_hdr_t *oldp, const hub_val_t *old_vals,
+                          size_t nold)
 {
     int mrc, rc;
     MDB_val v;
@@ -713,10 +817,10 @@ static int ingest_decided(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
 
     cur_hdr_t h = old;
     const hub_val_t *vals = old_vals;
-    size_t nvals = old.nvals;
+    size_t nvals = nold;
     if (current) {
         if ((rc = rollup(s, txn, cache, it->unit, it->period, old_vals,
-                         old.nvals, it->vals, it->nvals)))
+                         nold, it->vals, it->nvals)))
             return rc;
         h.revision = it->revision;
         h.seq = it->seq;
@@ -737,12 +841,14 @@ static int ingest_decided(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
     } else if (!current) {
         return BC_OK;   /* nothing in cur changes */
     }
+    uint8_t *packed = bc_arena_alloc(s->arena, PACKED_MAX(nvals) + 1);
+    size_t plen = pack_vals(vals, nvals, packed);
     h.nvals = (uint32_t) nvals;
-    v = (MDB_val){sizeof h + nvals * sizeof(hub_val_t), NULL};
+    v = (MDB_val){sizeof h + plen, NULL};
     if ((mrc = mdb_put(txn, s->dbi[DB_CUR], ck, &v, MDB_RESERVE)))
         return map_err(mrc);
     memcpy(v.mv_data, &h, sizeof h);
-    memcpy((uint8_t *) v.mv_data + sizeof h, vals, nvals * sizeof(hub_val_t));
+    memcpy((uint8_t *) v.mv_data + sizeof h, packed, plen);
     return BC_OK;
 }
 
@@ -795,20 +901,18 @@ static int ingest_one(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
     uint8_t cb[8];
     MDB_val ck = key_up(cb, it->unit->sid, it->period), cv;
     cur_hdr_t old = {0};
-    hub_val_t *old_vals = NULL;   /* a copy: the page changes under puts */
+    hub_val_t *old_vals = NULL;   /* in the arena, decoded from the log */
+    size_t nold = 0;
     mrc = mdb_get(txn, s->dbi[DB_CUR], &ck, &cv);
     bool have_old = mrc == 0;
     if (have_old) {
         memcpy(&old, cv.mv_data, sizeof old);
-        old_vals = bc_malloc((old.nvals ? old.nvals : 1) * sizeof *old_vals);
-        memcpy(old_vals, (uint8_t *) cv.mv_data + sizeof old,
-               old.nvals * sizeof *old_vals);
+        old_vals = cur_values(&cv, s->arena, &nold);
     } else if (mrc != MDB_NOTFOUND) {
         return map_err(mrc);
     }
     rc = ingest_decided(s, txn, cache, it, now_us, &ck, have_old ? &old : NULL,
-                        old_vals);
-    free(old_vals);
+                        old_vals, nold);
     if (rc)
         return rc;
     rev_rec_t rr = {it->seq, it->filed_at, now_us, {0}};
@@ -840,6 +944,7 @@ int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
     if (mrc)
         return map_err(mrc);
     cache_init(&cache, n * 3);
+    bc_arena_reset(self->arena);
     for (size_t i = 0; i < n; i++) {
         hub_item_t *it = &items[i];
         int64_t t = it->received_at ? it->received_at : now_us;
@@ -871,7 +976,7 @@ out_abort:
     mdb_txn_abort(txn);
     cache_free(&cache);
 out_undo:
-    self->last_seq = seq0;
+    __atomic_store_n(&self->last_seq, seq0, __ATOMIC_RELEASE);
     memcpy(self->last_hash, hash0, 32);
     for (size_t i = 0; i < n; i++) {
         items[i].status = BAOCAO__ACK_STATUS__ACK_RETRY_LATER;
@@ -1009,6 +1114,7 @@ hub_reader_t *hub_store_reader(hub_store_t *self)
         free(r);
         return NULL;
     }
+    r->arena = bc_arena_new(64 << 10);
     return r;
 }
 
@@ -1018,6 +1124,7 @@ void hub_reader_destroy(hub_reader_t **self_p)
     if (!self)
         return;
     mdb_txn_abort(self->txn);
+    bc_arena_destroy(&self->arena);
     free(self);
     *self_p = NULL;
 }
@@ -1058,6 +1165,25 @@ static void spread(const hub_store_t *s, const uint8_t *p, size_t n,
     }
 }
 
+/* The figures behind a cur or agg record: in the agg page itself, or
+ * unpacked from a cur record into the reader's arena (which the caller
+ * resets). */
+static int record_values(hub_reader_t *r, int db, const MDB_val *v,
+                         const uint8_t **vals, size_t *n, uint32_t *reporters)
+{
+    if (db == DB_AGG) {
+        agg_hdr_t h;
+        memcpy(&h, v->mv_data, sizeof h);
+        *vals = (const uint8_t *) v->mv_data + sizeof h;
+        *n = h.nvals;
+        *reporters = h.reporters;
+        return BC_OK;
+    }
+    *vals = (const uint8_t *) cur_values(v, r->arena, n);
+    *reporters = 1;
+    return BC_OK;
+}
+
 /* Reads the record for (unit, period) from cur or agg into out; sets
  * *found. */
 static int read_record(hub_reader_t *r, const bc_unit_t *unit, uint32_t period,
@@ -1075,18 +1201,13 @@ static int read_record(hub_reader_t *r, const bc_unit_t *unit, uint32_t period,
     if (mrc)
         return map_err(mrc);
     *found = true;
-    if (db == DB_AGG) {
-        agg_hdr_t h;
-        memcpy(&h, v.mv_data, sizeof h);
-        out->reporters = h.reporters;
-        spread(s, (uint8_t *) v.mv_data + sizeof h, h.nvals, out);
-    } else {
-        cur_hdr_t h;
-        memcpy(&h, v.mv_data, sizeof h);
-        out->reporters = 1;
-        spread(s, (uint8_t *) v.mv_data + sizeof h, h.nvals, out);
-    }
-    return BC_OK;
+    const uint8_t *vals;
+    size_t n;
+    bc_arena_reset(r->arena);
+    int rc = record_values(r, db, &v, &vals, &n, &out->reporters);
+    if (rc == BC_OK)
+        spread(s, vals, n, out);
+    return rc;
 }
 
 int hub_reader_figures(hub_reader_t *self, const bc_unit_t *unit,
@@ -1120,21 +1241,14 @@ int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
         if (k.mv_size != 8 || get_be32(k.mv_data) != unit->sid
             || get_be32((uint8_t *) k.mv_data + 4) > end)
             break;
-        const uint8_t *p = v.mv_data;
+        const uint8_t *p;
         size_t n;
         uint32_t reporters;
-        if (db == DB_AGG) {
-            agg_hdr_t h;
-            memcpy(&h, p, sizeof h);
-            n = h.nvals;
-            reporters = h.reporters;
-            p += sizeof h;
-        } else {
-            cur_hdr_t h;
-            memcpy(&h, p, sizeof h);
-            n = h.nvals;
-            reporters = 1;
-            p += sizeof h;
+        bc_arena_reset(self->arena);
+        int rc = record_values(self, db, &v, &p, &n, &reporters);
+        if (rc) {
+            mdb_cursor_close(cur);
+            return rc;
         }
         if (reporters > out->reporters)
             out->reporters = reporters;
@@ -1458,10 +1572,8 @@ static int cmp_val(const void *a, const void *b)
 
 int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports)
 {
-    code_table_t units, inds;
+    code_table_t units;
     int rc = load_codes(self, DB_UNIT_IDS, &units);
-    if (!rc)
-        rc = load_codes(self, DB_IND_IDS, &inds);
     if (rc)
         return rc;
     size_t cap = 1024, n = 0;
@@ -1489,21 +1601,24 @@ int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports)
     for (size_t i = 0; i < n; i++) {
         cur_hdr_t h;
         memcpy(&h, rows[i].rec, sizeof h);
-        digest_val_t *vals = bc_malloc((h.nvals ? h.nvals : 1) * sizeof *vals);
-        for (uint32_t j = 0; j < h.nvals; j++) {
-            hub_val_t hv;
-            memcpy(&hv, rows[i].rec + sizeof h + j * sizeof hv, sizeof hv);
-            vals[j].code = hv.sid < inds.n && inds.code[hv.sid]
-                               ? inds.code[hv.sid] : "?";
-            vals[j].value = hv.value;
+        /* Figures as received, by indicator code: independent of store
+         * ids and of the catalogue the store was opened with. */
+        bc_arena_reset(self->arena);
+        const Baocao__Submission *sub =
+            logged_submission(self->store, self->txn, h.seq, self->arena);
+        size_t nv = sub ? sub->n_values : 0;
+        digest_val_t *vals = bc_malloc((nv ? nv : 1) * sizeof *vals);
+        for (size_t j = 0; j < nv; j++) {
+            vals[j].code = sub->values[j]->indicator;
+            vals[j].value = sub->values[j]->count;
         }
-        qsort(vals, h.nvals, sizeof *vals, cmp_val);
+        qsort(vals, nv, sizeof *vals, cmp_val);
         /* A line per report: "unit period revision code=value ...\n". */
         char line[128];
         int len = snprintf(line, sizeof line, "%s %u %u", rows[i].unit,
                            rows[i].period, h.revision);
         crypto_hash_sha256_update(&st, (uint8_t *) line, (size_t) len);
-        for (uint32_t j = 0; j < h.nvals; j++) {
+        for (size_t j = 0; j < nv; j++) {
             len = snprintf(line, sizeof line, " %s=%lld", vals[j].code,
                            (long long) vals[j].value);
             crypto_hash_sha256_update(&st, (uint8_t *) line, (size_t) len);
@@ -1516,6 +1631,5 @@ int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports)
 out_free:
     free(rows);
     free_codes(&units);
-    free_codes(&inds);
     return rc;
 }

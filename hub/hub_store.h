@@ -53,7 +53,10 @@ typedef struct {
  * input half (after hub_validate), the store fills the outcome. */
 typedef struct {
     /* input */
-    const uint8_t *raw;            /* exact bytes received (for the log) */
+    const uint8_t *raw;            /* exact bytes received: for a valid
+                                      item, the serialised Request holding
+                                      the submission (the store reads the
+                                      figures back from it in the log) */
     size_t raw_len;                /* their length */
     const char *peer;              /* authenticated identity of the sender */
     int64_t received_at;           /* receipt time (us); 0 = now (replay

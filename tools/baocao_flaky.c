@@ -42,36 +42,47 @@ typedef struct {
     size_t offset;          /* offsetof the field in flaky_config_t */
     uint64_t min;           /* smallest accepted value */
     uint64_t max;           /* largest accepted value */
-    const char *help;       /* one line for --help */
+    const char *help;       /* text for --help, wrapped with CONT */
 } num_opt_t;
 
 #define FIELD(f) offsetof(flaky_config_t, f)
+/* Continues a help line under the text column of usage(). */
+#define CONT "\n                         "
 
 static const num_opt_t num_opts[] = {
     {"port", NUM_INT, FIELD(listen_port), 0, 65535,
-     "port to listen on at 127.0.0.1; 0 = pick a free one (default 0)"},
+     "port to listen on at 127.0.0.1; 0 = any free port," CONT
+     "printed on stdout (default 0)"},
     {"latency-ms", NUM_U32, FIELD(latency_ms), 0, 600000,
-     "one-way delay: bytes leave only after being held this long (0)"},
+     "one-way delay: bytes leave only after being held" CONT
+     "this long (0)"},
     {"jitter-ms", NUM_U32, FIELD(jitter_ms), 0, 600000,
-     "extra delay per read, uniform in 0..N ms; never reorders bytes (0)"},
+     "extra delay per read, uniform in 0..N ms; never" CONT
+     "reorders bytes (0)"},
     {"rate-bps", NUM_U64, FIELD(rate_bps), 0, UINT64_C(100000000000),
-     "bits per second per connection and direction; 0 = unlimited (0)"},
+     "bits per second per connection and direction;" CONT
+     "0 = unlimited (0)"},
     {"cut-mean-ms", NUM_U32, FIELD(cut_mean_ms), 0, 86400000,
-     "reset (RST) each connection after an exponential lifetime of this\n"
-     "                         mean; 0 = never (0)"},
+     "reset (RST) each connection after an exponential" CONT
+     "lifetime of this mean; 0 = never (0)"},
     {"blackhole-mean-ms", NUM_U32, FIELD(blackhole_mean_ms), 0, 86400000,
-     "mean gap between black holes (exponential); 0 = none (0)"},
+     "mean gap between black holes (exponential);" CONT
+     "0 = none (0)"},
     {"blackhole-ms", NUM_U32, FIELD(blackhole_ms), 0, 3600000,
-     "length of a black hole: nothing is forwarded, data is held (0)"},
+     "length of a black hole: nothing moves, data is" CONT
+     "held and delivered after it (0)"},
     {"seed", NUM_U64, FIELD(seed), 0, UINT64_MAX,
-     "seed of the random streams; same seed = same cuts and black holes\n"
-     "                         (default: from the clock, logged)"},
+     "seed of the random streams: same seed, same cuts" CONT
+     "and black holes (default: from the clock, logged)"},
     {"max-seconds", NUM_U32, FIELD(max_seconds), 0, 31536000,
-     "stop by itself after N seconds; 0 = run until a signal (0)"},
+     "stop by itself after N seconds; 0 = run until" CONT
+     "SIGTERM/SIGINT (0)"},
     {"max-conns", NUM_U32, FIELD(max_conns), 1, 100000,
-     "concurrent connections; further ones wait in the backlog (1024)"},
+     "concurrent connections; more wait in the listen" CONT
+     "backlog (1024)"},
     {"max-pending-kb", NUM_KIB_SIZE, FIELD(max_pending), 1, 1048576,
-     "KiB queued per direction before reading stops (256)"},
+     "KiB queued per connection and direction before" CONT
+     "the proxy stops reading that side (256)"},
 };
 #define N_NUM_OPTS (sizeof num_opts / sizeof num_opts[0])
 
@@ -93,7 +104,8 @@ static void usage(FILE *out)
             "A TCP proxy on 127.0.0.1 that makes each connection to HOST:PORT\n"
             "behave like a weak mobile link (see docs/flaky-proxy.md).\n\n"
             "  --target HOST:PORT     where to forward (required)\n"
-            "  --port-file FILE       write the listening port to FILE (atomically)\n");
+            "  --port-file FILE       write the port to FILE atomically\n"
+            "                         (temporary file, then rename)\n");
     for (size_t i = 0; i < N_NUM_OPTS; i++) {
         char left[40];
         snprintf(left, sizeof left, "--%s N", num_opts[i].name);
@@ -103,7 +115,8 @@ static void usage(FILE *out)
             "  --log-level LEVEL      debug, info, warn, error or off (info)\n"
             "  -h, --help             this help\n\n"
             "The port is printed on stdout once listening. SIGTERM or SIGINT\n"
-            "stop the proxy cleanly. Exit codes: 0 stopped, 1 failure, 2 usage.\n");
+            "stop the proxy cleanly.\n"
+            "Exit codes: 0 stopped, 1 failure, 2 usage.\n");
 }
 
 static int usage_error(const char *fmt, ...)
@@ -190,10 +203,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < N_NUM_OPTS; i++)
         longopts[i] = (struct option){num_opts[i].name, required_argument,
                                       NULL, (int) i};
-    longopts[N_NUM_OPTS + 0] = (struct option){"target", required_argument, NULL, OPT_TARGET};
-    longopts[N_NUM_OPTS + 1] = (struct option){"port-file", required_argument, NULL, OPT_PORT_FILE};
-    longopts[N_NUM_OPTS + 2] = (struct option){"log-level", required_argument, NULL, OPT_LOG_LEVEL};
-    longopts[N_NUM_OPTS + 3] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    const struct option others[] = {
+        {"target", required_argument, NULL, OPT_TARGET},
+        {"port-file", required_argument, NULL, OPT_PORT_FILE},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"help", no_argument, NULL, OPT_HELP},
+    };
+    for (size_t i = 0; i < 4; i++)
+        longopts[N_NUM_OPTS + i] = others[i];
     longopts[N_NUM_OPTS + 4] = (struct option){NULL, 0, NULL, 0};
 
     flaky_config_t cfg;

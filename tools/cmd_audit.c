@@ -462,20 +462,18 @@ static int audit_verify(audit_cfg_t *cfg, const char *file)
                 strerror(errno));
         return EXIT_USAGE;
     }
-    uint8_t *buf;
-    size_t len;
+    uint8_t *buf = NULL;
+    size_t len = 0;
     int status = EXIT_FAIL;
     Baocao__ExportHeader *h = NULL;
-    if (read_delimited(f, &buf, &len) != 1
-        || !(h = baocao__export_header__unpack(NULL, len, buf))
-        || strcmp(h->format, "baocao-audit") != 0) {
-        if (h || len)
-            free(buf);
+    if (read_delimited(f, &buf, &len) == 1)
+        h = baocao__export_header__unpack(NULL, len, buf);
+    bc_free(&buf);
+    if (!h || strcmp(h->format, "baocao-audit") != 0) {
         printf("BROKEN: %s is not a baocao audit export (bad header)\n",
                file);
         goto out_close;
     }
-    free(buf);
     v.filtered = h->filter && *h->filter;
     if (h->chain_start.len == 32)
         memcpy(v.prev_hash, h->chain_start.data, 32);
@@ -861,18 +859,19 @@ static int audit_replay(audit_cfg_t *cfg, const char *file)
                 strerror(errno));
         return EXIT_USAGE;
     }
-    uint8_t *buf;
-    size_t len;
+    uint8_t *buf = NULL;
+    size_t len = 0;
     Baocao__ExportHeader *h = NULL;
     int status;
-    if (read_delimited(f, &buf, &len) != 1
-        || !(h = baocao__export_header__unpack(NULL, len, buf))) {
+    if (read_delimited(f, &buf, &len) == 1)
+        h = baocao__export_header__unpack(NULL, len, buf);
+    bc_free(&buf);
+    if (!h) {
         fprintf(stderr, "baocao audit replay: %s is not an audit export\n",
                 file);
         fclose(f);
         return EXIT_USAGE;
     }
-    free(buf);
     uint64_t total = h->entries;
     baocao__export_header__free_unpacked(h, NULL);
     status = cfg->into ? replay_into(cfg, f, total) : replay_to(cfg, f, total);

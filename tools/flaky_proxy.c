@@ -58,7 +58,7 @@
 #define COALESCE_US 1000        /* reads this close in release time merge */
 #define ACCEPT_BATCH 64         /* accepts per iteration, to stay fair */
 #define ACCEPT_PAUSE_US 100000  /* after EMFILE, wait before accepting */
-#define LISTEN_BACKLOG 512
+#define LISTEN_BACKLOG 512     /* room for bursts of 200+ connects */
 #define MIN_BURST 256.0         /* token bucket depth floor, bytes */
 
 /* Independent random streams: one per purpose, so that traffic cannot
@@ -179,13 +179,15 @@ struct flaky_proxy {
     uint64_t bh_end_us;         /* its end */
     uint64_t accept_pause_us;   /* do not accept before (after EMFILE) */
     uint64_t next_id;           /* id of the next accepted connection */
-    _Atomic uint64_t bytes_up;  /* counters: see flaky_stats_t */
-    _Atomic uint64_t bytes_down;
-    _Atomic uint64_t accepted;
-    _Atomic uint64_t cuts;
-    _Atomic uint64_t blackholes;
-    _Atomic uint64_t upstream_failures;
-    _Atomic uint64_t active;
+    /* Counters (see flaky_stats_t), atomic because tests read them from
+     * another thread while run() goes on. */
+    _Atomic uint64_t bytes_up;          /* client -> target bytes written */
+    _Atomic uint64_t bytes_down;        /* target -> client bytes written */
+    _Atomic uint64_t accepted;          /* connections accepted */
+    _Atomic uint64_t cuts;              /* connections cut on purpose */
+    _Atomic uint64_t blackholes;        /* black holes entered */
+    _Atomic uint64_t upstream_failures; /* target refused or reset */
+    _Atomic uint64_t active;            /* connections open now */
 };
 
 static uint64_t now_us(void)
@@ -257,7 +259,7 @@ const char *flaky_strerror(int err)
     switch (err) {
     case FLAKY_OK:       return "FLAKY_OK: success";
     case FLAKY_STOPPED:  return "FLAKY_STOPPED: the proxy was stopped";
-    case FLAKY_EINVAL:   return "FLAKY_EINVAL: invalid configuration or argument";
+    case FLAKY_EINVAL:   return "FLAKY_EINVAL: invalid configuration";
     case FLAKY_ERESOLVE: return "FLAKY_ERESOLVE: cannot resolve the target";
     default: break;
     }
@@ -357,7 +359,8 @@ static uint64_t hold_us(flaky_proxy_t *p, bool with_jitter)
 {
     uint64_t d = (uint64_t) p->cfg.latency_ms * 1000u;
     if (with_jitter && p->cfg.jitter_ms)
-        d += rng_next(&p->jitter_rng) % ((uint64_t) p->cfg.jitter_ms * 1000u + 1);
+        d += rng_next(&p->jitter_rng) %
+             ((uint64_t) p->cfg.jitter_ms * 1000u + 1);
     return d;
 }
 
@@ -483,9 +486,10 @@ static uint64_t lane_wake(const flaky_proxy_t *p, lane_t *l, uint64_t now)
     if (p->cfg.rate_bps) {
         lane_refill(p, l, now);
         double missing = lane_need(p, l) - l->tokens;
-        if (missing > 0)
-            return now + (uint64_t) ceil(missing * 8e6 /
-                                         (double) p->cfg.rate_bps);
+        if (missing > 0) {
+            double wait_us = ceil(missing * 8e6 / (double) p->cfg.rate_bps);
+            return now + (uint64_t) wait_us;
+        }
     }
     return now;
 }
@@ -644,7 +648,8 @@ static void conn_events(flaky_proxy_t *p, conn_t *c, const struct pollfd *pf,
             int soerr = 0;
             socklen_t len = sizeof soerr;
             (void) getsockopt(c->fd[s], SOL_SOCKET, SO_ERROR, &soerr, &len);
-            conn_fail(p, c, s == SIDE_CLIENT ? "client socket" : "target socket",
+            conn_fail(p, c, s == SIDE_CLIENT ? "client socket"
+                                             : "target socket",
                       soerr ? -soerr : -EIO);
             if (s == SIDE_SERVER)
                 count(&p->upstream_failures, 1);
@@ -684,7 +689,8 @@ static short conn_events_wanted(const flaky_proxy_t *p, const conn_t *c, int s)
 static void accept_new(flaky_proxy_t *p, uint64_t now)
 {
     for (int k = 0; k < ACCEPT_BATCH && p->nconns < p->cfg.max_conns; k++) {
-        int fd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(p->listen_fd, NULL, NULL,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
@@ -706,7 +712,8 @@ static void accept_new(flaky_proxy_t *p, uint64_t now)
          * one gets the Nth lifetime of flaky_cut_schedule(). */
         if (p->cfg.cut_mean_ms) {
             c->has_cut = true;
-            c->cut_us = now + rng_exp_ms(&p->cut_rng, p->cfg.cut_mean_ms) * 1000u;
+            c->cut_us = now + 1000u * rng_exp_ms(&p->cut_rng,
+                                                  p->cfg.cut_mean_ms);
         }
         lane_init(p, &c->lane[0], now);
         lane_init(p, &c->lane[1], now);
@@ -745,7 +752,8 @@ static void blackhole_update(flaky_proxy_t *p, uint64_t now)
         if (!p->in_blackhole && now >= p->bh_start_us) {
             p->in_blackhole = true;
             count(&p->blackholes, 1);
-            BC_INFO("black hole: nothing passes for %u ms", p->cfg.blackhole_ms);
+            BC_INFO("black hole: nothing passes for %u ms",
+                    p->cfg.blackhole_ms);
         }
         if (p->in_blackhole && now >= p->bh_end_us) {
             p->in_blackhole = false;
@@ -947,7 +955,8 @@ flaky_proxy_t *flaky_proxy_new(const flaky_config_t *cfg)
     p->deadline_us = cfg->max_seconds ? now + cfg->max_seconds * 1000000ull
                                       : NEVER;
     if (cfg->blackhole_mean_ms) {
-        p->bh_start_us = now + rng_exp_ms(&p->bh_rng, cfg->blackhole_mean_ms) * 1000u;
+        p->bh_start_us =
+            now + 1000u * rng_exp_ms(&p->bh_rng, cfg->blackhole_mean_ms);
         p->bh_end_us = p->bh_start_us + cfg->blackhole_ms * 1000ull;
     }
     BC_INFO("listening on 127.0.0.1:%d, forwarding to %s:%d (latency %u+%u ms, "
@@ -1013,12 +1022,14 @@ void flaky_proxy_stats(const flaky_proxy_t *self, flaky_stats_t *out)
     memset(out, 0, sizeof *out);
     if (!self)
         return;
-    flaky_proxy_t *p = (flaky_proxy_t *) self; /* atomic loads take non-const */
+    const flaky_proxy_t *p = self;
     out->bytes_up = atomic_load_explicit(&p->bytes_up, memory_order_relaxed);
-    out->bytes_down = atomic_load_explicit(&p->bytes_down, memory_order_relaxed);
+    out->bytes_down =
+        atomic_load_explicit(&p->bytes_down, memory_order_relaxed);
     out->accepted = atomic_load_explicit(&p->accepted, memory_order_relaxed);
     out->cuts = atomic_load_explicit(&p->cuts, memory_order_relaxed);
-    out->blackholes = atomic_load_explicit(&p->blackholes, memory_order_relaxed);
+    out->blackholes =
+        atomic_load_explicit(&p->blackholes, memory_order_relaxed);
     out->upstream_failures =
         atomic_load_explicit(&p->upstream_failures, memory_order_relaxed);
     out->active = atomic_load_explicit(&p->active, memory_order_relaxed);

@@ -50,7 +50,8 @@ static int64_t now_ms(void)
 
 static void sleep_ms(int ms)
 {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    struct timespec ts = {.tv_sec = ms / 1000,
+                          .tv_nsec = (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
@@ -219,7 +220,8 @@ static void echo_start(echo_t *e)
     assert_int_equal(bind(e->listen_fd, (struct sockaddr *) &sa, sizeof sa), 0);
     assert_int_equal(listen(e->listen_fd, 512), 0);
     socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(e->listen_fd, (struct sockaddr *) &sa, &len), 0);
+    assert_int_equal(
+        getsockname(e->listen_fd, (struct sockaddr *) &sa, &len), 0);
     e->port = ntohs(sa.sin_port);
     atomic_init(&e->stop, 0);
     assert_int_equal(pthread_create(&e->thread, NULL, echo_main, e), 0);
@@ -406,8 +408,8 @@ static void test_cut(void **state)
     cfg.cut_mean_ms = 200;
     cfg.seed = 2; /* first lifetime 227 ms: time for one round trip */
     uint64_t lifetime;
-    assert_int_equal(flaky_cut_schedule(cfg.seed, cfg.cut_mean_ms, &lifetime, 1),
-                     FLAKY_OK);
+    assert_int_equal(
+        flaky_cut_schedule(cfg.seed, cfg.cut_mean_ms, &lifetime, 1), FLAKY_OK);
     int port = proxy_start(f, &cfg);
 
     int64_t t0 = now_ms();
@@ -553,7 +555,8 @@ static void test_api(void **state)
     char path[64];
     snprintf(path, sizeof path, "/tmp/test_flaky.%ld.port", (long) getpid());
     assert_int_equal(flaky_write_port_file(path, 1), FLAKY_OK);
-    assert_int_equal(flaky_write_port_file(path, flaky_proxy_port(p)), FLAKY_OK);
+    assert_int_equal(flaky_write_port_file(path, flaky_proxy_port(p)),
+                     FLAKY_OK);
     FILE *fp = fopen(path, "r");
     assert_non_null(fp);
     int read_port = 0;

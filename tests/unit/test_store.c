@@ -62,11 +62,13 @@ static int teardown(void **state)
     return 0;
 }
 
-/* An item for `unit`, `period`, revision with one figure. */
+/* An item for `unit`, `period`, revision with one figure, with the encoded
+ * Request as its raw bytes: the store reads figures back from the log. */
 typedef struct {
     hub_item_t it;             /* the item */
     uint8_t id[16];            /* its id */
     hub_val_t val;             /* its one figure */
+    uint8_t raw[256];          /* the encoded request */
 } one_t;
 
 static void make(one_t *o, const bc_registry_t *reg, const char *unit,
@@ -81,12 +83,33 @@ static void make(one_t *o, const bc_registry_t *reg, const char *unit,
     assert_int_equal(bc_period_parse(period, &o->it.period), 0);
     o->it.revision = rev;
     o->it.filed_at = 1704067200;
-    o->it.raw = (const uint8_t *) "raw";
-    o->it.raw_len = 3;
     o->it.peer = "";
     o->val = (hub_val_t){bc_registry_find_indicator(reg, ind)->sid, 1, v};
     o->it.vals = &o->val;
     o->it.nvals = 1;
+
+    Baocao__Value val = BAOCAO__VALUE__INIT;
+    Baocao__Value *vals[1] = {&val};
+    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    val.indicator = (char *) ind;
+    val.v_case = BAOCAO__VALUE__V_COUNT;
+    val.count = v;
+    sub.id.data = o->id;
+    sub.id.len = 16;
+    sub.unit = (char *) unit;
+    sub.period = (char *) period;
+    sub.revision = rev;
+    sub.filed_at = o->it.filed_at;
+    sub.n_values = 1;
+    sub.values = vals;
+    req.version = 1;
+    req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    assert_true(protobuf_c_message_get_packed_size(&req.base)
+                <= sizeof o->raw);
+    o->it.raw_len = protobuf_c_message_pack(&req.base, o->raw);
+    o->it.raw = o->raw;
 }
 
 static Baocao__AckStatus ingest(fixture_t *f, one_t *o)
@@ -150,6 +173,7 @@ static void test_batch_and_rejects(void **state)
     items[3] = items[0];             /* same id twice in one batch */
     items[3].it.id = items[0].id;
     items[3].it.vals = &items[3].val;
+    items[3].it.raw = items[3].raw;
     hub_item_t batch[4];
     for (int i = 0; i < 4; i++)
         batch[i] = items[i].it;
