@@ -357,6 +357,7 @@ out_close:
 /* --- verify -------------------------------------------------------------- */
 
 typedef struct {
+    uint64_t outcomes[5];   /* entries by Baocao__Outcome */
     uint64_t index;         /* entries checked (1-based position) */
     uint64_t prev_seq;      /* previous entry's seq, 0 before the first */
     uint8_t prev_hash[32];  /* previous entry's hash */
@@ -412,7 +413,17 @@ static bool check_entry(verify_ctx_t *v, uint64_t seq, int64_t received_at,
     }
     v->prev_seq = seq;
     memcpy(v->prev_hash, hash, 32);
+    v->outcomes[outcome < 5 ? outcome : 0]++;
     return true;
+}
+
+static void print_outcomes(const verify_ctx_t *v)
+{
+    printf("stored %llu, duplicate %llu, superseded %llu, rejected %llu\n",
+           (unsigned long long) v->outcomes[BAOCAO__OUTCOME__OUTCOME_STORED],
+           (unsigned long long) v->outcomes[BAOCAO__OUTCOME__OUTCOME_DUPLICATE],
+           (unsigned long long) v->outcomes[BAOCAO__OUTCOME__OUTCOME_SUPERSEDED],
+           (unsigned long long) v->outcomes[BAOCAO__OUTCOME__OUTCOME_REJECTED]);
 }
 
 static int verify_store_entry(void *arg, const hub_log_entry_t *e)
@@ -453,6 +464,7 @@ static int audit_verify(audit_cfg_t *cfg, const char *file)
         }
         printf("OK: %llu entries, chain intact\n",
                (unsigned long long) v.index);
+        print_outcomes(&v);
         return EXIT_OK;
     }
 
@@ -523,6 +535,7 @@ static int audit_verify(audit_cfg_t *cfg, const char *file)
            (unsigned long long) h->last_seq,
            v.filtered ? " (filtered export: entries checked one by one and "
                         "where consecutive)" : "");
+    print_outcomes(&v);
     status = EXIT_OK;
 out_close:
     if (h)
