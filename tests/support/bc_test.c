@@ -237,12 +237,17 @@ void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
     snprintf(hub->log, sizeof hub->log, "%s/hub.log", dir);
     snprintf(epfile, sizeof epfile, "%s/hub.endpoint", dir);
     unlink(epfile);
+    bool curve = false;
+    for (size_t i = 0; extra && extra[i]; i++)
+        if (strcmp(extra[i], "--curve-secret") == 0)
+            curve = true;
     const char *args[64] = {
         "--store", hub->store, "--registry", bc_source("data/units.csv"),
         "--catalog", bc_source("data/indicators.csv"), "--bind", bind,
-        "--endpoint-file", epfile,
-        "--plain", "--log-level", "debug"};
-    size_t n = 13;
+        "--endpoint-file", epfile, "--log-level", "debug"};
+    size_t n = 12;
+    if (!curve)
+        args[n++] = "--plain";   /* plain unless the test asks for CURVE */
     for (size_t i = 0; extra && extra[i] && n < 63; i++)
         args[n++] = extra[i];
     args[n] = NULL;

@@ -1,0 +1,439 @@
+/*
+ * test_security.c -- CurveZMQ links, keys bound to units, authorization:
+ * real hub with --curve-secret, real nodes and tools with their own keys.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_error.h"
+#include "bc_mem.h"
+#include "bc_report.h"
+#include "bc_test.h"
+#include "node_outbox.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    char *dir;                 /* temporary folder */
+    bc_hub_t hub;              /* the CURVE hub */
+    char keys[5][41];          /* public keys: hub qt hb alice stranger */
+    char units[4096];          /* registry with keys */
+} fixture_t;
+
+static const char *names[5] = {"hub", "qt", "hb", "alice", "stranger"};
+
+static const char *key_path(fixture_t *f, const char *name, const char *ext)
+{
+    static char buf[4][4096];
+    static int next;
+    char *b = buf[next++ % 4];
+    snprintf(b, 4096, "%s/%s.%s", f->dir, name, ext);
+    return b;
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = bc_calloc(1, sizeof *f);
+    f->dir = bc_tmpdir("security");
+    for (int i = 0; i < 5; i++) {
+        char out[4096];
+        snprintf(out, sizeof out, "%s/%s", f->dir, names[i]);
+        const char *argv[] = {"keygen", "--out", out, NULL};
+        char *pub = NULL;
+        assert_int_equal(bc_run("baocao", argv, &pub), 0);
+        assert_int_equal(strlen(pub), 41);
+        memcpy(f->keys[i], pub, 40);
+        free(pub);
+    }
+    /* Secret files are the owner's alone. */
+    struct stat st;
+    assert_int_equal(stat(key_path(f, "qt", "secret"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    snprintf(f->units, sizeof f->units, "%s", bc_path(f->dir, "units.csv"));
+    FILE *fp = fopen(f->units, "w");
+    fprintf(fp, "code,parent_code,level,name,reports,on_behalf,key\n"
+                "HP,,province,Hải Phòng,no,,\n"
+                "HP-HB,HP,district,Hồng Bàng,yes,yes,%s\n"
+                "HP-HB-QT,HP-HB,commune,Quán Toan,,,%s\n"
+                "HP-HB-HV,HP-HB,commune,Hùng Vương,,,\n"
+                "HG,,province,Hậu Giang,no,,\n"
+                "HG-CT,HG,district,Châu Thành,,,\n",
+            f->keys[2], f->keys[1]);
+    fclose(fp);
+    char secret[4096], op[4096];
+    snprintf(secret, sizeof secret, "%s", key_path(f, "hub", "secret"));
+    snprintf(op, sizeof op, "%s", key_path(f, "alice", "pub"));
+    const char *extra[] = {"--registry", f->units, "--curve-secret", secret,
+                           "--operator-key", op, NULL};
+    bc_hub_start(&f->hub, f->dir, NULL, extra);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Files one report for `unit` into a fresh outbox `name`. */
+static void file_one(fixture_t *f, const char *name, const char *unit,
+                     int64_t value, char *store, size_t len)
+{
+    char err[256];
+    snprintf(store, len, "%s", bc_path(f->dir, name));
+    node_outbox_t *o = node_outbox_open(store, err, sizeof err);
+    assert_non_null(o);
+    bc_report_value_t v = {"sxh_cases", true, value, 0};
+    bc_report_t report = {&v, 1};
+    uint8_t id[16];
+    uint32_t rev;
+    assert_int_equal(node_outbox_file(o, unit, "2023-12", &report, 1704067200,
+                                      id, &rev), BC_OK);
+    node_outbox_close(&o);
+}
+
+/* Runs a CURVE node with key `who` until drained or max seconds. */
+static int run_node(fixture_t *f, const char *store, const char *unit,
+                    const char *who, const char *endpoint, int max_s)
+{
+    char hubkey[4096], cert[4096], max[16];
+    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", key_path(f, who, "secret"));
+    snprintf(max, sizeof max, "%d", max_s);
+    const char *argv[] = {"--store", store, "--unit", unit, "--hub",
+                          endpoint ? endpoint : f->hub.endpoint, "--hub-key",
+                          hubkey, "--cert", cert, "--drain", "--max-seconds",
+                          max, "--timeout", "1000", "--backoff-min", "100",
+                          "--backoff-max", "500", NULL};
+    bc_proc_t p = bc_spawn("baocao-node", argv, NULL);
+    return bc_wait(&p, (max_s + 30) * 1000);
+}
+
+static char *status_json(const char *store)
+{
+    const char *argv[] = {"status", "--store", store, "--format", "json",
+                          NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    return out;
+}
+
+/* Queries as the operator; returns the value or -1 when there is none. */
+static int64_t operator_value(fixture_t *f, const char *unit)
+{
+    char hubkey[4096], cert[4096];
+    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", key_path(f, "alice", "secret"));
+    const char *argv[] = {"query", "--hub", f->hub.endpoint, "--hub-key",
+                          hubkey, "--cert", cert, "--unit", unit, "--period",
+                          "2023-12", "--indicator", "sxh_cases", "--format",
+                          "csv", NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    /* Second line: sxh_cases,name,value,... */
+    char *line = strchr(out, '\n');
+    assert_non_null(line);
+    char *comma = strchr(line + 1, ',');
+    comma = strchr(comma + 1, ',');
+    int64_t v = comma[1] == '-' ? -1 : strtoll(comma + 1, NULL, 10);
+    free(out);
+    return v;
+}
+
+static void test_unknown_key_is_refused(void **state)
+{
+    fixture_t *f = *state;
+    char store[4096];
+    file_one(f, "stranger", "HP-HB-HV", 5, store, sizeof store);
+    /* Refused at the handshake: the node cannot deliver, says why. */
+    assert_int_equal(run_node(f, store, "HP-HB-HV", "stranger", NULL, 4), 3);
+    char *js = status_json(store);
+    assert_non_null(strstr(js, "refused this node's key"));
+    assert_non_null(strstr(js, "\"pending\":\t1"));
+    free(js);
+    assert_int_equal(operator_value(f, "HP-HB-HV"), -1);
+}
+
+static void test_facility_only_for_itself(void **state)
+{
+    fixture_t *f = *state;
+    char own[4096], other[4096], onbehalf[4096];
+    /* Quán Toan's key, for Quán Toan: stored. */
+    file_one(f, "qt-own", "HP-HB-QT", 11, own, sizeof own);
+    assert_int_equal(run_node(f, own, "HP-HB-QT", "qt", NULL, 20), 0);
+    assert_int_equal(operator_value(f, "HP-HB-QT"), 11);
+    /* Quán Toan's key, for Hùng Vương: rejected, not resent, nothing of
+     * Hùng Vương changes. */
+    file_one(f, "qt-other", "HP-HB-HV", 22, other, sizeof other);
+    assert_int_equal(run_node(f, other, "HP-HB-QT", "qt", NULL, 20), 0);
+    char *js = status_json(other);
+    assert_non_null(strstr(js, "\"rejected\":\t1"));
+    assert_non_null(strstr(js, "not_authorized"));
+    free(js);
+    assert_int_equal(operator_value(f, "HP-HB-HV"), -1);
+    /* The district centre files on behalf of its ward: stored. */
+    file_one(f, "hb-behalf", "HP-HB-HV", 33, onbehalf, sizeof onbehalf);
+    assert_int_equal(run_node(f, onbehalf, "HP-HB", "hb", NULL, 20), 0);
+    assert_int_equal(operator_value(f, "HP-HB-HV"), 33);
+    /* ... but not for a unit outside its district. */
+    char far[4096];
+    file_one(f, "hb-far", "HG-CT", 44, far, sizeof far);
+    assert_int_equal(run_node(f, far, "HP-HB", "hb", NULL, 20), 0);
+    js = status_json(far);
+    assert_non_null(strstr(js, "not_authorized"));
+    free(js);
+}
+
+static void test_operator_queries_not_submits(void **state)
+{
+    fixture_t *f = *state;
+    char store[4096];
+    file_one(f, "alice", "HP-HB-QT", 55, store, sizeof store);
+    assert_int_equal(run_node(f, store, "HP-HB-QT", "alice", NULL, 20), 0);
+    char *js = status_json(store);
+    assert_non_null(strstr(js, "not_authorized"));
+    free(js);
+    assert_int_equal(operator_value(f, "HP-HB-QT"), -1);
+    /* A facility may not set plans. */
+    char plan[4096], hubkey[4096], cert[4096];
+    snprintf(plan, sizeof plan, "%s", bc_path(f->dir, "plan.csv"));
+    bc_write_file(plan, "indicator,target\nsxh_cases,10\n");
+    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", key_path(f, "qt", "secret"));
+    const char *argv[] = {"plan", "--hub", f->hub.endpoint, "--hub-key",
+                          hubkey, "--cert", cert, "--unit", "HP-HB-QT",
+                          "--year", "2023", "--file", plan, NULL};
+    assert_int_equal(bc_run("baocao", argv, NULL), 1);
+}
+
+static void test_plain_client_gets_nothing(void **state)
+{
+    fixture_t *f = *state;
+    char err[256];
+    bc_client_t *c = bc_client_new(f->hub.endpoint, NULL, err, sizeof err);
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Ping ping = BAOCAO__PING__INIT;
+    req.body_case = BAOCAO__REQUEST__BODY_PING;
+    req.ping = &ping;
+    Baocao__Reply *reply = NULL;
+    int rc = bc_client_call(c, &req, &reply, 1500);
+    assert_true(rc == BC_ETIMEOUT || rc == BC_ECRYPTO);
+    assert_null(reply);
+    bc_client_destroy(&c);
+    /* A hub refuses a secret key file readable by others. */
+    char loose[4096];
+    snprintf(loose, sizeof loose, "%s", key_path(f, "hub", "secret"));
+    chmod(loose, 0644);
+    const char *argv[] = {"--store", bc_path(f->dir, "other"), "--registry",
+                          f->units, "--catalog",
+                          bc_source("data/indicators.csv"), "--bind",
+                          "tcp://127.0.0.1:1", "--curve-secret", loose, NULL};
+    char catalog[4096], store[4096];
+    snprintf(store, sizeof store, "%s", argv[1]);
+    snprintf(catalog, sizeof catalog, "%s", argv[5]);
+    argv[1] = store;
+    argv[5] = catalog;
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao-hub", argv, &out), 2);
+    free(out);
+    chmod(loose, 0600);
+}
+
+/* --- a capturing relay: what crosses the wire ---------------------------- */
+
+typedef struct {
+    int listen_fd;             /* relay's listener */
+    int target_port;           /* hub port */
+    uint8_t *buf;              /* everything seen, both ways */
+    size_t len, cap;           /* its length and capacity */
+    volatile int stop;         /* ask the thread to stop */
+    pthread_t thread;          /* the relay thread */
+} relay_t;
+
+static void capture(relay_t *r, const uint8_t *p, size_t n)
+{
+    if (r->len + n > r->cap) {
+        r->cap = (r->len + n) * 2;
+        r->buf = realloc(r->buf, r->cap);
+    }
+    memcpy(r->buf + r->len, p, n);
+    r->len += n;
+}
+
+static void *relay_main(void *arg)
+{
+    relay_t *r = arg;
+    int a = -1, b = -1;
+    while (!r->stop) {
+        struct pollfd pf[3] = {{r->listen_fd, POLLIN, 0}, {a, POLLIN, 0},
+                               {b, POLLIN, 0}};
+        if (poll(pf, 3, 100) <= 0)
+            continue;
+        if (pf[0].revents & POLLIN) {
+            /* One connection at a time: a new one replaces the old. */
+            if (a >= 0) {
+                close(a);
+                close(b);
+            }
+            a = accept(r->listen_fd, NULL, NULL);
+            b = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in addr = {0};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons((uint16_t) r->target_port);
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (connect(b, (struct sockaddr *) &addr, sizeof addr) != 0) {
+                close(a);
+                close(b);
+                a = b = -1;
+            }
+            continue;
+        }
+        for (int i = 1; i < 3; i++)
+            if (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                uint8_t tmp[65536];
+                ssize_t n = read(pf[i].fd, tmp, sizeof tmp);
+                if (n <= 0) {
+                    close(a);
+                    close(b);
+                    a = b = -1;
+                    break;
+                }
+                capture(r, tmp, (size_t) n);
+                if (write(i == 1 ? b : a, tmp, (size_t) n) != n) {
+                    close(a);
+                    close(b);
+                    a = b = -1;
+                    break;
+                }
+            }
+    }
+    if (a >= 0) {
+        close(a);
+        close(b);
+    }
+    return NULL;
+}
+
+static void relay_start(relay_t *r, const char *hub_endpoint, char *ep,
+                        size_t eplen)
+{
+    memset(r, 0, sizeof *r);
+    r->target_port = atoi(strrchr(hub_endpoint, ':') + 1);
+    r->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(r->listen_fd, (struct sockaddr *) &addr,
+                          sizeof addr), 0);
+    assert_int_equal(listen(r->listen_fd, 4), 0);
+    socklen_t alen = sizeof addr;
+    getsockname(r->listen_fd, (struct sockaddr *) &addr, &alen);
+    snprintf(ep, eplen, "tcp://127.0.0.1:%d", ntohs(addr.sin_port));
+    pthread_create(&r->thread, NULL, relay_main, r);
+}
+
+static void relay_stop(relay_t *r)
+{
+    r->stop = 1;
+    pthread_join(r->thread, NULL);
+    close(r->listen_fd);
+}
+
+static bool contains(const relay_t *r, const void *needle, size_t n)
+{
+    return r->len >= n && memmem(r->buf, r->len, needle, n) != NULL;
+}
+
+/* The figure 8675309 as protobuf puts it on the wire: field 2 (count,
+ * sint64, zigzag varint) of a Value. */
+static size_t figure_bytes(uint8_t *out)
+{
+    uint64_t z = (uint64_t) 8675309 << 1;
+    size_t n = 0;
+    out[n++] = 0x10;
+    do {
+        out[n] = z & 0x7f;
+        z >>= 7;
+        out[n++] |= z ? 0x80 : 0;
+    } while (z);
+    return n;
+}
+
+static void test_traffic_is_encrypted(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t fig[16];
+    size_t nfig = figure_bytes(fig);
+
+    /* Through a relay to the CURVE hub: neither the figure nor the unit
+     * code can be seen. */
+    relay_t r;
+    char ep[64], store[4096];
+    relay_start(&r, f->hub.endpoint, ep, sizeof ep);
+    file_one(f, "enc", "HP-HB-QT", 8675309, store, sizeof store);
+    assert_int_equal(run_node(f, store, "HP-HB-QT", "qt", ep, 30), 0);
+    relay_stop(&r);
+    assert_int_equal(operator_value(f, "HP-HB-QT"), 8675309);
+    assert_true(r.len > 100);
+    assert_false(contains(&r, fig, nfig));
+    assert_false(contains(&r, "HP-HB-QT", 8));
+    free(r.buf);
+
+    /* Control: the same report to a plain hub does show both, so the check
+     * above could have failed. */
+    char plain_dir[4096];
+    snprintf(plain_dir, sizeof plain_dir, "%s", bc_path(f->dir, "plain"));
+    assert_int_equal(mkdir(plain_dir, 0700), 0);
+    bc_hub_t plain;
+    const char *extra[] = {"--registry", f->units, NULL};
+    bc_hub_start(&plain, plain_dir, NULL, extra);
+    relay_start(&r, plain.endpoint, ep, sizeof ep);
+    file_one(f, "clear", "HP-HB-QT", 8675309, store, sizeof store);
+    const char *argv[] = {"--store", store, "--unit", "HP-HB-QT", "--hub",
+                          ep, "--plain", "--drain", "--max-seconds", "30",
+                          NULL};
+    bc_proc_t p = bc_spawn("baocao-node", argv, NULL);
+    assert_int_equal(bc_wait(&p, 60000), 0);
+    relay_stop(&r);
+    assert_true(contains(&r, fig, nfig));
+    assert_true(contains(&r, "HP-HB-QT", 8));
+    free(r.buf);
+    bc_hub_stop(&plain);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_unknown_key_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_facility_only_for_itself, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_operator_queries_not_submits,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plain_client_gets_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_traffic_is_encrypted, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests_name("integration.security", tests, NULL,
+                                       NULL);
+}
