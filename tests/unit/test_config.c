@@ -1,0 +1,123 @@
+/*
+ * test_config.c -- table-driven options: defaults, flags, files, bounds.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_config.h"
+#include "bc_error.h"
+#include "bc_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *store;          /* a string */
+    long long size;       /* an int with bounds and suffixes */
+    bool plain;           /* a flag */
+    char **keys;          /* a list */
+} cfg_t;
+
+static const bc_option_t opts[] = {
+    {"store", BC_OPT_STRING, offsetof(cfg_t, store), 0, 0, "/var/x", "DIR",
+     "where"},
+    {"size", BC_OPT_INT, offsetof(cfg_t, size), 1024, 1LL << 40, "1M", "N",
+     "how big"},
+    {"plain", BC_OPT_BOOL, offsetof(cfg_t, plain), 0, 0, NULL, NULL, "flag"},
+    {"key", BC_OPT_LIST, offsetof(cfg_t, keys), 0, 0, NULL, "K", "keys"},
+};
+#define N (sizeof opts / sizeof opts[0])
+
+static void test_defaults_and_flags(void **state)
+{
+    (void) state;
+    cfg_t c;
+    char err[256], *pos[2];
+    size_t npos;
+    bc_config_defaults(opts, N, &c);
+    assert_string_equal(c.store, "/var/x");
+    assert_int_equal(c.size, 1 << 20);
+    assert_false(c.plain);
+    char *argv[] = {"--store", "/tmp/s", "--size=2G", "--plain", "--key",
+                    "a", "--key", "b", "file.txt", NULL};
+    assert_int_equal(bc_config_args(opts, N, &c, 9, argv, 0, pos, 2, &npos,
+                                    err, sizeof err), BC_OK);
+    assert_string_equal(c.store, "/tmp/s");
+    assert_int_equal(c.size, 2LL << 30);
+    assert_true(c.plain);
+    assert_string_equal(c.keys[0], "a");
+    assert_string_equal(c.keys[1], "b");
+    assert_null(c.keys[2]);
+    assert_int_equal(npos, 1);
+    assert_string_equal(pos[0], "file.txt");
+    bc_config_free(opts, N, &c);
+}
+
+static void test_errors_are_readable(void **state)
+{
+    (void) state;
+    cfg_t c;
+    char err[256], *pos[1];
+    size_t npos;
+    bc_config_defaults(opts, N, &c);
+    char *bad_num[] = {"--size", "lots", NULL};
+    assert_int_equal(bc_config_args(opts, N, &c, 2, bad_num, 0, pos, 0, &npos,
+                                    err, sizeof err), BC_EINVAL);
+    assert_non_null(strstr(err, "not a number"));
+    char *small[] = {"--size", "10", NULL};
+    assert_int_equal(bc_config_args(opts, N, &c, 2, small, 0, pos, 0, &npos,
+                                    err, sizeof err), BC_ERANGE);
+    assert_non_null(strstr(err, "out of range"));
+    char *unknown[] = {"--colour", "red", NULL};
+    assert_int_equal(bc_config_args(opts, N, &c, 2, unknown, 0, pos, 0,
+                                    &npos, err, sizeof err), BC_ENOTFOUND);
+    assert_non_null(strstr(err, "--colour"));
+    char *missing[] = {"--store", NULL};
+    assert_int_equal(bc_config_args(opts, N, &c, 1, missing, 0, pos, 0,
+                                    &npos, err, sizeof err), BC_EINVAL);
+    char *help[] = {"--help", NULL};
+    assert_int_equal(bc_config_args(opts, N, &c, 1, help, 0, pos, 0, &npos,
+                                    err, sizeof err), 1);
+    bc_config_free(opts, N, &c);
+}
+
+static void test_file_then_flags(void **state)
+{
+    (void) state;
+    char *dir = bc_tmpdir("config");
+    char path[4096], err[256], *pos[1];
+    size_t npos;
+    snprintf(path, sizeof path, "%s/x.conf", dir);
+    bc_write_file(path, "# comment\nstore = /from/file\nsize = 4M\n"
+                        "plain = yes\n");
+    cfg_t c;
+    bc_config_defaults(opts, N, &c);
+    char *argv[] = {"--size", "8M", "--config", path, NULL};
+    assert_int_equal(bc_config_args(opts, N, &c, 4, argv, 0, pos, 0, &npos,
+                                    err, sizeof err), BC_OK);
+    assert_string_equal(c.store, "/from/file");
+    assert_int_equal(c.size, 8 << 20);   /* the flag wins over the file */
+    assert_true(c.plain);
+    bc_config_free(opts, N, &c);
+    bc_write_file(path, "store = /a\nsize = huge\n");
+    bc_config_defaults(opts, N, &c);
+    assert_int_equal(bc_config_load(opts, N, &c, path, err, sizeof err),
+                     BC_EINVAL);
+    assert_non_null(strstr(err, ":2:"));   /* names the line */
+    bc_config_free(opts, N, &c);
+    bc_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_and_flags),
+        cmocka_unit_test(test_errors_are_readable),
+        cmocka_unit_test(test_file_then_flags),
+    };
+    return cmocka_run_group_tests_name("unit.config", tests, NULL, NULL);
+}
