@@ -115,9 +115,11 @@ static uint8_t *encode(long long r, size_t *len)
         vals[i].count = bench_value(fac, month, i);
         ptrs[i] = &vals[i];
     }
-    /* Deterministic ids: report r's id is the same in every run. */
+    /* Deterministic and time-ordered like baocao-node's (see bc_id_new):
+     * report r's id is the same in every run and sorts in filing order. */
     memset(id, 0, sizeof id);
-    memcpy(id, &r, sizeof r);
+    for (int i = 7; i >= 0; i--)
+        id[7 - i] = (uint8_t) ((uint64_t) r >> (8 * i));
     id[15] = 0xbc;
     Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
     sub.id.data = id;

@@ -7,13 +7,19 @@
 
 #include <sodium.h>
 #include <string.h>
+#include <time.h>
 
 void bc_id_new(uint8_t id[BC_ID_LEN])
 {
     /* sodium_init() is idempotent and cheap after the first call. */
     if (sodium_init() < 0)
         abort();
-    randombytes_buf(id, BC_ID_LEN);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+    for (int i = 5; i >= 0; i--, ms >>= 8)
+        id[i] = (uint8_t) ms;
+    randombytes_buf(id + 6, BC_ID_LEN - 6);
 }
 
 char *bc_id_hex(const uint8_t *id, size_t len, char *out)

@@ -15,7 +15,10 @@
 #define BC_ID_LEN 16                 /* submission id, bytes */
 #define BC_ID_HEXLEN (BC_ID_LEN * 2) /* its hex form, characters */
 
-/* A new random submission id (libsodium's CSPRNG). */
+/* A new submission id, time-ordered like a UUIDv7: 48 bits of Unix
+ * milliseconds (big-endian), then 80 random bits (libsodium's CSPRNG).
+ * Unique without coordination, and new ids sort after old ones, so the
+ * hub's dedup index grows at its end instead of on a random page. */
 void bc_id_new(uint8_t id[BC_ID_LEN]);
 
 /* Lower-case hex; out must hold BC_ID_HEXLEN + 1 bytes. Returns out. */

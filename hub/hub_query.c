@@ -30,10 +30,14 @@ static int period_value(hub_reader_t *r, const bc_unit_t *u, bc_period_t p,
     return hub_reader_months(r, u, bc_period_year(p), first, last, out);
 }
 
+/* A number with data behind it, or NULL (absent on the wire: a reply
+ * with no history or plan stays small). */
 static Baocao__Num *num(Baocao__Num *slot, const hub_figures_t *f, size_t i)
 {
+    if (f->count[i] == 0)
+        return NULL;
     baocao__num__init(slot);
-    slot->present = f->count[i] > 0;
+    slot->present = true;
     slot->value = f->value[i];
     return slot;
 }

@@ -530,6 +530,9 @@ static void batch_add(hub_server_t *self, zframe_t **route_p,
     it->raw = zframe_data(p->payload);
     it->raw_len = zframe_size(p->payload);
     it->peer = p->peer;
+    /* Hash the request here, so the writer thread only chains digests. */
+    hub_request_digest(it->raw, it->raw_len, it->req_digest);
+    it->has_digest = true;
     if (pre != BAOCAO__REJECT_REASON__REASON_NONE) {
         it->reject = pre;
         snprintf(it->message, sizeof it->message, "%s", pre_msg);

@@ -123,21 +123,37 @@ static uint64_t get_be64(const uint8_t *p)
     return (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
 }
 
-/* Key of cur, agg: unit sid then period. plan: unit sid then year. */
+/* Keys of cur and agg: period, then unit sid; of plan: year, then unit sid;
+ * of revs: period, unit sid, revision. Period first because reports for
+ * one period arrive together (every facility files its month within days):
+ * a batch then writes a few adjacent B-tree pages instead of one page per
+ * report, which is what bounds the ingest rate. The revisions of one report
+ * stay adjacent, so history is still one short range scan. */
 static MDB_val key_up(uint8_t buf[8], uint32_t unit_sid, uint32_t second)
 {
-    put_be32(buf, unit_sid);
-    put_be32(buf + 4, second);
+    put_be32(buf, second);
+    put_be32(buf + 4, unit_sid);
     return (MDB_val){8, buf};
 }
 
 static MDB_val key_rev(uint8_t buf[12], uint32_t unit_sid, uint32_t period,
                        uint32_t revision)
 {
-    put_be32(buf, unit_sid);
-    put_be32(buf + 4, period);
+    put_be32(buf, period);
+    put_be32(buf + 4, unit_sid);
     put_be32(buf + 8, revision);
     return (MDB_val){12, buf};
+}
+
+/* The unit sid and the period (or year) of a key made by key_up/key_rev. */
+static uint32_t key_unit(const MDB_val *k)
+{
+    return get_be32((const uint8_t *) k->mv_data + 4);
+}
+
+static uint32_t key_period(const MDB_val *k)
+{
+    return get_be32(k->mv_data);
 }
 
 static int map_err(int mrc)
@@ -149,9 +165,14 @@ static int map_err(int mrc)
 
 /* --- the log hash -------------------------------------------------------- */
 
+void hub_request_digest(const uint8_t *req, size_t len, uint8_t out[32])
+{
+    crypto_hash_sha256(out, req, len);
+}
+
 void hub_log_hash(const uint8_t prev[32], uint64_t seq, int64_t received_at,
                   const char *peer, size_t peer_len, uint32_t outcome,
-                  uint32_t reason, const uint8_t *req, size_t req_len,
+                  uint32_t reason, const uint8_t req_digest[32],
                   uint8_t out[32])
 {
     crypto_hash_sha256_state st;
@@ -169,9 +190,7 @@ void hub_log_hash(const uint8_t prev[32], uint64_t seq, int64_t received_at,
     crypto_hash_sha256_update(&st, b, 4);
     put_be32(b, reason);
     crypto_hash_sha256_update(&st, b, 4);
-    put_be32(b, (uint32_t) req_len);
-    crypto_hash_sha256_update(&st, b, 4);
-    crypto_hash_sha256_update(&st, req, req_len);
+    crypto_hash_sha256_update(&st, req_digest, 32);
     crypto_hash_sha256_final(&st, out);
 }
 
@@ -728,13 +747,13 @@ static int rebuild_rollups(hub_store_t *s, MDB_txn *txn)
     }
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const bc_unit_t *u = unit_by_sid(s, get_be32(k.mv_data));
+        const bc_unit_t *u = unit_by_sid(s, key_unit(&k));
         if (!u)
             continue;   /* a unit no longer in the registry: kept, unrolled */
         size_t n;
         bc_arena_reset(s->arena);
         hub_val_t *vals = cur_values(&v, s->arena, &n);
-        rc = rollup(s, txn, &cache, u, get_be32((uint8_t *) k.mv_data + 4),
+        rc = rollup(s, txn, &cache, u, key_period(&k),
                     NULL, 0, vals, n);
         if (rc)
             break;
@@ -752,9 +771,9 @@ static int rebuild_rollups(hub_store_t *s, MDB_txn *txn)
     }
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const bc_unit_t *u = unit_by_sid(s, get_be32(k.mv_data));
+        const bc_unit_t *u = unit_by_sid(s, key_unit(&k));
         if (u)
-            rc = refresh_plan(s, txn, u, get_be32((uint8_t *) k.mv_data + 4));
+            rc = refresh_plan(s, txn, u, key_period(&k));
     }
     mdb_cursor_close(cur);
 out_cache:
@@ -774,8 +793,12 @@ static int log_append(hub_store_t *s, MDB_txn *txn, hub_item_t *it,
     size_t peer_len = strlen(peer);
     log_hdr_t h = {now_us, {0}, outcome, (uint32_t) it->reason,
                    (uint32_t) peer_len, (uint32_t) it->raw_len};
+    if (!it->has_digest) {
+        hub_request_digest(it->raw, it->raw_len, it->req_digest);
+        it->has_digest = true;
+    }
     hub_log_hash(s->last_hash, seq, now_us, peer, peer_len, outcome,
-                 (uint32_t) it->reason, it->raw, it->raw_len, h.hash);
+                 (uint32_t) it->reason, it->req_digest, h.hash);
     uint8_t kb[8];
     put_be64(kb, seq);
     MDB_val k = {8, kb};
@@ -1226,30 +1249,25 @@ int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
     if (first < 1 || last > 12 || first > last)
         return BC_OK;
     int db = unit->nchildren ? DB_AGG : DB_CUR;
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(self->txn, s->dbi[db], &cur);
-    if (mrc)
-        return map_err(mrc);
-    uint8_t kb[8];
-    MDB_val k = key_up(kb, unit->sid,
-                       bc_period_make(year, BC_PT_MONTH, first)), v;
-    uint32_t end = bc_period_make(year, BC_PT_MONTH, last);
     const bc_registry_t *reg = s->reg;
-    /* One short range scan: months of a year are adjacent keys. */
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8 || get_be32(k.mv_data) != unit->sid
-            || get_be32((uint8_t *) k.mv_data + 4) > end)
-            break;
+    /* At most twelve point lookups, oldest month first so that a stock
+     * ends on its last value. */
+    for (unsigned m = first; m <= last; m++) {
+        uint8_t kb[8];
+        MDB_val k = key_up(kb, unit->sid,
+                           bc_period_make(year, BC_PT_MONTH, m)), v;
+        int mrc = mdb_get(self->txn, s->dbi[db], &k, &v);
+        if (mrc == MDB_NOTFOUND)
+            continue;
+        if (mrc)
+            return map_err(mrc);
         const uint8_t *p;
         size_t n;
         uint32_t reporters;
         bc_arena_reset(self->arena);
         int rc = record_values(self, db, &v, &p, &n, &reporters);
-        if (rc) {
-            mdb_cursor_close(cur);
+        if (rc)
             return rc;
-        }
         if (reporters > out->reporters)
             out->reporters = reporters;
         for (size_t i = 0; i < n; i++) {
@@ -1270,8 +1288,7 @@ int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
             }
         }
     }
-    mdb_cursor_close(cur);
-    return mrc == 0 || mrc == MDB_NOTFOUND ? BC_OK : map_err(mrc);
+    return BC_OK;
 }
 
 int hub_reader_targets(hub_reader_t *self, const bc_unit_t *unit,
@@ -1440,8 +1457,7 @@ static int revisions_sid(hub_reader_t *self, uint32_t sid, bc_period_t period,
     MDB_val k = key_rev(kb, sid, period, 0), v;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 12 || get_be32(k.mv_data) != sid
-            || get_be32((uint8_t *) k.mv_data + 4) != period)
+        if (k.mv_size != 12 || key_unit(&k) != sid || key_period(&k) != period)
             break;
         rev_rec_t rr;
         memcpy(&rr, v.mv_data, sizeof rr);
@@ -1587,12 +1603,12 @@ int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports)
     }
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        uint32_t sid = get_be32(k.mv_data);
+        uint32_t sid = key_unit(&k);
         if (n == cap)
             rows = bc_realloc(rows, (cap *= 2) * sizeof *rows);
         rows[n++] = (digest_row_t){
             sid < units.n && units.code[sid] ? units.code[sid] : "?",
-            get_be32((uint8_t *) k.mv_data + 4), v.mv_data};
+            key_period(&k), v.mv_data};
     }
     mdb_cursor_close(cur);
     qsort(rows, n, sizeof *rows, cmp_row);

@@ -61,6 +61,8 @@ typedef struct {
     const char *peer;              /* authenticated identity of the sender */
     int64_t received_at;           /* receipt time (us); 0 = now (replay
                                       passes the logged time) */
+    uint8_t req_digest[32];        /* SHA-256 of raw, when has_digest */
+    bool has_digest;               /* req_digest computed by the caller */
     const uint8_t *id;             /* 16-byte submission id, or NULL */
     const bc_unit_t *unit;         /* resolved unit (when valid) */
     bc_period_t period;            /* parsed period (when valid) */
@@ -178,11 +180,17 @@ int hub_reader_log(hub_reader_t *self, uint64_t from, hub_log_fn fn,
                    void *arg);
 
 /* The chain hash of an entry: SHA-256(prev_hash || content), content as
- * specified in proto/README.md. Shared by the store and the verifier. */
+ * specified in proto/README.md, where the request enters as its own
+ * SHA-256 (req_digest, see hub_request_digest). Shared by the store and the
+ * verifier. */
 void hub_log_hash(const uint8_t prev[32], uint64_t seq, int64_t received_at,
                   const char *peer, size_t peer_len, uint32_t outcome,
-                  uint32_t reason, const uint8_t *req, size_t req_len,
+                  uint32_t reason, const uint8_t req_digest[32],
                   uint8_t out[32]);
+
+/* SHA-256 of the exact request bytes. The server computes it while it
+ * validates, outside the writer thread that holds the commit lock. */
+void hub_request_digest(const uint8_t *req, size_t len, uint8_t out[32]);
 
 /* Last log sequence number. */
 uint64_t hub_store_last_seq(hub_store_t *self);

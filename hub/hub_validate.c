@@ -113,7 +113,12 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         item->vals[i] = (hub_val_t){ind->sid, 1, value};
     }
     item->nvals = sub->n_values;
-    qsort(item->vals, item->nvals, sizeof(hub_val_t), cmp_sid);
+    /* Reports usually list figures in catalogue order: skip the sort then. */
+    bool sorted = true;
+    for (size_t i = 1; i < item->nvals && sorted; i++)
+        sorted = item->vals[i - 1].sid < item->vals[i].sid;
+    if (!sorted)
+        qsort(item->vals, item->nvals, sizeof(hub_val_t), cmp_sid);
     for (size_t i = 1; i < item->nvals; i++)
         if (item->vals[i].sid == item->vals[i - 1].sid)
             REJECT(item, DUPLICATE_VALUE, "an indicator appears twice in "

@@ -375,8 +375,10 @@ static bool check_entry(verify_ctx_t *v, uint64_t seq, int64_t received_at,
     uint8_t want[32];
     char a[65], b[65];
     v->index++;
+    uint8_t digest[32];
+    hub_request_digest(req, req_len, digest);
     hub_log_hash(prev_hash, seq, received_at, peer, peer_len, outcome, reason,
-                 req, req_len, want);
+                 digest, want);
     if (memcmp(want, hash, 32) != 0) {
         hex32(hash, a);
         hex32(want, b);

@@ -255,8 +255,10 @@ static int check_link(void *arg, const hub_log_entry_t *e)
 {
     chain_t *c = arg;
     uint8_t h[32];
+    uint8_t d[32];
+    hub_request_digest(e->request, e->request_len, d);
     hub_log_hash(c->prev, e->seq, e->received_at, e->peer, e->peer_len,
-                 e->outcome, e->reason, e->request, e->request_len, h);
+                 e->outcome, e->reason, d, h);
     c->ok = c->ok && memcmp(h, e->hash, 32) == 0
             && memcmp(c->prev, e->prev_hash, 32) == 0 && e->seq == c->n + 1;
     memcpy(c->prev, e->hash, 32);
