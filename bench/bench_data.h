@@ -51,4 +51,34 @@ static inline void bench_period(unsigned month, char *out, size_t len)
     snprintf(out, len, "%04u-%02u", 2023 + month / 12, month % 12 + 1);
 }
 
+/* Writes DIR/units.csv (the province) and DIR/indicators.csv (`indicators`
+ * flow indicators ind000..). */
+static inline void bench_write_registry(const char *dir, unsigned indicators)
+{
+    char path[4096], code[32], parent[32];
+    snprintf(path, sizeof path, "%s/units.csv", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "code,parent_code,level,name\nP,,province,Tỉnh Bench\n");
+    for (unsigned d = 0; d < BENCH_DISTRICTS; d++) {
+        bench_district_code(d, code, sizeof code);
+        fprintf(f, "%s,P,district,Huyện %u\n", code, d);
+    }
+    for (unsigned u = 0; u < BENCH_FACILITIES; u++) {
+        bench_facility_code(u, code, sizeof code);
+        bench_district_code(u / BENCH_PER_DISTRICT, parent, sizeof parent);
+        fprintf(f, "%s,%s,commune,Trạm Y tế %u\n", code, parent, u);
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/indicators.csv", dir);
+    f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "code,name,kind,numerator,denominator,scale\n");
+    for (unsigned i = 0; i < indicators; i++)
+        fprintf(f, "ind%03u,Chỉ tiêu %u,flow,,,\n", i, i);
+    fclose(f);
+}
+
 #endif

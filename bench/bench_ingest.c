@@ -70,32 +70,6 @@ static double pct(double *v, size_t n, double p)
     return v[i < n ? i : n - 1];
 }
 
-/* --- the province on disk ------------------------------------------------ */
-
-static void write_registry(const char *dir)
-{
-    char path[4096], code[32], parent[32];
-    snprintf(path, sizeof path, "%s/units.csv", dir);
-    FILE *f = fopen(path, "w");
-    fprintf(f, "code,parent_code,level,name\nP,,province,Tỉnh Bench\n");
-    for (unsigned d = 0; d < BENCH_DISTRICTS; d++) {
-        bench_district_code(d, code, sizeof code);
-        fprintf(f, "%s,P,district,Huyện %u\n", code, d);
-    }
-    for (unsigned u = 0; u < BENCH_FACILITIES; u++) {
-        bench_facility_code(u, code, sizeof code);
-        bench_district_code(u / BENCH_PER_DISTRICT, parent, sizeof parent);
-        fprintf(f, "%s,%s,commune,Trạm Y tế %u\n", code, parent, u);
-    }
-    fclose(f);
-    snprintf(path, sizeof path, "%s/indicators.csv", dir);
-    f = fopen(path, "w");
-    fprintf(f, "code,name,kind,numerator,denominator,scale\n");
-    for (unsigned i = 0; i < BENCH_INDICATORS; i++)
-        fprintf(f, "ind%03u,Chỉ tiêu %u,flow,,,\n", i, i);
-    fclose(f);
-}
-
 /* Encodes report r as a Request (tag r + 1). */
 static uint8_t *encode(long long r, size_t *len)
 {
@@ -262,7 +236,7 @@ int main(int argc, char **argv)
         return 1;
     }
     zsys_handler_set(NULL);
-    write_registry(o.dir);
+    bench_write_registry(o.dir, BENCH_INDICATORS);
 
     fprintf(stderr, "bench: encoding %lld reports...\n", o.reports);
     uint8_t **req = bc_malloc((size_t) o.reports * sizeof *req);

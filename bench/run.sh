@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The whole benchmark, one command: builds in Release mode and runs, each
+# on a fresh store on loopback,
+#   1. the hub: 240,000 reports (10,000 facilities x 24 months, 100 values)
+#      from 100 simulated nodes, durable acks; then the four queries;
+#   2. raw LMDB: the same request bytes appended with the hub's batch size
+#      and full sync (inside bench_ingest);
+#   3. the hub again, SIGKILLed every 8,000 acks, counting at the end that
+#      every acknowledged report is there;
+#   4. PostgreSQL: the same reports into a DHIS2-style table (bench/pg_run.sh);
+#   5. the audit tools on a log of 1,000,000 submissions.
+# and prints one table. Usage: bench/run.sh [--quick] [--no-pg]
+#   --quick  60,000 reports and 200,000 audit submissions (a few minutes)
+#   --no-pg  skip PostgreSQL (its load alone takes about 4 minutes)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+reports=240000 audit=1000000 pg=1 queries=1000 pgqueries=200
+for a in "$@"; do
+  case $a in
+    --quick) reports=60000 audit=200000 queries=300 pgqueries=50 ;;
+    --no-pg) pg=0 ;;
+    *) echo "usage: bench/run.sh [--quick] [--no-pg]" >&2; exit 2 ;;
+  esac
+done
+if ((pg)); then "$root/scripts/install-deps.sh" --bench; else "$root/scripts/install-deps.sh"; fi
+BUILD_DIR=$root/build-release BUILD_TYPE=Release "$root/scripts/build.sh" -DBC_TESTS=OFF >/dev/null
+bin=$root/build-release/bin
+out=$(mktemp /tmp/baocao-bench-XXXXXX.txt)
+trap 'rm -f "$out"' EXIT
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(lscpu | sed -n 's/^Model name: *//p'), disk $(df -h /tmp | awk 'NR==2{print $1" "$2}')" >&2
+echo "== hub and raw LMDB: $reports reports" >&2
+"$bin/bench_ingest" --reports "$reports" --queries "$queries" 2>/dev/null | tee -a "$out" >&2
+echo "== hub SIGKILLed every 8000 acks" >&2
+"$bin/bench_ingest" --reports $((reports < 100000 ? reports : 100000)) --kill-every 8000 --queries 10 2>/dev/null \
+  | sed -n 's/^hub \(kills\|resent\|check_all_acknowledged_present\|ingest_reports_per_s\) /kill \1 /p' | tee -a "$out" >&2
+if ((pg)); then
+  echo "== PostgreSQL: $reports reports" >&2
+  BENCH_PG=$bin/bench_pg "$root/bench/pg_run.sh" --reports "$reports" --queries "$pgqueries" 2>/dev/null \
+    | grep '^pg ' | tee -a "$out" >&2
+fi
+echo "== audit: $audit submissions" >&2
+"$bin/bench_audit" --submissions "$audit" 2>/dev/null | tee -a "$out" >&2
+
+get() { awk -v k="$1 $2" '$1" "$2==k {print $3}' "$out"; }
+row() { # label, hub key, pg key, raw key
+  local h p r ratio
+  h=$(get hub "$2"); p=$(get pg "$3"); r=$(get raw "$4")
+  ratio=""
+  if [[ -n $h && -n $p ]]; then ratio=$(awk -v h="$h" -v p="$p" -v k="$2" 'BEGIN{ if (k ~ /_ms$/) printf "%.0fx faster", p/h; else printf "%.1fx", h/p }'); fi
+  printf '| %s | %s | %s | %s | %s |\n' "$1" "${h:--}" "${p:--}" "${r:--}" "$ratio"
+}
+echo
+echo "| figure | hub | PostgreSQL | raw LMDB | hub vs PostgreSQL |"
+echo "|---|---|---|---|---|"
+row "ingest, reports/s" ingest_reports_per_s ingest_reports_per_s ingest_reports_per_s
+row "ingest, values/s" ingest_values_per_s ingest_values_per_s ingest_values_per_s
+row "ack latency p50, ms" ack_p50_ms ack_p50_ms none
+row "ack latency p99, ms" ack_p99_ms ack_p99_ms none
+row "store bytes per report" store_bytes_per_report bytes_per_report none
+for q in province_month province_ytd district_month facility_month; do
+  row "query $q p50, ms" "q_${q}_p50_ms" "q_${q}_p50_ms" none
+  row "query $q p99, ms" "q_${q}_p99_ms" "q_${q}_p99_ms" none
+done
+echo
+h=$(get hub ingest_reports_per_s); r=$(get raw ingest_reports_per_s)
+echo "hub / raw LMDB ingest: $(awk -v h="$h" -v r="$r" 'BEGIN{printf "%.1f %%", 100*h/r}') (raw batch $(get raw batch), hub average batch $(get hub avg_batch)); hub peak RSS $(get hub peak_rss_mb) MB; all acknowledged present: $(get hub check_all_acknowledged_present)"
+echo "SIGKILL run: $(get kill kills) kills, $(get kill resent) resends, every acknowledged report present: $(get kill check_all_acknowledged_present)"
+echo "audit, $(get audit submissions) submissions: export $(get audit export_s) s, verify $(get audit verify_s) s, replay $(get audit replay_s) s, digest $(get audit digest_s) s, replay digest matches: $(get audit replay_digest_matches); $(get audit export_bytes_per_submission) export bytes and $(get audit store_bytes_per_submission) store bytes per submission"
