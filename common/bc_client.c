@@ -19,8 +19,6 @@ struct bc_client_t {
     char auth_error[128];  /* last handshake failure, "" if none */
 };
 
-static int monitor_seq;    /* makes monitor endpoints unique per process */
-
 bc_client_t *bc_client_new(const char *endpoint, const bc_security_t *sec,
                            char *err, size_t errlen)
 {
@@ -37,19 +35,7 @@ bc_client_t *bc_client_new(const char *endpoint, const bc_security_t *sec,
         && bc_keys_apply_client(self->sock, sec, err, errlen) != BC_OK)
         goto out_destroy;
 
-    char ep[64];
-    snprintf(ep, sizeof ep, "inproc://bc-client-monitor-%d-%p",
-             __atomic_add_fetch(&monitor_seq, 1, __ATOMIC_RELAXED),
-             (void *) self);
-    if (zmq_socket_monitor(zsock_resolve(self->sock), ep,
-                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-        == 0) {
-        self->monitor = zsock_new(ZMQ_PAIR);
-        if (self->monitor)
-            zsock_connect(self->monitor, "%s", ep);
-    }
+    self->monitor = bc_keys_watch(self->sock);
     if (zsock_connect(self->sock, "%s", endpoint) != 0) {
         snprintf(err, errlen, "cannot connect to '%s': %s (expected "
                  "tcp://HOST:PORT)", endpoint, zmq_strerror(zmq_errno()));
@@ -67,9 +53,7 @@ void bc_client_destroy(bc_client_t **self_p)
     bc_client_t *self = *self_p;
     if (!self)
         return;
-    if (self->sock)
-        zmq_socket_monitor(zsock_resolve(self->sock), NULL, 0);
-    zsock_destroy(&self->monitor);
+    bc_keys_unwatch(self->sock, &self->monitor);
     zsock_destroy(&self->sock);
     free(self);
     *self_p = NULL;
@@ -83,27 +67,15 @@ const char *bc_client_auth_error(const bc_client_t *self)
 /* Reads one monitor event; returns true if it was a handshake failure. */
 static bool read_monitor(bc_client_t *self)
 {
-    zmsg_t *msg = zmsg_recv(self->monitor);
-    if (!msg)
-        return false;
-    zframe_t *f = zmsg_first(msg);
-    bool failed = false;
-    if (f && zframe_size(f) >= 6) {
-        uint16_t event;
-        uint32_t value;
-        memcpy(&event, zframe_data(f), 2);
-        memcpy(&value, zframe_data(f) + 2, 4);
-        failed = true;
+    bc_handshake_t what = bc_keys_watch_read(self->monitor);
+    if (what == BC_HANDSHAKE_REFUSED)
         snprintf(self->auth_error, sizeof self->auth_error,
-                 event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                     ? "the hub refused our key (ZAP status %u): is this "
-                       "key registered at the hub?"
-                     : "CURVE handshake with the hub failed (code %u): "
-                       "check the hub's public key",
-                 (unsigned) value);
-    }
-    zmsg_destroy(&msg);
-    return failed;
+                 "the hub refused our key: is it registered at the hub?");
+    else if (what == BC_HANDSHAKE_FAILED)
+        snprintf(self->auth_error, sizeof self->auth_error,
+                 "CURVE handshake with the hub failed: check the hub's "
+                 "public key");
+    return what != BC_HANDSHAKE_OTHER;
 }
 
 int bc_client_call(bc_client_t *self, Baocao__Request *req,

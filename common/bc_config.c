@@ -7,6 +7,7 @@
  */
 #include "bc_config.h"
 #include "bc_error.h"
+#include "bc_log.h"
 #include "bc_mem.h"
 
 #include <errno.h>
@@ -264,6 +265,36 @@ void bc_config_usage(const bc_option_t *opts, size_t n, FILE *out)
     }
     fprintf(out, "  %-28s %s\n", "--config FILE",
              "read options from FILE (name = value); flags override it");
+}
+
+int bc_config_daemon(const char *prog, const char *component,
+                     const bc_option_t *opts, size_t n, void *cfg,
+                     size_t level_offset, int argc, char **argv,
+                     void (*usage)(FILE *out))
+{
+    char err[512] = "";
+    char *positional[1];
+    size_t npos;
+    bc_config_defaults(opts, n, cfg);
+    int rc = bc_config_args(opts, n, cfg, argc, argv, 1, positional, 0, &npos,
+                            err, sizeof err);
+    if (rc == 1) {
+        usage(stdout);
+        return 1;
+    }
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return -1;
+    }
+    const char *name = *(char **) ((char *) cfg + level_offset);
+    bc_log_level_t level = BC_LOG_INFO;
+    if (name && bc_log_parse_level(name, &level)) {
+        fprintf(stderr, "%s: --log-level: '%s' is not debug, info, warn or "
+                "error\n", prog, name);
+        return -1;
+    }
+    bc_log_init(component, level);
+    return 0;
 }
 
 void bc_config_free(const bc_option_t *opts, size_t n, void *cfg)

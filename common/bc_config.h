@@ -59,6 +59,16 @@ int bc_config_args(const bc_option_t *opts, size_t n, void *cfg, int argc,
 /* Prints the options, their defaults and help. */
 void bc_config_usage(const bc_option_t *opts, size_t n, FILE *out);
 
+/* The start of a daemon's main(): defaults, argv (from argv[1]), --help
+ * (prints `usage` to stdout), then the logging level named by the string
+ * option at level_offset, and bc_log_init(component). Returns 0 to go on,
+ * 1 when --help was served (exit 0), -1 after printing why the options are
+ * wrong (exit 2). */
+int bc_config_daemon(const char *prog, const char *component,
+                     const bc_option_t *opts, size_t n, void *cfg,
+                     size_t level_offset, int argc, char **argv,
+                     void (*usage)(FILE *out));
+
 /* Frees owned strings and lists. */
 void bc_config_free(const bc_option_t *opts, size_t n, void *cfg);
 

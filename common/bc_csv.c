@@ -26,6 +26,7 @@
  */
 #include "bc_csv.h"
 
+#include "bc_error.h"
 #include "bc_mem.h"
 
 #include <csv.h>
@@ -61,19 +62,6 @@ typedef struct {
     char fail_msg[128];   /* why it was rejected */
 } parse_ctx_t;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void row_clear(parse_ctx_t *ctx)
 {
@@ -190,7 +178,7 @@ bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,
     if (!name)
         name = "(buffer)";
     if (!data && len > 0) {
-        set_err(err, errlen, "%s: no data", name);
+        bc_set_error(err, errlen, "%s: no data", name);
         return NULL;
     }
     memset(&ctx, 0, sizeof ctx);
@@ -199,7 +187,7 @@ bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,
 
     if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
         != 0) {
-        set_err(err, errlen, "%s: cannot initialise the CSV parser", name);
+        bc_set_error(err, errlen, "%s: cannot initialise the CSV parser", name);
         goto out_fail;
     }
     parser_ready = true;
@@ -223,11 +211,11 @@ bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,
         if (csv_parse(&parser, data + pos, n, on_field, on_row, &ctx) != n) {
             int e = csv_error(&parser);
             if (e == CSV_EPARSE)
-                set_err(err, errlen, "%s:%zu: malformed quoted field (a "
+                bc_set_error(err, errlen, "%s:%zu: malformed quoted field (a "
                         "quote inside an unquoted field, or text after a "
                         "closing quote)", name, line);
             else
-                set_err(err, errlen, "%s:%zu: %s", name, line,
+                bc_set_error(err, errlen, "%s:%zu: %s", name, line,
                         csv_strerror(e));
             goto out_fail;
         }
@@ -238,7 +226,7 @@ bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,
 
     /* The end of input closes the last row, unless a quote is still open. */
     if (csv_fini(&parser, on_field, on_row, &ctx) != 0) {
-        set_err(err, errlen, "%s:%zu: unterminated quote",
+        bc_set_error(err, errlen, "%s:%zu: unterminated quote",
                 name, ctx.row_start ? ctx.row_start : line);
         goto out_fail;
     }
@@ -251,7 +239,7 @@ bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,
     return csv;
 
 out_rejected:
-    set_err(err, errlen, "%s:%zu: %s", name, ctx.fail_line, ctx.fail_msg);
+    bc_set_error(err, errlen, "%s:%zu: %s", name, ctx.fail_line, ctx.fail_msg);
 out_fail:
     if (parser_ready)
         csv_free(&parser);
@@ -262,7 +250,7 @@ out_fail:
 }
 
 /* Reads a whole file into a malloc'ed buffer; returns 0 or an errno. */
-static int read_file(const char *path, char **out, size_t *outlen)
+int bc_read_file(const char *path, char **out, size_t *outlen)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
@@ -303,12 +291,12 @@ bc_csv_t *bc_csv_load(const char *path, char *err, size_t errlen)
     int e;
 
     if (!path) {
-        set_err(err, errlen, "no file name");
+        bc_set_error(err, errlen, "no file name");
         return NULL;
     }
-    e = read_file(path, &data, &len);
+    e = bc_read_file(path, &data, &len);
     if (e) {
-        set_err(err, errlen, "%s: %s", path, strerror(e));
+        bc_set_error(err, errlen, "%s: %s", path, strerror(e));
         return NULL;
     }
     csv = bc_csv_parse(data, len, path, err, errlen);

@@ -18,6 +18,11 @@ typedef struct bc_csv_t bc_csv_t;
  * err (errlen bytes). */
 bc_csv_t *bc_csv_load(const char *path, char *err, size_t errlen);
 
+/* Reads a whole file into a new buffer (bc_malloc'ed; *outlen bytes).
+ * Returns 0, or the errno of the failing call (the file is missing,
+ * unreadable, a read failed). */
+int bc_read_file(const char *path, char **out, size_t *outlen);
+
 /* The same, from a buffer (for fuzzing and tests); `name` is used in error
  * messages. */
 bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,

@@ -4,7 +4,19 @@
 #include "bc_error.h"
 
 #include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+
+void bc_set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
 
 const char *bc_strerror(int err)
 {

@@ -10,6 +10,8 @@
 #ifndef BC_ERROR_H
 #define BC_ERROR_H
 
+#include <stddef.h>
+
 #define BC_OK            0
 #define BC_ERR_FIRST     (-32000)
 #define BC_EINVAL        (-32000) /* bad argument or malformed input */
@@ -31,5 +33,10 @@
 /* Names an error code: one of ours, a negated errno, or an LMDB code.
  * Never returns NULL; the string is static. */
 const char *bc_strerror(int err);
+
+/* Formats a message into a caller's error buffer; does nothing when err is
+ * NULL or errlen is 0 (callers that do not want the words). */
+void bc_set_error(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

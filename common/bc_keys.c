@@ -91,6 +91,46 @@ zcert_t *bc_keys_load_pair(const char *path, char *err, size_t errlen)
     return cert;
 }
 
+zsock_t *bc_keys_watch(zsock_t *sock)
+{
+    static int seq;   /* makes monitor endpoints unique in the process */
+    char ep[96];
+    snprintf(ep, sizeof ep, "inproc://bc-keys-watch-%d-%p",
+             __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED), (void *) sock);
+    if (zmq_socket_monitor(zsock_resolve(sock), ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        != 0)
+        return NULL;
+    zsock_t *monitor = zsock_new(ZMQ_PAIR);
+    if (monitor && zsock_connect(monitor, "%s", ep) != 0)
+        zsock_destroy(&monitor);
+    return monitor;
+}
+
+void bc_keys_unwatch(zsock_t *sock, zsock_t **monitor_p)
+{
+    if (sock && *monitor_p)
+        zmq_socket_monitor(zsock_resolve(sock), NULL, 0);
+    zsock_destroy(monitor_p);
+}
+
+bc_handshake_t bc_keys_watch_read(zsock_t *monitor)
+{
+    zmsg_t *m = zmsg_recv(monitor);
+    zframe_t *f = m ? zmsg_first(m) : NULL;
+    bc_handshake_t what = BC_HANDSHAKE_OTHER;
+    if (f && zframe_size(f) >= 6) {
+        uint16_t event;
+        memcpy(&event, zframe_data(f), 2);
+        what = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? BC_HANDSHAKE_REFUSED
+                                                        : BC_HANDSHAKE_FAILED;
+    }
+    zmsg_destroy(&m);
+    return what;
+}
+
 int bc_keys_apply_client(zsock_t *sock, const bc_security_t *sec, char *err,
                          size_t errlen)
 {

@@ -37,4 +37,21 @@ zcert_t *bc_keys_load_pair(const char *path, char *err, size_t errlen);
 int bc_keys_apply_client(zsock_t *sock, const bc_security_t *sec, char *err,
                          size_t errlen);
 
+/* Handshake failures, which libzmq otherwise hides (a refused client
+ * reconnects for ever while its sends appear to succeed): attaches a
+ * monitor to sock and returns the PAIR socket its events arrive on, or NULL
+ * if the monitor could not be set up. Detach with bc_keys_unwatch before
+ * destroying sock. */
+zsock_t *bc_keys_watch(zsock_t *sock);
+void bc_keys_unwatch(zsock_t *sock, zsock_t **monitor_p);
+
+typedef enum {
+    BC_HANDSHAKE_OTHER = 0,    /* not a handshake failure */
+    BC_HANDSHAKE_REFUSED = 1,  /* the hub's ZAP handler refused our key */
+    BC_HANDSHAKE_FAILED = 2    /* CURVE failed: a wrong hub key, most likely */
+} bc_handshake_t;
+
+/* Reads one event from a watch socket. */
+bc_handshake_t bc_keys_watch_read(zsock_t *monitor);
+
 #endif

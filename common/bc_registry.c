@@ -22,6 +22,7 @@
 #include "bc_registry.h"
 
 #include "bc_csv.h"
+#include "bc_error.h"
 #include "bc_mem.h"
 
 #include <assert.h>
@@ -59,19 +60,6 @@ struct bc_registry_t {
     uint8_t digest[32];      /* SHA-256 of the canonical content */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- code index ------------------------------------------------------- */
 
@@ -212,16 +200,16 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
     c_behalf = bc_csv_column(csv, "on_behalf");
     c_key = bc_csv_column(csv, "key");
     if (c_code < 0 || c_parent < 0 || c_level < 0 || c_name < 0) {
-        set_err(err, errlen, "%s:1: the header needs the columns code, "
+        bc_set_error(err, errlen, "%s:1: the header needs the columns code, "
                 "parent_code, level and name", path);
         goto out;
     }
     if (bc_csv_rows(csv) == 0) {
-        set_err(err, errlen, "%s: no units", path);
+        bc_set_error(err, errlen, "%s: no units", path);
         goto out;
     }
     if (bc_csv_rows(csv) > UINT32_MAX / 2) {
-        set_err(err, errlen, "%s: too many units", path);
+        bc_set_error(err, errlen, "%s: too many units", path);
         goto out;
     }
 
@@ -244,12 +232,12 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
         u->name = bc_strdup(bc_csv_field(csv, r, c_name));
         u->level = bc_strdup(bc_csv_field(csv, r, c_level));
         if (!code_ok(code)) {
-            set_err(err, errlen, "%s:%zu: bad unit code '%s' (1 to %d of "
+            bc_set_error(err, errlen, "%s:%zu: bad unit code '%s' (1 to %d of "
                     "A-Z a-z 0-9 - _ .)", path, line, code, CODE_MAX);
             goto out;
         }
         if (u->name[0] == '\0' || u->level[0] == '\0') {
-            set_err(err, errlen, "%s:%zu: unit %s has no %s", path, line,
+            bc_set_error(err, errlen, "%s:%zu: unit %s has no %s", path, line,
                     code, u->name[0] == '\0' ? "name" : "level");
             goto out;
         }
@@ -257,13 +245,13 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
                          &u->reports) < 0 ||
             parse_yes_no(bc_csv_field(csv, r, c_behalf), false,
                          &u->on_behalf) < 0) {
-            set_err(err, errlen, "%s:%zu: reports and on_behalf must be "
+            bc_set_error(err, errlen, "%s:%zu: reports and on_behalf must be "
                     "yes, no or empty", path, line);
             goto out;
         }
         if (key[0] != '\0') {
             if (!z85_ok(key)) {
-                set_err(err, errlen, "%s:%zu: key of %s is not a %d-"
+                bc_set_error(err, errlen, "%s:%zu: key of %s is not a %d-"
                         "character Z85 public key", path, line, code,
                         Z85_KEY_LEN);
                 goto out;
@@ -272,7 +260,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
         }
         dup = index_put(&reg->unit_index, u->code, u->idx);
         if (dup >= 0) {
-            set_err(err, errlen, "%s:%zu: duplicate unit code %s (first "
+            bc_set_error(err, errlen, "%s:%zu: duplicate unit code %s (first "
                     "on line %zu)", path, line, code,
                     bc_csv_line(csv, (size_t) dup));
             goto out;
@@ -287,7 +275,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
             continue;
         p = index_get(&reg->unit_index, pc, strlen(pc));
         if (p < 0) {
-            set_err(err, errlen, "%s:%zu: unit %s has an unknown parent %s",
+            bc_set_error(err, errlen, "%s:%zu: unit %s has an unknown parent %s",
                     path, bc_csv_line(csv, r), reg->units[r].code, pc);
             goto out;
         }
@@ -311,7 +299,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
             cur = reg->units[cur].parent;
         }
         if (cur >= 0 && state[cur] == 1) {
-            set_err(err, errlen, "%s:%zu: unit %s is its own ancestor (a "
+            bc_set_error(err, errlen, "%s:%zu: unit %s is its own ancestor (a "
                     "cycle through parent_code)", path,
                     bc_csv_line(csv, (size_t) cur), reg->units[cur].code);
             goto out;
@@ -383,16 +371,16 @@ static int load_indicators(bc_registry_t *reg, const char *path, char *err,
     c_prog = bc_csv_column(csv, "programme");
     if (c_code < 0 || c_name < 0 || c_kind < 0 || c_num < 0 || c_den < 0 ||
         c_scale < 0) {
-        set_err(err, errlen, "%s:1: the header needs the columns code, "
+        bc_set_error(err, errlen, "%s:1: the header needs the columns code, "
                 "name, kind, numerator, denominator and scale", path);
         goto out;
     }
     if (bc_csv_rows(csv) == 0) {
-        set_err(err, errlen, "%s: no indicators", path);
+        bc_set_error(err, errlen, "%s: no indicators", path);
         goto out;
     }
     if (bc_csv_rows(csv) > UINT32_MAX / 2) {
-        set_err(err, errlen, "%s: too many indicators", path);
+        bc_set_error(err, errlen, "%s: too many indicators", path);
         goto out;
     }
 
@@ -413,23 +401,23 @@ static int load_indicators(bc_registry_t *reg, const char *path, char *err,
         ind->name = bc_strdup(bc_csv_field(csv, r, c_name));
         ind->programme = bc_strdup(bc_csv_field(csv, r, c_prog));
         if (!code_ok(code)) {
-            set_err(err, errlen, "%s:%zu: bad indicator code '%s' (1 to %d "
+            bc_set_error(err, errlen, "%s:%zu: bad indicator code '%s' (1 to %d "
                     "of A-Z a-z 0-9 - _ .)", path, line, code, CODE_MAX);
             goto out;
         }
         if (ind->name[0] == '\0') {
-            set_err(err, errlen, "%s:%zu: indicator %s has no name", path,
+            bc_set_error(err, errlen, "%s:%zu: indicator %s has no name", path,
                     line, code);
             goto out;
         }
         if (parse_kind(kind, &ind->kind) < 0) {
-            set_err(err, errlen, "%s:%zu: indicator %s has an unknown kind "
+            bc_set_error(err, errlen, "%s:%zu: indicator %s has an unknown kind "
                     "'%s' (flow, stock or ratio)", path, line, code, kind);
             goto out;
         }
         dup = index_put(&reg->ind_index, ind->code, ind->idx);
         if (dup >= 0) {
-            set_err(err, errlen, "%s:%zu: duplicate indicator code %s "
+            bc_set_error(err, errlen, "%s:%zu: duplicate indicator code %s "
                     "(first on line %zu)", path, line, code,
                     bc_csv_line(csv, (size_t) dup));
             goto out;
@@ -449,7 +437,7 @@ static int load_indicators(bc_registry_t *reg, const char *path, char *err,
 
         if (ind->kind != BC_KIND_RATIO) {
             if (num[0] || den[0] || scale[0]) {
-                set_err(err, errlen, "%s:%zu: %s is not a ratio: leave "
+                bc_set_error(err, errlen, "%s:%zu: %s is not a ratio: leave "
                         "numerator, denominator and scale empty", path,
                         line, ind->code);
                 goto out;
@@ -459,14 +447,14 @@ static int load_indicators(bc_registry_t *reg, const char *path, char *err,
         n = index_get(&reg->ind_index, num, strlen(num));
         d = index_get(&reg->ind_index, den, strlen(den));
         if (n < 0 || d < 0) {
-            set_err(err, errlen, "%s:%zu: ratio %s has an unknown %s '%s'",
+            bc_set_error(err, errlen, "%s:%zu: ratio %s has an unknown %s '%s'",
                     path, line, ind->code,
                     n < 0 ? "numerator" : "denominator", n < 0 ? num : den);
             goto out;
         }
         if (reg->inds[n].kind == BC_KIND_RATIO ||
             reg->inds[d].kind == BC_KIND_RATIO) {
-            set_err(err, errlen, "%s:%zu: ratio %s is built on another "
+            bc_set_error(err, errlen, "%s:%zu: ratio %s is built on another "
                     "ratio; its parts must be flow or stock counts", path,
                     line, ind->code);
             goto out;
@@ -476,7 +464,7 @@ static int load_indicators(bc_registry_t *reg, const char *path, char *err,
         ind->scale = strtod(scale, &end);
         if (scale[0] == '\0' || *end != '\0' || !isfinite(ind->scale) ||
             ind->scale <= 0) {
-            set_err(err, errlen, "%s:%zu: ratio %s needs a positive scale "
+            bc_set_error(err, errlen, "%s:%zu: ratio %s needs a positive scale "
                     "(100, 1000, ...), not '%s'", path, line, ind->code,
                     scale);
             goto out;
@@ -551,13 +539,13 @@ bc_registry_t *bc_registry_load(const char *units_path,
     bc_registry_t *reg;
 
     if (!units_path || !catalog_path) {
-        set_err(err, errlen, "no units or catalogue file given");
+        bc_set_error(err, errlen, "no units or catalogue file given");
         return NULL;
     }
     /* sodium_init is idempotent and thread-safe; SHA-256 needs it only for
      * CPU feature detection, but it must not be skipped. */
     if (sodium_init() < 0) {
-        set_err(err, errlen, "libsodium failed to initialise");
+        bc_set_error(err, errlen, "libsodium failed to initialise");
         return NULL;
     }
     reg = bc_calloc(1, sizeof *reg);

@@ -36,19 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Classifies s: 1 integer, 2 decimal, 0 not a number (see the top). */
 static int number_shape(const char *s)
@@ -180,20 +167,20 @@ int bc_report_parse(const char *data, size_t len, const char *name,
 
     /* Step 1: the shape of the file. */
     if (bc_csv_columns(csv) == 0) {
-        set_err(err, errlen, "%s: empty file", name);
+        bc_set_error(err, errlen, "%s: empty file", name);
         goto out;
     }
     c_ind = bc_csv_column(csv, "indicator");
     c_val = bc_csv_column(csv, "value");
     if (c_ind < 0 || c_val < 0) {
-        set_err(err, errlen, "%s:1: the header needs the columns indicator "
+        bc_set_error(err, errlen, "%s:1: the header needs the columns indicator "
                 "and value (missing %s)", name,
                 c_ind < 0 ? "indicator" : "value");
         goto out;
     }
     n = bc_csv_rows(csv);
     if (n == 0) {
-        set_err(err, errlen, "%s: empty file (a header and no figures)",
+        bc_set_error(err, errlen, "%s: empty file (a header and no figures)",
                 name);
         goto out;
     }
@@ -210,12 +197,12 @@ int bc_report_parse(const char *data, size_t len, const char *name,
         v->indicator = bc_strdup(code);
         rep->nvalues = r + 1;
         if (code[0] == '\0') {
-            set_err(err, errlen, "%s:%zu: no indicator code", name,
+            bc_set_error(err, errlen, "%s:%zu: no indicator code", name,
                     bc_csv_line(csv, r));
             goto out;
         }
         if (parse_value(val, v, &why) != 0) {
-            set_err(err, errlen, "%s:%zu: value '%s' of %s %s", name,
+            bc_set_error(err, errlen, "%s:%zu: value '%s' of %s %s", name,
                     bc_csv_line(csv, r), val, code, why);
             goto out;
         }
@@ -231,7 +218,7 @@ int bc_report_parse(const char *data, size_t len, const char *name,
     qsort(order, n, sizeof *order, cmp_code_row);
     for (size_t i = 1; i < n; i++) {
         if (strcmp(order[i - 1].code, order[i].code) == 0) {
-            set_err(err, errlen, "%s:%zu: indicator %s is listed twice "
+            bc_set_error(err, errlen, "%s:%zu: indicator %s is listed twice "
                     "(first on line %zu)", name,
                     bc_csv_line(csv, order[i].row), order[i].code,
                     bc_csv_line(csv, order[i - 1].row));
@@ -253,48 +240,23 @@ out:
 int bc_report_load(const char *path, bc_report_t **out, char *err,
                    size_t errlen)
 {
-    FILE *f = NULL;
     char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc;
+    size_t len = 0;
 
     if (!out)
         return BC_EINVAL;
     *out = NULL;
     if (!path)
         return BC_EINVAL;
-
-    /* Read here rather than through bc_csv_load so that a missing or
-     * unreadable file is BC_EIO (errno kept in the message), not a parse
-     * error the user would look for inside the file. */
-    f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
-        rc = BC_EIO;
-        goto out;
+    /* A missing or unreadable file is BC_EIO (errno in the message), not a
+     * parse error the user would look for inside the file. */
+    int e = bc_read_file(path, &buf, &len);
+    if (e) {
+        bc_set_error(err, errlen, "%s: %s", path, strerror(e));
+        return BC_EIO;
     }
-    for (;;) {
-        size_t got;
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 16384;
-            buf = bc_realloc(buf, cap);
-        }
-        got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        set_err(err, errlen, "%s: read failed: %s", path, strerror(errno));
-        rc = BC_EIO;
-        goto out;
-    }
-    rc = bc_report_parse(buf, len, path, out, err, errlen);
-
-out:
+    int rc = bc_report_parse(buf, len, path, out, err, errlen);
     free(buf);
-    if (f)
-        fclose(f);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "bc_log.h"
 #include "hub_server.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,28 +29,14 @@ int main(int argc, char **argv)
 {
     hub_config_t cfg;
     char err[512] = "";
-    char *positional[1];
-    size_t npos;
     int status = 2;
-    bc_config_defaults(hub_options, hub_noptions, &cfg);
-    int rc = bc_config_args(hub_options, hub_noptions, &cfg, argc, argv, 1,
-                            positional, 0, &npos, err, sizeof err);
-    if (rc == 1) {
-        usage(stdout);
-        status = 0;
-        goto out_free;
-    }
+    int rc = bc_config_daemon("baocao-hub", "hub", hub_options, hub_noptions,
+                              &cfg, offsetof(hub_config_t, log_level), argc,
+                              argv, usage);
     if (rc) {
-        fprintf(stderr, "baocao-hub: %s\n", err);
+        status = rc > 0 ? 0 : 2;
         goto out_free;
     }
-    bc_log_level_t level = BC_LOG_INFO;
-    if (bc_log_parse_level(cfg.log_level, &level)) {
-        fprintf(stderr, "baocao-hub: --log-level: '%s' is not debug, info, "
-                "warn or error\n", cfg.log_level);
-        goto out_free;
-    }
-    bc_log_init("hub", level);
     hub_server_t *server = hub_server_new(&cfg, err, sizeof err);
     if (!server) {
         BC_ERROR("%s", err);

@@ -12,6 +12,25 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The unit and period a request names, or the reason it cannot be
+ * answered. */
+static Baocao__RejectReason resolve(const bc_registry_t *reg, const char *unit,
+                                    const char *period, const bc_unit_t **u,
+                                    bc_period_t *p, char *msg, size_t msglen)
+{
+    *u = bc_registry_find_unit(reg, unit);
+    if (!*u) {
+        snprintf(msg, msglen, "unknown unit '%.60s'", unit);
+        return BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT;
+    }
+    if (bc_period_parse(period, p)) {
+        snprintf(msg, msglen, "period '%.30s' is not YYYY-MM, YYYY-Qn, "
+                 "YYYY-Hn or YYYY", period);
+        return BAOCAO__REJECT_REASON__REASON_BAD_PERIOD;
+    }
+    return BAOCAO__REJECT_REASON__REASON_NONE;
+}
+
 /* The six figure sets behind a query's answer. */
 typedef struct {
     hub_figures_t value, cum, prev, ly, cum_ly, target;
@@ -88,17 +107,12 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     const bc_registry_t *reg = hub_store_registry(store);
     Baocao__RejectReason reason = BAOCAO__REJECT_REASON__REASON_NONE;
     *out = NULL;
-    const bc_unit_t *u = bc_registry_find_unit(reg, q->unit);
-    if (!u) {
-        snprintf(msg, msglen, "unknown unit '%.60s'", q->unit);
-        return BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT;
-    }
+    const bc_unit_t *u;
     bc_period_t p;
-    if (bc_period_parse(q->period, &p)) {
-        snprintf(msg, msglen, "period '%.30s' is not YYYY-MM, YYYY-Qn, "
-                 "YYYY-Hn or YYYY", q->period);
-        return BAOCAO__REJECT_REASON__REASON_BAD_PERIOD;
-    }
+    Baocao__RejectReason why = resolve(reg, q->unit, q->period, &u, &p, msg,
+                                       msglen);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE)
+        return why;
     size_t nind = bc_registry_nindicators(reg);
     size_t nwant = q->n_indicators ? q->n_indicators : nind;
     const bc_indicator_t **want = bc_malloc(nwant * sizeof *want);
@@ -200,17 +214,12 @@ Baocao__RejectReason hub_query_completeness(hub_store_t *store,
 {
     const bc_registry_t *reg = hub_store_registry(store);
     *out = NULL;
-    const bc_unit_t *root = bc_registry_find_unit(reg, q->unit);
-    if (!root) {
-        snprintf(msg, msglen, "unknown unit '%.60s'", q->unit);
-        return BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT;
-    }
+    const bc_unit_t *root;
     bc_period_t p;
-    if (bc_period_parse(q->period, &p)) {
-        snprintf(msg, msglen, "period '%.30s' is not YYYY-MM, YYYY-Qn, "
-                 "YYYY-Hn or YYYY", q->period);
-        return BAOCAO__REJECT_REASON__REASON_BAD_PERIOD;
-    }
+    Baocao__RejectReason why = resolve(reg, q->unit, q->period, &root, &p,
+                                       msg, msglen);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE)
+        return why;
     size_t n = bc_registry_expected(reg, root, q->level, NULL, 0);
     uint32_t *idx = bc_malloc((n ? n : 1) * sizeof *idx);
     bc_registry_expected(reg, root, q->level, idx, n);

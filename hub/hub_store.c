@@ -537,6 +537,25 @@ static int meta_put(hub_store_t *s, MDB_txn *txn, const char *name,
     return mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
 }
 
+/* Where the log stands: its last sequence number and chain hash. Returns
+ * 0 or an LMDB error. */
+static int read_log_tail(hub_store_t *s, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int mrc = mdb_cursor_open(txn, s->dbi[DB_LOG], &cur);
+    if (mrc)
+        return mrc;
+    if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) {
+        log_hdr_t h;
+        memcpy(&h, v.mv_data, sizeof h);
+        s->last_seq = get_be64(k.mv_data);
+        memcpy(s->last_hash, h.hash, 32);
+    }
+    mdb_cursor_close(cur);
+    return 0;
+}
+
 /* Recomputes every subtree total from the current reports, and the
  * effective targets from the own targets. Used when the hierarchy changed. */
 static int rebuild_rollups(hub_store_t *s, MDB_txn *txn);
@@ -653,18 +672,8 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size,
             goto out_mdb_error;
     }
 
-    /* Where the log stands: last sequence number and chain hash. */
-    MDB_cursor *cur;
-    if ((mrc = mdb_cursor_open(txn, self->dbi[DB_LOG], &cur)))
+    if ((mrc = read_log_tail(self, txn)))
         goto out_mdb_error;
-    MDB_val k;
-    if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) {
-        log_hdr_t h;
-        memcpy(&h, v.mv_data, sizeof h);
-        self->last_seq = get_be64(k.mv_data);
-        memcpy(self->last_hash, h.hash, 32);
-    }
-    mdb_cursor_close(cur);
 
     if ((mrc = mdb_txn_commit(txn))) {
         txn = NULL;
@@ -1404,17 +1413,8 @@ hub_store_t *hub_store_open_readonly(const char *dir, char *err,
     for (int i = 0; i < DB_COUNT; i++)
         if ((mrc = mdb_dbi_open(txn, db_names[i], 0, &self->dbi[i])))
             goto out_close;
-    MDB_cursor *cur;
-    MDB_val k, v;
-    if ((mrc = mdb_cursor_open(txn, self->dbi[DB_LOG], &cur)))
+    if ((mrc = read_log_tail(self, txn)))
         goto out_close;
-    if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) {
-        log_hdr_t h;
-        memcpy(&h, v.mv_data, sizeof h);
-        self->last_seq = get_be64(k.mv_data);
-        memcpy(self->last_hash, h.hash, 32);
-    }
-    mdb_cursor_close(cur);
     /* Commit, not abort: handles opened in an aborted transaction close. */
     if ((mrc = mdb_txn_commit(txn))) {
         txn = NULL;

@@ -5,6 +5,7 @@
 #include "bc_log.h"
 #include "node_sender.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 static void usage(FILE *out)
@@ -27,28 +28,15 @@ int main(int argc, char **argv)
 {
     node_config_t cfg;
     char err[512] = "";
-    char *positional[1];
-    size_t npos;
     int status = 2;
-    bc_config_defaults(node_options, node_noptions, &cfg);
-    int rc = bc_config_args(node_options, node_noptions, &cfg, argc, argv, 1,
-                            positional, 0, &npos, err, sizeof err);
-    if (rc == 1) {
-        usage(stdout);
-        status = 0;
-        goto out_free;
-    }
+    int rc = bc_config_daemon("baocao-node", "node", node_options,
+                              node_noptions, &cfg,
+                              offsetof(node_config_t, log_level), argc, argv,
+                              usage);
     if (rc) {
-        fprintf(stderr, "baocao-node: %s\n", err);
+        status = rc > 0 ? 0 : 2;
         goto out_free;
     }
-    bc_log_level_t level = BC_LOG_INFO;
-    if (bc_log_parse_level(cfg.log_level, &level)) {
-        fprintf(stderr, "baocao-node: --log-level: '%s' is not debug, info, "
-                "warn or error\n", cfg.log_level);
-        goto out_free;
-    }
-    bc_log_init("node", level);
     node_sender_t *sender = node_sender_new(&cfg, err, sizeof err);
     if (!sender) {
         BC_ERROR("%s", err);

@@ -80,7 +80,6 @@ struct node_sender_t {
     bool link_wait;            /* a send found no connection up yet */
     uint64_t rng;              /* jitter state */
     char last_error[256];      /* last error recorded in the outbox */
-    int monitor_id;            /* makes monitor endpoints unique */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -174,9 +173,7 @@ out_free:
 
 static void disconnect(node_sender_t *self)
 {
-    if (self->sock)
-        zmq_socket_monitor(zsock_resolve(self->sock), NULL, 0);
-    zsock_destroy(&self->monitor);
+    bc_keys_unwatch(self->sock, &self->monitor);
     zsock_destroy(&self->sock);
     /* Whatever was in flight stays pending in the outbox and goes again on
      * the next connection. */
@@ -220,18 +217,7 @@ static int connect_hub(node_sender_t *self)
             return BC_ECRYPTO;
         }
     }
-    char ep[96];
-    snprintf(ep, sizeof ep, "inproc://node-monitor-%d-%p", ++self->monitor_id,
-             (void *) self);
-    if (zmq_socket_monitor(zsock_resolve(self->sock), ep,
-                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-        == 0) {
-        self->monitor = zsock_new(ZMQ_PAIR);
-        if (self->monitor)
-            zsock_connect(self->monitor, "%s", ep);
-    }
+    self->monitor = bc_keys_watch(self->sock);
     if (zsock_connect(self->sock, "%s", self->cfg.hub) != 0) {
         record_error(self, "cannot connect to %s: %s", self->cfg.hub,
                      zmq_strerror(zmq_errno()));
@@ -398,19 +384,15 @@ static void receive_acks(node_sender_t *self)
 
 static void read_monitor(node_sender_t *self)
 {
-    zmsg_t *m = zmsg_recv(self->monitor);
-    zframe_t *f = m ? zmsg_first(m) : NULL;
-    if (f && zframe_size(f) >= 6) {
-        uint16_t event;
-        memcpy(&event, zframe_data(f), 2);
-        record_error(self, event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                               ? "the hub refused this node's key: ask the "
-                                 "province to register it"
-                               : "CURVE handshake with the hub failed: "
-                                 "check --hub-key");
-        BC_ERROR("%s", self->last_error);
-    }
-    zmsg_destroy(&m);
+    bc_handshake_t what = bc_keys_watch_read(self->monitor);
+    if (what == BC_HANDSHAKE_OTHER)
+        return;
+    record_error(self, what == BC_HANDSHAKE_REFUSED
+                           ? "the hub refused this node's key: ask the "
+                             "province to register it"
+                           : "CURVE handshake with the hub failed: check "
+                             "--hub-key");
+    BC_ERROR("%s", self->last_error);
 }
 
 int node_sender_run(node_sender_t *self)

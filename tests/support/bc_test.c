@@ -91,12 +91,13 @@ const char *bc_bin(const char *prog)
     return env_path("BC_BIN_DIR", "build/bin", prog);
 }
 
-bc_proc_t bc_spawn(const char *prog, const char *const *argv,
-                   const char *log_path)
+/* Starts BC_BIN_DIR/prog; its stdout goes to out_path (truncated) or,
+ * when append is set, stdout and stderr both go to out_path (appended). */
+static pid_t start(const char *prog, const char *const *argv,
+                   const char *out_path, bool append)
 {
-    const char *path = bc_bin(prog);
     char exe[4096];
-    snprintf(exe, sizeof exe, "%s", path);
+    snprintf(exe, sizeof exe, "%s", bc_bin(prog));
     size_t n = 0;
     while (argv && argv[n])
         n++;
@@ -107,17 +108,25 @@ bc_proc_t bc_spawn(const char *prog, const char *const *argv,
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        int fd = open(log_path ? log_path : "/dev/null",
-                      O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int fd = open(out_path, O_WRONLY | O_CREAT
+                                    | (append ? O_APPEND : O_TRUNC), 0644);
         if (fd >= 0) {
             dup2(fd, 1);
-            dup2(fd, 2);
+            if (append)
+                dup2(fd, 2);
             close(fd);
         }
         execv(exe, args);
         _exit(127);
     }
     free(args);
+    return pid;
+}
+
+bc_proc_t bc_spawn(const char *prog, const char *const *argv,
+                   const char *log_path)
+{
+    pid_t pid = start(prog, argv, log_path ? log_path : "/dev/null", true);
     return (bc_proc_t){pid, 0};
 }
 
@@ -157,28 +166,7 @@ int bc_run(const char *prog, const char *const *argv, char **out)
     assert_true(fd >= 0);
     close(fd);
     /* stdout to the capture file, stderr to the test's stderr. */
-    const char *path = bc_bin(prog);
-    char exe[4096];
-    snprintf(exe, sizeof exe, "%s", path);
-    size_t n = 0;
-    while (argv && argv[n])
-        n++;
-    char **args = bc_calloc(n + 2, sizeof *args);
-    args[0] = exe;
-    for (size_t i = 0; i < n; i++)
-        args[i + 1] = (char *) argv[i];
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(tmpl, O_WRONLY | O_TRUNC);
-        if (o >= 0) {
-            dup2(o, 1);
-            close(o);
-        }
-        execv(exe, args);
-        _exit(127);
-    }
-    free(args);
+    pid_t pid = start(prog, argv, tmpl, false);
     bc_proc_t p = {pid, 0};
     int rc = bc_wait(&p, 60000);
     if (rc < 0)
