@@ -382,7 +382,10 @@ int main(int argc, char **argv)
         printf("hub avg_batch %.1f\n", (double) o.reports / (double) commits);
     printf("hub kills %lld\nhub resent %lld\n", kills, resent);
 
-    /* Queries: the four kinds, all indicators, with every comparison. */
+    /* Queries: the four kinds, all indicators, with every comparison,
+     * once the ingest's writes have reached the disk (otherwise the
+     * kernel's writeback of ~700 MB competes with the readers). */
+    sync();
     struct {
         const char *name;    /* figure name */
         const char *unit;    /* unit to ask for (NULL: random) */

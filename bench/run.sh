@@ -47,7 +47,12 @@ row() { # label, hub key, pg key, raw key
   local h p r ratio
   h=$(get hub "$2"); p=$(get pg "$3"); r=$(get raw "$4")
   ratio=""
-  if [[ -n $h && -n $p ]]; then ratio=$(awk -v h="$h" -v p="$p" -v k="$2" 'BEGIN{ if (k ~ /_ms$/) printf "%.0fx faster", p/h; else printf "%.1fx", h/p }'); fi
+  if [[ -n $h && -n $p ]]; then
+    ratio=$(awk -v h="$h" -v p="$p" -v k="$2" 'BEGIN{
+      if (k ~ /_ms$/) { if (p >= h) printf "%.0fx faster", p/h; else printf "%.1fx slower", h/p }
+      else if (k ~ /bytes/) printf "%.2fx the size", h/p;
+      else printf "%.1fx", h/p }')
+  fi
   printf '| %s | %s | %s | %s | %s |\n' "$1" "${h:--}" "${p:--}" "${r:--}" "$ratio"
 }
 echo
