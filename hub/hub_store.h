@@ -3,18 +3,18 @@
  * current figures, pre-aggregated totals up the hierarchy, annual plans and
  * the hash-chained submission log.
  *
- * Layout (named databases in one environment; keys big-endian so that they
- * sort by unit, then period, then revision):
+ * Layout (named databases in one environment; keys big-endian, period
+ * first, because one period's reports arrive together: see hub_store.c):
  *
  *   meta      "version", "registry" (digest), ...        small values
  *   unit_ids  unit code -> u32 store id (sid)            stable across
  *   ind_ids   indicator code -> u32 sid                  registry edits
  *   subs      submission id (16 B) -> where it went      dedup, for ever
- *   revs      (unit, period, revision) -> log seq, id    every revision
- *   cur       (unit, period) -> current revision + its values
- *   agg       (unit, period) -> totals of the subtree    derived
- *   plan      (unit, year) -> own annual targets
- *   plan_eff  (unit, year) -> own targets, else the sum of the children's
+ *   revs      (period, unit, revision) -> log seq, id    every revision
+ *   cur       (period, unit) -> current revision, log seq, packed figures
+ *   agg       (period, unit) -> totals of the subtree    derived
+ *   plan      (year, unit) -> own annual targets
+ *   plan_eff  (year, unit) -> own targets, else the sum of the children's
  *   log       seq -> entry (time, peer, outcome, exact bytes, chain hash)
  *
  * `agg` and `plan_eff` are derived: every accepted revision updates the
