@@ -3,6 +3,7 @@
  */
 #include "bc_wire.h"
 #include "bc_error.h"
+#include "bc_log.h"
 #include "bc_mem.h"
 
 #include <sodium.h>
@@ -11,9 +12,11 @@
 
 void bc_id_new(uint8_t id[BC_ID_LEN])
 {
-    /* Idempotent and cheap after the first call; randombytes_buf() works
-     * even if it failed, so its result does not matter here. */
-    (void) sodium_init();
+    /* Idempotent and cheap after the first call. randombytes_buf() works
+     * even if it failed (it only picks faster implementations), so a
+     * failure changes nothing here. */
+    if (sodium_init() < 0)
+        BC_DEBUG("sodium_init failed; using libsodium's defaults");
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
