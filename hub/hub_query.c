@@ -51,6 +51,23 @@ static int period_value(hub_reader_t *r, const bc_unit_t *u, bc_period_t p,
 
 /* A number with data behind it, or NULL (absent on the wire: a reply
  * with no history or plan stays small). */
+/* Replaces the stock figures of cum (and of also, when given) with the
+ * carried ones. */
+static void use_carried(const bc_registry_t *reg, const hub_figures_t *carried,
+                        hub_figures_t *cum, hub_figures_t *also)
+{
+    for (size_t i = 0; i < carried->n; i++) {
+        if (bc_registry_indicator(reg, (uint32_t) i)->kind != BC_KIND_STOCK)
+            continue;
+        cum->value[i] = carried->value[i];
+        cum->count[i] = carried->count[i];
+        if (also) {
+            also->value[i] = carried->value[i];
+            also->count[i] = carried->count[i];
+        }
+    }
+}
+
 static Baocao__Num *num(Baocao__Num *slot, const hub_figures_t *f, size_t i)
 {
     if (f->count[i] == 0)
@@ -155,6 +172,19 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
                             : hub_reader_months(r, u, year - 1, 1, last,
                                                 &s.cum_ly);
     if (!rc) rc = hub_reader_targets(r, u, year, &s.target);
+    /* Stocks over a subtree: each unit's own last value, summed. */
+    if (!rc && u->nchildren) {
+        hub_figures_t carried;
+        hub_figures_init(&carried, nind);
+        rc = hub_reader_carried(r, u, year, last, &carried);
+        if (!rc)
+            use_carried(reg, &carried, &s.cum, whole_year ? &s.value : NULL);
+        if (!rc && ly)
+            rc = hub_reader_carried(r, u, year - 1, last, &carried);
+        if (!rc && ly)
+            use_carried(reg, &carried, &s.cum_ly, whole_year ? &s.ly : NULL);
+        hub_figures_free(&carried);
+    }
     hub_reader_destroy(&r);
     if (rc) {
         snprintf(msg, msglen, "the store failed while reading");

@@ -8,8 +8,9 @@
  *               own report, or its subtree's pre-aggregated total). A
  *               quarter, half or year uses reports filed for exactly that
  *               period when there are any, else combines the months.
- *   cumulative  months 1..last month of the period: flows summed, stocks
- *               the last value present.
+ *   cumulative  months 1..last month of the period: flows summed; a stock
+ *               is each unit's own last value in those months, summed over
+ *               the units (see hub_reader_carried).
  *   previous    `value` of the previous period of the same type.
  *   last_year   `value` of the same period a year earlier; and
  *               cumulative_last_year likewise.

@@ -28,11 +28,11 @@
 
 enum {
     DB_META, DB_UNIT_IDS, DB_IND_IDS, DB_SUBS, DB_REVS, DB_CUR, DB_AGG,
-    DB_PLAN, DB_PLAN_EFF, DB_LOG, DB_COUNT
+    DB_PLAN, DB_PLAN_EFF, DB_LOG, DB_CARRY, DB_COUNT
 };
 static const char *db_names[DB_COUNT] = {
     "meta", "unit_ids", "ind_ids", "subs", "revs", "cur", "agg",
-    "plan", "plan_eff", "log"};
+    "plan", "plan_eff", "log", "carry"};
 
 struct hub_store_t {
     MDB_env *env;              /* the LMDB environment */
@@ -340,10 +340,12 @@ typedef struct {
     agg_t *slots;              /* table of aggregates, key 0 = empty */
     size_t cap;                /* power of two */
     size_t used;               /* occupied slots */
+    int db;                    /* DB_AGG or DB_CARRY */
 } agg_cache_t;
 
-static void cache_init(agg_cache_t *c, size_t expect)
+static void cache_init(agg_cache_t *c, size_t expect, int db)
 {
+    c->db = db;
     c->cap = 64;
     while (c->cap < expect * 2)
         c->cap *= 2;
@@ -369,7 +371,7 @@ static size_t cache_slot(const agg_cache_t *c, uint64_t key)
 static void cache_grow(agg_cache_t *c)
 {
     agg_cache_t bigger = {bc_calloc(c->cap * 2, sizeof(agg_t)), c->cap * 2,
-                          c->used};
+                          c->used, c->db};
     for (size_t i = 0; i < c->cap; i++)
         if (c->slots[i].key)
             bigger.slots[cache_slot(&bigger, c->slots[i].key)] = c->slots[i];
@@ -396,7 +398,7 @@ static int cache_get(hub_store_t *s, MDB_txn *txn, agg_cache_t *c,
     c->used++;
     uint8_t kb[8];
     MDB_val k = key_up(kb, unit_sid, period), v;
-    int mrc = mdb_get(txn, s->dbi[DB_AGG], &k, &v);
+    int mrc = mdb_get(txn, s->dbi[c->db], &k, &v);
     if (mrc == 0) {
         agg_hdr_t h;
         memcpy(&h, v.mv_data, sizeof h);
@@ -422,12 +424,12 @@ static int cache_flush(hub_store_t *s, MDB_txn *txn, agg_cache_t *c)
         MDB_val k = key_up(kb, (uint32_t) (a->key >> 32), (uint32_t) a->key);
         int mrc;
         if (a->n == 0 && a->reporters == 0) {
-            mrc = mdb_del(txn, s->dbi[DB_AGG], &k, NULL);
+            mrc = mdb_del(txn, s->dbi[c->db], &k, NULL);
             if (mrc == MDB_NOTFOUND)
                 mrc = 0;
         } else {
             MDB_val v = {sizeof(agg_hdr_t) + a->n * sizeof(hub_val_t), NULL};
-            mrc = mdb_put(txn, s->dbi[DB_AGG], &k, &v, MDB_RESERVE);
+            mrc = mdb_put(txn, s->dbi[c->db], &k, &v, MDB_RESERVE);
             if (mrc == 0) {
                 agg_hdr_t h = {a->n, a->reporters};
                 memcpy(v.mv_data, &h, sizeof h);
@@ -493,6 +495,169 @@ static int rollup(hub_store_t *s, MDB_txn *txn, agg_cache_t *c,
         }
     }
     return BC_OK;
+}
+
+
+/* --- stocks carried forward ----------------------------------------------
+ * A stock's year to date is its last value, and for a district or a
+ * province it is the sum, over its units, of each unit's own last value:
+ * a station that did not report in December still has its patients under
+ * management, as of November. `carry` (month, unit) keeps exactly that sum
+ * for each stock indicator, for every month of a year, so the year to date
+ * stays one read. A unit's report for month m changes only months m up to
+ * (not including) the next month in which that unit reported the same
+ * indicator. */
+
+static bool is_stock(const hub_store_t *s, uint32_t sid)
+{
+    int32_t idx = sid < s->nsid ? s->sid_idx[sid] : -1;
+    return idx >= 0
+           && bc_registry_indicator(s->reg, (uint32_t) idx)->kind
+                  == BC_KIND_STOCK;
+}
+
+/* One stock indicator of a report, seen against the unit's other months. */
+typedef struct {
+    uint32_t sid;              /* indicator */
+    bool has_prev;             /* reported in an earlier month of the year */
+    int64_t prev;              /* the latest such value */
+    unsigned next;             /* first later month reporting it, or 13 */
+} span_t;
+
+static const hub_val_t *find_val(const hub_val_t *v, size_t n, uint32_t sid)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid].sid < sid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo].sid == sid ? &v[lo] : NULL;
+}
+
+/* The stock indicators of old and new (either may be empty), with what
+ * the unit reported for them in the other months of the year. Returns the
+ * number of spans written to *out (in the arena). */
+static int stock_spans(hub_store_t *s, MDB_txn *txn, const bc_unit_t *u,
+                       unsigned year, unsigned m, const hub_val_t *old,
+                       size_t nold, const hub_val_t *new, size_t nnew,
+                       span_t **out, size_t *nout)
+{
+    span_t *sp = bc_arena_alloc(s->arena, (nold + nnew + 1) * sizeof *sp);
+    size_t n = 0;
+    for (size_t pass = 0; pass < 2; pass++) {
+        const hub_val_t *v = pass ? new : old;
+        size_t nv = pass ? nnew : nold;
+        for (size_t i = 0; i < nv; i++) {
+            if (!is_stock(s, v[i].sid))
+                continue;
+            bool seen = false;
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = sp[j].sid == v[i].sid;
+            if (!seen)
+                sp[n++] = (span_t){v[i].sid, false, 0, 13};
+        }
+    }
+    *out = sp;
+    *nout = n;
+    if (!n)
+        return BC_OK;
+    for (unsigned t = 1; t <= 12; t++) {
+        if (t == m)
+            continue;
+        uint8_t kb[8];
+        MDB_val k = key_up(kb, u->sid, bc_period_make(year, BC_PT_MONTH, t)),
+                v;
+        int mrc = mdb_get(txn, s->dbi[DB_CUR], &k, &v);
+        if (mrc == MDB_NOTFOUND)
+            continue;
+        if (mrc)
+            return map_err(mrc);
+        size_t nv;
+        hub_val_t *vals = cur_values(&v, s->arena, &nv);
+        for (size_t j = 0; j < n; j++) {
+            const hub_val_t *hv = find_val(vals, nv, sp[j].sid);
+            if (!hv)
+                continue;
+            if (t < m) {
+                sp[j].has_prev = true;
+                sp[j].prev = hv->value;
+            } else if (sp[j].next == 13) {
+                sp[j].next = t;
+            }
+        }
+    }
+    return BC_OK;
+}
+
+/* Adds (dv, dc) for one stock over months [from, to) of the year, in the
+ * carry totals of every unit whose subtree holds u. */
+static int carry_apply(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
+                       const bc_unit_t *u, unsigned year, unsigned from,
+                       unsigned to, uint32_t sid, int64_t dv, int32_t dc)
+{
+    const bc_unit_t *targets[64];
+    size_t nt = rollup_targets(s, u, targets, 64);
+    for (unsigned t = from; t < to; t++)
+        for (size_t i = 0; i < nt; i++) {
+            agg_t *a;
+            int rc = cache_get(s, txn, carry, targets[i]->sid,
+                               bc_period_make(year, BC_PT_MONTH, t), &a);
+            if (rc)
+                return rc;
+            agg_apply(a, sid, dv, dc);
+        }
+    return BC_OK;
+}
+
+/* u's report for a month changes from old to new (either may be empty):
+ * moves the carried stocks by the difference it makes. */
+static int carry_update(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
+                        const bc_unit_t *u, bc_period_t period,
+                        const hub_val_t *old, size_t nold,
+                        const hub_val_t *new, size_t nnew)
+{
+    if (bc_period_type(period) != BC_PT_MONTH || (u->parent < 0
+                                                  && !u->nchildren))
+        return BC_OK;
+    unsigned year = bc_period_year(period), m = bc_period_index(period);
+    span_t *sp;
+    size_t n;
+    int rc = stock_spans(s, txn, u, year, m, old, nold, new, nnew, &sp, &n);
+    for (size_t j = 0; j < n && !rc; j++) {
+        const hub_val_t *o = find_val(old, nold, sp[j].sid);
+        const hub_val_t *w = find_val(new, nnew, sp[j].sid);
+        /* What the unit counts for months m.. before and after. */
+        bool had = o || sp[j].has_prev, has = w || sp[j].has_prev;
+        int64_t before = o ? o->value : sp[j].has_prev ? sp[j].prev : 0;
+        int64_t after = w ? w->value : sp[j].has_prev ? sp[j].prev : 0;
+        int32_t dc = (int32_t) has - (int32_t) had;
+        if (dc == 0 && before == after)
+            continue;
+        rc = carry_apply(s, txn, carry, u, year, m, sp[j].next, sp[j].sid,
+                         after - before, dc);
+    }
+    return rc;
+}
+
+/* Rebuilding: a current report counts from its month until the unit's next
+ * report of the same stock. */
+static int carry_rebuild_one(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
+                             const bc_unit_t *u, bc_period_t period,
+                             const hub_val_t *vals, size_t n)
+{
+    if (bc_period_type(period) != BC_PT_MONTH)
+        return BC_OK;
+    unsigned year = bc_period_year(period), m = bc_period_index(period);
+    span_t *sp;
+    size_t nsp;
+    int rc = stock_spans(s, txn, u, year, m, NULL, 0, vals, n, &sp, &nsp);
+    for (size_t j = 0; j < nsp && !rc; j++)
+        rc = carry_apply(s, txn, carry, u, year, m, sp[j].next, sp[j].sid,
+                         find_val(vals, n, sp[j].sid)->value, 1);
+    return rc;
 }
 
 /* --- opening ------------------------------------------------------------- */
@@ -741,13 +906,15 @@ static int rebuild_rollups(hub_store_t *s, MDB_txn *txn)
 {
     int mrc, rc = BC_OK;
     if ((mrc = mdb_drop(txn, s->dbi[DB_AGG], 0))
+        || (mrc = mdb_drop(txn, s->dbi[DB_CARRY], 0))
         || (mrc = mdb_drop(txn, s->dbi[DB_PLAN_EFF], 0)))
         return map_err(mrc);
     build_sid_tables(s);
     /* Totals from every current report; the cache holds one aggregate per
      * (ancestor, period), which is small next to the reports themselves. */
-    agg_cache_t cache;
-    cache_init(&cache, 1024);
+    agg_cache_t cache, carry;
+    cache_init(&cache, 1024, DB_AGG);
+    cache_init(&carry, 1024, DB_CARRY);
     MDB_cursor *cur;
     MDB_val k, v;
     if ((mrc = mdb_cursor_open(txn, s->dbi[DB_CUR], &cur))) {
@@ -762,14 +929,18 @@ static int rebuild_rollups(hub_store_t *s, MDB_txn *txn)
         size_t n;
         bc_arena_reset(s->arena);
         hub_val_t *vals = cur_values(&v, s->arena, &n);
-        rc = rollup(s, txn, &cache, u, key_period(&k),
-                    NULL, 0, vals, n);
+        rc = rollup(s, txn, &cache, u, key_period(&k), NULL, 0, vals, n);
+        if (!rc)
+            rc = carry_rebuild_one(s, txn, &carry, u, key_period(&k), vals,
+                                   n);
         if (rc)
             break;
     }
     mdb_cursor_close(cur);
     if (rc == BC_OK)
         rc = cache_flush(s, txn, &cache);
+    if (rc == BC_OK)
+        rc = cache_flush(s, txn, &carry);
     if (rc)
         goto out_cache;
     /* Effective targets: refresh every (unit, year) that has own targets;
@@ -787,6 +958,7 @@ static int rebuild_rollups(hub_store_t *s, MDB_txn *txn)
     mdb_cursor_close(cur);
 out_cache:
     cache_free(&cache);
+    cache_free(&carry);
     return rc;
 }
 
@@ -829,7 +1001,7 @@ static int log_append(hub_store_t *s, MDB_txn *txn, hub_item_t *it,
 
 /* Second half of ingest_one: the item is new and its revision number is
  * free; old (may be NULL) is the current revision and old_vals its values. */
-static int ingest_decided(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
+static int ingest_decided(hub_store_t *s, MDB_txn *txn, agg_cache_t *caches,
                           hub_item_t *it, int64_t now_us, MDB_val *ck,
                           const cur_hdr_t *oldp, const hub_val_t *old_vals,
                           size_t nold)
@@ -851,8 +1023,10 @@ static int ingest_decided(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
     const hub_val_t *vals = old_vals;
     size_t nvals = nold;
     if (current) {
-        if ((rc = rollup(s, txn, cache, it->unit, it->period, old_vals,
-                         nold, it->vals, it->nvals)))
+        if ((rc = rollup(s, txn, &caches[0], it->unit, it->period, old_vals,
+                         nold, it->vals, it->nvals))
+            || (rc = carry_update(s, txn, &caches[1], it->unit, it->period,
+                                  old_vals, nold, it->vals, it->nvals)))
             return rc;
         h.revision = it->revision;
         h.seq = it->seq;
@@ -884,8 +1058,9 @@ static int ingest_decided(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
     return BC_OK;
 }
 
-/* Decides and writes one valid item. */
-static int ingest_one(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
+/* Decides and writes one valid item. caches[0] holds the subtree totals
+ * touched by the batch, caches[1] the carried stocks. */
+static int ingest_one(hub_store_t *s, MDB_txn *txn, agg_cache_t *caches,
                       hub_item_t *it, int64_t now_us)
 {
     int mrc, rc;
@@ -943,7 +1118,7 @@ static int ingest_one(hub_store_t *s, MDB_txn *txn, agg_cache_t *cache,
     } else if (mrc != MDB_NOTFOUND) {
         return map_err(mrc);
     }
-    rc = ingest_decided(s, txn, cache, it, now_us, &ck, have_old ? &old : NULL,
+    rc = ingest_decided(s, txn, caches, it, now_us, &ck, have_old ? &old : NULL,
                         old_vals, nold);
     if (rc)
         return rc;
@@ -968,14 +1143,15 @@ int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
                      int64_t now_us)
 {
     MDB_txn *txn;
-    agg_cache_t cache;
+    agg_cache_t cache[2];
     uint64_t seq0 = self->last_seq;
     uint8_t hash0[32];
     memcpy(hash0, self->last_hash, 32);
     int rc, mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
     if (mrc)
         return map_err(mrc);
-    cache_init(&cache, n * 3);
+    cache_init(&cache[0], n * 3, DB_AGG);
+    cache_init(&cache[1], n, DB_CARRY);
     bc_arena_reset(self->arena);
     for (size_t i = 0; i < n; i++) {
         hub_item_t *it = &items[i];
@@ -988,14 +1164,16 @@ int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
             rc = log_append(self, txn, it, t,
                             BAOCAO__OUTCOME__OUTCOME_REJECTED);
         } else {
-            rc = ingest_one(self, txn, &cache, it, t);
+            rc = ingest_one(self, txn, cache, it, t);
         }
         if (rc)
             goto out_abort;
     }
-    if ((rc = cache_flush(self, txn, &cache)))
+    if ((rc = cache_flush(self, txn, &cache[0]))
+        || (rc = cache_flush(self, txn, &cache[1])))
         goto out_abort;
-    cache_free(&cache);
+    cache_free(&cache[0]);
+    cache_free(&cache[1]);
     /* The commit is the durability point: only after it returns may any of
      * these items be acknowledged. */
     if ((mrc = mdb_txn_commit(txn))) {
@@ -1006,7 +1184,8 @@ int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
 
 out_abort:
     mdb_txn_abort(txn);
-    cache_free(&cache);
+    cache_free(&cache[0]);
+    cache_free(&cache[1]);
 out_undo:
     __atomic_store_n(&self->last_seq, seq0, __ATOMIC_RELEASE);
     memcpy(self->last_hash, hash0, 32);
@@ -1297,6 +1476,25 @@ int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
             }
         }
     }
+    return BC_OK;
+}
+
+int hub_reader_carried(hub_reader_t *self, const bc_unit_t *unit,
+                       unsigned year, unsigned month, hub_figures_t *out)
+{
+    hub_store_t *s = self->store;
+    uint8_t kb[8];
+    MDB_val k = key_up(kb, unit->sid,
+                       bc_period_make(year, BC_PT_MONTH, month)), v;
+    hub_figures_clear(out);
+    int mrc = mdb_get(self->txn, s->dbi[DB_CARRY], &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return BC_OK;
+    if (mrc)
+        return map_err(mrc);
+    agg_hdr_t h;
+    memcpy(&h, v.mv_data, sizeof h);
+    spread(s, (uint8_t *) v.mv_data + sizeof h, h.nvals, out);
     return BC_OK;
 }
 

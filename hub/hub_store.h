@@ -15,6 +15,8 @@
  *   agg       (period, unit) -> totals of the subtree    derived
  *   plan      (year, unit) -> own annual targets
  *   plan_eff  (year, unit) -> own targets, else the sum of the children's
+ *   carry     (month, unit) -> stocks: the sum of each unit's last value
+ *             in the year so far                          derived
  *   log       seq -> entry (time, peer, outcome, exact bytes, chain hash)
  *
  * `agg` and `plan_eff` are derived: every accepted revision updates the
@@ -143,6 +145,13 @@ int hub_reader_figures(hub_reader_t *self, const bc_unit_t *unit,
 int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
                       unsigned year, unsigned first, unsigned last,
                       hub_figures_t *out);
+
+/* For a unit with sub-units: each stock indicator's sum, over the units of
+ * its subtree, of each unit's last value reported in `year` up to `month`
+ * (a unit silent since October still counts, as of October). Other
+ * indicators are left absent. Returns BC_OK or BC_ESTORE. */
+int hub_reader_carried(hub_reader_t *self, const bc_unit_t *unit,
+                       unsigned year, unsigned month, hub_figures_t *out);
 
 /* Effective annual targets of a unit. Returns BC_OK or BC_ESTORE. */
 int hub_reader_targets(hub_reader_t *self, const bc_unit_t *unit,

@@ -336,6 +336,67 @@ static void test_completeness(void **state)
     free(out);
 }
 
+static int64_t ytd(fixture_t *f, const char *unit, const char *period)
+{
+    Baocao__Reply *r = bc_query(f->hub.endpoint, unit, period);
+    const Baocao__Figure *fig = bc_figure(r, "tt_managed");
+    int64_t v = fig->cumulative ? fig->cumulative->value : -1;
+    baocao__reply__free_unpacked(r, NULL);
+    return v;
+}
+
+/* A stock's year to date over a district: each ward's own last value,
+ * summed, even for wards that stopped reporting; order of arrival and
+ * corrections do not matter. */
+static void test_stock_carried_forward(void **state)
+{
+    fixture_t *f = *state;
+    const char *ep = f->hub.endpoint;
+    int64_t t = FILED_2023_12;
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-QT", "2023-01", 1, t,
+                               "tt_managed=10"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-HV", "2023-01", 1, t,
+                               "tt_managed=20"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-SD", "2023-01", 1, t,
+                               "tt_managed=30"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-QT", "2023-02", 1, t,
+                               "tt_managed=12"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-HV", "2023-02", 1, t,
+                               "tt_managed=21"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-QT", "2023-03", 1, t,
+                               "tt_managed=15"), BAOCAO__ACK_STATUS__ACK_STORED);
+    /* March: Quán Toan 15, Hùng Vương still 21 (Feb), Sở Dầu 30 (Jan). */
+    assert_int_equal(ytd(f, "HP-HB", "2023-03"), 15 + 21 + 30);
+    assert_int_equal(ytd(f, "HP-HB", "2023-02"), 12 + 21 + 30);
+    assert_int_equal(ytd(f, "HP", "2023-Q1"), 66);
+    assert_int_equal(ytd(f, "HP-HB", "2023"), 66);
+    /* The month's own value is still what was reported that month. */
+    int64_t v;
+    assert_true(bc_query_value(ep, "HP-HB", "2023-03", "tt_managed", &v));
+    assert_int_equal(v, 15);
+    /* A correction to February carries into March. */
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-HV", "2023-02", 2, t,
+                               "tt_managed=25"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(ytd(f, "HP-HB", "2023-03"), 15 + 25 + 30);
+    /* A late March report for Sở Dầu, then its February arriving after
+     * it: February changes, March keeps Sở Dầu's March figure. */
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-SD", "2023-03", 1, t,
+                               "tt_managed=33"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-SD", "2023-02", 1, t,
+                               "tt_managed=31"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(ytd(f, "HP-HB", "2023-02"), 12 + 25 + 31);
+    assert_int_equal(ytd(f, "HP-HB", "2023-03"), 15 + 25 + 33);
+    /* A correction that drops the figure: Quán Toan's March no longer
+     * reports it, so its February value carries again. */
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-QT", "2023-03", 2, t,
+                               "births=1"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(ytd(f, "HP-HB", "2023-03"), 12 + 25 + 33);
+    /* The next year starts afresh. */
+    assert_int_equal(bc_submit(ep, NULL, "HP-HB-QT", "2024-01", 1, t,
+                               "tt_managed=9"), BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(ytd(f, "HP-HB", "2024-01"), 9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +407,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_percent_of_plan, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_completeness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stock_carried_forward, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("integration.queries", tests, NULL,
                                        NULL);
