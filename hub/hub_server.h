@@ -2,13 +2,15 @@
  * hub_server.h -- the hub: one ROUTER socket serving nodes, tools and
  * operators, a store, and the loop that ties them together.
  *
- * The loop is single-threaded and batch-driven: it drains whatever has
- * arrived (up to batch-max messages), validates the submissions among them,
- * writes them all in one durable LMDB commit, and only then sends their
- * acknowledgements. Under load, batches grow by themselves (more messages
- * wait while a commit syncs), which is group commit sized by load; when
- * idle, a lone submission is committed at once. Queries are answered as
- * they come, from a read snapshot.
+ * Batch-driven, on two threads. The loop (the only thread that touches a
+ * socket) drains whatever has arrived, up to batch-max messages, and
+ * validates the submissions among them into a batch; the writer thread
+ * commits a batch in one durable LMDB transaction; the loop then sends that
+ * batch's acknowledgements. Two batches alternate, so one fills while the
+ * other syncs. Under load, batches grow by themselves (more messages wait
+ * while a commit syncs): group commit sized by load. When idle, a lone
+ * submission is committed at once. Queries are answered as they come, by
+ * the loop, from a read snapshot.
  *
  * Replies are sent without blocking: a slow or vanished node whose pipe is
  * full loses its acknowledgement (it will resend and get "duplicate"),
