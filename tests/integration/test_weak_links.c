@@ -279,11 +279,11 @@ static void test_hub_killed(void **state)
     while (kills < 20 || running_nodes(f) > 0) {
         if (running_nodes(f) == 0)
             break;
-        usleep((useconds_t) (100 + rand() % 400) * 1000);
+        usleep((useconds_t) (50 + rand() % 250) * 1000);
         if (kills >= 40)
             continue;   /* enough: let the stream finish */
         bc_hub_pause(&f->hub, SIGKILL);
-        usleep((useconds_t) (rand() % 300) * 1000);
+        usleep((useconds_t) (rand() % 200) * 1000);
         bc_hub_start(&f->hub, f->dir, bind, extra);
         kills++;
     }
