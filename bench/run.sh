@@ -8,7 +8,8 @@
 #   3. the hub again, SIGKILLed every 8,000 acks, counting at the end that
 #      every acknowledged report is there;
 #   4. PostgreSQL: the same reports into a DHIS2-style table (bench/pg_run.sh);
-#   5. the audit tools on a log of 1,000,000 submissions.
+#   5. a reconnect storm: 20,000 peers connecting and vanishing;
+#   6. the audit tools on a log of 1,000,000 submissions.
 # and prints one table. Usage: bench/run.sh [--quick] [--no-pg]
 #   --quick  60,000 reports and 200,000 audit submissions (a few minutes)
 #   --no-pg  skip PostgreSQL (its load alone takes about 4 minutes)
@@ -39,6 +40,8 @@ if ((pg)); then
   BENCH_PG=$bin/bench_pg "$root/bench/pg_run.sh" --reports "$reports" --queries "$pgqueries" 2>/dev/null \
     | grep '^pg ' | tee -a "$out" >&2
 fi
+echo "== reconnect storm: 20,000 peers" >&2
+"$bin/bench_storm" --rounds 40 --peers 500 2>/dev/null | tee -a "$out" >&2
 echo "== audit: $audit submissions" >&2
 "$bin/bench_audit" --submissions "$audit" 2>/dev/null | tee -a "$out" >&2
 
@@ -71,4 +74,5 @@ echo
 h=$(get hub ingest_reports_per_s); r=$(get raw ingest_reports_per_s)
 echo "hub / raw LMDB ingest: $(awk -v h="$h" -v r="$r" 'BEGIN{printf "%.1f %%", 100*h/r}') (raw batch $(get raw batch), hub average batch $(get hub avg_batch)); hub peak RSS $(get hub peak_rss_mb) MB; all acknowledged present: $(get hub check_all_acknowledged_present)"
 echo "SIGKILL run: $(get kill kills) kills, $(get kill resent) resends, every acknowledged report present: $(get kill check_all_acknowledged_present)"
+echo "reconnect storm, $(get storm peers) peers ($(get storm answered) answered): hub RSS $(get storm rss_start_kb) kB idle, peak $(get storm rss_peak_kb) kB, $(get storm rss_end_kb) kB at the end"
 echo "audit, $(get audit submissions) submissions: export $(get audit export_s) s, verify $(get audit verify_s) s, replay $(get audit replay_s) s, digest $(get audit digest_s) s, replay digest matches: $(get audit replay_digest_matches); $(get audit export_bytes_per_submission) export bytes and $(get audit store_bytes_per_submission) store bytes per submission"
