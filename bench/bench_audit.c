@@ -14,7 +14,7 @@
 #include "bc_mem.h"
 #include "bc_registry.h"
 #include "bc_wire.h"
-#include "bench_data.h"
+#include "bench_encode.h"
 #include "hub_store.h"
 #include "hub_validate.h"
 
@@ -116,40 +116,8 @@ int main(int argc, char **argv)
         size_t m = (size_t) (n - base < BATCH ? n - base : BATCH);
         for (size_t j = 0; j < m; j++) {
             long long r = base + (long long) j;
-            unsigned fac = (unsigned) (r % BENCH_FACILITIES);
-            unsigned month = (unsigned) (r / BENCH_FACILITIES);
-            char unit[32], period[16], codes[FIGURES][8];
-            Baocao__Value vals[FIGURES], *ptrs[FIGURES];
-            for (unsigned i = 0; i < FIGURES; i++) {
-                baocao__value__init(&vals[i]);
-                snprintf(codes[i], sizeof codes[i], "ind%03u", i);
-                vals[i].indicator = codes[i];
-                vals[i].v_case = BAOCAO__VALUE__V_COUNT;
-                vals[i].count = bench_value(fac, month, i);
-                ptrs[i] = &vals[i];
-            }
-            bench_facility_code(fac, unit, sizeof unit);
-            snprintf(period, sizeof period, "%04u-%02u", 2015 + month / 12,
-                     month % 12 + 1);
-            uint8_t id[16] = {0};
-            for (int b = 7; b >= 0; b--)
-                id[7 - b] = (uint8_t) ((uint64_t) r >> (8 * b));
-            Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
-            sub.id.data = id;
-            sub.id.len = 16;
-            sub.unit = unit;
-            sub.period = period;
-            sub.revision = 1;
-            sub.filed_at = 1700000000;
-            sub.n_values = FIGURES;
-            sub.values = ptrs;
-            Baocao__Request req = BAOCAO__REQUEST__INIT;
-            req.version = BC_WIRE_VERSION;
-            req.tag = (uint64_t) r;
-            req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
-            req.submit = &sub;
             size_t len;
-            raw[j] = bc_wire_pack(&req.base, &len);
+            raw[j] = bench_encode(r, FIGURES, 2015, &len);
             reqs[j] = baocao__request__unpack(NULL, len, raw[j]);
             memset(&items[j], 0, sizeof items[j]);
             items[j].raw = raw[j];

@@ -22,7 +22,7 @@
 #include "bc_error.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
-#include "bench_data.h"
+#include "bench_encode.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -68,48 +68,6 @@ static double pct(double *v, size_t n, double p)
     qsort(v, n, sizeof *v, cmp_double);
     size_t i = (size_t) (p * (double) (n - 1) + 0.5);
     return v[i < n ? i : n - 1];
-}
-
-/* Encodes report r as a Request (tag r + 1). */
-static uint8_t *encode(long long r, size_t *len)
-{
-    unsigned fac = (unsigned) (r % BENCH_FACILITIES);
-    unsigned month = (unsigned) (r / BENCH_FACILITIES);
-    char unit[32], period[16], codes[BENCH_INDICATORS][8];
-    Baocao__Value vals[BENCH_INDICATORS];
-    Baocao__Value *ptrs[BENCH_INDICATORS];
-    uint8_t id[16];
-    bench_facility_code(fac, unit, sizeof unit);
-    bench_period(month, period, sizeof period);
-    for (unsigned i = 0; i < BENCH_INDICATORS; i++) {
-        baocao__value__init(&vals[i]);
-        snprintf(codes[i], sizeof codes[i], "ind%03u", i);
-        vals[i].indicator = codes[i];
-        vals[i].v_case = BAOCAO__VALUE__V_COUNT;
-        vals[i].count = bench_value(fac, month, i);
-        ptrs[i] = &vals[i];
-    }
-    /* Deterministic and time-ordered like baocao-node's (see bc_id_new):
-     * report r's id is the same in every run and sorts in filing order. */
-    memset(id, 0, sizeof id);
-    for (int i = 7; i >= 0; i--)
-        id[7 - i] = (uint8_t) ((uint64_t) r >> (8 * i));
-    id[15] = 0xbc;
-    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
-    sub.id.data = id;
-    sub.id.len = 16;
-    sub.unit = unit;
-    sub.period = period;
-    sub.revision = 1;
-    sub.filed_at = 1735689600;
-    sub.n_values = BENCH_INDICATORS;
-    sub.values = ptrs;
-    Baocao__Request req = BAOCAO__REQUEST__INIT;
-    req.version = BC_WIRE_VERSION;
-    req.tag = (uint64_t) r + 1;
-    req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
-    req.submit = &sub;
-    return bc_wire_pack(&req.base, len);
 }
 
 /* --- the hub process ----------------------------------------------------- */
@@ -243,7 +201,7 @@ int main(int argc, char **argv)
     size_t *req_len = bc_malloc((size_t) o.reports * sizeof *req_len);
     size_t bytes = 0;
     for (long long r = 0; r < o.reports; r++) {
-        req[r] = encode(r, &req_len[r]);
+        req[r] = bench_encode(r, BENCH_INDICATORS, 2023, &req_len[r]);
         bytes += req_len[r];
     }
     hub_t hub;
