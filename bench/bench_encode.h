@@ -22,7 +22,7 @@ static inline uint8_t *bench_encode(long long r, unsigned figures,
 {
     unsigned fac = (unsigned) (r % BENCH_FACILITIES);
     unsigned month = (unsigned) (r / BENCH_FACILITIES);
-    char unit[32], period[16], codes[BENCH_INDICATORS][8];
+    char unit[32], period[16], codes[BENCH_INDICATORS][16];
     Baocao__Value vals[BENCH_INDICATORS];
     Baocao__Value *ptrs[BENCH_INDICATORS];
     uint8_t id[16];
