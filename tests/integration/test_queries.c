@@ -336,6 +336,49 @@ static void test_completeness(void **state)
     free(out);
 }
 
+/* Reports filed for a whole quarter or year are read as filed; a level
+ * other than the leaves can be asked for in the reporting rate. */
+static void test_longer_periods_and_levels(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-QT", "2023-Q1",
+                               1, FILED_2023_12, "births=9"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-HV", "2023",
+                               1, FILED_2023_12, "births=40"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    int64_t v;
+    assert_true(bc_query_value(f->hub.endpoint, "HP-HB", "2023-Q1", "births",
+                               &v));
+    assert_int_equal(v, 9);
+    assert_true(bc_query_value(f->hub.endpoint, "HP", "2023", "births", &v));
+    assert_int_equal(v, 40);
+    assert_false(bc_query_value(f->hub.endpoint, "HP-HB", "2023-Q2", "births",
+                                &v));
+
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__CompletenessQuery q = BAOCAO__COMPLETENESS_QUERY__INIT;
+    q.unit = "HG";
+    q.period = "2023-01";
+    q.level = "district";
+    req.body_case = BAOCAO__REQUEST__BODY_COMPLETENESS;
+    req.completeness = &q;
+    Baocao__Reply *r = bc_send(f->hub.endpoint, &req);
+    assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_COMPLETENESS);
+    assert_int_equal(r->completeness->expected, 8);
+    assert_int_equal(r->completeness->reported, 0);
+    baocao__reply__free_unpacked(r, NULL);
+    /* A district's own deadline is 15 working days (a commune's is 5):
+     * 2023-01 ends on Wed 2023-02-01 00:00 +07; the 15th working day after
+     * is Tue 2023-02-21, so the deadline is 2023-02-21T17:00:00Z. */
+    q.unit = "HP";
+    q.level = "district";
+    r = bc_send(f->hub.endpoint, &req);
+    assert_int_equal(r->completeness->expected, 1);
+    assert_int_equal(r->completeness->deadline, 1676998800);
+    baocao__reply__free_unpacked(r, NULL);
+}
+
 static int64_t ytd(fixture_t *f, const char *unit, const char *period)
 {
     Baocao__Reply *r = bc_query(f->hub.endpoint, unit, period);
@@ -408,6 +451,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_completeness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stock_carried_forward, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_longer_periods_and_levels, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("integration.queries", tests, NULL,
