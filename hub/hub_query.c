@@ -84,8 +84,8 @@ typedef struct {
     Baocao__Num nums[13];      /* storage for its Num fields */
 } figure_block_t;
 
-static void fill_figure(figure_block_t *b, const bc_registry_t *reg,
-                        const bc_indicator_t *ind, const figure_sets_t *s)
+static void fill_figure(figure_block_t *b, const bc_indicator_t *ind,
+                        const figure_sets_t *s)
 {
     Baocao__Figure *f = &b->fig;
     baocao__figure__init(f);
@@ -113,7 +113,6 @@ static void fill_figure(figure_block_t *b, const bc_registry_t *reg,
     f->cumulative_denominator = num(&b->nums[9], &s->cum, di);
     f->reporting_units = s->value.count[ni] < s->value.count[di]
                              ? s->value.count[ni] : s->value.count[di];
-    (void) reg;
 }
 
 Baocao__RejectReason hub_query_figures(hub_store_t *store,
@@ -201,7 +200,7 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     reply->figures = bc_malloc(nwant * sizeof *reply->figures);
     for (size_t i = 0; i < nwant; i++) {
         figure_block_t *b = bc_malloc(sizeof *b);
-        fill_figure(b, reg, want[i], &s);
+        fill_figure(b, want[i], &s);
         reply->figures[i] = &b->fig;
     }
     *out = reply;

@@ -112,12 +112,6 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-void hub_server_stop(hub_server_t *self)
-{
-    (void) self;
-    stop_flag = 1;
-}
-
 static int64_t now_us(void)
 {
     struct timespec ts;
@@ -320,11 +314,6 @@ void hub_server_destroy(hub_server_t **self_p)
     }
     free(self);
     *self_p = NULL;
-}
-
-const char *hub_server_endpoint(const hub_server_t *self)
-{
-    return self->endpoint;
 }
 
 /* --- replies ------------------------------------------------------------- */

@@ -53,13 +53,7 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
                              size_t errlen);
 void hub_server_destroy(hub_server_t **self_p);
 
-/* The endpoint actually bound (with the port chosen for ":*"). */
-const char *hub_server_endpoint(const hub_server_t *self);
-
-/* Serves until SIGINT/SIGTERM (or hub_server_stop). Returns BC_OK. */
+/* Serves until SIGINT or SIGTERM. Returns BC_OK. */
 int hub_server_run(hub_server_t *self);
-
-/* Asks the loop to stop (async-signal-safe). */
-void hub_server_stop(hub_server_t *self);
 
 #endif

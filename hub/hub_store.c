@@ -890,11 +890,6 @@ uint64_t hub_store_last_seq(hub_store_t *self)
     return __atomic_load_n(&self->last_seq, __ATOMIC_ACQUIRE);
 }
 
-int32_t hub_store_ind_idx(const hub_store_t *self, uint32_t sid)
-{
-    return sid < self->nsid ? self->sid_idx[sid] : -1;
-}
-
 static const bc_unit_t *unit_by_sid(const hub_store_t *s, uint32_t sid)
 {
     if (sid >= s->nusid || !s->usid_idx[sid])
@@ -1546,7 +1541,6 @@ int hub_reader_log(hub_reader_t *self, uint64_t from, hub_log_fn fn, void *arg)
     put_be64(kb, from);
     MDB_val k = {8, kb}, v;
     uint8_t prev[32] = {0};
-    bool have_prev = false;
     /* The entry before `from` holds its prev_hash. */
     if (from > 1) {
         uint8_t pb[8];
@@ -1556,10 +1550,8 @@ int hub_reader_log(hub_reader_t *self, uint64_t from, hub_log_fn fn, void *arg)
             log_hdr_t h;
             memcpy(&h, pv.mv_data, sizeof h);
             memcpy(prev, h.hash, 32);
-            have_prev = true;
         }
     }
-    (void) have_prev;
     int rc = BC_OK;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -1664,12 +1656,6 @@ static int revisions_sid(hub_reader_t *self, uint32_t sid, bc_period_t period,
     }
     mdb_cursor_close(cur);
     return mrc == 0 || mrc == MDB_NOTFOUND ? BC_OK : map_err(mrc);
-}
-
-int hub_reader_revisions(hub_reader_t *self, const bc_unit_t *unit,
-                         bc_period_t period, hub_revision_fn fn, void *arg)
-{
-    return revisions_sid(self, unit->sid, period, fn, arg);
 }
 
 int hub_reader_revisions_code(hub_reader_t *self, const char *unit,

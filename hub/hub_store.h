@@ -161,11 +161,9 @@ int hub_reader_targets(hub_reader_t *self, const bc_unit_t *unit,
 int hub_reader_report(hub_reader_t *self, const bc_unit_t *unit,
                       bc_period_t period, hub_report_info_t *out);
 
-/* Calls fn for every revision of (unit, period), oldest first. */
+/* Called for each revision of a report, oldest first. */
 typedef void (*hub_revision_fn)(void *arg, uint32_t revision, uint64_t seq,
                                 int64_t filed_at, int64_t received_at_us);
-int hub_reader_revisions(hub_reader_t *self, const bc_unit_t *unit,
-                         bc_period_t period, hub_revision_fn fn, void *arg);
 
 /* The log: one entry, fields pointing into the snapshot (valid until the
  * reader is destroyed). */
@@ -233,8 +231,5 @@ int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports);
 
 /* The registry the store was opened with. */
 const bc_registry_t *hub_store_registry(const hub_store_t *self);
-
-/* Catalogue index of an indicator store id, or -1. */
-int32_t hub_store_ind_idx(const hub_store_t *self, uint32_t sid);
 
 #endif

@@ -46,6 +46,8 @@ int cmd_submit(int argc, char **argv)
     int rc = cmd_parse("submit", "--store DIR --unit CODE --period YYYY-MM "
                        "--file REPORT.csv", submit_options, NOPTS, &cfg, argc,
                        argv, NULL, 0, &npos);
+    if (rc == 1)
+        status = EXIT_OK;   /* --help was asked for */
     if (rc)
         goto out_free_cfg;
     if (!cfg.store || !cfg.unit || !cfg.period || !cfg.file) {
@@ -93,5 +95,5 @@ out_free_report:
     bc_report_destroy(&report);
 out_free_cfg:
     bc_config_free(submit_options, NOPTS, &cfg);
-    return rc == 1 ? EXIT_OK : status;
+    return status;
 }
