@@ -13,6 +13,7 @@ packages=(
   libcjson-dev                     # JSON output
   libinih-dev                      # config files
   libcmocka-dev                    # tests
+  valgrind                         # tests: memcheck pass (uninitialised reads)
   clang libclang-rt-14-dev         # fuzzing (libFuzzer) and sanitizers
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -67,6 +67,7 @@ static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
     f->dir = bc_tmpdir("audit");
+    bc_hub_init(&f->hub);
     bc_hub_start(&f->hub, f->dir, NULL, NULL);
     mixed_stream(f);
     snprintf(f->export, sizeof f->export, "%s", bc_path(f->dir, "log.bca"));
@@ -261,7 +262,7 @@ static void test_replay_reproduces(void **state)
     snprintf(cmd, sizeof cmd, "mkdir -p %s && cp -r %s %s/hub", dir2, fresh,
              dir2);
     assert_int_equal(system(cmd), 0);
-    bc_hub_t second;
+    bc_hub_t second = BC_HUB_INIT;
     bc_hub_start(&second, dir2, NULL, NULL);
     assert_true(bc_query_value(second.endpoint, "HP-HB", "2023-12", "sdd_u5",
                                &b));
@@ -273,7 +274,7 @@ static void test_replay_reproduces(void **state)
     snprintf(dir3, sizeof dir3, "%s", bc_path(f->dir, "staging"));
     snprintf(cmd, sizeof cmd, "mkdir -p %s", dir3);
     assert_int_equal(system(cmd), 0);
-    bc_hub_t staging;
+    bc_hub_t staging = BC_HUB_INIT;
     bc_hub_start(&staging, dir3, NULL, NULL);
     const char *targv[] = {"audit", "replay", f->export, "--to",
                            staging.endpoint, "--plain", NULL};

@@ -30,6 +30,7 @@ static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
     f->dir = bc_tmpdir("badinput");
+    bc_hub_init(&f->hub);
     const char *extra[] = {"--max-message", "4096", "--max-values", "50",
                            NULL};
     bc_hub_start(&f->hub, f->dir, NULL, extra);

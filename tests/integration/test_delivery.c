@@ -27,6 +27,7 @@ static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
     f->dir = bc_tmpdir("delivery");
+    bc_hub_init(&f->hub);
     bc_hub_start(&f->hub, f->dir, NULL, NULL);
     *state = f;
     return 0;

@@ -48,6 +48,7 @@ static int setup(void **state)
 {
     fixture_t *f = bc_calloc(1, sizeof *f);
     f->dir = bc_tmpdir("security");
+    bc_hub_init(&f->hub);
     for (int i = 0; i < 5; i++) {
         char out[4096];
         snprintf(out, sizeof out, "%s/%s", f->dir, names[i]);
@@ -403,7 +404,7 @@ static void test_traffic_is_encrypted(void **state)
     char plain_dir[4096];
     snprintf(plain_dir, sizeof plain_dir, "%s", bc_path(f->dir, "plain"));
     assert_int_equal(mkdir(plain_dir, 0700), 0);
-    bc_hub_t plain;
+    bc_hub_t plain = BC_HUB_INIT;
     const char *extra[] = {"--registry", f->units, NULL};
     bc_hub_start(&plain, plain_dir, NULL, extra);
     relay_start(&r, plain.endpoint, ep, sizeof ep);

@@ -106,6 +106,7 @@ static int setup(void **state)
 {
     fixture_t *f = bc_calloc(1, sizeof *f);
     f->dir = bc_tmpdir("weak");
+    bc_hub_init(&f->hub);
     write_registry(f);
     const char *extra[] = {"--registry", f->units, "--log-level", "info",
                            NULL};

@@ -212,6 +212,37 @@ static int free_port(void)
     return -1;
 }
 
+/* The port-holding listeners that bc_hub_pause opened. A descriptor is
+ * closed only if it is found here, so a hub struct that was never
+ * initialised can never make us close somebody else's descriptor. */
+enum { HELD_MAX = 64 };
+static int held_fds[HELD_MAX];
+static size_t held_count;
+
+static void held_add(int fd)
+{
+    assert_true(held_count < HELD_MAX);
+    held_fds[held_count++] = fd;
+}
+
+/* Closes fd if bc_hub_pause opened it; returns -1 for the caller to store. */
+static int held_release(int fd)
+{
+    for (size_t i = 0; fd >= 0 && i < held_count; i++) {
+        if (held_fds[i] == fd) {
+            close(fd);
+            held_fds[i] = held_fds[--held_count];
+            break;
+        }
+    }
+    return -1;
+}
+
+void bc_hub_init(bc_hub_t *hub)
+{
+    *hub = (bc_hub_t) BC_HUB_INIT;
+}
+
 void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
                   const char *const *extra)
 {
@@ -239,10 +270,7 @@ void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
     for (size_t i = 0; extra && extra[i] && n < 63; i++)
         args[n++] = extra[i];
     args[n] = NULL;
-    if (hub->hold_fd > 0) {
-        close(hub->hold_fd);
-        hub->hold_fd = 0;
-    }
+    hub->hold_fd = held_release(hub->hold_fd);
     /* bc_source returns rotating buffers: copy before the next calls. */
     char reg[4096], cat[4096];
     snprintf(reg, sizeof reg, "%s", args[3]);
@@ -273,10 +301,7 @@ void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
 int bc_hub_stop(bc_hub_t *hub)
 {
     int rc = bc_stop(&hub->proc, SIGTERM, 10000);
-    if (hub->hold_fd > 0) {
-        close(hub->hold_fd);
-        hub->hold_fd = 0;
-    }
+    hub->hold_fd = held_release(hub->hold_fd);
     return rc;
 }
 
@@ -299,6 +324,8 @@ int bc_hub_pause(bc_hub_t *hub, int sig)
         usleep(20000);
     }
     assert_int_equal(listen(fd, 1), 0);
+    hub->hold_fd = held_release(hub->hold_fd);
+    held_add(fd);
     hub->hold_fd = fd;
     return rc;
 }

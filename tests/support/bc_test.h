@@ -53,14 +53,28 @@ int bc_wait(bc_proc_t *p, int timeout_ms);
 int bc_run(const char *prog, const char *const *argv, char **out);
 
 /* A hub in plain mode on a free port, with the shipped registry and
- * catalogue, store in dir/hub. extra: more arguments (may be NULL). */
+ * catalogue, store in dir/hub. extra: more arguments (may be NULL).
+ *
+ * Every bc_hub_t starts life through bc_hub_init (or BC_HUB_INIT): a hub
+ * struct left to the stack's garbage once made bc_hub_start close a
+ * descriptor that belonged to libzmq, and libzmq aborted at exit. */
 typedef struct {
     bc_proc_t proc;       /* the hub process */
     char endpoint[128];   /* where it listens */
     char store[512];      /* its store directory */
     char log[512];        /* its log file */
-    int hold_fd;          /* listener keeping the port while it is down */
+    int hold_fd;          /* listener keeping the port while it is down,
+                             -1 when none */
 } bc_hub_t;
+
+#define BC_HUB_INIT {.proc = {0, 0}, .endpoint = "", .store = "", \
+                     .log = "", .hold_fd = -1}
+
+/* Sets *hub to "not started, holding nothing". */
+void bc_hub_init(bc_hub_t *hub);
+
+/* Starts a hub into an initialised *hub. When hub->hold_fd holds the port
+ * (after bc_hub_pause), it is released just before the hub binds. */
 
 void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
                   const char *const *extra);
