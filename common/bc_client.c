@@ -9,6 +9,7 @@
 #include "bc_error.h"
 #include "bc_mem.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,6 +79,34 @@ static bool read_monitor(bc_client_t *self)
     return what != BC_HANDSHAKE_OTHER;
 }
 
+/* Waits until the socket can take a message, within the deadline, and
+ * sends it without blocking. A DEALER whose only connection was dropped by
+ * a failed handshake has no pipe left, and a blocking send would then wait
+ * for ever: the deadline and the monitor bound it. */
+static int send_within(bc_client_t *self, zframe_t **frame, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - zclock_mono();
+        if (left <= 0)
+            return BC_ETIMEOUT;
+        zmq_pollitem_t items[2] = {
+            {zsock_resolve(self->sock), 0, ZMQ_POLLOUT, 0},
+            {self->monitor ? zsock_resolve(self->monitor) : NULL, 0,
+             ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, self->monitor ? 2 : 1, left) < 0)
+            return BC_ENET;
+        if (self->monitor && (items[1].revents & ZMQ_POLLIN)
+            && read_monitor(self))
+            return BC_ECRYPTO;
+        if (!(items[0].revents & ZMQ_POLLOUT))
+            continue;
+        if (zframe_send(frame, self->sock, ZFRAME_DONTWAIT) == 0)
+            return BC_OK;
+        if (zmq_errno() != EAGAIN)
+            return BC_ENET;
+    }
+}
+
 int bc_client_call(bc_client_t *self, Baocao__Request *req,
                    Baocao__Reply **reply, int timeout_ms)
 {
@@ -88,11 +117,11 @@ int bc_client_call(bc_client_t *self, Baocao__Request *req,
     uint8_t *buf = bc_wire_pack(&req->base, &len);
     zframe_t *frame = zframe_new(buf, len);
     free(buf);
-    if (zframe_send(&frame, self->sock, 0) != 0) {
-        zframe_destroy(&frame);
-        return BC_ENET;
-    }
     int64_t deadline = zclock_mono() + timeout_ms;
+    int rc = send_within(self, &frame, deadline);
+    zframe_destroy(&frame);   /* NULL once sent */
+    if (rc)
+        return rc;
     for (;;) {
         int64_t left = deadline - zclock_mono();
         if (left <= 0)
