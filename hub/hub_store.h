@@ -3,28 +3,39 @@
  * current figures, pre-aggregated totals up the hierarchy, annual plans and
  * the hash-chained submission log.
  *
- * Layout (named databases in one environment; keys big-endian, period
- * first, because one period's reports arrive together: see hub_store.c):
+ * This is the facade: the types every room shares, opening and closing,
+ * the batch entry point (hub_store_ingest) and read snapshots. It includes
+ * the rooms' headers, so a caller includes this file alone. The store is
+ * one LMDB environment of named databases, split into rooms by what each
+ * owns. One room writes each database; the others read it through that
+ * room's functions, never through its keys:
  *
- *   meta      "version", "registry" (digest), ...        small values
- *   unit_ids  unit code -> u32 store id (sid)            stable across
- *   ind_ids   indicator code -> u32 sid                  registry edits
- *   subs      submission id (16 B) -> where it went      dedup, for ever
- *   revs      (period, unit, revision) -> log seq, id    every revision
- *   cur       (period, unit) -> current revision, log seq, packed figures
- *   agg       (period, unit) -> totals of the subtree    derived
- *   plan      (year, unit) -> own annual targets
- *   plan_eff  (year, unit) -> own targets, else the sum of the children's
- *   carry     (month, unit) -> stocks: the sum of each unit's last value
- *             in the year so far                          derived
- *   log       seq -> entry (time, peer, outcome, exact bytes, chain hash)
+ *   file           databases               writes                read by
+ *   hub_env.c      meta, unit_ids, ind_ids  at open (sids, version,
+ *                                           registry digest)      all rooms
+ *   hub_log.c      log                      every decided request digest,
+ *                                           (append only)         audit tools
+ *   hub_reports.c  subs, revs, cur          each valid submission rollup,
+ *                                                                 digest,
+ *                                                                 queries
+ *   hub_rollup.c   agg, carry               each change of cur;   queries
+ *                                           rebuilt at open when
+ *                                           the registry changed
+ *   hub_plans.c    plan, plan_eff           set_plan; plan_eff    queries
+ *                                           rebuilt with rollups
+ *   hub_digest.c   (none)                   -                     audit tools
+ *   hub_store.c    (none: the facade)       one transaction per batch,
+ *                                           passing each item to its room
  *
- * `agg` and `plan_eff` are derived: every accepted revision updates the
- * totals of its unit's ancestors by the difference it makes (one read and one
- * write per ancestor, shared by all submissions of a batch), so a query for
- * a province reads one record instead of 10,000. When the registry changes
- * (its digest differs from the one stored) they are rebuilt from `cur` and
- * `plan`, which is how units that move, merge or split stay consistent.
+ * Keys are big-endian, period first, because one period's reports arrive
+ * together (hub_key_up in hub_env.h explains why).
+ *
+ * `agg`, `carry` and `plan_eff` are derived: every accepted revision updates
+ * the totals of its unit's ancestors by the difference it makes, so a query
+ * for a province reads one record instead of 10,000. When the registry
+ * changes (its digest differs from the one stored) they are rebuilt from
+ * `cur` and `plan`, which is how units that move, merge or split stay
+ * consistent.
  *
  * Durability: one write transaction per batch of submissions, committed
  * with LMDB's default full sync; the caller acknowledges only after
@@ -116,12 +127,6 @@ void hub_store_close(hub_store_t **self_p);
 int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
                      int64_t now_us);
 
-/* Sets a unit's own targets for a year (replacing those given; others
- * kept) and refreshes the effective targets up the tree. vals use store
- * ids. Returns BC_OK, BC_EFULL or BC_ESTORE. */
-int hub_store_set_plan(hub_store_t *self, const bc_unit_t *unit,
-                       unsigned year, const hub_val_t *vals, size_t n);
-
 /* --- reading ------------------------------------------------------------
  * A reader is one LMDB read transaction: a consistent snapshot. */
 typedef struct hub_reader_t hub_reader_t;
@@ -129,107 +134,31 @@ typedef struct hub_reader_t hub_reader_t;
 hub_reader_t *hub_store_reader(hub_store_t *self);
 void hub_reader_destroy(hub_reader_t **self_p);
 
-/* A figures buffer sized for the catalogue. */
+/* A figures buffer sized for the catalogue (hub_reader_figures and the
+ * other readers fill it). */
 void hub_figures_init(hub_figures_t *f, size_t n);
 void hub_figures_clear(hub_figures_t *f);
 void hub_figures_free(hub_figures_t *f);
 
-/* The figures reported for exactly (unit, period): its own report for a
- * unit without children, the subtree's totals otherwise. Leaves `out`
- * cleared when there are none. Returns BC_OK or BC_ESTORE. */
-int hub_reader_figures(hub_reader_t *self, const bc_unit_t *unit,
-                       bc_period_t period, hub_figures_t *out);
-
-/* Combines months first..last of `year` by each indicator's rule: flows
- * summed, stocks the last value present. Returns BC_OK or BC_ESTORE. */
-int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
-                      unsigned year, unsigned first, unsigned last,
-                      hub_figures_t *out);
-
-/* For a unit with sub-units: each stock indicator's sum, over the units of
- * its subtree, of each unit's last value reported in `year` up to `month`
- * (a unit silent since October still counts, as of October). Other
- * indicators are left absent. Returns BC_OK or BC_ESTORE. */
-int hub_reader_carried(hub_reader_t *self, const bc_unit_t *unit,
-                       unsigned year, unsigned month, hub_figures_t *out);
-
-/* Effective annual targets of a unit. Returns BC_OK or BC_ESTORE. */
-int hub_reader_targets(hub_reader_t *self, const bc_unit_t *unit,
-                       unsigned year, hub_figures_t *out);
-
-/* What is known of (unit, period)'s report. */
-int hub_reader_report(hub_reader_t *self, const bc_unit_t *unit,
-                      bc_period_t period, hub_report_info_t *out);
-
-/* Called for each revision of a report, oldest first. */
-typedef void (*hub_revision_fn)(void *arg, uint32_t revision, uint64_t seq,
-                                int64_t filed_at, int64_t received_at_us);
-
-/* The log: one entry, fields pointing into the snapshot (valid until the
- * reader is destroyed). */
-typedef struct {
-    uint64_t seq;                  /* sequence number */
-    int64_t received_at;           /* Unix microseconds */
-    const char *peer;              /* not NUL-terminated */
-    size_t peer_len;               /* its length */
-    uint32_t outcome;              /* Baocao__Outcome */
-    uint32_t reason;               /* Baocao__RejectReason */
-    const uint8_t *request;        /* exact bytes received */
-    size_t request_len;            /* their length */
-    uint8_t prev_hash[32];         /* previous entry's chain hash */
-    uint8_t hash[32];              /* this entry's chain hash */
-} hub_log_entry_t;
-
-/* Iterates the log from seq `from` (1 = start). fn returns non-zero to
- * stop. Returns BC_OK or BC_ESTORE. */
-typedef int (*hub_log_fn)(void *arg, const hub_log_entry_t *entry);
-int hub_reader_log(hub_reader_t *self, uint64_t from, hub_log_fn fn,
-                   void *arg);
-
-/* The chain hash of an entry: SHA-256(prev_hash || content), content as
- * specified in proto/README.md, where the request enters as its own
- * SHA-256 (req_digest, see hub_request_digest). Shared by the store and the
- * verifier. */
-void hub_log_hash(const uint8_t prev[32], uint64_t seq, int64_t received_at,
-                  const char *peer, size_t peer_len, uint32_t outcome,
-                  uint32_t reason, const uint8_t req_digest[32],
-                  uint8_t out[32]);
-
-/* SHA-256 of the exact request bytes. The server computes it while it
- * validates, outside the writer thread that holds the commit lock. */
-void hub_request_digest(const uint8_t *req, size_t len, uint8_t out[32]);
-
-/* Last log sequence number. */
+/* Last log sequence number (hub_log.c). */
 uint64_t hub_store_last_seq(hub_store_t *self);
 
 /* Opens an existing store read-only, without a registry: for the audit
  * tools, which may run beside a live hub (LMDB readers never block the
- * writer). Only the reader functions below that take codes, and
- * hub_reader_log, work on such a store. NULL with a message on failure. */
+ * writer). Only the readers that take codes (hub_reports.h), the log's
+ * (hub_log.h) and the digest work on such a store. NULL with a message on
+ * failure. */
 hub_store_t *hub_store_open_readonly(const char *dir, char *err,
                                      size_t errlen);
 
-/* Every revision of (unit code, period), oldest first; BC_ENOTFOUND if the
- * store never saw the unit. */
-int hub_reader_revisions_code(hub_reader_t *self, const char *unit,
-                              bc_period_t period, hub_revision_fn fn,
-                              void *arg);
-
-/* The current revision number of (unit code, period), 0 if none. */
-uint32_t hub_reader_current_revision(hub_reader_t *self, const char *unit,
-                                     bc_period_t period);
-
-/* One log entry by sequence number. BC_ENOTFOUND if there is none. */
-int hub_reader_log_entry(hub_reader_t *self, uint64_t seq,
-                         hub_log_entry_t *out);
-
-/* A SHA-256 over every current report: unit code, period, revision and
- * figures (by indicator code, in code order), in (unit code, period) order.
- * Independent of store ids, so a store and its replay compare equal. Also
- * returns the number of current reports. */
-int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports);
-
 /* The registry the store was opened with. */
 const bc_registry_t *hub_store_registry(const hub_store_t *self);
+
+/* The rooms: each header is the manual of what it owns. */
+#include "hub_log.h"
+#include "hub_rollup.h"
+#include "hub_reports.h"
+#include "hub_plans.h"
+#include "hub_digest.h"
 
 #endif

@@ -1,0 +1,584 @@
+/*
+ * hub_rollup.c -- subtree totals and carried stocks (see hub_rollup.h).
+ *
+ * agg and carry records are a header and an array of hub_val_t (sid,
+ * count, value), sorted by sid, in host byte order: an LMDB file is not
+ * portable across architectures anyway, and the audit export is the
+ * portable form. They are read in place (memcpy: LMDB gives no alignment
+ * promise) and updated through a per-batch hash table of growable arrays.
+ */
+#include "hub_rollup.h"
+#include "hub_env.h"
+#include "hub_reports.h"
+#include "bc_error.h"
+#include "bc_mem.h"
+
+#include <string.h>
+
+typedef struct {
+    uint32_t nvals;            /* hub_val_t entries that follow */
+    uint32_t reporters;        /* units in the subtree with a report */
+} agg_hdr_t;
+
+/* --- value arrays -------------------------------------------------------- */
+
+/* A growable, sid-sorted array of values: an aggregate being updated. */
+typedef struct {
+    uint64_t key;              /* unit sid << 32 | period */
+    hub_val_t *vals;           /* sorted by sid */
+    uint32_t n;                /* used entries */
+    uint32_t cap;              /* allocated entries */
+    uint32_t reporters;        /* units with a report in the subtree */
+    bool dirty;                /* changed since loaded */
+} agg_t;
+
+/* Adds (delta value, delta count) for sid, keeping the array sorted and
+ * dropping an entry whose count falls to zero. */
+static void agg_apply(agg_t *a, uint32_t sid, int64_t dv, int32_t dc)
+{
+    uint32_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (a->vals[mid].sid < sid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    a->dirty = true;
+    if (lo < a->n && a->vals[lo].sid == sid) {
+        a->vals[lo].value += dv;
+        a->vals[lo].count = (uint32_t) ((int64_t) a->vals[lo].count + dc);
+        if (a->vals[lo].count == 0) {
+            memmove(&a->vals[lo], &a->vals[lo + 1],
+                    (a->n - lo - 1) * sizeof(hub_val_t));
+            a->n--;
+        }
+        return;
+    }
+    if (dc <= 0)
+        return;   /* removing what was never there: nothing to do */
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 16;
+        a->vals = bc_realloc(a->vals, a->cap * sizeof(hub_val_t));
+    }
+    memmove(&a->vals[lo + 1], &a->vals[lo], (a->n - lo) * sizeof(hub_val_t));
+    a->vals[lo] = (hub_val_t){sid, (uint32_t) dc, dv};
+    a->n++;
+}
+
+/* The aggregates touched by one batch, by key: open addressing. */
+typedef struct {
+    agg_t *slots;              /* table of aggregates, key 0 = empty */
+    size_t cap;                /* power of two */
+    size_t used;               /* occupied slots */
+    int db;                    /* HUB_DB_AGG or HUB_DB_CARRY */
+} agg_cache_t;
+
+static void cache_init(agg_cache_t *c, size_t expect, int db)
+{
+    c->db = db;
+    c->cap = 64;
+    while (c->cap < expect * 2)
+        c->cap *= 2;
+    c->slots = bc_calloc(c->cap, sizeof(agg_t));
+    c->used = 0;
+}
+
+static void cache_free(agg_cache_t *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        free(c->slots[i].vals);
+    bc_free(&c->slots);
+}
+
+static size_t cache_slot(const agg_cache_t *c, uint64_t key)
+{
+    size_t h = (size_t) ((key * 0x9E3779B97F4A7C15ULL) >> 17);
+    for (size_t i = h & (c->cap - 1);; i = (i + 1) & (c->cap - 1))
+        if (c->slots[i].key == key || c->slots[i].key == 0)
+            return i;
+}
+
+static void cache_grow(agg_cache_t *c)
+{
+    agg_cache_t bigger = {bc_calloc(c->cap * 2, sizeof(agg_t)), c->cap * 2,
+                          c->used, c->db};
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slots[i].key)
+            bigger.slots[cache_slot(&bigger, c->slots[i].key)] = c->slots[i];
+    free(c->slots);
+    *c = bigger;
+}
+
+/* Finds or loads the aggregate (unit sid, period). Key 0 cannot occur:
+ * unit sids start at 1. */
+static int cache_get(hub_store_t *s, MDB_txn *txn, agg_cache_t *c,
+                     uint32_t unit_sid, uint32_t period, agg_t **out)
+{
+    uint64_t key = (uint64_t) unit_sid << 32 | period;
+    if ((c->used + 1) * 2 > c->cap)
+        cache_grow(c);
+    size_t i = cache_slot(c, key);
+    agg_t *a = &c->slots[i];
+    if (a->key == key) {
+        *out = a;
+        return BC_OK;
+    }
+    memset(a, 0, sizeof *a);
+    a->key = key;
+    c->used++;
+    uint8_t kb[8];
+    MDB_val k = hub_key_up(kb, unit_sid, period), v;
+    int mrc = mdb_get(txn, s->dbi[c->db], &k, &v);
+    if (mrc == 0) {
+        agg_hdr_t h;
+        memcpy(&h, v.mv_data, sizeof h);
+        a->n = a->cap = h.nvals;
+        a->reporters = h.reporters;
+        a->vals = bc_malloc((a->cap ? a->cap : 1) * sizeof(hub_val_t));
+        memcpy(a->vals, (uint8_t *) v.mv_data + sizeof h,
+               h.nvals * sizeof(hub_val_t));
+    } else if (mrc != MDB_NOTFOUND) {
+        return hub_env_err(mrc);
+    }
+    *out = a;
+    return BC_OK;
+}
+
+static int cache_flush(hub_store_t *s, MDB_txn *txn, agg_cache_t *c)
+{
+    for (size_t i = 0; i < c->cap; i++) {
+        agg_t *a = &c->slots[i];
+        if (!a->key || !a->dirty)
+            continue;
+        uint8_t kb[8];
+        MDB_val k = hub_key_up(kb, (uint32_t) (a->key >> 32), (uint32_t) a->key);
+        int mrc;
+        if (a->n == 0 && a->reporters == 0) {
+            mrc = mdb_del(txn, s->dbi[c->db], &k, NULL);
+            if (mrc == MDB_NOTFOUND)
+                mrc = 0;
+        } else {
+            MDB_val v = {sizeof(agg_hdr_t) + a->n * sizeof(hub_val_t), NULL};
+            mrc = mdb_put(txn, s->dbi[c->db], &k, &v, MDB_RESERVE);
+            if (mrc == 0) {
+                agg_hdr_t h = {a->n, a->reporters};
+                memcpy(v.mv_data, &h, sizeof h);
+                memcpy((uint8_t *) v.mv_data + sizeof h, a->vals,
+                       a->n * sizeof(hub_val_t));
+            }
+        }
+        if (mrc)
+            return hub_env_err(mrc);
+        a->dirty = false;
+    }
+    return BC_OK;
+}
+
+/* Units whose totals include a report of `u`: u itself when it has
+ * children (its own figures add to its subtree's), then every ancestor. */
+static size_t rollup_targets(const hub_store_t *s, const bc_unit_t *u,
+                             const bc_unit_t **out, size_t max)
+{
+    size_t n = 0;
+    if (u->nchildren && n < max)
+        out[n++] = u;
+    for (int32_t p = u->parent; p >= 0 && n < max;
+         p = bc_registry_unit(s->reg, (uint32_t) p)->parent)
+        out[n++] = bc_registry_unit(s->reg, (uint32_t) p);
+    return n;
+}
+
+/* Applies to the subtree totals the difference between the old current
+ * values (may be NULL) and the new ones (may be NULL). */
+static int rollup(hub_store_t *s, MDB_txn *txn, agg_cache_t *c,
+                  const bc_unit_t *u, uint32_t period,
+                  const hub_val_t *old, size_t nold,
+                  const hub_val_t *new, size_t nnew)
+{
+    const bc_unit_t *targets[64];
+    size_t nt = rollup_targets(s, u, targets, 64);
+    for (size_t t = 0; t < nt; t++) {
+        agg_t *a;
+        int rc = cache_get(s, txn, c, targets[t]->sid, period, &a);
+        if (rc)
+            return rc;
+        if (!old && new)
+            a->reporters++;
+        else if (old && !new && a->reporters)
+            a->reporters--;
+        a->dirty = true;
+        /* Merge walk over the two sorted arrays. */
+        size_t i = 0, j = 0;
+        while (i < nold || j < nnew) {
+            if (j >= nnew || (i < nold && old[i].sid < new[j].sid)) {
+                agg_apply(a, old[i].sid, -old[i].value, -1);
+                i++;
+            } else if (i >= nold || new[j].sid < old[i].sid) {
+                agg_apply(a, new[j].sid, new[j].value, 1);
+                j++;
+            } else {
+                if (new[j].value != old[i].value)
+                    agg_apply(a, new[j].sid, new[j].value - old[i].value, 0);
+                i++;
+                j++;
+            }
+        }
+    }
+    return BC_OK;
+}
+
+
+/* --- stocks carried forward ----------------------------------------------
+ * A stock's year to date is its last value, and for a district or a
+ * province it is the sum, over its units, of each unit's own last value:
+ * a station that did not report in December still has its patients under
+ * management, as of November. `carry` (month, unit) keeps exactly that sum
+ * for each stock indicator, for every month of a year, so the year to date
+ * stays one read. A unit's report for month m changes only months m up to
+ * (not including) the next month in which that unit reported the same
+ * indicator. */
+
+/* One stock indicator of a report, seen against the unit's other months. */
+typedef struct {
+    uint32_t sid;              /* indicator */
+    bool has_prev;             /* reported in an earlier month of the year */
+    int64_t prev;              /* the latest such value */
+    unsigned next;             /* first later month reporting it, or 13 */
+} span_t;
+
+static const hub_val_t *find_val(const hub_val_t *v, size_t n, uint32_t sid)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid].sid < sid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo].sid == sid ? &v[lo] : NULL;
+}
+
+/* The stock indicators of old and new (either may be empty), with what
+ * the unit reported for them in the other months of the year. Returns the
+ * number of spans written to *out (in the arena). */
+static int stock_spans(hub_store_t *s, MDB_txn *txn, const bc_unit_t *u,
+                       unsigned year, unsigned m, const hub_val_t *old,
+                       size_t nold, const hub_val_t *new, size_t nnew,
+                       span_t **out, size_t *nout)
+{
+    span_t *sp = bc_arena_alloc(s->arena, (nold + nnew + 1) * sizeof *sp);
+    size_t n = 0;
+    for (size_t pass = 0; pass < 2; pass++) {
+        const hub_val_t *v = pass ? new : old;
+        size_t nv = pass ? nnew : nold;
+        for (size_t i = 0; i < nv; i++) {
+            if (!hub_env_is_stock(s, v[i].sid))
+                continue;
+            bool seen = false;
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = sp[j].sid == v[i].sid;
+            if (!seen)
+                sp[n++] = (span_t){v[i].sid, false, 0, 13};
+        }
+    }
+    *out = sp;
+    *nout = n;
+    if (!n)
+        return BC_OK;
+    for (unsigned t = 1; t <= 12; t++) {
+        if (t == m)
+            continue;
+        const hub_val_t *vals = NULL;
+        size_t nv = 0;
+        int rc = hub_reports_values(s, txn, u->sid,
+                                    bc_period_make(year, BC_PT_MONTH, t),
+                                    s->arena, &vals, &nv);
+        if (rc == BC_ENOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        for (size_t j = 0; j < n; j++) {
+            const hub_val_t *hv = find_val(vals, nv, sp[j].sid);
+            if (!hv)
+                continue;
+            if (t < m) {
+                sp[j].has_prev = true;
+                sp[j].prev = hv->value;
+            } else if (sp[j].next == 13) {
+                sp[j].next = t;
+            }
+        }
+    }
+    return BC_OK;
+}
+
+/* Adds (dv, dc) for one stock over months [from, to) of the year, in the
+ * carry totals of every unit whose subtree holds u. */
+static int carry_apply(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
+                       const bc_unit_t *u, unsigned year, unsigned from,
+                       unsigned to, uint32_t sid, int64_t dv, int32_t dc)
+{
+    const bc_unit_t *targets[64];
+    size_t nt = rollup_targets(s, u, targets, 64);
+    for (unsigned t = from; t < to; t++)
+        for (size_t i = 0; i < nt; i++) {
+            agg_t *a;
+            int rc = cache_get(s, txn, carry, targets[i]->sid,
+                               bc_period_make(year, BC_PT_MONTH, t), &a);
+            if (rc)
+                return rc;
+            agg_apply(a, sid, dv, dc);
+        }
+    return BC_OK;
+}
+
+/* u's report for a month changes from old to new (either may be empty):
+ * moves the carried stocks by the difference it makes. */
+static int carry_update(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
+                        const bc_unit_t *u, bc_period_t period,
+                        const hub_val_t *old, size_t nold,
+                        const hub_val_t *new, size_t nnew)
+{
+    if (bc_period_type(period) != BC_PT_MONTH || (u->parent < 0
+                                                  && !u->nchildren))
+        return BC_OK;
+    unsigned year = bc_period_year(period), m = bc_period_index(period);
+    span_t *sp;
+    size_t n;
+    int rc = stock_spans(s, txn, u, year, m, old, nold, new, nnew, &sp, &n);
+    for (size_t j = 0; j < n && !rc; j++) {
+        const hub_val_t *o = find_val(old, nold, sp[j].sid);
+        const hub_val_t *w = find_val(new, nnew, sp[j].sid);
+        /* What the unit counts for months m.. before and after. */
+        bool had = o || sp[j].has_prev, has = w || sp[j].has_prev;
+        int64_t before = o ? o->value : sp[j].has_prev ? sp[j].prev : 0;
+        int64_t after = w ? w->value : sp[j].has_prev ? sp[j].prev : 0;
+        int32_t dc = (int32_t) has - (int32_t) had;
+        if (dc == 0 && before == after)
+            continue;
+        rc = carry_apply(s, txn, carry, u, year, m, sp[j].next, sp[j].sid,
+                         after - before, dc);
+    }
+    return rc;
+}
+
+/* Rebuilding: a current report counts from its month until the unit's next
+ * report of the same stock. */
+static int carry_rebuild_one(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
+                             const bc_unit_t *u, bc_period_t period,
+                             const hub_val_t *vals, size_t n)
+{
+    if (bc_period_type(period) != BC_PT_MONTH)
+        return BC_OK;
+    unsigned year = bc_period_year(period), m = bc_period_index(period);
+    span_t *sp;
+    size_t nsp;
+    int rc = stock_spans(s, txn, u, year, m, NULL, 0, vals, n, &sp, &nsp);
+    for (size_t j = 0; j < nsp && !rc; j++)
+        rc = carry_apply(s, txn, carry, u, year, m, sp[j].next, sp[j].sid,
+                         find_val(vals, n, sp[j].sid)->value, 1);
+    return rc;
+}
+
+
+/* --- batches -------------------------------------------------------------- */
+
+struct hub_rollup_batch_t {
+    agg_cache_t agg;           /* subtree totals touched */
+    agg_cache_t carry;         /* carried stocks touched */
+};
+
+hub_rollup_batch_t *hub_rollup_batch_new(size_t reports)
+{
+    hub_rollup_batch_t *self = bc_calloc(1, sizeof *self);
+    /* A ward report touches its district, province and country. */
+    cache_init(&self->agg, reports * 3, HUB_DB_AGG);
+    cache_init(&self->carry, reports, HUB_DB_CARRY);
+    return self;
+}
+
+void hub_rollup_batch_destroy(hub_rollup_batch_t **self_p)
+{
+    hub_rollup_batch_t *self = *self_p;
+    if (!self)
+        return;
+    cache_free(&self->agg);
+    cache_free(&self->carry);
+    free(self);
+    *self_p = NULL;
+}
+
+int hub_rollup_apply(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch,
+                     const bc_unit_t *u, bc_period_t period,
+                     const hub_val_t *old, size_t nold,
+                     const hub_val_t *new, size_t nnew)
+{
+    int rc = rollup(s, txn, &batch->agg, u, period, old, nold, new, nnew);
+    if (rc == BC_OK)
+        rc = carry_update(s, txn, &batch->carry, u, period, old, nold, new,
+                          nnew);
+    return rc;
+}
+
+int hub_rollup_flush(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch)
+{
+    int rc = cache_flush(s, txn, &batch->agg);
+    return rc ? rc : cache_flush(s, txn, &batch->carry);
+}
+
+/* --- rebuilding ------------------------------------------------------------ */
+
+/* What rebuild_one needs, through hub_reports_each's argument. */
+typedef struct {
+    hub_store_t *s;            /* the store */
+    MDB_txn *txn;              /* the write transaction */
+    hub_rollup_batch_t *batch; /* totals being rebuilt */
+} rebuild_t;
+
+/* One current report into the totals being rebuilt. */
+static int rebuild_one(void *arg, uint32_t unit_sid, uint32_t period,
+                       const hub_report_info_t *info, const hub_val_t *vals,
+                       size_t n)
+{
+    (void) info;
+    rebuild_t *r = arg;
+    const bc_unit_t *u = hub_env_unit(r->s, unit_sid);
+    if (!u)
+        return BC_OK;   /* a unit no longer in the registry: kept, unrolled */
+    int rc = rollup(r->s, r->txn, &r->batch->agg, u, period, NULL, 0, vals, n);
+    if (rc == BC_OK)
+        rc = carry_rebuild_one(r->s, r->txn, &r->batch->carry, u, period,
+                               vals, n);
+    return rc;
+}
+
+int hub_rollup_rebuild(hub_store_t *s, MDB_txn *txn)
+{
+    int mrc;
+    if ((mrc = mdb_drop(txn, s->dbi[HUB_DB_AGG], 0))
+        || (mrc = mdb_drop(txn, s->dbi[HUB_DB_CARRY], 0)))
+        return hub_env_err(mrc);
+    /* Totals from every current report; the batch holds one aggregate per
+     * (ancestor, period), which is small next to the reports themselves. */
+    rebuild_t r = {s, txn, hub_rollup_batch_new(1024)};
+    int rc = hub_reports_each(s, txn, s->arena, rebuild_one, &r);
+    if (rc == BC_OK)
+        rc = hub_rollup_flush(s, txn, r.batch);
+    hub_rollup_batch_destroy(&r.batch);
+    return rc;
+}
+
+/* --- reading ----------------------------------------------------------------- */
+
+/* The figures of (unit, period) as stored: a leaf's own report (unpacked
+ * into the reader's arena, which this resets) or a subtree's agg record
+ * (in place). *p points at n hub_val_t. BC_ENOTFOUND when there are none. */
+static int record_values(hub_reader_t *r, const bc_unit_t *unit,
+                         uint32_t period, const uint8_t **p, size_t *n,
+                         uint32_t *reporters)
+{
+    hub_store_t *s = r->store;
+    bc_arena_reset(r->arena);
+    if (!unit->nchildren) {
+        const hub_val_t *vals = NULL;
+        int rc = hub_reports_values(s, r->txn, unit->sid, period, r->arena,
+                                    &vals, n);
+        *p = (const uint8_t *) vals;
+        *reporters = 1;
+        return rc;
+    }
+    uint8_t kb[8];
+    MDB_val k = hub_key_up(kb, unit->sid, period), v;
+    int mrc = mdb_get(r->txn, s->dbi[HUB_DB_AGG], &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return BC_ENOTFOUND;
+    if (mrc)
+        return hub_env_err(mrc);
+    agg_hdr_t h;
+    memcpy(&h, v.mv_data, sizeof h);
+    *p = (const uint8_t *) v.mv_data + sizeof h;
+    *n = h.nvals;
+    *reporters = h.reporters;
+    return BC_OK;
+}
+
+int hub_reader_figures(hub_reader_t *self, const bc_unit_t *unit,
+                       bc_period_t period, hub_figures_t *out)
+{
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    hub_figures_clear(out);
+    int rc = record_values(self, unit, period, &p, &n, &out->reporters);
+    if (rc == BC_ENOTFOUND) {
+        out->reporters = 0;
+        return BC_OK;
+    }
+    if (rc == BC_OK)
+        hub_figures_spread(self->store, p, n, out);
+    return rc;
+}
+
+int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
+                      unsigned year, unsigned first, unsigned last,
+                      hub_figures_t *out)
+{
+    hub_store_t *s = self->store;
+    hub_figures_clear(out);
+    if (first < 1 || last > 12 || first > last)
+        return BC_OK;
+    const bc_registry_t *reg = s->reg;
+    /* At most twelve point lookups, oldest month first so that a stock
+     * ends on its last value. */
+    for (unsigned m = first; m <= last; m++) {
+        const uint8_t *p = NULL;
+        size_t n = 0;
+        uint32_t reporters = 0;
+        int rc = record_values(self, unit, bc_period_make(year, BC_PT_MONTH, m),
+                               &p, &n, &reporters);
+        if (rc == BC_ENOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        if (reporters > out->reporters)
+            out->reporters = reporters;
+        for (size_t i = 0; i < n; i++) {
+            hub_val_t hv;
+            memcpy(&hv, p + i * sizeof hv, sizeof hv);
+            int32_t idx = hub_env_indicator(s, hv.sid);
+            if (idx < 0 || (size_t) idx >= out->n)
+                continue;
+            if (bc_registry_indicator(reg, (uint32_t) idx)->kind
+                == BC_KIND_STOCK) {
+                /* A stock's figure over months is its last value. */
+                out->value[idx] = hv.value;
+                out->count[idx] = hv.count;
+            } else {
+                out->value[idx] += hv.value;
+                if (hv.count > out->count[idx])
+                    out->count[idx] = hv.count;
+            }
+        }
+    }
+    return BC_OK;
+}
+
+int hub_reader_carried(hub_reader_t *self, const bc_unit_t *unit,
+                       unsigned year, unsigned month, hub_figures_t *out)
+{
+    hub_store_t *s = self->store;
+    uint8_t kb[8];
+    MDB_val k = hub_key_up(kb, unit->sid,
+                           bc_period_make(year, BC_PT_MONTH, month)), v;
+    hub_figures_clear(out);
+    int mrc = mdb_get(self->txn, s->dbi[HUB_DB_CARRY], &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return BC_OK;
+    if (mrc)
+        return hub_env_err(mrc);
+    agg_hdr_t h;
+    memcpy(&h, v.mv_data, sizeof h);
+    hub_figures_spread(s, (uint8_t *) v.mv_data + sizeof h, h.nvals, out);
+    return BC_OK;
+}

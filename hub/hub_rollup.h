@@ -1,0 +1,73 @@
+/*
+ * hub_rollup.h -- totals up the hierarchy: each subtree's figures for a
+ * period, kept current as reports arrive, and the stocks carried forward.
+ *
+ * Databases (both derived, both rebuilt from `cur` when the registry
+ * changes):
+ *
+ *   agg    (period, unit) -> the subtree's totals: per indicator the sum
+ *          and the number of reports behind it, and the units that reported
+ *   carry  (month, unit)  -> per stock indicator, the sum over the subtree's
+ *          units of each unit's last value in the year up to that month
+ *
+ * Every accepted revision moves the totals of its unit's ancestors by the
+ * difference it makes (one read and one write per ancestor, shared by all
+ * submissions of a batch), so a query for a province reads one record
+ * instead of 10,000. A leaf unit's figures are its own report (hub_reports).
+ */
+#ifndef HUB_ROLLUP_H
+#define HUB_ROLLUP_H
+
+#include "hub_store.h"
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The figures reported for exactly (unit, period): its own report for a
+ * unit without children, the subtree's totals otherwise. Leaves `out`
+ * cleared when there are none. Returns BC_OK or BC_ESTORE. */
+int hub_reader_figures(hub_reader_t *self, const bc_unit_t *unit,
+                       bc_period_t period, hub_figures_t *out);
+
+/* Combines months first..last of `year` by each indicator's rule: flows
+ * summed, stocks the last value present. Returns BC_OK or BC_ESTORE. */
+int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
+                      unsigned year, unsigned first, unsigned last,
+                      hub_figures_t *out);
+
+/* For a unit with sub-units: each stock indicator's sum, over the units of
+ * its subtree, of each unit's last value reported in `year` up to `month`
+ * (a unit silent since October still counts, as of October). Other
+ * indicators are left absent. Returns BC_OK or BC_ESTORE. */
+int hub_reader_carried(hub_reader_t *self, const bc_unit_t *unit,
+                       unsigned year, unsigned month, hub_figures_t *out);
+
+/* --- for the store's other rooms ----------------------------------------- */
+
+/* The totals one write batch touches, kept in memory until the batch is
+ * flushed: a district's total is read and written once per batch, not once
+ * per ward report. */
+typedef struct hub_rollup_batch_t hub_rollup_batch_t;
+
+/* A batch sized for about `reports` reports. */
+hub_rollup_batch_t *hub_rollup_batch_new(size_t reports);
+void hub_rollup_batch_destroy(hub_rollup_batch_t **self_p);
+
+/* Unit u's current report for `period` changes from old to new (either may
+ * be NULL with length 0, both sorted by sid): moves the subtree totals and
+ * the carried stocks of every unit above by the difference it makes.
+ * BC_OK, BC_EFULL or BC_ESTORE. */
+int hub_rollup_apply(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch,
+                     const bc_unit_t *u, bc_period_t period,
+                     const hub_val_t *old, size_t nold,
+                     const hub_val_t *new, size_t nnew);
+
+/* Writes the batch's changed totals. BC_OK, BC_EFULL or BC_ESTORE. */
+int hub_rollup_flush(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch);
+
+/* Drops agg and carry and recomputes them from every current report, under
+ * the registry the store holds now. BC_OK, BC_EFULL or BC_ESTORE. */
+int hub_rollup_rebuild(hub_store_t *s, MDB_txn *txn);
+
+#endif
