@@ -10,6 +10,7 @@
 #include "bc_error.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct {
@@ -207,4 +208,37 @@ int hub_reader_log_entry(hub_reader_t *self, uint64_t seq,
         return hub_env_err(mrc);
     entry_from(seq, &v, out);
     return BC_OK;
+}
+
+/* One entry of hub_log_verify's walk. */
+static int check_entry(void *arg, const hub_log_entry_t *e)
+{
+    hub_log_check_t *c = arg;
+    uint8_t digest[32], hash[32];
+    if (e->seq != c->head_seq + 1) {
+        c->bad_seq = c->head_seq + 1;
+        snprintf(c->problem, sizeof c->problem, "entry %llu is missing "
+                 "(next found: %llu)", (unsigned long long) c->bad_seq,
+                 (unsigned long long) e->seq);
+        return 1;
+    }
+    hub_request_digest(e->request, e->request_len, digest);
+    hub_log_hash(c->head_hash, e->seq, e->received_at, e->peer, e->peer_len,
+                 e->outcome, e->reason, digest, hash);
+    if (memcmp(hash, e->hash, 32) != 0) {
+        c->bad_seq = e->seq;
+        snprintf(c->problem, sizeof c->problem, "entry %llu does not match "
+                 "its chain hash (altered)", (unsigned long long) e->seq);
+        return 1;
+    }
+    c->entries++;
+    c->head_seq = e->seq;
+    memcpy(c->head_hash, hash, 32);
+    return 0;
+}
+
+int hub_log_verify(hub_reader_t *self, hub_log_check_t *out)
+{
+    memset(out, 0, sizeof *out);
+    return hub_reader_log(self, 1, check_entry, out);
 }

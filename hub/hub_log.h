@@ -61,6 +61,22 @@ void hub_log_hash(const uint8_t prev[32], uint64_t seq, int64_t received_at,
  * validates, outside the writer thread that holds the commit lock. */
 void hub_request_digest(const uint8_t *req, size_t len, uint8_t out[32]);
 
+/* What a walk of the whole chain found. */
+typedef struct {
+    uint64_t entries;              /* entries read */
+    uint64_t bad_seq;              /* first entry that does not chain, 0 if
+                                      none */
+    uint64_t head_seq;             /* last entry read */
+    uint8_t head_hash[32];         /* its chain hash */
+    char problem[160];             /* what is wrong at bad_seq, "" if none */
+} hub_log_check_t;
+
+/* Recomputes the chain of the whole log from seq 1: every entry's hash
+ * from its fields and its exact request bytes, and the sequence numbers
+ * without a gap. Stops at the first bad entry. BC_OK (out->bad_seq tells
+ * whether the chain is intact) or BC_ESTORE. */
+int hub_log_verify(hub_reader_t *self, hub_log_check_t *out);
+
 /* --- for the store's other rooms ----------------------------------------- */
 
 /* Where the log stands, to roll back to when a batch is aborted. */

@@ -11,6 +11,7 @@
 #include "hub_store.h"
 #include "hub_env.h"
 #include "bc_error.h"
+#include "bc_fs.h"
 #include "bc_log.h"
 #include "bc_mem.h"
 
@@ -76,11 +77,11 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size,
         snprintf(err, errlen, "libsodium failed to initialise");
         goto out_free;
     }
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create store directory %s: %s", dir,
-                 strerror(errno));
+    bool made_parents;
+    if (bc_mkdir_p(dir, 0750, &made_parents, err, errlen) != 0)
         goto out_free;
-    }
+    if (made_parents)
+        BC_INFO("created the missing parent folders of %s", dir);
     if ((mrc = hub_env_open(self, dir, map_size, 0, &txn))) {
         snprintf(err, errlen, "cannot open LMDB store in %s: %s", dir,
                  mdb_strerror(mrc));
@@ -173,6 +174,12 @@ void hub_store_close(hub_store_t **self_p)
 const bc_registry_t *hub_store_registry(const hub_store_t *self)
 {
     return self->reg;
+}
+
+int hub_store_backup(hub_store_t *self, const char *dir, char *err,
+                     size_t errlen)
+{
+    return bc_store_copy(self->env, dir, err, errlen);
 }
 
 /* --- ingest -------------------------------------------------------------- */

@@ -151,6 +151,13 @@ uint64_t hub_store_last_seq(hub_store_t *self);
 hub_store_t *hub_store_open_readonly(const char *dir, char *err,
                                      size_t errlen);
 
+/* Writes a compacted, consistent copy of the store into `dir` (created with
+ * its parents if missing; it must not hold a store yet). Works on a store
+ * opened read-only, beside a running hub. BC_OK, or BC_EIO / BC_EEXIST /
+ * BC_EFULL / BC_ESTORE with a message in err. */
+int hub_store_backup(hub_store_t *self, const char *dir, char *err,
+                     size_t errlen);
+
 /* The registry the store was opened with. */
 const bc_registry_t *hub_store_registry(const hub_store_t *self);
 

@@ -10,6 +10,8 @@
 #include "node_outbox.h"
 #include "baocao.pb-c.h"
 #include "bc_error.h"
+#include "bc_fs.h"
+#include "bc_log.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
 
@@ -68,11 +70,11 @@ node_outbox_t *node_outbox_open(const char *dir, char *err, size_t errlen)
     node_outbox_t *self = bc_calloc(1, sizeof *self);
     MDB_txn *txn;
     int mrc;
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create outbox directory %s: %s", dir,
-                 strerror(errno));
+    bool made_parents;
+    if (bc_mkdir_p(dir, 0750, &made_parents, err, errlen) != 0)
         goto out_free;
-    }
+    if (made_parents)
+        BC_INFO("created the missing parent folders of %s", dir);
     if ((mrc = mdb_env_create(&self->env)))
         goto out_mdb;
     mdb_env_set_maxdbs(self->env, DB_COUNT);
@@ -454,4 +456,10 @@ int node_outbox_stats(node_outbox_t *self, node_stats_t *out)
              sizeof out->last_error - 1);
     mdb_txn_abort(txn);
     return BC_OK;
+}
+
+int node_outbox_backup(node_outbox_t *self, const char *dir, char *err,
+                       size_t errlen)
+{
+    return bc_store_copy(self->env, dir, err, errlen);
 }

@@ -115,4 +115,10 @@ int node_outbox_stats(node_outbox_t *self, node_stats_t *out);
 typedef void (*node_entry_fn)(void *arg, const node_entry_t *entry);
 int node_outbox_each(node_outbox_t *self, node_entry_fn fn, void *arg);
 
+/* Writes a compacted, consistent copy of the outbox into `dir` (created if
+ * missing; it must not hold a store yet), while the node may go on using
+ * it. BC_OK, or BC_EIO / BC_EEXIST / BC_ESTORE with a message in err. */
+int node_outbox_backup(node_outbox_t *self, const char *dir, char *err,
+                       size_t errlen);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * baocao.c -- the `baocao` tool: one program, one subcommand per job,
  * dispatched from a table (submit, query, completeness, plan, status,
- * keygen, audit).
+ * keygen, audit, backup, restore).
  */
 #include "bc_log.h"
 #include "cmd.h"
@@ -23,6 +23,9 @@ static const struct {
     {"status", cmd_status, "what a node's outbox holds and how delivery goes"},
     {"keygen", cmd_keygen, "create a CURVE key pair"},
     {"audit", cmd_audit, "export, verify, replay the hub's submission log"},
+    {"backup", cmd_backup,
+     "hot, verified copy of a hub's store or a node's outbox"},
+    {"restore", cmd_restore, "restore a backup into a new store folder"},
 };
 
 static void usage(FILE *out)

@@ -23,6 +23,8 @@ int cmd_plan(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 
 /* Options every hub client shares; embed at the start of a command's
