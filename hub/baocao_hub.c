@@ -4,6 +4,7 @@
  */
 #include "bc_error.h"
 #include "bc_log.h"
+#include "bc_version.h"
 #include "hub_server.h"
 
 #include <stddef.h>
@@ -27,6 +28,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    if (bc_version_asked("baocao-hub", argc, argv))
+        return 0;
     hub_config_t cfg;
     char err[512] = "";
     int status = 2;

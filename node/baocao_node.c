@@ -3,6 +3,7 @@
  */
 #include "bc_error.h"
 #include "bc_log.h"
+#include "bc_version.h"
 #include "node_sender.h"
 
 #include <stddef.h>
@@ -26,6 +27,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    if (bc_version_asked("baocao-node", argc, argv))
+        return 0;
     node_config_t cfg;
     char err[512] = "";
     int status = 2;

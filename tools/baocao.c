@@ -4,6 +4,7 @@
  * keygen, audit, backup, restore).
  */
 #include "bc_log.h"
+#include "bc_version.h"
 #include "cmd.h"
 
 #include <locale.h>
@@ -39,6 +40,8 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    if (bc_version_asked("baocao", argc, argv))
+        return 0;
     bc_log_init("baocao", BC_LOG_WARN);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);

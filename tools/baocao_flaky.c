@@ -13,6 +13,7 @@
 #include "flaky_proxy.h"
 
 #include "bc_log.h"
+#include "bc_version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -196,6 +197,8 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
+    if (bc_version_asked("baocao-flaky", argc, argv))
+        return 0;
     bc_log_init("flaky", BC_LOG_INFO);
 
     /* Options: the table's, then the others. */
