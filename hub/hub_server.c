@@ -15,6 +15,8 @@
 #include "bc_wire.h"
 #include "hub_auth.h"
 #include "hub_query.h"
+#include "hub_metrics.h"
+#include "hub_stats.h"
 #include "hub_store.h"
 #include "hub_validate.h"
 
@@ -61,6 +63,9 @@ const bc_option_t hub_options[] = {
      "working days after the period ends, per level"},
     {"log-level", BC_OPT_STRING, HC(log_level), 0, 0, "info", "LEVEL",
      "debug, info, warn or error"},
+    {"metrics", BC_OPT_STRING, HC(metrics), 0, 0, NULL, "HOST:PORT",
+     "serve Prometheus text at http://HOST:PORT/metrics (e.g. "
+     "127.0.0.1:9464)"},
 };
 const size_t hub_noptions = sizeof hub_options / sizeof hub_options[0];
 
@@ -80,6 +85,7 @@ typedef struct {
     size_t n;                     /* used entries */
     bc_arena_t *arena;            /* decoded requests of this batch */
     int rc;                       /* hub_store_ingest's result */
+    int64_t commit_us;            /* how long hub_store_ingest took */
 } batch_t;
 
 struct hub_server_t {
@@ -102,6 +108,9 @@ struct hub_server_t {
     uint64_t commits;             /* batches committed */
     uint64_t replies_dropped;     /* replies a peer could not take */
     int64_t last_stats;           /* when stats were last logged, ms */
+    hub_stats_t stats;            /* counters for StatsQuery and /metrics */
+    hub_metrics_t *metrics;       /* GET /metrics listener, or NULL */
+    bool map_warned;              /* the 80 % map warning was logged */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -161,7 +170,9 @@ static void *writer_main(void *arg)
         }
         batch_t *b = &self->batches[msg[0] == '1'];
         zstr_free(&msg);
+        int64_t t0 = zclock_usecs();
         b->rc = hub_store_ingest(self->store, b->items, b->n, now_us());
+        b->commit_us = zclock_usecs() - t0;
         zstr_send(pipe, "done");
     }
     zsock_destroy(&pipe);
@@ -224,12 +235,18 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
     sigaction(SIGTERM, &sa, NULL);
     stop_flag = 0;
 
+    hub_stats_init(&self->stats);
     self->router = zsock_new(ZMQ_ROUTER);
     if (!self->router) {
         snprintf(err, errlen, "cannot create the socket: %s",
                  zmq_strerror(zmq_errno()));
         goto out_free;
     }
+    if (!hub_stats_watch_peers(&self->stats, self->router))
+        BC_WARN("cannot watch connections: stats will show 0 peers");
+    if (cfg->metrics
+        && !(self->metrics = hub_metrics_new(cfg->metrics, err, errlen)))
+        goto out_free;
     zsock_set_router_mandatory(self->router, 1);
     zsock_set_router_handover(self->router, 1);
     zsock_set_linger(self->router, 0);
@@ -303,6 +320,8 @@ void hub_server_destroy(hub_server_t **self_p)
     if (!self)
         return;
     stop_writer(self);
+    hub_metrics_destroy(&self->metrics);
+    hub_stats_fini(&self->stats);
     zsock_destroy(&self->router);
     hub_auth_destroy(&self->auth);
     hub_store_close(&self->store);
@@ -484,6 +503,41 @@ static void handle_ping(hub_server_t *self, zframe_t *route,
     (void) peer;
 }
 
+/* The counters, as StatsQuery and /metrics both show them. */
+static void stats_reply(hub_server_t *self, Baocao__StatsReply *out)
+{
+    baocao__stats_reply__init(out);
+    hub_stats_fill(&self->stats, self->rejected, out);
+    out->hub_seq = hub_store_last_seq(self->store);
+    out->queue_depth = (uint32_t) (self->batches[0].n + self->batches[1].n);
+    out->replies_dropped = self->replies_dropped;
+    hub_store_space(self->store, &out->store_bytes, &out->map_bytes);
+}
+
+static void handle_stats(hub_server_t *self, zframe_t *route,
+                         Baocao__Request *req, const char *peer)
+{
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__StatsReply sr;
+    stats_reply(self, &sr);
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_STATS;
+    reply.stats = &sr;
+    send_reply(self, route, &reply);
+    hub_stats_reply_free(&sr);
+    (void) peer;
+}
+
+/* The body of GET /metrics. */
+static char *metrics_text(void *arg)
+{
+    Baocao__StatsReply sr;
+    stats_reply(arg, &sr);
+    char *text = hub_stats_prometheus(&sr);
+    hub_stats_reply_free(&sr);
+    return text;
+}
+
 typedef void (*handler_fn)(hub_server_t *, zframe_t *, Baocao__Request *,
                            const char *);
 
@@ -497,6 +551,7 @@ static const struct {
     {BAOCAO__REQUEST__BODY_COMPLETENESS, handle_completeness},
     {BAOCAO__REQUEST__BODY_PLAN, handle_plan},
     {BAOCAO__REQUEST__BODY_PING, handle_ping},
+    {BAOCAO__REQUEST__BODY_STATS, handle_stats},
 };
 
 /* --- the batch ----------------------------------------------------------- */
@@ -542,6 +597,18 @@ static void batch_answer(hub_server_t *self, batch_t *b)
                  bc_strerror(b->rc), b->n);
     else
         self->commits++;
+    hub_stats_commit(&self->stats, b->n, b->commit_us, b->rc == BC_OK);
+    if (b->rc == BC_OK && !self->map_warned) {
+        uint64_t used, map;
+        hub_store_space(self->store, &used, &map);
+        if (map && used > map / 10 * 8) {
+            BC_WARN("the store's map is %.0f %% full (%llu of %llu bytes): "
+                    "plan a restart with a larger --map-size",
+                    100.0 * (double) used / (double) map,
+                    (unsigned long long) used, (unsigned long long) map);
+            self->map_warned = true;
+        }
+    }
     for (size_t i = 0; i < b->n; i++) {
         pending_t *p = &b->pend[i];
         hub_item_t *it = &b->items[i];
@@ -569,6 +636,7 @@ static void batch_answer(hub_server_t *self, batch_t *b)
         reply.ack = &ack;
         send_reply(self, p->route, &reply);
         self->acked++;
+        hub_stats_ack(&self->stats, it->status);
         free(it->vals);
         zframe_destroy(&p->route);
         zframe_destroy(&p->payload);
@@ -704,29 +772,41 @@ static void log_stats(hub_server_t *self)
 
 int hub_server_run(hub_server_t *self)
 {
-    zmq_pollitem_t items[3] = {
-        {zsock_resolve(self->router), 0, ZMQ_POLLIN, 0},
-        {zsock_resolve(self->to_writer), 0, ZMQ_POLLIN, 0},
-        {self->auth ? zsock_resolve(hub_auth_socket(self->auth)) : NULL, 0,
-         ZMQ_POLLIN, 0}};
-    int nitems = self->auth ? 3 : 2;
+    /* Poll items: the router and the writer always, then what is on. */
+    enum { P_ROUTER, P_WRITER, P_AUTH, P_PEERS, P_METRICS, P_COUNT };
+    zsock_t *socks[P_COUNT] = {
+        self->router, self->to_writer,
+        self->auth ? hub_auth_socket(self->auth) : NULL,
+        self->stats.peer_monitor,
+        self->metrics ? hub_metrics_socket(self->metrics) : NULL};
+    zmq_pollitem_t items[P_COUNT];
+    for (int i = 0; i < P_COUNT; i++)
+        /* An absent socket is fd -1, which poll() skips (fd 0 would be
+         * stdin, and a closed stdin would wake the loop at once). */
+        items[i] = socks[i] ? (zmq_pollitem_t){zsock_resolve(socks[i]), 0,
+                                               ZMQ_POLLIN, 0}
+                            : (zmq_pollitem_t){NULL, -1, 0, 0};
     self->last_stats = zclock_mono();
     while (!stop_flag) {
         /* While the filling batch is full, take nothing more from the
          * router: wait for the writer. */
         batch_t *b = &self->batches[self->filling];
-        items[0].events = (long long) b->n < self->cfg.batch_max ? ZMQ_POLLIN
-                                                                 : 0;
-        int n = zmq_poll(items, nitems, 1000);
+        items[P_ROUTER].events = (long long) b->n < self->cfg.batch_max
+                                     ? ZMQ_POLLIN : 0;
+        int n = zmq_poll(items, P_COUNT, 1000);
         if (n < 0) {
             if (zmq_errno() == EINTR)
                 continue;
             BC_ERROR("poll failed: %s", zmq_strerror(zmq_errno()));
             break;
         }
-        if (nitems == 3 && (items[2].revents & ZMQ_POLLIN))
+        if (items[P_AUTH].revents & ZMQ_POLLIN)
             hub_auth_handle(self->auth);
-        if (items[1].revents & ZMQ_POLLIN)
+        if (items[P_PEERS].revents & ZMQ_POLLIN)
+            hub_stats_read_peers(&self->stats);
+        if (items[P_METRICS].revents & ZMQ_POLLIN)
+            hub_metrics_handle(self->metrics, metrics_text, self);
+        if (items[P_WRITER].revents & ZMQ_POLLIN)
             batch_collect(self);
         /* Drain what is waiting into the filling batch (a handshake waits
          * at most one batch for its ZAP answer). */

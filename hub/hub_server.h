@@ -40,6 +40,7 @@ typedef struct {
     long long batch_max;      /* most submissions per commit */
     char *deadlines;          /* "commune=5,district=15,province=25" */
     char *log_level;          /* debug, info, warn, error */
+    char *metrics;            /* HOST:PORT for GET /metrics, or NULL */
 } hub_config_t;
 
 extern const bc_option_t hub_options[];

@@ -176,6 +176,18 @@ const bc_registry_t *hub_store_registry(const hub_store_t *self)
     return self->reg;
 }
 
+void hub_store_space(hub_store_t *self, uint64_t *used_bytes,
+                     uint64_t *map_bytes)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    *used_bytes = *map_bytes = 0;
+    if (mdb_env_info(self->env, &info) || mdb_env_stat(self->env, &st))
+        return;
+    *used_bytes = (uint64_t) (info.me_last_pgno + 1) * st.ms_psize;
+    *map_bytes = info.me_mapsize;
+}
+
 int hub_store_backup(hub_store_t *self, const char *dir, char *err,
                      size_t errlen)
 {

@@ -158,6 +158,11 @@ hub_store_t *hub_store_open_readonly(const char *dir, char *err,
 int hub_store_backup(hub_store_t *self, const char *dir, char *err,
                      size_t errlen);
 
+/* How much of the LMDB map is in use (pages up to the last one written)
+ * and how big the map is, in bytes. */
+void hub_store_space(hub_store_t *self, uint64_t *used_bytes,
+                     uint64_t *map_bytes);
+
 /* The registry the store was opened with. */
 const bc_registry_t *hub_store_registry(const hub_store_t *self);
 

@@ -1,7 +1,7 @@
 /*
  * baocao.c -- the `baocao` tool: one program, one subcommand per job,
  * dispatched from a table (submit, query, completeness, plan, status,
- * keygen, audit, backup, restore).
+ * keygen, audit, backup, restore, stats).
  */
 #include "bc_log.h"
 #include "bc_version.h"
@@ -27,6 +27,8 @@ static const struct {
     {"backup", cmd_backup,
      "hot, verified copy of a hub's store or a node's outbox"},
     {"restore", cmd_restore, "restore a backup into a new store folder"},
+    {"stats", cmd_stats, "the hub's counters: acks, rejections, commits, "
+                         "store"},
 };
 
 static void usage(FILE *out)

@@ -25,6 +25,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 
 /* Options every hub client shares; embed at the start of a command's

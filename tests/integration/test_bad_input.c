@@ -276,6 +276,8 @@ static void test_full_store(void **state)
     }
     assert_true(full);
     assert_true(acked > 10);
+    /* The map filling up was announced before it was full. */
+    assert_true(bc_file_contains(f->hub.log, "map is"));
     /* Queries still answer while full. */
     int64_t v;
     assert_true(bc_query_value(f->hub.endpoint, "HP-HB-QT", "1900-01",

@@ -60,6 +60,25 @@ void bc_write_file(const char *path, const char *content)
     assert_int_equal(fclose(f), 0);
 }
 
+bool bc_file_contains(const char *path, const char *needle)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return false;
+    size_t cap = 1 << 16, len = 0, n;
+    char *buf = bc_malloc(cap);
+    while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+        len += n;
+        if (cap - len < 2)
+            buf = bc_realloc(buf, cap *= 2);
+    }
+    fclose(fp);
+    buf[len] = '\0';
+    bool found = strstr(buf, needle) != NULL;
+    free(buf);
+    return found;
+}
+
 const char *bc_path(const char *dir, const char *name)
 {
     static char bufs[8][4096];

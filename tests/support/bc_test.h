@@ -22,6 +22,10 @@ void bc_rmtree(const char *path);
 /* Writes a whole file; asserts on failure. */
 void bc_write_file(const char *path, const char *content);
 
+/* True if the file at path contains needle (read whole; false if it cannot
+ * be read). For log assertions. */
+bool bc_file_contains(const char *path, const char *needle);
+
 /* "path/name" in a static rotating buffer (a few at a time). */
 const char *bc_path(const char *dir, const char *name);
 
