@@ -36,6 +36,9 @@ const char *bc_strerror(int err)
     case BC_EIO:       return "BC_EIO: file I/O failed";
     case BC_EREJECTED: return "BC_EREJECTED: rejected by the hub";
     case BC_ECRYPTO:   return "BC_ECRYPTO: key or encryption failure";
+    case BC_EFATAL:    return "BC_EFATAL: the store's disk failed (I/O error); "
+                              "check the disk and dmesg";
+    case BC_ENOSPC:    return "BC_ENOSPC: the disk holding the store is full";
     default: break;
     }
     /* LMDB's own codes sit between MDB_KEYEXIST and MDB_LAST_ERRCODE. */

@@ -28,7 +28,18 @@
 #define BC_EIO           (-31989) /* file I/O failed (errno kept) */
 #define BC_EREJECTED     (-31988) /* the hub rejected the request */
 #define BC_ECRYPTO       (-31987) /* key file or CURVE failure */
-#define BC_ERR_LAST      (-31987)
+#define BC_EFATAL        (-31986) /* the store's disk failed (EIO, MDB_PANIC):
+                                     the environment is unusable until the
+                                     process opens it again */
+#define BC_ENOSPC        (-31985) /* the filesystem holding the store is full
+                                     (not the LMDB map) */
+#define BC_ERR_LAST      (-31985)
+
+/* Exit status of a daemon (baocao-hub, baocao-node) that stopped because
+ * its store met BC_EFATAL: EX_IOERR of <sysexits.h>. Its supervisor
+ * restarts it, and the restart reopens the store at its last good commit
+ * (see README, "When a disk fails"). */
+#define BC_EXIT_STORE_FAILED 74
 
 /* Names an error code: one of ours, a negated errno, or an LMDB code.
  * Never returns NULL; the string is static. */

@@ -23,7 +23,9 @@ static void usage(FILE *out)
             "Stops cleanly on SIGTERM or SIGINT.\n\noptions:\n");
     bc_config_usage(hub_options, hub_noptions, out);
     fprintf(out, "\nexit status: 0 after a clean stop, 1 on a runtime "
-                 "failure, 2 on bad usage or configuration.\n");
+                 "failure, 2 on bad usage or configuration,\n%d when the "
+                 "store's disk failed (I/O error): restart it (the units "
+                 "do).\n", BC_EXIT_STORE_FAILED);
 }
 
 int main(int argc, char **argv)
@@ -45,7 +47,8 @@ int main(int argc, char **argv)
         BC_ERROR("%s", err);
         goto out_free;
     }
-    status = hub_server_run(server) == BC_OK ? 0 : 1;
+    rc = hub_server_run(server);
+    status = rc == BC_OK ? 0 : rc == BC_EFATAL ? BC_EXIT_STORE_FAILED : 1;
     hub_server_destroy(&server);
 out_free:
     bc_config_free(hub_options, hub_noptions, &cfg);

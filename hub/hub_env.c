@@ -22,8 +22,15 @@ static const char *const db_names[HUB_DB_COUNT] = {
 
 int hub_env_err(int mrc)
 {
-    if (mrc == MDB_MAP_FULL || mrc == ENOSPC)
+    if (mrc == MDB_MAP_FULL)
         return BC_EFULL;
+    if (mrc == ENOSPC)
+        return BC_ENOSPC;   /* the disk, not the map: different advice */
+    /* A failed write or sync (EIO) and an environment LMDB marked fatal
+     * (MDB_PANIC) are the disk failing: the caller must not go on as if
+     * healthy (the server exits, see hub_server.c). */
+    if (mrc == EIO || mrc == MDB_PANIC)
+        return BC_EFATAL;
     return mrc == 0 ? BC_OK : BC_ESTORE;
 }
 

@@ -112,7 +112,9 @@ static inline uint32_t hub_key_period(const MDB_val *k)
 
 /* --- the environment (hub_env.c) -------------------------------------- */
 
-/* Maps an LMDB return code to BC_OK, BC_EFULL (map or disk full) or
+/* Maps an LMDB return code to BC_OK, BC_EFULL (map full), BC_ENOSPC (the
+ * filesystem is full), BC_EFATAL (EIO from a write or sync, or MDB_PANIC:
+ * the disk failed and the environment is unusable until reopened) or
  * BC_ESTORE. */
 int hub_env_err(int mrc);
 

@@ -22,7 +22,8 @@
 
 /* Sets a unit's own targets for a year (replacing those given; others
  * kept) and refreshes the effective targets up the tree, in one durable
- * transaction. vals use store ids. Returns BC_OK, BC_EFULL or BC_ESTORE. */
+ * transaction. vals use store ids. Returns BC_OK, BC_EFULL, BC_ENOSPC,
+ * BC_EFATAL (as for hub_store_ingest) or BC_ESTORE. */
 int hub_store_set_plan(hub_store_t *self, const bc_unit_t *unit,
                        unsigned year, const hub_val_t *vals, size_t n);
 

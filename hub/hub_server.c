@@ -5,6 +5,18 @@
  * submissions are the only ones deferred to the batch commit. Every request
  * is answered, with an Error reply when it cannot be served, so a client is
  * never left waiting on a malformed or unknown request.
+ *
+ * A disk that fails under the store (BC_EFATAL: EIO from a write or a sync,
+ * or MDB_PANIC) ends the loop: the hub logs it once at ERROR with the
+ * store's path and what to check, answers the submissions it holds with
+ * RETRY_LATER, takes nothing more, and hub_server_run() returns BC_EFATAL
+ * so that main() exits with BC_EXIT_STORE_FAILED and the supervisor
+ * restarts it. Living on would be a zombie: LMDB refuses every later
+ * transaction of an environment marked fatal, and after a failed fsync the
+ * kernel may have dropped the pages it could not write ("fsyncgate"), so a
+ * retry could appear to succeed. A restart reopens the store at its newest
+ * intact meta page, the last commit that returned success: everything
+ * acknowledged is there, and nothing that was not acknowledged is.
  */
 #include "hub_server.h"
 #include "bc_error.h"
@@ -111,7 +123,13 @@ struct hub_server_t {
     hub_stats_t stats;            /* counters for StatsQuery and /metrics */
     hub_metrics_t *metrics;       /* GET /metrics listener, or NULL */
     bool map_warned;              /* the 80 % map warning was logged */
+    bool store_failed;            /* the disk failed: stop serving */
 };
+
+/* What a node reads in the Ack when its submission was caught by a disk
+ * failure (it keeps the report and resends it). */
+#define STORE_FAILED_MSG "the hub's store failed (disk I/O error); the hub " \
+                         "restarts; resend later"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -379,6 +397,25 @@ static void count_reject(hub_server_t *self, Baocao__RejectReason reason,
 
 /* --- request handlers ---------------------------------------------------- */
 
+/* Called with the result of every store write. On BC_EFATAL, logs once
+ * what failed and what to check, and marks the server as failed so that
+ * the loop stops (see the top of this file). Returns true on BC_EFATAL. */
+static bool check_store(hub_server_t *self, int rc, const char *what)
+{
+    if (rc != BC_EFATAL)
+        return false;
+    if (!self->store_failed)
+        BC_ERROR("store %s failed while %s: %s. The disk under it may be "
+                 "failing: check it (dmesg, smartctl, free space). Stopping "
+                 "with exit status %d so that the supervisor restarts the "
+                 "hub; the restart reopens the store at its last good "
+                 "commit, and the nodes resend whatever was not "
+                 "acknowledged", self->cfg.store, what, bc_strerror(rc),
+                 BC_EXIT_STORE_FAILED);
+    self->store_failed = true;
+    return true;
+}
+
 static void handle_query(hub_server_t *self, zframe_t *route,
                          Baocao__Request *req, const char *peer)
 {
@@ -469,6 +506,7 @@ static void handle_plan(hub_server_t *self, zframe_t *route,
         why = rc == BC_EFULL ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
                              : BAOCAO__REJECT_REASON__REASON_INTERNAL;
         snprintf(msg, sizeof msg, "plan not stored: %s", bc_strerror(rc));
+        check_store(self, rc, "storing a plan");
     }
 out_reply:
     free(vals);
@@ -589,7 +627,9 @@ static void batch_add(hub_server_t *self, zframe_t **route_p,
 /* Answers every submission of a committed batch and empties it. */
 static void batch_answer(hub_server_t *self, batch_t *b)
 {
-    if (b->rc == BC_EFULL)
+    if (check_store(self, b->rc, "committing a batch"))
+        BC_ERROR("%zu submissions refused (retry later)", b->n);
+    else if (b->rc == BC_EFULL)
         BC_ERROR("store is full: %zu submissions refused (retry later); "
                  "restart the hub with a larger --map-size", b->n);
     else if (b->rc)
@@ -615,9 +655,10 @@ static void batch_answer(hub_server_t *self, batch_t *b)
         if (it->status == BAOCAO__ACK_STATUS__ACK_REJECTED)
             count_reject(self, it->reason, p->peer, it->message);
         else if (it->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER
-                 && !it->message[0])
+                 && (!it->message[0] || b->rc == BC_EFATAL))
             snprintf(it->message, sizeof it->message, "%s",
-                     it->reason == BAOCAO__REJECT_REASON__REASON_STORE_FULL
+                     b->rc == BC_EFATAL ? STORE_FAILED_MSG
+                     : it->reason == BAOCAO__REJECT_REASON__REASON_STORE_FULL
                          ? "the hub's store is full; resend later"
                          : "the hub could not store it now; resend later");
         Baocao__Reply reply = BAOCAO__REPLY__INIT;
@@ -645,6 +686,21 @@ static void batch_answer(hub_server_t *self, batch_t *b)
              (unsigned long long) hub_store_last_seq(self->store));
     b->n = 0;
     bc_arena_reset(b->arena);
+}
+
+/* Answers a batch that will not be committed, once the store has failed:
+ * every submission in it gets RETRY_LATER, so its node keeps it and
+ * resends it to the restarted hub. */
+static void batch_refuse(hub_server_t *self, batch_t *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        b->items[i].status = BAOCAO__ACK_STATUS__ACK_RETRY_LATER;
+        b->items[i].reason = BAOCAO__REJECT_REASON__REASON_INTERNAL;
+        b->items[i].seq = 0;
+        b->items[i].current_revision = 0;
+    }
+    b->rc = BC_EFATAL;
+    batch_answer(self, b);
 }
 
 /* Hands the filled batch to the writer if it is idle. */
@@ -787,7 +843,7 @@ int hub_server_run(hub_server_t *self)
                                                ZMQ_POLLIN, 0}
                             : (zmq_pollitem_t){NULL, -1, 0, 0};
     self->last_stats = zclock_mono();
-    while (!stop_flag) {
+    while (!stop_flag && !self->store_failed) {
         /* While the filling batch is full, take nothing more from the
          * router: wait for the writer. */
         batch_t *b = &self->batches[self->filling];
@@ -808,6 +864,8 @@ int hub_server_run(hub_server_t *self)
             hub_metrics_handle(self->metrics, metrics_text, self);
         if (items[P_WRITER].revents & ZMQ_POLLIN)
             batch_collect(self);
+        if (self->store_failed)
+            break;
         /* Drain what is waiting into the filling batch (a handshake waits
          * at most one batch for its ZAP answer). */
         b = &self->batches[self->filling];
@@ -819,13 +877,21 @@ int hub_server_run(hub_server_t *self)
             self->last_stats = zclock_mono();
         }
     }
-    /* Stopping: finish the batch in the writer, then the one filled. */
+    /* Stopping: finish the batch in the writer, then the one filled (or,
+     * once the store has failed, refuse it: nothing more is written). */
     if (self->writing)
         batch_collect(self);
+    if (self->store_failed)
+        batch_refuse(self, &self->batches[self->filling]);
     batch_dispatch(self);
     if (self->writing)
         batch_collect(self);
     log_stats(self);
+    if (self->store_failed) {
+        BC_ERROR("stopped: the store failed (exit status %d)",
+                 BC_EXIT_STORE_FAILED);
+        return BC_EFATAL;
+    }
     BC_INFO("stopped");
     return BC_OK;
 }

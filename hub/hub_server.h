@@ -54,7 +54,11 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
                              size_t errlen);
 void hub_server_destroy(hub_server_t **self_p);
 
-/* Serves until SIGINT or SIGTERM. Returns BC_OK. */
+/* Serves until SIGINT or SIGTERM, or until the store's disk fails. Returns
+ * BC_OK after a signal, or BC_EFATAL when a store write met a disk error
+ * (EIO, MDB_PANIC): the error is logged, every submission held is answered
+ * RETRY_LATER, and the caller should exit with BC_EXIT_STORE_FAILED so that
+ * its supervisor restarts it. */
 int hub_server_run(hub_server_t *self);
 
 #endif

@@ -204,8 +204,11 @@ int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
     hub_log_tail_t tail;
     hub_log_tail_save(self, &tail);
     int rc, mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
-    if (mrc)
-        return hub_env_err(mrc);
+    if (mrc) {
+        /* Every way out answers every item: RETRY_LATER, below. */
+        rc = hub_env_err(mrc);
+        goto out_undo;
+    }
     batch = hub_rollup_batch_new(n);
     bc_arena_reset(self->arena);
     for (size_t i = 0; i < n; i++) {
@@ -242,8 +245,9 @@ out_undo:
     hub_log_tail_restore(self, &tail);
     for (size_t i = 0; i < n; i++) {
         items[i].status = BAOCAO__ACK_STATUS__ACK_RETRY_LATER;
-        items[i].reason = rc == BC_EFULL ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
-                                         : BAOCAO__REJECT_REASON__REASON_INTERNAL;
+        items[i].reason = rc == BC_EFULL || rc == BC_ENOSPC
+                              ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
+                              : BAOCAO__REJECT_REASON__REASON_INTERNAL;
         items[i].seq = 0;
     }
     return rc;

@@ -120,10 +120,14 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size,
 
 void hub_store_close(hub_store_t **self_p);
 
-/* Stores a batch in one durable transaction and fills each item's outcome.
+/* Stores a batch in one durable transaction and fills each item's outcome:
+ * every way out sets every item's status, never ACK_UNSPECIFIED.
  * Returns BC_OK (every item has its final outcome), BC_EFULL (map full:
- * nothing stored, every item set to RETRY_LATER/STORE_FULL) or BC_ESTORE
- * (nothing stored, RETRY_LATER/INTERNAL). */
+ * nothing stored, every item set to RETRY_LATER/STORE_FULL), BC_ENOSPC
+ * (the filesystem is full: the same), BC_EFATAL (the disk failed: EIO
+ * from a write or sync, or an environment LMDB already marked fatal;
+ * nothing stored, RETRY_LATER/INTERNAL; the store is unusable until
+ * reopened) or BC_ESTORE (nothing stored, RETRY_LATER/INTERNAL). */
 int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
                      int64_t now_us);
 

@@ -22,7 +22,9 @@ static void usage(FILE *out)
     bc_config_usage(node_options, node_noptions, out);
     fprintf(out, "\nexit status: 0 on a clean stop (or, with --drain, once "
                  "all is delivered),\n1 on a runtime failure, 2 on bad usage, "
-                 "3 when --max-seconds ran out.\n");
+                 "3 when --max-seconds ran out,\n%d when the outbox's "
+                 "disk failed (I/O error): restart it (the units do).\n",
+                 BC_EXIT_STORE_FAILED);
 }
 
 int main(int argc, char **argv)
@@ -46,7 +48,8 @@ int main(int argc, char **argv)
         goto out_free;
     }
     rc = node_sender_run(sender);
-    status = rc == BC_OK ? 0 : rc == BC_ETIMEOUT ? 3 : 1;
+    status = rc == BC_OK ? 0 : rc == BC_ETIMEOUT ? 3
+             : rc == BC_EFATAL ? BC_EXIT_STORE_FAILED : 1;
     node_sender_destroy(&sender);
 out_free:
     bc_config_free(node_options, node_noptions, &cfg);

@@ -6,6 +6,15 @@
  * acknowledgement recorded here is never lost, so a delivered report is
  * never sent again after a restart (and if the node dies between the hub's
  * commit and ours, the resend gets "duplicate", which settles it).
+ *
+ * The one invariant: an entry is in `pending` exactly while its state is
+ * NODE_PENDING. Settling changes the state and the index in one
+ * transaction, and only for the four final answers; node_outbox_open()
+ * checks the invariant and re-indexes what an older version stranded.
+ *
+ * Disk errors are typed so that callers say the right thing: ENOSPC (the
+ * filesystem, not the map) is BC_ENOSPC, EIO and MDB_PANIC are BC_EFATAL.
+ * Filing keeps NODE_OUTBOX_RESERVE free on the filesystem, for the daemon.
  */
 #include "node_outbox.h"
 #include "baocao.pb-c.h"
@@ -16,19 +25,29 @@
 #include "bc_wire.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
 
 enum { DB_OUT, DB_PENDING, DB_REVS, DB_META, DB_COUNT };
 static const char *db_names[DB_COUNT] = {"out", "pending", "revs", "meta"};
 
 #define OUTBOX_MAP_SIZE (1ULL << 30)   /* 1 GiB: years of monthly reports */
 
+/* Where the last error of the store itself is noted: a plain file beside
+ * the LMDB files, because the store cannot record its own failure. */
+#define STORE_ERROR_FILE "store-error"
+
 struct node_outbox_t {
     MDB_env *env;              /* the LMDB environment */
     MDB_dbi dbi[DB_COUNT];     /* the named databases */
+    char *dir;                 /* the outbox directory (for messages) */
+    uint64_t repaired;         /* entries re-indexed by the open */
 };
 
 typedef struct {
@@ -43,11 +62,28 @@ typedef struct {
     uint32_t msg_len;          /* bytes of hub message after the blob */
 } out_hdr_t;
 
+/* out_hdr_t.ack_status of an entry sent and not answered since: not a
+ * status the wire can carry (AckStatus values are small), so an answer of
+ * ACK_UNSPECIFIED (0) is told apart from no answer at all. */
+#define AWAITING_ANSWER UINT32_MAX
+
 static int map_err(int mrc)
 {
-    if (mrc == MDB_MAP_FULL || mrc == ENOSPC)
+    if (mrc == MDB_MAP_FULL)
         return BC_EFULL;
+    if (mrc == ENOSPC)
+        return BC_ENOSPC;   /* the disk, not the map: say so */
+    if (mrc == EIO || mrc == MDB_PANIC)
+        return BC_EFATAL;
     return mrc ? BC_ESTORE : BC_OK;
+}
+
+bool node_ack_final(uint32_t status)
+{
+    return status == BAOCAO__ACK_STATUS__ACK_STORED
+           || status == BAOCAO__ACK_STATUS__ACK_DUPLICATE
+           || status == BAOCAO__ACK_STATUS__ACK_SUPERSEDED
+           || status == BAOCAO__ACK_STATUS__ACK_REJECTED;
 }
 
 static MDB_val seq_key(uint8_t b[8], uint64_t seq)
@@ -63,6 +99,36 @@ static uint64_t key_seq(const MDB_val *k)
     for (size_t i = 0; i < 8 && i < k->mv_size; i++)
         seq = seq << 8 | ((uint8_t *) k->mv_data)[i];
     return seq;
+}
+
+/* Puts back in `pending` every entry still NODE_PENDING but missing from
+ * it: versions before 0.2 deleted the index entry on any answer but
+ * RETRY_LATER (an ACK_UNSPECIFIED from a hub whose store had failed
+ * stranded it: neither delivered nor pending, never sent again). One scan
+ * of `out` at open: milliseconds for years of reports. */
+static int repair_pending(node_outbox_t *self, MDB_txn *txn, uint64_t *n)
+{
+    MDB_cursor *cur;
+    MDB_val k, v, pv, empty = {0, NULL};
+    int mrc = mdb_cursor_open(txn, self->dbi[DB_OUT], &cur);
+    *n = 0;
+    if (mrc)
+        return mrc;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        out_hdr_t h;
+        if (v.mv_size < sizeof h)
+            continue;
+        memcpy(&h, v.mv_data, sizeof h);
+        if (h.state != NODE_PENDING
+            || mdb_get(txn, self->dbi[DB_PENDING], &k, &pv) == 0)
+            continue;
+        if ((mrc = mdb_put(txn, self->dbi[DB_PENDING], &k, &empty, 0)))
+            break;
+        (*n)++;
+    }
+    mdb_cursor_close(cur);
+    return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
 node_outbox_t *node_outbox_open(const char *dir, char *err, size_t errlen)
@@ -93,8 +159,17 @@ node_outbox_t *node_outbox_open(const char *dir, char *err, size_t errlen)
             mdb_txn_abort(txn);
             goto out_close;
         }
+    if ((mrc = repair_pending(self, txn, &self->repaired))) {
+        mdb_txn_abort(txn);
+        goto out_close;
+    }
     if ((mrc = mdb_txn_commit(txn)))
         goto out_close;
+    if (self->repaired)
+        BC_WARN("outbox %s: %llu reports were neither delivered nor waiting "
+                "to be sent (left so by an older version); put back in the "
+                "queue", dir, (unsigned long long) self->repaired);
+    self->dir = bc_strdup(dir);
     return self;
 
 out_close:
@@ -113,8 +188,98 @@ void node_outbox_close(node_outbox_t **self_p)
     if (!self)
         return;
     mdb_env_close(self->env);
+    free(self->dir);
     free(self);
     *self_p = NULL;
+}
+
+uint64_t node_outbox_repaired(const node_outbox_t *self)
+{
+    return self->repaired;
+}
+
+int node_outbox_disk_free(const node_outbox_t *self, uint64_t *free_bytes)
+{
+    struct statvfs sv;
+    if (statvfs(self->dir, &sv) != 0)
+        return -errno;
+    *free_bytes = (uint64_t) sv.f_bavail * sv.f_frsize;
+    return BC_OK;
+}
+
+/* "1.9 MiB", "640 KiB", "512 B". */
+static void human_bytes(uint64_t n, char *buf, size_t len)
+{
+    if (n >= 1ULL << 30)
+        snprintf(buf, len, "%.1f GiB", (double) n / (1ULL << 30));
+    else if (n >= 1ULL << 20)
+        snprintf(buf, len, "%.1f MiB", (double) n / (1ULL << 20));
+    else if (n >= 1ULL << 10)
+        snprintf(buf, len, "%.0f KiB", (double) n / (1ULL << 10));
+    else
+        snprintf(buf, len, "%llu B", (unsigned long long) n);
+}
+
+void node_outbox_explain(const node_outbox_t *self, int rc, char *buf,
+                         size_t len)
+{
+    uint64_t avail = 0;
+    char amount[32];
+    switch (rc) {
+    case BC_ENOSPC:
+        if (node_outbox_disk_free(self, &avail) == BC_OK)
+            human_bytes(avail, amount, sizeof amount);
+        else
+            snprintf(amount, sizeof amount, "unknown");
+        snprintf(buf, len, "the disk holding %s is full (%s free)", self->dir,
+                 amount);
+        break;
+    case BC_EFATAL:
+        snprintf(buf, len, "the disk holding %s failed (I/O error): check "
+                 "it (dmesg, smartctl)", self->dir);
+        break;
+    default:
+        snprintf(buf, len, "%s", bc_strerror(rc));
+        break;
+    }
+}
+
+void node_outbox_note_store_error(const node_outbox_t *self,
+                                  const char *text)
+{
+    /* Write then rename, so a reader sees the old note or the new one. A
+     * full or failing disk may refuse even this: the daemon's log has it. */
+    char path[4096], tmp[4100];
+    snprintf(path, sizeof path, "%s/%s", self->dir, STORE_ERROR_FILE);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    bool ok = fprintf(f, "%lld %s\n", (long long) time(NULL), text) > 0;
+    ok = fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0)
+        unlink(tmp);
+}
+
+/* Reads the note left by node_outbox_note_store_error(), if any. */
+static void read_store_error(const node_outbox_t *self, node_stats_t *out)
+{
+    char path[4096], line[512];
+    snprintf(path, sizeof path, "%s/%s", self->dir, STORE_ERROR_FILE);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    long long at;
+    int off = 0;
+    if (fgets(line, sizeof line, f) && sscanf(line, "%lld %n", &at, &off) == 1
+        && off > 0) {
+        line[strcspn(line, "\n")] = '\0';
+        out->store_error_at = at;
+        snprintf(out->store_error, sizeof out->store_error, "%s", line + off);
+    }
+    fclose(f);
 }
 
 static int meta_put(node_outbox_t *s, MDB_txn *txn, const char *name,
@@ -141,6 +306,12 @@ int node_outbox_file(node_outbox_t *self, const char *unit,
                      uint32_t *revision_out)
 {
     MDB_txn *txn;
+    uint64_t avail = 0;
+    /* Keep room for the daemon: if filing took the last bytes, it could no
+     * longer record the hub's answers and would resend for ever. */
+    if (node_outbox_disk_free(self, &avail) == BC_OK
+        && avail < NODE_OUTBOX_RESERVE)
+        return BC_ENOSPC;
     int mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
     if (mrc)
         return map_err(mrc);
@@ -300,6 +471,8 @@ static void edit_sent(out_hdr_t *h, const void *arg)
 {
     h->attempts++;
     h->last_sent = *(const int64_t *) arg;
+    /* No answer to this send yet: `baocao status` counts it in flight. */
+    h->ack_status = AWAITING_ANSWER;
 }
 
 int node_outbox_mark_sent(node_outbox_t *self, const uint64_t *seqs,
@@ -331,6 +504,8 @@ static void edit_ack(out_hdr_t *h, const void *arg)
     } else if (a->status == BAOCAO__ACK_STATUS__ACK_REJECTED) {
         h->state = NODE_REJECTED;
     }
+    /* Anything else (RETRY_LATER, UNSPECIFIED, a status of a later protocol
+     * version) leaves the entry pending: it is sent again. */
 }
 
 int node_outbox_settle(node_outbox_t *self, const node_ack_t *acks, size_t n,
@@ -342,9 +517,23 @@ int node_outbox_settle(node_outbox_t *self, const node_ack_t *acks, size_t n,
         return map_err(mrc);
     for (size_t i = 0; i < n && !rc; i++) {
         const node_ack_t *a = &acks[i];
-        bool final = a->status != BAOCAO__ACK_STATUS__ACK_RETRY_LATER;
+        bool final = node_ack_final(a->status);
         rc = update_entry(self, txn, a->seq, edit_ack, a,
                           a->message && *a->message ? a->message : NULL);
+        if (!rc && !final
+            && a->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER
+            && (a->reason == BAOCAO__REJECT_REASON__REASON_INTERNAL
+                || a->reason == BAOCAO__REJECT_REASON__REASON_STORE_FULL)) {
+            /* The hub's store could not take it: keep its words for
+             * `baocao status`, in this same transaction. */
+            const char *m = a->message && *a->message
+                                ? a->message : "the hub could not store it";
+            rc = map_err(meta_put(self, txn, "hub_store_error", m,
+                                  strlen(m)));
+            if (!rc)
+                rc = map_err(meta_put(self, txn, "hub_store_error_at", &now,
+                                      sizeof now));
+        }
         if (!rc && final) {
             uint8_t kb[8];
             MDB_val k = seq_key(kb, a->seq);
@@ -385,9 +574,10 @@ static void describe(const MDB_val *k, const MDB_val *v, node_entry_t *e)
     e->attempts = h.attempts;
     e->filed_at = h.filed_at;
     e->last_sent = h.last_sent;
-    e->ack_status = h.ack_status;
+    e->ack_status = h.ack_status == AWAITING_ANSWER ? 0 : h.ack_status;
     e->reason = h.reason;
     e->hub_seq = h.hub_seq;
+    e->awaiting = h.state == NODE_PENDING && h.ack_status == AWAITING_ANSWER;
     const uint8_t *blob = (const uint8_t *) v->mv_data + sizeof h;
     Baocao__Submission *sub = baocao__submission__unpack(NULL, h.blob_len,
                                                          blob);
@@ -434,7 +624,7 @@ static void count_entry(void *arg, const node_entry_t *e)
         st->delivered++;
     else if (e->state == NODE_REJECTED)
         st->rejected++;
-    else if (e->attempts > 0)
+    else if (e->awaiting)
         st->in_flight++;
     else
         st->pending++;
@@ -454,7 +644,12 @@ int node_outbox_stats(node_outbox_t *self, node_stats_t *out)
              sizeof out->last_contact);
     meta_get(self, txn, "last_error", out->last_error,
              sizeof out->last_error - 1);
+    meta_get(self, txn, "hub_store_error", out->hub_store_error,
+             sizeof out->hub_store_error - 1);
+    meta_get(self, txn, "hub_store_error_at", &out->hub_store_error_at,
+             sizeof out->hub_store_error_at);
     mdb_txn_abort(txn);
+    read_store_error(self, out);
     return BC_OK;
 }
 

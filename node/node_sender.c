@@ -5,6 +5,13 @@
  * the link's health (when it last answered, when it may be tried again).
  * Each turn of the loop: refill the window, wait for answers or a timer,
  * settle the answers, and judge the link.
+ *
+ * Store errors: a disk error in the outbox (BC_EFATAL: EIO, MDB_PANIC) ends
+ * the loop; node_sender_run() returns BC_EFATAL and main() exits with
+ * BC_EXIT_STORE_FAILED for the supervisor to restart it (the restart
+ * reopens the outbox at its last good commit; answers not recorded are
+ * asked for again, as "duplicate"). A full disk (BC_ENOSPC) is survivable:
+ * the daemon keeps trying, logging each distinct store error once.
  */
 #include "node_sender.h"
 #include "baocao.pb-c.h"
@@ -80,6 +87,9 @@ struct node_sender_t {
     bool link_wait;            /* a send found no connection up yet */
     uint64_t rng;              /* jitter state */
     char last_error[256];      /* last error recorded in the outbox */
+    char store_error[512];     /* last store error logged, "" if none */
+    bool store_failed;         /* the outbox's disk failed: stop */
+    uint64_t unknown_seen;     /* unknown ack statuses logged (bit = value) */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -119,7 +129,41 @@ static void record_error(node_sender_t *self, const char *fmt, ...)
     snprintf(self->last_error, sizeof self->last_error, "%s", buf);
     if (*buf)
         BC_WARN("%s", buf);
-    node_outbox_set_error(self->outbox, buf);
+    if (node_outbox_set_error(self->outbox, buf) == BC_EFATAL)
+        self->store_failed = true;   /* logged by the next outbox call */
+}
+
+/* Judges the result of an outbox call. A disk failure stops the daemon
+ * (see the top of this file); any store error is logged at ERROR once per
+ * distinct wording (a full disk used to be logged a hundred times in 25 s)
+ * and noted beside the outbox for `baocao status`. Returns rc. */
+static int check_store(node_sender_t *self, int rc, const char *what)
+{
+    char why[256], line[512];
+    if (rc == BC_OK)
+        return rc;
+    node_outbox_explain(self->outbox, rc, why, sizeof why);
+    snprintf(line, sizeof line, "%s: %s", what, why);
+    if (rc == BC_EFATAL) {
+        if (!self->store_failed)
+            BC_ERROR("outbox %s: %s. Stopping with exit status %d so that "
+                     "the supervisor restarts the node; it then resumes "
+                     "from the outbox's last good commit", self->cfg.store,
+                     line, BC_EXIT_STORE_FAILED);
+        self->store_failed = true;
+    } else if (strncmp(line, self->store_error, sizeof self->store_error - 1)
+               != 0) {
+        BC_ERROR("%s (%s)", line, rc == BC_ENOSPC
+                                      ? "free some space; nothing filed is "
+                                        "lost, answers will be asked for "
+                                        "again"
+                                      : "they will be asked for again");
+    }
+    if (strncmp(line, self->store_error, sizeof self->store_error - 1) != 0) {
+        snprintf(self->store_error, sizeof self->store_error, "%s", line);
+        node_outbox_note_store_error(self->outbox, line);
+    }
+    return rc;
 }
 
 node_sender_t *node_sender_new(const node_config_t *cfg, char *err,
@@ -253,10 +297,10 @@ static void refill(node_sender_t *self)
     node_pending_t *batch = bc_calloc(want, sizeof *batch);
     uint64_t *sent = bc_calloc(want, sizeof *sent);
     size_t n = 0, nsent = 0;
-    if (node_outbox_pending(self->outbox, self->cursor, want, batch, &n)) {
-        record_error(self, "cannot read the outbox");
+    if (check_store(self, node_outbox_pending(self->outbox, self->cursor,
+                                              want, batch, &n),
+                    "cannot read the outbox"))
         goto out_free;
-    }
     self->more_pending = n == want;
     self->last_look = zclock_mono();
     for (size_t i = 0; i < n; i++) {
@@ -301,7 +345,11 @@ static void refill(node_sender_t *self)
         sent[nsent++] = batch[i].seq;
     }
     if (nsent) {
-        node_outbox_mark_sent(self->outbox, sent, nsent, wall_s());
+        /* Only bookkeeping (attempts, "in flight"): a failure loses no
+         * report, but a failed disk still stops the daemon. */
+        check_store(self, node_outbox_mark_sent(self->outbox, sent, nsent,
+                                                wall_s()),
+                    "cannot record what was sent");
         BC_DEBUG("sent %zu (in flight %zu)", nsent, self->inflight);
     }
 out_free:
@@ -358,15 +406,31 @@ static void receive_acks(node_sender_t *self)
         else if (a->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER) {
             retry_later = true;
             record_error(self, "hub asks to retry later: %s", a->message);
+        } else if (!node_ack_final(a->status)) {
+            /* ACK_UNSPECIFIED, or a status of a later protocol version: not
+             * a verdict. Keep the report and resend it after the backoff,
+             * like "retry later"; say so once per status. */
+            retry_later = true;
+            uint64_t bit = a->status < 64 ? 1ULL << a->status : 1ULL << 63;
+            if (!(self->unknown_seen & bit)) {
+                self->unknown_seen |= bit;
+                BC_WARN("the hub answered report #%llu with status %u, "
+                        "which is not a final answer to this node: kept, "
+                        "resent later (logged once)",
+                        (unsigned long long) r->tag, (unsigned) a->status);
+            }
         } else
             BC_DEBUG("report #%llu %s", (unsigned long long) r->tag,
                      bc_ack_status_name(a->status));
     }
     if (n) {
-        int rc = node_outbox_settle(self->outbox, acks, n, wall_s());
-        if (rc)
-            BC_ERROR("cannot record acknowledgements: %s (they will be "
-                     "asked for again)", bc_strerror(rc));
+        int rc = check_store(self, node_outbox_settle(self->outbox, acks, n,
+                                                      wall_s()),
+                             "cannot record acknowledgements");
+        if (rc == BC_OK && *self->store_error) {
+            BC_INFO("the outbox records again");
+            self->store_error[0] = '\0';
+        }
         if (!retry_later) {
             self->backoff = self->cfg.backoff_min_ms;
             if (*self->last_error)
@@ -401,7 +465,7 @@ int node_sender_run(node_sender_t *self)
     BC_INFO("node %s delivering to %s (window %zu)",
             self->cfg.unit ? self->cfg.unit : "?", self->cfg.hub,
             self->nslots);
-    while (!stop_flag) {
+    while (!stop_flag && !self->store_failed) {
         int64_t now = zclock_mono();
         if (self->cfg.max_seconds
             && now - start > self->cfg.max_seconds * 1000) {
@@ -417,9 +481,12 @@ int node_sender_run(node_sender_t *self)
             && (self->more_pending || self->link_wait || self->inflight == 0
                 || now - self->last_look >= self->cfg.poll_ms))
             refill(self);
+        if (self->store_failed)
+            break;
         if (self->cfg.drain && self->inflight == 0) {
             node_stats_t st;
-            if (node_outbox_stats(self->outbox, &st) == 0
+            if (check_store(self, node_outbox_stats(self->outbox, &st),
+                            "cannot read the outbox") == 0
                 && st.pending + st.in_flight == 0) {
                 BC_INFO("everything delivered: %llu delivered, %llu "
                         "rejected", (unsigned long long) st.delivered,
@@ -467,6 +534,11 @@ int node_sender_run(node_sender_t *self)
             disconnect(self);
             back_off(self, "link is silent");
         }
+    }
+    if (self->store_failed) {
+        BC_ERROR("stopped: the outbox's disk failed (exit status %d)",
+                 BC_EXIT_STORE_FAILED);
+        return BC_EFATAL;
     }
     BC_INFO("stopping");
     return BC_OK;

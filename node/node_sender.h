@@ -19,6 +19,9 @@
  *   - Acknowledgements are written to the outbox in one transaction per
  *     burst; rejected submissions are settled and never resent; "retry
  *     later" ones (hub store full) are resent after the backoff.
+ *   - Only STORED, DUPLICATE, SUPERSEDED and REJECTED settle a report;
+ *     any other answer (an unknown status included) is retried like
+ *     "retry later", and logged once.
  *   - A refused CURVE handshake (seen on the socket monitor) is logged and
  *     recorded in the outbox, where `baocao status` shows it.
  */
@@ -59,8 +62,10 @@ node_sender_t *node_sender_new(const node_config_t *cfg, char *err,
 void node_sender_destroy(node_sender_t **self_p);
 
 /* Delivers until SIGINT/SIGTERM, or in drain mode until the outbox has
- * nothing left to deliver. Returns BC_OK, or BC_ETIMEOUT when max_seconds
- * ran out first. */
+ * nothing left to deliver. Returns BC_OK, BC_ETIMEOUT when max_seconds
+ * ran out first, or BC_EFATAL when the outbox's disk failed (EIO,
+ * MDB_PANIC; logged at ERROR with the directory): the caller exits with
+ * BC_EXIT_STORE_FAILED so that its supervisor restarts it. */
 int node_sender_run(node_sender_t *self);
 
 #endif

@@ -35,7 +35,7 @@ static const char *state_name(const node_entry_t *e)
         return "delivered";
     if (e->state == NODE_REJECTED)
         return "rejected";
-    return e->attempts ? "in flight" : "pending";
+    return e->awaiting ? "in flight" : "pending";
 }
 
 static void fmt_time(int64_t t, char *buf, size_t len)
@@ -132,6 +132,15 @@ int cmd_status(int argc, char **argv)
         cJSON_AddNumberToObject(root, "rejected", (double) st.rejected);
         cJSON_AddStringToObject(root, "last_contact", contact);
         cJSON_AddStringToObject(root, "last_error", st.last_error);
+        char when[32];
+        fmt_time(st.store_error_at, when, sizeof when);
+        cJSON_AddStringToObject(root, "store_error", st.store_error);
+        cJSON_AddStringToObject(root, "store_error_at",
+                                st.store_error_at ? when : "");
+        fmt_time(st.hub_store_error_at, when, sizeof when);
+        cJSON_AddStringToObject(root, "hub_store_error", st.hub_store_error);
+        cJSON_AddStringToObject(root, "hub_store_error_at",
+                                st.hub_store_error_at ? when : "");
         ctx.array = cJSON_AddArrayToObject(root, "reports");
         node_outbox_each(outbox, on_entry, &ctx);
         char *text = cJSON_Print(root);
@@ -139,7 +148,12 @@ int cmd_status(int argc, char **argv)
         cJSON_free(text);
         cJSON_Delete(root);
     } else {
-        printf("pending     %llu\nin flight   %llu\ndelivered   %llu\n"
+        char sat[32], hat[32];
+        fmt_time(st.store_error_at, sat, sizeof sat);
+        fmt_time(st.hub_store_error_at, hat, sizeof hat);
+        printf("pending     %llu  (waiting to be sent)\n"
+               "in flight   %llu  (sent, awaiting the hub's answer)\n"
+               "delivered   %llu\n"
                "rejected    %llu\nlast contact with the hub  %s\n"
                "last error  %s\n",
                (unsigned long long) st.pending,
@@ -147,6 +161,11 @@ int cmd_status(int argc, char **argv)
                (unsigned long long) st.delivered,
                (unsigned long long) st.rejected, contact,
                *st.last_error ? st.last_error : "none");
+        if (*st.store_error)
+            printf("last store error  %s (%s)\n", st.store_error, sat);
+        if (*st.hub_store_error)
+            printf("hub's last store error  %s (%s)\n", st.hub_store_error,
+                   hat);
         ctx.table = bc_table_new(8, cols);
         node_outbox_each(outbox, on_entry, &ctx);
         if (cfg.list || st.rejected) {

@@ -80,8 +80,19 @@ int cmd_submit(int argc, char **argv)
     rc = node_outbox_file(outbox, cfg.unit, ptext, report, (int64_t) time(NULL),
                           id, &revision);
     if (rc) {
-        fprintf(stderr, "baocao submit: could not file the report: %s\n",
-                bc_strerror(rc));
+        char why[512];
+        node_outbox_explain(outbox, rc, why, sizeof why);
+        if (rc == BC_ENOSPC)
+            fprintf(stderr, "baocao submit: could not file the report: %s; "
+                    "submit keeps %llu MiB free so that the node can "
+                    "record the hub's answers: free some space, then file "
+                    "it again\n", why,
+                    (unsigned long long) (NODE_OUTBOX_RESERVE >> 20));
+        else
+            fprintf(stderr, "baocao submit: could not file the report: %s\n",
+                    why);
+        if (rc == BC_ENOSPC || rc == BC_EFATAL)
+            node_outbox_note_store_error(outbox, why);
         goto out_close;
     }
     char hex[BC_ID_HEXLEN + 1];
