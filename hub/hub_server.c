@@ -405,13 +405,13 @@ static bool check_store(hub_server_t *self, int rc, const char *what)
     if (rc != BC_EFATAL)
         return false;
     if (!self->store_failed)
-        BC_ERROR("store %s failed while %s: %s. The disk under it may be "
+        BC_ERROR("store %s failed while %s: disk I/O error (EIO, or LMDB "
+                 "marked the environment fatal). The disk under it may be "
                  "failing: check it (dmesg, smartctl, free space). Stopping "
                  "with exit status %d so that the supervisor restarts the "
                  "hub; the restart reopens the store at its last good "
                  "commit, and the nodes resend whatever was not "
-                 "acknowledged", self->cfg.store, what, bc_strerror(rc),
-                 BC_EXIT_STORE_FAILED);
+                 "acknowledged", self->cfg.store, what, BC_EXIT_STORE_FAILED);
     self->store_failed = true;
     return true;
 }
@@ -627,8 +627,10 @@ static void batch_add(hub_server_t *self, zframe_t **route_p,
 /* Answers every submission of a committed batch and empties it. */
 static void batch_answer(hub_server_t *self, batch_t *b)
 {
-    if (check_store(self, b->rc, "committing a batch"))
-        BC_ERROR("%zu submissions refused (retry later)", b->n);
+    if (check_store(self, b->rc, "committing a batch")) {
+        if (b->n)
+            BC_ERROR("%zu submissions refused (retry later)", b->n);
+    }
     else if (b->rc == BC_EFULL)
         BC_ERROR("store is full: %zu submissions refused (retry later); "
                  "restart the hub with a larger --map-size", b->n);

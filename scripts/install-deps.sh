@@ -14,6 +14,8 @@ packages=(
   libinih-dev                      # config files
   libcmocka-dev                    # tests
   valgrind                         # tests: memcheck pass (uninitialised reads)
+  strace                           # tests: inject I/O errors into the daemons
+                                   # (integration.disk_faults)
   clang libclang-rt-14-dev         # fuzzing (libFuzzer) and sanitizers
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -110,23 +110,32 @@ const char *bc_bin(const char *prog)
     return env_path("BC_BIN_DIR", "build/bin", prog);
 }
 
-/* Starts BC_BIN_DIR/prog; its stdout goes to out_path (truncated) or,
- * when append is set, stdout and stderr both go to out_path (appended). */
-static pid_t start(const char *prog, const char *const *argv,
-                   const char *out_path, bool append)
+/* Starts BC_BIN_DIR/prog (under wrap, when not NULL); its stdout goes to
+ * out_path (truncated) or, when append is set, stdout and stderr both go
+ * to out_path (appended). */
+static pid_t start(const char *const *wrap, const char *prog,
+                   const char *const *argv, const char *out_path,
+                   bool append)
 {
     char exe[4096];
     snprintf(exe, sizeof exe, "%s", bc_bin(prog));
-    size_t n = 0;
+    size_t n = 0, w = 0;
     while (argv && argv[n])
         n++;
-    char **args = bc_calloc(n + 2, sizeof *args);
-    args[0] = exe;
+    while (wrap && wrap[w])
+        w++;
+    char **args = bc_calloc(w + n + 2, sizeof *args);
+    for (size_t i = 0; i < w; i++)
+        args[i] = (char *) wrap[i];
+    args[w] = exe;
     for (size_t i = 0; i < n; i++)
-        args[i + 1] = (char *) argv[i];
+        args[w + i + 1] = (char *) argv[i];
+    const char *path = w ? wrap[0] : exe;
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        if (w)
+            setpgid(0, 0);
         int fd = open(out_path, O_WRONLY | O_CREAT
                                     | (append ? O_APPEND : O_TRUNC), 0644);
         if (fd >= 0) {
@@ -135,7 +144,7 @@ static pid_t start(const char *prog, const char *const *argv,
                 dup2(fd, 2);
             close(fd);
         }
-        execv(exe, args);
+        execv(path, args);
         _exit(127);
     }
     free(args);
@@ -145,8 +154,19 @@ static pid_t start(const char *prog, const char *const *argv,
 bc_proc_t bc_spawn(const char *prog, const char *const *argv,
                    const char *log_path)
 {
-    pid_t pid = start(prog, argv, log_path ? log_path : "/dev/null", true);
-    return (bc_proc_t){pid, 0};
+    pid_t pid = start(NULL, prog, argv, log_path ? log_path : "/dev/null",
+                      true);
+    return (bc_proc_t){pid, 0, false};
+}
+
+bc_proc_t bc_spawn_wrapped(const char *const *wrap, const char *prog,
+                           const char *const *argv, const char *log_path)
+{
+    pid_t pid = start(wrap, prog, argv, log_path ? log_path : "/dev/null",
+                      true);
+    if (wrap && wrap[0])
+        setpgid(pid, pid);   /* also here: no race with the first signal */
+    return (bc_proc_t){pid, 0, wrap && wrap[0]};
 }
 
 int bc_wait(bc_proc_t *p, int timeout_ms)
@@ -168,11 +188,12 @@ int bc_wait(bc_proc_t *p, int timeout_ms)
 
 int bc_stop(bc_proc_t *p, int sig, int timeout_ms)
 {
+    pid_t target = p->group ? -p->pid : p->pid;
     if (p->pid)
-        kill(p->pid, sig);
+        kill(target, sig);
     int rc = bc_wait(p, timeout_ms);
     if (rc < 0 && p->pid) {
-        kill(p->pid, SIGKILL);
+        kill(target, SIGKILL);
         bc_wait(p, 5000);
     }
     return rc;
@@ -185,8 +206,8 @@ int bc_run(const char *prog, const char *const *argv, char **out)
     assert_true(fd >= 0);
     close(fd);
     /* stdout to the capture file, stderr to the test's stderr. */
-    pid_t pid = start(prog, argv, tmpl, false);
-    bc_proc_t p = {pid, 0};
+    pid_t pid = start(NULL, prog, argv, tmpl, false);
+    bc_proc_t p = {pid, 0, false};
     int rc = bc_wait(&p, 60000);
     if (rc < 0)
         rc = bc_stop(&p, SIGKILL, 5000);
@@ -296,7 +317,7 @@ void bc_hub_start(bc_hub_t *hub, const char *dir, const char *bind,
     snprintf(cat, sizeof cat, "%s", args[5]);
     args[3] = reg;
     args[5] = cat;
-    hub->proc = bc_spawn("baocao-hub", args, hub->log);
+    hub->proc = bc_spawn_wrapped(hub->wrap, "baocao-hub", args, hub->log);
     for (int i = 0; i < 3000; i++) {
         FILE *f = fopen(epfile, "r");
         if (f) {

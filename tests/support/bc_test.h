@@ -38,12 +38,23 @@ const char *bc_bin(const char *prog);     /* BC_BIN_DIR/prog */
 typedef struct {
     pid_t pid;            /* process id, 0 once reaped */
     int status;           /* wait status once reaped */
+    bool group;           /* leads its own process group (a wrapper and
+                             what it runs): signals go to the group */
 } bc_proc_t;
 
 /* Starts BC_BIN_DIR/prog with argv (NULL-terminated, without argv[0]);
  * stdout and stderr go to log_path (appended) or /dev/null. */
 bc_proc_t bc_spawn(const char *prog, const char *const *argv,
                    const char *log_path);
+
+/* Like bc_spawn, but runs BC_BIN_DIR/prog under a wrapper: wrap is a
+ * NULL-terminated argv whose wrap[0] is an absolute path (e.g.
+ * {"/usr/bin/strace", "-f", "-e", "inject=...", NULL}); the program and
+ * its argv follow it. The wrapper must exit with the program's status.
+ * The two form their own process group, which bc_stop signals whole (a
+ * tracer that dies does not take its tracee with it). */
+bc_proc_t bc_spawn_wrapped(const char *const *wrap, const char *prog,
+                           const char *const *argv, const char *log_path);
 
 /* Sends sig and waits up to timeout_ms; returns the exit status (or 128 +
  * signal), -1 on timeout. */
@@ -69,10 +80,12 @@ typedef struct {
     char log[512];        /* its log file */
     int hold_fd;          /* listener keeping the port while it is down,
                              -1 when none */
+    const char *const *wrap;  /* run the hub under this wrapper (see
+                                 bc_spawn_wrapped), NULL: directly */
 } bc_hub_t;
 
 #define BC_HUB_INIT {.proc = {0, 0}, .endpoint = "", .store = "", \
-                     .log = "", .hold_fd = -1}
+                     .log = "", .hold_fd = -1, .wrap = NULL}
 
 /* Sets *hub to "not started, holding nothing". */
 void bc_hub_init(bc_hub_t *hub);
