@@ -87,7 +87,8 @@ struct node_sender_t {
     bool link_wait;            /* a send found no connection up yet */
     uint64_t rng;              /* jitter state */
     char last_error[256];      /* last error recorded in the outbox */
-    char store_error[512];     /* last store error logged, "" if none */
+    char store_error[512];     /* last store error noted, "" if none */
+    int store_rc;              /* its code, 0 once the outbox records again */
     bool store_failed;         /* the outbox's disk failed: stop */
     uint64_t unknown_seen;     /* unknown ack statuses logged (bit = value) */
 };
@@ -134,9 +135,10 @@ static void record_error(node_sender_t *self, const char *fmt, ...)
 }
 
 /* Judges the result of an outbox call. A disk failure stops the daemon
- * (see the top of this file); any store error is logged at ERROR once per
- * distinct wording (a full disk used to be logged a hundred times in 25 s)
- * and noted beside the outbox for `baocao status`. Returns rc. */
+ * (see the top of this file); any other store error is logged at ERROR
+ * once until the outbox records again (a full disk used to be logged a
+ * hundred times in 25 s) and noted beside the outbox for `baocao status`.
+ * Returns rc. */
 static int check_store(node_sender_t *self, int rc, const char *what)
 {
     char why[256], line[512];
@@ -151,18 +153,18 @@ static int check_store(node_sender_t *self, int rc, const char *what)
                      "from the outbox's last good commit", self->cfg.store,
                      line, BC_EXIT_STORE_FAILED);
         self->store_failed = true;
-    } else if (strncmp(line, self->store_error, sizeof self->store_error - 1)
-               != 0) {
+    } else if (rc != self->store_rc) {
         BC_ERROR("%s (%s)", line, rc == BC_ENOSPC
                                       ? "free some space; nothing filed is "
                                         "lost, answers will be asked for "
                                         "again"
                                       : "they will be asked for again");
     }
-    if (strncmp(line, self->store_error, sizeof self->store_error - 1) != 0) {
+    if (rc != self->store_rc) {
         snprintf(self->store_error, sizeof self->store_error, "%s", line);
         node_outbox_note_store_error(self->outbox, line);
     }
+    self->store_rc = rc;
     return rc;
 }
 
@@ -364,7 +366,7 @@ static void receive_acks(node_sender_t *self)
     node_ack_t acks[256];
     Baocao__Reply *replies[256];
     size_t n = 0;
-    bool retry_later = false;
+    bool retry_later = false, unrecorded = false;
     while (n < 256) {
         zframe_t *f = zframe_recv_nowait(self->sock);
         if (!f)
@@ -427,9 +429,15 @@ static void receive_acks(node_sender_t *self)
         int rc = check_store(self, node_outbox_settle(self->outbox, acks, n,
                                                       wall_s()),
                              "cannot record acknowledgements");
-        if (rc == BC_OK && *self->store_error) {
+        if (rc == BC_OK && self->store_rc) {
             BC_INFO("the outbox records again");
-            self->store_error[0] = '\0';
+            self->store_rc = 0;
+        } else if (rc) {
+            /* Not recorded: these reports are still pending in the outbox
+             * but behind the cursor. Start over after the backoff, so they
+             * are sent again and their answers asked for again. */
+            retry_later = true;
+            unrecorded = true;
         }
         if (!retry_later) {
             self->backoff = self->cfg.backoff_min_ms;
@@ -440,9 +448,11 @@ static void receive_acks(node_sender_t *self)
     for (size_t i = 0; i < n; i++)
         baocao__reply__free_unpacked(replies[i], NULL);
     if (retry_later) {
-        /* The hub is up but cannot store: hold all sends for a while. */
+        /* The hub is up but cannot store (or this outbox could not record
+         * its answers): hold all sends for a while. */
         disconnect(self);
-        back_off(self, "hub cannot store now");
+        back_off(self, unrecorded ? "the outbox could not record the "
+                                    "answers" : "hub cannot store now");
     }
 }
 
