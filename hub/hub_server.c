@@ -503,8 +503,9 @@ static void handle_plan(hub_server_t *self, zframe_t *route,
     int rc = hub_store_set_plan(self->store, u, ps->year, vals,
                                 ps->n_targets);
     if (rc) {
-        why = rc == BC_EFULL ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
-                             : BAOCAO__REJECT_REASON__REASON_INTERNAL;
+        why = rc == BC_EFULL || rc == BC_ENOSPC
+                  ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
+                  : BAOCAO__REJECT_REASON__REASON_INTERNAL;
         snprintf(msg, sizeof msg, "plan not stored: %s", bc_strerror(rc));
         check_store(self, rc, "storing a plan");
     }
@@ -634,6 +635,10 @@ static void batch_answer(hub_server_t *self, batch_t *b)
     else if (b->rc == BC_EFULL)
         BC_ERROR("store is full: %zu submissions refused (retry later); "
                  "restart the hub with a larger --map-size", b->n);
+    else if (b->rc == BC_ENOSPC)
+        BC_ERROR("the disk holding %s is full: %zu submissions refused "
+                 "(retry later); free some space (the map is not full)",
+                 self->cfg.store, b->n);
     else if (b->rc)
         BC_ERROR("store write failed (%s): %zu submissions refused",
                  bc_strerror(b->rc), b->n);
