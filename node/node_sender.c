@@ -11,7 +11,8 @@
  * BC_EXIT_STORE_FAILED for the supervisor to restart it (the restart
  * reopens the outbox at its last good commit; answers not recorded are
  * asked for again, as "duplicate"). A full disk (BC_ENOSPC) is survivable:
- * the daemon keeps trying, logging each distinct store error once.
+ * the daemon logs it once, backs off and sends again what it could not
+ * record, until the outbox records again.
  */
 #include "node_sender.h"
 #include "baocao.pb-c.h"
@@ -87,8 +88,8 @@ struct node_sender_t {
     bool link_wait;            /* a send found no connection up yet */
     uint64_t rng;              /* jitter state */
     char last_error[256];      /* last error recorded in the outbox */
-    char store_error[512];     /* last store error noted, "" if none */
-    int store_rc;              /* its code, 0 once the outbox records again */
+    int store_rc;              /* last store error logged, 0 once the
+                                  outbox records again */
     bool store_failed;         /* the outbox's disk failed: stop */
     uint64_t unknown_seen;     /* unknown ack statuses logged (bit = value) */
 };
@@ -117,6 +118,7 @@ static uint64_t next_rand(node_sender_t *self)
 
 static void record_error(node_sender_t *self, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static int check_store(node_sender_t *self, int rc, const char *what);
 
 static void record_error(node_sender_t *self, const char *fmt, ...)
 {
@@ -130,8 +132,8 @@ static void record_error(node_sender_t *self, const char *fmt, ...)
     snprintf(self->last_error, sizeof self->last_error, "%s", buf);
     if (*buf)
         BC_WARN("%s", buf);
-    if (node_outbox_set_error(self->outbox, buf) == BC_EFATAL)
-        self->store_failed = true;   /* logged by the next outbox call */
+    check_store(self, node_outbox_set_error(self->outbox, buf),
+                "cannot record the last delivery problem");
 }
 
 /* Judges the result of an outbox call. A disk failure stops the daemon
@@ -160,10 +162,8 @@ static int check_store(node_sender_t *self, int rc, const char *what)
                                         "again"
                                       : "they will be asked for again");
     }
-    if (rc != self->store_rc) {
-        snprintf(self->store_error, sizeof self->store_error, "%s", line);
+    if (rc != self->store_rc)
         node_outbox_note_store_error(self->outbox, line);
-    }
     self->store_rc = rc;
     return rc;
 }

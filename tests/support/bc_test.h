@@ -52,7 +52,8 @@ bc_proc_t bc_spawn(const char *prog, const char *const *argv,
  * {"/usr/bin/strace", "-f", "-e", "inject=...", NULL}); the program and
  * its argv follow it. The wrapper must exit with the program's status.
  * The two form their own process group, which bc_stop signals whole (a
- * tracer that dies does not take its tracee with it). */
+ * tracer that dies does not take its tracee with it). Leak detection is
+ * off in a wrapped program: LeakSanitizer cannot run under ptrace. */
 bc_proc_t bc_spawn_wrapped(const char *const *wrap, const char *prog,
                            const char *const *argv, const char *log_path);
 
