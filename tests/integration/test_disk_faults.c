@@ -40,6 +40,8 @@
 #define STRACE "/usr/bin/strace"
 #define NODES 4
 #define MONTHS_PER_ROUND 3
+#define MAX_PASSES 3         /* more months filed if a fault has not fired */
+#define FIRST_YEAR 2015
 #define HUB (-1)
 
 /* One injected fault: who, which call, its position in that thread. */
@@ -75,7 +77,7 @@ static int64_t births(int node, int month)
 
 static void period_of(int month, char *out, size_t len)
 {
-    snprintf(out, len, "%04d-%02d", 2021 + month / 12, month % 12 + 1);
+    snprintf(out, len, "%04d-%02d", FIRST_YEAR + month / 12, month % 12 + 1);
 }
 
 static int setup(void **state)
@@ -264,13 +266,13 @@ static void check_everything_once(fixture_t *f)
         snprintf(log, sizeof log, "%s/node-%d.log", f->dir, k);
         assert_false(file_has(log, "not a final answer"));
     }
-    int64_t year[3] = {0, 0, 0};
+    int64_t year[ROUNDS * MAX_PASSES * MONTHS_PER_ROUND / 12 + 1] = {0};
     for (int m = 0; m < f->months; m++)
         for (int k = 0; k < NODES; k++)
             year[m / 12] += births(k, m);
     for (int y = 0; y * 12 < f->months; y++) {
         char period[16];
-        snprintf(period, sizeof period, "%04d-12", 2021 + y);
+        snprintf(period, sizeof period, "%04d-12", FIRST_YEAR + y);
         int64_t v = 0;
         if (f->months >= (y + 1) * 12) {
             Baocao__Reply *r = bc_query(f->hub.endpoint, "W", period);
@@ -280,7 +282,7 @@ static void check_everything_once(fixture_t *f)
             baocao__reply__free_unpacked(r, NULL);
             assert_int_equal(v, year[y]);
             fprintf(stderr, "year %d total at the province: %lld\n",
-                    2021 + y, (long long) v);
+                    FIRST_YEAR + y, (long long) v);
         }
     }
     for (int m = 0; m < f->months; m++) {
@@ -319,15 +321,19 @@ static void test_disk_faults(void **state)
     start_hub(f, NULL, -1);
     for (int round = 0; round < ROUNDS; round++) {
         const fault_t *fault = &faults[round];
-        file_round(f);
-        if (fault->who == HUB || !f->hub.proc.pid) {
-            if (f->hub.proc.pid)
-                bc_hub_pause(&f->hub, SIGTERM);
-            start_hub(f, fault->who == HUB ? fault : NULL, round);
+        if (fault->who == HUB) {
+            bc_hub_pause(&f->hub, SIGTERM);
+            start_hub(f, fault, round);
         }
-        for (int k = 0; k < NODES; k++)
-            start_node(f, k, fault->who == k ? fault : NULL, round);
-        bool fired = supervise(f, fault, round);
+        /* Under load the hub groups more reports per commit: if the round
+         * made too few calls for the fault to fire, file more. */
+        bool fired = false;
+        for (int pass = 0; pass < MAX_PASSES && !fired; pass++) {
+            file_round(f);
+            for (int k = 0; k < NODES; k++)
+                start_node(f, k, fault->who == k ? fault : NULL, round);
+            fired = supervise(f, fault, round);
+        }
         fprintf(stderr, "round %d: EIO on %s #%d at the %s: %s\n", round,
                 fault->call, fault->when,
                 fault->who == HUB ? "hub" : f->code[fault->who],
