@@ -10,9 +10,11 @@
  *
  * Loading is all-or-nothing and validates everything the rest of the
  * system relies on, so that no later code has to: codes unique and made of
- * safe characters (they end up in LMDB keys and file names), parents that
- * exist, no cycle (depth is computed here once), ratios whose parts exist
- * and are counts. Every error names the file and line.
+ * safe characters (they end up in LMDB keys and file names), keys unique
+ * (the hub maps a key to one unit: a shared key would silently belong to
+ * the last row only), parents that exist, no cycle and at most
+ * BC_MAX_LEVELS levels (depth is computed here once), ratios whose parts
+ * exist and are counts. Every error names the file and line.
  *
  * The digest is SHA-256 over a canonical serialisation of the parsed
  * content (not of the file bytes), so reordering columns, adding a comment
@@ -34,7 +36,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define CODE_MAX 64          /* longest accepted code, in bytes */
+#define CODE_MAX BC_CODE_MAX /* longest accepted code, in bytes */
 #define Z85_KEY_LEN 40       /* a 32-byte CURVE key in Z85 */
 
 /* One slot of a code index. */
@@ -184,6 +186,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
     bc_csv_t *csv = NULL;
     uint8_t *state = NULL;
     uint32_t *chain = NULL;
+    code_index_t key_index = {NULL, 0};
     int c_code, c_parent, c_level, c_name, c_reports, c_behalf, c_key;
     int rc = -1;
 
@@ -218,6 +221,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
     reg->nunits = bc_csv_rows(csv);
     reg->units = bc_calloc(reg->nunits, sizeof *reg->units);
     index_init(&reg->unit_index, reg->nunits);
+    index_init(&key_index, reg->nunits);
     for (size_t r = 0; r < reg->nunits; r++) {
         bc_unit_t *u = &reg->units[r];
         size_t line = bc_csv_line(csv, r);
@@ -257,6 +261,14 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
                 goto out;
             }
             u->key = bc_strdup(key);
+            dup = index_put(&key_index, u->key, u->idx);
+            if (dup >= 0) {
+                bc_set_error(err, errlen, "%s:%zu: unit %s has the same key "
+                        "as unit %s on line %zu (each node needs its own "
+                        "key pair)", path, line, code,
+                        reg->units[dup].code, bc_csv_line(csv, (size_t) dup));
+                goto out;
+            }
         }
         dup = index_put(&reg->unit_index, u->code, u->idx);
         if (dup >= 0) {
@@ -307,6 +319,13 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
         depth = cur >= 0 ? reg->units[cur].depth + 1 : 0;
         while (n > 0) {
             uint32_t i = chain[--n];
+            if (depth >= BC_MAX_LEVELS) {
+                bc_set_error(err, errlen, "%s:%zu: unit %s is %u levels "
+                        "deep; the hierarchy may have at most %d levels",
+                        path, bc_csv_line(csv, i), reg->units[i].code,
+                        depth + 1, BC_MAX_LEVELS);
+                goto out;
+            }
             reg->units[i].depth = depth++;
             state[i] = 2;
         }
@@ -329,6 +348,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
     rc = 0;
 
 out:
+    index_free(&key_index);
     free(chain);
     free(state);
     bc_csv_destroy(&csv);

@@ -26,8 +26,9 @@
  *   filled for ratios only.
  *
  * Load errors name the file, the line and the problem: duplicate code,
- * unknown parent, a cycle, unknown kind, a ratio whose parts are missing or
- * are themselves ratios.
+ * two units with the same key (both lines named), unknown parent, a cycle,
+ * a tree deeper than BC_MAX_LEVELS, unknown kind, a ratio whose parts are
+ * missing or are themselves ratios.
  */
 #ifndef BC_REGISTRY_H
 #define BC_REGISTRY_H
@@ -35,6 +36,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Longest unit or indicator code, in bytes. */
+#define BC_CODE_MAX 64
+
+/* Longest authenticated peer identity, NUL included: "unit:" or
+ * "operator:" (the longer prefix) and a code or an operator name, both at
+ * most BC_CODE_MAX bytes. Identity buffers are this size, so no identity is
+ * ever cut (a cut code would name another unit). */
+#define BC_PEER_MAX (sizeof "operator:" - 1 + BC_CODE_MAX + 1)
+
+/* Deepest hierarchy, in levels (a root and 63 levels under it). The hub's
+ * totals follow a report up through every ancestor on a fixed-size list;
+ * the loader refuses a deeper tree rather than let totals stop short. */
+#define BC_MAX_LEVELS 64
 
 typedef enum {
     BC_KIND_FLOW  = 1,   /* sums over periods and over units */
@@ -71,7 +86,8 @@ typedef struct {
 
 typedef struct bc_registry_t bc_registry_t;
 
-/* Loads both files. Returns NULL on failure with a message in err. */
+/* Loads both files. Returns NULL on failure with a message in err (file,
+ * line and problem; see the top of this file). */
 bc_registry_t *bc_registry_load(const char *units_path,
                                 const char *catalog_path, char *err,
                                 size_t errlen);

@@ -37,8 +37,15 @@ hub_auth_t *hub_auth_new(const bc_registry_t *reg, char **operator_keys,
                      "(40 Z85 characters expected)", u->code);
             goto out_destroy;
         }
+        /* The registry refuses two units with one key; insert, never
+         * update, so that a key can never silently change hands here. */
         char *id = zsys_sprintf("unit:%s", u->code);
-        zhashx_update(self->keys, u->key, id);
+        if (zhashx_insert(self->keys, u->key, id) != 0) {
+            snprintf(err, errlen, "registry: unit %s shares its key with "
+                     "another unit", u->code);
+            zstr_free(&id);
+            goto out_destroy;
+        }
     }
     for (char **p = operator_keys; p && *p; p++) {
         char pub[41];
@@ -49,8 +56,23 @@ hub_auth_t *hub_auth_new(const bc_registry_t *reg, char **operator_keys,
         char *dot = strrchr(base, '.');
         if (dot)
             *dot = '\0';
-        zhashx_update(self->keys, pub, zsys_sprintf("operator:%s", base));
+        /* Identities are never cut (see BC_PEER_MAX), and one key is one
+         * identity: an operator key that is also a unit's, or another
+         * operator's, is refused. */
+        if (strlen(base) > BC_CODE_MAX) {
+            snprintf(err, errlen, "%s: an operator key's name may have at "
+                     "most %d characters", *p, BC_CODE_MAX);
+            free(copy);
+            goto out_destroy;
+        }
+        char *id = zsys_sprintf("operator:%s", base);
         free(copy);
+        if (zhashx_insert(self->keys, pub, id) != 0) {
+            snprintf(err, errlen, "%s: this key is already known as %s",
+                     *p, (const char *) zhashx_lookup(self->keys, pub));
+            zstr_free(&id);
+            goto out_destroy;
+        }
     }
     self->rep = zsock_new(ZMQ_REP);
     if (!self->rep || zsock_bind(self->rep, "inproc://zeromq.zap.01") != 0) {

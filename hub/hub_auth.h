@@ -24,8 +24,9 @@ typedef struct hub_auth_t hub_auth_t;
 
 /* Binds the ZAP handler (inproc://zeromq.zap.01) and loads the keys: the
  * registry's and each operator .pub file (identity "operator:" + the file's
- * base name without .pub). Returns NULL with a message in err for a bad
- * key. */
+ * base name without .pub, at most BC_CODE_MAX characters). Returns NULL
+ * with a message in err for a bad key, an operator name too long, or a key
+ * given twice (two identities for one key). */
 hub_auth_t *hub_auth_new(const bc_registry_t *reg, char **operator_keys,
                          char *err, size_t errlen);
 void hub_auth_destroy(hub_auth_t **self_p);

@@ -12,6 +12,7 @@
 #include "hub_reports.h"
 #include "bc_error.h"
 #include "bc_mem.h"
+#include "bc_registry.h"
 
 #include <string.h>
 
@@ -164,8 +165,9 @@ static int cache_flush(hub_store_t *s, MDB_txn *txn, agg_cache_t *c)
             if (mrc == 0) {
                 agg_hdr_t h = {a->n, a->reporters};
                 memcpy(v.mv_data, &h, sizeof h);
-                memcpy((uint8_t *) v.mv_data + sizeof h, a->vals,
-                       a->n * sizeof(hub_val_t));
+                if (a->n)   /* a report with no figures: vals is NULL */
+                    memcpy((uint8_t *) v.mv_data + sizeof h, a->vals,
+                           a->n * sizeof(hub_val_t));
             }
         }
         if (mrc)
@@ -196,8 +198,8 @@ static int rollup(hub_store_t *s, MDB_txn *txn, agg_cache_t *c,
                   const hub_val_t *old, size_t nold,
                   const hub_val_t *new, size_t nnew)
 {
-    const bc_unit_t *targets[64];
-    size_t nt = rollup_targets(s, u, targets, 64);
+    const bc_unit_t *targets[BC_MAX_LEVELS];
+    size_t nt = rollup_targets(s, u, targets, BC_MAX_LEVELS);
     for (size_t t = 0; t < nt; t++) {
         agg_t *a;
         int rc = cache_get(s, txn, c, targets[t]->sid, period, &a);
@@ -320,8 +322,8 @@ static int carry_apply(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
                        const bc_unit_t *u, unsigned year, unsigned from,
                        unsigned to, uint32_t sid, int64_t dv, int32_t dc)
 {
-    const bc_unit_t *targets[64];
-    size_t nt = rollup_targets(s, u, targets, 64);
+    const bc_unit_t *targets[BC_MAX_LEVELS];
+    size_t nt = rollup_targets(s, u, targets, BC_MAX_LEVELS);
     for (unsigned t = from; t < to; t++)
         for (size_t i = 0; i < nt; i++) {
             agg_t *a;

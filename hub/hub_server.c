@@ -86,7 +86,7 @@ typedef struct {
     zframe_t *route;              /* the sender's routing id */
     uint64_t tag;                 /* its Request tag */
     zframe_t *payload;            /* the bytes received (kept for the log) */
-    char peer[64];                /* authenticated identity */
+    char peer[BC_PEER_MAX];       /* authenticated identity */
 } pending_t;
 
 /* Submissions committed together. Two of them alternate: while the writer
@@ -736,7 +736,7 @@ static bool receive_one(hub_server_t *self)
     zmq_msg_t part;
     zframe_t *route = NULL, *payload = NULL;
     int nframes = 0;
-    char peer[64] = "";
+    char peer[BC_PEER_MAX] = "";
     /* Frames: routing id, then exactly one payload frame. Anything else is
      * drained and answered as malformed. */
     for (;;) {

@@ -60,7 +60,6 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
     hub_item_t *items = bc_calloc(BATCH, sizeof *items);
     Baocao__LogEntry **entries = bc_calloc(BATCH, sizeof *entries);
     Baocao__Request **reqs = bc_calloc(BATCH, sizeof *reqs);
-    char (*peers)[64] = bc_calloc(BATCH, 64);
     uint64_t done = 0;
     bool eof = false;
     while (!eof) {
@@ -88,10 +87,10 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
             hub_item_t *it = &items[n];
             memset(it, 0, sizeof *it);
             entries[n] = le;
-            snprintf(peers[n], 64, "%s", le->peer);
             it->raw = le->request.data;
             it->raw_len = le->request.len;
-            it->peer = peers[n];
+            /* The logged identity, whole: it lives as long as le. */
+            it->peer = le->peer;
             it->received_at = le->received_at;
             reqs[n] = baocao__request__unpack(NULL, le->request.len,
                                               le->request.data);
@@ -133,7 +132,6 @@ out_free:
     free(items);
     free(entries);
     free(reqs);
-    free(peers);
 out_close:
     hub_store_close(&store);
     bc_registry_destroy(&reg);

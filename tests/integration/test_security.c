@@ -29,11 +29,20 @@
 typedef struct {
     char *dir;                 /* temporary folder */
     bc_hub_t hub;              /* the CURVE hub */
-    char keys[5][41];          /* public keys: hub qt hb alice stranger */
+    char keys[6][41];          /* public keys: hub qt hb alice stranger
+                                  longunit */
     char units[4096];          /* registry with keys */
 } fixture_t;
 
-static const char *names[5] = {"hub", "qt", "hb", "alice", "stranger"};
+static const char *names[6] = {"hub", "qt", "hb", "alice", "stranger",
+                               "longunit"};
+
+/* Two unit codes that share their first 58 characters: the longer one is 64
+ * characters, the most a code may have, and "unit:" + 58 characters once
+ * filled a 64-byte identity buffer, so the hub saw the longer unit as the
+ * shorter one. */
+#define LONG58 "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+#define LONG64 LONG58 "LONGER"
 
 static const char *key_path(fixture_t *f, const char *name, const char *ext)
 {
@@ -49,7 +58,7 @@ static int setup(void **state)
     fixture_t *f = bc_calloc(1, sizeof *f);
     f->dir = bc_tmpdir("security");
     bc_hub_init(&f->hub);
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         char out[4096];
         snprintf(out, sizeof out, "%s/%s", f->dir, names[i]);
         const char *argv[] = {"keygen", "--out", out, NULL};
@@ -72,8 +81,10 @@ static int setup(void **state)
                 "HP-HB-QT,HP-HB,commune,Quán Toan,,,%s\n"
                 "HP-HB-HV,HP-HB,commune,Hùng Vương,,,\n"
                 "HG,,province,Hậu Giang,no,,\n"
-                "HG-CT,HG,district,Châu Thành,,,\n",
-            f->keys[2], f->keys[1]);
+                "HG-CT,HG,district,Châu Thành,,,\n"
+                LONG58 ",HP-HB,commune,Prefix ward,,,\n"
+                LONG64 ",HP-HB,commune,Long ward,,,%s\n",
+            f->keys[2], f->keys[1], f->keys[5]);
     fclose(fp);
     char secret[4096], op[4096];
     snprintf(secret, sizeof secret, "%s", key_path(f, "hub", "secret"));
@@ -202,6 +213,27 @@ static void test_facility_only_for_itself(void **state)
     js = status_json(far);
     assert_non_null(strstr(js, "not_authorized"));
     free(js);
+}
+
+/* A unit with the longest code submits as itself, and only as itself. */
+static void test_long_code_keeps_its_identity(void **state)
+{
+    fixture_t *f = *state;
+    char own[4096], prefix[4096];
+    assert_int_equal(strlen(LONG64), 64);
+    file_one(f, "long-own", LONG64, 64, own, sizeof own);
+    assert_int_equal(run_node(f, own, LONG64, "longunit", NULL, 20), 0);
+    char *js = status_json(own);
+    assert_non_null(strstr(js, "\"delivered\":\t1"));
+    free(js);
+    assert_int_equal(operator_value(f, LONG64), 64);
+    /* Its key does not open the unit whose code is its prefix. */
+    file_one(f, "long-prefix", LONG58, 58, prefix, sizeof prefix);
+    assert_int_equal(run_node(f, prefix, LONG64, "longunit", NULL, 20), 0);
+    js = status_json(prefix);
+    assert_non_null(strstr(js, "not_authorized"));
+    free(js);
+    assert_int_equal(operator_value(f, LONG58), -1);
 }
 
 static void test_operator_queries_not_submits(void **state)
@@ -428,6 +460,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_facility_only_for_itself, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_long_code_keeps_its_identity,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_operator_queries_not_submits,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_plain_client_gets_nothing, setup,

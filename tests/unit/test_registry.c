@@ -292,6 +292,62 @@ static void test_load_errors(void **state)
     }
 }
 
+/* A chain of n levels: L0 (root), L1 under it, ... L(n-1). */
+static char *chain_units(int n)
+{
+    size_t cap = 64 + (size_t) n * 48, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t) snprintf(text, cap, UNITS_HDR "L0,,level0,L0\n");
+    for (int i = 1; i < n; i++)
+        len += (size_t) snprintf(text + len, cap - len,
+                                 "L%d,L%d,level%d,L%d\n", i, i - 1, i, i);
+    return text;
+}
+
+/* Limits the rest of the system relies on: a key belongs to one unit, and
+ * a tree has at most BC_MAX_LEVELS levels (the hub's totals walk up a list
+ * of that size: a deeper leaf's report once stopped short of the root). */
+static void test_limits(void **state)
+{
+    (void) state;
+    /* Two units, one key: refused, both rows named. */
+    expect_error("code,parent_code,level,name,key\n"
+                 "P,,province,P,\n"
+                 "A,P,district,A,rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n"
+                 "B,P,district,B,rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n",
+                 CAT_OK, ":4: unit B has the same key as unit A on line 3");
+    /* Exactly BC_MAX_LEVELS levels load; one more is refused, naming the
+     * first unit too deep. */
+    {
+        char up[32], cp[32], err[512] = "";
+        char *units = chain_units(BC_MAX_LEVELS);
+        temp_file(up, units);
+        temp_file(cp, CAT_OK);
+        bc_registry_t *reg = bc_registry_load(up, cp, err, sizeof err);
+        unlink(up);
+        unlink(cp);
+        free(units);
+        if (!reg)
+            fail_msg("%s", err);
+        assert_int_equal(bc_registry_find_unit(reg, "L63")->depth, 63);
+        bc_registry_destroy(&reg);
+    }
+    {
+        char *units = chain_units(70);
+        expect_error(units, CAT_OK, ":66: unit L64 is 65 levels deep; the "
+                     "hierarchy may have at most 64 levels");
+        free(units);
+    }
+    /* A code of BC_CODE_MAX characters loads, one more does not. */
+    {
+        char units[512];
+        snprintf(units, sizeof units, UNITS_HDR "%0*d,,province,P\n",
+                 BC_CODE_MAX + 1, 7);
+        expect_error(units, CAT_OK, ":2: bad unit code");
+    }
+}
+
 static void digest_of(const char *units, const char *catalog,
                       uint8_t out[32])
 {
@@ -338,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_expected),
         cmocka_unit_test(test_shipped_catalogue),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_digest),
     };
     return cmocka_run_group_tests(tests, setup_paths, NULL);
