@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,6 +43,44 @@ static void list_free(char ***list_p)
         for (char **p = *list_p; *p; p++)
             free(*p);
     bc_free(list_p);
+}
+
+/* The one routine that turns text into a count. Digits only: a sign is
+ * refused rather than parsed, since no option is negative and strtoll
+ * would accept "-1" (and then "-18014398509481983k" overflowed in the
+ * suffix multiplication, undefined behaviour that Release turned into a
+ * negative bound). Every step is checked against LLONG_MAX. */
+int bc_config_parse_int(const char *text, long long *out)
+{
+    if (!text || !*text)
+        return BC_EINVAL;
+    long long v = 0;
+    const char *p = text;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        int d = *p - '0';
+        if (v > (LLONG_MAX - d) / 10)
+            return BC_ERANGE;
+        v = v * 10 + d;
+    }
+    if (p == text)
+        return BC_EINVAL;           /* no digit first: a sign, a word */
+    if (*p) {
+        /* Size suffixes: map sizes are given in GiB. */
+        int shift;
+        switch (*p) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        default: return BC_EINVAL;
+        }
+        if (p[1])
+            return BC_EINVAL;
+        if (v > (LLONG_MAX >> shift))
+            return BC_ERANGE;
+        v <<= shift;
+    }
+    *out = v;
+    return BC_OK;
 }
 
 static int set_option(const bc_option_t *o, void *cfg, const char *value,
@@ -75,32 +114,17 @@ static int set_option(const bc_option_t *o, void *cfg, const char *value,
         return BC_OK;
     }
     case BC_OPT_INT: {
-        char *end;
-        if (!value || !*value) {
-            snprintf(err, errlen, "%s: a number is required", o->name);
-            return BC_EINVAL;
+        long long v;
+        int rc = bc_config_parse_int(value, &v);
+        if (rc == BC_ERANGE) {
+            snprintf(err, errlen, "%s: '%s' is too large (at most %lld)",
+                     o->name, value, o->max);
+            return BC_ERANGE;
         }
-        errno = 0;
-        long long v = strtoll(value, &end, 10);
-        /* Accept the usual size suffixes: map sizes are given in GiB. */
-        if (end != value && *end && !end[1]) {
-            long long mul = 1;
-            switch (*end) {
-            case 'k': case 'K': mul = 1LL << 10; break;
-            case 'm': case 'M': mul = 1LL << 20; break;
-            case 'g': case 'G': mul = 1LL << 30; break;
-            default: mul = 0; break;
-            }
-            if (mul) {
-                end++;
-                if (v > o->max / mul)
-                    errno = ERANGE;
-                else
-                    v *= mul;
-            }
-        }
-        if (errno || end == value || *end) {
-            snprintf(err, errlen, "%s: '%s' is not a number", o->name, value);
+        if (rc) {
+            snprintf(err, errlen, "%s: '%s' is not a number (digits, then "
+                     "optionally k, M or G; no sign)", o->name,
+                     value ? value : "");
             return BC_EINVAL;
         }
         if (v < o->min || v > o->max) {

@@ -33,6 +33,13 @@ typedef struct {
     const char *help;        /* one line */
 } bc_option_t;
 
+/* Parses a count as every BC_OPT_INT option does: decimal digits, then
+ * optionally one suffix k, M or G (x 1024, x 1024^2, x 1024^3). No sign,
+ * no space, nothing after the suffix. Returns BC_OK with *out set,
+ * BC_EINVAL (not such a number: empty, a sign, a word) or BC_ERANGE (it,
+ * or it times its suffix, exceeds LLONG_MAX). Bounds are the caller's. */
+int bc_config_parse_int(const char *text, long long *out);
+
 /* Sets every option to its default. */
 void bc_config_defaults(const bc_option_t *opts, size_t n, void *cfg);
 

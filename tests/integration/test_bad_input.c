@@ -245,6 +245,28 @@ static void test_malformed_frames(void **state)
 
 /* A tiny map fills; the hub refuses without acknowledging, keeps answering
  * queries, and after a restart with a larger map accepts again. */
+/* A report with no figures ("nothing to report this month") is stored:
+ * the unit counts as having reported, and no total changes. Its empty
+ * figure list once reached memcpy as a NULL source (undefined behaviour,
+ * which the sanitizer build's hub aborts on: the teardown then sees the
+ * hub dead). */
+static void test_zero_figures(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-QT", "2023-11",
+                               1, 1701388800, ""),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-MK", "2023-11",
+                               1, 1701388800, "sxh_cases=4"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    int64_t v = 0;
+    assert_true(bc_query_value(f->hub.endpoint, "HP-HB", "2023-11",
+                               "sxh_cases", &v));
+    assert_int_equal(v, 4);
+    assert_false(bc_query_value(f->hub.endpoint, "HP-HB-QT", "2023-11",
+                                "sxh_cases", &v));
+}
+
 static void test_full_store(void **state)
 {
     fixture_t *f = *state;
@@ -312,6 +334,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_malformed_frames, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_zero_figures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_store, setup, teardown),
     };
     return cmocka_run_group_tests_name("integration.bad_input", tests, NULL,

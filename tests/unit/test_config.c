@@ -84,6 +84,53 @@ static void test_errors_are_readable(void **state)
     bc_config_free(opts, N, &c);
 }
 
+/* Counts go through one checked routine: no sign, no overflow, not even
+ * through a suffix. "-18014398509481983k" once overflowed in the suffix
+ * multiplication and came out as 1024, inside the bounds. */
+static void test_numbers_are_checked(void **state)
+{
+    (void) state;
+    cfg_t c;
+    char err[256];
+    bc_config_defaults(opts, N, &c);
+    static const char *refused[] = {
+        "-18014398509481983k", "-1", "-0", "+2048", " 2048", "2048 ", "2k2",
+        "2kk", "2T", "k", "", "0x800", "9223372036854775808",
+        "9007199254740992k", "8796093022208M", "8589934592G",
+        "99999999999999999999999999",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        err[0] = '\0';
+        int rc = bc_config_set(opts, N, &c, "size", refused[i], err,
+                               sizeof err);
+        if (rc == BC_OK)
+            fail_msg("'%s' was accepted as %lld", refused[i], c.size);
+        assert_true(rc == BC_EINVAL || rc == BC_ERANGE);
+        assert_non_null(strstr(err, "size"));
+        assert_int_equal(c.size, 1 << 20);   /* unchanged */
+    }
+    /* The largest values that fit still parse, and bounds apply after. */
+    long long v;
+    assert_int_equal(bc_config_parse_int("9223372036854775807", &v), BC_OK);
+    assert_true(v == 9223372036854775807LL);
+    assert_int_equal(bc_config_parse_int("9007199254740991k", &v), BC_OK);
+    assert_true(v == 9007199254740991LL * 1024);
+    assert_int_equal(bc_config_parse_int("8589934591G", &v), BC_OK);
+    assert_int_equal(bc_config_parse_int("-1", &v), BC_EINVAL);
+    assert_int_equal(bc_config_parse_int("9223372036854775808", &v),
+                     BC_ERANGE);
+    assert_int_equal(bc_config_set(opts, N, &c, "size", "2k", err,
+                                   sizeof err), BC_OK);
+    assert_int_equal(c.size, 2048);
+    assert_int_equal(bc_config_set(opts, N, &c, "size", "2G", err,
+                                   sizeof err), BC_OK);
+    assert_int_equal(c.size, 2LL << 30);
+    assert_int_equal(bc_config_set(opts, N, &c, "size", "2048G", err,
+                                   sizeof err), BC_ERANGE);
+    assert_non_null(strstr(err, "out of range"));
+    bc_config_free(opts, N, &c);
+}
+
 static void test_file_then_flags(void **state)
 {
     (void) state;
@@ -117,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_flags),
         cmocka_unit_test(test_errors_are_readable),
+        cmocka_unit_test(test_numbers_are_checked),
         cmocka_unit_test(test_file_then_flags),
     };
     return cmocka_run_group_tests_name("unit.config", tests, NULL, NULL);
