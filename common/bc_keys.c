@@ -5,12 +5,18 @@
  * facility key lets anyone submit as that facility, so we refuse to load
  * one with loose permissions rather than warn and carry on (ssh does the
  * same with private keys).
+ *
+ * Key files are read from exactly the path given (not through zcert_load,
+ * which prefers "PATH_secret" when it exists), and the mode checked is the
+ * mode of the file actually read.
  */
 #include "bc_keys.h"
 #include "bc_error.h"
 #include "bc_mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,42 +58,119 @@ out_destroy:
     return rc;
 }
 
+/* A key file, read from exactly `path`. czmq's zcert_load(P) reads
+ * "P_secret" first when it exists, so it could load another file than the
+ * one named (and our mode check looked at P while the key came from
+ * P_secret). We open the file once, check the mode of that open file, and
+ * parse its text ourselves with zconfig, the same ZPL parser zcert uses. */
+typedef struct {
+    uint8_t public_key[32];       /* always present */
+    uint8_t secret_key[32];       /* all zero when the file has none */
+    bool has_secret;              /* a non-zero secret key was read */
+} key_file_t;
+
+/* Largest key file read: zcert's are about 300 bytes. */
+#define KEY_FILE_MAX 65536
+
+static int z85_key(const char *txt, uint8_t out[32])
+{
+    return txt && strlen(txt) == 40 && zmq_z85_decode(out, txt) ? 0 : -1;
+}
+
+/* Reads `path`; with `secret` set, refuses a file that others may read,
+ * has no secret key, or whose secret key does not match its public key. */
+static int read_key_file(const char *path, bool secret, key_file_t *out,
+                         char *err, size_t errlen)
+{
+    static const char zero[41] = "0000000000000000000000000000000000000000";
+    int rc = BC_ECRYPTO;
+    char *text = NULL;
+    zconfig_t *root = NULL;
+    struct stat st;
+    memset(out, 0, sizeof *out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return BC_EIO;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        goto out_close;
+    }
+    if (secret && (st.st_mode & 077)) {
+        snprintf(err, errlen, "%s: secret key is readable by others "
+                 "(mode %03o); run chmod 600 %s", path,
+                 (unsigned) st.st_mode & 0777, path);
+        goto out_close;
+    }
+    if (st.st_size > KEY_FILE_MAX) {
+        snprintf(err, errlen, "%s: not a key file (too large)", path);
+        goto out_close;
+    }
+    text = bc_malloc((size_t) st.st_size + 1);
+    ssize_t got = read(fd, text, (size_t) st.st_size);
+    if (got < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = BC_EIO;
+        goto out_close;
+    }
+    text[got] = '\0';
+    root = zconfig_str_load(text);
+    const char *pub = root ? zconfig_get(root, "curve/public-key", NULL)
+                           : NULL;
+    const char *sec = root ? zconfig_get(root, "curve/secret-key", NULL)
+                           : NULL;
+    if (z85_key(pub, out->public_key) != 0) {
+        snprintf(err, errlen, "%s: not a key file (no valid public-key)",
+                 path);
+        goto out_close;
+    }
+    out->has_secret = sec && strcmp(sec, zero) != 0;
+    if (out->has_secret && z85_key(sec, out->secret_key) != 0) {
+        snprintf(err, errlen, "%s: malformed secret-key", path);
+        goto out_close;
+    }
+    if (secret && !out->has_secret) {
+        snprintf(err, errlen, "%s: holds no secret key (a .pub file?); "
+                 "give the .secret file", path);
+        goto out_close;
+    }
+    if (out->has_secret) {
+        char derived[41];
+        if (zmq_curve_public(derived, sec) != 0 || strcmp(derived, pub)) {
+            snprintf(err, errlen, "%s: its public and secret keys do not "
+                     "belong together", path);
+            goto out_close;
+        }
+    }
+    rc = BC_OK;
+out_close:
+    zconfig_destroy(&root);
+    free(text);
+    close(fd);
+    return rc;
+}
+
 int bc_keys_public(const char *path, char out[41], char *err, size_t errlen)
 {
-    zcert_t *cert = zcert_load(path);
-    if (!cert) {
-        snprintf(err, errlen, "%s: cannot read key file", path);
+    key_file_t k;
+    int rc = read_key_file(path, false, &k, err, errlen);
+    if (rc)
         return BC_ECRYPTO;
-    }
-    snprintf(out, 41, "%s", zcert_public_txt(cert));
-    zcert_destroy(&cert);
+    zmq_z85_encode(out, k.public_key, 32);
+    sodium_memzero(&k, sizeof k);
     return BC_OK;
 }
 
 zcert_t *bc_keys_load_pair(const char *path, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    key_file_t k;
+    if (read_key_file(path, true, &k, err, errlen) != BC_OK)
         return NULL;
-    }
-    if (st.st_mode & 077) {
-        snprintf(err, errlen, "%s: secret key is readable by others "
-                 "(mode %03o); run chmod 600 %s", path,
-                 (unsigned) st.st_mode & 0777, path);
-        return NULL;
-    }
-    zcert_t *cert = zcert_load(path);
-    if (!cert) {
-        snprintf(err, errlen, "%s: not a key file", path);
-        return NULL;
-    }
-    static const char zero[41] = "0000000000000000000000000000000000000000";
-    if (strcmp(zcert_secret_txt(cert), zero) == 0) {
-        snprintf(err, errlen, "%s: holds no secret key (a .pub file?)", path);
-        zcert_destroy(&cert);
-        return NULL;
-    }
+    zcert_t *cert = zcert_new_from(k.public_key, k.secret_key);
+    sodium_memzero(&k, sizeof k);
+    if (!cert)
+        snprintf(err, errlen, "%s: cannot build a key pair", path);
     return cert;
 }
 

@@ -22,13 +22,17 @@ typedef struct {
  * not overwrite a key) or BC_EIO. */
 int bc_keys_generate(const char *name, char *err, size_t errlen);
 
-/* Loads a .pub or .secret file and writes the Z85 public key (40 chars +
- * NUL) into out. Returns BC_OK or BC_ECRYPTO with a message. */
+/* Reads exactly `path` (a .pub or .secret file; never "PATH_secret" as
+ * zcert_load would) and writes the Z85 public key (40 chars + NUL) into
+ * out. Returns BC_OK or BC_ECRYPTO with a message (unreadable, not a key
+ * file, a secret key that does not match the public one). */
 int bc_keys_public(const char *path, char out[41], char *err, size_t errlen);
 
-/* Loads a key pair from a .secret file. Returns NULL with a message in err
- * if the file is missing, unreadable, has no secret key, or is readable by
- * others than its owner. */
+/* Loads a key pair from exactly the .secret file `path`. Returns NULL with
+ * a message in err if the file is missing, unreadable, not a regular file,
+ * readable by others than its owner (the mode of the file actually read),
+ * holds no secret key (a .pub file, recognised by its content), or holds a
+ * secret key that does not match its public key. */
 zcert_t *bc_keys_load_pair(const char *path, char *err, size_t errlen);
 
 /* Applies client-side CURVE to a socket: our key pair (a fresh ephemeral one
