@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define SECONDS_PER_DAY 86400
 
@@ -267,4 +268,19 @@ int64_t bc_period_deadline(bc_period_t p, unsigned working_days)
         day++;
     }
     return local_midnight(day);
+}
+
+char *bc_time_format(int64_t unix_s, char *buf, size_t len)
+{
+    /* 0000-01-01 .. 9999-12-31T23:59:59Z, in Unix seconds: within these,
+     * gmtime_r succeeds on any 64-bit time_t and the year has 4 digits. */
+    static const int64_t lo = -62167219200LL, hi = 253402300799LL;
+    struct tm tm;
+    time_t t = (time_t) unix_s;
+    if (!len)
+        return buf;
+    if (unix_s < lo || unix_s > hi || !gmtime_r(&t, &tm)
+        || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, len, "@%lld", (long long) unix_s);
+    return buf;
 }

@@ -19,6 +19,7 @@
 #ifndef BC_PERIOD_H
 #define BC_PERIOD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef uint32_t bc_period_t;
@@ -71,5 +72,16 @@ int64_t bc_period_end(bc_period_t p);
  * `working_days`-th working day (Mon-Fri) after the period ends. With 0 it is
  * the period's end itself. */
 int64_t bc_period_deadline(bc_period_t p, unsigned working_days);
+
+/* Longest text bc_time_format writes, NUL included. */
+#define BC_TIME_TEXT 32
+
+/* Formats a Unix time (seconds) as "YYYY-MM-DDTHH:MM:SSZ" (UTC). A time
+ * outside years 0000..9999 (which gmtime cannot express, or strftime would
+ * print oddly) comes out as "@SECONDS", the raw value, never garbage: the
+ * tools print times read from stores and exports made elsewhere. len
+ * should be BC_TIME_TEXT; a shorter buffer gets a cut, NUL-terminated text.
+ * Returns buf. */
+char *bc_time_format(int64_t unix_s, char *buf, size_t len);
 
 #endif

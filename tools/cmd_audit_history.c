@@ -32,13 +32,16 @@ static void on_revision(void *arg, uint32_t revision, uint64_t seq,
 {
     history_ctx_t *h = arg;
     hub_log_entry_t e;
-    char peer[96] = "?", filed[32], recv[32];
+    char peer[BC_PEER_MAX] = "?", filed[BC_TIME_TEXT], recv[BC_TIME_TEXT];
     if (hub_reader_log_entry(h->r, seq, &e) == BC_OK)
-        snprintf(peer, sizeof peer, "%.*s", (int) e.peer_len, e.peer);
-    time_t t1 = (time_t) filed_at, t2 = (time_t) (received_at_us / 1000000);
-    struct tm tm;
-    strftime(filed, sizeof filed, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
-    strftime(recv, sizeof recv, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t2, &tm));
+        snprintf(peer, sizeof peer, "%.*s",
+                 (int) (e.peer_len < BC_PEER_MAX ? e.peer_len : BC_PEER_MAX),
+                 e.peer);
+    /* Times come from a store that may be a replayed export from
+     * elsewhere: any value prints, none crashes (gmtime_r fails past year
+     * 2^31 and strftime was handed its NULL). */
+    bc_time_format(filed_at, filed, sizeof filed);
+    bc_time_format(received_at_us / 1000000, recv, sizeof recv);
     printf("%-4u %-8llu %-21s %-21s %-24s %s\n", revision,
            (unsigned long long) seq, filed, recv,
            *peer ? peer : "(plain)", revision == h->current ? "current" : "");

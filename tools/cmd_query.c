@@ -11,6 +11,7 @@
 #include "bc_error.h"
 #include "bc_table.h"
 #include "bc_wire.h"
+#include "bc_period.h"
 #include "cmd.h"
 
 #include <cjson/cJSON.h>
@@ -352,10 +353,7 @@ static void fmt_time(int64_t t, char *buf, size_t len)
         snprintf(buf, len, "-");
         return;
     }
-    time_t tt = (time_t) t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    bc_time_format(t, buf, len);   /* never garbage for a wild value */
 }
 
 static void print_completeness(const Baocao__CompletenessReply *c,

@@ -224,6 +224,41 @@ static void test_history(void **state)
     free(out);
 }
 
+/* A time no calendar can show (filed_at 10^17 s, past year 2^31) is
+ * printed as its raw value: `audit history` once handed gmtime_r's NULL to
+ * strftime (a segfault), and `completeness` printed garbage dates. */
+static void test_wild_times_print(void **state)
+{
+    fixture_t *f = *state;
+    const int64_t wild = 100000000000000000LL;
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-QT", "2023-10",
+                               1, wild, "sdd_u5=5"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-HV", "2023-10",
+                               1, -wild, "sdd_u5=6"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    const char *hargv[] = {"audit", "history", "--store", f->hub.store,
+                           "--unit", "HP-HB-QT", "--period", "2023-10",
+                           NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", hargv, &out), 0);
+    assert_non_null(strstr(out, "@100000000000000000"));
+    free(out);
+    const char *cargv[] = {"completeness", "--hub", f->hub.endpoint,
+                           "--plain", "--unit", "HP-HB", "--period",
+                           "2023-10", NULL};
+    assert_int_equal(bc_run("baocao", cargv, &out), 0);
+    assert_non_null(strstr(out, "@100000000000000000"));
+    assert_non_null(strstr(out, "@-100000000000000000"));
+    free(out);
+    const char *jargv[] = {"completeness", "--hub", f->hub.endpoint,
+                           "--plain", "--unit", "HP-HB", "--period",
+                           "2023-10", "--format", "json", NULL};
+    assert_int_equal(bc_run("baocao", jargv, &out), 0);
+    assert_non_null(strstr(out, "@100000000000000000"));
+    free(out);
+}
+
 static void digest_of(const char *store, char out[65])
 {
     const char *argv[] = {"audit", "digest", "--store", store, NULL};
@@ -296,6 +331,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampering_is_named, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wild_times_print, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_replay_reproduces, setup,
                                         teardown),
     };
