@@ -308,7 +308,7 @@ static char *chain_units(int n)
 /* Limits the rest of the system relies on: a key belongs to one unit, and
  * a tree has at most BC_MAX_LEVELS levels (the hub's totals walk up a list
  * of that size: a deeper leaf's report once stopped short of the root). */
-static void test_limits(void **state)
+static void test_duplicate_keys(void **state)
 {
     (void) state;
     /* Two units, one key: refused, both rows named. */
@@ -317,6 +317,11 @@ static void test_limits(void **state)
                  "A,P,district,A,rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n"
                  "B,P,district,B,rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n",
                  CAT_OK, ":4: unit B has the same key as unit A on line 3");
+}
+
+static void test_depth_and_length(void **state)
+{
+    (void) state;
     /* Exactly BC_MAX_LEVELS levels load; one more is refused, naming the
      * first unit too deep. */
     {
@@ -394,7 +399,8 @@ int main(void)
         cmocka_unit_test(test_expected),
         cmocka_unit_test(test_shipped_catalogue),
         cmocka_unit_test(test_load_errors),
-        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_duplicate_keys),
+        cmocka_unit_test(test_depth_and_length),
         cmocka_unit_test(test_digest),
     };
     return cmocka_run_group_tests(tests, setup_paths, NULL);
