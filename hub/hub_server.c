@@ -26,6 +26,7 @@
 #include "bc_registry.h"
 #include "bc_wire.h"
 #include "hub_auth.h"
+#include "hub_head.h"
 #include "hub_query.h"
 #include "hub_metrics.h"
 #include "hub_stats.h"
@@ -533,6 +534,15 @@ static void handle_ping(hub_server_t *self, zframe_t *route,
     Baocao__Reply reply = BAOCAO__REPLY__INIT;
     Baocao__Pong pong = BAOCAO__PONG__INIT;
     pong.hub_seq = hub_store_last_seq(self->store);
+    /* The head, from a snapshot: committed entries only, so that what we
+     * announce is what an export made now would end with. */
+    uint8_t head[32];
+    hub_reader_t *r = hub_store_reader(self->store);
+    if (r && hub_head_read(self->store, r, &pong.head_seq, head) == BC_OK) {
+        pong.head_hash.data = head;
+        pong.head_hash.len = 32;
+    }
+    hub_reader_destroy(&r);
     pong.commits = self->commits;
     pong.acked = self->acked;
     reply.tag = req->tag;

@@ -10,6 +10,8 @@
  *   replay   rebuilds a store from a file alone (--into), or resends the
  *            file's submissions to another hub (--to)
  *   digest   one line that sums up every current figure of a store
+ *   head     the live log's head (last seq and chain hash), to compare
+ *            with the head `verify` prints
  *
  * The tools open the hub's store read-only: they may run beside a live hub.
  * Each verb lives in its own file (cmd_audit_<verb>.c, see cmd_audit.h);
@@ -35,12 +37,14 @@
 
 #define AC(f) offsetof(audit_cfg_t, f)
 static const bc_option_t audit_options[] = {
+    {"hub", BC_OPT_STRING, AC(client.hub), 0, 0, NULL, "ENDPOINT",
+     "head: the running hub to ask"},
     {"hub-key", BC_OPT_STRING, AC(client.hub_key), 0, 0, NULL, "HUB.pub",
-     "replay --to: the hub's public key (CURVE)"},
+     "replay --to, head --hub: the hub's public key (CURVE)"},
     {"cert", BC_OPT_STRING, AC(client.cert), 0, 0, NULL, "NAME.secret",
      "replay --to: our key pair"},
     {"plain", BC_OPT_BOOL, AC(client.plain), 0, 0, NULL, NULL,
-     "replay --to: connect without encryption"},
+     "replay --to, head --hub: connect without encryption"},
     {"timeout", BC_OPT_INT, AC(client.timeout_ms), 10, 3600000, "30000", "MS",
      "replay --to: give up when the hub is silent this long"},
     {"store", BC_OPT_STRING, AC(store), 0, 0, NULL, "HUB_DIR",
@@ -72,7 +76,9 @@ static const char *audit_synopsis =
     "       baocao audit verify (FILE | --store HUB_DIR)\n"
     "       baocao audit history --store HUB_DIR --unit CODE --period PERIOD\n"
     "       baocao audit replay FILE (--into NEW_HUB_DIR | --to ENDPOINT)\n"
-    "       baocao audit digest --store HUB_DIR";
+    "       baocao audit digest --store HUB_DIR\n"
+    "       baocao audit head (--hub ENDPOINT [--hub-key HUB.pub --cert "
+    "NAME.secret | --plain] | --store HUB_DIR)";
 
 const char *audit_outcome_name(uint32_t o)
 {
@@ -187,6 +193,8 @@ int cmd_audit(int argc, char **argv)
         rc = audit_history(&cfg);
     } else if (!strcmp(verb, "replay")) {
         rc = audit_replay(&cfg, npos ? pos[0] : NULL);
+    } else if (!strcmp(verb, "head")) {
+        rc = audit_head(&cfg);
     } else if (!strcmp(verb, "digest")) {
         rc = cfg.store ? audit_print_digest(cfg.store, "digest") : EXIT_USAGE;
         if (!cfg.store)
@@ -194,7 +202,7 @@ int cmd_audit(int argc, char **argv)
                     "required\n");
     } else {
         fprintf(stderr, "baocao audit: unknown verb '%s' (export, verify, "
-                "history, replay, digest)\n", verb);
+                "history, replay, digest, head)\n", verb);
         rc = EXIT_USAGE;
     }
     bc_config_free(audit_options, NAUDIT, &cfg);

@@ -3,7 +3,8 @@
  * the length-delimited file format of exports, and small printing helpers.
  *
  * One file per subcommand (cmd_audit_export.c, cmd_audit_verify.c,
- * cmd_audit_history.c, cmd_audit_replay.c, cmd_audit_digest.c); the
+ * cmd_audit_history.c, cmd_audit_replay.c, cmd_audit_digest.c,
+ * cmd_audit_head.c); the
  * dispatcher and the option table live in cmd_audit.c. The subcommands
  * share one option table because they share one command line (`baocao
  * audit VERB --store ...`), so each verb only reads the fields it needs.
@@ -37,6 +38,7 @@ int audit_export(audit_cfg_t *cfg);
 int audit_verify(audit_cfg_t *cfg, const char *file);
 int audit_history(audit_cfg_t *cfg);
 int audit_replay(audit_cfg_t *cfg, const char *file);
+int audit_head(audit_cfg_t *cfg);
 
 /* Prints a store's digest line ("<sha256>  N current reports  log at seq
  * S"); `name` is the verb named in error messages. Returns an exit status. */

@@ -206,6 +206,143 @@ static void test_tampering_is_named(void **state)
     free(r.data);
 }
 
+/* The line "head: seq N hash HEX" from a tool's output, or "" if none. */
+static void head_line(const char *out, char line[128])
+{
+    const char *h = strstr(out, "head: seq ");
+    line[0] = '\0';
+    if (h)
+        snprintf(line, 128, "%.*s", (int) strcspn(h, "\n"), h);
+}
+
+/* Writes a varint-delimited record. */
+static size_t put_record(uint8_t *dst, const uint8_t *msg, size_t len)
+{
+    size_t n = 0;
+    size_t l = len;
+    do {
+        dst[n] = l & 0x7f;
+        l >>= 7;
+        dst[n++] |= l ? 0x80 : 0;
+    } while (l);
+    memcpy(dst + n, msg, len);
+    return n + len;
+}
+
+/* The reviewer's forgery: entry 2 deleted, the header's filter set to any
+ * text and its count fixed. The verifier used to trust the filter field
+ * and print "chain intact". Now it may not claim that for entries it could
+ * not chain: the result is PARTIAL, with the gap named, and the head it
+ * prints is what the auditor compares with the hub's. */
+static void test_forged_filter_is_not_intact(void **state)
+{
+    fixture_t *f = *state;
+    records_t r;
+    load_records(f->export, &r);
+    assert_int_equal(r.n, 30);
+    size_t hlen = r.size[0] - (r.size[0] > 128 ? 2 : 1);
+    Baocao__ExportHeader *h = baocao__export_header__unpack(
+        NULL, hlen, r.data + r.off[0] + (r.size[0] - hlen));
+    assert_non_null(h);
+    char filter[] = "unit=HP-HB-HV";
+    h->filter = filter;
+    h->entries = 28;
+    size_t plen;
+    uint8_t *packed = bc_wire_pack(&h->base, &plen);
+    h->filter = NULL;
+    baocao__export_header__free_unpacked(h, NULL);
+    uint8_t *copy = malloc(r.len + 64);
+    size_t len = put_record(copy, packed, plen);
+    free(packed);
+    for (size_t i = 1; i < r.n; i++)
+        if (i != 2) {
+            memcpy(copy + len, r.data + r.off[i], r.size[i]);
+            len += r.size[i];
+        }
+    char bad[4096];
+    snprintf(bad, sizeof bad, "%s", bc_path(f->dir, "forged.bca"));
+    save(bad, copy, len);
+    free(copy);
+    free(r.data);
+
+    char *out = NULL;
+    assert_int_equal(verify(bad, &out), 0);
+    assert_null(strstr(out, "intact"));
+    assert_null(strstr(out, "OK"));
+    assert_non_null(strstr(out, "PARTIAL: 28 entries (seq 1..29) in 2 "
+                                "chained runs"));
+    assert_non_null(strstr(out, "NOT proven complete"));
+    assert_non_null(strstr(out, "1 entries left out in 1 gaps (seq 2)"));
+    assert_non_null(strstr(out, "head: seq 29 hash "));
+    free(out);
+}
+
+/* Every verify prints the head; `audit head` prints the live hub's, from
+ * its store or over the wire, in the same form: equal lines prove that the
+ * export's chain ends in the hub's log. */
+static void test_heads_compare(void **state)
+{
+    fixture_t *f = *state;
+    char file_head[128], store_head[128], live_head[128], hub_head[128];
+    char *out = NULL;
+    assert_int_equal(verify(f->export, &out), 0);
+    assert_non_null(strstr(out, "chain intact from the start of the log"));
+    head_line(out, file_head);
+    free(out);
+    assert_non_null(strstr(file_head, "head: seq 29 hash "));
+    assert_int_equal(strlen(file_head), strlen("head: seq 29 hash ") + 64);
+
+    const char *vargv[] = {"audit", "verify", "--store", f->hub.store, NULL};
+    assert_int_equal(bc_run("baocao", vargv, &out), 0);
+    head_line(out, store_head);
+    free(out);
+    assert_string_equal(store_head, file_head);
+
+    const char *sargv[] = {"audit", "head", "--store", f->hub.store, NULL};
+    assert_int_equal(bc_run("baocao", sargv, &out), 0);
+    head_line(out, live_head);
+    free(out);
+    assert_string_equal(live_head, file_head);
+
+    const char *hargv[] = {"audit", "head", "--hub", f->hub.endpoint,
+                           "--plain", NULL};
+    assert_int_equal(bc_run("baocao", hargv, &out), 0);
+    head_line(out, hub_head);
+    free(out);
+    assert_string_equal(hub_head, file_head);
+
+    /* One more submission moves the live head past the export's. */
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-QT", "2023-09",
+                               1, 1700000000, "sdd_u5=1"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(bc_run("baocao", hargv, &out), 0);
+    head_line(out, hub_head);
+    free(out);
+    assert_non_null(strstr(hub_head, "head: seq 30 hash "));
+
+    /* A genuine filtered export: PARTIAL, its gaps listed, never
+     * "intact"; its head is the last entry it holds. */
+    char part[4096];
+    snprintf(part, sizeof part, "%s", bc_path(f->dir, "hv.bca"));
+    const char *eargv[] = {"audit", "export", "--store", f->hub.store,
+                           "--out", part, "--unit", "HP-HB-HV", NULL};
+    assert_int_equal(bc_run("baocao", eargv, NULL), 0);
+    assert_int_equal(verify(part, &out), 0);
+    assert_non_null(strstr(out, "PARTIAL: 3 entries (seq 3..5) in 1 "
+                                "chained run,"));
+    assert_non_null(strstr(out, "gaps: none between seq 3 and 5"));
+    assert_null(strstr(out, "intact"));
+    assert_non_null(strstr(out, "head: seq 5 hash "));
+    free(out);
+
+    /* Usage: exactly one source. */
+    const char *both[] = {"audit", "head", "--hub", f->hub.endpoint,
+                          "--store", f->hub.store, NULL};
+    assert_int_equal(bc_run("baocao", both, NULL), 2);
+    const char *none[] = {"audit", "head", NULL};
+    assert_int_equal(bc_run("baocao", none, NULL), 2);
+}
+
 static void test_history(void **state)
 {
     fixture_t *f = *state;
@@ -330,6 +467,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_export_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampering_is_named, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_forged_filter_is_not_intact,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heads_compare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wild_times_print, setup,
                                         teardown),
