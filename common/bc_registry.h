@@ -2,8 +2,9 @@
  * bc_registry.h -- the hierarchy of reporting units and the indicator
  * catalogue, loaded from CSV files.
  *
- * The hierarchy is data, not code: any depth, any number of roots, level
- * names are free text ("province", "district", "commune", ...). Units are
+ * The hierarchy is data, not code: up to BC_MAX_LEVELS (64) levels, any
+ * number of roots, level names are free text ("province", "district",
+ * "commune", ...). Units are
  * held in arrays in file order; each knows its parent and its children by
  * index, so walking up or down the tree touches no hash table.
  *
