@@ -327,6 +327,66 @@ static void test_full_store(void **state)
                      BAOCAO__ACK_STATUS__ACK_STORED);
 }
 
+/* A chain of n levels L0 (root) .. L(n-1) into path. */
+static void write_chain(const char *path, int n)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "code,parent_code,level,name\nL0,,level0,L0\n");
+    for (int i = 1; i < n; i++)
+        fprintf(fp, "L%d,L%d,level%d,L%d\n", i, i - 1, i, i);
+    fclose(fp);
+}
+
+/* The deepest tree the hub takes (64 levels) carries a leaf's figures all
+ * the way to the root; a deeper one is refused at start, with the reason,
+ * rather than served with totals that stop 64 levels up (in a 70-level
+ * chain a leaf's report was missing at the root). */
+static void test_deep_tree(void **state)
+{
+    (void) state;
+    char *dir = bc_tmpdir("deeptree");
+    char units[4096];
+    snprintf(units, sizeof units, "%s", bc_path(dir, "deep.csv"));
+    write_chain(units, 64);
+    bc_hub_t hub = BC_HUB_INIT;
+    const char *extra[] = {"--registry", units, NULL};
+    bc_hub_start(&hub, dir, NULL, extra);
+    assert_int_equal(bc_submit(hub.endpoint, NULL, "L63", "2023-12", 1,
+                               1704067200, "sxh_cases=7"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    static const char *const levels[] = {"L63", "L62", "L59", "L1", "L0"};
+    for (size_t i = 0; i < 5; i++) {
+        int64_t v = 0;
+        assert_true(bc_query_value(hub.endpoint, levels[i], "2023-12",
+                                   "sxh_cases", &v));
+        assert_int_equal(v, 7);
+    }
+    assert_int_equal(bc_hub_stop(&hub), 0);
+
+    write_chain(units, 70);
+    char store[4096], log[4096];
+    snprintf(store, sizeof store, "%s", bc_path(dir, "hub70"));
+    snprintf(log, sizeof log, "%s", bc_path(dir, "hub70.log"));
+    const char *argv[] = {"--store", store, "--registry", units, "--catalog",
+                          bc_source("data/indicators.csv"), "--bind",
+                          "tcp://127.0.0.1:*", "--plain", NULL};
+    bc_proc_t p = bc_spawn("baocao-hub", argv, log);
+    int rc = bc_wait(&p, 10000);
+    if (rc < 0)
+        bc_stop(&p, SIGKILL, 5000);
+    assert_int_equal(rc, 2);
+    FILE *fp = fopen(log, "r");
+    assert_non_null(fp);
+    char text[4096] = "";
+    size_t got = fread(text, 1, sizeof text - 1, fp);
+    text[got] = '\0';
+    fclose(fp);
+    assert_non_null(strstr(text, "unit L64 is 65 levels deep"));
+    bc_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +396,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_zero_figures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_store, setup, teardown),
+        cmocka_unit_test(test_deep_tree),
     };
     return cmocka_run_group_tests_name("integration.bad_input", tests, NULL,
                                        NULL);

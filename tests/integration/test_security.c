@@ -236,6 +236,34 @@ static void test_long_code_keeps_its_identity(void **state)
     assert_int_equal(operator_value(f, LONG58), -1);
 }
 
+/* One key, one identity: an operator key that is also a unit's is
+ * refused at start (the hub used to let the later one win silently). */
+static void test_shared_key_is_refused(void **state)
+{
+    fixture_t *f = *state;
+    char secret[4096], op[4096], store[4096], log[4096];
+    snprintf(secret, sizeof secret, "%s", key_path(f, "hub", "secret"));
+    snprintf(op, sizeof op, "%s", key_path(f, "qt", "pub"));
+    snprintf(store, sizeof store, "%s", bc_path(f->dir, "hub2"));
+    snprintf(log, sizeof log, "%s", bc_path(f->dir, "hub2.log"));
+    const char *argv[] = {"--store", store, "--registry", f->units,
+                          "--catalog", bc_source("data/indicators.csv"),
+                          "--bind", "tcp://127.0.0.1:*", "--curve-secret",
+                          secret, "--operator-key", op, NULL};
+    bc_proc_t p = bc_spawn("baocao-hub", argv, log);
+    int rc = bc_wait(&p, 10000);
+    if (rc < 0)
+        bc_stop(&p, SIGKILL, 5000);
+    assert_int_equal(rc, 2);
+    FILE *fp = fopen(log, "r");
+    assert_non_null(fp);
+    char text[4096] = "";
+    size_t got = fread(text, 1, sizeof text - 1, fp);
+    text[got] = '\0';
+    fclose(fp);
+    assert_non_null(strstr(text, "already known as unit:HP-HB-QT"));
+}
+
 static void test_operator_queries_not_submits(void **state)
 {
     fixture_t *f = *state;
@@ -462,6 +490,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_long_code_keeps_its_identity,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_key_is_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_operator_queries_not_submits,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_plain_client_gets_nothing, setup,
