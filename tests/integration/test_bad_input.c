@@ -387,6 +387,51 @@ static void test_deep_tree(void **state)
     free(dir);
 }
 
+/* A bound cannot be bypassed with a suffix: "-18014398509481983k" once
+ * overflowed into a value the hub accepted, and the hub then started with
+ * a negative limit. It must refuse to start (exit 2) and say why, from a
+ * flag or from a config file alike. */
+static void test_config_suffix_overflow(void **state)
+{
+    (void) state;
+    char *dir = bc_tmpdir("cfgoverflow");
+    char conf[4096], store[4096], log[4096];
+    snprintf(conf, sizeof conf, "%s", bc_path(dir, "hub.conf"));
+    snprintf(store, sizeof store, "%s", bc_path(dir, "hub"));
+    snprintf(log, sizeof log, "%s", bc_path(dir, "hub.log"));
+    bc_write_file(conf, "max-values = -18014398509481983k\n");
+    char units[4096], cat[4096];
+    snprintf(units, sizeof units, "%s", bc_source("data/units.csv"));
+    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
+    const char *from_file[] = {"--config", conf, "--store", store,
+                               "--registry", units, "--catalog", cat,
+                               "--bind", "tcp://127.0.0.1:*", "--plain",
+                               NULL};
+    const char *from_flag[] = {"--max-values", "-18014398509481983k",
+                               "--store", store, "--registry", units,
+                               "--catalog", cat, "--bind",
+                               "tcp://127.0.0.1:*", "--plain", NULL};
+    const char *const *runs[] = {from_file, from_flag};
+    for (size_t i = 0; i < 2; i++) {
+        unlink(log);
+        bc_proc_t p = bc_spawn("baocao-hub", runs[i], log);
+        int rc = bc_wait(&p, 10000);
+        if (rc < 0)
+            bc_stop(&p, SIGKILL, 5000);
+        assert_int_equal(rc, 2);
+        FILE *fp = fopen(log, "r");
+        assert_non_null(fp);
+        char text[4096] = "";
+        size_t got = fread(text, 1, sizeof text - 1, fp);
+        text[got] = '\0';
+        fclose(fp);
+        assert_non_null(strstr(text, "max-values"));
+        assert_non_null(strstr(text, "not a number"));
+    }
+    bc_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +442,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_zero_figures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_store, setup, teardown),
         cmocka_unit_test(test_deep_tree),
+        cmocka_unit_test(test_config_suffix_overflow),
     };
     return cmocka_run_group_tests_name("integration.bad_input", tests, NULL,
                                        NULL);
