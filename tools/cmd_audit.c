@@ -17,21 +17,14 @@
  * Each verb lives in its own file (cmd_audit_<verb>.c, see cmd_audit.h);
  * this one holds the shared option table, the helpers and the dispatcher.
  */
-#include "bc_client.h"
 #include "bc_error.h"
 #include "bc_mem.h"
-#include "bc_period.h"
-#include "bc_registry.h"
 #include "bc_wire.h"
 #include "cmd_audit.h"
-#include "hub_store.h"
-#include "hub_validate.h"
 
 #include <czmq.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 

@@ -2,22 +2,11 @@
  * cmd_audit_digest.c -- `baocao audit digest`: one line that sums up every
  * current figure of a store, so that a store and its replay can be compared.
  */
-#include "bc_client.h"
 #include "bc_error.h"
-#include "bc_mem.h"
-#include "bc_period.h"
-#include "bc_registry.h"
-#include "bc_wire.h"
 #include "cmd_audit.h"
 #include "hub_store.h"
-#include "hub_validate.h"
 
-#include <czmq.h>
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* --- digest -------------------------------------------------------------- */
 

@@ -4,17 +4,12 @@
  * its length (varint), so any protobuf library reads it back. The store is
  * opened read-only: it may run beside a live hub.
  */
-#include "bc_client.h"
 #include "bc_error.h"
 #include "bc_mem.h"
-#include "bc_period.h"
-#include "bc_registry.h"
 #include "bc_wire.h"
 #include "cmd_audit.h"
 #include "hub_store.h"
-#include "hub_validate.h"
 
-#include <czmq.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

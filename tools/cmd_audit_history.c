@@ -2,22 +2,13 @@
  * cmd_audit_history.c -- `baocao audit history`: every revision of one
  * report, who sent it, which is current.
  */
-#include "bc_client.h"
 #include "bc_error.h"
-#include "bc_mem.h"
 #include "bc_period.h"
 #include "bc_registry.h"
-#include "bc_wire.h"
 #include "cmd_audit.h"
 #include "hub_store.h"
-#include "hub_validate.h"
 
-#include <czmq.h>
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* --- history ------------------------------------------------------------- */
 

@@ -2,10 +2,9 @@
  * cmd_audit_replay.c -- `baocao audit replay`: rebuilds a store from an
  * export alone (--into), or resends its submissions to another hub (--to).
  */
-#include "bc_client.h"
 #include "bc_error.h"
+#include "bc_keys.h"
 #include "bc_mem.h"
-#include "bc_period.h"
 #include "bc_registry.h"
 #include "bc_wire.h"
 #include "cmd_audit.h"
@@ -16,8 +15,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* --- replay -------------------------------------------------------------- */
 
