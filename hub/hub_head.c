@@ -9,6 +9,7 @@
  * has: at most one batch of steps, each a B-tree lookup.
  */
 #include "hub_head.h"
+#include "hub_log.h"
 
 #include "bc_error.h"
 
