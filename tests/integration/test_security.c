@@ -264,6 +264,34 @@ static void test_shared_key_is_refused(void **state)
     assert_non_null(strstr(text, "already known as unit:HP-HB-QT"));
 }
 
+/* The live head over CURVE, as an operator: the same line that audit
+ * verify prints for the store. */
+static void test_head_over_curve(void **state)
+{
+    fixture_t *f = *state;
+    char store[4096], hubkey[4096], cert[4096];
+    file_one(f, "qt-head", "HP-HB-QT", 9, store, sizeof store);
+    assert_int_equal(run_node(f, store, "HP-HB-QT", "qt", NULL, 20), 0);
+    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", key_path(f, "alice", "secret"));
+    const char *argv[] = {"audit", "head", "--hub", f->hub.endpoint,
+                          "--hub-key", hubkey, "--cert", cert, NULL};
+    char *live = NULL, *checked = NULL;
+    assert_int_equal(bc_run("baocao", argv, &live), 0);
+    assert_non_null(strstr(live, "head: seq 1 hash "));
+    const char *vargv[] = {"audit", "verify", "--store", f->hub.store, NULL};
+    assert_int_equal(bc_run("baocao", vargv, &checked), 0);
+    assert_non_null(strstr(checked, live));
+    free(live);
+    free(checked);
+    /* A stranger's key gets no head. */
+    snprintf(cert, sizeof cert, "%s", key_path(f, "stranger", "secret"));
+    const char *sargv[] = {"audit", "head", "--hub", f->hub.endpoint,
+                           "--hub-key", hubkey, "--cert", cert, "--timeout",
+                           "2000", NULL};
+    assert_int_equal(bc_run("baocao", sargv, NULL), 1);
+}
+
 static void test_operator_queries_not_submits(void **state)
 {
     fixture_t *f = *state;
@@ -491,6 +519,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_code_keeps_its_identity,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_key_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_head_over_curve, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_operator_queries_not_submits,
                                         setup, teardown),
