@@ -36,6 +36,18 @@ int hub_head_read(hub_store_t *store, hub_reader_t *r, uint64_t *seq,
     return BC_OK;
 }
 
+int hub_head_at(hub_reader_t *r, uint64_t seq, uint8_t hash[32])
+{
+    hub_log_entry_t e;
+    if (seq == 0)
+        return BC_ENOTFOUND;
+    int rc = hub_reader_log_entry(r, seq, &e);
+    if (rc)
+        return rc == BC_ENOTFOUND ? BC_ENOTFOUND : BC_ESTORE;
+    memcpy(hash, e.hash, 32);
+    return BC_OK;
+}
+
 char *hub_head_format(uint64_t seq, const uint8_t hash[32], char *out)
 {
     static const char d[] = "0123456789abcdef";

@@ -22,6 +22,11 @@
 int hub_head_read(hub_store_t *store, hub_reader_t *r, uint64_t *seq,
                   uint8_t hash[32]);
 
+/* The chain hash of entry `seq` in r's snapshot: the head the log had when
+ * that entry was its last, to compare with an export that ends there.
+ * Returns BC_OK, BC_ENOTFOUND (no such entry, or seq 0) or BC_ESTORE. */
+int hub_head_at(hub_reader_t *r, uint64_t seq, uint8_t hash[32]);
+
 /* Formats a head as the one line both tools print, so that the two can be
  * compared by eye or with diff: "head: seq N hash HEX64". out must hold
  * HUB_HEAD_TEXT bytes. Returns out. */

@@ -535,10 +535,17 @@ static void handle_ping(hub_server_t *self, zframe_t *route,
     Baocao__Pong pong = BAOCAO__PONG__INIT;
     pong.hub_seq = hub_store_last_seq(self->store);
     /* The head, from a snapshot: committed entries only, so that what we
-     * announce is what an export made now would end with. */
+     * announce is what an export made now would end with; or, when asked,
+     * the hash of an earlier entry, where an older export ends. */
     uint8_t head[32];
+    uint64_t at = req->ping ? req->ping->seq : 0;
     hub_reader_t *r = hub_store_reader(self->store);
-    if (r && hub_head_read(self->store, r, &pong.head_seq, head) == BC_OK) {
+    int hrc = !r ? BC_ESTORE
+              : at ? hub_head_at(r, at, head)
+                   : hub_head_read(self->store, r, &pong.head_seq, head);
+    if (hrc == BC_OK) {
+        if (at)
+            pong.head_seq = at;
         pong.head_hash.data = head;
         pong.head_hash.len = 32;
     }

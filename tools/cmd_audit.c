@@ -61,6 +61,8 @@ static const bc_option_t audit_options[] = {
      "replay --into: LMDB map size"},
     {"window", BC_OPT_INT, AC(window), 1, 100000, "256", "N",
      "replay --to: submissions in flight"},
+    {"seq", BC_OPT_INT, AC(seq), 0, INT64_MAX, "0", "N",
+     "head: the chain hash at entry N (where an export ends), not the last"},
 };
 #define NAUDIT (sizeof audit_options / sizeof audit_options[0])
 
@@ -71,7 +73,7 @@ static const char *audit_synopsis =
     "       baocao audit replay FILE (--into NEW_HUB_DIR | --to ENDPOINT)\n"
     "       baocao audit digest --store HUB_DIR\n"
     "       baocao audit head (--hub ENDPOINT [--hub-key HUB.pub --cert "
-    "NAME.secret | --plain] | --store HUB_DIR)";
+    "NAME.secret | --plain] | --store HUB_DIR) [--seq N]";
 
 const char *audit_outcome_name(uint32_t o)
 {

@@ -31,6 +31,7 @@ typedef struct {
     char *catalog;          /* replay --into: catalogue file */
     long long map_size;     /* replay --into: map size */
     long long window;       /* replay --to: requests in flight */
+    long long seq;          /* head: this entry instead of the last */
 } audit_cfg_t;
 
 /* The subcommands: each returns the process exit status (cmd.h). */

@@ -320,6 +320,30 @@ static void test_heads_compare(void **state)
     free(out);
     assert_non_null(strstr(hub_head, "head: seq 30 hash "));
 
+    /* The export now ends before the live head: --seq asks for the hash
+     * where it ends, from the hub and from the store alike. */
+    const char *at29[] = {"audit", "head", "--hub", f->hub.endpoint,
+                          "--plain", "--seq", "29", NULL};
+    assert_int_equal(bc_run("baocao", at29, &out), 0);
+    head_line(out, hub_head);
+    free(out);
+    assert_string_equal(hub_head, file_head);
+    const char *sat29[] = {"audit", "head", "--store", f->hub.store, "--seq",
+                           "29", NULL};
+    assert_int_equal(bc_run("baocao", sat29, &out), 0);
+    head_line(out, live_head);
+    free(out);
+    assert_string_equal(live_head, file_head);
+    /* No such entry: exit 1, nothing printed as a head. */
+    const char *at99[] = {"audit", "head", "--hub", f->hub.endpoint,
+                          "--plain", "--seq", "99", NULL};
+    assert_int_equal(bc_run("baocao", at99, &out), 1);
+    assert_null(strstr(out, "head:"));
+    free(out);
+    const char *sat99[] = {"audit", "head", "--store", f->hub.store, "--seq",
+                           "99", NULL};
+    assert_int_equal(bc_run("baocao", sat99, NULL), 1);
+
     /* A genuine filtered export: PARTIAL, its gaps listed, never
      * "intact"; its head is the last entry it holds. */
     char part[4096];
