@@ -145,6 +145,11 @@ static int read_key_file(const char *path, bool secret, key_file_t *out,
     }
     rc = BC_OK;
 out_close:
+    /* The text and, on failure, the half-read pair hold secret bytes. */
+    if (rc != BC_OK)
+        sodium_memzero(out, sizeof *out);
+    if (text)
+        sodium_memzero(text, (size_t) st.st_size + 1);
     zconfig_destroy(&root);
     free(text);
     close(fd);
