@@ -145,8 +145,8 @@ int node_outbox_file(node_outbox_t *self, const char *unit,
  * delivery state, with its revision: what a correction would replace.
  * Walks the outbox from the newest entry back (an outbox holds a node's own
  * reports: thousands, not millions). Returns BC_OK with a new report in
- * *out (bc_report_destroy), BC_ENOTFOUND when nothing was filed for it, or
- * BC_ESTORE. */
+ * *out (bc_report_destroy), BC_ENOTFOUND when nothing was filed for it,
+ * BC_EFATAL (disk I/O error) or BC_ESTORE. */
 int node_outbox_latest(node_outbox_t *self, const char *unit,
                        const char *period, bc_report_t **out,
                        uint32_t *revision_out);

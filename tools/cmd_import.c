@@ -325,10 +325,14 @@ int cmd_import(int argc, char **argv)
                               id, &g->revision);
         free(rep.values);
         if (rc) {
+            /* The same words and the same note as `baocao submit`. */
+            char why[512];
+            node_outbox_explain(outbox, rc, why, sizeof why);
             fprintf(stderr, "baocao import: could not file %s %s: %s (the "
                     "reports before it are filed; importing the file again "
-                    "ignores them)\n", its[0]->unit, its[0]->period,
-                    bc_strerror(rc));
+                    "ignores them)\n", its[0]->unit, its[0]->period, why);
+            if (rc == BC_ENOSPC || rc == BC_EFATAL)
+                node_outbox_note_store_error(outbox, why);
             goto out;
         }
         bc_id_hex(id, BC_ID_LEN, g->id);
