@@ -428,6 +428,18 @@ int node_outbox_latest(node_outbox_t *self, const char *unit,
     }
     int rc = BC_ENOTFOUND;
     MDB_val k, v;
+    /* Nothing filed for (unit, period) has no revision: say so without a
+     * walk, which keeps a large first import linear. */
+    size_t ulen = strlen(unit), plen = strlen(period);
+    char *rk = bc_malloc(ulen + 1 + plen);
+    memcpy(rk, unit, ulen);
+    rk[ulen] = '\0';
+    memcpy(rk + ulen + 1, period, plen);
+    k = (MDB_val){ulen + 1 + plen, rk};
+    mrc = mdb_get(txn, self->dbi[DB_REVS], &k, &v);
+    free(rk);
+    if (mrc)
+        goto out;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
         out_hdr_t h;
@@ -435,6 +447,11 @@ int node_outbox_latest(node_outbox_t *self, const char *unit,
             continue;
         memcpy(&h, v.mv_data, sizeof h);
         if (h.blob_len > v.mv_size - sizeof h)
+            continue;
+        /* Only entries whose bytes hold both codes are worth decoding. */
+        const uint8_t *blob = (const uint8_t *) v.mv_data + sizeof h;
+        if (!memmem(blob, h.blob_len, unit, ulen)
+            || !memmem(blob, h.blob_len, period, plen))
             continue;
         Baocao__Submission *sub = baocao__submission__unpack(
             NULL, h.blob_len, (const uint8_t *) v.mv_data + sizeof h);
@@ -451,6 +468,7 @@ int node_outbox_latest(node_outbox_t *self, const char *unit,
         if (match)
             break;
     }
+out:
     if (mrc && mrc != MDB_NOTFOUND)
         rc = map_err(mrc);
     mdb_cursor_close(cur);
