@@ -395,6 +395,87 @@ out_abort:
     return map_err(mrc);
 }
 
+/* The report a submission carries. */
+static bc_report_t *report_of(const Baocao__Submission *sub)
+{
+    bc_report_t *r = bc_calloc(1, sizeof *r);
+    r->values = bc_calloc(sub->n_values ? sub->n_values : 1,
+                          sizeof *r->values);
+    for (size_t i = 0; i < sub->n_values; i++) {
+        const Baocao__Value *v = sub->values[i];
+        bc_report_value_t *o = &r->values[r->nvalues++];
+        o->indicator = bc_strdup(v->indicator);
+        o->is_integer = v->v_case != BAOCAO__VALUE__V_DECIMAL;
+        o->count = v->v_case == BAOCAO__VALUE__V_COUNT ? v->count : 0;
+        o->decimal = v->v_case == BAOCAO__VALUE__V_DECIMAL ? v->decimal : 0;
+    }
+    return r;
+}
+
+int node_outbox_latest(node_outbox_t *self, const char *unit,
+                       const char *period, bc_report_t **out,
+                       uint32_t *revision_out)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    *out = NULL;
+    int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (mrc)
+        return map_err(mrc);
+    if ((mrc = mdb_cursor_open(txn, self->dbi[DB_OUT], &cur))) {
+        mdb_txn_abort(txn);
+        return map_err(mrc);
+    }
+    int rc = BC_ENOTFOUND;
+    MDB_val k, v;
+    /* Nothing filed for (unit, period) has no revision: say so without a
+     * walk, which keeps a large first import linear. */
+    size_t ulen = strlen(unit), plen = strlen(period);
+    char *rk = bc_malloc(ulen + 1 + plen);
+    memcpy(rk, unit, ulen);
+    rk[ulen] = '\0';
+    memcpy(rk + ulen + 1, period, plen);
+    k = (MDB_val){ulen + 1 + plen, rk};
+    mrc = mdb_get(txn, self->dbi[DB_REVS], &k, &v);
+    free(rk);
+    if (mrc)
+        goto out;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+        out_hdr_t h;
+        if (v.mv_size < sizeof h)
+            continue;
+        memcpy(&h, v.mv_data, sizeof h);
+        if (h.blob_len > v.mv_size - sizeof h)
+            continue;
+        /* Only entries whose bytes hold both codes are worth decoding. */
+        const uint8_t *blob = (const uint8_t *) v.mv_data + sizeof h;
+        if (!memmem(blob, h.blob_len, unit, ulen)
+            || !memmem(blob, h.blob_len, period, plen))
+            continue;
+        Baocao__Submission *sub = baocao__submission__unpack(
+            NULL, h.blob_len, (const uint8_t *) v.mv_data + sizeof h);
+        if (!sub)
+            continue;
+        bool match = !strcmp(sub->unit, unit) && !strcmp(sub->period, period);
+        if (match) {
+            *out = report_of(sub);
+            if (revision_out)
+                *revision_out = sub->revision;
+            rc = BC_OK;
+        }
+        baocao__submission__free_unpacked(sub, NULL);
+        if (match)
+            break;
+    }
+out:
+    if (mrc && mrc != MDB_NOTFOUND)
+        rc = map_err(mrc);
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
 void node_pending_free(node_pending_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)

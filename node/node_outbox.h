@@ -141,6 +141,16 @@ int node_outbox_file(node_outbox_t *self, const char *unit,
                      int64_t filed_at, uint8_t id_out[16],
                      uint32_t *revision_out);
 
+/* The report most recently filed here for (unit, period), whatever its
+ * delivery state, with its revision: what a correction would replace.
+ * Walks the outbox from the newest entry back (an outbox holds a node's own
+ * reports: thousands, not millions). Returns BC_OK with a new report in
+ * *out (bc_report_destroy), BC_ENOTFOUND when nothing was filed for it,
+ * BC_EFATAL (disk I/O error) or BC_ESTORE. */
+int node_outbox_latest(node_outbox_t *self, const char *unit,
+                       const char *period, bc_report_t **out,
+                       uint32_t *revision_out);
+
 /* Up to max pending entries with seq > after, oldest first. The caller
  * frees each blob (node_pending_free). Returns BC_OK, BC_EFATAL or
  * BC_ESTORE. */

@@ -12,6 +12,7 @@ packages=(
   libcsv-dev                       # CSV parsing
   libcjson-dev                     # JSON output
   libinih-dev                      # config files
+  libxml2-dev                      # ADX (DHIS2's XML exchange format): baocao export / import
   libcmocka-dev                    # tests
   valgrind                         # tests: memcheck pass (uninitialised reads)
   strace                           # tests: inject I/O errors into the daemons

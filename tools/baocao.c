@@ -29,6 +29,8 @@ static const struct {
     {"restore", cmd_restore, "restore a backup into a new store folder"},
     {"stats", cmd_stats, "the hub's counters: acks, rejections, commits, "
                          "store"},
+    {"export", cmd_export, "figures as a DHIS2 dataValueSet (JSON, CSV) or ADX"},
+    {"import", cmd_import, "file a DHIS2 dataValueSet or ADX into an outbox"},
 };
 
 static void usage(FILE *out)
