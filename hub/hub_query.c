@@ -6,6 +6,7 @@
  * hub_query_free() releases exactly what was allocated.
  */
 #include "hub_query.h"
+#include "bc_error.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
 
@@ -36,38 +37,61 @@ typedef struct {
     hub_figures_t value, cum, prev, ly, cum_ly, target;
 } figure_sets_t;
 
-/* `value` of a period: as stored for a month; for longer periods the
- * reports filed for exactly that period, else the months combined. */
-static int period_value(hub_reader_t *r, const bc_unit_t *u, bc_period_t p,
+/* Year to date, months 1..last of `year`, by the same rule as a period's
+ * value: months 1..last are split into the longest periods that fit (the
+ * year; else the first half, the third quarter, the first quarter, then
+ * single months), so that a unit's report for a quarter or a half counts
+ * where its months would. Flows are summed over the pieces; a stock is the
+ * last piece's (its last value up to `last`). */
+static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
+                        const bc_unit_t *u, unsigned year, unsigned last,
                         hub_figures_t *out)
 {
-    int rc = hub_reader_figures(r, u, p, out);
-    if (rc || bc_period_type(p) == BC_PT_MONTH || out->reporters)
-        return rc;
-    unsigned first, last;
-    bc_period_months(p, &first, &last);
-    return hub_reader_months(r, u, bc_period_year(p), first, last, out);
+    bc_period_t piece[6];
+    size_t np = 0;
+    unsigned m = 1;
+    if (last == 12) {
+        piece[np++] = bc_period_make(year, BC_PT_YEAR, 1);
+        m = 13;
+    }
+    if (m == 1 && last >= 6) {
+        piece[np++] = bc_period_make(year, BC_PT_HALF, 1);
+        m = 7;
+    }
+    if (m == 7 && last >= 9) {
+        piece[np++] = bc_period_make(year, BC_PT_QUARTER, 3);
+        m = 10;
+    }
+    if (m == 1 && last >= 3) {
+        piece[np++] = bc_period_make(year, BC_PT_QUARTER, 1);
+        m = 4;
+    }
+    for (; m <= last; m++)
+        piece[np++] = bc_period_make(year, BC_PT_MONTH, m);
+
+    hub_figures_t f;
+    hub_figures_init(&f, out->n);
+    hub_figures_clear(out);
+    int rc = BC_OK;
+    for (size_t k = 0; k < np && !rc; k++) {
+        rc = hub_reader_period(r, u, piece[k], &f);
+        for (size_t i = 0; i < out->n && !rc; i++) {
+            if (bc_registry_indicator(reg, (uint32_t) i)->kind
+                == BC_KIND_STOCK) {
+                out->value[i] = f.value[i];   /* the last piece wins */
+                out->count[i] = f.count[i];
+            } else if (f.count[i]) {
+                out->value[i] += f.value[i];
+                out->count[i] += f.count[i];
+            }
+        }
+    }
+    hub_figures_free(&f);
+    return rc;
 }
 
 /* A number with data behind it, or NULL (absent on the wire: a reply
  * with no history or plan stays small). */
-/* Replaces the stock figures of cum (and of also, when given) with the
- * carried ones. */
-static void use_carried(const bc_registry_t *reg, const hub_figures_t *carried,
-                        hub_figures_t *cum, hub_figures_t *also)
-{
-    for (size_t i = 0; i < carried->n; i++) {
-        if (bc_registry_indicator(reg, (uint32_t) i)->kind != BC_KIND_STOCK)
-            continue;
-        cum->value[i] = carried->value[i];
-        cum->count[i] = carried->count[i];
-        if (also) {
-            also->value[i] = carried->value[i];
-            also->count[i] = carried->count[i];
-        }
-    }
-}
-
 static Baocao__Num *num(Baocao__Num *slot, const hub_figures_t *f, size_t i)
 {
     if (f->count[i] == 0)
@@ -158,32 +182,16 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     unsigned year = bc_period_year(p), first, last;
     bc_period_months(p, &first, &last);
     bc_period_t ly = bc_period_last_year(p);
-    /* A year's cumulative figure is the year's own (which may come from a
-     * yearly report); shorter periods count the months up to their end. */
-    bool whole_year = bc_period_type(p) == BC_PT_YEAR;
-    int rc = period_value(r, u, p, &s.value);
-    if (!rc) rc = whole_year ? period_value(r, u, p, &s.cum)
-                             : hub_reader_months(r, u, year, 1, last, &s.cum);
-    if (!rc) rc = period_value(r, u, bc_period_prev(p), &s.prev);
-    if (!rc && ly) rc = period_value(r, u, ly, &s.ly);
-    if (!rc && ly) rc = whole_year
-                            ? period_value(r, u, ly, &s.cum_ly)
-                            : hub_reader_months(r, u, year - 1, 1, last,
-                                                &s.cum_ly);
+    /* Every figure by the one rule (hub_reader_period): the period, the
+     * previous one of the same length, the same one a year earlier, and
+     * the years to date. */
+    int rc = hub_reader_period(r, u, p, &s.value);
+    if (!rc) rc = year_to_date(r, reg, u, year, last, &s.cum);
+    if (!rc && bc_period_prev(p))
+        rc = hub_reader_period(r, u, bc_period_prev(p), &s.prev);
+    if (!rc && ly) rc = hub_reader_period(r, u, ly, &s.ly);
+    if (!rc && ly) rc = year_to_date(r, reg, u, year - 1, last, &s.cum_ly);
     if (!rc) rc = hub_reader_targets(r, u, year, &s.target);
-    /* Stocks over a subtree: each unit's own last value, summed. */
-    if (!rc && u->nchildren) {
-        hub_figures_t carried;
-        hub_figures_init(&carried, nind);
-        rc = hub_reader_carried(r, u, year, last, &carried);
-        if (!rc)
-            use_carried(reg, &carried, &s.cum, whole_year ? &s.value : NULL);
-        if (!rc && ly)
-            rc = hub_reader_carried(r, u, year - 1, last, &carried);
-        if (!rc && ly)
-            use_carried(reg, &carried, &s.cum_ly, whole_year ? &s.ly : NULL);
-        hub_figures_free(&carried);
-    }
     hub_reader_destroy(&r);
     if (rc) {
         snprintf(msg, msglen, "the store failed while reading");
@@ -234,6 +242,57 @@ unsigned hub_deadline_days(const hub_deadline_t *table, size_t n,
     return fallback;
 }
 
+/* A unit's reports for a period, counted as DHIS2 counts them. */
+typedef struct {
+    uint32_t expected;         /* reports expected: months in the period */
+    uint32_t received;         /* received (a longer report stands for the
+                                  months it covers) */
+    uint32_t on_time;          /* received by their deadline */
+} report_count_t;
+
+/* Counts u's reports for p: its report for exactly p stands for all of
+ * p's months (on time if first filed by p's deadline); else p's
+ * sub-periods are counted, down to the months, each against its own
+ * deadline. The first filing of any revision decides timeliness
+ * (proto/README.md). */
+static void count_reports(hub_reader_t *r, const bc_unit_t *u, bc_period_t p,
+                          unsigned days, report_count_t *out)
+{
+    unsigned first, last, year = bc_period_year(p);
+    bc_period_months(p, &first, &last);
+    hub_report_info_t info;
+    hub_reader_report(r, u, p, &info);
+    if (info.present) {
+        uint32_t months = last - first + 1;
+        out->expected += months;
+        out->received += months;
+        if (info.first_filed_at < bc_period_deadline(p, days))
+            out->on_time += months;
+        return;
+    }
+    unsigned i = bc_period_index(p);
+    switch (bc_period_type(p)) {
+    case BC_PT_MONTH:
+        out->expected++;
+        return;
+    case BC_PT_QUARTER:
+        for (unsigned m = first; m <= last; m++)
+            count_reports(r, u, bc_period_make(year, BC_PT_MONTH, m), days,
+                          out);
+        return;
+    case BC_PT_HALF:
+        for (unsigned q = 2 * i - 1; q <= 2 * i; q++)
+            count_reports(r, u, bc_period_make(year, BC_PT_QUARTER, q), days,
+                          out);
+        return;
+    default:
+        for (unsigned h = 1; h <= 2; h++)
+            count_reports(r, u, bc_period_make(year, BC_PT_HALF, h), days,
+                          out);
+        return;
+    }
+}
+
 Baocao__RejectReason hub_query_completeness(hub_store_t *store,
                                             const Baocao__CompletenessQuery *q,
                                             const hub_deadline_t *deadlines,
@@ -273,25 +332,36 @@ Baocao__RejectReason hub_query_completeness(hub_store_t *store,
         baocao__unit_report__init(ur);
         ur->unit = u->code;
         ur->name = u->name;
-        hub_report_info_t info;
-        hub_reader_report(r, u, p, &info);
-        int64_t deadline = bc_period_deadline(
-            p, hub_deadline_days(deadlines, ndeadlines, u->level, 5));
+        unsigned days = hub_deadline_days(deadlines, ndeadlines, u->level, 5);
+        int64_t deadline = bc_period_deadline(p, days);
         if (deadline > shown_deadline)
             shown_deadline = deadline;
-        if (!info.present) {
-            ur->state = BAOCAO__REPORT_STATE__STATE_MISSING;
-        } else {
-            reply->reported++;
+        hub_report_info_t info;
+        hub_reader_report(r, u, p, &info);
+        report_count_t rc = {0, 0, 0};
+        count_reports(r, u, p, days, &rc);
+        ur->expected_reports = rc.expected;
+        ur->received_reports = rc.received;
+        ur->on_time_reports = rc.on_time;
+        reply->expected_reports += rc.expected;
+        reply->received_reports += rc.received;
+        reply->on_time_reports += rc.on_time;
+        if (info.present) {
             ur->filed_at = info.first_filed_at;
             ur->received_at = info.first_received_at / 1000000;
             ur->revision = info.revision;
-            if (info.first_filed_at < deadline) {
-                ur->state = BAOCAO__REPORT_STATE__STATE_ON_TIME;
-                reply->on_time++;
-            } else {
-                ur->state = BAOCAO__REPORT_STATE__STATE_LATE;
-            }
+        }
+        if (rc.received == 0) {
+            ur->state = BAOCAO__REPORT_STATE__STATE_MISSING;
+        } else if (rc.received < rc.expected) {
+            ur->state = BAOCAO__REPORT_STATE__STATE_PARTIAL;
+        } else if (rc.on_time == rc.expected) {
+            ur->state = BAOCAO__REPORT_STATE__STATE_ON_TIME;
+            reply->reported++;
+            reply->on_time++;
+        } else {
+            ur->state = BAOCAO__REPORT_STATE__STATE_LATE;
+            reply->reported++;
         }
         reply->units[i] = ur;
     }

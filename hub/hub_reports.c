@@ -344,6 +344,49 @@ int hub_reader_report(hub_reader_t *self, const bc_unit_t *unit,
     return BC_OK;
 }
 
+int hub_reader_period_units(hub_reader_t *self, bc_period_t period,
+                            hub_period_unit_fn fn, void *arg)
+{
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(self->txn, self->store->dbi[HUB_DB_CUR], &cur);
+    if (mrc)
+        return hub_env_err(mrc);
+    uint8_t kb[8];
+    MDB_val k = hub_key_up(kb, 0, period), v;
+    int rc = BC_OK;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && !rc;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (hub_key_period(&k) != period)
+            break;
+        rc = fn(arg, hub_key_unit(&k));
+    }
+    mdb_cursor_close(cur);
+    if (!rc && mrc != 0 && mrc != MDB_NOTFOUND)
+        rc = hub_env_err(mrc);
+    return rc;
+}
+
+int hub_reader_unit_report(hub_reader_t *self, const bc_unit_t *unit,
+                           bc_period_t period, hub_figures_t *out,
+                           bool *found)
+{
+    const hub_val_t *vals = NULL;
+    size_t n = 0;
+    hub_figures_clear(out);
+    *found = false;
+    bc_arena_reset(self->arena);
+    int rc = hub_reports_values(self->store, self->txn, unit->sid, period,
+                                self->arena, &vals, &n);
+    if (rc == BC_ENOTFOUND)
+        return BC_OK;
+    if (rc)
+        return rc;
+    *found = true;
+    out->reporters = 1;
+    hub_figures_spread(self->store, (const uint8_t *) vals, n, out);
+    return BC_OK;
+}
+
 static int revisions_sid(hub_reader_t *self, uint32_t sid, bc_period_t period,
                          hub_revision_fn fn, void *arg)
 {

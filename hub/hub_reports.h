@@ -49,6 +49,24 @@ int hub_reader_revisions_code(hub_reader_t *self, const char *unit,
 uint32_t hub_reader_current_revision(hub_reader_t *self, const char *unit,
                                      bc_period_t period);
 
+/* Called for each unit with a current report for one period. */
+typedef int (*hub_period_unit_fn)(void *arg, uint32_t unit_sid);
+
+/* Every unit (by store id) with a current report for exactly `period`, in
+ * sid order: one range scan, since cur's key starts with the period. Used
+ * for the periods longer than a month, which few units file, to find the
+ * units whose own report replaces their months (hub_rollup.h). A non-zero
+ * return of fn stops the walk and is returned; else BC_OK or BC_ESTORE. */
+int hub_reader_period_units(hub_reader_t *self, bc_period_t period,
+                            hub_period_unit_fn fn, void *arg);
+
+/* The current figures of (unit, period) spread into `out` (dense by
+ * catalogue index, count 1 where present; cleared first). Sets *found.
+ * Uses the reader's arena (reset). BC_OK or BC_ESTORE. */
+int hub_reader_unit_report(hub_reader_t *self, const bc_unit_t *unit,
+                           bc_period_t period, hub_figures_t *out,
+                           bool *found);
+
 /* --- for the store's other rooms ----------------------------------------- */
 
 /* Decides and writes one valid item (it->reject is NONE): duplicate,

@@ -584,3 +584,311 @@ int hub_reader_carried(hub_reader_t *self, const bc_unit_t *unit,
     hub_figures_spread(s, (uint8_t *) v.mv_data + sizeof h, h.nvals, out);
     return BC_OK;
 }
+
+/* --- what each unit contributes to a period ---------------------------------
+ * The rule (proto/README.md, "What each unit contributes to a period"): a
+ * unit contributes its report for exactly the period if it filed one; else
+ * its sub-periods combined by kind (flows summed, a stock the last one
+ * present), down to its months; a stock not found inside the period is the
+ * unit's last monthly value earlier in the year. A subtree's figure is the
+ * sum of its units' contributions.
+ *
+ * Most units report monthly only, and for them the contribution is what
+ * agg (flows, month by month) and carry (stocks, last value up to a month)
+ * already sum over a subtree. So a subtree's figure is read from those, and
+ * corrected for the few units that filed a report for a longer period
+ * inside the one asked for: cur is keyed period first, so those units are
+ * one range scan per longer period (at most 7, for a year), and each of
+ * them costs its own 19 reports of the year. */
+
+/* Slots of one year's periods: months 0..11, quarters 12..15, halves 16,
+ * 17, the year 18. */
+#define YEAR_SLOTS 19
+
+static int slot_of(bc_period_t p)
+{
+    unsigned i = bc_period_index(p);
+    switch (bc_period_type(p)) {
+    case BC_PT_MONTH:   return (int) i - 1;
+    case BC_PT_QUARTER: return 11 + (int) i;
+    case BC_PT_HALF:    return 15 + (int) i;
+    default:            return 18;
+    }
+}
+
+static bc_period_t period_of_slot(unsigned year, int slot)
+{
+    if (slot < 12)
+        return bc_period_make(year, BC_PT_MONTH, (unsigned) slot + 1);
+    if (slot < 16)
+        return bc_period_make(year, BC_PT_QUARTER, (unsigned) slot - 11);
+    if (slot < 18)
+        return bc_period_make(year, BC_PT_HALF, (unsigned) slot - 15);
+    return bc_period_make(year, BC_PT_YEAR, 1);
+}
+
+/* The sub-periods a period is made of, in time order: a year of its
+ * halves, a half of its quarters, a quarter of its months. Returns their
+ * number (0 for a month). */
+static int slot_children(int slot, int child[3])
+{
+    if (slot < 12)
+        return 0;
+    if (slot < 16) {
+        int q = slot - 12;
+        for (int i = 0; i < 3; i++)
+            child[i] = q * 3 + i;
+        return 3;
+    }
+    if (slot < 18) {
+        int h = slot - 16;
+        child[0] = 12 + h * 2;
+        child[1] = 12 + h * 2 + 1;
+        return 2;
+    }
+    child[0] = 16;
+    child[1] = 17;
+    return 2;
+}
+
+/* One unit's own reports for every period of one year. */
+typedef struct {
+    hub_figures_t rep[YEAR_SLOTS];  /* figures by slot */
+    bool has[YEAR_SLOTS];           /* a report exists for the slot */
+} unit_year_t;
+
+static int unit_year_load(hub_reader_t *r, const bc_unit_t *u, unsigned year,
+                          size_t n, unit_year_t *uy)
+{
+    int rc = BC_OK;
+    for (int i = 0; i < YEAR_SLOTS; i++)
+        hub_figures_init(&uy->rep[i], n);
+    for (int i = 0; i < YEAR_SLOTS && !rc; i++)
+        rc = hub_reader_unit_report(r, u, period_of_slot(year, i),
+                                    &uy->rep[i], &uy->has[i]);
+    return rc;
+}
+
+static void unit_year_free(unit_year_t *uy)
+{
+    for (int i = 0; i < YEAR_SLOTS; i++)
+        hub_figures_free(&uy->rep[i]);
+}
+
+/* What the unit contributes to a slot from inside it (no look-back):
+ * into out, cleared by the caller; count 1 where present. */
+static void contrib_inside(const hub_store_t *s, const unit_year_t *uy,
+                           int slot, hub_figures_t *out)
+{
+    const bc_registry_t *reg = s->reg;
+    if (uy->has[slot]) {
+        /* Its report for exactly this period wins, whole. */
+        memcpy(out->value, uy->rep[slot].value, out->n * sizeof *out->value);
+        memcpy(out->count, uy->rep[slot].count, out->n * sizeof *out->count);
+        return;
+    }
+    int child[3], nc = slot_children(slot, child);
+    if (!nc)
+        return;
+    hub_figures_t c;
+    hub_figures_init(&c, out->n);
+    /* Latest sub-period first: a stock takes the last one present. */
+    for (int k = nc - 1; k >= 0; k--) {
+        hub_figures_clear(&c);
+        contrib_inside(s, uy, child[k], &c);
+        for (size_t i = 0; i < out->n; i++) {
+            if (!c.count[i])
+                continue;
+            if (bc_registry_indicator(reg, (uint32_t) i)->kind
+                == BC_KIND_STOCK) {
+                if (!out->count[i]) {
+                    out->value[i] = c.value[i];
+                    out->count[i] = 1;
+                }
+            } else {
+                out->value[i] += c.value[i];
+                out->count[i] = 1;
+            }
+        }
+    }
+    hub_figures_free(&c);
+}
+
+/* A stock's last monthly value at or before month `from` (1..12) fills
+ * the stocks still absent in out. */
+static void stock_look_back(const hub_store_t *s, const unit_year_t *uy,
+                            int from, hub_figures_t *out)
+{
+    for (size_t i = 0; i < out->n; i++) {
+        if (out->count[i]
+            || bc_registry_indicator(s->reg, (uint32_t) i)->kind
+                   != BC_KIND_STOCK)
+            continue;
+        for (int m = from; m >= 1; m--)
+            if (uy->has[m - 1] && uy->rep[m - 1].count[i]) {
+                out->value[i] = uy->rep[m - 1].value[i];
+                out->count[i] = 1;
+                break;
+            }
+    }
+}
+
+/* The unit's contribution to `slot` by the rule above. */
+static void unit_contrib(const hub_store_t *s, const unit_year_t *uy,
+                         bc_period_t p, hub_figures_t *out)
+{
+    unsigned first, last;
+    bc_period_months(p, &first, &last);
+    hub_figures_clear(out);
+    contrib_inside(s, uy, slot_of(p), out);
+    stock_look_back(s, uy, (int) first - 1, out);
+}
+
+/* What agg and carry hold for this unit over the period: its months'
+ * flows summed, its last monthly stock up to the period's end. */
+static void unit_monthly_part(const hub_store_t *s, const unit_year_t *uy,
+                              bc_period_t p, hub_figures_t *out)
+{
+    unsigned first, last;
+    bc_period_months(p, &first, &last);
+    hub_figures_clear(out);
+    for (unsigned m = first; m <= last; m++) {
+        if (!uy->has[m - 1])
+            continue;
+        const hub_figures_t *f = &uy->rep[m - 1];
+        for (size_t i = 0; i < out->n; i++)
+            if (f->count[i]
+                && bc_registry_indicator(s->reg, (uint32_t) i)->kind
+                       != BC_KIND_STOCK) {
+                out->value[i] += f->value[i];
+                out->count[i] = 1;
+            }
+    }
+    stock_look_back(s, uy, (int) last, out);
+}
+
+/* True if `u` lies in the subtree of `root` (or is root). */
+static bool in_subtree(const hub_store_t *s, const bc_unit_t *u,
+                       const bc_unit_t *root)
+{
+    for (int depth = 0; u && depth < 64; depth++) {
+        if (u == root)
+            return true;
+        u = u->parent >= 0 ? bc_registry_unit(s->reg, (uint32_t) u->parent)
+                           : NULL;
+    }
+    return false;
+}
+
+/* Unit sids collected by a period scan, without repeats. */
+typedef struct {
+    uint32_t *sid;             /* collected sids */
+    size_t n;                  /* used */
+    size_t cap;                /* allocated */
+} sid_set_t;
+
+static int collect_sid(void *arg, uint32_t sid)
+{
+    sid_set_t *set = arg;
+    for (size_t i = 0; i < set->n; i++)
+        if (set->sid[i] == sid)
+            return BC_OK;
+    if (set->n == set->cap) {
+        set->cap = set->cap ? set->cap * 2 : 16;
+        set->sid = bc_realloc(set->sid, set->cap * sizeof *set->sid);
+    }
+    set->sid[set->n++] = sid;
+    return BC_OK;
+}
+
+/* The slots inside `slot` that are longer than a month, itself included. */
+static int long_slots(int slot, int out[7])
+{
+    int n = 0;
+    if (slot < 12)
+        return 0;
+    out[n++] = slot;
+    int child[3], nc = slot_children(slot, child);
+    for (int k = 0; k < nc; k++)
+        n += long_slots(child[k], out + n);
+    return n;
+}
+
+int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
+                      bc_period_t period, hub_figures_t *out)
+{
+    hub_store_t *s = self->store;
+    const bc_registry_t *reg = s->reg;
+    size_t n = out->n;
+    unsigned year = bc_period_year(period), first, last;
+    bc_period_months(period, &first, &last);
+    hub_figures_clear(out);
+    int rc = BC_OK;
+    unit_year_t uy;
+    hub_figures_t a, b;
+    hub_figures_init(&a, n);
+    hub_figures_init(&b, n);
+
+    /* A unit without sub-units: its own reports. */
+    if (!unit->nchildren) {
+        if ((rc = unit_year_load(self, unit, year, n, &uy)) == BC_OK)
+            unit_contrib(s, &uy, period, out);
+        unit_year_free(&uy);
+        goto out_free;
+    }
+
+    /* Monthly reporters: flows from each month's totals, stocks from the
+     * carried last values at the period's end. */
+    for (unsigned m = first; m <= last && !rc; m++) {
+        rc = hub_reader_figures(self, unit,
+                                bc_period_make(year, BC_PT_MONTH, m), &a);
+        for (size_t i = 0; i < n && !rc; i++) {
+            if (!a.count[i]
+                || bc_registry_indicator(reg, (uint32_t) i)->kind
+                       == BC_KIND_STOCK)
+                continue;
+            out->value[i] += a.value[i];
+            if (a.count[i] > out->count[i])
+                out->count[i] = a.count[i];
+        }
+    }
+    if (!rc)
+        rc = hub_reader_carried(self, unit, year, last, &a);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (bc_registry_indicator(reg, (uint32_t) i)->kind == BC_KIND_STOCK) {
+            out->value[i] = a.value[i];
+            out->count[i] = a.count[i];
+        }
+
+    /* Units that filed a longer period inside this one: their own
+     * contribution replaces their months. */
+    int slots[7], ns = long_slots(slot_of(period), slots);
+    sid_set_t set = {NULL, 0, 0};
+    for (int k = 0; k < ns && !rc; k++)
+        rc = hub_reader_period_units(self, period_of_slot(year, slots[k]),
+                                     collect_sid, &set);
+    for (size_t j = 0; j < set.n && !rc; j++) {
+        const bc_unit_t *u = hub_env_unit(s, set.sid[j]);
+        if (!u || !in_subtree(s, u, unit))
+            continue;
+        if ((rc = unit_year_load(self, u, year, n, &uy)) == BC_OK) {
+            unit_contrib(s, &uy, period, &a);
+            unit_monthly_part(s, &uy, period, &b);
+            for (size_t i = 0; i < n; i++) {
+                out->value[i] += a.value[i] - b.value[i];
+                int64_t c = (int64_t) out->count[i] + a.count[i] - b.count[i];
+                out->count[i] = c > 0 ? (uint32_t) c : 0;
+            }
+        }
+        unit_year_free(&uy);
+    }
+    free(set.sid);
+
+out_free:
+    for (size_t i = 0; i < n; i++)
+        if (out->count[i] > out->reporters)
+            out->reporters = out->count[i];
+    hub_figures_free(&a);
+    hub_figures_free(&b);
+    return rc;
+}

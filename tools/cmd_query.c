@@ -83,7 +83,9 @@ static shown_t shown(const Baocao__Figure *f)
     s.has_prev = get(f->previous, &s.prev);
     s.has_ly = get(f->last_year, &s.ly);
     s.has_cum_ly = get(f->cumulative_last_year, &s.cum_ly);
-    s.has_target = get(f->target, &s.target) && s.target > 0;
+    /* A target of 0 is a target (zero measles deaths): shown as 0, and %
+     * of plan is then not defined (print_json says why). */
+    s.has_target = get(f->target, &s.target);
     return s;
 }
 
@@ -109,7 +111,9 @@ static void fmt_delta(char *buf, size_t len, bool has_a, double a, bool has_b,
 static void fmt_pct(char *buf, size_t len, bool has_a, double a, bool has_b,
                     double b)
 {
-    if (!has_a || !has_b || b == 0)
+    if (has_a && has_b && b == 0)
+        snprintf(buf, len, "n/a (target 0)");
+    else if (!has_a || !has_b)
         snprintf(buf, len, "-");
     else
         snprintf(buf, len, "%.1f", a / b * 100.0);
@@ -172,8 +176,12 @@ static void print_json(const Baocao__QueryReply *q)
                  s.cum_ly ? (s.cum - s.cum_ly) / s.cum_ly * 100.0 : 0);
         json_num(o, "target", s.has_target, s.target);
         /* One decimal, as the reports print it. */
-        json_num(o, "target_pct", s.has_cum && s.has_target,
-                 s.has_target ? round(s.cum / s.target * 1000.0) / 10.0 : 0);
+        json_num(o, "target_pct", s.has_cum && s.has_target && s.target != 0,
+                 s.target != 0 ? round(s.cum / s.target * 1000.0) / 10.0 : 0);
+        /* Added field: why target_pct is null when a target exists. */
+        if (s.has_target && s.target == 0)
+            cJSON_AddStringToObject(o, "target_pct_note",
+                                    "target is 0: % of plan is not defined");
     }
     char *text = cJSON_Print(root);
     printf("%s\n", text);
@@ -343,6 +351,7 @@ static const char *state_word(Baocao__ReportState s)
     case BAOCAO__REPORT_STATE__STATE_ON_TIME: return "on time";
     case BAOCAO__REPORT_STATE__STATE_LATE:    return "late";
     case BAOCAO__REPORT_STATE__STATE_MISSING: return "missing";
+    case BAOCAO__REPORT_STATE__STATE_PARTIAL: return "partial";
     default:                                  return "?";
     }
 }
@@ -359,8 +368,15 @@ static void fmt_time(int64_t t, char *buf, size_t len)
 static void print_completeness(const Baocao__CompletenessReply *c,
                                out_format_t fmt)
 {
-    double rate = c->expected ? 100.0 * c->reported / c->expected : 0;
-    double timely = c->expected ? 100.0 * c->on_time / c->expected : 0;
+    /* The rate is reports over expected reports, as DHIS2 computes it: for
+     * a month that is units over units; for a quarter of monthly
+     * reporters, reports over units x 3. A hub older than these fields
+     * sends no report counts: then units over units. */
+    uint32_t exp_r = c->expected_reports ? c->expected_reports : c->expected;
+    uint32_t got_r = c->expected_reports ? c->received_reports : c->reported;
+    uint32_t ont_r = c->expected_reports ? c->on_time_reports : c->on_time;
+    double rate = exp_r ? 100.0 * got_r / exp_r : 0;
+    double timely = exp_r ? 100.0 * ont_r / exp_r : 0;
     char deadline[32];
     fmt_time(c->deadline, deadline, sizeof deadline);
     if (fmt == FMT_JSON) {
@@ -373,6 +389,10 @@ static void print_completeness(const Baocao__CompletenessReply *c,
         cJSON_AddNumberToObject(root, "on_time", c->on_time);
         cJSON_AddNumberToObject(root, "late", c->reported - c->on_time);
         cJSON_AddNumberToObject(root, "missing", c->expected - c->reported);
+        cJSON_AddNumberToObject(root, "expected_reports", exp_r);
+        cJSON_AddNumberToObject(root, "received_reports", got_r);
+        cJSON_AddNumberToObject(root, "on_time_reports", ont_r);
+        cJSON_AddNumberToObject(root, "late_reports", got_r - ont_r);
         cJSON_AddNumberToObject(root, "reporting_rate_pct",
                                 round(rate * 10) / 10);
         cJSON_AddNumberToObject(root, "timeliness_pct",
@@ -390,6 +410,11 @@ static void print_completeness(const Baocao__CompletenessReply *c,
                 cJSON_AddStringToObject(o, "filed_at", filed);
             if (u->revision)
                 cJSON_AddNumberToObject(o, "revision", u->revision);
+            cJSON_AddNumberToObject(o, "expected_reports",
+                                    u->expected_reports);
+            cJSON_AddNumberToObject(o, "received_reports",
+                                    u->received_reports);
+            cJSON_AddNumberToObject(o, "on_time_reports", u->on_time_reports);
             cJSON_AddItemToArray(units, o);
         }
         char *text = cJSON_Print(root);
@@ -404,10 +429,12 @@ static void print_completeness(const Baocao__CompletenessReply *c,
             cmd_csv_field(stdout, cols[k], k == 4);
     } else {
         printf("%s %s: %u of %u reported (%.1f %%), %u on time (%.1f %%), "
-               "%u late, %u missing; deadline %s\n\n", c->unit, c->period,
+               "%u late, %u missing; deadline %s\n", c->unit, c->period,
                c->reported, c->expected, rate, c->on_time, timely,
                c->reported - c->on_time, c->expected - c->reported,
                deadline);
+        printf("reports: %u of %u received, %u on time\n\n", got_r, exp_r,
+               ont_r);
     }
     bc_table_t *t = fmt == FMT_TABLE ? bc_table_new(5, cols) : NULL;
     for (size_t i = 0; i < c->n_units; i++) {

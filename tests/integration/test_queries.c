@@ -352,8 +352,10 @@ static void test_longer_periods_and_levels(void **state)
     assert_true(bc_query_value(f->hub.endpoint, "HP-HB", "2023-Q1", "births",
                                &v));
     assert_int_equal(v, 9);
+    /* The year: Hùng Vương's year report, plus Quán Toan's quarter (its
+     * contribution to the year: #11, mixed periods). */
     assert_true(bc_query_value(f->hub.endpoint, "HP", "2023", "births", &v));
-    assert_int_equal(v, 40);
+    assert_int_equal(v, 40 + 9);
     assert_false(bc_query_value(f->hub.endpoint, "HP-HB", "2023-Q2", "births",
                                 &v));
 
@@ -414,10 +416,12 @@ static void test_stock_carried_forward(void **state)
     assert_int_equal(ytd(f, "HP-HB", "2023-02"), 12 + 21 + 30);
     assert_int_equal(ytd(f, "HP", "2023-Q1"), 66);
     assert_int_equal(ytd(f, "HP-HB", "2023"), 66);
-    /* The month's own value is still what was reported that month. */
+    /* The month's value follows the same rule as the year to date: each
+     * ward's last value up to the month's end (#24: one stock rule for
+     * every period length). */
     int64_t v;
     assert_true(bc_query_value(ep, "HP-HB", "2023-03", "tt_managed", &v));
-    assert_int_equal(v, 15);
+    assert_int_equal(v, 15 + 21 + 30);
     /* A correction to February carries into March. */
     assert_int_equal(bc_submit(ep, NULL, "HP-HB-HV", "2023-02", 2, t,
                                "tt_managed=25"), BAOCAO__ACK_STATUS__ACK_STORED);
