@@ -18,7 +18,7 @@
 
 static const char *const db_names[HUB_DB_COUNT] = {
     "meta", "unit_ids", "ind_ids", "subs", "revs", "cur", "agg",
-    "plan", "plan_eff", "log", "carry"};
+    "plan", "plan_eff", "log", "carry", "units"};
 
 int hub_env_err(int mrc)
 {
@@ -57,13 +57,22 @@ int hub_env_open(hub_store_t *s, const char *dir, size_t map_size,
     }
     if ((mrc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0, txn)))
         goto out_close;
-    for (int i = 0; i < HUB_DB_COUNT; i++)
-        if ((mrc = mdb_dbi_open(*txn, db_names[i], rdonly ? 0 : MDB_CREATE,
-                                &s->dbi[i]))) {
+    for (int i = 0; i < HUB_DB_COUNT; i++) {
+        mrc = mdb_dbi_open(*txn, db_names[i], rdonly ? 0 : MDB_CREATE,
+                           &s->dbi[i]);
+        /* A store written before `units` existed, opened read-only by the
+         * audit tools (which never read it): no such database yet. The
+         * hub creates and fills it at its next open (hub_store.c). */
+        if (mrc == MDB_NOTFOUND && rdonly && i == HUB_DB_UNITS) {
+            s->dbi[i] = 0;
+            mrc = 0;
+        }
+        if (mrc) {
             mdb_txn_abort(*txn);
             *txn = NULL;
             goto out_close;
         }
+    }
     return 0;
 
 out_close:

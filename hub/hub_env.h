@@ -24,6 +24,12 @@
 /* Layout version of the store; a store of another version is refused. */
 #define HUB_STORE_VERSION 1
 
+/* Version of the rules behind the derived databases (agg, carry, units,
+ * plan_eff). A store whose meta "derived" differs (or lacks it) keeps its
+ * reports and has its derived databases rebuilt at open: no new store
+ * version is needed to add one. 2: `units` added. */
+#define HUB_DERIVED_VERSION 2
+
 /* The named databases of one environment. */
 enum {
     HUB_DB_META,       /* hub_env.c: version, registry digest, sid counters */
@@ -37,6 +43,7 @@ enum {
     HUB_DB_PLAN_EFF,   /* hub_plans.c: effective targets */
     HUB_DB_LOG,        /* hub_log.c: the hash-chained log */
     HUB_DB_CARRY,      /* hub_rollup.c: stocks carried forward */
+    HUB_DB_UNITS,      /* hub_rollup.c: units contributing, per period */
     HUB_DB_COUNT
 };
 

@@ -135,8 +135,8 @@ static void fill_figure(figure_block_t *b, const bc_indicator_t *ind,
     f->denominator = num(&b->nums[7], &s->value, di);
     f->cumulative_numerator = num(&b->nums[8], &s->cum, ni);
     f->cumulative_denominator = num(&b->nums[9], &s->cum, di);
-    f->reporting_units = s->value.count[ni] < s->value.count[di]
-                             ? s->value.count[ni] : s->value.count[di];
+    /* The units contributing to either part (hub_reader_period). */
+    f->reporting_units = s->value.count[i];
 }
 
 Baocao__RejectReason hub_query_figures(hub_store_t *store,

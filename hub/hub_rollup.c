@@ -14,6 +14,7 @@
 #include "bc_mem.h"
 #include "bc_registry.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -390,7 +391,16 @@ static int carry_rebuild_one(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
 struct hub_rollup_batch_t {
     agg_cache_t agg;           /* subtree totals touched */
     agg_cache_t carry;         /* carried stocks touched */
+    agg_cache_t units;         /* contributing-unit counts touched */
 };
+
+/* The `units` counts (defined with the contribution rule, below). */
+static int units_update(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
+                        const bc_unit_t *u, bc_period_t period,
+                        const hub_val_t *old, size_t nold,
+                        const hub_val_t *new, size_t nnew);
+static int units_rebuild(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
+                         const uint64_t *unit_years, size_t n);
 
 hub_rollup_batch_t *hub_rollup_batch_new(size_t reports)
 {
@@ -398,6 +408,8 @@ hub_rollup_batch_t *hub_rollup_batch_new(size_t reports)
     /* A ward report touches its district, province and country. */
     cache_init(&self->agg, reports * 3, HUB_DB_AGG);
     cache_init(&self->carry, reports, HUB_DB_CARRY);
+    /* A month report touches its month, quarter, half and year. */
+    cache_init(&self->units, reports * 12, HUB_DB_UNITS);
     return self;
 }
 
@@ -408,6 +420,7 @@ void hub_rollup_batch_destroy(hub_rollup_batch_t **self_p)
         return;
     cache_free(&self->agg);
     cache_free(&self->carry);
+    cache_free(&self->units);
     free(self);
     *self_p = NULL;
 }
@@ -421,13 +434,18 @@ int hub_rollup_apply(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch,
     if (rc == BC_OK)
         rc = carry_update(s, txn, &batch->carry, u, period, old, nold, new,
                           nnew);
+    if (rc == BC_OK)
+        rc = units_update(s, txn, &batch->units, u, period, old, nold, new,
+                          nnew);
     return rc;
 }
 
 int hub_rollup_flush(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch)
 {
     int rc = cache_flush(s, txn, &batch->agg);
-    return rc ? rc : cache_flush(s, txn, &batch->carry);
+    if (rc == BC_OK)
+        rc = cache_flush(s, txn, &batch->carry);
+    return rc ? rc : cache_flush(s, txn, &batch->units);
 }
 
 /* --- rebuilding ------------------------------------------------------------ */
@@ -437,6 +455,9 @@ typedef struct {
     hub_store_t *s;            /* the store */
     MDB_txn *txn;              /* the write transaction */
     hub_rollup_batch_t *batch; /* totals being rebuilt */
+    uint64_t *unit_years;      /* (unit sid << 32 | year) seen, for units */
+    size_t n;                  /* used */
+    size_t cap;                /* allocated */
 } rebuild_t;
 
 /* One current report into the totals being rebuilt. */
@@ -453,6 +474,16 @@ static int rebuild_one(void *arg, uint32_t unit_sid, uint32_t period,
     if (rc == BC_OK)
         rc = carry_rebuild_one(r->s, r->txn, &r->batch->carry, u, period,
                                vals, n);
+    /* The units counts are rebuilt per (unit, year), once all are known. */
+    uint64_t uy = (uint64_t) unit_sid << 32 | bc_period_year(period);
+    if (!r->n || r->unit_years[r->n - 1] != uy) {
+        if (r->n == r->cap) {
+            r->cap = r->cap ? r->cap * 2 : 256;
+            r->unit_years = bc_realloc(r->unit_years,
+                                       r->cap * sizeof *r->unit_years);
+        }
+        r->unit_years[r->n++] = uy;
+    }
     return rc;
 }
 
@@ -460,15 +491,19 @@ int hub_rollup_rebuild(hub_store_t *s, MDB_txn *txn)
 {
     int mrc;
     if ((mrc = mdb_drop(txn, s->dbi[HUB_DB_AGG], 0))
-        || (mrc = mdb_drop(txn, s->dbi[HUB_DB_CARRY], 0)))
+        || (mrc = mdb_drop(txn, s->dbi[HUB_DB_CARRY], 0))
+        || (mrc = mdb_drop(txn, s->dbi[HUB_DB_UNITS], 0)))
         return hub_env_err(mrc);
     /* Totals from every current report; the batch holds one aggregate per
      * (ancestor, period), which is small next to the reports themselves. */
-    rebuild_t r = {s, txn, hub_rollup_batch_new(1024)};
+    rebuild_t r = {s, txn, hub_rollup_batch_new(1024), NULL, 0, 0};
     int rc = hub_reports_each(s, txn, s->arena, rebuild_one, &r);
+    if (rc == BC_OK)
+        rc = units_rebuild(s, txn, &r.batch->units, r.unit_years, r.n);
     if (rc == BC_OK)
         rc = hub_rollup_flush(s, txn, r.batch);
     hub_rollup_batch_destroy(&r.batch);
+    free(r.unit_years);
     return rc;
 }
 
@@ -657,16 +692,43 @@ typedef struct {
     bool has[YEAR_SLOTS];           /* a report exists for the slot */
 } unit_year_t;
 
-static int unit_year_load(hub_reader_t *r, const bc_unit_t *u, unsigned year,
-                          size_t n, unit_year_t *uy)
+/* Loads u's current reports for every period of `year` (unpacked into
+ * `arena`, which is not reset: the write path's arena holds the batch).
+ * uy is initialised even on error. BC_OK or BC_ESTORE. */
+static int unit_year_load(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
+                          const bc_unit_t *u, unsigned year, size_t n,
+                          unit_year_t *uy)
 {
     int rc = BC_OK;
-    for (int i = 0; i < YEAR_SLOTS; i++)
+    for (int i = 0; i < YEAR_SLOTS; i++) {
         hub_figures_init(&uy->rep[i], n);
-    for (int i = 0; i < YEAR_SLOTS && !rc; i++)
-        rc = hub_reader_unit_report(r, u, period_of_slot(year, i),
-                                    &uy->rep[i], &uy->has[i]);
+        uy->has[i] = false;
+    }
+    for (int i = 0; i < YEAR_SLOTS && !rc; i++) {
+        const hub_val_t *vals = NULL;
+        size_t nv = 0;
+        rc = hub_reports_values(s, txn, u->sid, period_of_slot(year, i),
+                                arena, &vals, &nv);
+        if (rc == BC_ENOTFOUND) {
+            rc = BC_OK;
+            continue;
+        }
+        if (rc == BC_OK) {
+            uy->has[i] = true;
+            hub_figures_spread(s, (const uint8_t *) vals, nv, &uy->rep[i]);
+        }
+    }
     return rc;
+}
+
+/* Replaces slot k of uy with the figures vals (has false: no report). */
+static void unit_year_set(const hub_store_t *s, unit_year_t *uy, int k,
+                          bool has, const hub_val_t *vals, size_t nv)
+{
+    hub_figures_clear(&uy->rep[k]);
+    uy->has[k] = has;
+    if (has)
+        hub_figures_spread(s, (const uint8_t *) vals, nv, &uy->rep[k]);
 }
 
 static void unit_year_free(unit_year_t *uy)
@@ -742,6 +804,14 @@ static void unit_contrib(const hub_store_t *s, const unit_year_t *uy,
     hub_figures_clear(out);
     contrib_inside(s, uy, slot_of(p), out);
     stock_look_back(s, uy, (int) first - 1, out);
+    /* A unit contributes to a ratio when it contributes to either part
+     * (the "any part" rule of proto/README.md). */
+    for (size_t i = 0; i < out->n; i++) {
+        const bc_indicator_t *ind = bc_registry_indicator(s->reg, (uint32_t) i);
+        if (ind->kind == BC_KIND_RATIO)
+            out->count[i] = out->count[ind->numerator]
+                            || out->count[ind->denominator];
+    }
 }
 
 /* What agg and carry hold for this unit over the period: its months'
@@ -814,6 +884,148 @@ static int long_slots(int slot, int out[7])
     return n;
 }
 
+/* --- units contributing ------------------------------------------------
+ * `units` (period, unit) holds, per indicator, how many units of the
+ * subtree contribute to it in that period by the rule above; for a ratio,
+ * the units contributing to either part. Kept for the 19 periods of each
+ * year (months, quarters, halves, the year): a change of one unit's report
+ * recomputes, from that unit's own reports of the year, which indicators
+ * it contributes to in each of the 19 periods before and after the
+ * change, and moves the counts of the units above it by the difference.
+ * Counts, not sets of units: one record per (period, subtree), however
+ * many units it holds; the cost is on the write path (the unit's 19
+ * reports of the year are read), measured in BENCHMARKS.md. */
+
+/* Which indicators the unit contributes to, per period of the year:
+ * pres[slot * n + idx]. */
+static void unit_presence(const hub_store_t *s, const unit_year_t *uy,
+                          unsigned year, bool *pres, hub_figures_t *tmp)
+{
+    size_t n = tmp->n;
+    for (int k = 0; k < YEAR_SLOTS; k++) {
+        unit_contrib(s, uy, period_of_slot(year, k), tmp);
+        for (size_t i = 0; i < n; i++)
+            pres[(size_t) k * n + i] = tmp->count[i] != 0;
+    }
+}
+
+/* Moves the counts of every unit whose subtree holds u from `before` to
+ * `after` presence (either NULL: contributes to nothing). */
+static int units_apply(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
+                       const bc_unit_t *u, unsigned year, const bool *before,
+                       const bool *after, size_t n)
+{
+    const bc_unit_t *targets[64];
+    size_t nt = rollup_targets(s, u, targets, 64);
+    for (int k = 0; k < YEAR_SLOTS; k++)
+        for (size_t i = 0; i < n; i++) {
+            bool b = before && before[(size_t) k * n + i];
+            bool a = after && after[(size_t) k * n + i];
+            if (a == b)
+                continue;
+            uint32_t sid = bc_registry_indicator(s->reg, (uint32_t) i)->sid;
+            for (size_t t = 0; t < nt; t++) {
+                agg_t *agg;
+                int rc = cache_get(s, txn, units, targets[t]->sid,
+                                   period_of_slot(year, k), &agg);
+                if (rc)
+                    return rc;
+                agg_apply(agg, sid, 0, a ? 1 : -1);
+            }
+        }
+    return BC_OK;
+}
+
+static int units_update(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
+                        const bc_unit_t *u, bc_period_t period,
+                        const hub_val_t *old, size_t nold,
+                        const hub_val_t *new, size_t nnew)
+{
+    const bc_unit_t *targets[1];
+    if (!rollup_targets(s, u, targets, 1))
+        return BC_OK;   /* a unit alone: its own reports say it all */
+    size_t n = bc_registry_nindicators(s->reg);
+    unsigned year = bc_period_year(period);
+    int k = slot_of(period);
+    unit_year_t uy;
+    hub_figures_t tmp;
+    hub_figures_init(&tmp, n);
+    bool *before = bc_malloc(YEAR_SLOTS * n * sizeof *before);
+    bool *after = bc_malloc(YEAR_SLOTS * n * sizeof *after);
+    int rc = unit_year_load(s, txn, s->arena, u, year, n, &uy);
+    if (rc == BC_OK) {
+        unit_year_set(s, &uy, k, old != NULL, old, nold);
+        unit_presence(s, &uy, year, before, &tmp);
+        unit_year_set(s, &uy, k, new != NULL, new, nnew);
+        unit_presence(s, &uy, year, after, &tmp);
+        rc = units_apply(s, txn, units, u, year, before, after, n);
+    }
+    unit_year_free(&uy);
+    hub_figures_free(&tmp);
+    free(before);
+    free(after);
+    return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+static int units_rebuild(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
+                         const uint64_t *unit_years, size_t count)
+{
+    size_t n = bc_registry_nindicators(s->reg);
+    uint64_t *uys = bc_malloc((count ? count : 1) * sizeof *uys);
+    memcpy(uys, unit_years, count * sizeof *uys);
+    qsort(uys, count, sizeof *uys, cmp_u64);
+    bool *pres = bc_malloc(YEAR_SLOTS * n * sizeof *pres);
+    hub_figures_t tmp;
+    hub_figures_init(&tmp, n);
+    int rc = BC_OK;
+    for (size_t j = 0; j < count && !rc; j++) {
+        if (j && uys[j] == uys[j - 1])
+            continue;
+        const bc_unit_t *u = hub_env_unit(s, (uint32_t) (uys[j] >> 32));
+        const bc_unit_t *targets[1];
+        if (!u || !rollup_targets(s, u, targets, 1))
+            continue;
+        unsigned year = (unsigned) uys[j];
+        unit_year_t uy;
+        bc_arena_reset(s->arena);
+        rc = unit_year_load(s, txn, s->arena, u, year, n, &uy);
+        if (rc == BC_OK) {
+            unit_presence(s, &uy, year, pres, &tmp);
+            rc = units_apply(s, txn, units, u, year, NULL, pres, n);
+        }
+        unit_year_free(&uy);
+    }
+    hub_figures_free(&tmp);
+    free(pres);
+    free(uys);
+    return rc;
+}
+
+/* The counts of `units` for (unit, period) into out->count (values 0). */
+static int units_read(hub_reader_t *self, const bc_unit_t *unit,
+                      bc_period_t period, hub_figures_t *out)
+{
+    hub_store_t *s = self->store;
+    uint8_t kb[8];
+    MDB_val k = hub_key_up(kb, unit->sid, period), v;
+    hub_figures_clear(out);
+    int mrc = mdb_get(self->txn, s->dbi[HUB_DB_UNITS], &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return BC_OK;
+    if (mrc)
+        return hub_env_err(mrc);
+    agg_hdr_t h;
+    memcpy(&h, v.mv_data, sizeof h);
+    hub_figures_spread(s, (uint8_t *) v.mv_data + sizeof h, h.nvals, out);
+    return BC_OK;
+}
+
 int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
                       bc_period_t period, hub_figures_t *out)
 {
@@ -831,7 +1043,9 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
 
     /* A unit without sub-units: its own reports. */
     if (!unit->nchildren) {
-        if ((rc = unit_year_load(self, unit, year, n, &uy)) == BC_OK)
+        bc_arena_reset(self->arena);
+        if ((rc = unit_year_load(s, self->txn, self->arena, unit, year, n,
+                                 &uy)) == BC_OK)
             unit_contrib(s, &uy, period, out);
         unit_year_free(&uy);
         goto out_free;
@@ -871,7 +1085,9 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
         const bc_unit_t *u = hub_env_unit(s, set.sid[j]);
         if (!u || !in_subtree(s, u, unit))
             continue;
-        if ((rc = unit_year_load(self, u, year, n, &uy)) == BC_OK) {
+        bc_arena_reset(self->arena);
+        if ((rc = unit_year_load(s, self->txn, self->arena, u, year, n,
+                                 &uy)) == BC_OK) {
             unit_contrib(s, &uy, period, &a);
             unit_monthly_part(s, &uy, period, &b);
             for (size_t i = 0; i < n; i++) {
@@ -883,6 +1099,12 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
         unit_year_free(&uy);
     }
     free(set.sid);
+
+    /* How many units contribute: kept exactly, per period, in `units`. */
+    if (!rc)
+        rc = units_read(self, unit, period, &a);
+    for (size_t i = 0; i < n && !rc; i++)
+        out->count[i] = a.count[i];
 
 out_free:
     for (size_t i = 0; i < n; i++)

@@ -52,16 +52,29 @@ static int refresh_derived(hub_store_t *s, MDB_txn *txn)
     MDB_val v;
     bc_registry_digest(s->reg, digest);
     int mrc = hub_env_meta_get(s, txn, "registry", &v);
-    if (mrc == 0 && v.mv_size == 32 && memcmp(v.mv_data, digest, 32) == 0)
+    bool same = mrc == 0 && v.mv_size == 32
+                && memcmp(v.mv_data, digest, 32) == 0;
+    /* The derived databases' rules have a version of their own: a store
+     * from before `units` (HUB_DERIVED_VERSION 2) has its reports intact
+     * and readable, and only needs its derived totals rebuilt. */
+    uint32_t derived = 0;
+    MDB_val dv;
+    if (hub_env_meta_get(s, txn, "derived", &dv) == 0 && dv.mv_size == 4)
+        memcpy(&derived, dv.mv_data, 4);
+    if (same && derived == HUB_DERIVED_VERSION)
         return BC_OK;
     if (mrc == 0)
-        BC_INFO("registry changed since the store was last opened: "
-                "rebuilding totals");
+        BC_INFO("%s since the store was last opened: rebuilding totals",
+                same ? "derived totals have new rules"
+                     : "registry changed");
     int rc = hub_rollup_rebuild(s, txn);
     if (rc == BC_OK)
         rc = hub_plans_rebuild(s, txn);
     if (rc == BC_OK)
         rc = hub_env_err(hub_env_meta_put(s, txn, "registry", digest, 32));
+    derived = HUB_DERIVED_VERSION;
+    if (rc == BC_OK)
+        rc = hub_env_err(hub_env_meta_put(s, txn, "derived", &derived, 4));
     return rc;
 }
 

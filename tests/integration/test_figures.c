@@ -16,6 +16,7 @@
 #include "bc_test.h"
 
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,64 @@ static void test_mixed_periods(void **state)
     assert_int_equal(query(f, "HG", "2023-02", "sxh_cases").value, 17);
 }
 
+/* #24, cases 3 and 4: reporting_units over a quarter counts the distinct
+ * units whose reports contributed (the hub said 1: the largest month's
+ * count); for a ratio, the units contributing to either part (the hub
+ * said 1: the smaller of the parts' counts). */
+static void test_reporting_units(void **state)
+{
+    fixture_t *f = *state;
+    submit(f, "HP-HB-QT", "2025-01", "sxh_cases=5");
+    submit(f, "HP-HB-HV", "2025-02", "sxh_cases=7");
+    fig_t g = query(f, "HP-HB", "2025-Q1", "sxh_cases");
+    assert_int_equal(g.value, 12);
+    assert_int_equal(g.units, 2);
+    assert_int_equal(query(f, "HP", "2025", "sxh_cases").units, 2);
+    assert_int_equal(query(f, "HP-HB", "2025-01", "sxh_cases").units, 1);
+    /* The same unit in two months of the quarter is one unit. */
+    submit(f, "HP-HB-QT", "2025-03", "sxh_cases=1");
+    assert_int_equal(query(f, "HP-HB", "2025-Q1", "sxh_cases").units, 2);
+
+    /* tcmr_full_rate = tcmr_full (a flow) / tcmr_u1 (a stock). */
+    submit(f, "HP-HB-QT", "2025-05", "tcmr_full=5");
+    submit(f, "HP-HB-HV", "2025-05", "tcmr_u1=100");
+    Baocao__Reply *r = bc_query(f->hub.endpoint, "HP-HB", "2025-05");
+    const Baocao__Figure *rate = bc_figure(r, "tcmr_full_rate");
+    assert_int_equal(rate->numerator->value, 5);
+    assert_int_equal(rate->denominator->value, 100);
+    assert_int_equal(rate->reporting_units, 2);
+    baocao__reply__free_unpacked(r, NULL);
+    /* In June nobody reports: the stock part still counts, as of May. */
+    r = bc_query(f->hub.endpoint, "HP-HB", "2025-06");
+    rate = bc_figure(r, "tcmr_full_rate");
+    assert_true(!rate->numerator || !rate->numerator->present);
+    assert_int_equal(rate->denominator->value, 100);
+    assert_int_equal(rate->reporting_units, 1);
+    baocao__reply__free_unpacked(r, NULL);
+
+    /* A restart with a changed registry rebuilds the counts from the
+     * reports: the same answers. */
+    char reg[4096], line[512];
+    snprintf(reg, sizeof reg, "%s", bc_path(f->dir, "units.csv"));
+    FILE *in = fopen(bc_source("data/units.csv"), "r");
+    FILE *out = fopen(reg, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    while (fgets(line, sizeof line, in))
+        fputs(line, out);
+    fputs("HP-XX,HP,district,Quận mới,yes,no,\n", out);
+    fclose(in);
+    fclose(out);
+    assert_int_equal(bc_hub_pause(&f->hub, SIGTERM), 0);
+    const char *extra[] = {"--registry", reg, NULL};
+    bc_hub_start(&f->hub, f->dir, f->hub.endpoint, extra);
+    assert_int_equal(query(f, "HP-HB", "2025-Q1", "sxh_cases").units, 2);
+    assert_int_equal(query(f, "HP", "2025", "sxh_cases").units, 2);
+    r = bc_query(f->hub.endpoint, "HP-HB", "2025-05");
+    assert_int_equal(bc_figure(r, "tcmr_full_rate")->reporting_units, 2);
+    baocao__reply__free_unpacked(r, NULL);
+}
+
 /* #24 item 5: a target of 0 is a target; % of plan is then undefined and
  * the reply says why. */
 static void test_zero_target(void **state)
@@ -274,6 +333,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_year_previous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mixed_periods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reporting_units, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_zero_target, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quarter_completeness, setup,
                                         teardown),
