@@ -3,22 +3,32 @@
  * figures for a unit and period with their comparisons, and the reporting
  * rate.
  *
- * How each figure is built (see ../shared/domain.md):
- *   value       the period's figure. A month is read as stored (the unit's
- *               own report, or its subtree's pre-aggregated total). A
- *               quarter, half or year uses reports filed for exactly that
- *               period when there are any, else combines the months.
- *   cumulative  months 1..last month of the period: flows summed; a stock
- *               is each unit's own last value in those months, summed over
- *               the units (see hub_reader_carried).
- *   previous    `value` of the previous period of the same type.
+ * How each figure is built (see ../shared/domain.md and proto/README.md,
+ * "What each unit contributes to a period"):
+ *   value       hub_reader_period: each unit contributes its report for
+ *               exactly the period, else its sub-periods combined by kind
+ *               (flows summed, a stock the last value up to the period's
+ *               end); a subtree sums the contributions.
+ *   cumulative  months 1..last month of the period, split into the longest
+ *               periods that fit (year; H1, Q3, Q1; months), each by the
+ *               same rule: flows summed, a stock the last piece's.
+ *   previous    `value` of the previous period of the same length (a
+ *               year's is the previous year).
  *   last_year   `value` of the same period a year earlier; and
  *               cumulative_last_year likewise.
- *   target      the unit's effective annual target.
+ *   target      the unit's effective annual target (0 is a target).
  *   ratios      numerator and denominator each built by its own rule, then
  *               divided: a rate is never summed or averaged.
- * Every figure is a handful of key lookups and at most two 12-key range
- * scans, whatever the size of the subtree.
+ *   reporting_units  distinct units contributing to `value`; for a ratio,
+ *               to either part.
+ * A figure is a handful of key lookups and short range scans, whatever
+ * the size of the subtree, plus the own reports of the few units that
+ * filed a period longer than a month inside the one asked.
+ *
+ * Completeness counts reports as DHIS2 does: a month is 1 report expected
+ * per unit, a quarter, half or year its 3, 6 or 12 monthly reports, a
+ * report for exactly the period (or a quarter or half of it) standing for
+ * the months it covers.
  */
 #ifndef HUB_QUERY_H
 #define HUB_QUERY_H

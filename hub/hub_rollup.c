@@ -978,7 +978,8 @@ static int units_rebuild(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
 {
     size_t n = bc_registry_nindicators(s->reg);
     uint64_t *uys = bc_malloc((count ? count : 1) * sizeof *uys);
-    memcpy(uys, unit_years, count * sizeof *uys);
+    if (count)
+        memcpy(uys, unit_years, count * sizeof *uys);
     qsort(uys, count, sizeof *uys, cmp_u64);
     bool *pres = bc_malloc(YEAR_SLOTS * n * sizeof *pres);
     hub_figures_t tmp;

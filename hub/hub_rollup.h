@@ -9,6 +9,10 @@
  *          and the number of reports behind it, and the units that reported
  *   carry  (month, unit)  -> per stock indicator, the sum over the subtree's
  *          units of each unit's last value in the year up to that month
+ *   units  (period, unit) -> per indicator (ratios included), how many units
+ *          of the subtree contribute to it in that period, for every
+ *          month, quarter, half and year (hub_reader_period's rule): the
+ *          distinct-unit count behind reporting_units, kept as counts
  *
  * Every accepted revision moves the totals of its unit's ancestors by the
  * difference it makes (one read and one write per ancestor, shared by all
@@ -81,7 +85,7 @@ int hub_rollup_apply(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch,
 /* Writes the batch's changed totals. BC_OK, BC_EFULL or BC_ESTORE. */
 int hub_rollup_flush(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch);
 
-/* Drops agg and carry and recomputes them from every current report, under
+/* Drops agg, carry and units and recomputes them from every current report, under
  * the registry the store holds now. BC_OK, BC_EFULL or BC_ESTORE. */
 int hub_rollup_rebuild(hub_store_t *s, MDB_txn *txn);
 

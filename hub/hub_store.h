@@ -18,9 +18,10 @@
  *   hub_reports.c  subs, revs, cur          each valid submission rollup,
  *                                                                 digest,
  *                                                                 queries
- *   hub_rollup.c   agg, carry               each change of cur;   queries
+ *   hub_rollup.c   agg, carry, units        each change of cur;   queries
  *                                           rebuilt at open when
- *                                           the registry changed
+ *                                           the registry or the
+ *                                           derived rules changed
  *   hub_plans.c    plan, plan_eff           set_plan; plan_eff    queries
  *                                           rebuilt with rollups
  *   hub_digest.c   (none)                   -                     audit tools
@@ -30,12 +31,13 @@
  * Keys are big-endian, period first, because one period's reports arrive
  * together (hub_key_up in hub_env.h explains why).
  *
- * `agg`, `carry` and `plan_eff` are derived: every accepted revision updates
- * the totals of its unit's ancestors by the difference it makes, so a query
- * for a province reads one record instead of 10,000. When the registry
- * changes (its digest differs from the one stored) they are rebuilt from
- * `cur` and `plan`, which is how units that move, merge or split stay
- * consistent.
+ * `agg`, `carry`, `units` and `plan_eff` are derived: every accepted
+ * revision updates the totals of its unit's ancestors by the difference it
+ * makes, so a query for a province reads one record instead of 10,000.
+ * When the registry changes (its digest differs from the one stored), or
+ * the rules behind them (HUB_DERIVED_VERSION in hub_env.h), they are
+ * rebuilt from `cur` and `plan`, which is how units that move, merge or
+ * split stay consistent.
  *
  * Durability: one write transaction per batch of submissions, committed
  * with LMDB's default full sync; the caller acknowledges only after

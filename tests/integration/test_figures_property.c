@@ -65,7 +65,7 @@ static const struct {
 #define NREPORTED 8            /* the first 8 are reported; ratios computed */
 
 typedef struct {
-    char code[16];             /* unit code */
+    char code[32];             /* unit code */
     int parent;                /* index, -1 for the province */
     bool leaf;                 /* a commune */
 } unit_t;
