@@ -349,15 +349,22 @@ int main(int argc, char **argv)
         const char *unit;    /* unit to ask for (NULL: random) */
         int level;           /* 0 province, 1 district, 2 facility */
         bool ytd;            /* read the cumulative figure */
-    } kinds[] = {{"q_province_month", "P", 0, false},
-                 {"q_province_ytd", "P", 0, true},
-                 {"q_district_month", NULL, 1, false},
-                 {"q_facility_month", NULL, 2, false}};
+        int months;          /* period length: 1, 3 (quarter), 12 (year) */
+    } kinds[] = {{"q_province_month", "P", 0, false, 1},
+                 {"q_province_ytd", "P", 0, true, 1},
+                 {"q_district_month", NULL, 1, false, 1},
+                 {"q_facility_month", NULL, 2, false, 1},
+                 /* Longer periods: the contribution rule's month totals,
+                  * carried stocks and unit counts (#24). */
+                 {"q_province_quarter", "P", 0, false, 3},
+                 {"q_province_year", "P", 0, false, 12},
+                 {"q_facility_year", NULL, 2, false, 12}};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
     double *qlat = bc_malloc((size_t) o.queries * sizeof *qlat);
     unsigned months = (unsigned) ((o.reports + BENCH_FACILITIES - 1)
                                   / BENCH_FACILITIES);
     srand(42);
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < NKINDS; k++) {
         for (long long q = 0; q < o.queries; q++) {
             char unit[32], period[16];
             if (kinds[k].level == 1)
@@ -368,7 +375,14 @@ int main(int argc, char **argv)
                                     sizeof unit);
             else
                 snprintf(unit, sizeof unit, "%s", kinds[k].unit);
-            bench_period((unsigned) rand() % months, period, sizeof period);
+            unsigned m = (unsigned) rand() % months;
+            if (kinds[k].months == 3)
+                snprintf(period, sizeof period, "%04u-Q%u", 2023 + m / 12,
+                         m % 12 / 3 + 1);
+            else if (kinds[k].months == 12)
+                snprintf(period, sizeof period, "%04u", 2023 + m / 12);
+            else
+                bench_period(m, period, sizeof period);
             Baocao__Request qr = BAOCAO__REQUEST__INIT;
             Baocao__Query qq = BAOCAO__QUERY__INIT;
             qq.unit = unit;

@@ -66,7 +66,8 @@ row "ingest, values/s" ingest_values_per_s ingest_values_per_s ingest_values_per
 row "ack latency p50, ms" ack_p50_ms ack_p50_ms none
 row "ack latency p99, ms" ack_p99_ms ack_p99_ms none
 row "store bytes per report" store_bytes_per_report bytes_per_report none
-for q in province_month province_ytd district_month facility_month; do
+for q in province_month province_ytd district_month facility_month \
+         province_quarter province_year facility_year; do
   row "query $q p50, ms" "q_${q}_p50_ms" "q_${q}_p50_ms" none
   row "query $q p99, ms" "q_${q}_p99_ms" "q_${q}_p99_ms" none
 done

@@ -721,16 +721,6 @@ static int unit_year_load(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
     return rc;
 }
 
-/* Replaces slot k of uy with the figures vals (has false: no report). */
-static void unit_year_set(const hub_store_t *s, unit_year_t *uy, int k,
-                          bool has, const hub_val_t *vals, size_t nv)
-{
-    hub_figures_clear(&uy->rep[k]);
-    uy->has[k] = has;
-    if (has)
-        hub_figures_spread(s, (const uint8_t *) vals, nv, &uy->rep[k]);
-}
-
 static void unit_year_free(unit_year_t *uy)
 {
     for (int i = 0; i < YEAR_SLOTS; i++)
@@ -887,8 +877,9 @@ static int long_slots(int slot, int out[7])
 /* --- units contributing ------------------------------------------------
  * `units` (period, unit) holds, per indicator, how many units of the
  * subtree contribute to it in that period by the rule above; for a ratio,
- * the units contributing to either part. Kept for the 19 periods of each
- * year (months, quarters, halves, the year): a change of one unit's report
+ * the units contributing to either part. Kept for the quarters, halves and
+ * year (and for a month, its ratios: agg and carry already count a month's
+ * flows and stocks by unit): a change of one unit's report
  * recomputes, from that unit's own reports of the year, which indicators
  * it contributes to in each of the 19 periods before and after the
  * change, and moves the counts of the units above it by the difference.
@@ -896,44 +887,168 @@ static int long_slots(int slot, int out[7])
  * many units it holds; the cost is on the write path (the unit's 19
  * reports of the year are read), measured in BENCHMARKS.md. */
 
-/* Which indicators the unit contributes to, per period of the year:
- * pres[slot * n + idx]. */
-static void unit_presence(const hub_store_t *s, const unit_year_t *uy,
-                          unsigned year, bool *pres, hub_figures_t *tmp)
+/* Presence only needs bits: which indicators a unit contributes to is
+ * the same rule as unit_contrib's with "or" for every combination (a flow
+ * is present if any sub-period has it, a stock if the latest present one
+ * exists, i.e. if any does; the look-back if any earlier month has it). So
+ * the write path works on bitsets of the catalogue, one per period of the
+ * year, and never on figures: a few words per period, no allocation per
+ * period. hub_reader_period's figures and these counts are the same rule;
+ * the property test (tests/integration/test_figures_property.c) checks
+ * both against an oracle. */
+
+typedef struct {
+    size_t words;              /* 64-bit words per bitset */
+    uint64_t *rep;             /* NSLOT bitsets: indicators of each report */
+    bool has[YEAR_SLOTS];      /* a report exists for the slot */
+    uint64_t *stock;           /* one bitset: the stock indicators */
+    uint64_t *ratio;           /* one bitset: the ratios */
+} unit_bits_t;
+
+static void bits_init(const hub_store_t *s, unit_bits_t *b)
 {
-    size_t n = tmp->n;
+    size_t n = bc_registry_nindicators(s->reg);
+    b->words = (n + 63) / 64 ? (n + 63) / 64 : 1;
+    b->rep = bc_calloc(YEAR_SLOTS * b->words, sizeof *b->rep);
+    b->stock = bc_calloc(b->words, sizeof *b->stock);
+    b->ratio = bc_calloc(b->words, sizeof *b->ratio);
+    for (size_t i = 0; i < n; i++) {
+        bc_kind_t kind = bc_registry_indicator(s->reg, (uint32_t) i)->kind;
+        if (kind == BC_KIND_STOCK)
+            b->stock[i / 64] |= 1ull << (i % 64);
+        else if (kind == BC_KIND_RATIO)
+            b->ratio[i / 64] |= 1ull << (i % 64);
+    }
+    memset(b->has, 0, sizeof b->has);
+}
+
+static void bits_free(unit_bits_t *b)
+{
+    bc_free(&b->rep);
+    bc_free(&b->stock);
+    bc_free(&b->ratio);
+}
+
+/* Slot k's report is vals (has false: none). */
+static void bits_set(const hub_store_t *s, unit_bits_t *b, int k, bool has,
+                     const hub_val_t *vals, size_t nv)
+{
+    uint64_t *w = &b->rep[(size_t) k * b->words];
+    memset(w, 0, b->words * sizeof *w);
+    b->has[k] = has;
+    for (size_t j = 0; has && j < nv; j++) {
+        int32_t idx = hub_env_indicator(s, vals[j].sid);
+        if (idx >= 0)
+            w[idx / 64] |= 1ull << (idx % 64);
+    }
+}
+
+/* The unit's reports of the year, from cur (unpacked into the write
+ * path's arena, which is not reset: it holds the batch). */
+static int bits_load(hub_store_t *s, MDB_txn *txn, const bc_unit_t *u,
+                     unsigned year, unit_bits_t *b)
+{
     for (int k = 0; k < YEAR_SLOTS; k++) {
-        unit_contrib(s, uy, period_of_slot(year, k), tmp);
-        for (size_t i = 0; i < n; i++)
-            pres[(size_t) k * n + i] = tmp->count[i] != 0;
+        const hub_val_t *vals = NULL;
+        size_t nv = 0;
+        int rc = hub_reports_values(s, txn, u->sid, period_of_slot(year, k),
+                                    s->arena, &vals, &nv);
+        if (rc == BC_ENOTFOUND)
+            rc = BC_OK, vals = NULL;
+        if (rc)
+            return rc;
+        bits_set(s, b, k, vals != NULL, vals, nv);
+    }
+    return BC_OK;
+}
+
+/* pres (NSLOT bitsets): what the unit contributes to, per period. */
+static void bits_presence(const hub_store_t *s, const unit_bits_t *b,
+                          uint64_t *pres)
+{
+    size_t W = b->words, n = bc_registry_nindicators(s->reg);
+    /* Inside each period, bottom-up: months, quarters, halves, year. */
+    for (int k = 0; k < YEAR_SLOTS; k++) {
+        uint64_t *p = &pres[(size_t) k * W];
+        if (b->has[k] || k < 12) {
+            memcpy(p, &b->rep[(size_t) k * W], W * sizeof *p);
+            continue;
+        }
+        memset(p, 0, W * sizeof *p);
+        int child[3], nc = slot_children(k, child);
+        for (int c = 0; c < nc; c++)
+            for (size_t w = 0; w < W; w++)
+                p[w] |= pres[(size_t) child[c] * W + w];
+    }
+    /* A stock looks back over the months before the period. */
+    uint64_t *before = bc_calloc(13 * W, sizeof *before);  /* months < m */
+    for (int m = 2; m <= 12; m++)
+        for (size_t w = 0; w < W; w++)
+            before[(size_t) m * W + w] = before[(size_t) (m - 1) * W + w]
+                                         | b->rep[(size_t) (m - 2) * W + w];
+    for (int k = 0; k < YEAR_SLOTS; k++) {
+        unsigned first, last;
+        bc_period_months(period_of_slot(2000, k), &first, &last);
+        for (size_t w = 0; w < W; w++)
+            pres[(size_t) k * W + w] |= b->stock[w]
+                                        & before[(size_t) first * W + w];
+    }
+    free(before);
+    /* A ratio: either part. */
+    for (size_t i = 0; i < n; i++) {
+        const bc_indicator_t *ind = bc_registry_indicator(s->reg, (uint32_t) i);
+        if (ind->kind != BC_KIND_RATIO)
+            continue;
+        size_t a = (size_t) ind->numerator, d = (size_t) ind->denominator;
+        for (int k = 0; k < YEAR_SLOTS; k++) {
+            uint64_t *p = &pres[(size_t) k * W];
+            if ((p[a / 64] >> (a % 64) & 1) || (p[d / 64] >> (d % 64) & 1))
+                p[i / 64] |= 1ull << (i % 64);
+        }
     }
 }
 
 /* Moves the counts of every unit whose subtree holds u from `before` to
- * `after` presence (either NULL: contributes to nothing). */
+ * `after` presence (before NULL: contributes to nothing). For a month,
+ * only the ratios are counted here: a flow's month count is agg's and a
+ * stock's is carry's, which hold exactly the units contributing. */
 static int units_apply(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
-                       const bc_unit_t *u, unsigned year, const bool *before,
-                       const bool *after, size_t n)
+                       const bc_unit_t *u, unsigned year,
+                       const uint64_t *before, const uint64_t *after,
+                       const uint64_t *ratio, size_t W)
 {
     const bc_unit_t *targets[64];
     size_t nt = rollup_targets(s, u, targets, 64);
-    for (int k = 0; k < YEAR_SLOTS; k++)
-        for (size_t i = 0; i < n; i++) {
-            bool b = before && before[(size_t) k * n + i];
-            bool a = after && after[(size_t) k * n + i];
-            if (a == b)
-                continue;
-            uint32_t sid = bc_registry_indicator(s->reg, (uint32_t) i)->sid;
-            for (size_t t = 0; t < nt; t++) {
-                agg_t *agg;
-                int rc = cache_get(s, txn, units, targets[t]->sid,
-                                   period_of_slot(year, k), &agg);
-                if (rc)
-                    return rc;
-                agg_apply(agg, sid, 0, a ? 1 : -1);
-            }
+    uint64_t *diff = bc_malloc(W * sizeof *diff);
+    int rc = BC_OK;
+    for (int k = 0; k < YEAR_SLOTS && !rc; k++) {
+        bool any = false;
+        for (size_t w = 0; w < W; w++) {
+            uint64_t b = before ? before[(size_t) k * W + w] : 0;
+            diff[w] = (after[(size_t) k * W + w] ^ b)
+                      & (k < 12 ? ratio[w] : ~0ull);
+            any |= diff[w] != 0;
         }
-    return BC_OK;
+        if (!any)
+            continue;
+        for (size_t t = 0; t < nt && !rc; t++) {
+            agg_t *agg;
+            if ((rc = cache_get(s, txn, units, targets[t]->sid,
+                                period_of_slot(year, k), &agg)))
+                break;
+            for (size_t w = 0; w < W; w++)
+                for (uint64_t d = diff[w]; d; d &= d - 1) {
+                    unsigned bit = (unsigned) __builtin_ctzll(d);
+                    size_t i = w * 64 + bit;
+                    bool now = after[(size_t) k * W + w] >> bit & 1;
+                    agg_apply(agg,
+                              bc_registry_indicator(s->reg, (uint32_t) i)->sid,
+                              0, now ? 1 : -1);
+                }
+        }
+    }
+    free(diff);
+    return rc;
 }
 
 static int units_update(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
@@ -944,26 +1059,24 @@ static int units_update(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
     const bc_unit_t *targets[1];
     if (!rollup_targets(s, u, targets, 1))
         return BC_OK;   /* a unit alone: its own reports say it all */
-    size_t n = bc_registry_nindicators(s->reg);
     unsigned year = bc_period_year(period);
     int k = slot_of(period);
-    unit_year_t uy;
-    hub_figures_t tmp;
-    hub_figures_init(&tmp, n);
-    bool *before = bc_malloc(YEAR_SLOTS * n * sizeof *before);
-    bool *after = bc_malloc(YEAR_SLOTS * n * sizeof *after);
-    int rc = unit_year_load(s, txn, s->arena, u, year, n, &uy);
+    unit_bits_t b;
+    bits_init(s, &b);
+    uint64_t *before = bc_malloc(YEAR_SLOTS * b.words * sizeof *before);
+    uint64_t *after = bc_malloc(YEAR_SLOTS * b.words * sizeof *after);
+    int rc = bits_load(s, txn, u, year, &b);
     if (rc == BC_OK) {
-        unit_year_set(s, &uy, k, old != NULL, old, nold);
-        unit_presence(s, &uy, year, before, &tmp);
-        unit_year_set(s, &uy, k, new != NULL, new, nnew);
-        unit_presence(s, &uy, year, after, &tmp);
-        rc = units_apply(s, txn, units, u, year, before, after, n);
+        bits_set(s, &b, k, old != NULL, old, nold);
+        bits_presence(s, &b, before);
+        bits_set(s, &b, k, new != NULL, new, nnew);
+        bits_presence(s, &b, after);
+        rc = units_apply(s, txn, units, u, year, before, after, b.ratio,
+                         b.words);
     }
-    unit_year_free(&uy);
-    hub_figures_free(&tmp);
     free(before);
     free(after);
+    bits_free(&b);
     return rc;
 }
 
@@ -976,14 +1089,13 @@ static int cmp_u64(const void *a, const void *b)
 static int units_rebuild(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
                          const uint64_t *unit_years, size_t count)
 {
-    size_t n = bc_registry_nindicators(s->reg);
     uint64_t *uys = bc_malloc((count ? count : 1) * sizeof *uys);
     if (count)
         memcpy(uys, unit_years, count * sizeof *uys);
     qsort(uys, count, sizeof *uys, cmp_u64);
-    bool *pres = bc_malloc(YEAR_SLOTS * n * sizeof *pres);
-    hub_figures_t tmp;
-    hub_figures_init(&tmp, n);
+    unit_bits_t b;
+    bits_init(s, &b);
+    uint64_t *pres = bc_malloc(YEAR_SLOTS * b.words * sizeof *pres);
     int rc = BC_OK;
     for (size_t j = 0; j < count && !rc; j++) {
         if (j && uys[j] == uys[j - 1])
@@ -993,17 +1105,15 @@ static int units_rebuild(hub_store_t *s, MDB_txn *txn, agg_cache_t *units,
         if (!u || !rollup_targets(s, u, targets, 1))
             continue;
         unsigned year = (unsigned) uys[j];
-        unit_year_t uy;
         bc_arena_reset(s->arena);
-        rc = unit_year_load(s, txn, s->arena, u, year, n, &uy);
-        if (rc == BC_OK) {
-            unit_presence(s, &uy, year, pres, &tmp);
-            rc = units_apply(s, txn, units, u, year, NULL, pres, n);
+        if ((rc = bits_load(s, txn, u, year, &b)) == BC_OK) {
+            bits_presence(s, &b, pres);
+            rc = units_apply(s, txn, units, u, year, NULL, pres, b.ratio,
+                             b.words);
         }
-        unit_year_free(&uy);
     }
-    hub_figures_free(&tmp);
     free(pres);
+    bits_free(&b);
     free(uys);
     return rc;
 }
@@ -1101,11 +1211,16 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
     }
     free(set.sid);
 
-    /* How many units contribute: kept exactly, per period, in `units`. */
+    /* How many units contribute: for a month, agg's and carry's counts
+     * above, and the ratios' from `units`; for longer periods, all from
+     * `units` (the months' counts would count a unit once per month). */
     if (!rc)
         rc = units_read(self, unit, period, &a);
+    bool month = bc_period_type(period) == BC_PT_MONTH;
     for (size_t i = 0; i < n && !rc; i++)
-        out->count[i] = a.count[i];
+        if (!month || bc_registry_indicator(reg, (uint32_t) i)->kind
+                          == BC_KIND_RATIO)
+            out->count[i] = a.count[i];
 
 out_free:
     for (size_t i = 0; i < n; i++)

@@ -9,10 +9,11 @@
  *          and the number of reports behind it, and the units that reported
  *   carry  (month, unit)  -> per stock indicator, the sum over the subtree's
  *          units of each unit's last value in the year up to that month
- *   units  (period, unit) -> per indicator (ratios included), how many units
- *          of the subtree contribute to it in that period, for every
- *          month, quarter, half and year (hub_reader_period's rule): the
- *          distinct-unit count behind reporting_units, kept as counts
+ *   units  (period, unit) -> per indicator, how many units of the subtree
+ *          contribute to it in that period (hub_reader_period's rule), for
+ *          every quarter, half and year, and for months the ratios only (a
+ *          month's flow and stock counts are agg's and carry's): the
+ *          distinct-unit counts behind reporting_units, kept as counts
  *
  * Every accepted revision moves the totals of its unit's ancestors by the
  * difference it makes (one read and one write per ancestor, shared by all
