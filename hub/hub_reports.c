@@ -366,27 +366,6 @@ int hub_reader_period_units(hub_reader_t *self, bc_period_t period,
     return rc;
 }
 
-int hub_reader_unit_report(hub_reader_t *self, const bc_unit_t *unit,
-                           bc_period_t period, hub_figures_t *out,
-                           bool *found)
-{
-    const hub_val_t *vals = NULL;
-    size_t n = 0;
-    hub_figures_clear(out);
-    *found = false;
-    bc_arena_reset(self->arena);
-    int rc = hub_reports_values(self->store, self->txn, unit->sid, period,
-                                self->arena, &vals, &n);
-    if (rc == BC_ENOTFOUND)
-        return BC_OK;
-    if (rc)
-        return rc;
-    *found = true;
-    out->reporters = 1;
-    hub_figures_spread(self->store, (const uint8_t *) vals, n, out);
-    return BC_OK;
-}
-
 static int revisions_sid(hub_reader_t *self, uint32_t sid, bc_period_t period,
                          hub_revision_fn fn, void *arg)
 {

@@ -60,13 +60,6 @@ typedef int (*hub_period_unit_fn)(void *arg, uint32_t unit_sid);
 int hub_reader_period_units(hub_reader_t *self, bc_period_t period,
                             hub_period_unit_fn fn, void *arg);
 
-/* The current figures of (unit, period) spread into `out` (dense by
- * catalogue index, count 1 where present; cleared first). Sets *found.
- * Uses the reader's arena (reset). BC_OK or BC_ESTORE. */
-int hub_reader_unit_report(hub_reader_t *self, const bc_unit_t *unit,
-                           bc_period_t period, hub_figures_t *out,
-                           bool *found);
-
 /* --- for the store's other rooms ----------------------------------------- */
 
 /* Decides and writes one valid item (it->reject is NONE): duplicate,

@@ -1201,11 +1201,9 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
                                  &uy)) == BC_OK) {
             unit_contrib(s, &uy, period, &a);
             unit_monthly_part(s, &uy, period, &b);
-            for (size_t i = 0; i < n; i++) {
+            /* Counts are `units`' (below); only the figures move. */
+            for (size_t i = 0; i < n; i++)
                 out->value[i] += a.value[i] - b.value[i];
-                int64_t c = (int64_t) out->count[i] + a.count[i] - b.count[i];
-                out->count[i] = c > 0 ? (uint32_t) c : 0;
-            }
         }
         unit_year_free(&uy);
     }
