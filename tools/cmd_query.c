@@ -388,7 +388,15 @@ static void print_completeness(const Baocao__CompletenessReply *c,
         cJSON_AddNumberToObject(root, "reported", c->reported);
         cJSON_AddNumberToObject(root, "on_time", c->on_time);
         cJSON_AddNumberToObject(root, "late", c->reported - c->on_time);
-        cJSON_AddNumberToObject(root, "missing", c->expected - c->reported);
+        /* Units with nothing received, and (longer periods) with some of
+         * their reports: for a month, missing is expected - reported. */
+        uint32_t partial = 0;
+        for (size_t i = 0; i < c->n_units; i++)
+            partial += c->units[i]->state
+                       == BAOCAO__REPORT_STATE__STATE_PARTIAL;
+        cJSON_AddNumberToObject(root, "missing",
+                                c->expected - c->reported - partial);
+        cJSON_AddNumberToObject(root, "partial", partial);
         cJSON_AddNumberToObject(root, "expected_reports", exp_r);
         cJSON_AddNumberToObject(root, "received_reports", got_r);
         cJSON_AddNumberToObject(root, "on_time_reports", ont_r);
@@ -428,13 +436,14 @@ static void print_completeness(const Baocao__CompletenessReply *c,
         for (size_t k = 0; k < 5; k++)
             cmd_csv_field(stdout, cols[k], k == 4);
     } else {
-        printf("%s %s: %u of %u reported (%.1f %%), %u on time (%.1f %%), "
-               "%u late, %u missing; deadline %s\n", c->unit, c->period,
-               c->reported, c->expected, rate, c->on_time, timely,
-               c->reported - c->on_time, c->expected - c->reported,
-               deadline);
-        printf("reports: %u of %u received, %u on time\n\n", got_r, exp_r,
-               ont_r);
+        /* The rate is over reports; units are counted beside it (for a
+         * month the two are the same). */
+        printf("%s %s: %u of %u reports received (%.1f %%), %u on time "
+               "(%.1f %%); units: %u of %u complete, %u on time, %u late, "
+               "%u missing or partial; deadline %s\n\n", c->unit, c->period,
+               got_r, exp_r, rate, ont_r, timely, c->reported, c->expected,
+               c->on_time, c->reported - c->on_time,
+               c->expected - c->reported, deadline);
     }
     bc_table_t *t = fmt == FMT_TABLE ? bc_table_new(5, cols) : NULL;
     for (size_t i = 0; i < c->n_units; i++) {

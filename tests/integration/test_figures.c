@@ -318,6 +318,8 @@ static void test_quarter_completeness(void **state)
                      108);
     assert_int_equal(cJSON_GetObjectItem(doc, "received_reports")->valueint,
                      8);
+    assert_int_equal(cJSON_GetObjectItem(doc, "partial")->valueint, 3);
+    assert_int_equal(cJSON_GetObjectItem(doc, "missing")->valueint, 6);
     assert_true(cJSON_GetObjectItem(doc, "reporting_rate_pct")->valuedouble
                 > 7.3);
     assert_true(cJSON_GetObjectItem(doc, "reporting_rate_pct")->valuedouble
