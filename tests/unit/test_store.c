@@ -437,6 +437,108 @@ static void test_carry_rebuild_matches(void **state)
     assert_memory_equal(live, rebuilt, sizeof live);
 }
 
+/* Every figure and count of hub_reader_period over the 19 periods of 2023
+ * for the district and the province, flattened into out (value, count per
+ * indicator watched; -1 when absent). */
+#define WATCH 4
+static void periods_all(fixture_t *f, int64_t out[2][19][WATCH][2])
+{
+    static const char *codes[WATCH] = {"tt_managed", "sxh_cases", "tcmr_u1",
+                                       "tcmr_full_rate"};
+    static const char *units[2] = {"HP-HB", "HP"};
+    hub_reader_t *r = hub_store_reader(f->store);
+    hub_figures_t fig;
+    hub_figures_init(&fig, bc_registry_nindicators(f->reg));
+    for (int u = 0; u < 2; u++)
+        for (int k = 0; k < 19; k++) {
+            bc_period_t p = k < 12 ? bc_period_make(2023, BC_PT_MONTH, k + 1)
+                            : k < 16 ? bc_period_make(2023, BC_PT_QUARTER,
+                                                      k - 11)
+                            : k < 18 ? bc_period_make(2023, BC_PT_HALF, k - 15)
+                                     : bc_period_make(2023, BC_PT_YEAR, 1);
+            assert_int_equal(hub_reader_period(r, bc_registry_find_unit(
+                                                      f->reg, units[u]),
+                                               p, &fig), BC_OK);
+            for (int i = 0; i < WATCH; i++) {
+                uint32_t idx = bc_registry_find_indicator(f->reg,
+                                                          codes[i])->idx;
+                out[u][k][i][0] = fig.count[idx] ? fig.value[idx] : -1;
+                out[u][k][i][1] = fig.count[idx];
+            }
+        }
+    hub_figures_free(&fig);
+    hub_reader_destroy(&r);
+}
+
+/* The contributing-unit counts (`units`) kept up report by report, out of
+ * order, with corrections that drop a figure and reports for a quarter,
+ * equal the ones rebuilt from scratch; and a few by hand. */
+static void test_units_rebuild_matches(void **state)
+{
+    fixture_t *f = *state;
+    static const struct {
+        const char *unit, *period;
+        uint32_t rev;
+        const char *ind;
+        int64_t v;
+    } feed[] = {
+        {"HP-HB-QT", "2023-05", 1, "tt_managed", 50},
+        {"HP-HB-QT", "2023-02", 1, "sxh_cases", 2},
+        {"HP-HB-HV", "2023-03", 1, "tcmr_u1", 7},
+        {"HP-HB-QT", "2023-09", 1, "tt_managed", 90},
+        {"HP-HB-QT", "2023-05", 2, "sxh_cases", 5},   /* drops tt_managed */
+        {"HP-HB-HV", "2023-01", 1, "sxh_cases", 3},
+        {"HP-HB", "2023-04", 1, "tt_managed", 100},
+        {"HP-HB-SD", "2023-Q3", 1, "tcmr_u1", 11},
+        {"HP-HB-SD", "2023-08", 1, "tcmr_u1", 4},
+        {"HP-HB-TC", "2023-Q1", 1, "sxh_cases", 30},
+        {"HP-HB-TC", "2023-02", 1, "sxh_cases", 9},
+        {"HP-HB-SD", "2023-12", 1, "sxh_cases", 1},
+    };
+    for (size_t i = 0; i < sizeof feed / sizeof feed[0]; i++) {
+        one_t o;
+        make(&o, f->reg, feed[i].unit, feed[i].period, feed[i].rev,
+             feed[i].ind, feed[i].v);
+        assert_int_equal(ingest(f, &o), BAOCAO__ACK_STATUS__ACK_STORED);
+    }
+    static int64_t live[2][19][WATCH][2], rebuilt[2][19][WATCH][2];
+    periods_all(f, live);
+    /* By hand, the district: sxh_cases over Q1 is HV's January 3, QT's
+     * February 2 and TC's quarter 30 (its February 9 replaced): 3 units. */
+    assert_int_equal(live[0][12][1][0], 3 + 30 + 2);
+    assert_int_equal(live[0][12][1][1], 3);
+    /* The year adds QT's May 5 and SD's December 1: 4 units (QT once). */
+    assert_int_equal(live[0][18][1][0], 35 + 5 + 1);
+    assert_int_equal(live[0][18][1][1], 4);
+    /* tcmr_full_rate counts units with either part: HV (tcmr_u1 from
+     * March) and, for Q3, SD's quarter report. */
+    assert_int_equal(live[0][14][3][1], 2);
+    assert_int_equal(live[0][2][3][1], 1);
+    /* tt_managed in June: the district's own 100 (QT's May dropped it). */
+    assert_int_equal(live[0][5][0][0], 100);
+    assert_int_equal(live[0][5][0][1], 1);
+    /* A registry change forces a rebuild from the current reports. */
+    hub_store_close(&f->store);
+    char units[4096], cat[4096], err[512];
+    snprintf(units, sizeof units, "%s", bc_path(f->dir, "units2.csv"));
+    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
+    bc_write_file(units, "code,parent_code,level,name\n"
+                         "HP,,province,Hải Phòng (renamed)\n"
+                         "HP-HB,HP,district,Hồng Bàng\n"
+                         "HP-HB-QT,HP-HB,commune,Quán Toan\n"
+                         "HP-HB-HV,HP-HB,commune,Hùng Vương\n"
+                         "HP-HB-SD,HP-HB,commune,Sở Dầu\n"
+                         "HP-HB-TC,HP-HB,commune,Trại Chuối\n");
+    bc_registry_t *reg2 = load_registry(units, cat);
+    f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, reg2, err,
+                              sizeof err);
+    assert_non_null(f->store);
+    bc_registry_destroy(&f->reg);
+    f->reg = reg2;
+    periods_all(f, rebuilt);
+    assert_memory_equal(live, rebuilt, sizeof live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +555,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_full_map, setup, teardown),
         cmocka_unit_test_setup_teardown(test_carry_rebuild_matches, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_units_rebuild_matches, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("unit.store", tests, NULL, NULL);
