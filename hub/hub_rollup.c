@@ -692,12 +692,39 @@ typedef struct {
     bool has[YEAR_SLOTS];           /* a report exists for the slot */
 } unit_year_t;
 
-/* Loads u's current reports for every period of `year` (unpacked into
- * `arena`, which is not reset: the write path's arena holds the batch).
- * uy is initialised even on error. BC_OK or BC_ESTORE. */
+/* The slot and every slot inside it, as a bit mask. */
+static uint32_t slots_inside(int slot)
+{
+    uint32_t mask = 1u << slot;
+    int child[3], nc = slot_children(slot, child);
+    for (int k = 0; k < nc; k++)
+        mask |= slots_inside(child[k]);
+    return mask;
+}
+
+/* Months 1..last (0: none) as a slot mask. */
+static uint32_t months_upto(unsigned last)
+{
+    return last ? (1u << last) - 1 : 0;
+}
+
+/* True if the catalogue has a stock (which looks back over months). */
+static bool has_stock(const hub_store_t *s)
+{
+    for (size_t i = 0; i < bc_registry_nindicators(s->reg); i++)
+        if (bc_registry_indicator(s->reg, (uint32_t) i)->kind
+            == BC_KIND_STOCK)
+            return true;
+    return false;
+}
+
+/* Loads u's current reports for the periods of `year` in `mask` (others
+ * are left without a report), unpacked into `arena` (not reset: the write
+ * path's arena holds the batch). uy is initialised even on error. BC_OK
+ * or BC_ESTORE. */
 static int unit_year_load(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
                           const bc_unit_t *u, unsigned year, size_t n,
-                          unit_year_t *uy)
+                          uint32_t mask, unit_year_t *uy)
 {
     int rc = BC_OK;
     for (int i = 0; i < YEAR_SLOTS; i++) {
@@ -705,6 +732,8 @@ static int unit_year_load(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
         uy->has[i] = false;
     }
     for (int i = 0; i < YEAR_SLOTS && !rc; i++) {
+        if (!(mask >> i & 1))
+            continue;
         const hub_val_t *vals = NULL;
         size_t nv = 0;
         rc = hub_reports_values(s, txn, u->sid, period_of_slot(year, i),
@@ -1152,11 +1181,20 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
     hub_figures_init(&a, n);
     hub_figures_init(&b, n);
 
+    /* Which of a unit's reports the rule reads: those inside the period,
+     * and for a stock's look-back the months before it (for the months'
+     * part of a unit that filed a longer period, the months up to the
+     * period's end). */
+    bool stocks = has_stock(s);
+    uint32_t inside = slots_inside(slot_of(period));
+    uint32_t own_mask = inside | (stocks ? months_upto(first - 1) : 0);
+    uint32_t x_mask = inside | (stocks ? months_upto(last) : 0);
+
     /* A unit without sub-units: its own reports. */
     if (!unit->nchildren) {
         bc_arena_reset(self->arena);
         if ((rc = unit_year_load(s, self->txn, self->arena, unit, year, n,
-                                 &uy)) == BC_OK)
+                                 own_mask, &uy)) == BC_OK)
             unit_contrib(s, &uy, period, out);
         unit_year_free(&uy);
         goto out_free;
@@ -1198,7 +1236,7 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
             continue;
         bc_arena_reset(self->arena);
         if ((rc = unit_year_load(s, self->txn, self->arena, u, year, n,
-                                 &uy)) == BC_OK) {
+                                 x_mask, &uy)) == BC_OK) {
             unit_contrib(s, &uy, period, &a);
             unit_monthly_part(s, &uy, period, &b);
             /* Counts are `units`' (below); only the figures move. */
