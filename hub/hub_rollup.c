@@ -856,19 +856,6 @@ static void unit_monthly_part(const hub_store_t *s, const unit_year_t *uy,
     stock_look_back(s, uy, (int) last, out);
 }
 
-/* True if `u` lies in the subtree of `root` (or is root). */
-static bool in_subtree(const hub_store_t *s, const bc_unit_t *u,
-                       const bc_unit_t *root)
-{
-    for (int depth = 0; u && depth < 64; depth++) {
-        if (u == root)
-            return true;
-        u = u->parent >= 0 ? bc_registry_unit(s->reg, (uint32_t) u->parent)
-                           : NULL;
-    }
-    return false;
-}
-
 /* Unit sids collected by a period scan, without repeats. */
 typedef struct {
     uint32_t *sid;             /* collected sids */
@@ -1232,7 +1219,7 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
                                      collect_sid, &set);
     for (size_t j = 0; j < set.n && !rc; j++) {
         const bc_unit_t *u = hub_env_unit(s, set.sid[j]);
-        if (!u || !in_subtree(s, u, unit))
+        if (!u || !bc_registry_is_within(reg, u, unit))
             continue;
         bc_arena_reset(self->arena);
         if ((rc = unit_year_load(s, self->txn, self->arena, u, year, n,
