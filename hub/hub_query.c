@@ -185,7 +185,8 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     /* Every figure by the one rule (hub_reader_period): the period, the
      * previous one of the same length, the same one a year earlier, and
      * the years to date. */
-    int rc = hub_reader_period(r, u, p, &s.value);
+    int rc = q->as_filed ? hub_reader_figures(r, u, p, &s.value)
+                         : hub_reader_period(r, u, p, &s.value);
     if (!rc) rc = year_to_date(r, reg, u, year, last, &s.cum);
     if (!rc && bc_period_prev(p))
         rc = hub_reader_period(r, u, bc_period_prev(p), &s.prev);

@@ -21,6 +21,9 @@
  *               divided: a rate is never summed or averaged.
  *   reporting_units  distinct units contributing to `value`; for a ratio,
  *               to either part.
+ * With Query.as_filed, `value` and `reporting_units` are instead the
+ * reports filed for exactly the period (hub_reader_figures): the raw data
+ * a DHIS2 export writes.
  * A figure is a handful of key lookups and short range scans, whatever
  * the size of the subtree, plus the own reports of the few units that
  * filed a period longer than a month inside the one asked.

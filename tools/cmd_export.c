@@ -17,7 +17,10 @@
  *                        with sub-units that also reports (a district
  *                        centre) gets its total minus its children's, both
  *                        value and number of reports, so that nothing is
- *                        counted twice when DHIS2 sums the tree
+ *                        counted twice when DHIS2 sums the tree. These
+ *                        queries set as_filed: the reports as filed, not
+ *                        the hub's answers (where a stock carries from an
+ *                        earlier month)
  *
  * Each figure present becomes one data value (dataElement = indicator,
  * orgUnit = unit, period in DHIS2's ISO form, the default category option
@@ -108,6 +111,10 @@ static int fetch(bc_client_t *client, const export_cfg_t *cfg,
     Baocao__Query q = BAOCAO__QUERY__INIT;
     q.unit = (char *) unit;
     q.period = (char *) period;
+    /* DHIS2's raw data values are the reports as filed: a stock carried
+     * from an earlier month, or months standing for a quarter, would come
+     * back as reports nobody filed. */
+    q.as_filed = cfg->descendants;
     req.body_case = BAOCAO__REQUEST__BODY_QUERY;
     req.query = &q;
     Baocao__Reply *reply;

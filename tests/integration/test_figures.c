@@ -209,6 +209,36 @@ static void test_reporting_units(void **state)
     baocao__reply__free_unpacked(r, NULL);
 }
 
+/* The contribution rule is for answers; a DHIS2 export of raw data values
+ * (--descendants) asks for the reports as filed (Query.as_filed): Quán
+ * Toan's November stock carries into the district's December answer, but
+ * is not exported as a December report of Quán Toan. */
+static void test_export_as_filed(void **state)
+{
+    fixture_t *f = *state;
+    submit(f, "HP-HB-QT", "2025-11", "tt_managed=10");
+    submit(f, "HP-HB-HV", "2025-12", "tt_managed=20");
+    assert_int_equal(query(f, "HP-HB", "2025-12", "tt_managed").value, 30);
+    char out[4096];
+    snprintf(out, sizeof out, "%s", bc_path(f->dir, "export.json"));
+    const char *argv[] = {"export", "--hub", f->hub.endpoint, "--plain",
+                          "--unit", "HP-HB", "--period", "2025-12",
+                          "--format", "dhis2-json", "--out", out,
+                          "--registry", bc_source("data/units.csv"),
+                          "--catalog", bc_source("data/indicators.csv"),
+                          "--descendants", NULL};
+    assert_int_equal(bc_run("baocao", argv, NULL), 0);
+    FILE *fp = fopen(out, "r");
+    assert_non_null(fp);
+    char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, fp);
+    fclose(fp);
+    text[n] = '\0';
+    assert_non_null(strstr(text, "HP-HB-HV"));
+    assert_null(strstr(text, "HP-HB-QT"));     /* the hub before: 10 */
+    assert_null(strstr(text, "\"HP-HB\""));    /* the district filed none */
+}
+
 /* #24 item 5: a target of 0 is a target; % of plan is then undefined and
  * the reply says why. */
 static void test_zero_target(void **state)
@@ -336,6 +366,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_year_previous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mixed_periods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reporting_units, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_export_as_filed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_zero_target, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quarter_completeness, setup,
