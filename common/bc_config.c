@@ -88,6 +88,8 @@ static int set_option(const bc_option_t *o, void *cfg, const char *value,
 {
     char *field = (char *) cfg + o->offset;
     switch (o->type) {
+    case BC_OPT_IGNORE:
+        return BC_OK;   /* another program's option: nothing to set */
     case BC_OPT_STRING: {
         char **s = (char **) field;
         free(*s);
@@ -145,6 +147,8 @@ void bc_config_defaults(const bc_option_t *opts, size_t n, void *cfg)
     for (size_t i = 0; i < n; i++) {
         const bc_option_t *o = &opts[i];
         char *field = (char *) cfg + o->offset;
+        if (o->type == BC_OPT_IGNORE)
+            continue;   /* no field behind it */
         if (o->type == BC_OPT_STRING)
             *(char **) field = NULL;
         else if (o->type == BC_OPT_LIST)
@@ -183,11 +187,17 @@ static int on_ini(void *user, const char *section, const char *name,
                   const char *value)
 {
     ini_ctx_t *ctx = user;
+    char msg[256];
     (void) section;   /* sections are allowed for readability, not meaning */
-    int rc = bc_config_set(ctx->opts, ctx->n, ctx->cfg, name, value, ctx->err,
-                           ctx->errlen);
-    if (rc != BC_OK && ctx->rc == BC_OK)
+    int rc = bc_config_set(ctx->opts, ctx->n, ctx->cfg, name, value, msg,
+                           sizeof msg);
+    /* libinih goes on after a bad line and reports the FIRST bad line's
+     * number; keep the first message too, or the words would name the
+     * last wrong option beside the first wrong line. */
+    if (rc != BC_OK && ctx->rc == BC_OK) {
         ctx->rc = rc;
+        snprintf(ctx->err, ctx->errlen, "%s", msg);
+    }
     return rc == BC_OK;
 }
 
@@ -253,8 +263,12 @@ int bc_config_args(const bc_option_t *opts, size_t n, void *cfg, int argc,
             continue;
         }
         const bc_option_t *o = find(opts, n, name);
-        if (!o) {
-            snprintf(err, errlen, "unknown option '%s' (see --help)", arg);
+        if (!o || o->type == BC_OPT_IGNORE) {
+            /* An ignored option is fine in a shared config file, but on
+             * the command line it was meant for this program: say so. */
+            snprintf(err, errlen, "unknown option '%s'%s (see --help)", arg,
+                     o ? " (another program's option, accepted only in a "
+                         "config file)" : "");
             return BC_ENOTFOUND;
         }
         if (eq)
@@ -277,6 +291,8 @@ void bc_config_usage(const bc_option_t *opts, size_t n, FILE *out)
     for (size_t i = 0; i < n; i++) {
         const bc_option_t *o = &opts[i];
         char left[64];
+        if (o->type == BC_OPT_IGNORE)
+            continue;
         if (o->type == BC_OPT_BOOL)
             snprintf(left, sizeof left, "--%s", o->name);
         else

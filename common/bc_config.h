@@ -20,7 +20,10 @@ typedef enum {
     BC_OPT_STRING = 0,  /* char * (owned, bc_strdup'ed) */
     BC_OPT_INT    = 1,  /* long long, within [min, max] */
     BC_OPT_BOOL   = 2,  /* bool; a flag on the command line takes no value */
-    BC_OPT_LIST   = 3   /* char ** NULL-terminated; each use appends */
+    BC_OPT_LIST   = 3,  /* char ** NULL-terminated; each use appends */
+    BC_OPT_IGNORE = 4   /* another program's option: skipped in a config
+                           file (so programs can share one file), refused
+                           as a flag, absent from --help; no field */
 } bc_option_type_t;
 
 typedef struct {
@@ -50,7 +53,9 @@ int bc_config_set(const bc_option_t *opts, size_t n, void *cfg,
                   size_t errlen);
 
 /* Loads an INI-style file. Returns BC_OK, BC_EIO (cannot open) or the
- * first error of bc_config_set, with "file:line: ..." in err. */
+ * first error of bc_config_set, with "file:line: ..." in err: the line and
+ * the message are both those of the first wrong line. Options of type
+ * BC_OPT_IGNORE are accepted and skipped. */
 int bc_config_load(const bc_option_t *opts, size_t n, void *cfg,
                    const char *path, char *err, size_t errlen);
 

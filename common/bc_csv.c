@@ -16,6 +16,7 @@
  *   - spaces and tabs around unquoted fields are trimmed (libcsv's default);
  *   - blank lines, and rows whose fields are all empty (",,,,", what a
  *     spreadsheet exports for an empty row), are skipped;
+ *   - header names are matched without regard to case ("Indicator");
  *   - a row shorter than the header reads as "" in the missing fields;
  *   - a row longer than the header is an error unless the extra fields are
  *     empty: a stray unquoted comma in a name would otherwise shift a value
@@ -35,6 +36,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 struct bc_csv_t {
     char **header;        /* header names, ncols of them */
@@ -338,8 +340,10 @@ int bc_csv_column(const bc_csv_t *self, const char *name)
 {
     if (!self || !name)
         return -1;
+    /* Without regard to case: a spreadsheet user who types "Indicator"
+     * means the same column, and no two of our columns differ by case. */
     for (size_t i = 0; i < self->ncols; i++)
-        if (strcmp(self->header[i], name) == 0)
+        if (strcasecmp(self->header[i], name) == 0)
             return (int) i;
     return -1;
 }

@@ -33,7 +33,8 @@ void bc_csv_destroy(bc_csv_t **self_p);
 /* Number of data rows (the header excluded). */
 size_t bc_csv_rows(const bc_csv_t *self);
 
-/* Index of the header column `name`, or -1 if there is none. */
+/* Index of the header column `name` (compared without regard to ASCII
+ * case: "Indicator" finds "indicator"), or -1 if there is none. */
 int bc_csv_column(const bc_csv_t *self, const char *name);
 
 /* Number of header columns. */

@@ -146,6 +146,60 @@ static int cmp_code_row(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
+/* What a header without our two columns most likely means, for the
+ * message: the first line as read (so staff see what we saw), and a guess
+ * at the cause. Spreadsheets in a Vietnamese or French locale save CSV
+ * with ';', "Unicode text" is UTF-16 with tabs; both look fine on screen. */
+static void header_hint(const char *data, size_t len, char *out,
+                        size_t outlen)
+{
+    size_t nul = 0, semi = 0, tab = 0, comma = 0, end = 0;
+    while (end < len && data[end] != '\n' && end < 4096)
+        end++;
+    for (size_t i = 0; i < end; i++) {
+        nul += data[i] == '\0';
+        semi += data[i] == ';';
+        tab += data[i] == '\t';
+        comma += data[i] == ',';
+    }
+    bool utf16 = (len >= 2 && (((uint8_t) data[0] == 0xFF
+                                && (uint8_t) data[1] == 0xFE)
+                               || ((uint8_t) data[0] == 0xFE
+                                   && (uint8_t) data[1] == 0xFF)))
+                 || nul > 0;
+    /* The header as read, printable ASCII and UTF-8 kept, the rest as '?',
+     * a UTF-8 byte-order mark left out. */
+    char shown[72];
+    size_t n = 0, i = len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? 3
+                      : utf16 && len >= 2 && (uint8_t) data[0] >= 0xFE ? 2
+                                                                       : 0;
+    for (; i < end && n + 5 < sizeof shown; i++) {
+        unsigned char c = (unsigned char) data[i];
+        if (c == '\r' || (utf16 && c == 0))
+            continue;
+        if (c == '\t') {   /* shown, since it may be the separator */
+            shown[n++] = '\\';
+            shown[n++] = 't';
+            continue;
+        }
+        shown[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
+    }
+    if (i < end)
+        shown[n++] = '.', shown[n++] = '.', shown[n++] = '.';
+    shown[n] = '\0';
+    const char *guess = "";
+    if (utf16)
+        guess = "; the file looks like UTF-16 (\"Unicode text\"): save it "
+                "as \"CSV UTF-8\"";
+    else if (semi > comma)
+        guess = "; the separator looks like ';': save the file with commas "
+                "(\"CSV UTF-8, comma delimited\")";
+    else if (tab > comma)
+        guess = "; the separator looks like a tab: save the file with commas "
+                "(\"CSV UTF-8, comma delimited\")";
+    snprintf(out, outlen, " (header read: \"%s\"%s)", shown, guess);
+}
+
 int bc_report_parse(const char *data, size_t len, const char *name,
                     bc_report_t **out, char *err, size_t errlen)
 {
@@ -161,6 +215,18 @@ int bc_report_parse(const char *data, size_t len, const char *name,
     if (!name)
         name = "(report)";
 
+    /* UTF-16 first: its NUL bytes would otherwise surface as a puzzling
+     * CSV error on some later line. */
+    if (len >= 2 && ((uint8_t) data[0] == 0xFF || (uint8_t) data[0] == 0xFE
+                     || memchr(data, '\0', len < 4096 ? len : 4096))) {
+        char hint[256];
+        header_hint(data, len, hint, sizeof hint);
+        if (strstr(hint, "UTF-16")) {
+            bc_set_error(err, errlen, "%s:1: not a UTF-8 text file%s", name,
+                         hint);
+            goto out;
+        }
+    }
     csv = bc_csv_parse(data, len, name, err, errlen);
     if (!csv)
         goto out;
@@ -173,9 +239,11 @@ int bc_report_parse(const char *data, size_t len, const char *name,
     c_ind = bc_csv_column(csv, "indicator");
     c_val = bc_csv_column(csv, "value");
     if (c_ind < 0 || c_val < 0) {
+        char hint[256];
+        header_hint(data, len, hint, sizeof hint);
         bc_set_error(err, errlen, "%s:1: the header needs the columns indicator "
-                "and value (missing %s)", name,
-                c_ind < 0 ? "indicator" : "value");
+                "and value (missing %s)%s", name,
+                c_ind < 0 ? "indicator" : "value", hint);
         goto out;
     }
     n = bc_csv_rows(csv);
@@ -272,4 +340,56 @@ void bc_report_destroy(bc_report_t **self_p)
     free(self->values);
     free(self);
     *self_p = NULL;
+}
+
+const bc_report_value_t *bc_report_find(const bc_report_t *self,
+                                        const char *code)
+{
+    /* Linear: a report holds tens of figures, and this runs once per
+     * filing. */
+    for (size_t i = 0; self && i < self->nvalues; i++)
+        if (strcmp(self->values[i].indicator, code) == 0)
+            return &self->values[i];
+    return NULL;
+}
+
+static bool value_same(const bc_report_value_t *a,
+                       const bc_report_value_t *b)
+{
+    if (a->is_integer != b->is_integer)
+        return false;
+    return a->is_integer ? a->count == b->count : a->decimal == b->decimal;
+}
+
+bool bc_report_same(const bc_report_t *a, const bc_report_t *b)
+{
+    /* No indicator twice in either (bc_report_parse refuses it), so equal
+     * counts and every value of a found in b means the same set. */
+    if (a->nvalues != b->nvalues)
+        return false;
+    for (size_t i = 0; i < a->nvalues; i++) {
+        const bc_report_value_t *o = bc_report_find(b, a->values[i].indicator);
+        if (!o || !value_same(&a->values[i], o))
+            return false;
+    }
+    return true;
+}
+
+bc_report_t *bc_report_merge(const bc_report_t *prev,
+                             const bc_report_t *next)
+{
+    bc_report_t *m = bc_calloc(1, sizeof *m);
+    size_t cap = next->nvalues + prev->nvalues;
+    m->values = bc_calloc(cap ? cap : 1, sizeof *m->values);
+    for (size_t i = 0; i < next->nvalues; i++) {
+        m->values[m->nvalues] = next->values[i];
+        m->values[m->nvalues++].indicator = bc_strdup(next->values[i].indicator);
+    }
+    for (size_t i = 0; i < prev->nvalues; i++) {
+        if (bc_report_find(next, prev->values[i].indicator))
+            continue;
+        m->values[m->nvalues] = prev->values[i];
+        m->values[m->nvalues++].indicator = bc_strdup(prev->values[i].indicator);
+    }
+    return m;
 }

@@ -28,7 +28,9 @@ typedef struct {
 
 /* Loads a report file. Returns BC_OK, or BC_EPARSE with a message in err
  * (missing header column, a value that is not a number, a duplicate
- * indicator, an empty file). */
+ * indicator, an empty file, a UTF-16 file). Column names match without
+ * regard to case; when they are missing, the message shows the header as
+ * read and guesses the cause (a ';' or tab separator, UTF-16). */
 int bc_report_load(const char *path, bc_report_t **out, char *err,
                    size_t errlen);
 
@@ -37,5 +39,19 @@ int bc_report_parse(const char *data, size_t len, const char *name,
                     bc_report_t **out, char *err, size_t errlen);
 
 void bc_report_destroy(bc_report_t **self_p);
+
+/* The value of indicator `code` in self, or NULL when it has none. */
+const bc_report_value_t *bc_report_find(const bc_report_t *self,
+                                        const char *code);
+
+/* True when a and b hold the same indicators with the same values, in any
+ * order. */
+bool bc_report_same(const bc_report_t *a, const bc_report_t *b);
+
+/* A new report: every value of `next`, then each value of `prev` whose
+ * indicator `next` does not hold (a correction merged over the revision it
+ * replaces). Never NULL; free with bc_report_destroy. */
+bc_report_t *bc_report_merge(const bc_report_t *prev,
+                             const bc_report_t *next);
 
 #endif

@@ -155,6 +155,42 @@ static void test_file_then_flags(void **state)
                      BC_EINVAL);
     assert_non_null(strstr(err, ":2:"));   /* names the line */
     bc_config_free(opts, N, &c);
+    /* Several wrong lines: the first one's number AND its name. */
+    bc_write_file(path, "a = 1\nb = 2\nc = 3\n");
+    bc_config_defaults(opts, N, &c);
+    assert_int_equal(bc_config_load(opts, N, &c, path, err, sizeof err),
+                     BC_ENOTFOUND);
+    assert_non_null(strstr(err, ":1: unknown option 'a'"));
+    bc_config_free(opts, N, &c);
+    bc_rmtree(dir);
+    free(dir);
+}
+
+/* Another program's options: skipped in a file, refused as flags. */
+static void test_ignored_options(void **state)
+{
+    (void) state;
+    static const bc_option_t mixed[] = {
+        {"store", BC_OPT_STRING, offsetof(cfg_t, store), 0, 0, NULL, "DIR",
+         "where"},
+        {"hub", BC_OPT_IGNORE, 0, 0, 0, NULL, NULL, "the daemon's"},
+    };
+    char *dir = bc_tmpdir("config");
+    char path[4096], err[256], *pos[1];
+    size_t npos;
+    snprintf(path, sizeof path, "%s/node.conf", dir);
+    bc_write_file(path, "store = /s\nhub = tcp://x:1\n");
+    cfg_t c;
+    bc_config_defaults(mixed, 2, &c);
+    char *argv[] = {"--config", path, NULL};
+    assert_int_equal(bc_config_args(mixed, 2, &c, 2, argv, 0, pos, 0, &npos,
+                                    err, sizeof err), BC_OK);
+    assert_string_equal(c.store, "/s");
+    char *flag[] = {"--hub", "tcp://x:1", NULL};
+    assert_int_equal(bc_config_args(mixed, 2, &c, 2, flag, 0, pos, 0, &npos,
+                                    err, sizeof err), BC_ENOTFOUND);
+    assert_non_null(strstr(err, "--hub"));
+    bc_config_free(mixed, 2, &c);
     bc_rmtree(dir);
     free(dir);
 }
@@ -166,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_errors_are_readable),
         cmocka_unit_test(test_numbers_are_checked),
         cmocka_unit_test(test_file_then_flags),
+        cmocka_unit_test(test_ignored_options),
     };
     return cmocka_run_group_tests_name("unit.config", tests, NULL, NULL);
 }

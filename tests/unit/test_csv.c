@@ -32,6 +32,7 @@ static void test_basic(void **state)
     assert_int_equal(bc_csv_rows(csv), 2);
     assert_int_equal(bc_csv_column(csv, "name"), 1);
     assert_int_equal(bc_csv_column(csv, "nope"), -1);
+    assert_int_equal(bc_csv_column(csv, "NAME"), 1);   /* case is ignored */
     assert_string_equal(bc_csv_header(csv, 2), "level");
     assert_null(bc_csv_header(csv, 3));
     assert_string_equal(bc_csv_field(csv, 0, 1), "Hải Phòng");

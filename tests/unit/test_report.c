@@ -107,6 +107,11 @@ static void test_rejects(void **state)
     expect_reject("indicator,count\nbirths,1\n", "r.csv:1:");
     expect_reject("indicator,count\nbirths,1\n", "value");
     expect_reject("code,value\nbirths,1\n", "indicator");
+    /* ... showing the header read, with a guess at the cause. */
+    expect_reject("code,value\nbirths,1\n", "header read: \"code,value\"");
+    expect_reject("indicator;value\nbirths;1\n", "separator looks like ';'");
+    expect_reject("indicator\tvalue\nbirths\t1\n",
+                  "separator looks like a tab");
     expect_reject("", "empty file");
     expect_reject("\n\n", "empty file");
     expect_reject("indicator,value\n", "empty file");
