@@ -23,9 +23,10 @@ static void usage(FILE *out)
             "Stops cleanly on SIGTERM or SIGINT.\n\noptions:\n");
     bc_config_usage(hub_options, hub_noptions, out);
     fprintf(out, "\nexit status: 0 after a clean stop, 1 on a runtime "
-                 "failure, 2 on bad usage or configuration,\n%d when the "
-                 "store's disk failed (I/O error): restart it (the units "
-                 "do).\n", BC_EXIT_STORE_FAILED);
+                 "failure or when another hub\nserves the store, 2 on bad "
+                 "usage or configuration,\n%d when the store's disk failed "
+                 "(I/O error): restart it (the units do).\n",
+                 BC_EXIT_STORE_FAILED);
 }
 
 int main(int argc, char **argv)
@@ -42,9 +43,12 @@ int main(int argc, char **argv)
         status = rc > 0 ? 0 : 2;
         goto out_free;
     }
-    hub_server_t *server = hub_server_new(&cfg, err, sizeof err);
+    hub_server_t *server = hub_server_new(&cfg, &rc, err, sizeof err);
     if (!server) {
         BC_ERROR("%s", err);
+        /* The store in use is a refusal (exit 1): the options are right,
+         * another hub is serving it. Anything else is configuration. */
+        status = rc == BC_EEXIST ? 1 : 2;
         goto out_free;
     }
     rc = hub_server_run(server);

@@ -20,6 +20,7 @@
  */
 #include "hub_server.h"
 #include "bc_error.h"
+#include "bc_lock.h"
 #include "bc_keys.h"
 #include "bc_log.h"
 #include "bc_mem.h"
@@ -104,6 +105,7 @@ typedef struct {
 struct hub_server_t {
     hub_config_t cfg;             /* settings (strings borrowed) */
     bc_registry_t *reg;           /* units and catalogue */
+    bc_lock_t *lock;              /* our exclusive hold on the store folder */
     hub_store_t *store;           /* LMDB store */
     zsock_t *router;              /* the one endpoint */
     hub_auth_t *auth;             /* ZAP handler, NULL in plain mode */
@@ -125,12 +127,20 @@ struct hub_server_t {
     hub_metrics_t *metrics;       /* GET /metrics listener, or NULL */
     bool map_warned;              /* the 80 % map warning was logged */
     bool store_failed;            /* the disk failed: stop serving */
+    uint64_t recent[3];           /* stored, duplicate, rejected since the
+                                     last delivery line */
+    int64_t last_recent;          /* when that line was last logged, ms */
 };
 
 /* What a node reads in the Ack when its submission was caught by a disk
  * failure (it keeps the report and resends it). */
 #define STORE_FAILED_MSG "the hub's store failed (disk I/O error); the hub " \
                          "restarts; resend later"
+
+/* Deliveries are logged at INFO, so that a log someone watches shows the
+ * hub working, but at most once a second: under load the hub commits
+ * hundreds of batches a second. */
+#define DELIVERY_LOG_EVERY_MS 1000
 
 static volatile sig_atomic_t stop_flag;
 
@@ -220,11 +230,14 @@ static void stop_writer(hub_server_t *self)
     zsock_destroy(&self->to_writer);
 }
 
-hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
-                             size_t errlen)
+hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
+                             char *err, size_t errlen)
 {
     hub_server_t *self = bc_calloc(1, sizeof *self);
+    int rc;
     self->cfg = *cfg;
+    if (rc_out)
+        *rc_out = BC_EINVAL;
     if (!cfg->store || !cfg->registry || !cfg->catalog) {
         snprintf(err, errlen, "--store, --registry and --catalog are "
                  "required (see --help)");
@@ -241,6 +254,15 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
     self->reg = bc_registry_load(cfg->registry, cfg->catalog, err, errlen);
     if (!self->reg)
         goto out_free;
+    /* One hub per store: a second one would break the first one's
+     * writes (LMDB lets both open it). Locked before opening, held until
+     * destroy; the kernel drops it if we are killed. */
+    if ((rc = bc_lock_new(cfg->store, "baocao-hub", &self->lock, err,
+                          errlen))) {
+        if (rc_out && rc == BC_EEXIST)
+            *rc_out = BC_EEXIST;
+        goto out_free;
+    }
     self->store = hub_store_open(cfg->store, (size_t) cfg->map_size,
                                  self->reg, err, errlen);
     if (!self->store)
@@ -344,6 +366,7 @@ void hub_server_destroy(hub_server_t **self_p)
     zsock_destroy(&self->router);
     hub_auth_destroy(&self->auth);
     hub_store_close(&self->store);
+    bc_lock_destroy(&self->lock);   /* after the store is closed */
     bc_registry_destroy(&self->reg);
     for (int b = 0; b < 2; b++) {
         free(self->batches[b].pend);
@@ -702,6 +725,13 @@ static void batch_answer(hub_server_t *self, batch_t *b)
         send_reply(self, p->route, &reply);
         self->acked++;
         hub_stats_ack(&self->stats, it->status);
+        if (it->status == BAOCAO__ACK_STATUS__ACK_STORED
+            || it->status == BAOCAO__ACK_STATUS__ACK_SUPERSEDED)
+            self->recent[0]++;
+        else if (it->status == BAOCAO__ACK_STATUS__ACK_DUPLICATE)
+            self->recent[1]++;
+        else if (it->status == BAOCAO__ACK_STATUS__ACK_REJECTED)
+            self->recent[2]++;
         free(it->vals);
         zframe_destroy(&p->route);
         zframe_destroy(&p->payload);
@@ -834,6 +864,20 @@ out_free:
     return true;
 }
 
+/* The INFO line of what was answered since the last one, if anything. */
+static void log_recent(hub_server_t *self)
+{
+    if (!(self->recent[0] + self->recent[1] + self->recent[2]))
+        return;
+    BC_INFO("stored %llu, %llu duplicates, %llu rejected (log at %llu)",
+            (unsigned long long) self->recent[0],
+            (unsigned long long) self->recent[1],
+            (unsigned long long) self->recent[2],
+            (unsigned long long) hub_store_last_seq(self->store));
+    memset(self->recent, 0, sizeof self->recent);
+    self->last_recent = zclock_mono();
+}
+
 static void log_stats(hub_server_t *self)
 {
     char buf[512];
@@ -896,6 +940,8 @@ int hub_server_run(hub_server_t *self)
         while ((long long) b->n < self->cfg.batch_max && receive_one(self))
             ;
         batch_dispatch(self);
+        if (zclock_mono() - self->last_recent >= DELIVERY_LOG_EVERY_MS)
+            log_recent(self);
         if (zclock_mono() - self->last_stats >= 60000) {
             log_stats(self);
             self->last_stats = zclock_mono();
@@ -910,6 +956,7 @@ int hub_server_run(hub_server_t *self)
     batch_dispatch(self);
     if (self->writing)
         batch_collect(self);
+    log_recent(self);
     log_stats(self);
     if (self->store_failed) {
         BC_ERROR("stopped: the store failed (exit status %d)",

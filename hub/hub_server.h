@@ -48,10 +48,14 @@ extern const size_t hub_noptions;
 
 typedef struct hub_server_t hub_server_t;
 
-/* Loads the registry, opens the store, binds the socket. Returns NULL with
- * a message in err (each names what to fix). */
-hub_server_t *hub_server_new(const hub_config_t *cfg, char *err,
-                             size_t errlen);
+/* Loads the registry, locks and opens the store, binds the socket.
+ * Returns NULL with a message in err (each names what to fix) and, when
+ * rc_out is not NULL, the kind of failure in *rc_out: BC_EEXIST when
+ * another hub holds the store folder ("DIR is in use by baocao-hub pid
+ * N"), BC_EINVAL for anything else (options, key, registry, store, bind).
+ * The store lock (bc_lock.h) is held until hub_server_destroy. */
+hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
+                             char *err, size_t errlen);
 void hub_server_destroy(hub_server_t **self_p);
 
 /* Serves until SIGINT or SIGTERM, or until the store's disk fails. Returns

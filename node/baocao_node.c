@@ -21,9 +21,10 @@ static void usage(FILE *out)
             "resumes where it was.\n\noptions:\n");
     bc_config_usage(node_options, node_noptions, out);
     fprintf(out, "\nexit status: 0 on a clean stop (or, with --drain, once "
-                 "all is delivered),\n1 on a runtime failure, 2 on bad usage, "
-                 "3 when --max-seconds ran out,\n%d when the outbox's "
-                 "disk failed (I/O error): restart it (the units do).\n",
+                 "all is delivered),\n1 on a runtime failure or when another "
+                 "node serves the outbox, 2 on bad\nusage or configuration, "
+                 "3 when --max-seconds ran out,\n%d when the outbox's disk "
+                 "failed (I/O error): restart it (the units do).\n",
                  BC_EXIT_STORE_FAILED);
 }
 
@@ -42,9 +43,12 @@ int main(int argc, char **argv)
         status = rc > 0 ? 0 : 2;
         goto out_free;
     }
-    node_sender_t *sender = node_sender_new(&cfg, err, sizeof err);
+    node_sender_t *sender = node_sender_new(&cfg, &rc, err, sizeof err);
     if (!sender) {
         BC_ERROR("%s", err);
+        /* The outbox in use is a refusal (exit 1): another node serves it.
+         * Anything else is usage or configuration (exit 2). */
+        status = rc == BC_EEXIST ? 1 : 2;
         goto out_free;
     }
     rc = node_sender_run(sender);

@@ -34,8 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { DB_OUT, DB_PENDING, DB_REVS, DB_META, DB_COUNT };
-static const char *db_names[DB_COUNT] = {"out", "pending", "revs", "meta"};
+enum { DB_OUT, DB_PENDING, DB_REVS, DB_META, DB_SEEN, DB_COUNT };
+static const char *db_names[DB_COUNT] = {"out", "pending", "revs", "meta",
+                                         "seen"};
 
 #define OUTBOX_MAP_SIZE (1ULL << 30)   /* 1 GiB: years of monthly reports */
 
@@ -686,11 +687,13 @@ int node_outbox_each(node_outbox_t *self, node_entry_fn fn, void *arg)
         mdb_txn_abort(txn);
         return map_err(mrc);
     }
-    MDB_val k, v;
+    MDB_val k, v, sv;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         node_entry_t e;
         describe(&k, &v, &e);
+        e.seen = e.state == NODE_REJECTED
+                 && mdb_get(txn, self->dbi[DB_SEEN], &k, &sv) == 0;
         fn(arg, &e);
     }
     mdb_cursor_close(cur);
@@ -703,9 +706,10 @@ static void count_entry(void *arg, const node_entry_t *e)
     node_stats_t *st = arg;
     if (e->state == NODE_DELIVERED)
         st->delivered++;
-    else if (e->state == NODE_REJECTED)
+    else if (e->state == NODE_REJECTED) {
         st->rejected++;
-    else if (e->awaiting)
+        st->rejected_new += !e->seen;
+    } else if (e->awaiting)
         st->in_flight++;
     else
         st->pending++;
@@ -729,6 +733,8 @@ int node_outbox_stats(node_outbox_t *self, node_stats_t *out)
              sizeof out->hub_store_error - 1);
     meta_get(self, txn, "hub_store_error_at", &out->hub_store_error_at,
              sizeof out->hub_store_error_at);
+    meta_get(self, txn, "next_retry", &out->next_retry,
+             sizeof out->next_retry);
     mdb_txn_abort(txn);
     read_store_error(self, out);
     return BC_OK;
@@ -738,4 +744,59 @@ int node_outbox_backup(node_outbox_t *self, const char *dir, char *err,
                        size_t errlen)
 {
     return bc_store_copy(self->env, dir, err, errlen);
+}
+
+int node_outbox_set_retry(node_outbox_t *self, int64_t at)
+{
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (mrc)
+        return map_err(mrc);
+    if ((mrc = meta_put(self, txn, "next_retry", &at, sizeof at))) {
+        mdb_txn_abort(txn);
+        return map_err(mrc);
+    }
+    return map_err(mdb_txn_commit(txn));
+}
+
+int node_outbox_ack_rejected(node_outbox_t *self, uint64_t *marked)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    uint64_t n = 0;
+    int mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (mrc)
+        return map_err(mrc);
+    if ((mrc = mdb_cursor_open(txn, self->dbi[DB_OUT], &cur)))
+        goto out_abort;
+    /* A mark per rejected entry in its own table: the entries themselves
+     * are not rewritten, so the record of each stays as the hub left it. */
+    MDB_val k, v, empty = {0, NULL};
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        out_hdr_t h;
+        memcpy(&h, v.mv_data, sizeof h);
+        if (h.state != NODE_REJECTED)
+            continue;
+        int prc = mdb_put(txn, self->dbi[DB_SEEN], &k, &empty,
+                          MDB_NOOVERWRITE);
+        if (prc == 0)
+            n++;
+        else if (prc != MDB_KEYEXIST) {
+            mrc = prc;
+            break;
+        }
+    }
+    mdb_cursor_close(cur);
+    if (mrc != MDB_NOTFOUND)
+        goto out_abort;
+    if ((mrc = mdb_txn_commit(txn)))
+        return map_err(mrc);
+    if (marked)
+        *marked = n;
+    return BC_OK;
+
+out_abort:
+    mdb_txn_abort(txn);
+    return map_err(mrc);
 }

@@ -10,7 +10,9 @@
  *   out      local seq -> entry (state, attempts, ack, submission bytes)
  *   pending  local seq -> ""      index of what still has to be delivered
  *   revs     unit "\0" period -> last revision filed here
- *   meta     next_seq, last_contact, last_error, unit, hub_store_error(_at)
+ *   meta     next_seq, last_contact, last_error, unit, hub_store_error(_at),
+ *            next_retry
+ *   seen     local seq -> ""      rejections staff marked seen
  *
  * Beside the LMDB files, `store-error` notes the last error of the store
  * itself (a store that fails cannot record it in itself).
@@ -85,6 +87,7 @@ typedef struct {
     uint32_t revision;     /* revision */
     char id[33];           /* submission id, hex */
     char message[160];     /* hub's message, "" if none */
+    bool seen;             /* a rejection staff marked seen */
 } node_entry_t;
 
 typedef struct {
@@ -93,7 +96,10 @@ typedef struct {
     uint64_t in_flight;    /* sent, awaiting the answer to that send */
     uint64_t delivered;    /* acknowledged */
     uint64_t rejected;     /* refused for good */
+    uint64_t rejected_new; /* of those, not yet marked seen (need action) */
     int64_t last_contact;  /* last answer from the hub, s (0: never) */
+    int64_t next_retry;    /* when the node tries the link again, s (0:
+                              not backing off) */
     char last_error[256];  /* last delivery problem, "" if none */
     char store_error[256]; /* last error of this outbox's store, "" none */
     int64_t store_error_at;      /* when, s (0: never) */
@@ -176,7 +182,18 @@ int node_outbox_settle(node_outbox_t *self, const node_ack_t *acks, size_t n,
 /* Records the last delivery problem ("" clears it). */
 int node_outbox_set_error(node_outbox_t *self, const char *error);
 
-/* Counts by state, last contact and last error. */
+/* Records when the node will next try the link (Unix s; 0: it is not
+ * backing off), for `baocao status`. Returns BC_OK, BC_EFULL, BC_ESTORE. */
+int node_outbox_set_retry(node_outbox_t *self, int64_t at);
+
+/* Marks every rejection recorded so far as seen by staff: they stay on
+ * record (and in `baocao status --list`) but no longer count as needing
+ * action. *marked (may be NULL) gets how many were newly marked. Returns
+ * BC_OK, BC_EFULL, BC_ESTORE. */
+int node_outbox_ack_rejected(node_outbox_t *self, uint64_t *marked);
+
+/* Counts by state, rejections not yet seen, last contact, next retry and
+ * last error. */
 int node_outbox_stats(node_outbox_t *self, node_stats_t *out);
 
 /* Calls fn for every entry, oldest first (for `baocao status --list`). */

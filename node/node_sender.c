@@ -18,6 +18,7 @@
 #include "baocao.pb-c.h"
 #include "bc_error.h"
 #include "bc_keys.h"
+#include "bc_lock.h"
 #include "bc_log.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
@@ -35,6 +36,9 @@ const bc_option_t node_options[] = {
      "outbox directory (LMDB; created if missing)"},
     {"unit", BC_OPT_STRING, NC(unit), 0, 0, NULL, "CODE",
      "this facility's unit code"},
+    {"on-behalf-of", BC_OPT_LIST, NC(on_behalf_of), 0, 0, NULL, "CODE",
+     "another unit this node delivers for, beyond --unit and the units "
+     "whose code extends it (repeat for each)"},
     {"hub", BC_OPT_STRING, NC(hub), 0, 0, NULL, "ENDPOINT",
      "the hub, e.g. tcp://hub.example:5555"},
     {"plain", BC_OPT_BOOL, NC(plain), 0, 0, NULL, NULL,
@@ -92,7 +96,17 @@ struct node_sender_t {
                                   outbox records again */
     bool store_failed;         /* the outbox's disk failed: stop */
     uint64_t unknown_seen;     /* unknown ack statuses logged (bit = value) */
+    bc_lock_t *lock;           /* our exclusive hold on the outbox folder */
+    bool retry_recorded;       /* a next-retry time is in the outbox */
+    uint64_t hs_failures;      /* handshake failures not yet logged */
+    int64_t hs_logged_at;      /* monotonic ms of the last ERROR about them,
+                                  0: none since the link last worked */
 };
+
+/* A failing handshake is retried with the backoff; its ERROR line is
+ * repeated at most this often (with the count in between), so a wrong key
+ * on a metered link neither burns data nor floods the log. */
+#define HANDSHAKE_LOG_EVERY_MS (5 * 60 * 1000)
 
 static volatile sig_atomic_t stop_flag;
 
@@ -168,13 +182,45 @@ static int check_store(node_sender_t *self, int rc, const char *what)
     return rc;
 }
 
-node_sender_t *node_sender_new(const node_config_t *cfg, char *err,
-                               size_t errlen)
+/* The first report in the outbox filed for a unit other than ours. */
+typedef struct {
+    const char *unit;          /* this node's --unit */
+    char *const *also;         /* its --on-behalf-of units, or NULL */
+    char other[64];            /* the other unit found, "" if none */
+    uint64_t count;            /* reports of other units */
+} unit_check_t;
+
+/* Ours: --unit itself, a unit whose code extends it ("HP-HB-QT" under
+ * "HP-HB": the registry's code convention, so that a district centre
+ * filing for its wards needs no list), or one named by --on-behalf-of
+ * (for codes outside the convention, e.g. after a merger). A safety net
+ * against a mistyped --unit or --store, not authorisation: the hub checks
+ * every report against the sender's key. */
+static void check_unit(void *arg, const node_entry_t *e)
+{
+    unit_check_t *uc = arg;
+    size_t ulen = strlen(uc->unit);
+    if (strcmp(e->unit, uc->unit) == 0
+        || (strncmp(e->unit, uc->unit, ulen) == 0 && e->unit[ulen] == '-'))
+        return;
+    for (char *const *u = uc->also; u && *u; u++)
+        if (strcmp(e->unit, *u) == 0)
+            return;
+    if (!uc->count++)
+        snprintf(uc->other, sizeof uc->other, "%s", e->unit);
+}
+
+node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
+                               char *err, size_t errlen)
 {
     node_sender_t *self = bc_calloc(1, sizeof *self);
+    int rc;
     self->cfg = *cfg;
-    if (!cfg->store || !cfg->hub) {
-        snprintf(err, errlen, "--store and --hub are required (see --help)");
+    if (rc_out)
+        *rc_out = BC_EINVAL;
+    if (!cfg->store || !cfg->hub || !cfg->unit) {
+        snprintf(err, errlen, "--store, --unit and --hub are required (see "
+                 "--help)");
         goto out_free;
     }
     if (!cfg->plain && !cfg->hub_key) {
@@ -195,9 +241,34 @@ node_sender_t *node_sender_new(const node_config_t *cfg, char *err,
             zcert_destroy(&c);
         }
     }
+    /* One node per outbox: two would send every report twice over and
+     * race on its state. `baocao submit` and `status` do not lock. */
+    if ((rc = bc_lock_new(cfg->store, "baocao-node", &self->lock, err,
+                          errlen))) {
+        if (rc_out && rc == BC_EEXIST)
+            *rc_out = BC_EEXIST;
+        goto out_free;
+    }
     self->outbox = node_outbox_open(cfg->store, err, errlen);
     if (!self->outbox)
-        goto out_free;
+        goto out_unlock;
+    /* An outbox holds one unit's reports: a mistyped --unit, or the wrong
+     * --store, would deliver another station's reports under this node's
+     * key without a word. */
+    unit_check_t uc = {cfg->unit, cfg->on_behalf_of, "", 0};
+    if ((rc = node_outbox_each(self->outbox, check_unit, &uc))) {
+        snprintf(err, errlen, "cannot read the outbox in %s: %s", cfg->store,
+                 bc_strerror(rc));
+        goto out_close;
+    }
+    if (uc.count) {
+        snprintf(err, errlen, "the outbox in %s holds %llu report(s) of unit "
+                 "%s, but this node is --unit %s: check --unit and --store "
+                 "(a centre that files for units outside its own code lists "
+                 "each with --on-behalf-of CODE)", cfg->store,
+                 (unsigned long long) uc.count, uc.other, cfg->unit);
+        goto out_close;
+    }
     self->nslots = (size_t) cfg->window;
     self->slots = bc_calloc(self->nslots, sizeof *self->slots);
     self->backoff = cfg->backoff_min_ms;
@@ -212,6 +283,10 @@ node_sender_t *node_sender_new(const node_config_t *cfg, char *err,
     stop_flag = 0;
     return self;
 
+out_close:
+    node_outbox_close(&self->outbox);
+out_unlock:
+    bc_lock_destroy(&self->lock);
 out_free:
     free(self);
     return NULL;
@@ -235,6 +310,7 @@ void node_sender_destroy(node_sender_t **self_p)
         return;
     disconnect(self);
     node_outbox_close(&self->outbox);
+    bc_lock_destroy(&self->lock);   /* after the outbox is closed */
     free(self->slots);
     free(self);
     *self_p = NULL;
@@ -285,6 +361,12 @@ static void back_off(node_sender_t *self, const char *why)
     int64_t delay = self->backoff * 3 / 4 + jitter;
     self->retry_at = zclock_mono() + delay;
     BC_INFO("%s; trying again in %lld ms", why, (long long) delay);
+    /* For `baocao status`: when the next try is, by the wall clock. */
+    if (check_store(self, node_outbox_set_retry(self->outbox,
+                                                wall_s() + (delay + 999)
+                                                               / 1000),
+                    "cannot record the next retry") == BC_OK)
+        self->retry_recorded = true;
     self->backoff *= 2;
     if (self->backoff > self->cfg.backoff_max_ms)
         self->backoff = self->cfg.backoff_max_ms;
@@ -365,7 +447,7 @@ static void receive_acks(node_sender_t *self)
 {
     node_ack_t acks[256];
     Baocao__Reply *replies[256];
-    size_t n = 0;
+    size_t n = 0, ndelivered = 0, nrejected = 0;
     bool retry_later = false, unrecorded = false;
     while (n < 256) {
         zframe_t *f = zframe_recv_nowait(self->sock);
@@ -401,11 +483,12 @@ static void receive_acks(node_sender_t *self)
         acks[n] = (node_ack_t){r->tag, a->status, a->reason, a->hub_seq,
                                a->message};
         replies[n++] = r;
-        if (a->status == BAOCAO__ACK_STATUS__ACK_REJECTED)
+        if (a->status == BAOCAO__ACK_STATUS__ACK_REJECTED) {
+            nrejected++;
             BC_WARN("report #%llu rejected by the hub: %s: %s",
                     (unsigned long long) r->tag, bc_reason_name(a->reason),
                     a->message);
-        else if (a->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER) {
+        } else if (a->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER) {
             retry_later = true;
             record_error(self, "hub asks to retry later: %s", a->message);
         } else if (!node_ack_final(a->status)) {
@@ -421,9 +504,11 @@ static void receive_acks(node_sender_t *self)
                         "resent later (logged once)",
                         (unsigned long long) r->tag, (unsigned) a->status);
             }
-        } else
+        } else {
+            ndelivered++;
             BC_DEBUG("report #%llu %s", (unsigned long long) r->tag,
                      bc_ack_status_name(a->status));
+        }
     }
     if (n) {
         int rc = check_store(self, node_outbox_settle(self->outbox, acks, n,
@@ -441,8 +526,24 @@ static void receive_acks(node_sender_t *self)
         }
         if (!retry_later) {
             self->backoff = self->cfg.backoff_min_ms;
+            self->hs_failures = 0;
+            self->hs_logged_at = 0;
             if (*self->last_error)
                 record_error(self, "%s", "");
+            if (self->retry_recorded
+                && check_store(self, node_outbox_set_retry(self->outbox, 0),
+                               "cannot record the next retry") == BC_OK)
+                self->retry_recorded = false;
+        }
+        /* One line per burst of answers, so that a log someone watches
+         * shows deliveries at the default level. */
+        if (ndelivered + nrejected) {
+            node_stats_t st;
+            uint64_t waiting = 0;
+            if (node_outbox_stats(self->outbox, &st) == BC_OK)
+                waiting = st.pending + st.in_flight;
+            BC_INFO("delivered %zu, %zu rejected, %llu waiting", ndelivered,
+                    nrejected, (unsigned long long) waiting);
         }
     }
     for (size_t i = 0; i < n; i++)
@@ -456,17 +557,64 @@ static void receive_acks(node_sender_t *self)
     }
 }
 
+/* A failed handshake will fail again at once (libzmq would retry at its
+ * reconnect interval, about twice a second, for ever): drop the socket and
+ * wait the same backoff as a silent link. The ERROR goes to the log the
+ * first time and then at most every HANDSHAKE_LOG_EVERY_MS, with the
+ * count, and stays in the outbox for `baocao status`. */
 static void read_monitor(node_sender_t *self)
 {
     bc_handshake_t what = bc_keys_watch_read(self->monitor);
     if (what == BC_HANDSHAKE_OTHER)
         return;
-    record_error(self, what == BC_HANDSHAKE_REFUSED
-                           ? "the hub refused this node's key: ask the "
-                             "province to register it"
-                           : "CURVE handshake with the hub failed: check "
-                             "--hub-key");
-    BC_ERROR("%s", self->last_error);
+    const char *why = what == BC_HANDSHAKE_REFUSED
+                          ? "the hub refused this node's key: ask the "
+                            "province to register it"
+                          : "CURVE handshake with the hub failed: check "
+                            "--hub-key";
+    /* record_error logs at WARN on a change of words; this one has its
+     * own ERROR line, so write the outbox directly. */
+    if (strcmp(why, self->last_error) != 0) {
+        snprintf(self->last_error, sizeof self->last_error, "%s", why);
+        check_store(self, node_outbox_set_error(self->outbox, why),
+                    "cannot record the last delivery problem");
+    }
+    self->hs_failures++;
+    int64_t now = zclock_mono();
+    if (!self->hs_logged_at) {
+        BC_ERROR("%s", why);
+        self->hs_failures = 0;
+        self->hs_logged_at = now;
+    } else if (now - self->hs_logged_at >= HANDSHAKE_LOG_EVERY_MS) {
+        BC_ERROR("%s (%llu more failed handshakes since the last report "
+                 "of it)", why, (unsigned long long) self->hs_failures);
+        self->hs_failures = 0;
+        self->hs_logged_at = now;
+    }
+    disconnect(self);
+    back_off(self, "handshake failed");
+}
+
+/* The node's last words: the counts, which agree with each other, and
+ * where to look when anything needs staff. */
+static void log_last_line(node_sender_t *self, const char *why)
+{
+    node_stats_t st;
+    if (node_outbox_stats(self->outbox, &st) != BC_OK) {
+        BC_INFO("%s", why);
+        return;
+    }
+    uint64_t waiting = st.pending + st.in_flight;
+    if (st.rejected_new)
+        BC_WARN("%s: %llu delivered, %llu rejected, %llu waiting; %llu "
+                "rejection(s) need action: see `baocao status --store %s "
+                "--list`", why, (unsigned long long) st.delivered,
+                (unsigned long long) st.rejected, (unsigned long long) waiting,
+                (unsigned long long) st.rejected_new, self->cfg.store);
+    else
+        BC_INFO("%s: %llu delivered, %llu rejected, %llu waiting", why,
+                (unsigned long long) st.delivered,
+                (unsigned long long) st.rejected, (unsigned long long) waiting);
 }
 
 int node_sender_run(node_sender_t *self)
@@ -481,6 +629,7 @@ int node_sender_run(node_sender_t *self)
             && now - start > self->cfg.max_seconds * 1000) {
             BC_WARN("gave up after %lld s with reports undelivered",
                     self->cfg.max_seconds);
+            log_last_line(self, "time ran out");
             return BC_ETIMEOUT;
         }
         if (!self->sock && now >= self->retry_at && connect_hub(self))
@@ -498,9 +647,7 @@ int node_sender_run(node_sender_t *self)
             if (check_store(self, node_outbox_stats(self->outbox, &st),
                             "cannot read the outbox") == 0
                 && st.pending + st.in_flight == 0) {
-                BC_INFO("everything delivered: %llu delivered, %llu "
-                        "rejected", (unsigned long long) st.delivered,
-                        (unsigned long long) st.rejected);
+                log_last_line(self, "nothing left to send");
                 return BC_OK;
             }
         }
@@ -550,6 +697,6 @@ int node_sender_run(node_sender_t *self)
                  BC_EXIT_STORE_FAILED);
         return BC_EFATAL;
     }
-    BC_INFO("stopping");
+    log_last_line(self, "stopping");
     return BC_OK;
 }

@@ -22,8 +22,14 @@
  *   - Only STORED, DUPLICATE, SUPERSEDED and REJECTED settle a report;
  *     any other answer (an unknown status included) is retried like
  *     "retry later", and logged once.
- *   - A refused CURVE handshake (seen on the socket monitor) is logged and
- *     recorded in the outbox, where `baocao status` shows it.
+ *   - A refused or failed CURVE handshake (seen on the socket monitor)
+ *     drops the socket and waits the same backoff as a dead link; it is
+ *     logged at ERROR once, then at most every five minutes with a count,
+ *     and recorded in the outbox with the next retry time, where `baocao
+ *     status` shows both.
+ *   - One INFO line per burst of answers ("delivered 12, 0 rejected, 0
+ *     waiting"), and a last line with the three counts that points to
+ *     `baocao status --list` when rejections need action.
  */
 #ifndef NODE_SENDER_H
 #define NODE_SENDER_H
@@ -34,7 +40,10 @@
 
 typedef struct {
     char *store;               /* outbox directory */
-    char *unit;                /* this node's unit code (for logs) */
+    char *unit;                /* this node's unit code (required) */
+    char **on_behalf_of;       /* other units whose reports this node may
+                                  deliver (a district centre filing for
+                                  its wards); NULL-terminated or NULL */
     char *hub;                 /* hub endpoint */
     bool plain;                /* no CURVE (explicit) */
     char *hub_key;             /* hub's .pub file */
@@ -55,10 +64,16 @@ extern const size_t node_noptions;
 
 typedef struct node_sender_t node_sender_t;
 
-/* Opens the outbox and prepares the link (connecting is lazy). Returns
- * NULL with a message in err. */
-node_sender_t *node_sender_new(const node_config_t *cfg, char *err,
-                               size_t errlen);
+/* Locks and opens the outbox, checks that it holds only reports of
+ * cfg->unit, of units whose code extends it ("HP-HB-QT" for "HP-HB") and
+ * of cfg->on_behalf_of, and prepares the link (connecting is lazy). Returns NULL with
+ * a message in err and, when rc_out is not NULL, the kind of failure in
+ * *rc_out: BC_EEXIST when another node holds the outbox folder ("DIR is in
+ * use by baocao-node pid N"), BC_EINVAL for anything else (options, keys,
+ * an outbox of another unit, an unreadable outbox). The lock (bc_lock.h)
+ * is held until node_sender_destroy. */
+node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
+                               char *err, size_t errlen);
 void node_sender_destroy(node_sender_t **self_p);
 
 /* Delivers until SIGINT/SIGTERM, or in drain mode until the outbox has

@@ -3,8 +3,13 @@
  * its name and returns the process exit status:
  *
  *   0  success
- *   1  the operation failed (hub unreachable, rejected, verify failed)
- *   2  bad usage (unknown option, missing argument, unreadable file)
+ *   1  refused or failed (hub unreachable, rejected, verify failed, a
+ *      correction that would drop figures)
+ *   2  bad usage or configuration (unknown option, missing argument,
+ *      unreadable file, no --hub-key nor --plain)
+ *   3  time ran out (the daemons' --max-seconds)
+ *
+ * The same rule holds for baocao-hub, baocao-node and baocao-flaky.
  */
 #ifndef CMD_H
 #define CMD_H
@@ -15,6 +20,7 @@
 #define EXIT_OK 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
+#define EXIT_TIMEOUT 3
 
 int cmd_submit(int argc, char **argv);
 int cmd_query(int argc, char **argv);
@@ -58,8 +64,19 @@ int cmd_parse(const char *name, const char *synopsis, const bc_option_t *opts,
               size_t n, void *cfg, int argc, char **argv, char **positional,
               size_t maxpos, size_t *npos);
 
+/* A command's option table followed by every option of `other` (another
+ * program's table, e.g. the node daemon's) that the command does not have,
+ * as BC_OPT_IGNORE: so `--config node.conf` reads the daemon's file and
+ * skips its daemon-only keys. Returns a new table (free it) of *nout
+ * entries. */
+bc_option_t *cmd_options_sharing(const bc_option_t *own, size_t n,
+                                 const bc_option_t *other, size_t nother,
+                                 size_t *nout);
+
 /* Connects per the shared options; prints why and returns NULL if it
- * cannot. */
+ * cannot. Connecting is lazy (ZeroMQ), so every failure here is one of the
+ * options (no --hub, neither --hub-key nor --plain, an unusable key file,
+ * a malformed endpoint): the caller exits EXIT_USAGE. */
 bc_client_t *cmd_connect(const char *name, const client_opts_t *o);
 
 /* Sends a request; on failure prints a readable message (timeout, refused

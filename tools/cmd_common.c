@@ -4,6 +4,7 @@
  */
 #include "cmd.h"
 #include "bc_error.h"
+#include "bc_mem.h"
 #include "bc_wire.h"
 
 #include <stdio.h>
@@ -27,6 +28,24 @@ int cmd_parse(const char *name, const char *synopsis, const bc_option_t *opts,
         return -1;
     }
     return 0;
+}
+
+bc_option_t *cmd_options_sharing(const bc_option_t *own, size_t n,
+                                 const bc_option_t *other, size_t nother,
+                                 size_t *nout)
+{
+    bc_option_t *t = bc_calloc(n + nother, sizeof *t);
+    memcpy(t, own, n * sizeof *t);
+    *nout = n;
+    for (size_t i = 0; i < nother; i++) {
+        bool have = false;
+        for (size_t j = 0; j < n && !have; j++)
+            have = strcmp(own[j].name, other[i].name) == 0;
+        if (!have)
+            t[(*nout)++] = (bc_option_t){other[i].name, BC_OPT_IGNORE, 0, 0,
+                                         0, NULL, NULL, other[i].help};
+    }
+    return t;
 }
 
 bc_client_t *cmd_connect(const char *name, const client_opts_t *o)

@@ -292,9 +292,10 @@ int cmd_query(int argc, char **argv)
         fprintf(stderr, "baocao query: --unit and --period are required\n");
         goto out_free;
     }
-    status = EXIT_FAIL;
+    /* A connect failure is one of the options: exit 2 (cmd.h). */
     if (!(client = cmd_connect("query", &cfg.client)))
         goto out_free;
+    status = EXIT_FAIL;
     Baocao__Request req = BAOCAO__REQUEST__INIT;
     Baocao__Query q = BAOCAO__QUERY__INIT;
     q.unit = cfg.unit;
@@ -485,9 +486,10 @@ int cmd_completeness(int argc, char **argv)
                 "required\n");
         goto out_free;
     }
-    status = EXIT_FAIL;
+    /* A connect failure is one of the options: exit 2 (cmd.h). */
     if (!(client = cmd_connect("completeness", &cfg.client)))
         goto out_free;
+    status = EXIT_FAIL;
     Baocao__Request req = BAOCAO__REQUEST__INIT;
     Baocao__CompletenessQuery q = BAOCAO__COMPLETENESS_QUERY__INIT;
     q.unit = cfg.unit;
@@ -579,9 +581,10 @@ int cmd_plan(int argc, char **argv)
         targets[i].target = v;
         ptrs[i] = &targets[i];
     }
-    status = EXIT_FAIL;
+    /* A connect failure is one of the options: exit 2 (cmd.h). */
     if (!(client = cmd_connect("plan", &cfg.client)))
         goto out_free;
+    status = EXIT_FAIL;
     Baocao__Request req = BAOCAO__REQUEST__INIT;
     Baocao__PlanSet ps = BAOCAO__PLAN_SET__INIT;
     ps.unit = cfg.unit;

@@ -2,8 +2,15 @@
  * cmd_status.c -- `baocao status --store NODE_DIR`: how delivery goes at
  * this node, read straight from its outbox (works whether or not the node
  * daemon runs).
+ *
+ * A rejection is final at the hub, so someone at the station has to act
+ * on it (fix and file a correction, or accept it): rejections count as
+ * "need action" until `--ack-rejected` marks them seen. Marking does not
+ * delete: they stay on record and in --list. `--config node.conf` reads
+ * the node daemon's file (its daemon-only keys are skipped).
  */
 #include "bc_error.h"
+#include "node_sender.h"
 #include "bc_table.h"
 #include "bc_wire.h"
 #include "bc_period.h"
@@ -18,6 +25,7 @@ typedef struct {
     char *store;            /* outbox directory */
     char *format;           /* table or json */
     bool list;              /* also list every report */
+    bool ack_rejected;      /* mark the rejections seen */
 } status_cfg_t;
 
 static const bc_option_t status_options[] = {
@@ -27,6 +35,8 @@ static const bc_option_t status_options[] = {
      "FORMAT", "table or json"},
     {"list", BC_OPT_BOOL, offsetof(status_cfg_t, list), 0, 0, NULL, NULL,
      "list every report, not only the counts and the rejected ones"},
+    {"ack-rejected", BC_OPT_BOOL, offsetof(status_cfg_t, ack_rejected), 0, 0,
+     NULL, NULL, "mark the rejected reports seen (they stay on record)"},
 };
 #define NOPTS (sizeof status_options / sizeof status_options[0])
 
@@ -35,7 +45,7 @@ static const char *state_name(const node_entry_t *e)
     if (e->state == NODE_DELIVERED)
         return "delivered";
     if (e->state == NODE_REJECTED)
-        return "rejected";
+        return e->seen ? "rejected (seen)" : "rejected, needs action";
     return e->awaiting ? "in flight" : "pending";
 }
 
@@ -57,7 +67,8 @@ typedef struct {
 static void on_entry(void *arg, const node_entry_t *e)
 {
     each_ctx_t *ctx = arg;
-    if (!ctx->list && e->state != NODE_REJECTED)
+    /* Without --list: only what needs action. */
+    if (!ctx->list && (e->state != NODE_REJECTED || e->seen))
         return;
     char filed[32], rev[16], seq[24];
     fmt_time(e->filed_at, filed, sizeof filed);
@@ -77,11 +88,16 @@ static void on_entry(void *arg, const node_entry_t *e)
         cJSON_AddStringToObject(o, "unit", e->unit);
         cJSON_AddStringToObject(o, "period", e->period);
         cJSON_AddNumberToObject(o, "revision", e->revision);
-        cJSON_AddStringToObject(o, "state", state_name(e));
+        /* The JSON keeps its one-word states; "seen" says the rest. */
+        cJSON_AddStringToObject(o, "state",
+                                e->state == NODE_REJECTED ? "rejected"
+                                                          : state_name(e));
         cJSON_AddNumberToObject(o, "attempts", e->attempts);
         cJSON_AddStringToObject(o, "filed_at", filed);
-        if (e->state == NODE_REJECTED)
+        if (e->state == NODE_REJECTED) {
             cJSON_AddStringToObject(o, "reason", why);
+            cJSON_AddBoolToObject(o, "seen", e->seen);
+        }
         if (*e->message)
             cJSON_AddStringToObject(o, "message", e->message);
         if (e->hub_seq)
@@ -93,14 +109,17 @@ static void on_entry(void *arg, const node_entry_t *e)
 int cmd_status(int argc, char **argv)
 {
     status_cfg_t cfg;
-    size_t npos;
+    size_t npos, nopts;
     char err[512];
     int status = EXIT_USAGE;
     out_format_t fmt;
     node_outbox_t *outbox = NULL;
+    bc_option_t *opts = cmd_options_sharing(status_options, NOPTS,
+                                            node_options, node_noptions,
+                                            &nopts);
     int rc = cmd_parse("status", "--store NODE_DIR [--format table|json] "
-                       "[--list]", status_options, NOPTS, &cfg, argc, argv,
-                       NULL, 0, &npos);
+                       "[--list] [--ack-rejected]", opts, nopts, &cfg, argc,
+                       argv, NULL, 0, &npos);
     if (rc == 1)
         status = EXIT_OK;
     if (rc || cmd_format("status", cfg.format, &fmt))
@@ -111,14 +130,29 @@ int cmd_status(int argc, char **argv)
     }
     status = EXIT_FAIL;
     outbox = node_outbox_open(cfg.store, err, sizeof err);
+    if (outbox && cfg.ack_rejected) {
+        uint64_t marked = 0;
+        if ((rc = node_outbox_ack_rejected(outbox, &marked))) {
+            fprintf(stderr, "baocao status: cannot mark the rejections: %s\n",
+                    bc_strerror(rc));
+            goto out_close;
+        }
+        fprintf(stderr, "marked %llu rejected report(s) seen; they stay on "
+                "record (baocao status --list)\n",
+                (unsigned long long) marked);
+    }
     node_stats_t st;
     if (!outbox || (rc = node_outbox_stats(outbox, &st))) {
         fprintf(stderr, "baocao status: %s\n",
                 outbox ? bc_strerror(rc) : err);
         goto out_close;
     }
-    char contact[32];
+    char contact[32], retry[32] = "";
     fmt_time(st.last_contact, contact, sizeof contact);
+    /* A retry time in the past is stale (the node stopped while backing
+     * off, or is trying right now). */
+    if (st.next_retry && st.next_retry >= (int64_t) time(NULL))
+        fmt_time(st.next_retry, retry, sizeof retry);
     static const char *cols[] = {"#", "unit", "period", "rev", "state",
                                  "filed", "reason", "message"};
     each_ctx_t ctx = {cfg.list, NULL, NULL};
@@ -139,6 +173,10 @@ int cmd_status(int argc, char **argv)
         cJSON_AddStringToObject(root, "hub_store_error", st.hub_store_error);
         cJSON_AddStringToObject(root, "hub_store_error_at",
                                 st.hub_store_error_at ? when : "");
+        cJSON_AddNumberToObject(root, "rejected_need_action",
+                                (double) st.rejected_new);
+        if (*retry)
+            cJSON_AddStringToObject(root, "next_retry", retry);
         ctx.array = cJSON_AddArrayToObject(root, "reports");
         node_outbox_each(outbox, on_entry, &ctx);
         char *text = cJSON_Print(root);
@@ -146,27 +184,34 @@ int cmd_status(int argc, char **argv)
         cJSON_free(text);
         cJSON_Delete(root);
     } else {
+        char need[160] = "";
+        if (st.rejected_new)
+            snprintf(need, sizeof need, " (%llu need action: fix and file a "
+                     "correction, then baocao status --ack-rejected)",
+                     (unsigned long long) st.rejected_new);
         char sat[32], hat[32];
         fmt_time(st.store_error_at, sat, sizeof sat);
         fmt_time(st.hub_store_error_at, hat, sizeof hat);
         printf("pending     %llu  (waiting to be sent)\n"
                "in flight   %llu  (sent, awaiting the hub's answer)\n"
                "delivered   %llu\n"
-               "rejected    %llu\nlast contact with the hub  %s\n"
+               "rejected    %llu%s\nlast contact with the hub  %s\n"
                "last error  %s\n",
                (unsigned long long) st.pending,
                (unsigned long long) st.in_flight,
                (unsigned long long) st.delivered,
-               (unsigned long long) st.rejected, contact,
+               (unsigned long long) st.rejected, need, contact,
                *st.last_error ? st.last_error : "none");
         if (*st.store_error)
             printf("last store error  %s (%s)\n", st.store_error, sat);
         if (*st.hub_store_error)
             printf("hub's last store error  %s (%s)\n", st.hub_store_error,
                    hat);
+        if (*retry)
+            printf("next retry  %s\n", retry);
         ctx.table = bc_table_new(8, cols);
         node_outbox_each(outbox, on_entry, &ctx);
-        if (cfg.list || st.rejected) {
+        if (cfg.list || st.rejected_new) {
             printf("\n");
             bc_table_print(ctx.table, stdout);
         }
@@ -176,6 +221,7 @@ int cmd_status(int argc, char **argv)
 out_close:
     node_outbox_close(&outbox);
 out_free:
-    bc_config_free(status_options, NOPTS, &cfg);
+    bc_config_free(opts, nopts, &cfg);
+    free(opts);
     return status;
 }

@@ -5,15 +5,35 @@
  * link: filing is a local, durable write; delivery is the daemon's job.
  * Filing the same (unit, period) again files a correction: the next
  * revision, which supersedes the earlier one at the hub.
+ *
+ * A correction replaces the whole report at the hub, so a correction file
+ * that holds only the figure being fixed would silently drop every other
+ * figure of the period (and their share of every total above). Before
+ * filing, the new report is compared with the revision it replaces, which
+ * the outbox holds (node_outbox_latest):
+ *
+ *   - the same figures: nothing is filed ("identical to revision N");
+ *   - figures left out: refused, naming them, unless the user says
+ *     --merge (keep them from the previous revision) or --replace (drop
+ *     them). Refusing is the default because either guess can be wrong
+ *     and a wrong guess changes the province's figures without a word;
+ *     a refusal costs one more command.
+ *
+ * `--config node.conf` reads the node daemon's config file: the keys
+ * submit shares with it (store, unit) are used, the daemon's own are
+ * skipped (cmd_options_sharing).
  */
 #include "bc_error.h"
+#include "bc_mem.h"
 #include "bc_period.h"
 #include "bc_report.h"
 #include "bc_wire.h"
 #include "cmd.h"
 #include "node_outbox.h"
+#include "node_sender.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 typedef struct {
@@ -21,6 +41,8 @@ typedef struct {
     char *unit;             /* reporting unit */
     char *period;           /* YYYY-MM, ... */
     char *file;             /* report CSV */
+    bool merge;             /* keep figures the correction leaves out */
+    bool replace;           /* drop figures the correction leaves out */
 } submit_cfg_t;
 
 static const bc_option_t submit_options[] = {
@@ -32,20 +54,50 @@ static const bc_option_t submit_options[] = {
      "PERIOD", "YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"},
     {"file", BC_OPT_STRING, offsetof(submit_cfg_t, file), 0, 0, NULL,
      "REPORT.csv", "the report: CSV with header indicator,value"},
+    {"merge", BC_OPT_BOOL, offsetof(submit_cfg_t, merge), 0, 0, NULL, NULL,
+     "a correction keeps the figures it leaves out (from the last revision)"},
+    {"replace", BC_OPT_BOOL, offsetof(submit_cfg_t, replace), 0, 0, NULL,
+     NULL, "a correction drops the figures it leaves out"},
 };
 #define NOPTS (sizeof submit_options / sizeof submit_options[0])
+
+/* Lists the indicators of prev that next leaves out, into buf; returns
+ * their count. */
+static size_t left_out(const bc_report_t *prev, const bc_report_t *next,
+                       char *buf, size_t len)
+{
+    size_t n = 0, used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < prev->nvalues; i++) {
+        const char *code = prev->values[i].indicator;
+        if (bc_report_find(next, code))
+            continue;
+        if (used < len) {
+            int w = snprintf(buf + used, len - used, "%s%s", n ? ", " : "",
+                             code);
+            used += w > 0 ? (size_t) w : 0;
+        }
+        n++;
+    }
+    if (used >= len && len > 4)
+        memcpy(buf + len - 4, "...", 4);
+    return n;
+}
 
 int cmd_submit(int argc, char **argv)
 {
     submit_cfg_t cfg;
-    size_t npos;
+    size_t npos, nopts;
     char err[512];
     int status = EXIT_USAGE;
-    bc_report_t *report = NULL;
+    bc_report_t *report = NULL, *prev = NULL;
     node_outbox_t *outbox = NULL;
+    bc_option_t *opts = cmd_options_sharing(submit_options, NOPTS,
+                                            node_options, node_noptions,
+                                            &nopts);
     int rc = cmd_parse("submit", "--store DIR --unit CODE --period YYYY-MM "
-                       "--file REPORT.csv", submit_options, NOPTS, &cfg, argc,
-                       argv, NULL, 0, &npos);
+                       "--file REPORT.csv [--merge | --replace]", opts, nopts,
+                       &cfg, argc, argv, NULL, 0, &npos);
     if (rc == 1)
         status = EXIT_OK;   /* --help was asked for */
     if (rc)
@@ -53,6 +105,11 @@ int cmd_submit(int argc, char **argv)
     if (!cfg.store || !cfg.unit || !cfg.period || !cfg.file) {
         fprintf(stderr, "baocao submit: --store, --unit, --period and --file "
                 "are all required\n");
+        goto out_free_cfg;
+    }
+    if (cfg.merge && cfg.replace) {
+        fprintf(stderr, "baocao submit: --merge and --replace exclude each "
+                "other\n");
         goto out_free_cfg;
     }
     bc_period_t p;
@@ -75,6 +132,45 @@ int cmd_submit(int argc, char **argv)
      * same report. */
     char ptext[BC_PERIOD_STRLEN];
     bc_period_format(p, ptext);
+
+    /* A correction: compare with the revision it replaces. */
+    uint32_t prev_rev = 0;
+    size_t kept = 0, dropped = 0;
+    rc = node_outbox_latest(outbox, cfg.unit, ptext, &prev, &prev_rev);
+    if (rc && rc != BC_ENOTFOUND) {
+        char why[512];
+        node_outbox_explain(outbox, rc, why, sizeof why);
+        fprintf(stderr, "baocao submit: cannot read the revision this one "
+                "would replace: %s\n", why);
+        goto out_close;
+    }
+    if (prev) {
+        char names[256];
+        size_t missing = left_out(prev, report, names, sizeof names);
+        if (missing && !cfg.merge && !cfg.replace) {
+            fprintf(stderr, "baocao submit: this correction of %s %s leaves "
+                    "out %zu figure(s) that revision %u has: %s. Nothing "
+                    "filed. Pass --merge to keep them from revision %u, or "
+                    "--replace to drop them\n", cfg.unit, ptext, missing,
+                    prev_rev, names, prev_rev);
+            goto out_close;
+        }
+        if (missing && cfg.merge) {
+            bc_report_t *merged = bc_report_merge(prev, report);
+            bc_report_destroy(&report);
+            report = merged;
+            kept = missing;
+        } else {
+            dropped = missing;
+        }
+        if (bc_report_same(prev, report)) {
+            fprintf(stderr, "%s %s: identical to revision %u; nothing filed\n",
+                    cfg.unit, ptext, prev_rev);
+            status = EXIT_OK;
+            goto out_close;
+        }
+    }
+
     uint8_t id[BC_ID_LEN];
     uint32_t revision;
     rc = node_outbox_file(outbox, cfg.unit, ptext, report, (int64_t) time(NULL),
@@ -97,14 +193,23 @@ int cmd_submit(int argc, char **argv)
     }
     char hex[BC_ID_HEXLEN + 1];
     printf("%s\n", bc_id_hex(id, BC_ID_LEN, hex));
-    fprintf(stderr, "filed %s %s revision %u (%zu figures); the node will "
-            "deliver it\n", cfg.unit, ptext, revision, report->nvalues);
+    char how[96] = "";
+    if (kept)
+        snprintf(how, sizeof how, "; %zu kept from revision %u", kept,
+                 prev_rev);
+    else if (dropped)
+        snprintf(how, sizeof how, "; %zu of revision %u dropped", dropped,
+                 prev_rev);
+    fprintf(stderr, "filed %s %s revision %u (%zu figures%s); the node will "
+            "deliver it\n", cfg.unit, ptext, revision, report->nvalues, how);
     status = EXIT_OK;
 out_close:
     node_outbox_close(&outbox);
 out_free_report:
+    bc_report_destroy(&prev);
     bc_report_destroy(&report);
 out_free_cfg:
-    bc_config_free(submit_options, NOPTS, &cfg);
+    bc_config_free(opts, nopts, &cfg);
+    free(opts);
     return status;
 }

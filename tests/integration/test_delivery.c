@@ -43,26 +43,41 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Files a report into a node's outbox with the real CLI. */
-static void submit(const char *store, const char *unit, const char *period,
-                   const char *file)
+/* Files a report into a node's outbox with the real CLI; `how` is
+ * "--replace", "--merge" or NULL. */
+static void submit_how(const char *store, const char *unit,
+                       const char *period, const char *file, const char *how)
 {
     const char *argv[] = {"submit", "--store", store, "--unit", unit,
-                          "--period", period, "--file", file, NULL};
+                          "--period", period, "--file", file, how, NULL};
     char *out = NULL;
     assert_int_equal(bc_run("baocao", argv, &out), 0);
     assert_int_equal(strlen(out), BC_ID_HEXLEN + 1);   /* the id, hex */
     free(out);
 }
 
-/* Runs a node until its outbox is delivered (or 60 s). */
-static int drain(const char *store, const char *unit, const char *endpoint)
+static void submit(const char *store, const char *unit, const char *period,
+                   const char *file)
+{
+    submit_how(store, unit, period, file, NULL);
+}
+
+/* Runs a node until its outbox is delivered (or 60 s); `also` is a unit
+ * it delivers for besides its own, or NULL. */
+static int drain_also(const char *store, const char *unit,
+                      const char *endpoint, const char *also)
 {
     const char *argv[] = {"--store", store, "--unit", unit, "--hub",
                           endpoint, "--plain", "--drain", "--max-seconds",
-                          "60", "--timeout", "2000", NULL};
+                          "60", "--timeout", "2000",
+                          also ? "--on-behalf-of" : NULL, also, NULL};
     bc_proc_t p = bc_spawn("baocao-node", argv, NULL);
     return bc_wait(&p, 90000);
+}
+
+static int drain(const char *store, const char *unit, const char *endpoint)
+{
+    return drain_also(store, unit, endpoint, NULL);
 }
 
 static void file_wards(fixture_t *f)
@@ -210,7 +225,8 @@ static void test_cli_correction(void **state)
     assert_int_equal(drain(store, "HP-HB-TC", f->hub.endpoint), 0);
     assert_int_equal(value(f, "HP-HB", "tcm_cases"), 4);
     bc_write_file(file, "indicator,value\ntcm_cases,6\n");
-    submit(store, "HP-HB-TC", "2023-12", file);
+    /* A correction that leaves a figure out says so: --replace. */
+    submit_how(store, "HP-HB-TC", "2023-12", file, "--replace");
     assert_int_equal(drain(store, "HP-HB-TC", f->hub.endpoint), 0);
     assert_int_equal(value(f, "HP-HB", "tcm_cases"), 6);
     /* The correction dropped sxh_cases: the ward no longer contributes. */
@@ -259,7 +275,10 @@ static void test_rejections_settle(void **state)
     submit(store, "HP-HB-PBC", "2023-12", bad);
     submit(store, "XX-NOWHERE", "2023-12", good);
     submit(store, "HP-HB-PBC", "2023-11", good);
-    assert_int_equal(drain(store, "HP-HB-PBC", f->hub.endpoint), 0);
+    /* The node claims XX-NOWHERE too, so that the hub is the one to
+     * refuse it. */
+    assert_int_equal(drain_also(store, "HP-HB-PBC", f->hub.endpoint,
+                                "XX-NOWHERE"), 0);
 
     const char *argv[] = {"status", "--store", store, "--format", "json",
                           NULL};
@@ -279,7 +298,8 @@ static void test_rejections_settle(void **state)
                                "sxh_cases", &v));
     assert_int_equal(v, 1);
     /* A second drain has nothing to send: rejected reports stay settled. */
-    assert_int_equal(drain(store, "HP-HB-PBC", f->hub.endpoint), 0);
+    assert_int_equal(drain_also(store, "HP-HB-PBC", f->hub.endpoint,
+                                "XX-NOWHERE"), 0);
 }
 
 /* SIGKILL loses nothing that was acknowledged. */

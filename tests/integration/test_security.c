@@ -123,11 +123,24 @@ static void file_one(fixture_t *f, const char *name, const char *unit,
     node_outbox_close(&o);
 }
 
-/* Runs a CURVE node with key `who` until drained or max seconds. */
+/* The unit of the report filed into store (file_one files one). */
+static void filed_unit(void *arg, const node_entry_t *e)
+{
+    snprintf(arg, 64, "%s", e->unit);
+}
+
+/* Runs a CURVE node with key `who` until drained or max seconds. When the
+ * outbox holds another unit's report, the node claims it (--on-behalf-of),
+ * so that the hub's authorisation is what is tested. */
 static int run_node(fixture_t *f, const char *store, const char *unit,
                     const char *who, const char *endpoint, int max_s)
 {
-    char hubkey[4096], cert[4096], max[16];
+    char hubkey[4096], cert[4096], max[16], also[64] = "", err[256];
+    node_outbox_t *o = node_outbox_open(store, err, sizeof err);
+    assert_non_null(o);
+    node_outbox_each(o, filed_unit, also);
+    node_outbox_close(&o);
+    bool other = *also && strcmp(also, unit) != 0;
     snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
     snprintf(cert, sizeof cert, "%s", key_path(f, who, "secret"));
     snprintf(max, sizeof max, "%d", max_s);
@@ -135,7 +148,8 @@ static int run_node(fixture_t *f, const char *store, const char *unit,
                           endpoint ? endpoint : f->hub.endpoint, "--hub-key",
                           hubkey, "--cert", cert, "--drain", "--max-seconds",
                           max, "--timeout", "1000", "--backoff-min", "100",
-                          "--backoff-max", "500", NULL};
+                          "--backoff-max", "500",
+                          other ? "--on-behalf-of" : NULL, also, NULL};
     bc_proc_t p = bc_spawn("baocao-node", argv, NULL);
     return bc_wait(&p, (max_s + 30) * 1000);
 }

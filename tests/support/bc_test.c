@@ -207,14 +207,16 @@ int bc_stop(bc_proc_t *p, int sig, int timeout_ms)
     return rc;
 }
 
-int bc_run(const char *prog, const char *const *argv, char **out)
+static int run_capture(const char *prog, const char *const *argv,
+                       char **out, bool with_stderr)
 {
     char tmpl[] = "/tmp/baocao-run-XXXXXX";
     int fd = mkstemp(tmpl);
     assert_true(fd >= 0);
     close(fd);
-    /* stdout to the capture file, stderr to the test's stderr. */
-    pid_t pid = start(NULL, prog, argv, tmpl, false);
+    /* stdout to the capture file, stderr to the test's stderr (or to the
+     * capture file too). */
+    pid_t pid = start(NULL, prog, argv, tmpl, with_stderr);
     bc_proc_t p = {pid, 0, false};
     int rc = bc_wait(&p, 60000);
     if (rc < 0)
@@ -232,6 +234,16 @@ int bc_run(const char *prog, const char *const *argv, char **out)
     }
     unlink(tmpl);
     return rc;
+}
+
+int bc_run(const char *prog, const char *const *argv, char **out)
+{
+    return run_capture(prog, argv, out, false);
+}
+
+int bc_run_all(const char *prog, const char *const *argv, char **out)
+{
+    return run_capture(prog, argv, out, true);
 }
 
 /* A free loopback port below the kernel's ephemeral range (32768+): a

@@ -68,6 +68,10 @@ int bc_wait(bc_proc_t *p, int timeout_ms);
  * malloc'ed string (*out, may be NULL) and returns its exit status. */
 int bc_run(const char *prog, const char *const *argv, char **out);
 
+/* The same, capturing stdout and stderr together (for the messages a
+ * program prints to staff). */
+int bc_run_all(const char *prog, const char *const *argv, char **out);
+
 /* A hub in plain mode on a free port, with the shipped registry and
  * catalogue, store in dir/hub. extra: more arguments (may be NULL).
  *

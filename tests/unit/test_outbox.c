@@ -234,12 +234,74 @@ static void test_outbox_repair(void **state)
     free(dir);
 }
 
+/* The last revision filed for a (unit, period), as a report; rejections
+ * marked seen stay on record. */
+static void test_current_and_seen(void **state)
+{
+    (void) state;
+    char *dir = bc_tmpdir("outbox");
+    char err[256];
+    node_outbox_t *o = node_outbox_open(dir, err, sizeof err);
+    assert_non_null(o);
+    bc_report_t *r = NULL;
+    uint32_t rev = 0;
+    assert_int_equal(node_outbox_latest(o, "HP-HB-QT", "2023-12", &r, &rev),
+                     BC_ENOTFOUND);
+    file(o, "HP-HB-QT", "2023-12", 1, 1);
+    file(o, "HP-HB-QT", "2023-11", 2, 1);
+    file(o, "HP-HB-QT", "2023-12", 3, 2);
+    assert_int_equal(node_outbox_latest(o, "HP-HB-QT", "2023-12", &r, &rev),
+                     BC_OK);
+    assert_int_equal(rev, 2);
+    assert_int_equal(r->nvalues, 1);
+    assert_string_equal(r->values[0].indicator, "births");
+    assert_int_equal(r->values[0].count, 3);
+    bc_report_destroy(&r);
+
+    node_pending_t p[4];
+    size_t n;
+    assert_int_equal(node_outbox_pending(o, 0, 4, p, &n), BC_OK);
+    node_ack_t acks[2] = {
+        {p[0].seq, BAOCAO__ACK_STATUS__ACK_REJECTED,
+         BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT, 0, "unknown unit"},
+        {p[1].seq, BAOCAO__ACK_STATUS__ACK_STORED, 0, 10, ""}};
+    uint64_t third = p[2].seq;
+    node_pending_free(p, n);
+    assert_int_equal(node_outbox_settle(o, acks, 2, 1700000100), BC_OK);
+    node_stats_t st;
+    assert_int_equal(node_outbox_stats(o, &st), BC_OK);
+    assert_int_equal(st.rejected, 1);
+    assert_int_equal(st.rejected_new, 1);
+    uint64_t marked = 0;
+    assert_int_equal(node_outbox_ack_rejected(o, &marked), BC_OK);
+    assert_int_equal(marked, 1);
+    assert_int_equal(node_outbox_stats(o, &st), BC_OK);
+    assert_int_equal(st.rejected, 1);      /* still on record */
+    assert_int_equal(st.rejected_new, 0);
+    /* A later rejection is new, whatever its seq. */
+    node_ack_t later = {third, BAOCAO__ACK_STATUS__ACK_REJECTED,
+                        BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT, 0, "x"};
+    assert_int_equal(node_outbox_settle(o, &later, 1, 1700000200), BC_OK);
+    assert_int_equal(node_outbox_stats(o, &st), BC_OK);
+    assert_int_equal(st.rejected, 2);
+    assert_int_equal(st.rejected_new, 1);
+    assert_int_equal(node_outbox_ack_rejected(o, &marked), BC_OK);
+    assert_int_equal(marked, 1);
+    assert_int_equal(node_outbox_set_retry(o, 1700000300), BC_OK);
+    assert_int_equal(node_outbox_stats(o, &st), BC_OK);
+    assert_int_equal(st.next_retry, 1700000300);
+    node_outbox_close(&o);
+    bc_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outbox_lifecycle),
         cmocka_unit_test(test_outbox_settle_rules),
         cmocka_unit_test(test_outbox_repair),
+        cmocka_unit_test(test_current_and_seen),
     };
     return cmocka_run_group_tests_name("unit.outbox", tests, NULL, NULL);
 }
