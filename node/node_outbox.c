@@ -800,3 +800,17 @@ out_abort:
     mdb_txn_abort(txn);
     return map_err(mrc);
 }
+
+int node_outbox_waiting(node_outbox_t *self, uint64_t *out)
+{
+    MDB_txn *txn;
+    MDB_stat st;
+    *out = 0;
+    int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (mrc)
+        return map_err(mrc);
+    if (!(mrc = mdb_stat(txn, self->dbi[DB_PENDING], &st)))
+        *out = st.ms_entries;
+    mdb_txn_abort(txn);
+    return map_err(mrc);
+}

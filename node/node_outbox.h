@@ -192,6 +192,11 @@ int node_outbox_set_retry(node_outbox_t *self, int64_t at);
  * BC_OK, BC_EFULL, BC_ESTORE. */
 int node_outbox_ack_rejected(node_outbox_t *self, uint64_t *marked);
 
+/* How many entries still wait for the hub's verdict (pending or in
+ * flight), from the pending index's size: cheap enough for every burst of
+ * acknowledgements. Returns BC_OK or BC_ESTORE. */
+int node_outbox_waiting(node_outbox_t *self, uint64_t *out);
+
 /* Counts by state, rejections not yet seen, last contact, next retry and
  * last error. */
 int node_outbox_stats(node_outbox_t *self, node_stats_t *out);

@@ -538,10 +538,8 @@ static void receive_acks(node_sender_t *self)
         /* One line per burst of answers, so that a log someone watches
          * shows deliveries at the default level. */
         if (ndelivered + nrejected) {
-            node_stats_t st;
             uint64_t waiting = 0;
-            if (node_outbox_stats(self->outbox, &st) == BC_OK)
-                waiting = st.pending + st.in_flight;
+            node_outbox_waiting(self->outbox, &waiting);
             BC_INFO("delivered %zu, %zu rejected, %llu waiting", ndelivered,
                     nrejected, (unsigned long long) waiting);
         }

@@ -86,6 +86,9 @@ static void test_outbox_lifecycle(void **state)
     /* The hub's store trouble is kept for `baocao status`. */
     assert_string_equal(st.hub_store_error, "full");
     assert_int_equal(st.hub_store_error_at, 1700000100);
+    uint64_t waiting = 0;
+    assert_int_equal(node_outbox_waiting(o, &waiting), BC_OK);
+    assert_int_equal(waiting, 2);   /* pending + in flight */
     assert_int_equal(st.last_contact, 1700000100);
     /* Settled entries are never offered again; retry-later ones are. */
     assert_int_equal(node_outbox_pending(o, 0, 8, p, &n), BC_OK);
