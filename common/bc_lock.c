@@ -10,6 +10,8 @@
  */
 #include "bc_lock.h"
 #include "bc_error.h"
+#include "bc_fs.h"
+#include "bc_log.h"
 #include "bc_mem.h"
 
 #include <errno.h>
@@ -17,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 struct bc_lock_t {
@@ -44,12 +45,14 @@ int bc_lock_new(const char *dir, const char *program, bc_lock_t **out,
 {
     char path[4096];
     int rc = BC_EIO;
+    bool made_parents = false;
     *out = NULL;
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-        bc_set_error(err, errlen, "cannot create %s: %s", dir,
-                     strerror(errno));
+    /* The lock comes before the store, so the folder is made here, the
+     * same way the store would make it. */
+    if (bc_mkdir_p(dir, 0750, &made_parents, err, errlen) != 0)
         return BC_EIO;
-    }
+    if (made_parents)
+        BC_INFO("created the missing parent folders of %s", dir);
     snprintf(path, sizeof path, "%s/%s", dir, BC_LOCK_FILE);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {

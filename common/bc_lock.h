@@ -24,7 +24,7 @@ typedef struct bc_lock_t bc_lock_t;
 /* The lock file's name inside the folder. */
 #define BC_LOCK_FILE "daemon.lock"
 
-/* Creates dir if missing (0750) and takes the exclusive lock on
+/* Creates dir if missing, with its parents (0750, bc_mkdir_p), and takes the exclusive lock on
  * dir/daemon.lock for `program` (e.g. "baocao-hub"), without waiting.
  * Returns BC_OK with *out set; BC_EEXIST when another process holds it
  * ("DIR is in use by baocao-hub pid N" in err); BC_EIO when the folder or

@@ -558,6 +558,13 @@ static void test_exit_codes(void **state)
         {"baocao", {"status", "--format", "xml", "--store", store, NULL}, 2},
         {"baocao", {"audit", "verify", bad, NULL}, 1},
         {"baocao", {"keygen", NULL}, 2},
+        {"baocao", {"backup", NULL}, 2},
+        {"baocao", {"backup", "--store", store, "--out", f->hub.store,
+                    NULL}, 1},              /* refuses to overwrite a store */
+        {"baocao", {"--version", NULL}, 0},
+        {"baocao-hub", {"--version", NULL}, 0},
+        {"baocao-node", {"--version", NULL}, 0},
+        {"baocao-flaky", {"--version", NULL}, 0},
         /* baocao-hub */
         {"baocao-hub", {"--help", NULL}, 0},
         {"baocao-hub", {"--bogus", NULL}, 2},
