@@ -135,9 +135,10 @@ int cmd_stats(int argc, char **argv)
         fprintf(stderr, "baocao stats: --format is table or json\n");
         goto out_free;
     }
-    status = EXIT_FAIL;
+    /* A connect failure is one of the options: exit 2 (cmd.h). */
     if (!(client = cmd_connect("stats", &cfg.client)))
         goto out_free;
+    status = EXIT_FAIL;
     Baocao__Request req = BAOCAO__REQUEST__INIT;
     Baocao__StatsQuery q = BAOCAO__STATS_QUERY__INIT;
     req.body_case = BAOCAO__REQUEST__BODY_STATS;

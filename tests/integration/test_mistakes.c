@@ -546,6 +546,8 @@ static void test_exit_codes(void **state)
         {"baocao", {"plan", "--hub", ep, "--unit", "HP", "--year", "2023",
                     "--file", file, NULL}, 2},
         {"baocao", {"query", "--bogus", NULL}, 2},
+        {"baocao", {"stats", "--hub", ep, NULL}, 2},
+        {"baocao", {"stats", "--hub", ep, "--plain", NULL}, 0},
         {"baocao", {"submit", "--store", store, NULL}, 2},
         {"baocao", {"submit", "--store", store, "--unit", "HP-HB-QT",
                     "--period", "2023-12", "--file", part, NULL}, 1},
