@@ -73,14 +73,14 @@ int bc_lock_new(const char *dir, const char *program, bc_lock_t **out,
         }
         goto out_close;
     }
-    /* Ours now: say who holds it, for the next one's message. */
+    /* Ours now: say who holds it, for the next one's message. Only words
+     * for a message: on a full disk the daemon still starts (it has to,
+     * to deliver what waits), and the next one reads "another process". */
     char line[128];
     int n = snprintf(line, sizeof line, "%s %ld\n", program, (long) getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t) n, 0) != n) {
-        bc_set_error(err, errlen, "cannot write the lock file %s: %s", path,
-                     strerror(errno));
-        goto out_close;
-    }
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t) n, 0) != n)
+        BC_WARN("cannot write who holds %s (%s); the lock is held anyway",
+                path, strerror(errno));
     bc_lock_t *self = bc_calloc(1, sizeof *self);
     self->fd = fd;
     *out = self;

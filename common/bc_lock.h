@@ -28,7 +28,9 @@ typedef struct bc_lock_t bc_lock_t;
  * dir/daemon.lock for `program` (e.g. "baocao-hub"), without waiting.
  * Returns BC_OK with *out set; BC_EEXIST when another process holds it
  * ("DIR is in use by baocao-hub pid N" in err); BC_EIO when the folder or
- * file cannot be created or locked (errno's words in err). */
+ * file cannot be created or locked (errno's words in err). Failing to
+ * write "PROGRAM PID" into the file (a full disk) is only logged: the lock
+ * is held all the same. */
 int bc_lock_new(const char *dir, const char *program, bc_lock_t **out,
                 char *err, size_t errlen);
 
