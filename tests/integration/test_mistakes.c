@@ -465,6 +465,15 @@ static void test_setup_messages(void **state)
     free(text);
     int64_t v;
     assert_false(value_of(f, "sdd_u5", &v));
+    /* The district centre's node, whose code the ward's extends, delivers
+     * it: filing for one's wards needs no list. */
+    const char *a5[] = {"--store", store, "--unit", "HP-HB", "--hub",
+                        f->hub.endpoint, "--plain", "--drain",
+                        "--max-seconds", "20", NULL};
+    p = bc_spawn("baocao-node", a5, log);
+    assert_int_equal(bc_wait(&p, 30000), 0);
+    assert_true(value_of(f, "sdd_u5", &v));
+    assert_int_equal(v, 100);
 
     /* CSV files as spreadsheets save them: each message shows the header
      * read and guesses the cause; the column names ignore case. */
