@@ -22,6 +22,13 @@
  *     empty: a stray unquoted comma in a name would otherwise shift a value
  *     into the wrong column silently.
  *
+ * Control bytes (NUL and the rest below 0x20 but tab and line ends, and
+ * DEL) refuse the row: a NUL once cut "5\0junk" to 5.
+ *
+ * bc_csv_load_limited reads a file a block at a time and stops at the
+ * first row past its row limit, or once past its byte limit, so that a
+ * huge file costs bounded memory and time.
+ *
  * Strict mode (CSV_STRICT | CSV_STRICT_FINI) turns a quote inside an
  * unquoted field and an unterminated quote into errors instead of guesses.
  */
@@ -34,6 +41,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -62,6 +70,8 @@ typedef struct {
     bool failed;          /* a row was rejected; stop parsing */
     size_t fail_line;     /* line of the rejected row */
     char fail_msg[128];   /* why it was rejected */
+    size_t max_rows;      /* most data rows accepted (SIZE_MAX: any) */
+    bool over_limit;      /* failed because of max_rows */
 } parse_ctx_t;
 
 
@@ -79,6 +89,19 @@ static void on_field(void *data, size_t len, void *arg)
 
     if (ctx->failed)
         return;
+    /* A NUL would cut the field short ("5\0junk" read as 5) and other
+     * control bytes are never part of a code, a name or a number: refuse
+     * the row. Tabs and line ends stay (quoted names may hold them). */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = ((const unsigned char *) data)[i];
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F) {
+            ctx->failed = true;
+            ctx->fail_line = ctx->row_start ? ctx->row_start : 1;
+            snprintf(ctx->fail_msg, sizeof ctx->fail_msg, "control byte "
+                     "0x%02X in a field (only text is allowed)", c);
+            return;
+        }
+    }
     if (ctx->nrow == ctx->row_cap) {
         ctx->row_cap = ctx->row_cap ? ctx->row_cap * 2 : 16;
         ctx->row = bc_realloc(ctx->row, ctx->row_cap * sizeof *ctx->row);
@@ -155,6 +178,16 @@ static void on_row(int term, void *arg)
             return;
         }
     }
+    if (ctx->csv->nrows >= ctx->max_rows) {
+        /* Refused here, at the first row past the limit: the rest of the
+         * file is never read. */
+        ctx->failed = ctx->over_limit = true;
+        ctx->fail_line = line;
+        snprintf(ctx->fail_msg, sizeof ctx->fail_msg, "more than %zu data "
+                 "rows", ctx->max_rows);
+        row_clear(ctx);
+        return;
+    }
     commit_row(ctx, line);
 }
 
@@ -168,14 +201,117 @@ static bool chunk_blank(const char *s, size_t n)
     return true;
 }
 
+/* One input being parsed, fed in pieces: from a buffer all at once, or
+ * from a file a block at a time (so that a file past a limit is refused
+ * having read only up to it). */
+typedef struct {
+    struct csv_parser parser; /* libcsv's state */
+    bool parser_ready;        /* parser initialised */
+    parse_ctx_t ctx;          /* our callbacks' state */
+    const char *name;         /* for messages */
+    size_t line;              /* physical line being fed, 1-based */
+    bool mid_line;            /* the last piece did not end its line */
+    bool started;             /* some input was fed (BOM check done) */
+} reader_t;
+
+static int reader_init(reader_t *r, const char *name, size_t max_rows,
+                       char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->name = name;
+    r->ctx.csv = bc_calloc(1, sizeof *r->ctx.csv);
+    r->ctx.max_rows = max_rows;
+    if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
+        != 0) {
+        bc_set_error(err, errlen, "%s: cannot initialise the CSV parser", name);
+        return BC_EPARSE;
+    }
+    r->parser_ready = true;
+    /* libcsv's buffer grows through our wrapper, so running out of memory
+     * behaves as everywhere else in the project. */
+    csv_set_realloc_func(&r->parser, bc_realloc);
+    csv_set_free_func(&r->parser, free);
+    return BC_OK;
+}
+
+static void reader_free(reader_t *r)
+{
+    if (r->parser_ready)
+        csv_free(&r->parser);
+    row_clear(&r->ctx);
+    free(r->ctx.row);
+    bc_csv_destroy(&r->ctx.csv);
+}
+
+/* The message for a row the callbacks refused. */
+static int reader_rejected(reader_t *r, char *err, size_t errlen)
+{
+    bc_set_error(err, errlen, "%s:%zu: %s", r->name, r->ctx.fail_line,
+                 r->ctx.fail_msg);
+    return r->ctx.over_limit ? BC_ERANGE : BC_EPARSE;
+}
+
+/* Feeds len bytes, one physical line at a time so that rows know their
+ * line; a piece may end mid-line (the next feed continues it). */
+static int reader_feed(reader_t *r, const char *data, size_t len, char *err,
+                       size_t errlen)
+{
+    size_t pos = 0;
+    /* A BOM is an encoding marker, not part of the first header name. */
+    if (!r->started && len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;
+    r->started = r->started || len > 0;
+    while (pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t n = nl ? (size_t) (nl - (data + pos)) + 1 : len - pos;
+
+        if (!r->mid_line)
+            r->line++;
+        if (r->ctx.row_start == 0 && !chunk_blank(data + pos, n))
+            r->ctx.row_start = r->line;
+        if (csv_parse(&r->parser, data + pos, n, on_field, on_row, &r->ctx)
+            != n) {
+            int e = csv_error(&r->parser);
+            if (e == CSV_EPARSE)
+                bc_set_error(err, errlen, "%s:%zu: malformed quoted field (a "
+                        "quote inside an unquoted field, or text after a "
+                        "closing quote)", r->name, r->line);
+            else
+                bc_set_error(err, errlen, "%s:%zu: %s", r->name, r->line,
+                        csv_strerror(e));
+            return BC_EPARSE;
+        }
+        if (r->ctx.failed)
+            return reader_rejected(r, err, errlen);
+        r->mid_line = nl == NULL;
+        pos += n;
+    }
+    return BC_OK;
+}
+
+/* The end of input closes the last row, unless a quote is still open.
+ * Returns the table (the reader no longer owns it) or NULL. */
+static bc_csv_t *reader_finish(reader_t *r, char *err, size_t errlen)
+{
+    if (csv_fini(&r->parser, on_field, on_row, &r->ctx) != 0) {
+        bc_set_error(err, errlen, "%s:%zu: unterminated quote", r->name,
+                r->ctx.row_start ? r->ctx.row_start : r->line);
+        return NULL;
+    }
+    if (r->ctx.failed) {
+        reader_rejected(r, err, errlen);
+        return NULL;
+    }
+    bc_csv_t *csv = r->ctx.csv;
+    r->ctx.csv = NULL;
+    return csv;
+}
+
 bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,
                        char *err, size_t errlen)
 {
-    struct csv_parser parser;
-    parse_ctx_t ctx;
+    reader_t r;
     bc_csv_t *csv = NULL;
-    size_t pos = 0, line = 0;
-    bool parser_ready = false;
 
     if (!name)
         name = "(buffer)";
@@ -183,72 +319,61 @@ bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,
         bc_set_error(err, errlen, "%s: no data", name);
         return NULL;
     }
-    memset(&ctx, 0, sizeof ctx);
-    csv = bc_calloc(1, sizeof *csv);
-    ctx.csv = csv;
-
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
-        != 0) {
-        bc_set_error(err, errlen, "%s: cannot initialise the CSV parser", name);
-        goto out_fail;
-    }
-    parser_ready = true;
-    /* libcsv's buffer grows through our wrapper, so running out of memory
-     * behaves as everywhere else in the project. */
-    csv_set_realloc_func(&parser, bc_realloc);
-    csv_set_free_func(&parser, free);
-
-    /* A BOM is an encoding marker, not part of the first header name. */
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        pos = 3;
-
-    /* Feed one physical line at a time so that rows know their line. */
-    while (pos < len) {
-        const char *nl = memchr(data + pos, '\n', len - pos);
-        size_t n = nl ? (size_t) (nl - (data + pos)) + 1 : len - pos;
-
-        line++;
-        if (ctx.row_start == 0 && !chunk_blank(data + pos, n))
-            ctx.row_start = line;
-        if (csv_parse(&parser, data + pos, n, on_field, on_row, &ctx) != n) {
-            int e = csv_error(&parser);
-            if (e == CSV_EPARSE)
-                bc_set_error(err, errlen, "%s:%zu: malformed quoted field (a "
-                        "quote inside an unquoted field, or text after a "
-                        "closing quote)", name, line);
-            else
-                bc_set_error(err, errlen, "%s:%zu: %s", name, line,
-                        csv_strerror(e));
-            goto out_fail;
-        }
-        if (ctx.failed)
-            goto out_rejected;
-        pos += n;
-    }
-
-    /* The end of input closes the last row, unless a quote is still open. */
-    if (csv_fini(&parser, on_field, on_row, &ctx) != 0) {
-        bc_set_error(err, errlen, "%s:%zu: unterminated quote",
-                name, ctx.row_start ? ctx.row_start : line);
-        goto out_fail;
-    }
-    if (ctx.failed)
-        goto out_rejected;
-
-    csv_free(&parser);
-    row_clear(&ctx);
-    free(ctx.row);
+    if (reader_init(&r, name, SIZE_MAX, err, errlen) == BC_OK
+        && reader_feed(&r, data, len, err, errlen) == BC_OK)
+        csv = reader_finish(&r, err, errlen);
+    reader_free(&r);
     return csv;
+}
 
-out_rejected:
-    bc_set_error(err, errlen, "%s:%zu: %s", name, ctx.fail_line, ctx.fail_msg);
-out_fail:
-    if (parser_ready)
-        csv_free(&parser);
-    row_clear(&ctx);
-    free(ctx.row);
-    bc_csv_destroy(&csv);
-    return NULL;
+bc_csv_t *bc_csv_load_limited(const char *path, size_t max_rows,
+                              size_t max_bytes, int *rc, char *err,
+                              size_t errlen)
+{
+    reader_t r;
+    bc_csv_t *csv = NULL;
+    char block[65536];
+    size_t total = 0;
+    int res;
+    FILE *f;
+
+    if (!path) {
+        bc_set_error(err, errlen, "no file name");
+        *rc = BC_EINVAL;
+        return NULL;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        bc_set_error(err, errlen, "%s: %s", path, strerror(errno));
+        *rc = BC_EIO;
+        return NULL;
+    }
+    res = reader_init(&r, path, max_rows, err, errlen);
+    while (res == BC_OK) {
+        size_t got = fread(block, 1, sizeof block, f);
+        if (got == 0) {
+            if (ferror(f)) {
+                bc_set_error(err, errlen, "%s: %s", path,
+                             strerror(errno ? errno : EIO));
+                res = BC_EIO;
+            }
+            break;
+        }
+        total += got;
+        if (total > max_bytes) {
+            bc_set_error(err, errlen, "%s:%zu: the file is larger than %zu "
+                         "bytes", path, r.line + 1, max_bytes);
+            res = BC_ERANGE;
+            break;
+        }
+        res = reader_feed(&r, block, got, err, errlen);
+    }
+    fclose(f);
+    if (res == BC_OK && !(csv = reader_finish(&r, err, errlen)))
+        res = r.ctx.over_limit ? BC_ERANGE : BC_EPARSE;
+    reader_free(&r);
+    *rc = res;
+    return csv;
 }
 
 /* Reads a whole file into a malloc'ed buffer; returns 0 or an errno. */

@@ -23,6 +23,16 @@ bc_csv_t *bc_csv_load(const char *path, char *err, size_t errlen);
  * unreadable, a read failed). */
 int bc_read_file(const char *path, char **out, size_t *outlen);
 
+/* Loads a file read a block at a time, within limits: at most max_rows
+ * data rows and max_bytes bytes. Sets *rc to BC_OK (table returned), or
+ * returns NULL with *rc BC_ERANGE (a limit was passed: stopped at the
+ * first row past max_rows, or once past max_bytes, without reading the
+ * rest; the message names the line), BC_EPARSE (malformed, as
+ * bc_csv_parse) or BC_EIO (cannot open or read; errno in the message). */
+bc_csv_t *bc_csv_load_limited(const char *path, size_t max_rows,
+                              size_t max_bytes, int *rc, char *err,
+                              size_t errlen);
+
 /* The same, from a buffer (for fuzzing and tests); `name` is used in error
  * messages. */
 bc_csv_t *bc_csv_parse(const char *data, size_t len, const char *name,

@@ -6,6 +6,7 @@
  */
 #include "bc_log.h"
 #include "bc_error.h"
+#include "bc_limits.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,13 +55,19 @@ void bc_log_write(bc_log_level_t level, const char *fmt, ...)
                      tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
                      level_names[level < BC_LOG_OFF ? level : BC_LOG_ERROR],
                      component);
+    /* The message may quote what a peer sent (a unit code, a file name):
+     * escaped, a newline or an escape code in it cannot forge a line. */
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t) n < sizeof line)
-        n += vsnprintf(line + n, sizeof line - (size_t) n, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
+    if ((size_t) n < sizeof line) {
+        bc_escape(msg, line + n, sizeof line - (size_t) n);
+        n += (int) strlen(line + n);
+    }
     if ((size_t) n >= sizeof line - 1)
         n = (int) sizeof line - 2;
     line[n] = '\n';

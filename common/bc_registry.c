@@ -25,6 +25,7 @@
 
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_limits.h"
 #include "bc_mem.h"
 
 #include <assert.h>
@@ -482,11 +483,13 @@ static int load_indicators(bc_registry_t *reg, const char *path, char *err,
         ind->numerator = (int32_t) n;
         ind->denominator = (int32_t) d;
         ind->scale = strtod(scale, &end);
+        /* Bounded so that any rate of checked totals stays finite and
+         * exact enough in a double (bc_limits.h). */
         if (scale[0] == '\0' || *end != '\0' || !isfinite(ind->scale) ||
-            ind->scale <= 0) {
+            ind->scale <= 0 || ind->scale > BC_RATIO_SCALE_MAX) {
             bc_set_error(err, errlen, "%s:%zu: ratio %s needs a positive scale "
-                    "(100, 1000, ...), not '%s'", path, line, ind->code,
-                    scale);
+                    "up to 1000000 (100, 1000, ...), not '%s'", path, line,
+                    ind->code, scale);
             goto out;
         }
     }

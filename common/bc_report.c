@@ -200,34 +200,36 @@ static void header_hint(const char *data, size_t len, char *out,
     snprintf(out, outlen, " (header read: \"%s\"%s)", shown, guess);
 }
 
-int bc_report_parse(const char *data, size_t len, const char *name,
-                    bc_report_t **out, char *err, size_t errlen)
+/* UTF-16 first: its NUL bytes would otherwise surface as a puzzling
+ * CSV error (a control byte) on some later line. head: the file's first
+ * bytes. Returns BC_OK, or BC_EPARSE with the message. */
+static int check_utf16(const char *head, size_t len, const char *name,
+                       char *err, size_t errlen)
 {
-    bc_csv_t *csv = NULL;
+    if (len >= 2 && ((uint8_t) head[0] == 0xFF || (uint8_t) head[0] == 0xFE
+                     || memchr(head, '\0', len < 4096 ? len : 4096))) {
+        char hint[256];
+        header_hint(head, len, hint, sizeof hint);
+        if (strstr(hint, "UTF-16")) {
+            bc_set_error(err, errlen, "%s:1: not a UTF-8 text file%s", name,
+                         hint);
+            return BC_EPARSE;
+        }
+    }
+    return BC_OK;
+}
+
+/* The report in a parsed table (which it destroys); data and len are the
+ * file's first bytes (or all of it), for the header hint. */
+static int report_from_csv(bc_csv_t *csv, const char *data, size_t len,
+                           const char *name, bc_report_t **out, char *err,
+                           size_t errlen)
+{
     bc_report_t *rep = NULL;
     code_row_t *order = NULL;
     int c_ind, c_val, rc = BC_EPARSE;
     size_t n;
 
-    if (!out)
-        return BC_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "(report)";
-
-    /* UTF-16 first: its NUL bytes would otherwise surface as a puzzling
-     * CSV error on some later line. */
-    if (len >= 2 && ((uint8_t) data[0] == 0xFF || (uint8_t) data[0] == 0xFE
-                     || memchr(data, '\0', len < 4096 ? len : 4096))) {
-        char hint[256];
-        header_hint(data, len, hint, sizeof hint);
-        if (strstr(hint, "UTF-16")) {
-            bc_set_error(err, errlen, "%s:1: not a UTF-8 text file%s", name,
-                         hint);
-            goto out;
-        }
-    }
-    csv = bc_csv_parse(data, len, name, err, errlen);
     if (!csv)
         goto out;
 
@@ -303,6 +305,48 @@ out:
     bc_report_destroy(&rep);
     bc_csv_destroy(&csv);
     return rc;
+}
+
+int bc_report_parse(const char *data, size_t len, const char *name,
+                    bc_report_t **out, char *err, size_t errlen)
+{
+    if (!out)
+        return BC_EINVAL;
+    *out = NULL;
+    if (!name)
+        name = "(report)";
+    if (check_utf16(data, len, name, err, errlen))
+        return BC_EPARSE;
+    return report_from_csv(bc_csv_parse(data, len, name, err, errlen), data,
+                           len, name, out, err, errlen);
+}
+
+int bc_report_load_limited(const char *path, size_t max_values,
+                           size_t max_bytes, bc_report_t **out, char *err,
+                           size_t errlen)
+{
+    char head[4096];
+    size_t hlen = 0;
+    int rc;
+    if (!out)
+        return BC_EINVAL;
+    *out = NULL;
+    if (!path)
+        return BC_EINVAL;
+    /* The first block alone, for the UTF-16 check and the header hint;
+     * the table is then read a block at a time within the limits. */
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        hlen = fread(head, 1, sizeof head, f);
+        fclose(f);
+        if (check_utf16(head, hlen, path, err, errlen))
+            return BC_EPARSE;
+    }
+    bc_csv_t *csv = bc_csv_load_limited(path, max_values, max_bytes, &rc, err,
+                                        errlen);
+    if (!csv)
+        return rc;
+    return report_from_csv(csv, head, hlen, path, out, err, errlen);
 }
 
 int bc_report_load(const char *path, bc_report_t **out, char *err,
@@ -392,4 +436,50 @@ bc_report_t *bc_report_merge(const bc_report_t *prev,
         m->values[m->nvalues++].indicator = bc_strdup(prev->values[i].indicator);
     }
     return m;
+}
+
+void bc_report_to_wire(const bc_report_t *r, Baocao__Value *vals,
+                       Baocao__Value **ptrs)
+{
+    for (size_t i = 0; i < r->nvalues; i++) {
+        baocao__value__init(&vals[i]);
+        vals[i].indicator = r->values[i].indicator;
+        if (r->values[i].is_integer) {
+            vals[i].v_case = BAOCAO__VALUE__V_COUNT;
+            vals[i].count = r->values[i].count;
+        } else {
+            vals[i].v_case = BAOCAO__VALUE__V_DECIMAL;
+            vals[i].decimal = r->values[i].decimal;
+        }
+        ptrs[i] = &vals[i];
+    }
+}
+
+size_t bc_report_wire_size(const bc_report_t *r, const char *unit,
+                           const char *period)
+{
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+    uint8_t id[16] = {0};
+    size_t n = r->nvalues ? r->nvalues : 1;
+    Baocao__Value *vals = bc_calloc(n, sizeof *vals);
+    Baocao__Value **ptrs = bc_calloc(n, sizeof *ptrs);
+    bc_report_to_wire(r, vals, ptrs);
+    /* The largest varints, so that no later send can be larger. */
+    sub.id.data = id;
+    sub.id.len = sizeof id;
+    sub.unit = (char *) unit;
+    sub.period = (char *) period;
+    sub.revision = UINT32_MAX;
+    sub.filed_at = INT64_MAX;
+    sub.n_values = r->nvalues;
+    sub.values = ptrs;
+    req.version = UINT32_MAX;
+    req.tag = UINT64_MAX;
+    req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    size_t len = baocao__request__get_packed_size(&req);
+    free(vals);
+    free(ptrs);
+    return len;
 }

@@ -10,6 +10,8 @@
 #ifndef BC_REPORT_H
 #define BC_REPORT_H
 
+#include "baocao.pb-c.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +36,15 @@ typedef struct {
 int bc_report_load(const char *path, bc_report_t **out, char *err,
                    size_t errlen);
 
+/* Loads a report file within limits, reading it a block at a time: at
+ * most max_values figures (rows) and max_bytes bytes. Returns BC_OK,
+ * BC_ERANGE when a limit is passed (refused at the first row past
+ * max_values, or once past max_bytes, in bounded memory; err names the
+ * line), BC_EPARSE as bc_report_load, or BC_EIO (cannot read the file). */
+int bc_report_load_limited(const char *path, size_t max_values,
+                           size_t max_bytes, bc_report_t **out, char *err,
+                           size_t errlen);
+
 /* The same from a buffer (fuzzing, tests). */
 int bc_report_parse(const char *data, size_t len, const char *name,
                     bc_report_t **out, char *err, size_t errlen);
@@ -53,5 +64,17 @@ bool bc_report_same(const bc_report_t *a, const bc_report_t *b);
  * replaces). Never NULL; free with bc_report_destroy. */
 bc_report_t *bc_report_merge(const bc_report_t *prev,
                              const bc_report_t *next);
+
+/* Fills vals[i] and ptrs[i] (caller's arrays of r->nvalues entries) with
+ * the report's figures as wire Values: an integer as `count`, anything
+ * else as `decimal`. The Values borrow the report's strings. */
+void bc_report_to_wire(const bc_report_t *r, Baocao__Value *vals,
+                       Baocao__Value **ptrs);
+
+/* Bytes of the Request that would carry this report (revision, id and
+ * tag at their largest), to check against the hub's --max-message before
+ * filing. */
+size_t bc_report_wire_size(const bc_report_t *r, const char *unit,
+                           const char *period);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "bc_wire.h"
 #include "bc_error.h"
+#include "bc_limits.h"
 #include "bc_log.h"
 #include "bc_mem.h"
 
@@ -79,6 +80,66 @@ const char *bc_ack_status_name(Baocao__AckStatus status)
     }
 }
 
+/* One string of field f: valid, or BC_EINVAL naming f. */
+static int check_one(const ProtobufCMessage *msg,
+                     const ProtobufCFieldDescriptor *f, const char *s,
+                     char *err, size_t errlen)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len > BC_TEXT_MAX) {
+        bc_set_error(err, errlen, "%s.%s is %zu bytes; at most %d",
+                     msg->descriptor->short_name, f->name, len,
+                     BC_TEXT_MAX);
+        return BC_EINVAL;
+    }
+    if (!bc_text_valid(s, len)) {
+        bc_set_error(err, errlen, "%s.%s is not valid UTF-8 text (invalid "
+                     "bytes or control characters)",
+                     msg->descriptor->short_name, f->name);
+        return BC_EINVAL;
+    }
+    return BC_OK;
+}
+
+/* Walks the message with its descriptor, so that a field added to the
+ * contract later is checked without anyone remembering to. protobuf-c
+ * keeps a string as a NUL-terminated char *: an embedded NUL already
+ * ends it, and is caught as a shorter string that still decodes. */
+int bc_wire_check_text(const ProtobufCMessage *msg, char *err, size_t errlen)
+{
+    if (!msg)
+        return BC_OK;
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    const uint8_t *base = (const uint8_t *) msg;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_STRING
+            && f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            uint32_t which;
+            memcpy(&which, base + f->quantifier_offset, sizeof which);
+            if (which != f->id)
+                continue;
+        }
+        size_t n = 1;
+        const void *const *items = (const void *const *) (base + f->offset);
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            memcpy(&n, base + f->quantifier_offset, sizeof n);
+            memcpy(&items, base + f->offset, sizeof items);
+        }
+        for (size_t k = 0; k < n; k++) {
+            const void *item = items[k];
+            int rc = f->type == PROTOBUF_C_TYPE_STRING
+                         ? check_one(msg, f, item, err, errlen)
+                         : bc_wire_check_text(item, err, errlen);
+            if (rc)
+                return rc;
+        }
+    }
+    return BC_OK;
+}
+
 const char *bc_reason_name(Baocao__RejectReason reason)
 {
     /* Indexed by the enum's value; the order follows proto/baocao.proto. */
@@ -88,6 +149,7 @@ const char *bc_reason_name(Baocao__RejectReason reason)
         "future_period", "bad_revision", "not_reporting", "not_authorized",
         "too_large", "too_many_values", "duplicate_value", "not_reportable",
         "bad_id", "store_full", "internal", "bad_request",
+        "count_too_large", "bad_filed_at",
     };
     if ((unsigned) reason >= sizeof names / sizeof names[0])
         return "unspecified";

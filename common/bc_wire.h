@@ -30,6 +30,12 @@ int bc_id_parse(const char *hex, uint8_t id[BC_ID_LEN]);
 /* Serialises any message into a new buffer (bc_malloc'ed) and its length. */
 uint8_t *bc_wire_pack(const ProtobufCMessage *msg, size_t *len);
 
+/* Checks every string field of msg, nested messages and repeated fields
+ * included, against the contract's rule: valid UTF-8, no control
+ * characters, at most BC_TEXT_MAX bytes (bc_limits.h). Returns BC_OK, or
+ * BC_EINVAL with the offending field's name (never its bytes) in err. */
+int bc_wire_check_text(const ProtobufCMessage *msg, char *err, size_t errlen);
+
 /* Names, e.g. "stored", "unknown_indicator". Never NULL. */
 const char *bc_ack_status_name(Baocao__AckStatus status);
 const char *bc_reason_name(Baocao__RejectReason reason);

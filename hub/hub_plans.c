@@ -4,6 +4,7 @@
 #include "hub_plans.h"
 #include "hub_env.h"
 #include "bc_error.h"
+#include "bc_limits.h"
 #include "bc_mem.h"
 
 #include <string.h>
@@ -70,11 +71,15 @@ static int refresh_plan(hub_store_t *s, MDB_txn *txn, const bc_unit_t *unit,
             if ((rc = load_sid_values(s, txn, HUB_DB_PLAN_EFF, child->sid, year,
                                       cval, chas)))
                 goto out;
-            for (uint32_t i = 0; i < s->nsid; i++)
+            for (uint32_t i = 0; i < s->nsid && !rc; i++)
                 if (chas[i]) {
-                    val[i] += cval[i];
+                    /* Targets are at most 10^12 each; the sum is exact or
+                     * the plan is refused (BC_ERANGE), never wrapped. */
+                    rc = bc_add_checked(val[i], cval[i], &val[i]);
                     has[i] = true;
                 }
+            if (rc)
+                goto out;
         }
         /* Own targets win over the children's sum. */
         if ((rc = load_sid_values(s, txn, HUB_DB_PLAN, u->sid, year, val, has)))

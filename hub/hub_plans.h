@@ -23,7 +23,9 @@
 /* Sets a unit's own targets for a year (replacing those given; others
  * kept) and refreshes the effective targets up the tree, in one durable
  * transaction. vals use store ids. Returns BC_OK, BC_EFULL, BC_ENOSPC,
- * BC_EFATAL (as for hub_store_ingest) or BC_ESTORE. */
+ * BC_EFATAL (as for hub_store_ingest), BC_ESTORE, or BC_ERANGE when a sum
+ * of targets up the tree would overflow (nothing is stored: totals are
+ * checked sums, never wrapped). */
 int hub_store_set_plan(hub_store_t *self, const bc_unit_t *unit,
                        unsigned year, const hub_val_t *vals, size_t n);
 

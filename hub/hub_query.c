@@ -194,6 +194,14 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     if (!rc && ly) rc = year_to_date(r, reg, u, year - 1, last, &s.cum_ly);
     if (!rc) rc = hub_reader_targets(r, u, year, &s.target);
     hub_reader_destroy(&r);
+    if (rc == BC_ERANGE) {
+        /* Not reachable below 768,000 units at 10^12 each (bc_limits.h),
+         * but an honest error beats a wrapped total. */
+        snprintf(msg, msglen, "a total of %s for %s would overflow a 64-bit "
+                 "count", u->code, q->period);
+        reason = BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE;
+        goto out_free;
+    }
     if (rc) {
         snprintf(msg, msglen, "the store failed while reading");
         reason = BAOCAO__REJECT_REASON__REASON_INTERNAL;

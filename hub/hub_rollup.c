@@ -11,6 +11,7 @@
 #include "hub_env.h"
 #include "hub_reports.h"
 #include "bc_error.h"
+#include "bc_limits.h"
 #include "bc_mem.h"
 #include "bc_registry.h"
 
@@ -35,8 +36,10 @@ typedef struct {
 } agg_t;
 
 /* Adds (delta value, delta count) for sid, keeping the array sorted and
- * dropping an entry whose count falls to zero. */
-static void agg_apply(agg_t *a, uint32_t sid, int64_t dv, int32_t dc)
+ * dropping an entry whose count falls to zero. Returns BC_OK, or BC_ERANGE
+ * (the total unchanged) when it would not fit int64_t: a total is exact or
+ * an error, never a wrapped number. */
+static int agg_apply(agg_t *a, uint32_t sid, int64_t dv, int32_t dc)
 {
     uint32_t lo = 0, hi = a->n;
     while (lo < hi) {
@@ -48,17 +51,18 @@ static void agg_apply(agg_t *a, uint32_t sid, int64_t dv, int32_t dc)
     }
     a->dirty = true;
     if (lo < a->n && a->vals[lo].sid == sid) {
-        a->vals[lo].value += dv;
+        if (bc_add_checked(a->vals[lo].value, dv, &a->vals[lo].value))
+            return BC_ERANGE;
         a->vals[lo].count = (uint32_t) ((int64_t) a->vals[lo].count + dc);
         if (a->vals[lo].count == 0) {
             memmove(&a->vals[lo], &a->vals[lo + 1],
                     (a->n - lo - 1) * sizeof(hub_val_t));
             a->n--;
         }
-        return;
+        return BC_OK;
     }
     if (dc <= 0)
-        return;   /* removing what was never there: nothing to do */
+        return BC_OK;   /* removing what was never there: nothing to do */
     if (a->n == a->cap) {
         a->cap = a->cap ? a->cap * 2 : 16;
         a->vals = bc_realloc(a->vals, a->cap * sizeof(hub_val_t));
@@ -66,6 +70,7 @@ static void agg_apply(agg_t *a, uint32_t sid, int64_t dv, int32_t dc)
     memmove(&a->vals[lo + 1], &a->vals[lo], (a->n - lo) * sizeof(hub_val_t));
     a->vals[lo] = (hub_val_t){sid, (uint32_t) dc, dv};
     a->n++;
+    return BC_OK;
 }
 
 /* The aggregates touched by one batch, by key: open addressing. */
@@ -211,22 +216,27 @@ static int rollup(hub_store_t *s, MDB_txn *txn, agg_cache_t *c,
         else if (old && !new && a->reporters)
             a->reporters--;
         a->dirty = true;
-        /* Merge walk over the two sorted arrays. */
+        /* Merge walk over the two sorted arrays. Stored values are
+         * counts (0 .. BC_COUNT_MAX), so negating one cannot overflow. */
         size_t i = 0, j = 0;
-        while (i < nold || j < nnew) {
+        while ((i < nold || j < nnew) && !rc) {
             if (j >= nnew || (i < nold && old[i].sid < new[j].sid)) {
-                agg_apply(a, old[i].sid, -old[i].value, -1);
+                rc = agg_apply(a, old[i].sid, -old[i].value, -1);
                 i++;
             } else if (i >= nold || new[j].sid < old[i].sid) {
-                agg_apply(a, new[j].sid, new[j].value, 1);
+                rc = agg_apply(a, new[j].sid, new[j].value, 1);
                 j++;
             } else {
+                int64_t d;
                 if (new[j].value != old[i].value)
-                    agg_apply(a, new[j].sid, new[j].value - old[i].value, 0);
+                    rc = bc_add_checked(new[j].value, -old[i].value, &d)
+                             ? BC_ERANGE : agg_apply(a, new[j].sid, d, 0);
                 i++;
                 j++;
             }
         }
+        if (rc)
+            return rc;
     }
     return BC_OK;
 }
@@ -330,9 +340,8 @@ static int carry_apply(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
             agg_t *a;
             int rc = cache_get(s, txn, carry, targets[i]->sid,
                                bc_period_make(year, BC_PT_MONTH, t), &a);
-            if (rc)
+            if (rc || (rc = agg_apply(a, sid, dv, dc)))
                 return rc;
-            agg_apply(a, sid, dv, dc);
         }
     return BC_OK;
 }
@@ -361,8 +370,11 @@ static int carry_update(hub_store_t *s, MDB_txn *txn, agg_cache_t *carry,
         int32_t dc = (int32_t) has - (int32_t) had;
         if (dc == 0 && before == after)
             continue;
-        rc = carry_apply(s, txn, carry, u, year, m, sp[j].next, sp[j].sid,
-                         after - before, dc);
+        int64_t dv;
+        rc = bc_add_checked(after, -before, &dv);
+        if (!rc)
+            rc = carry_apply(s, txn, carry, u, year, m, sp[j].next, sp[j].sid,
+                             dv, dc);
     }
     return rc;
 }
@@ -592,7 +604,10 @@ int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
                 out->value[idx] = hv.value;
                 out->count[idx] = hv.count;
             } else {
-                out->value[idx] += hv.value;
+                /* Months combined: exact, or the query fails (BC_ERANGE). */
+                if (bc_add_checked(out->value[idx], hv.value,
+                                   &out->value[idx]))
+                    return BC_ERANGE;
                 if (hv.count > out->count[idx])
                     out->count[idx] = hv.count;
             }

@@ -36,7 +36,8 @@ int hub_reader_figures(hub_reader_t *self, const bc_unit_t *unit,
                        bc_period_t period, hub_figures_t *out);
 
 /* Combines months first..last of `year` by each indicator's rule: flows
- * summed, stocks the last value present. Returns BC_OK or BC_ESTORE. */
+ * summed (checked), stocks the last value present. Returns BC_OK,
+ * BC_ESTORE, or BC_ERANGE when a sum over the months would overflow. */
 int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
                       unsigned year, unsigned first, unsigned last,
                       hub_figures_t *out);
@@ -77,7 +78,8 @@ void hub_rollup_batch_destroy(hub_rollup_batch_t **self_p);
 /* Unit u's current report for `period` changes from old to new (either may
  * be NULL with length 0, both sorted by sid): moves the subtree totals and
  * the carried stocks of every unit above by the difference it makes.
- * BC_OK, BC_EFULL or BC_ESTORE. */
+ * BC_OK, BC_EFULL, BC_ESTORE, or BC_ERANGE when a total would overflow
+ * int64_t (the batch is then aborted: a total is never wrapped). */
 int hub_rollup_apply(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch,
                      const bc_unit_t *u, bc_period_t period,
                      const hub_val_t *old, size_t nold,
@@ -86,8 +88,9 @@ int hub_rollup_apply(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch,
 /* Writes the batch's changed totals. BC_OK, BC_EFULL or BC_ESTORE. */
 int hub_rollup_flush(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch);
 
-/* Drops agg, carry and units and recomputes them from every current report, under
- * the registry the store holds now. BC_OK, BC_EFULL or BC_ESTORE. */
+/* Drops agg, carry and units and recomputes them from every current
+ * report, under the registry the store holds now. BC_OK, BC_EFULL,
+ * BC_ESTORE or BC_ERANGE (a total would overflow). */
 int hub_rollup_rebuild(hub_store_t *s, MDB_txn *txn);
 
 #endif

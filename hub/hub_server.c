@@ -22,6 +22,7 @@
 #include "bc_error.h"
 #include "bc_lock.h"
 #include "bc_keys.h"
+#include "bc_limits.h"
 #include "bc_log.h"
 #include "bc_mem.h"
 #include "bc_registry.h"
@@ -488,6 +489,7 @@ static void handle_plan(hub_server_t *self, zframe_t *route,
     char msg[160] = "";
     Baocao__RejectReason why = BAOCAO__REJECT_REASON__REASON_NONE;
     hub_val_t *vals = NULL;
+    bool *seen = NULL;             /* indicators already in the plan */
     const bc_unit_t *u = bc_registry_find_unit(self->reg, ps->unit);
     /* Plans are set by the province's operators (or anyone in plain mode),
      * not by facilities. */
@@ -507,6 +509,7 @@ static void handle_plan(hub_server_t *self, zframe_t *route,
         goto out_reply;
     }
     vals = bc_malloc((ps->n_targets ? ps->n_targets : 1) * sizeof *vals);
+    seen = bc_calloc(bc_registry_nindicators(self->reg) + 1, sizeof *seen);
     for (size_t i = 0; i < ps->n_targets; i++) {
         const bc_indicator_t *ind = bc_registry_find_indicator(
             self->reg, ps->targets[i]->indicator);
@@ -522,6 +525,20 @@ static void handle_plan(hub_server_t *self, zframe_t *route,
             snprintf(msg, sizeof msg, "negative target for %s", ind->code);
             goto out_reply;
         }
+        if (ps->targets[i]->target > BC_COUNT_MAX) {
+            why = BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE;
+            snprintf(msg, sizeof msg, "target for %s is %lld; at most 10^12",
+                     ind->code, (long long) ps->targets[i]->target);
+            goto out_reply;
+        }
+        /* Which of two targets would count? Refused, as in a report. */
+        if (seen[ind->idx]) {
+            why = BAOCAO__REJECT_REASON__REASON_DUPLICATE_VALUE;
+            snprintf(msg, sizeof msg, "%s appears twice in the plan",
+                     ind->code);
+            goto out_reply;
+        }
+        seen[ind->idx] = true;
         vals[i] = (hub_val_t){ind->sid, 1, ps->targets[i]->target};
     }
     int rc = hub_store_set_plan(self->store, u, ps->year, vals,
@@ -530,11 +547,19 @@ static void handle_plan(hub_server_t *self, zframe_t *route,
         why = rc == BC_EFULL || rc == BC_ENOSPC
                   ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
                   : BAOCAO__REJECT_REASON__REASON_INTERNAL;
-        snprintf(msg, sizeof msg, "plan not stored: %s", bc_strerror(rc));
-        check_store(self, rc, "storing a plan");
+        if (rc == BC_ERANGE) {
+            /* A sum of targets up the tree would not fit: refused whole. */
+            why = BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE;
+            snprintf(msg, sizeof msg, "plan not stored: the sum of targets "
+                     "above %s would overflow", u->code);
+        } else {
+            snprintf(msg, sizeof msg, "plan not stored: %s", bc_strerror(rc));
+            check_store(self, rc, "storing a plan");
+        }
     }
 out_reply:
     free(vals);
+    free(seen);
     if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
         count_reject(self, why, peer, msg);
         send_error(self, route, req->tag, why, msg);
@@ -821,6 +846,7 @@ static bool receive_one(hub_server_t *self)
 
     Baocao__Request *req = NULL;
     const char *problem = NULL;
+    char text_err[160];
     Baocao__RejectReason why = BAOCAO__REJECT_REASON__REASON_NONE;
     if ((long long) zframe_size(payload) > self->cfg.max_message) {
         why = BAOCAO__REJECT_REASON__REASON_TOO_LARGE;
@@ -833,6 +859,11 @@ static bool receive_one(hub_server_t *self)
     } else if (req->version != BC_WIRE_VERSION) {
         why = BAOCAO__REJECT_REASON__REASON_VERSION;
         problem = "unsupported contract version (this hub speaks 1)";
+    } else if (bc_wire_check_text(&req->base, text_err, sizeof text_err)) {
+        /* Before any handler can quote a code in a reply or the log: the
+         * message names the field, never its bytes. */
+        why = BAOCAO__REJECT_REASON__REASON_MALFORMED;
+        problem = text_err;
     }
 
     if (why == BAOCAO__REJECT_REASON__REASON_NONE

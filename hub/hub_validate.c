@@ -4,8 +4,13 @@
  * Order matters for the reason reported: structure first (id, unit,
  * period), then who may send it, then each figure. A report is accepted
  * whole or not at all, so one bad figure rejects it, naming that figure.
+ *
+ * Clocks: the hub's decides FUTURE_PERIOD and bounds filed_at (from the
+ * period's start to a day ahead of the hub); within that window the
+ * facility's filed_at decides lateness (proto/README.md, Queries).
  */
 #include "hub_validate.h"
+#include "bc_limits.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
 
@@ -78,6 +83,15 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         REJECT(item, BAD_REVISION, "revision must be 1 or more");
     item->revision = sub->revision;
     item->filed_at = sub->filed_at;
+    /* Lateness is judged on filed_at, the facility's clock: bound it by the
+     * hub's, or a node could claim any report was on time. */
+    if (sub->filed_at < bc_period_start(item->period))
+        REJECT(item, BAD_FILED_AT, "filed_at %lld is before period %s began",
+               (long long) sub->filed_at, sub->period);
+    if (sub->filed_at > lim->now + BC_FILED_AHEAD_MAX)
+        REJECT(item, BAD_FILED_AT, "filed_at %lld is more than a day ahead "
+               "of the hub's clock (%lld): check the facility's clock",
+               (long long) sub->filed_at, (long long) lim->now);
     if (sub->n_values > lim->max_values)
         REJECT(item, TOO_MANY_VALUES, "%zu figures in one report; at most "
                "%zu", sub->n_values, lim->max_values);
@@ -101,8 +115,9 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         if (v->v_case == BAOCAO__VALUE__V_COUNT) {
             value = v->count;
         } else if (v->v_case == BAOCAO__VALUE__V_DECIMAL) {
-            REJECT(item, NOT_INTEGER, "%s is a count; %g is not a whole "
-                   "number", ind->code, v->decimal);
+            REJECT(item, NOT_INTEGER, "%s is a count: send it in `count`; "
+                   "a `decimal` (here %g) is refused even when whole",
+                   ind->code, v->decimal);
         } else {
             REJECT(item, MALFORMED, "figure for %s carries no value",
                    ind->code);
@@ -110,6 +125,9 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         if (value < 0)
             REJECT(item, NEGATIVE, "%s is a count; %lld is negative",
                    ind->code, (long long) value);
+        if (value > BC_COUNT_MAX)
+            REJECT(item, COUNT_TOO_LARGE, "%s is %lld; a count is at most "
+                   "10^12", ind->code, (long long) value);
         item->vals[i] = (hub_val_t){ind->sid, 1, value};
     }
     item->nvals = sub->n_values;

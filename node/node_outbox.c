@@ -348,18 +348,7 @@ int node_outbox_file(node_outbox_t *self, const char *unit,
                                     sizeof *vals);
     Baocao__Value **ptrs = bc_calloc(report->nvalues ? report->nvalues : 1,
                                      sizeof *ptrs);
-    for (size_t i = 0; i < report->nvalues; i++) {
-        baocao__value__init(&vals[i]);
-        vals[i].indicator = report->values[i].indicator;
-        if (report->values[i].is_integer) {
-            vals[i].v_case = BAOCAO__VALUE__V_COUNT;
-            vals[i].count = report->values[i].count;
-        } else {
-            vals[i].v_case = BAOCAO__VALUE__V_DECIMAL;
-            vals[i].decimal = report->values[i].decimal;
-        }
-        ptrs[i] = &vals[i];
-    }
+    bc_report_to_wire(report, vals, ptrs);
     sub.n_values = report->nvalues;
     sub.values = ptrs;
     size_t blob_len;

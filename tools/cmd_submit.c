@@ -22,8 +22,20 @@
  * `--config node.conf` reads the node daemon's config file: the keys
  * submit shares with it (store, unit) are used, the daemon's own are
  * skipped (cmd_options_sharing).
+ *
+ * The hub's limits are enforced here, at filing, because a report the hub
+ * cannot take would otherwise sit in the outbox for ever: at most
+ * --max-values figures and --max-message bytes on the wire (defaults: the
+ * hub's defaults; the catalogue fetch that would teach the node the hub's
+ * own settings does not exist yet), counts at most 10^12, codes that are
+ * UTF-8 text of at most 64 bytes. The file is read a block at a time and
+ * refused at the first row past --max-values, or past 4 x --max-message
+ * bytes (no report that fits the wire needs more CSV than that), so a huge
+ * file costs bounded memory. An over-limit report exits 1, filing nothing;
+ * a merged correction is checked as merged.
  */
 #include "bc_error.h"
+#include "bc_limits.h"
 #include "bc_mem.h"
 #include "bc_period.h"
 #include "bc_report.h"
@@ -43,6 +55,8 @@ typedef struct {
     char *file;             /* report CSV */
     bool merge;             /* keep figures the correction leaves out */
     bool replace;           /* drop figures the correction leaves out */
+    long long max_values;   /* most figures in one report (hub's limit) */
+    long long max_message;  /* largest request, bytes (hub's limit) */
 } submit_cfg_t;
 
 static const bc_option_t submit_options[] = {
@@ -58,6 +72,11 @@ static const bc_option_t submit_options[] = {
      "a correction keeps the figures it leaves out (from the last revision)"},
     {"replace", BC_OPT_BOOL, offsetof(submit_cfg_t, replace), 0, 0, NULL,
      NULL, "a correction drops the figures it leaves out"},
+    {"max-values", BC_OPT_INT, offsetof(submit_cfg_t, max_values), 1, 100000,
+     "1000", "N", "most figures in one report (the hub's --max-values)"},
+    {"max-message", BC_OPT_INT, offsetof(submit_cfg_t, max_message), 256,
+     64 << 20, "1M", "BYTES", "largest request the hub takes (the hub's "
+     "--max-message)"},
 };
 #define NOPTS (sizeof submit_options / sizeof submit_options[0])
 
@@ -82,6 +101,49 @@ static size_t left_out(const bc_report_t *prev, const bc_report_t *next,
     if (used >= len && len > 4)
         memcpy(buf + len - 4, "...", 4);
     return n;
+}
+
+/* What the hub would refuse for its size or its counts, refused now with
+ * the limit named. Returns 0, or -1 after printing why. */
+static int check_limits(const submit_cfg_t *cfg, const bc_report_t *r,
+                        const char *period)
+{
+    if (!bc_text_valid(cfg->unit, strlen(cfg->unit))
+        || strlen(cfg->unit) > BC_TEXT_MAX) {
+        fprintf(stderr, "baocao submit: --unit must be UTF-8 text of at most "
+                "%d bytes; nothing filed\n", BC_TEXT_MAX);
+        return -1;
+    }
+    if (r->nvalues > (size_t) cfg->max_values) {
+        fprintf(stderr, "baocao submit: %s: %zu figures, over --max-values "
+                "%lld; nothing filed\n", cfg->file, r->nvalues,
+                cfg->max_values);
+        return -1;
+    }
+    for (size_t i = 0; i < r->nvalues; i++) {
+        const bc_report_value_t *v = &r->values[i];
+        size_t len = strlen(v->indicator);
+        if (!bc_text_valid(v->indicator, len) || len > BC_TEXT_MAX) {
+            fprintf(stderr, "baocao submit: %s: figure %zu: an indicator code "
+                    "is UTF-8 text of at most %d bytes; nothing filed\n",
+                    cfg->file, i + 1, BC_TEXT_MAX);
+            return -1;
+        }
+        if (v->is_integer && v->count > BC_COUNT_MAX) {
+            fprintf(stderr, "baocao submit: %s: %s is %lld, above the largest "
+                    "count the hub takes (10^12); nothing filed\n", cfg->file,
+                    v->indicator, (long long) v->count);
+            return -1;
+        }
+    }
+    size_t wire = bc_report_wire_size(r, cfg->unit, period);
+    if (wire > (size_t) cfg->max_message) {
+        fprintf(stderr, "baocao submit: %s: the report is %zu bytes on the "
+                "wire, over --max-message %lld; nothing filed\n", cfg->file,
+                wire, cfg->max_message);
+        return -1;
+    }
+    return 0;
 }
 
 int cmd_submit(int argc, char **argv)
@@ -118,7 +180,18 @@ int cmd_submit(int argc, char **argv)
                 "YYYY-Hn or YYYY\n", cfg.period);
         goto out_free_cfg;
     }
-    if (bc_report_load(cfg.file, &report, err, sizeof err)) {
+    rc = bc_report_load_limited(cfg.file, (size_t) cfg.max_values,
+                                (size_t) cfg.max_message * 4, &report, err,
+                                sizeof err);
+    if (rc == BC_ERANGE) {
+        fprintf(stderr, "baocao submit: %s: refused, over the hub's limits "
+                "(--max-values %lld figures, files up to 4 x --max-message "
+                "%lld bytes); nothing filed\n", err, cfg.max_values,
+                cfg.max_message);
+        status = EXIT_FAIL;
+        goto out_free_cfg;
+    }
+    if (rc) {
         fprintf(stderr, "baocao submit: %s\n", err);
         goto out_free_cfg;
     }
@@ -170,6 +243,10 @@ int cmd_submit(int argc, char **argv)
             goto out_close;
         }
     }
+
+    /* The report as it would go (a merged correction included). */
+    if (check_limits(&cfg, report, ptext))
+        goto out_close;
 
     uint8_t id[BC_ID_LEN];
     uint32_t revision;

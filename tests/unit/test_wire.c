@@ -96,7 +96,7 @@ static void test_names(void **state)
     assert_string_equal(bc_reason_name(BAOCAO__REJECT_REASON__REASON_BAD_REQUEST),
                         "bad_request");
     /* Every reason the contract defines has a name of its own. */
-    for (int r = 1; r <= BAOCAO__REJECT_REASON__REASON_BAD_REQUEST; r++)
+    for (int r = 1; r <= BAOCAO__REJECT_REASON__REASON_BAD_FILED_AT; r++)
         assert_string_not_equal(bc_reason_name((Baocao__RejectReason) r),
                                 "unspecified");
     assert_string_equal(bc_reason_name((Baocao__RejectReason) 999),
