@@ -317,6 +317,19 @@ Baocao__RejectReason hub_query_completeness(hub_store_t *store,
                                        msg, msglen);
     if (why != BAOCAO__REJECT_REASON__REASON_NONE)
         return why;
+    /* A level no unit has is a mistake (a typo, an old tier), not a
+     * subtree where nobody is expected: say so rather than answer empty. */
+    if (q->level && q->level[0]) {
+        bool known = false;
+        for (size_t i = 0; i < bc_registry_nunits(reg) && !known; i++)
+            known = strcmp(bc_registry_unit(reg, (uint32_t) i)->level,
+                           q->level) == 0;
+        if (!known) {
+            snprintf(msg, msglen, "no unit of the registry has level "
+                     "'%.40s'", q->level);
+            return BAOCAO__REJECT_REASON__REASON_BAD_REQUEST;
+        }
+    }
     size_t n = bc_registry_expected(reg, root, q->level, NULL, 0);
     uint32_t *idx = bc_malloc((n ? n : 1) * sizeof *idx);
     bc_registry_expected(reg, root, q->level, idx, n);

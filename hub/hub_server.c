@@ -103,6 +103,18 @@ typedef struct {
     int64_t commit_us;            /* how long hub_store_ingest took */
 } batch_t;
 
+/* Undecodable messages from one peer in the current minute: counted, and
+ * logged once when the first arrives and once when the minute closes, so
+ * that a flood of garbage costs a few log lines, not one per message. */
+typedef struct {
+    char peer[BC_PEER_MAX];       /* identity, else the peer's address */
+    uint64_t count;               /* messages this minute */
+    uint64_t bytes;               /* their total size */
+} garbage_t;
+
+#define GARBAGE_PEERS 64          /* peers tracked per minute; the rest
+                                     share the last slot */
+
 struct hub_server_t {
     hub_config_t cfg;             /* settings (strings borrowed) */
     bc_registry_t *reg;           /* units and catalogue */
@@ -131,6 +143,10 @@ struct hub_server_t {
     uint64_t recent[3];           /* stored, duplicate, rejected since the
                                      last delivery line */
     int64_t last_recent;          /* when that line was last logged, ms */
+    garbage_t garbage[GARBAGE_PEERS]; /* this minute's undecodable bytes */
+    size_t ngarbage;              /* used entries */
+    int64_t garbage_since;        /* start of the minute, ms (monotonic) */
+    uint64_t garbage_total;       /* undecodable messages since start */
 };
 
 /* What a node reads in the Ack when its submission was caught by a disk
@@ -801,6 +817,51 @@ static void batch_collect(hub_server_t *self)
     batch_answer(self, &self->batches[self->filling ^ 1]);
 }
 
+/* Closes the minute: one line per peer that sent more than the message
+ * already logged. */
+static void garbage_flush(hub_server_t *self)
+{
+    for (size_t i = 0; i < self->ngarbage; i++)
+        if (self->garbage[i].count > 1)
+            BC_WARN("%llu undecodable messages (%llu bytes) from %s in the "
+                    "last minute; answered MALFORMED, not recorded one by one",
+                    (unsigned long long) self->garbage[i].count,
+                    (unsigned long long) self->garbage[i].bytes,
+                    self->garbage[i].peer);
+    self->ngarbage = 0;
+    self->garbage_since = zclock_mono();
+}
+
+/* Counts one undecodable message from peer; logs only the first of the
+ * minute from that peer. */
+static void garbage_count(hub_server_t *self, const char *peer, size_t bytes)
+{
+    if (zclock_mono() - self->garbage_since >= 60000)
+        garbage_flush(self);
+    self->garbage_total++;
+    self->rejected[BAOCAO__REJECT_REASON__REASON_MALFORMED]++;
+    size_t i = 0;
+    while (i < self->ngarbage && strcmp(self->garbage[i].peer, peer) != 0)
+        i++;
+    if (i == self->ngarbage) {
+        if (self->ngarbage == GARBAGE_PEERS) {
+            i = GARBAGE_PEERS - 1;   /* too many peers: share the last */
+            snprintf(self->garbage[i].peer, sizeof self->garbage[i].peer,
+                     "(several peers)");
+        } else {
+            self->ngarbage++;
+            garbage_t *g = &self->garbage[i];
+            snprintf(g->peer, sizeof g->peer, "%s", peer);
+            g->count = g->bytes = 0;
+            BC_WARN("undecodable message (%zu bytes) from %s: answered "
+                    "MALFORMED; more this minute are counted, not logged",
+                    bytes, peer);
+        }
+    }
+    self->garbage[i].count++;
+    self->garbage[i].bytes += bytes;
+}
+
 /* Reads one message from the router; returns false when none is waiting. */
 static bool receive_one(hub_server_t *self)
 {
@@ -809,6 +870,7 @@ static bool receive_one(hub_server_t *self)
     zframe_t *route = NULL, *payload = NULL;
     int nframes = 0;
     char peer[BC_PEER_MAX] = "";
+    char addr[64] = "";   /* the peer's IP address, for the logs */
     /* Frames: routing id, then exactly one payload frame. Anything else is
      * drained and answered as malformed. */
     for (;;) {
@@ -827,6 +889,8 @@ static bool receive_one(hub_server_t *self)
             const char *uid = zmq_msg_gets(&part, "User-Id");
             if (uid)
                 snprintf(peer, sizeof peer, "%s", uid);
+            const char *ip = zmq_msg_gets(&part, "Peer-Address");
+            snprintf(addr, sizeof addr, "%s", ip ? ip : "?");
         }
         int more = zmq_msg_more(&part);
         zmq_msg_close(&part);
@@ -871,9 +935,34 @@ static bool receive_one(hub_server_t *self)
         batch_add(self, &route, &payload, req, peer, why, "");
         return true;
     }
+    if (why == BAOCAO__REJECT_REASON__REASON_MALFORMED && !req) {
+        /* Bytes that do not decode: answered as before (an Ack, tag 0),
+         * counted per peer per minute, but neither logged nor recorded one
+         * by one, so that one peer cannot grow the audit log or the log
+         * without bound (proto/README.md, Audit log). */
+        char who[BC_PEER_MAX];
+        snprintf(who, sizeof who, "%s", *peer ? peer : addr);
+        garbage_count(self, who, zframe_size(payload));
+        Baocao__Reply reply = BAOCAO__REPLY__INIT;
+        Baocao__Ack ack = BAOCAO__ACK__INIT;
+        ack.status = BAOCAO__ACK_STATUS__ACK_REJECTED;
+        ack.reason = why;
+        ack.message = (char *) problem;
+        reply.body_case = BAOCAO__REPLY__BODY_ACK;
+        reply.ack = &ack;
+        send_reply(self, route, &reply);
+        goto out_free;
+    }
+    if (why == BAOCAO__REJECT_REASON__REASON_MALFORMED
+        && req->body_case != BAOCAO__REQUEST__BODY_SUBMIT) {
+        /* A query or a plan with bad text: its own tag, an Error. */
+        count_reject(self, why, peer, problem);
+        send_error(self, route, req->tag, why, problem);
+        goto out_free;
+    }
     if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
-        /* Bytes that do not make a request still go on record: they are
-         * what arrived. */
+        /* A submission refused before validation still goes on record:
+         * it is what arrived. */
         batch_add(self, &route, &payload, req, peer, why, problem);
         return true;
     }
@@ -920,9 +1009,10 @@ static void log_stats(hub_server_t *self)
                                    bc_reason_name((Baocao__RejectReason) r),
                                    (unsigned long long) self->rejected[r]);
     BC_INFO("acknowledged %llu, log at %llu, replies dropped %llu, "
-            "rejections:%s", (unsigned long long) self->acked,
+            "undecodable %llu, rejections:%s", (unsigned long long) self->acked,
             (unsigned long long) hub_store_last_seq(self->store),
-            (unsigned long long) self->replies_dropped, n ? buf : " none");
+            (unsigned long long) self->replies_dropped,
+            (unsigned long long) self->garbage_total, n ? buf : " none");
 }
 
 int hub_server_run(hub_server_t *self)
@@ -942,6 +1032,7 @@ int hub_server_run(hub_server_t *self)
                                                ZMQ_POLLIN, 0}
                             : (zmq_pollitem_t){NULL, -1, 0, 0};
     self->last_stats = zclock_mono();
+    self->garbage_since = self->last_stats;
     while (!stop_flag && !self->store_failed) {
         /* While the filling batch is full, take nothing more from the
          * router: wait for the writer. */
@@ -973,6 +1064,8 @@ int hub_server_run(hub_server_t *self)
         batch_dispatch(self);
         if (zclock_mono() - self->last_recent >= DELIVERY_LOG_EVERY_MS)
             log_recent(self);
+        if (self->ngarbage && zclock_mono() - self->garbage_since >= 60000)
+            garbage_flush(self);
         if (zclock_mono() - self->last_stats >= 60000) {
             log_stats(self);
             self->last_stats = zclock_mono();
@@ -988,6 +1081,7 @@ int hub_server_run(hub_server_t *self)
     if (self->writing)
         batch_collect(self);
     log_recent(self);
+    garbage_flush(self);
     log_stats(self);
     if (self->store_failed) {
         BC_ERROR("stopped: the store failed (exit status %d)",

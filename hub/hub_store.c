@@ -262,6 +262,9 @@ out_undo:
                               ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
                               : BAOCAO__REJECT_REASON__REASON_INTERNAL;
         items[i].seq = 0;
+        /* Nothing was stored: no revision is current because of it (an
+         * ack once said current_revision=1 for a report never stored). */
+        items[i].current_revision = 0;
     }
     return rc;
 }

@@ -300,6 +300,35 @@ static void test_full_store(void **state)
     assert_true(acked > 10);
     /* The map filling up was announced before it was full. */
     assert_true(bc_file_contains(f->hub.log, "map is"));
+    /* A refusal for now names no revision: nothing was stored (it once
+     * said current_revision=1 for a report never stored). */
+    {
+        Baocao__Request req = BAOCAO__REQUEST__INIT;
+        Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+        Baocao__Value val = BAOCAO__VALUE__INIT;
+        Baocao__Value *vals[1] = {&val};
+        uint8_t id[16];
+        bc_id_new(id);
+        val.indicator = "births";
+        val.v_case = BAOCAO__VALUE__V_COUNT;
+        val.count = 1;
+        sub.id.data = id;
+        sub.id.len = 16;
+        sub.unit = "HP-HB-QT";
+        sub.period = "2023-12";
+        sub.revision = 1;
+        sub.filed_at = 1704067200;
+        sub.n_values = 1;
+        sub.values = vals;
+        req.version = 1;
+        req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
+        req.submit = &sub;
+        Baocao__Reply *rr = bc_send(f->hub.endpoint, &req);
+        assert_int_equal(rr->body_case, BAOCAO__REPLY__BODY_ACK);
+        assert_int_equal(rr->ack->status, BAOCAO__ACK_STATUS__ACK_RETRY_LATER);
+        assert_int_equal(rr->ack->current_revision, 0);
+        baocao__reply__free_unpacked(rr, NULL);
+    }
     /* Queries still answer while full. */
     int64_t v;
     assert_true(bc_query_value(f->hub.endpoint, "HP-HB-QT", "1900-01",
