@@ -13,6 +13,19 @@
  * asked for again, as "duplicate"). A full disk (BC_ENOSPC) is survivable:
  * the daemon logs it once, backs off and sends again what it could not
  * record, until the outbox records again.
+ *
+ * Poison reports. A submission the hub cannot take whole (over its hard
+ * message limit, so libzmq cuts the connection unread) gets no answer, and
+ * being the oldest it went first again after every reconnect, so nothing
+ * behind it was ever delivered. So the sender keeps a suspect: the oldest
+ * submission in flight when the link was judged dead. Suspected twice in
+ * a row (SUSPECT_ROUNDS), it is sent alone, once a Ping sent first has
+ * been answered (sent together, the Pong would be lost with the cut
+ * connection); if the submission then gets no answer, that is a strike.
+ * After POISON_STRIKES strikes it is set aside: marked rejected (reason
+ * TOO_LARGE, "rejected (too large / not answered)") in the outbox, logged,
+ * shown by `baocao status`, and the rest of the outbox goes on at once.
+ * The bound on how long it can block the others is in proto/README.md.
  */
 #include "node_sender.h"
 #include "baocao.pb-c.h"
@@ -68,6 +81,10 @@ const bc_option_t node_options[] = {
 };
 const size_t node_noptions = sizeof node_options / sizeof node_options[0];
 
+#define SUSPECT_ROUNDS 3   /* dead-link rounds before sending it alone */
+#define POISON_STRIKES 3   /* answered Pings it went unanswered behind */
+#define PING_TAG UINT64_MAX /* tag of the isolation Ping (never a seq) */
+
 /* One submission on the wire. */
 typedef struct {
     uint64_t seq;              /* outbox seq, also the request tag; 0 = free */
@@ -101,6 +118,13 @@ struct node_sender_t {
     uint64_t hs_failures;      /* handshake failures not yet logged */
     int64_t hs_logged_at;      /* monotonic ms of the last ERROR about them,
                                   0: none since the link last worked */
+    uint64_t suspect;          /* oldest in flight when the link last died */
+    unsigned suspect_rounds;   /* dead-link rounds it was that oldest */
+    uint64_t isolate;          /* seq sent alone after a Ping, 0 = none */
+    unsigned strikes;          /* isolated rounds with Pong but no answer */
+    bool ping_sent;            /* the isolation Ping is out (this socket) */
+    bool pong_seen;            /* it was answered (this socket) */
+    int64_t ping_at;           /* when it was sent, monotonic ms */
 };
 
 /* A failing handshake is retried with the backoff; its ERROR line is
@@ -301,6 +325,7 @@ static void disconnect(node_sender_t *self)
     memset(self->slots, 0, self->nslots * sizeof *self->slots);
     self->inflight = 0;
     self->cursor = 0;
+    self->ping_sent = self->pong_seen = false;
 }
 
 void node_sender_destroy(node_sender_t **self_p)
@@ -377,7 +402,31 @@ static void refill(node_sender_t *self)
 {
     if (!self->sock || self->inflight == self->nslots)
         return;
-    size_t want = self->nslots - self->inflight;
+    if (self->isolate && self->inflight)
+        return;   /* the suspect goes alone */
+    if (self->isolate && !self->ping_sent) {
+        /* A Ping first: its Pong proves the link carries answers. */
+        Baocao__Request ping_req = BAOCAO__REQUEST__INIT;
+        Baocao__Ping ping = BAOCAO__PING__INIT;
+        ping_req.version = BC_WIRE_VERSION;
+        ping_req.tag = PING_TAG;
+        ping_req.body_case = BAOCAO__REQUEST__BODY_PING;
+        ping_req.ping = &ping;
+        size_t plen;
+        uint8_t *pbuf = bc_wire_pack(&ping_req.base, &plen);
+        zframe_t *pf = zframe_new(pbuf, plen);
+        free(pbuf);
+        if (zframe_send(&pf, self->sock, ZFRAME_DONTWAIT) != 0) {
+            zframe_destroy(&pf);
+            self->link_wait = true;
+            return;
+        }
+        self->ping_sent = true;
+        self->ping_at = zclock_mono();
+    }
+    if (self->isolate && !self->pong_seen)
+        return;   /* the suspect waits for the Pong */
+    size_t want = self->isolate ? 1 : self->nslots - self->inflight;
     node_pending_t *batch = bc_calloc(want, sizeof *batch);
     uint64_t *sent = bc_calloc(want, sizeof *sent);
     size_t n = 0, nsent = 0;
@@ -387,6 +436,11 @@ static void refill(node_sender_t *self)
         goto out_free;
     self->more_pending = n == want;
     self->last_look = zclock_mono();
+    if (self->isolate && (n == 0 || batch[0].seq != self->isolate)) {
+        /* Settled meanwhile (answered after all): nothing to isolate. */
+        self->isolate = 0;
+        self->strikes = 0;
+    }
     for (size_t i = 0; i < n; i++) {
         /* Each send is a Request wrapping the stored Submission bytes: the
          * Submission itself is never re-encoded, so resends are identical. */
@@ -467,9 +521,16 @@ static void receive_acks(node_sender_t *self)
             baocao__reply__free_unpacked(r, NULL);
             continue;
         }
+        if (r->body_case == BAOCAO__REPLY__BODY_PONG && r->tag == PING_TAG)
+            self->pong_seen = true;
         if (r->body_case != BAOCAO__REPLY__BODY_ACK) {
             baocao__reply__free_unpacked(r, NULL);
             continue;
+        }
+        if (r->tag == self->suspect || r->tag == self->isolate) {
+            /* Answered after all: not poison. */
+            self->suspect = self->isolate = 0;
+            self->suspect_rounds = self->strikes = 0;
         }
         /* Free the slot; a reply to a slot already freed (an answer to an
          * earlier send of the same seq) still settles the entry. */
@@ -553,6 +614,56 @@ static void receive_acks(node_sender_t *self)
         back_off(self, unrecorded ? "the outbox could not record the "
                                     "answers" : "hub cannot store now");
     }
+}
+
+/* The link was judged dead with submissions in flight: is one of them
+ * poison (see the top)? Returns true when the suspect was set aside (the
+ * socket is then closed and the next turn reconnects at once). */
+static bool judge_suspect(node_sender_t *self)
+{
+    uint64_t oldest = 0;
+    for (size_t s = 0; s < self->nslots; s++)
+        if (self->slots[s].seq && (!oldest || self->slots[s].seq < oldest))
+            oldest = self->slots[s].seq;
+    if (!oldest)
+        return false;
+    if (self->isolate != oldest) {
+        /* Not yet isolated: count the rounds it was the oldest. */
+        if (self->suspect == oldest)
+            self->suspect_rounds++;
+        else {
+            self->suspect = oldest;
+            self->suspect_rounds = 1;
+        }
+        if (self->suspect_rounds >= SUSPECT_ROUNDS) {
+            self->isolate = oldest;
+            self->strikes = 0;
+            BC_INFO("report #%llu went unanswered %u times: sending it alone "
+                    "after a ping", (unsigned long long) oldest,
+                    self->suspect_rounds);
+        }
+        return false;
+    }
+    if (!self->pong_seen)
+        return false;   /* the link itself is down: no evidence either way */
+    if (++self->strikes < POISON_STRIKES)
+        return false;
+    char msg[200];
+    snprintf(msg, sizeof msg, "rejected (too large / not answered): the hub "
+             "answered a ping but never this report, %u times; set aside so "
+             "that the reports behind it go", self->strikes);
+    node_ack_t a = {oldest, BAOCAO__ACK_STATUS__ACK_REJECTED,
+                    BAOCAO__REJECT_REASON__REASON_TOO_LARGE, 0, msg};
+    if (check_store(self, node_outbox_settle(self->outbox, &a, 1, wall_s()),
+                    "cannot set a report aside"))
+        return false;   /* tried again at the next dead-link round */
+    record_error(self, "report #%llu %s", (unsigned long long) oldest, msg);
+    self->suspect = self->isolate = 0;
+    self->suspect_rounds = self->strikes = 0;
+    disconnect(self);
+    self->backoff = self->cfg.backoff_min_ms;
+    self->retry_at = 0;
+    return true;
 }
 
 /* A failed handshake will fail again at once (libzmq would retry at its
@@ -672,6 +783,13 @@ int node_sender_run(node_sender_t *self)
         if (!self->sock)
             continue;
 
+        /* An isolation Ping unanswered for a timeout: the link is down. */
+        if (self->isolate && self->ping_sent && !self->pong_seen
+            && !self->inflight && now - self->ping_at > self->cfg.timeout_ms) {
+            disconnect(self);
+            back_off(self, "no answer to a ping");
+            continue;
+        }
         /* Judge the link: in flight and silent for too long means dead.
          * A lone submission unanswered for much longer while others are
          * answered was lost under a reconnect inside libzmq: start over
@@ -686,6 +804,8 @@ int node_sender_run(node_sender_t *self)
             && (stale || now - self->last_answer > self->cfg.timeout_ms)) {
             record_error(self, "no answer from %s for %lld ms",
                          self->cfg.hub, (long long) (now - self->last_answer));
+            if (judge_suspect(self))
+                continue;   /* set aside: the rest goes at once */
             disconnect(self);
             back_off(self, "link is silent");
         }

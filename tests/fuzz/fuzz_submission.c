@@ -4,8 +4,14 @@
  * submission inside, against the shipped registry and catalogue.
  *
  * What must hold: no crash, no sanitizer report, no leak, and a verdict for
- * every input (valid, or a typed reason with a message).
+ * every input (valid, or a typed reason with a message). The limits of
+ * issue #18 too: a valid submission has every count in 0..10^12 and its
+ * filed_at in the window; a request whose text passed the hub's check
+ * gets a message that is clean text itself. The corpus holds counts at
+ * and past the maximum (INT64_MAX, 10^12 + 1) for the fuzzer to mutate.
  */
+#include "bc_limits.h"
+#include "bc_period.h"
 #include "bc_registry.h"
 #include "bc_wire.h"
 #include "hub_validate.h"
@@ -43,7 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Baocao__Request *req = baocao__request__unpack(NULL, size, data);
     if (!req)
         return 0;
-    if (req->body_case == BAOCAO__REQUEST__BODY_SUBMIT) {
+    char terr[160];
+    bool text_ok = bc_wire_check_text(&req->base, terr, sizeof terr) == 0;
+    if (!text_ok && (!terr[0] || !bc_text_valid(terr, strlen(terr))))
+        abort();   /* the refusal names the field in clean text */
+    if (text_ok && req->body_case == BAOCAO__REQUEST__BODY_SUBMIT) {
         static const char *peers[] = {"", "unit:HP-HB", "unit:HP-HB-QT",
                                       "operator:alice"};
         hub_limits_t lim = {1000, 1735689600};
@@ -53,10 +63,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                               peers[size % 4], &lim, &item);
         if (r != BAOCAO__REJECT_REASON__REASON_NONE && !item.message[0])
             abort();   /* every rejection must say why */
-        if (r == BAOCAO__REJECT_REASON__REASON_NONE)
+        if (!bc_text_valid(item.message, strlen(item.message)))
+            abort();   /* a reply never carries invalid bytes */
+        if (r == BAOCAO__REJECT_REASON__REASON_NONE) {
             for (size_t i = 1; i < item.nvals; i++)
                 if (item.vals[i - 1].sid >= item.vals[i].sid)
                     abort();   /* valid figures are sorted and unique */
+            for (size_t i = 0; i < item.nvals; i++)
+                if (item.vals[i].value < 0 || item.vals[i].value > BC_COUNT_MAX)
+                    abort();   /* no count past the maximum gets in */
+            if (item.filed_at < bc_period_start(item.period)
+                || item.filed_at > lim.now + BC_FILED_AHEAD_MAX)
+                abort();   /* nor a filing time outside the window */
+        }
         free(item.vals);
     }
     baocao__request__free_unpacked(req, NULL);

@@ -41,6 +41,18 @@ static int setup(void **state)
     return 0;
 }
 
+/* A hub whose hard message limit (4 x --max-message) is 16 KiB. */
+static int setup_small(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    f->dir = bc_tmpdir("limits-small");
+    bc_hub_init(&f->hub);
+    const char *extra[] = {"--max-message", "4096", NULL};
+    bc_hub_start(&f->hub, f->dir, NULL, extra);
+    *state = f;
+    return 0;
+}
+
 /* A hub on the bench's province of 10,000 facilities. */
 static int setup_bench(void **state)
 {
@@ -331,6 +343,56 @@ static void test_text_is_clean(void **state)
     free(log);
 }
 
+/* A report the hub cuts the link on (over its hard limit: the node filed
+ * it with the default --max-message, the hub runs a smaller one) is set
+ * aside as rejected within the bound, and the facility's next report is
+ * delivered. On main, the node resent it for ever and delivered nothing. */
+static void test_poison_set_aside(void **state)
+{
+    fixture_t *f = *state;
+    char big[600], small[600], store[600];
+    snprintf(big, sizeof big, "%s/big.csv", f->dir);
+    snprintf(small, sizeof small, "%s/small.csv", f->dir);
+    snprintf(store, sizeof store, "%s/node", f->dir);
+    FILE *fp = fopen(big, "w");
+    assert_non_null(fp);
+    fprintf(fp, "indicator,value\n");
+    for (int i = 0; i < 900; i++)
+        fprintf(fp, "made_up_indicator_code_%06d,%d\n", i, i);
+    fclose(fp);
+    bc_write_file(small, "indicator,value\nsxh_cases,7\n");
+    const char *s1[] = {"submit", "--store", store, "--unit", "HP-HB-QT",
+                        "--period", "2023-10", "--file", big, NULL};
+    assert_int_equal(bc_run("baocao", s1, NULL), 0);
+    const char *s2[] = {"submit", "--store", store, "--unit", "HP-HB-QT",
+                        "--period", "2023-11", "--file", small, NULL};
+    assert_int_equal(bc_run("baocao", s2, NULL), 0);
+
+    /* Short timers so that the bound, 6 x (3 x timeout + backoff-max),
+     * is 10 s here. */
+    const char *node[] = {"--store", store, "--unit", "HP-HB-QT", "--hub",
+                          f->hub.endpoint, "--plain", "--timeout", "500",
+                          "--backoff-min", "50", "--backoff-max", "200",
+                          "--drain", "--max-seconds", "30", NULL};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(bc_run("baocao-node", node, NULL), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec <= 11);
+
+    const char *st[] = {"status", "--store", store, "--format", "json", NULL};
+    char *json = NULL;
+    assert_int_equal(bc_run("baocao", st, &json), 0);
+    assert_non_null(strstr(json, "\"rejected\":\t1"));
+    assert_non_null(strstr(json, "\"delivered\":\t1"));
+    assert_non_null(strstr(json, "too large / not answered"));
+    free(json);
+    int64_t v;
+    assert_true(bc_query_value(f->hub.endpoint, "HP-HB-QT", "2023-11",
+                               "sxh_cases", &v));
+    assert_int_equal(v, 7);
+}
+
 /* Completeness for a level no unit has is an error, not an empty list. */
 static void test_unknown_level(void **state)
 {
@@ -494,6 +556,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_garbage_is_bounded, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unknown_level, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poison_set_aside, setup_small,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
