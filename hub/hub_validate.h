@@ -6,6 +6,12 @@
  * first failing check decides the typed reason; the message names the
  * offending field so that staff at the facility can fix their file.
  *
+ * The limits (bc_limits.h, proto/README.md): at most max_values figures,
+ * each count 0..BC_COUNT_MAX (COUNT_TOO_LARGE above), filed_at from the
+ * period's start to BC_FILED_AHEAD_MAX past lim->now (BAD_FILED_AT). The
+ * text rule for strings is checked before this, on the whole request
+ * (bc_wire_check_text), so messages here may quote codes safely.
+ *
  * Peer identities (set by the hub's authenticator, see hub_auth.h):
  *   ""              plain mode: no authentication, any unit accepted
  *   "unit:CODE"     a facility's node: may submit for CODE, and for the
