@@ -130,6 +130,7 @@ struct hub_server_t {
     bool writing;                 /* the other batch is being committed */
     pthread_t writer;             /* the thread that commits */
     bool writer_started;          /* writer is running */
+    int64_t started_us;           /* process start, for Pong.started_at */
     zsock_t *to_writer;           /* PAIR: batch index out, "done" back */
     uint64_t rejected[32];        /* rejections by reason */
     uint64_t acked;               /* submissions acknowledged */
@@ -255,6 +256,7 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     self->cfg = *cfg;
     if (rc_out)
         *rc_out = BC_EINVAL;
+    self->started_us = now_us();
     if (!cfg->store || !cfg->registry || !cfg->catalog) {
         snprintf(err, errlen, "--store, --registry and --catalog are "
                  "required (see --help)");
@@ -616,6 +618,7 @@ static void handle_ping(hub_server_t *self, zframe_t *route,
     hub_reader_destroy(&r);
     pong.commits = self->commits;
     pong.acked = self->acked;
+    pong.started_at = (uint64_t) self->started_us;
     reply.tag = req->tag;
     reply.body_case = BAOCAO__REPLY__BODY_PONG;
     reply.pong = &pong;

@@ -21,7 +21,13 @@
  * submission in flight when the link was judged dead. Suspected twice in
  * a row (SUSPECT_ROUNDS), it is sent alone, once a Ping sent first has
  * been answered (sent together, the Pong would be lost with the cut
- * connection); if the submission then gets no answer, that is a strike.
+ * connection), with a second Ping right behind it. If neither the
+ * submission nor that second Ping is answered, the hub stopped answering
+ * the moment it read the submission; if the next round's Pong then comes
+ * from the same hub process (Pong.started_at), that is a strike. A hub
+ * that was killed and restarted, or that read past the submission (the
+ * second Ping answered), gives no strike, so a restarting hub does not
+ * get a good report set aside.
  * After POISON_STRIKES strikes it is set aside: marked rejected (reason
  * TOO_LARGE, "rejected (too large / not answered)") in the outbox, logged,
  * shown by `baocao status`, and the rest of the outbox goes on at once.
@@ -84,6 +90,7 @@ const size_t node_noptions = sizeof node_options / sizeof node_options[0];
 #define SUSPECT_ROUNDS 3   /* dead-link rounds before sending it alone */
 #define POISON_STRIKES 3   /* answered Pings it went unanswered behind */
 #define PING_TAG UINT64_MAX /* tag of the isolation Ping (never a seq) */
+#define PING2_TAG (UINT64_MAX - 1) /* the Ping sent right behind it */
 
 /* One submission on the wire. */
 typedef struct {
@@ -125,6 +132,12 @@ struct node_sender_t {
     bool ping_sent;            /* the isolation Ping is out (this socket) */
     bool pong_seen;            /* it was answered (this socket) */
     int64_t ping_at;           /* when it was sent, monotonic ms */
+    bool ping2_sent;           /* a Ping went right behind the suspect */
+    bool pong2_seen;           /* and was answered: the hub read past it */
+    uint64_t pong_started;     /* Pong.started_at of the isolation Ping */
+    uint64_t cut_by;           /* the hub process (started_at) that went
+                                  silent on reading the suspect, awaiting
+                                  the next Pong to confirm a strike; 0 none */
 };
 
 /* A failing handshake is retried with the backoff; its ERROR line is
@@ -326,6 +339,7 @@ static void disconnect(node_sender_t *self)
     self->inflight = 0;
     self->cursor = 0;
     self->ping_sent = self->pong_seen = false;
+    self->ping2_sent = self->pong2_seen = false;
 }
 
 void node_sender_destroy(node_sender_t **self_p)
@@ -397,6 +411,27 @@ static void back_off(node_sender_t *self, const char *why)
         self->backoff = self->cfg.backoff_max_ms;
 }
 
+/* Sends a Ping with this tag without waiting. Returns 0, or -1 when it
+ * could not be queued (no connection up). */
+static int send_ping(node_sender_t *self, uint64_t tag)
+{
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Ping ping = BAOCAO__PING__INIT;
+    req.version = BC_WIRE_VERSION;
+    req.tag = tag;
+    req.body_case = BAOCAO__REQUEST__BODY_PING;
+    req.ping = &ping;
+    size_t len;
+    uint8_t *buf = bc_wire_pack(&req.base, &len);
+    zframe_t *f = zframe_new(buf, len);
+    free(buf);
+    if (zframe_send(&f, self->sock, ZFRAME_DONTWAIT) != 0) {
+        zframe_destroy(&f);
+        return -1;
+    }
+    return 0;
+}
+
 /* Puts more pending submissions on the wire, up to the window. */
 static void refill(node_sender_t *self)
 {
@@ -406,18 +441,7 @@ static void refill(node_sender_t *self)
         return;   /* the suspect goes alone */
     if (self->isolate && !self->ping_sent) {
         /* A Ping first: its Pong proves the link carries answers. */
-        Baocao__Request ping_req = BAOCAO__REQUEST__INIT;
-        Baocao__Ping ping = BAOCAO__PING__INIT;
-        ping_req.version = BC_WIRE_VERSION;
-        ping_req.tag = PING_TAG;
-        ping_req.body_case = BAOCAO__REQUEST__BODY_PING;
-        ping_req.ping = &ping;
-        size_t plen;
-        uint8_t *pbuf = bc_wire_pack(&ping_req.base, &plen);
-        zframe_t *pf = zframe_new(pbuf, plen);
-        free(pbuf);
-        if (zframe_send(&pf, self->sock, ZFRAME_DONTWAIT) != 0) {
-            zframe_destroy(&pf);
+        if (send_ping(self, PING_TAG) != 0) {
             self->link_wait = true;
             return;
         }
@@ -482,6 +506,11 @@ static void refill(node_sender_t *self)
         self->cursor = batch[i].seq;
         sent[nsent++] = batch[i].seq;
     }
+    if (nsent && self->isolate)
+        /* Right behind the suspect: if the hub cuts the link on reading
+         * it, this Ping is lost with it; if the hub is merely slow or
+         * restarting, it is answered. Only a lost one is a strike. */
+        self->ping2_sent = send_ping(self, PING2_TAG) == 0;
     if (nsent) {
         /* Only bookkeeping (attempts, "in flight"): a failure loses no
          * report, but a failed disk still stops the daemon. */
@@ -494,6 +523,76 @@ out_free:
     node_pending_free(batch, n);
     free(batch);
     free(sent);
+}
+
+/* The link was judged dead with submissions in flight: is one of them
+ * poison (see the top)? Counts the rounds, and notes a possible strike
+ * for on_pong to confirm; the caller then reconnects as for any dead
+ * link. */
+static void judge_suspect(node_sender_t *self)
+{
+    uint64_t oldest = 0;
+    for (size_t s = 0; s < self->nslots; s++)
+        if (self->slots[s].seq && (!oldest || self->slots[s].seq < oldest))
+            oldest = self->slots[s].seq;
+    if (!oldest)
+        return;
+    if (self->isolate != oldest) {
+        /* Not yet isolated: count the rounds it was the oldest. */
+        if (self->suspect == oldest)
+            self->suspect_rounds++;
+        else {
+            self->suspect = oldest;
+            self->suspect_rounds = 1;
+        }
+        if (self->suspect_rounds >= SUSPECT_ROUNDS) {
+            self->isolate = oldest;
+            self->strikes = 0;
+            BC_INFO("report #%llu went unanswered %u times: sending it alone "
+                    "after a ping", (unsigned long long) oldest,
+                    self->suspect_rounds);
+        }
+        return;
+    }
+    /* A strike needs the hub to have stopped answering the moment it read
+     * the suspect (the Ping behind it lost too), and then the same hub
+     * process to answer the next round's Ping: a hub killed and restarted
+     * meanwhile is no evidence. The next Pong decides (on_pong). */
+    self->cut_by = self->pong_seen && self->ping2_sent && !self->pong2_seen
+                       ? self->pong_started : 0;
+}
+
+/* Marks the suspect rejected in the outbox, so that the reports behind it
+ * go (see the top). */
+static void set_aside(node_sender_t *self)
+{
+    uint64_t seq = self->isolate;
+    char msg[200];
+    snprintf(msg, sizeof msg, "rejected (too large / not answered): the hub "
+             "cut the link on reading this report %u times while answering "
+             "pings; set aside so that the reports behind it go",
+             self->strikes);
+    node_ack_t a = {seq, BAOCAO__ACK_STATUS__ACK_REJECTED,
+                    BAOCAO__REJECT_REASON__REASON_TOO_LARGE, 0, msg};
+    if (check_store(self, node_outbox_settle(self->outbox, &a, 1, wall_s()),
+                    "cannot set a report aside"))
+        return;   /* tried again at the next round */
+    record_error(self, "report #%llu %s", (unsigned long long) seq, msg);
+    self->suspect = self->isolate = 0;
+    self->suspect_rounds = self->strikes = 0;
+    self->backoff = self->cfg.backoff_min_ms;
+}
+
+/* The isolation Ping was answered by the hub process that started at
+ * `started` (Pong.started_at). */
+static void on_pong(node_sender_t *self, uint64_t started)
+{
+    self->pong_seen = true;
+    self->pong_started = started;
+    if (self->cut_by && started && self->cut_by == started
+        && ++self->strikes >= POISON_STRIKES)
+        set_aside(self);
+    self->cut_by = 0;
 }
 
 /* Reads every reply waiting and settles them in one transaction. */
@@ -522,7 +621,9 @@ static void receive_acks(node_sender_t *self)
             continue;
         }
         if (r->body_case == BAOCAO__REPLY__BODY_PONG && r->tag == PING_TAG)
-            self->pong_seen = true;
+            on_pong(self, r->pong->started_at);
+        if (r->body_case == BAOCAO__REPLY__BODY_PONG && r->tag == PING2_TAG)
+            self->pong2_seen = true;
         if (r->body_case != BAOCAO__REPLY__BODY_ACK) {
             baocao__reply__free_unpacked(r, NULL);
             continue;
@@ -616,55 +717,6 @@ static void receive_acks(node_sender_t *self)
     }
 }
 
-/* The link was judged dead with submissions in flight: is one of them
- * poison (see the top)? Returns true when the suspect was set aside (the
- * socket is then closed and the next turn reconnects at once). */
-static bool judge_suspect(node_sender_t *self)
-{
-    uint64_t oldest = 0;
-    for (size_t s = 0; s < self->nslots; s++)
-        if (self->slots[s].seq && (!oldest || self->slots[s].seq < oldest))
-            oldest = self->slots[s].seq;
-    if (!oldest)
-        return false;
-    if (self->isolate != oldest) {
-        /* Not yet isolated: count the rounds it was the oldest. */
-        if (self->suspect == oldest)
-            self->suspect_rounds++;
-        else {
-            self->suspect = oldest;
-            self->suspect_rounds = 1;
-        }
-        if (self->suspect_rounds >= SUSPECT_ROUNDS) {
-            self->isolate = oldest;
-            self->strikes = 0;
-            BC_INFO("report #%llu went unanswered %u times: sending it alone "
-                    "after a ping", (unsigned long long) oldest,
-                    self->suspect_rounds);
-        }
-        return false;
-    }
-    if (!self->pong_seen)
-        return false;   /* the link itself is down: no evidence either way */
-    if (++self->strikes < POISON_STRIKES)
-        return false;
-    char msg[200];
-    snprintf(msg, sizeof msg, "rejected (too large / not answered): the hub "
-             "answered a ping but never this report, %u times; set aside so "
-             "that the reports behind it go", self->strikes);
-    node_ack_t a = {oldest, BAOCAO__ACK_STATUS__ACK_REJECTED,
-                    BAOCAO__REJECT_REASON__REASON_TOO_LARGE, 0, msg};
-    if (check_store(self, node_outbox_settle(self->outbox, &a, 1, wall_s()),
-                    "cannot set a report aside"))
-        return false;   /* tried again at the next dead-link round */
-    record_error(self, "report #%llu %s", (unsigned long long) oldest, msg);
-    self->suspect = self->isolate = 0;
-    self->suspect_rounds = self->strikes = 0;
-    disconnect(self);
-    self->backoff = self->cfg.backoff_min_ms;
-    self->retry_at = 0;
-    return true;
-}
 
 /* A failed handshake will fail again at once (libzmq would retry at its
  * reconnect interval, about twice a second, for ever): drop the socket and
@@ -804,8 +856,7 @@ int node_sender_run(node_sender_t *self)
             && (stale || now - self->last_answer > self->cfg.timeout_ms)) {
             record_error(self, "no answer from %s for %lld ms",
                          self->cfg.hub, (long long) (now - self->last_answer));
-            if (judge_suspect(self))
-                continue;   /* set aside: the rest goes at once */
+            judge_suspect(self);
             disconnect(self);
             back_off(self, "link is silent");
         }
