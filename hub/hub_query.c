@@ -7,6 +7,7 @@
  */
 #include "hub_query.h"
 #include "bc_error.h"
+#include "bc_limits.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
 
@@ -81,7 +82,9 @@ static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
                 out->value[i] = f.value[i];   /* the last piece wins */
                 out->count[i] = f.count[i];
             } else if (f.count[i]) {
-                out->value[i] += f.value[i];
+                /* Pieces combined: exact, or the query fails. */
+                rc = bc_add_checked(out->value[i], f.value[i],
+                                    &out->value[i]);
                 out->count[i] += f.count[i];
             }
         }

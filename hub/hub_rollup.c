@@ -772,27 +772,28 @@ static void unit_year_free(unit_year_t *uy)
 }
 
 /* What the unit contributes to a slot from inside it (no look-back):
- * into out, cleared by the caller; count 1 where present. */
-static void contrib_inside(const hub_store_t *s, const unit_year_t *uy,
-                           int slot, hub_figures_t *out)
+ * into out, cleared by the caller; count 1 where present. BC_OK, or
+ * BC_ERANGE when a flow's sum over the sub-periods would overflow. */
+static int contrib_inside(const hub_store_t *s, const unit_year_t *uy,
+                          int slot, hub_figures_t *out)
 {
     const bc_registry_t *reg = s->reg;
     if (uy->has[slot]) {
         /* Its report for exactly this period wins, whole. */
         memcpy(out->value, uy->rep[slot].value, out->n * sizeof *out->value);
         memcpy(out->count, uy->rep[slot].count, out->n * sizeof *out->count);
-        return;
+        return BC_OK;
     }
-    int child[3], nc = slot_children(slot, child);
+    int child[3], nc = slot_children(slot, child), rc = BC_OK;
     if (!nc)
-        return;
+        return BC_OK;
     hub_figures_t c;
     hub_figures_init(&c, out->n);
     /* Latest sub-period first: a stock takes the last one present. */
-    for (int k = nc - 1; k >= 0; k--) {
+    for (int k = nc - 1; k >= 0 && !rc; k--) {
         hub_figures_clear(&c);
-        contrib_inside(s, uy, child[k], &c);
-        for (size_t i = 0; i < out->n; i++) {
+        rc = contrib_inside(s, uy, child[k], &c);
+        for (size_t i = 0; i < out->n && !rc; i++) {
             if (!c.count[i])
                 continue;
             if (bc_registry_indicator(reg, (uint32_t) i)->kind
@@ -802,12 +803,14 @@ static void contrib_inside(const hub_store_t *s, const unit_year_t *uy,
                     out->count[i] = 1;
                 }
             } else {
-                out->value[i] += c.value[i];
+                rc = bc_add_checked(out->value[i], c.value[i],
+                                    &out->value[i]);
                 out->count[i] = 1;
             }
         }
     }
     hub_figures_free(&c);
+    return rc;
 }
 
 /* A stock's last monthly value at or before month `from` (1..12) fills
@@ -829,14 +832,17 @@ static void stock_look_back(const hub_store_t *s, const unit_year_t *uy,
     }
 }
 
-/* The unit's contribution to `slot` by the rule above. */
-static void unit_contrib(const hub_store_t *s, const unit_year_t *uy,
-                         bc_period_t p, hub_figures_t *out)
+/* The unit's contribution to `slot` by the rule above. BC_OK or
+ * BC_ERANGE (a sum would overflow). */
+static int unit_contrib(const hub_store_t *s, const unit_year_t *uy,
+                        bc_period_t p, hub_figures_t *out)
 {
     unsigned first, last;
     bc_period_months(p, &first, &last);
     hub_figures_clear(out);
-    contrib_inside(s, uy, slot_of(p), out);
+    int rc = contrib_inside(s, uy, slot_of(p), out);
+    if (rc)
+        return rc;
     stock_look_back(s, uy, (int) first - 1, out);
     /* A unit contributes to a ratio when it contributes to either part
      * (the "any part" rule of proto/README.md). */
@@ -846,12 +852,14 @@ static void unit_contrib(const hub_store_t *s, const unit_year_t *uy,
             out->count[i] = out->count[ind->numerator]
                             || out->count[ind->denominator];
     }
+    return BC_OK;
 }
 
 /* What agg and carry hold for this unit over the period: its months'
- * flows summed, its last monthly stock up to the period's end. */
-static void unit_monthly_part(const hub_store_t *s, const unit_year_t *uy,
-                              bc_period_t p, hub_figures_t *out)
+ * flows summed, its last monthly stock up to the period's end. BC_OK or
+ * BC_ERANGE (a sum would overflow). */
+static int unit_monthly_part(const hub_store_t *s, const unit_year_t *uy,
+                             bc_period_t p, hub_figures_t *out)
 {
     unsigned first, last;
     bc_period_months(p, &first, &last);
@@ -864,11 +872,14 @@ static void unit_monthly_part(const hub_store_t *s, const unit_year_t *uy,
             if (f->count[i]
                 && bc_registry_indicator(s->reg, (uint32_t) i)->kind
                        != BC_KIND_STOCK) {
-                out->value[i] += f->value[i];
+                if (bc_add_checked(out->value[i], f->value[i],
+                                   &out->value[i]))
+                    return BC_ERANGE;
                 out->count[i] = 1;
             }
     }
     stock_look_back(s, uy, (int) last, out);
+    return BC_OK;
 }
 
 /* Unit sids collected by a period scan, without repeats. */
@@ -1197,7 +1208,7 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
         bc_arena_reset(self->arena);
         if ((rc = unit_year_load(s, self->txn, self->arena, unit, year, n,
                                  own_mask, &uy)) == BC_OK)
-            unit_contrib(s, &uy, period, out);
+            rc = unit_contrib(s, &uy, period, out);
         unit_year_free(&uy);
         goto out_free;
     }
@@ -1212,7 +1223,7 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
                 || bc_registry_indicator(reg, (uint32_t) i)->kind
                        == BC_KIND_STOCK)
                 continue;
-            out->value[i] += a.value[i];
+            rc = bc_add_checked(out->value[i], a.value[i], &out->value[i]);
             if (a.count[i] > out->count[i])
                 out->count[i] = a.count[i];
         }
@@ -1238,12 +1249,17 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
             continue;
         bc_arena_reset(self->arena);
         if ((rc = unit_year_load(s, self->txn, self->arena, u, year, n,
-                                 x_mask, &uy)) == BC_OK) {
-            unit_contrib(s, &uy, period, &a);
-            unit_monthly_part(s, &uy, period, &b);
-            /* Counts are `units`' (below); only the figures move. */
-            for (size_t i = 0; i < n; i++)
-                out->value[i] += a.value[i] - b.value[i];
+                                 x_mask, &uy)) == BC_OK
+            && (rc = unit_contrib(s, &uy, period, &a)) == BC_OK
+            && (rc = unit_monthly_part(s, &uy, period, &b)) == BC_OK) {
+            /* Counts are `units`' (below); only the figures move. Both
+             * are exact sums of counts (0 .. 10^12 each), so negating b
+             * cannot overflow; the sums are checked. */
+            int64_t d;
+            for (size_t i = 0; i < n && !rc; i++)
+                rc = bc_add_checked(a.value[i], -b.value[i], &d)
+                         ? BC_ERANGE
+                         : bc_add_checked(out->value[i], d, &out->value[i]);
         }
         unit_year_free(&uy);
     }

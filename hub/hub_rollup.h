@@ -60,7 +60,8 @@ int hub_reader_carried(hub_reader_t *self, const bc_unit_t *unit,
  * indicator i (0: no data). Reads the month totals (agg), the carried
  * stocks at the period's end (carry) and, for periods longer than a month,
  * the few units that filed a longer report inside it (one range scan of
- * cur per such period). Returns BC_OK or BC_ESTORE. */
+ * cur per such period). Returns BC_OK, BC_ESTORE, or BC_ERANGE when a
+ * sum would overflow (checked: never a wrapped number). */
 int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
                       bc_period_t period, hub_figures_t *out);
 
