@@ -43,7 +43,7 @@ enum {
     HUB_DB_PLAN_EFF,   /* hub_plans.c: effective targets */
     HUB_DB_LOG,        /* hub_log.c: the hash-chained log */
     HUB_DB_CARRY,      /* hub_rollup.c: stocks carried forward */
-    HUB_DB_UNITS,      /* hub_rollup.c: units contributing, per period */
+    HUB_DB_UNITS,      /* hub_units.c: units contributing, per period */
     HUB_DB_COUNT
 };
 

@@ -49,22 +49,6 @@ int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
 int hub_reader_carried(hub_reader_t *self, const bc_unit_t *unit,
                        unsigned year, unsigned month, hub_figures_t *out);
 
-/* What `unit` (its subtree, or itself when it has no sub-units) counts for
- * `period`, of any length, by the one rule of proto/README.md ("What each
- * unit contributes to a period"): each unit contributes its report for
- * exactly that period if it filed one; else its sub-periods (halves,
- * quarters, months) combined by kind, flows summed and a stock the last
- * value present; a stock not reported inside the period is the unit's last
- * monthly value earlier in the same year. The figure is the sum of the
- * units' contributions; count[i] is the number of units contributing to
- * indicator i (0: no data). Reads the month totals (agg), the carried
- * stocks at the period's end (carry) and, for periods longer than a month,
- * the few units that filed a longer report inside it (one range scan of
- * cur per such period). Returns BC_OK, BC_ESTORE, or BC_ERANGE when a
- * sum would overflow (checked: never a wrapped number). */
-int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
-                      bc_period_t period, hub_figures_t *out);
-
 /* --- for the store's other rooms ----------------------------------------- */
 
 /* The totals one write batch touches, kept in memory until the batch is

@@ -18,10 +18,16 @@
  *   hub_reports.c  subs, revs, cur          each valid submission rollup,
  *                                                                 digest,
  *                                                                 queries
- *   hub_rollup.c   agg, carry, units        each change of cur;   queries
+ *   hub_rollup.c   agg, carry               each change of cur;   queries
  *                                           rebuilt at open when
  *                                           the registry or the
  *                                           derived rules changed
+ *   hub_units.c    units                    with agg, in the      contrib
+ *                                           rollup's batch
+ *   hub_contrib.c  (none)                   -                     queries
+ *                  reads agg, carry, units and cur: the contribution rule
+ *   hub_agg.c,     (none: helpers of the rollup room: record format and
+ *   hub_year.c      batch cache; a year's periods as slots)
  *   hub_plans.c    plan, plan_eff           set_plan; plan_eff    queries
  *                                           rebuilt with rollups
  *   hub_digest.c   (none)                   -                     audit tools
@@ -175,6 +181,7 @@ const bc_registry_t *hub_store_registry(const hub_store_t *self);
 /* The rooms: each header is the manual of what it owns. */
 #include "hub_log.h"
 #include "hub_rollup.h"
+#include "hub_contrib.h"
 #include "hub_reports.h"
 #include "hub_plans.h"
 #include "hub_digest.h"
