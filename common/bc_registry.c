@@ -188,7 +188,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
     uint8_t *state = NULL;
     uint32_t *chain = NULL;
     code_index_t key_index = {NULL, 0};
-    int c_code, c_parent, c_level, c_name, c_reports, c_behalf, c_key;
+    int c_code, c_parent, c_level, c_name, c_reports, c_behalf, c_relay, c_key;
     int rc = -1;
 
     csv = bc_csv_load(path, err, errlen);
@@ -202,6 +202,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
     c_name = bc_csv_column(csv, "name");
     c_reports = bc_csv_column(csv, "reports");
     c_behalf = bc_csv_column(csv, "on_behalf");
+    c_relay = bc_csv_column(csv, "relay");
     c_key = bc_csv_column(csv, "key");
     if (c_code < 0 || c_parent < 0 || c_level < 0 || c_name < 0) {
         bc_set_error(err, errlen, "%s:1: the header needs the columns code, "
@@ -249,9 +250,11 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
         if (parse_yes_no(bc_csv_field(csv, r, c_reports), !root,
                          &u->reports) < 0 ||
             parse_yes_no(bc_csv_field(csv, r, c_behalf), false,
-                         &u->on_behalf) < 0) {
-            bc_set_error(err, errlen, "%s:%zu: reports and on_behalf must be "
-                    "yes, no or empty", path, line);
+                         &u->on_behalf) < 0 ||
+            parse_yes_no(bc_csv_field(csv, r, c_relay), false,
+                         &u->relay) < 0) {
+            bc_set_error(err, errlen, "%s:%zu: reports, on_behalf and relay "
+                    "must be yes, no or empty", path, line);
             goto out;
         }
         if (key[0] != '\0') {
@@ -532,7 +535,8 @@ static void compute_digest(bc_registry_t *reg)
         hash_str(&st, u->parent >= 0 ? reg->units[u->parent].code : "");
         hash_str(&st, u->level);
         hash_str(&st, u->name);
-        hash_u32(&st, (uint32_t) u->reports << 1 | (uint32_t) u->on_behalf);
+        hash_u32(&st, (uint32_t) u->relay << 2 | (uint32_t) u->reports << 1
+                          | (uint32_t) u->on_behalf);
         hash_str(&st, u->key);
     }
     hash_u32(&st, (uint32_t) reg->ninds);

@@ -10,13 +10,18 @@
  *
  * Units file, UTF-8, header first (extra columns are ignored):
  *
- *   code,parent_code,level,name[,reports][,on_behalf][,key]
+ *   code,parent_code,level,name[,reports][,on_behalf][,relay][,key]
  *
  *   reports    "yes"/"no": whether the unit files reports itself. Default:
  *              "no" for a root (a province aggregates), "yes" otherwise.
  *   on_behalf  "yes": the unit may submit for the units directly under it
  *              (a district centre filing for its communes). Default "no".
- *   key        the Z85 CURVE public key of the unit's node (40 characters).
+ *   relay      "yes": the unit's key belongs to a hub that forwards this
+ *              unit's whole subtree (a provincial hub shipping its log to a
+ *              national hub, hub_upstream.h). That peer may submit for any
+ *              unit in the subtree, and for nothing outside it. Default "no".
+ *   key        the Z85 CURVE public key of the unit's node (40 characters),
+ *              or of the forwarding hub for a `relay` unit.
  *
  * Catalogue file, UTF-8:
  *
@@ -69,6 +74,7 @@ typedef struct {
     uint32_t nchildren;      /* length of children */
     bool reports;            /* files reports itself */
     bool on_behalf;          /* may submit for its direct children */
+    bool relay;              /* its key is a hub forwarding its subtree */
     char *key;               /* Z85 CURVE public key, or NULL */
     uint32_t sid;            /* store id: set by the hub's store, 0 = unset */
 } bc_unit_t;

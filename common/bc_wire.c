@@ -1,5 +1,11 @@
 /*
- * bc_wire.c -- ids, packing and enum names for the wire contract.
+ * bc_wire.c -- ids, packing and enum names for the wire contract, and the
+ * wire scanner (why it exists: bc_wire.h).
+ *
+ * The scanner reads the protobuf encoding directly (key = field << 3 |
+ * wire type, varints of 7 bits a byte) and never trusts a length: each
+ * one is checked against the bytes left, so a hostile or damaged record
+ * makes it return BC_EINVAL, never read past the buffer.
  */
 #include "bc_wire.h"
 #include "bc_error.h"
@@ -8,6 +14,7 @@
 #include "bc_mem.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,6 +72,94 @@ uint8_t *bc_wire_pack(const ProtobufCMessage *msg, size_t *len)
     *len = protobuf_c_message_get_packed_size(msg);
     uint8_t *buf = bc_malloc(*len);
     protobuf_c_message_pack(msg, buf);
+    return buf;
+}
+
+/* Reads a varint at *p (before end). false if truncated or over 10 bytes. */
+static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+        if (*p >= end)
+            return false;
+        uint8_t b = *(*p)++;
+        v |= (uint64_t) (b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        p[n++] = b | (v ? 0x80 : 0);
+    } while (v);
+    return n;
+}
+
+int bc_wire_find_field(const uint8_t *buf, size_t len, uint32_t field,
+                       const uint8_t **out, size_t *out_len)
+{
+    const uint8_t *p = buf, *end = buf + len;
+    bool found = false;
+    while (p < end) {
+        uint64_t key, n;
+        if (!read_varint(&p, end, &key) || key >> 3 == 0
+            || key >> 3 > UINT32_MAX)
+            return BC_EINVAL;
+        uint32_t num = (uint32_t) (key >> 3);
+        unsigned type = (unsigned) (key & 7);
+        if (num == field && type != 2)
+            return BC_EINVAL;
+        switch (type) {
+        case 0:                                  /* varint */
+            if (!read_varint(&p, end, &n))
+                return BC_EINVAL;
+            break;
+        case 1:                                  /* 64-bit */
+        case 5:                                  /* 32-bit */
+            n = type == 1 ? 8 : 4;
+            if ((size_t) (end - p) < n)
+                return BC_EINVAL;
+            p += n;
+            break;
+        case 2:                                  /* length-delimited */
+            if (!read_varint(&p, end, &n) || n > (uint64_t) (end - p))
+                return BC_EINVAL;
+            if (num == field) {
+                if (found)
+                    return BC_EINVAL;
+                found = true;
+                *out = p;
+                *out_len = (size_t) n;
+            }
+            p += n;
+            break;
+        default:                                 /* groups, 6, 7 */
+            return BC_EINVAL;
+        }
+    }
+    return found ? BC_OK : BC_ENOTFOUND;
+}
+
+uint8_t *bc_wire_wrap(const ProtobufCMessage *head, uint32_t field,
+                      const uint8_t *body, size_t body_len, size_t *len)
+{
+    size_t hlen = protobuf_c_message_get_packed_size(head);
+    uint8_t *buf = bc_malloc(hlen + 20 + body_len);
+    protobuf_c_message_pack(head, buf);
+    size_t n = hlen;
+    n += put_varint(buf + n, (uint64_t) field << 3 | 2);
+    n += put_varint(buf + n, body_len);
+    if (body_len)
+        memcpy(buf + n, body, body_len);
+    *len = n + body_len;
     return buf;
 }
 

@@ -38,6 +38,10 @@ bool hub_may_submit(const bc_registry_t *reg, const char *peer,
         return false;
     if (self == unit)
         return true;
+    /* A relay's key is a provincial hub's: its whole subtree, and no
+     * further (another province's unit is NOT_AUTHORIZED). */
+    if (self->relay)
+        return bc_registry_is_within(reg, unit, self);
     return self->on_behalf && unit->parent == (int32_t) self->idx;
 }
 

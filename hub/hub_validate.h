@@ -16,7 +16,9 @@
  *   ""              plain mode: no authentication, any unit accepted
  *   "unit:CODE"     a facility's node: may submit for CODE, and for the
  *                   units directly under CODE if the registry marks CODE
- *                   on_behalf
+ *                   on_behalf; and, if the registry marks CODE `relay`
+ *                   (CODE's key is a provincial hub forwarding its log,
+ *                   hub_upstream.h), for any unit in CODE's subtree
  *   "operator:NAME" may query and set plans, never submit
  */
 #ifndef HUB_VALIDATE_H

@@ -471,24 +471,11 @@ static void refill(node_sender_t *self)
         Baocao__Request req = BAOCAO__REQUEST__INIT;
         req.version = BC_WIRE_VERSION;
         req.tag = batch[i].seq;
-        size_t hlen = protobuf_c_message_get_packed_size(&req.base);
-        uint8_t head[64];
-        protobuf_c_message_pack(&req.base, head);
-        /* Field 10 (submit), wire type 2: tag byte 0x52, then the length. */
-        uint8_t lenbuf[16];
-        size_t llen = 0;
-        uint64_t l = batch[i].blob_len;
-        lenbuf[llen++] = 0x52;
-        do {
-            uint8_t b = l & 0x7f;
-            l >>= 7;
-            lenbuf[llen++] = b | (l ? 0x80 : 0);
-        } while (l);
-        zframe_t *f = zframe_new(NULL, hlen + llen + batch[i].blob_len);
-        memcpy(zframe_data(f), head, hlen);
-        memcpy(zframe_data(f) + hlen, lenbuf, llen);
-        memcpy(zframe_data(f) + hlen + llen, batch[i].blob,
-               batch[i].blob_len);
+        size_t len;
+        uint8_t *buf = bc_wire_wrap(&req.base, 10, batch[i].blob,
+                                    batch[i].blob_len, &len);
+        zframe_t *f = zframe_new(buf, len);
+        free(buf);
         if (zframe_send(&f, self->sock, ZFRAME_DONTWAIT) != 0) {
             /* No connection up (ZMQ_IMMEDIATE) or pipe full: try again
              * soon, without waiting a whole poll period. */

@@ -262,7 +262,9 @@ static void test_load_errors(void **state)
     expect_error("code,name\nP,P\n", CAT_OK, "parent_code");
     expect_error(UNITS_HDR "P Q,,province,P\n", CAT_OK, ":2: bad unit code");
     expect_error("code,parent_code,level,name,reports\nP,,province,P,maybe\n",
-                 CAT_OK, ":2: reports and on_behalf");
+                 CAT_OK, ":2: reports, on_behalf and relay");
+    expect_error("code,parent_code,level,name,relay\nP,,province,P,maybe\n",
+                 CAT_OK, ":2: reports, on_behalf and relay");
     expect_error("code,parent_code,level,name,key\nP,,province,P,short\n",
                  CAT_OK, ":2: key of P");
 

@@ -71,6 +71,69 @@ static void test_submission_round_trip(void **state)
     free(buf);
 }
 
+/* The scanner cuts the submission out of a Request byte for byte, and
+ * wrap puts it back: the round trip of a provincial hub's forwarder. */
+static void test_find_field(void **state)
+{
+    (void) state;
+    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+    uint8_t id[16] = {1, 2, 3};
+    sub.id.data = id;
+    sub.id.len = 16;
+    sub.unit = "HP-HB-QT";
+    sub.period = "2023-12";
+    sub.revision = 1;
+    size_t slen;
+    uint8_t *sbytes = bc_wire_pack(&sub.base, &slen);
+
+    Baocao__Request head = BAOCAO__REQUEST__INIT;
+    head.version = BC_WIRE_VERSION;
+    head.tag = 300;   /* a two-byte varint */
+    size_t len;
+    uint8_t *req = bc_wire_wrap(&head.base, 10, sbytes, slen, &len);
+    Baocao__Request *back = baocao__request__unpack(NULL, len, req);
+    assert_non_null(back);
+    assert_int_equal(back->tag, 300);
+    assert_int_equal(back->body_case, BAOCAO__REQUEST__BODY_SUBMIT);
+    assert_string_equal(back->submit->unit, "HP-HB-QT");
+    baocao__request__free_unpacked(back, NULL);
+
+    const uint8_t *p = NULL;
+    size_t plen = 0;
+    assert_int_equal(bc_wire_find_field(req, len, 10, &p, &plen), BC_OK);
+    assert_int_equal(plen, slen);
+    assert_memory_equal(p, sbytes, slen);
+    assert_int_equal(bc_wire_find_field(req, len, 11, &p, &plen),
+                     BC_ENOTFOUND);
+    /* Field 2 (tag) is a varint, not length-delimited. */
+    assert_int_equal(bc_wire_find_field(req, len, 2, &p, &plen), BC_EINVAL);
+    /* Every truncation is refused, never read past. */
+    for (size_t cut = 1; cut < len; cut++) {
+        int rc = bc_wire_find_field(req, cut, 10, &p, &plen);
+        assert_true(rc == BC_EINVAL || rc == BC_ENOTFOUND);
+    }
+    /* The field twice: protobuf would merge them, so no one range is it. */
+    uint8_t *twice = malloc(2 * len);
+    memcpy(twice, req, len);
+    memcpy(twice + len, req, len);
+    assert_int_equal(bc_wire_find_field(twice, 2 * len, 10, &p, &plen),
+                     BC_EINVAL);
+    free(twice);
+    /* Groups, wire types 6 and 7, field 0: malformed. */
+    static const uint8_t group[] = {0x0b, 0x0c}, type7[] = {0x0f},
+                         zero[] = {0x02, 0x00}, longlen[] = {0x52, 0x05, 1};
+    assert_int_equal(bc_wire_find_field(group, 2, 10, &p, &plen), BC_EINVAL);
+    assert_int_equal(bc_wire_find_field(type7, 1, 10, &p, &plen), BC_EINVAL);
+    assert_int_equal(bc_wire_find_field(zero, 2, 10, &p, &plen), BC_EINVAL);
+    assert_int_equal(bc_wire_find_field(longlen, 3, 10, &p, &plen),
+                     BC_EINVAL);
+    /* An empty message has no fields. */
+    assert_int_equal(bc_wire_find_field(req, 0, 10, &p, &plen),
+                     BC_ENOTFOUND);
+    free(req);
+    free(sbytes);
+}
+
 static void test_ids(void **state)
 {
     (void) state;
@@ -112,6 +175,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_submission_round_trip),
         cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_find_field),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("unit.wire", tests, NULL, NULL);
