@@ -33,6 +33,7 @@
 #include "hub_metrics.h"
 #include "hub_stats.h"
 #include "hub_store.h"
+#include "hub_upstream.h"
 #include "hub_validate.h"
 
 #include "bc_arena.h"
@@ -81,6 +82,24 @@ const bc_option_t hub_options[] = {
     {"metrics", BC_OPT_STRING, HC(metrics), 0, 0, NULL, "HOST:PORT",
      "serve Prometheus text at http://HOST:PORT/metrics (e.g. "
      "127.0.0.1:9464)"},
+    {"upstream", BC_OPT_STRING, HC(upstream), 0, 0, NULL, "ENDPOINT",
+     "forward the log to this national hub (tcp://HOST:PORT)"},
+    {"upstream-key", BC_OPT_STRING, HC(upstream_key), 0, 0, NULL,
+     "NATIONAL.pub", "the national hub's public key"},
+    {"upstream-cert", BC_OPT_STRING, HC(upstream_cert), 0, 0, NULL,
+     "PROVINCE.secret", "this hub's key pair, registered at the national "
+     "hub (relay=yes)"},
+    {"upstream-plain", BC_OPT_BOOL, HC(upstream_plain), 0, 0, NULL, NULL,
+     "forward WITHOUT encryption (local demos and tests)"},
+    {"upstream-name", BC_OPT_STRING, HC(upstream_name), 0, 0, NULL, "NAME",
+     "the name forwarded entries carry (default: the registry's root unit)"},
+    {"upstream-window", BC_OPT_INT, HC(upstream_window), 1, 4096, "64", "N",
+     "log entries in flight to the national hub at most"},
+    {"upstream-timeout", BC_OPT_INT, HC(upstream_timeout), 100, 3600000,
+     "10000", "MS", "silence from the national hub that declares the link "
+     "dead"},
+    {"upstream-backoff-max", BC_OPT_INT, HC(upstream_backoff_max), 500,
+     86400000, "60000", "MS", "longest reconnect delay to the national hub"},
 };
 const size_t hub_noptions = sizeof hub_options / sizeof hub_options[0];
 
@@ -148,6 +167,7 @@ struct hub_server_t {
     size_t ngarbage;              /* used entries */
     int64_t garbage_since;        /* start of the minute, ms (monotonic) */
     uint64_t garbage_total;       /* undecodable messages since start */
+    hub_upstream_t *upstream;     /* log forwarder, NULL without --upstream */
 };
 
 /* What a node reads in the Ack when its submission was caught by a disk
@@ -246,6 +266,28 @@ static void stop_writer(hub_server_t *self)
         self->writer_started = false;
     }
     zsock_destroy(&self->to_writer);
+}
+
+/* Starts the log forwarder, named by default after the registry's first
+ * root (a province's registry has one: the province). */
+static int start_upstream(hub_server_t *self, char *err, size_t errlen)
+{
+    const hub_config_t *cfg = &self->cfg;
+    const char *name = cfg->upstream_name;
+    for (size_t i = 0; !name && i < bc_registry_nunits(self->reg); i++) {
+        const bc_unit_t *u = bc_registry_unit(self->reg, (uint32_t) i);
+        if (u->parent < 0)
+            name = u->code;
+    }
+    hub_upstream_config_t up = {
+        cfg->upstream, cfg->upstream_key, cfg->upstream_cert,
+        cfg->upstream_plain, name, (int) cfg->upstream_window,
+        (int) cfg->upstream_timeout, 500, (int) cfg->upstream_backoff_max};
+    if (cfg->upstream_plain)
+        BC_WARN("forwarding to %s WITHOUT CURVE: use --upstream-key and "
+                "--upstream-cert outside a local demo", cfg->upstream);
+    self->upstream = hub_upstream_new(self->store, &up, err, errlen);
+    return self->upstream ? BC_OK : BC_EINVAL;
 }
 
 hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
@@ -363,6 +405,8 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     }
     if (start_writer(self, err, errlen))
         goto out_free;
+    if (cfg->upstream && start_upstream(self, err, errlen))
+        goto out_free;
     BC_INFO("serving %s: %zu units, %zu indicators, store %s, log at seq "
             "%llu", self->endpoint, bc_registry_nunits(self->reg),
             bc_registry_nindicators(self->reg), cfg->store,
@@ -379,6 +423,7 @@ void hub_server_destroy(hub_server_t **self_p)
     hub_server_t *self = *self_p;
     if (!self)
         return;
+    hub_upstream_destroy(&self->upstream);
     stop_writer(self);
     hub_metrics_destroy(&self->metrics);
     hub_stats_fini(&self->stats);
@@ -635,6 +680,13 @@ static void stats_reply(hub_server_t *self, Baocao__StatsReply *out)
     out->queue_depth = (uint32_t) (self->batches[0].n + self->batches[1].n);
     out->replies_dropped = self->replies_dropped;
     hub_store_space(self->store, &out->store_bytes, &out->map_bytes);
+    if (self->upstream) {
+        hub_upstream_status_t st;
+        hub_upstream_status(self->upstream, &st);
+        out->upstream = true;
+        out->upstream_cursor = st.cursor;
+        out->upstream_connected = st.connected;
+    }
 }
 
 static void handle_stats(hub_server_t *self, zframe_t *route,

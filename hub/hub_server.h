@@ -12,6 +12,9 @@
  * submission is committed at once. Queries are answered as they come, by
  * the loop, from a read snapshot.
  *
+ * With --upstream, a third thread forwards the log to a national hub
+ * (hub_upstream.h); it only reads the store, and writes its own cursor.
+ *
  * Replies are sent without blocking: a slow or vanished node whose pipe is
  * full loses its acknowledgement (it will resend and get "duplicate"),
  * never the hub's time.
@@ -41,6 +44,15 @@ typedef struct {
     char *deadlines;          /* "commune=5,district=15,province=25" */
     char *log_level;          /* debug, info, warn, error */
     char *metrics;            /* HOST:PORT for GET /metrics, or NULL */
+    char *upstream;           /* national hub to forward the log to, or NULL
+                                 (hub_upstream.h) */
+    char *upstream_key;       /* the national hub's public key */
+    char *upstream_cert;      /* this hub's key pair for the national hub */
+    bool upstream_plain;      /* forward without CURVE */
+    char *upstream_name;      /* Origin.hub; default the registry's root */
+    long long upstream_window;     /* entries in flight at most */
+    long long upstream_timeout;    /* silence that declares the link dead */
+    long long upstream_backoff_max;/* longest reconnect delay, ms */
 } hub_config_t;
 
 extern const bc_option_t hub_options[];

@@ -215,5 +215,14 @@ char *hub_stats_prometheus(const Baocao__StatsReply *r)
            "Replies a peer could not take.", (double) r->replies_dropped);
     metric(&t, "start_time_seconds", "gauge", "When the hub started.",
            (double) r->started_at);
+    if (r->upstream) {
+        metric(&t, "upstream_cursor", "gauge", "Log seq forwarded to the "
+               "national hub and answered, everything up to it.",
+               (double) r->upstream_cursor);
+        metric(&t, "upstream_behind", "gauge", "Log entries not yet "
+               "forwarded to the national hub.",
+               (double) (r->hub_seq > r->upstream_cursor
+                             ? r->hub_seq - r->upstream_cursor : 0));
+    }
     return t.buf;
 }

@@ -269,6 +269,57 @@ out_undo:
     return rc;
 }
 
+/* --- the forwarder's cursor ------------------------------------------------
+ * Value: the cursor as 8 bytes big-endian, then the name's bytes. */
+
+int hub_store_upstream_get(hub_store_t *self, uint64_t *cursor, char *name,
+                           size_t namelen)
+{
+    MDB_txn *txn;
+    MDB_val v;
+    *cursor = 0;
+    if (namelen)
+        name[0] = '\0';
+    int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (mrc)
+        return hub_env_err(mrc);
+    int rc = BC_OK;
+    mrc = hub_env_meta_get(self, txn, "upstream", &v);
+    if (mrc == MDB_NOTFOUND)
+        rc = BC_ENOTFOUND;
+    else if (mrc || v.mv_size < 8)
+        rc = BC_ESTORE;
+    else {
+        *cursor = hub_get_be64(v.mv_data);
+        if (namelen)
+            snprintf(name, namelen, "%.*s", (int) (v.mv_size - 8),
+                     (const char *) v.mv_data + 8);
+    }
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int hub_store_upstream_put(hub_store_t *self, uint64_t cursor,
+                           const char *name)
+{
+    MDB_txn *txn;
+    size_t nlen = strlen(name);
+    uint8_t buf[8 + 256];
+    if (nlen > 256)
+        nlen = 256;
+    hub_put_be64(buf, cursor);
+    memcpy(buf + 8, name, nlen);
+    int mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (mrc)
+        return hub_env_err(mrc);
+    mrc = hub_env_meta_put(self, txn, "upstream", buf, 8 + nlen);
+    if (mrc) {
+        mdb_txn_abort(txn);
+        return hub_env_err(mrc);
+    }
+    return hub_env_err(mdb_txn_commit(txn));
+}
+
 /* --- reading ------------------------------------------------------------- */
 
 hub_reader_t *hub_store_reader(hub_store_t *self)

@@ -13,6 +13,11 @@
  *   file           databases               writes                read by
  *   hub_env.c      meta, unit_ids, ind_ids  at open (sids, version,
  *                                           registry digest)      all rooms
+ *   hub_upstream.c meta key "upstream"      the forwarder's       the
+ *                  (through hub_store_      durable cursor, in    forwarder,
+ *                  upstream_put)            its own small write   audit
+ *                                           transaction           verify-
+ *                                                                 upstream
  *   hub_log.c      log                      every decided request digest,
  *                                           (append only)         audit tools
  *   hub_reports.c  subs, revs, cur          each valid submission rollup,
@@ -174,6 +179,19 @@ int hub_store_backup(hub_store_t *self, const char *dir, char *err,
  * and how big the map is, in bytes. */
 void hub_store_space(hub_store_t *self, uint64_t *used_bytes,
                      uint64_t *map_bytes);
+
+/* The forwarder's durable cursor (hub_upstream.h), meta key "upstream":
+ * the highest log seq such that every forwardable entry up to it was
+ * answered by the national hub, and the name it forwards under
+ * (Origin.hub). get: BC_OK, BC_ENOTFOUND (never forwarded: *cursor 0,
+ * name "") or BC_ESTORE; works on a store opened read-only. put: writes
+ * both in a write transaction of its own (it waits for the batch being
+ * committed, if any); BC_OK, BC_EFULL or BC_ESTORE. Either may be called
+ * from any thread that holds no other transaction of this store. */
+int hub_store_upstream_get(hub_store_t *self, uint64_t *cursor, char *name,
+                           size_t namelen);
+int hub_store_upstream_put(hub_store_t *self, uint64_t cursor,
+                           const char *name);
 
 /* The registry the store was opened with. */
 const bc_registry_t *hub_store_registry(const hub_store_t *self);

@@ -66,6 +66,17 @@ static void print_json(const Baocao__StatsReply *r)
     cJSON_AddNumberToObject(o, "store_bytes", (double) r->store_bytes);
     cJSON_AddNumberToObject(o, "map_bytes", (double) r->map_bytes);
     cJSON_AddNumberToObject(o, "replies_dropped", (double) r->replies_dropped);
+    if (r->upstream) {
+        /* Only on a hub that forwards its log (--upstream). */
+        cJSON_AddNumberToObject(o, "upstream_cursor",
+                                (double) r->upstream_cursor);
+        cJSON_AddNumberToObject(o, "upstream_behind",
+                                (double) (r->hub_seq > r->upstream_cursor
+                                          ? r->hub_seq - r->upstream_cursor
+                                          : 0));
+        cJSON_AddBoolToObject(o, "upstream_connected",
+                              r->upstream_connected);
+    }
     char *text = cJSON_Print(o);
     printf("%s\n", text);
     free(text);
@@ -113,6 +124,15 @@ static void print_table(const Baocao__StatsReply *r)
         r->map_bytes ? 100.0 * (double) r->store_bytes / (double) r->map_bytes
                      : 0);
     ROW("replies dropped", "%llu", (unsigned long long) r->replies_dropped);
+    if (r->upstream) {
+        ROW("upstream cursor", "%llu", (unsigned long long) r->upstream_cursor);
+        ROW("upstream behind", "%llu",
+            (unsigned long long) (r->hub_seq > r->upstream_cursor
+                                      ? r->hub_seq - r->upstream_cursor
+                                      : 0));
+        ROW("upstream link", "%s", r->upstream_connected ? "answering"
+                                                         : "down");
+    }
 #undef ROW
     bc_table_print(t, stdout);
     bc_table_destroy(&t);
