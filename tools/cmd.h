@@ -29,6 +29,9 @@ int cmd_plan(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+/* `baocao audit verify-upstream` (cmd_audit_upstream.c), reached through
+ * cmd_audit's dispatch. */
+int cmd_audit_verify_upstream(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_stats(int argc, char **argv);

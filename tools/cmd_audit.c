@@ -12,6 +12,8 @@
  *   digest   one line that sums up every current figure of a store
  *   head     the live log's head (last seq and chain hash), to compare
  *            with the head `verify` prints
+ *   verify-upstream  a national hub's entries from a province against the
+ *            province's own log (cmd_audit_upstream.c, own options)
  *
  * The tools open the hub's store read-only: they may run beside a live hub.
  * Each verb lives in its own file (cmd_audit_<verb>.c, see cmd_audit.h);
@@ -73,7 +75,9 @@ static const char *audit_synopsis =
     "       baocao audit replay FILE (--into NEW_HUB_DIR | --to ENDPOINT)\n"
     "       baocao audit digest --store HUB_DIR\n"
     "       baocao audit head (--hub ENDPOINT [--hub-key HUB.pub --cert "
-    "NAME.secret | --plain] | --store HUB_DIR) [--seq N]";
+    "NAME.secret | --plain] | --store HUB_DIR) [--seq N]\n"
+    "       baocao audit verify-upstream --store NATIONAL_DIR "
+    "--province-store PROVINCE_DIR";
 
 const char *audit_outcome_name(uint32_t o)
 {
@@ -173,6 +177,8 @@ int cmd_audit(int argc, char **argv)
         return argc < 1 ? EXIT_USAGE : EXIT_OK;
     }
     const char *verb = argv[0];
+    if (!strcmp(verb, "verify-upstream"))   /* cmd_audit_upstream.c */
+        return cmd_audit_verify_upstream(argc - 1, argv + 1);
     int rc = cmd_parse("audit", audit_synopsis, audit_options, NAUDIT, &cfg,
                        argc - 1, argv + 1, pos, 2, &npos);
     if (rc) {

@@ -1,0 +1,609 @@
+/*
+ * test_federation.c -- three provincial hubs forward their logs to one
+ * national hub (hub/hub_upstream.h), under faults, and the national hub
+ * ends up with exactly what the provinces hold.
+ *
+ * Every process is a shipped program: three provincial hubs, each with its
+ * own registry (a province of 2 districts x 3 communes) and six nodes
+ * behind it; one national hub with CURVE on, whose registry lists the
+ * three provinces with relay=yes and the provincial hubs' keys (made with
+ * `baocao keygen`). Each province's link to the national hub goes through
+ * its own weak-link proxy (tools/flaky_proxy.h, run in a thread of this
+ * process: 100 ms latency, cuts every ~1.5 s), and the provincial and
+ * national hubs are SIGKILLed and restarted while the reports stream.
+ *
+ * The record to check against is what this test filed. At the end: every
+ * node's outbox says delivered; each province's figures on the national
+ * hub equal the provincial hub's, down to a commune; the national totals
+ * equal what was filed; the national log stores each filed submission
+ * once (`audit verify`); a provincial hub sending another province's unit
+ * is refused NOT_AUTHORIZED and nothing of it is stored; `audit
+ * verify-upstream` passes for every province, and fails once a province's
+ * log was rewritten after forwarding (even with its chain recomputed).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_error.h"
+#include "bc_keys.h"
+#include "bc_mem.h"
+#include "bc_report.h"
+#include "bc_test.h"
+#include "flaky_proxy.h"
+#include "hub_store.h"
+#include "node_outbox.h"
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROVS 3
+#define DISTRICTS 2
+#define COMMUNES 3                       /* per district */
+#define PER_PROV (DISTRICTS * COMMUNES)  /* nodes per province */
+#define NODES (PROVS * PER_PROV)
+#define MONTHS 12
+#define FILED (NODES * (MONTHS + 1))     /* + one correction per node */
+#define SEED 20261202
+
+typedef struct {
+    char *dir;                     /* temporary folder */
+    char keys[600];                /* key files */
+    char nat_pub[700];             /* national hub's public key file */
+    char op_secret[700];           /* an operator's key pair */
+    bc_hub_t national;             /* the national hub */
+    char nat_dir[600];             /* its folder */
+    char nat_units[700];           /* its registry */
+    bc_hub_t prov[PROVS];          /* the provincial hubs */
+    char prov_dir[PROVS][600];     /* their folders */
+    char prov_units[PROVS][700];   /* their registries */
+    char prov_cert[PROVS][700];    /* their key pairs */
+    flaky_proxy_t *proxy[PROVS];   /* each province's weak link up */
+    pthread_t proxy_thread[PROVS]; /* runs it */
+    char link[PROVS][64];          /* the proxy's endpoint */
+    bc_hub_t rogue;                /* a misconfigured provincial hub */
+    bc_proc_t nodes[NODES];        /* node processes */
+    char store[NODES][700];        /* their outboxes */
+    char code[NODES][32];          /* their units */
+} fixture_t;
+
+static int64_t births(int node, int month, int rev)
+{
+    return (node * 31 + month * 7) % 97 + 1 + (rev == 2 ? 1000 : 0);
+}
+
+static void period_of(int month, char *out, size_t len)
+{
+    snprintf(out, len, "2023-%02d", month + 1);
+}
+
+static void *run_proxy(void *arg)
+{
+    flaky_proxy_run(arg, -1);
+    return NULL;
+}
+
+static void keygen(const char *path)
+{
+    const char *argv[] = {"keygen", "--out", path, NULL};
+    assert_int_equal(bc_run("baocao", argv, NULL), 0);
+}
+
+static void pub_of(const char *base, char out[41])
+{
+    char path[800], err[256];
+    snprintf(path, sizeof path, "%s.pub", base);
+    if (bc_keys_public(path, out, err, sizeof err) != BC_OK)
+        fail_msg("%s", err);
+}
+
+/* Province k: P<k>, districts P<k>-D<d>, communes P<k>-D<d>-C<c>. Its own
+ * registry has the province as root; the national one has them all under
+ * VN, each province relay=yes with its hub's key. */
+static void write_registries(fixture_t *f)
+{
+    snprintf(f->nat_units, sizeof f->nat_units, "%s/units.csv", f->nat_dir);
+    FILE *nat = fopen(f->nat_units, "w");
+    assert_non_null(nat);
+    fprintf(nat, "code,parent_code,level,name,reports,on_behalf,relay,key\n"
+                 "VN,,country,Việt Nam,no,,,\n");
+    for (int p = 0; p < PROVS; p++) {
+        char base[640], pub[41];
+        snprintf(base, sizeof base, "%s/prov%d", f->keys, p);
+        keygen(base);
+        pub_of(base, pub);
+        snprintf(f->prov_cert[p], sizeof f->prov_cert[p], "%s.secret", base);
+        fprintf(nat, "P%d,VN,province,Tỉnh %d,no,,yes,%s\n", p, p, pub);
+        snprintf(f->prov_units[p], sizeof f->prov_units[p], "%s/units.csv",
+                 f->prov_dir[p]);
+        FILE *fp = fopen(f->prov_units[p], "w");
+        assert_non_null(fp);
+        fprintf(fp, "code,parent_code,level,name\nP%d,,province,Tỉnh %d\n",
+                p, p);
+        for (int d = 0; d < DISTRICTS; d++) {
+            fprintf(fp, "P%d-D%d,P%d,district,Huyện %d\n", p, d, p, d);
+            fprintf(nat, "P%d-D%d,P%d,district,Huyện %d,,,,\n", p, d, p, d);
+            for (int c = 0; c < COMMUNES; c++) {
+                int k = p * PER_PROV + d * COMMUNES + c;
+                snprintf(f->code[k], sizeof f->code[k], "P%d-D%d-C%d", p, d,
+                         c);
+                fprintf(fp, "%s,P%d-D%d,commune,Xã %d\n", f->code[k], p, d,
+                        c);
+                fprintf(nat, "%s,P%d-D%d,commune,Xã %d,,,,\n", f->code[k], p,
+                        d, c);
+            }
+        }
+        fclose(fp);
+    }
+    fclose(nat);
+}
+
+static void start_national(fixture_t *f, const char *bind)
+{
+    char secret[700];
+    snprintf(secret, sizeof secret, "%s/national.secret", f->keys);
+    char op_pub[700];
+    snprintf(op_pub, sizeof op_pub, "%s/op.pub", f->keys);
+    const char *extra[] = {"--registry", f->nat_units, "--curve-secret",
+                           secret, "--operator-key", op_pub, "--log-level",
+                           "info", NULL};
+    bc_hub_start(&f->national, f->nat_dir, bind, extra);
+}
+
+static void start_province(fixture_t *f, int p, const char *bind)
+{
+    const char *extra[] = {"--registry", f->prov_units[p], "--log-level",
+                           "info", "--upstream", f->link[p],
+                           "--upstream-key", f->nat_pub, "--upstream-cert",
+                           f->prov_cert[p], "--upstream-window", "4",
+                           "--upstream-timeout", "2000",
+                           "--upstream-backoff-max", "1000", NULL};
+    bc_hub_start(&f->prov[p], f->prov_dir[p], bind, extra);
+}
+
+static void start_proxy(fixture_t *f, int p)
+{
+    flaky_config_t cfg;
+    flaky_config_init(&cfg);
+    const char *colon = strrchr(f->national.endpoint, ':');
+    cfg.target_host = "127.0.0.1";
+    cfg.target_port = atoi(colon + 1);
+    cfg.latency_ms = 100;
+    cfg.cut_mean_ms = 1500;
+    cfg.seed = SEED + (uint64_t) p;
+    cfg.max_seconds = 300;
+    f->proxy[p] = flaky_proxy_new(&cfg);
+    assert_non_null(f->proxy[p]);
+    snprintf(f->link[p], sizeof f->link[p], "tcp://127.0.0.1:%d",
+             flaky_proxy_port(f->proxy[p]));
+    assert_int_equal(pthread_create(&f->proxy_thread[p], NULL, run_proxy,
+                                    f->proxy[p]), 0);
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = bc_calloc(1, sizeof *f);
+    f->dir = bc_tmpdir("federation");
+    snprintf(f->keys, sizeof f->keys, "%s", bc_path(f->dir, "keys"));
+    snprintf(f->nat_dir, sizeof f->nat_dir, "%s", bc_path(f->dir, "national"));
+    assert_int_equal(mkdir(f->keys, 0700), 0);
+    assert_int_equal(mkdir(f->nat_dir, 0700), 0);
+    bc_hub_init(&f->national);
+    bc_hub_init(&f->rogue);
+    for (int p = 0; p < PROVS; p++) {
+        char name[16];
+        snprintf(name, sizeof name, "prov%d", p);
+        snprintf(f->prov_dir[p], sizeof f->prov_dir[p], "%s",
+                 bc_path(f->dir, name));
+        assert_int_equal(mkdir(f->prov_dir[p], 0700), 0);
+        bc_hub_init(&f->prov[p]);
+    }
+    char base[640];
+    snprintf(base, sizeof base, "%s/national", f->keys);
+    keygen(base);
+    snprintf(f->nat_pub, sizeof f->nat_pub, "%s.pub", base);
+    snprintf(base, sizeof base, "%s/op", f->keys);
+    keygen(base);
+    snprintf(f->op_secret, sizeof f->op_secret, "%s.secret", base);
+    write_registries(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    for (int k = 0; k < NODES; k++)
+        if (f->nodes[k].pid)
+            bc_stop(&f->nodes[k], SIGKILL, 5000);
+    for (int p = 0; p < PROVS; p++) {
+        bc_hub_stop(&f->prov[p]);
+        if (f->proxy[p]) {
+            flaky_proxy_stop(f->proxy[p]);
+            pthread_join(f->proxy_thread[p], NULL);
+            flaky_proxy_destroy(&f->proxy[p]);
+        }
+    }
+    bc_hub_stop(&f->rogue);
+    bc_hub_stop(&f->national);
+    bc_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Node k's outbox: MONTHS reports, then a correction of the first. */
+static void file_reports(fixture_t *f, int k)
+{
+    char name[32], err[256];
+    snprintf(name, sizeof name, "node-%02d", k);
+    snprintf(f->store[k], sizeof f->store[k], "%s", bc_path(f->dir, name));
+    node_outbox_t *o = node_outbox_open(f->store[k], err, sizeof err);
+    assert_non_null(o);
+    for (int i = 0; i <= MONTHS; i++) {
+        int m = i < MONTHS ? i : 0, rev = i < MONTHS ? 1 : 2;
+        bc_report_value_t vals[2] = {{"births", true, births(k, m, rev), 0},
+                                     {"sxh_cases", true, k + m, 0}};
+        bc_report_t report = {vals, 2};
+        char period[16];
+        uint8_t id[16];
+        uint32_t got;
+        period_of(m, period, sizeof period);
+        assert_int_equal(node_outbox_file(o, f->code[k], period, &report,
+                                          1704067200, id, &got), BC_OK);
+        assert_int_equal(got, (uint32_t) rev);
+    }
+    node_outbox_close(&o);
+}
+
+static void start_node(fixture_t *f, int k)
+{
+    char log[64], logpath[4096];
+    int p = k / PER_PROV;
+    snprintf(log, sizeof log, "node-%02d.log", k);
+    snprintf(logpath, sizeof logpath, "%s", bc_path(f->dir, log));
+    const char *argv[] = {"--store", f->store[k], "--unit", f->code[k],
+                          "--hub", f->prov[p].endpoint, "--plain", "--drain",
+                          "--max-seconds", "90", "--timeout", "2000",
+                          "--backoff-min", "100", "--backoff-max", "1000",
+                          "--window", "4", "--log-level", "warn", NULL};
+    f->nodes[k] = bc_spawn("baocao-node", argv, logpath);
+}
+
+/* One figure from the national hub, over CURVE as an operator. */
+static bool national_value(fixture_t *f, const char *unit,
+                           const char *period, int64_t *value)
+{
+    char err[256];
+    bc_security_t sec = {f->nat_pub, f->op_secret};
+    bc_client_t *c = bc_client_new(f->national.endpoint, &sec, err,
+                                   sizeof err);
+    assert_non_null(c);
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Query q = BAOCAO__QUERY__INIT;
+    char *inds[1] = {"births"};
+    q.unit = (char *) unit;
+    q.period = (char *) period;
+    q.n_indicators = 1;
+    q.indicators = inds;
+    req.body_case = BAOCAO__REQUEST__BODY_QUERY;
+    req.query = &q;
+    Baocao__Reply *r = NULL;
+    int rc = bc_client_call(c, &req, &r, 10000);
+    bc_client_destroy(&c);
+    assert_int_equal(rc, BC_OK);
+    const Baocao__Figure *fig = bc_figure(r, "births");
+    bool present = fig && fig->value && fig->value->present;
+    *value = present ? fig->value->value : 0;
+    baocao__reply__free_unpacked(r, NULL);
+    return present;
+}
+
+/* What was filed for a province (or, p < 0, the country) in a month. */
+static int64_t filed(int p, int m)
+{
+    int64_t sum = 0;
+    for (int k = 0; k < NODES; k++)
+        if (p < 0 || k / PER_PROV == p)
+            sum += births(k, m, m == 0 ? 2 : 1);
+    return sum;
+}
+
+/* True once the national hub holds every province's filed totals. */
+static bool national_complete(void *arg)
+{
+    fixture_t *f = arg;
+    for (int p = 0; p < PROVS; p++)
+        for (int m = 0; m < MONTHS; m++) {
+            char unit[8], period[16];
+            int64_t v;
+            snprintf(unit, sizeof unit, "P%d", p);
+            period_of(m, period, sizeof period);
+            if (!national_value(f, unit, period, &v) || v != filed(p, m))
+                return false;
+        }
+    return true;
+}
+
+/* `baocao audit verify --store DIR`: the counts it prints. */
+static void log_counts(const char *store, unsigned *stored,
+                       unsigned *superseded, unsigned *rejected)
+{
+    const char *argv[] = {"audit", "verify", "--store", store, NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    const char *s = strstr(out, "stored ");
+    unsigned dup;
+    if (!s || sscanf(s, "stored %u, duplicate %u, superseded %u, rejected "
+                     "%u", stored, &dup, superseded, rejected) != 4)
+        fail_msg("audit verify said: %s", out);
+    free(out);
+}
+
+static int verify_upstream(fixture_t *f, int p, char **out)
+{
+    const char *argv[] = {"audit", "verify-upstream", "--store",
+                          f->national.store, "--province-store",
+                          f->prov[p].store, NULL};
+    return bc_run("baocao", argv, out);
+}
+
+/* The layout of a log record (hub/hub_log.c), to rewrite one the way a
+ * forger with the disk would: the test alone reaches under the store. */
+typedef struct {
+    int64_t received_at;
+    uint8_t hash[32];
+    uint32_t outcome, reason, peer_len, req_len;
+} log_hdr_t;
+
+/* Changes one figure of the first stored entry after the first, and
+ * recomputes the chain from there on, so that the province's own chain
+ * still verifies. Returns the seq of the entry changed. */
+static uint64_t rewrite_log(const char *store)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, store, 0, 0640), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "log", 0, &dbi), 0);
+    assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+    uint8_t prev[32] = {0};
+    uint64_t changed = 0;
+    MDB_val k, v;
+    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint64_t seq = 0;
+        for (int i = 0; i < 8; i++)
+            seq = seq << 8 | ((const uint8_t *) k.mv_data)[i];
+        uint8_t *rec = bc_malloc(v.mv_size);
+        memcpy(rec, v.mv_data, v.mv_size);
+        log_hdr_t h;
+        memcpy(&h, rec, sizeof h);
+        uint8_t *req = rec + sizeof h + h.peer_len;
+        if (!changed && seq >= 2 && h.outcome == 1 /* stored */) {
+            /* The submission ends with its last figure's count: a varint
+             * whose last byte has bit 7 clear; flipping bit 1 keeps it one
+             * (zigzag: the count changes by 1). */
+            const uint8_t *sub;
+            size_t sub_len;
+            assert_int_equal(bc_wire_find_field(req, h.req_len, 10, &sub,
+                                                &sub_len), BC_OK);
+            req[(sub - req) + sub_len - 1] ^= 0x02;
+            changed = seq;
+        }
+        uint8_t digest[32];
+        hub_request_digest(req, h.req_len, digest);
+        hub_log_hash(prev, seq, h.received_at, (const char *) rec + sizeof h,
+                     h.peer_len, h.outcome, h.reason, digest, h.hash);
+        memcpy(rec, &h, sizeof h);
+        memcpy(prev, h.hash, 32);
+        MDB_val nv = {v.mv_size, rec};
+        assert_int_equal(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+        free(rec);
+    }
+    mdb_cursor_close(cur);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    assert_true(changed > 0);
+    return changed;
+}
+
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double) (t.tv_sec - t0->tv_sec)
+           + (double) (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void test_federation(void **state)
+{
+    fixture_t *f = *state;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    start_national(f, NULL);
+    char nat_bind[128], prov_bind[PROVS][128];
+    snprintf(nat_bind, sizeof nat_bind, "%s", f->national.endpoint);
+    for (int p = 0; p < PROVS; p++) {
+        start_proxy(f, p);
+        start_province(f, p, NULL);
+        snprintf(prov_bind[p], sizeof prov_bind[p], "%s",
+                 f->prov[p].endpoint);
+    }
+    for (int k = 0; k < NODES; k++)
+        file_reports(f, k);
+    for (int k = 0; k < NODES; k++)
+        start_node(f, k);
+
+    /* 1. Kill hubs while the reports stream: each province twice, the
+     * national hub four times, at odd moments. */
+    srand(SEED);
+    int kills[PROVS + 1] = {0};
+    for (int i = 0; i < 2 * PROVS + 4; i++) {
+        usleep((useconds_t) (150 + rand() % 350) * 1000);
+        int victim = i % (PROVS + 2);
+        if (victim >= PROVS) {
+            bc_hub_pause(&f->national, SIGKILL);
+            usleep((useconds_t) (100 + rand() % 400) * 1000);
+            start_national(f, nat_bind);
+            kills[PROVS]++;
+        } else {
+            bc_hub_pause(&f->prov[victim], SIGKILL);
+            usleep((useconds_t) (100 + rand() % 300) * 1000);
+            start_province(f, victim, prov_bind[victim]);
+            kills[victim]++;
+        }
+    }
+    fprintf(stderr, "%.1f s: killed provinces %d, %d, %d times, national "
+            "%d times\n", elapsed(&t0), kills[0], kills[1], kills[2],
+            kills[PROVS]);
+
+    /* 2. Every node delivers; the national hub catches up by itself. */
+    for (int k = 0; k < NODES; k++) {
+        int rc = bc_wait(&f->nodes[k], 100000);
+        if (rc != 0)
+            fail_msg("node %d exited %d (see %s/node-%02d.log)", k, rc,
+                     f->dir, k);
+    }
+    char err[256];
+    for (int k = 0; k < NODES; k++) {
+        node_outbox_t *o = node_outbox_open(f->store[k], err, sizeof err);
+        node_stats_t st;
+        assert_int_equal(node_outbox_stats(o, &st), BC_OK);
+        assert_int_equal(st.delivered, MONTHS + 1);
+        assert_int_equal(st.pending + st.in_flight + st.rejected, 0);
+        node_outbox_close(&o);
+    }
+    fprintf(stderr, "%.1f s: every node delivered\n", elapsed(&t0));
+    if (!bc_eventually(national_complete, f, 60000))
+        fail_msg("the national hub did not catch up (see %s/*/hub.log)",
+                 f->dir);
+    fprintf(stderr, "%.1f s: the national hub holds every province's "
+            "figures\n", elapsed(&t0));
+    for (int p = 0; p < PROVS; p++) {
+        flaky_stats_t st;
+        flaky_proxy_stats(f->proxy[p], &st);
+        fprintf(stderr, "link P%d: %llu connections, %llu cuts\n", p,
+                (unsigned long long) st.accepted,
+                (unsigned long long) st.cuts);
+    }
+
+    /* 3. Each province's figures on the national hub equal the
+     * provincial hub's, down to a commune; the country is their sum. */
+    for (int m = 0; m < MONTHS; m++) {
+        char period[16];
+        period_of(m, period, sizeof period);
+        for (int p = 0; p < PROVS; p++) {
+            const char *units[3];
+            char prov[8];
+            snprintf(prov, sizeof prov, "P%d", p);
+            units[0] = prov;
+            units[1] = f->code[p * PER_PROV];
+            units[2] = f->code[p * PER_PROV + PER_PROV - 1];
+            for (int u = 0; u < 3; u++) {
+                int64_t here, there;
+                assert_true(bc_query_value(f->prov[p].endpoint, units[u],
+                                           period, "births", &here));
+                assert_true(national_value(f, units[u], period, &there));
+                assert_int_equal(here, there);
+            }
+        }
+        int64_t vn;
+        assert_true(national_value(f, "VN", period, &vn));
+        assert_int_equal(vn, filed(-1, m));
+    }
+
+    /* 4. Nothing doubled: the national log stores each filed submission
+     * once (stored + superseded), however many resends it saw. */
+    unsigned stored, superseded, rejected, total_prov = 0;
+    for (int p = 0; p < PROVS; p++) {
+        log_counts(f->prov[p].store, &stored, &superseded, &rejected);
+        assert_int_equal(stored + superseded, PER_PROV * (MONTHS + 1));
+        total_prov += stored + superseded;
+    }
+    log_counts(f->national.store, &stored, &superseded, &rejected);
+    assert_int_equal(stored + superseded, FILED);
+    assert_int_equal(total_prov, FILED);
+    assert_int_equal(rejected, 0);
+
+    /* 5. A provincial hub that sends another province's unit: province
+     * 0's key, a registry (wrongly) holding province 1's units. The
+     * national hub refuses it NOT_AUTHORIZED and stores nothing of it;
+     * the rogue's stream goes on (its cursor passes the entry). */
+    char rogue_dir[700], rogue_units[800];
+    snprintf(rogue_dir, sizeof rogue_dir, "%s", bc_path(f->dir, "rogue"));
+    assert_int_equal(mkdir(rogue_dir, 0700), 0);
+    snprintf(rogue_units, sizeof rogue_units, "%s/units.csv", rogue_dir);
+    bc_write_file(rogue_units, "code,parent_code,level,name\n"
+                               "P1,,province,Tỉnh 1\n"
+                               "P1-D0,P1,district,Huyện 0\n"
+                               "P1-D0-C0,P1-D0,commune,Xã 0\n");
+    const char *rextra[] = {"--registry", rogue_units, "--log-level", "info",
+                            "--upstream", f->link[0], "--upstream-key",
+                            f->nat_pub, "--upstream-cert", f->prov_cert[0],
+                            "--upstream-timeout", "2000", NULL};
+    bc_hub_start(&f->rogue, rogue_dir, NULL, rextra);
+    assert_int_equal(bc_submit(f->rogue.endpoint, NULL, "P1-D0-C0",
+                               "2021-01", 1, 1704067200, "births=5"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    for (int i = 0; i < 300 && !bc_file_contains(f->rogue.log,
+                                                 "not_authorized"); i++)
+        usleep(100000);
+    assert_true(bc_file_contains(f->rogue.log, "national hub rejected log "
+                                               "entry 1: not_authorized"));
+    int64_t v;
+    assert_false(national_value(f, "P1-D0-C0", "2021-01", &v));
+    assert_false(national_value(f, "P1", "2021-01", &v));
+    log_counts(f->national.store, &stored, &superseded, &rejected);
+    assert_int_equal(stored + superseded, FILED);
+    assert_int_equal(rejected, 1);
+    bc_hub_stop(&f->rogue);
+    fprintf(stderr, "%.1f s: rogue refused\n", elapsed(&t0));
+
+    /* 6. Every province checks out against the national record; one whose
+     * log was rewritten after forwarding does not. */
+    for (int p = 0; p < PROVS; p++)
+        assert_int_equal(bc_hub_stop(&f->prov[p]), 0);
+    assert_int_equal(bc_hub_stop(&f->national), 0);
+    for (int p = 0; p < PROVS; p++) {
+        char *out = NULL;
+        int rc = verify_upstream(f, p, &out);
+        fprintf(stderr, "P%d: %s", p, out);
+        assert_int_equal(rc, 0);
+        assert_non_null(strstr(out, "OK: "));
+        free(out);
+    }
+    uint64_t bad = rewrite_log(f->prov[0].store);
+    /* Its own chain verifies: only the national record gives it away. */
+    log_counts(f->prov[0].store, &stored, &superseded, &rejected);
+    char *out = NULL, want[64];
+    assert_int_equal(verify_upstream(f, 0, &out), 1);
+    fprintf(stderr, "P0 rewritten at seq %llu: %s", (unsigned long long) bad,
+            out);
+    snprintf(want, sizeof want, "province entry %llu has another chain hash",
+             (unsigned long long) bad);
+    assert_non_null(strstr(out, want));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_federation, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("integration.federation", tests, NULL,
+                                       NULL);
+}
