@@ -569,7 +569,9 @@ static void test_federation(void **state)
     assert_false(national_value(f, "P1", "2021-01", &v));
     log_counts(f->national.store, &stored, &superseded, &rejected);
     assert_int_equal(stored + superseded, FILED);
-    assert_int_equal(rejected, 1);
+    /* Once, or more if a cut lost the answer and the rogue asked again:
+     * each refusal is on the national log, none stored anything. */
+    assert_true(rejected >= 1);
     bc_hub_stop(&f->rogue);
     fprintf(stderr, "%.1f s: rogue refused\n", elapsed(&t0));
 
