@@ -1109,6 +1109,8 @@ int hub_server_run(hub_server_t *self)
             hub_metrics_handle(self->metrics, metrics_text, self);
         if (items[P_WRITER].revents & ZMQ_POLLIN)
             batch_collect(self);
+        if (self->upstream && hub_upstream_failed(self->upstream))
+            check_store(self, BC_EFATAL, "writing the upstream cursor");
         if (self->store_failed)
             break;
         /* Drain what is waiting into the filling batch (a handshake waits

@@ -68,6 +68,7 @@ struct hub_upstream_t {
     uint64_t rejected;           /* settled by a rejection */
     uint64_t unforwardable;      /* skipped: no submission to cut out */
     bool connected;              /* the national hub answered */
+    bool failed;                 /* the store's disk failed (BC_EFATAL) */
 };
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
@@ -113,6 +114,13 @@ static void write_cursor(hub_upstream_t *self, bool force)
         return;
     int rc = hub_store_upstream_put(self->store, c, self->name);
     self->last_write = now;
+    if (rc == BC_EFATAL) {
+        /* Nothing more can be written: stop, and let the hub stop. */
+        BC_ERROR("upstream: the store failed writing the cursor (seq "
+                 "%llu): %s", (unsigned long long) c, bc_strerror(rc));
+        STORE(self->failed, true);
+        return;
+    }
     if (rc) {
         BC_ERROR("upstream: cannot write the cursor (seq %llu): %s; entries "
                  "after seq %llu will be sent again (answered duplicate)",
@@ -361,7 +369,7 @@ static void *forward_main(void *arg)
     BC_INFO("upstream: forwarding the log to %s as %s from seq %llu "
             "(window %d)", self->endpoint, self->name,
             (unsigned long long) self->cursor + 1, self->cfg.window);
-    while (!LOAD(self->stop)) {
+    while (!LOAD(self->stop) && !self->failed) {
         int64_t now = zclock_mono();
         if (!self->sock && now >= self->retry_at && connect_national(self))
             back_off(self, "cannot set up the link");
@@ -413,7 +421,8 @@ static void *forward_main(void *arg)
             back_off(self, "no answer");
         }
     }
-    write_cursor(self, true);
+    if (!self->failed)
+        write_cursor(self, true);
     disconnect(self);
     BC_INFO("upstream: stopped at seq %llu", (unsigned long long)
             self->cursor);
@@ -508,6 +517,11 @@ void hub_upstream_destroy(hub_upstream_t **self_p)
     free(self->name);
     free(self);
     *self_p = NULL;
+}
+
+bool hub_upstream_failed(hub_upstream_t *self)
+{
+    return LOAD(self->failed);
 }
 
 void hub_upstream_status(hub_upstream_t *self, hub_upstream_status_t *out)

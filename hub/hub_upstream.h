@@ -27,7 +27,9 @@
  *     the others. The cursor is written to the meta database
  *     (hub_store_upstream_put) at most once a second or every 256 seqs, and
  *     when the forwarder stops; after a crash, the entries above it are
- *     sent again and answered DUPLICATE, which is harmless.
+ *     sent again and answered DUPLICATE, which is harmless. A disk error
+ *     (BC_EFATAL) writing it stops the forwarder, and the hub with it, as
+ *     any store write that fails so (hub_server.c).
  *   - Catch-up is bounded by the window, not by how long the link was
  *     down: a province cut off for a week resumes from its cursor and
  *     streams the backlog `window` entries at a time.
@@ -80,6 +82,11 @@ hub_upstream_t *hub_upstream_new(hub_store_t *store,
 /* Stops the thread (within ~0.2 s), writes the cursor one last time and
  * frees everything. Accepts NULL; clears *self_p. */
 void hub_upstream_destroy(hub_upstream_t **self_p);
+
+/* True once writing the cursor met BC_EFATAL (the disk failed): the
+ * forwarder has stopped, and the hub must stop too (hub_server.c). Safe
+ * from any thread. */
+bool hub_upstream_failed(hub_upstream_t *self);
 
 /* A consistent-enough copy of the status (each field read atomically);
  * safe from any thread. */
