@@ -26,6 +26,7 @@
 #define CURSOR_EVERY_SEQS 256    /* unless it moved this far */
 #define POLL_MS 200              /* longest wait: how soon a stop is seen */
 #define REFILL_IDLE_MS 50        /* new entries are looked for this often */
+#define LINK_WAIT_MS 100         /* and a link not up yet tried this often */
 #define BEHIND_LOG_MS 10000      /* "behind by N" at most this often */
 
 /* One entry on the wire. */
@@ -56,7 +57,8 @@ struct hub_upstream_t {
     int64_t backoff;             /* current backoff, ms */
     int64_t last_refill;         /* when the log was last read */
     bool more;                   /* the last refill stopped on a full
-                                    window or a busy link */
+                                    window: read on at once */
+    bool link_wait;              /* the last send found no link up */
     int64_t last_write;          /* when the cursor was last written */
     int64_t last_behind_log;     /* when "behind by" was last logged */
     bool was_caught_up;          /* last logged state */
@@ -141,7 +143,7 @@ static void disconnect(hub_upstream_t *self)
      * the national hub dedups what it already has. */
     self->head = self->len = 0;
     self->scan = self->cursor;
-    self->more = false;
+    self->more = self->link_wait = false;
     STORE(self->connected, false);
 }
 
@@ -237,9 +239,10 @@ static int offer(void *arg, const hub_log_entry_t *e)
     zframe_t *f = zframe_new(buf, len);
     free(buf);
     if (zframe_send(&f, self->sock, ZFRAME_DONTWAIT) != 0) {
-        /* No connection up yet (ZMQ_IMMEDIATE) or pipe full: later. */
+        /* No connection up yet (ZMQ_IMMEDIATE) or pipe full: later, but
+         * not in a tight loop (a province may be cut off for a week). */
         zframe_destroy(&f);
-        self->more = true;
+        self->link_wait = true;
         return 1;
     }
     size_t at = (self->head + self->len) % (size_t) self->cfg.window;
@@ -254,10 +257,12 @@ static void refill(hub_upstream_t *self)
     int64_t now = zclock_mono();
     if (self->len == (size_t) self->cfg.window
         || hub_store_last_seq(self->store) <= self->scan
-        || (!self->more && now - self->last_refill < REFILL_IDLE_MS))
+        || (self->link_wait && now - self->last_refill < LINK_WAIT_MS)
+        || (!self->more && !self->link_wait
+            && now - self->last_refill < REFILL_IDLE_MS))
         return;
     self->last_refill = now;
-    self->more = false;
+    self->more = self->link_wait = false;
     hub_reader_t *r = hub_store_reader(self->store);
     if (!r)
         return;   /* logged by the store; tried again next turn */
@@ -356,8 +361,9 @@ static void log_progress(hub_upstream_t *self)
     }
     if (self->was_caught_up || now - self->last_behind_log >= BEHIND_LOG_MS) {
         BC_INFO("upstream: behind by %llu log entries (forwarded up to seq "
-                "%llu of %llu)", (unsigned long long) behind,
-                (unsigned long long) self->cursor, (unsigned long long) last);
+                "%llu of %llu)%s", (unsigned long long) behind,
+                (unsigned long long) self->cursor, (unsigned long long) last,
+                self->connected ? "" : "; national hub not answering yet");
         self->last_behind_log = now;
     }
     self->was_caught_up = false;
