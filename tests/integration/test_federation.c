@@ -9,7 +9,7 @@
  * three provinces with relay=yes and the provincial hubs' keys (made with
  * `baocao keygen`). Each province's link to the national hub goes through
  * its own weak-link proxy (tools/flaky_proxy.h, run in a thread of this
- * process: 100 ms latency, cuts every ~1.5 s), and the provincial and
+ * process: 100 ms latency, cuts every ~3 s), and the provincial and
  * national hubs are SIGKILLed and restarted while the reports stream.
  *
  * The record to check against is what this test filed. At the end: every
@@ -178,7 +178,7 @@ static void start_proxy(fixture_t *f, int p)
     cfg.target_host = "127.0.0.1";
     cfg.target_port = atoi(colon + 1);
     cfg.latency_ms = 100;
-    cfg.cut_mean_ms = 1500;
+    cfg.cut_mean_ms = 3000;
     cfg.seed = SEED + (uint64_t) p;
     cfg.max_seconds = 300;
     f->proxy[p] = flaky_proxy_new(&cfg);
@@ -488,7 +488,7 @@ static void test_federation(void **state)
         node_outbox_close(&o);
     }
     fprintf(stderr, "%.1f s: every node delivered\n", elapsed(&t0));
-    if (!bc_eventually(national_complete, f, 60000))
+    if (!bc_eventually(national_complete, f, 90000))
         fail_msg("the national hub did not catch up (see %s/*/hub.log)",
                  f->dir);
     fprintf(stderr, "%.1f s: the national hub holds every province's "
