@@ -575,11 +575,37 @@ static void test_federation(void **state)
     bc_hub_stop(&f->rogue);
     fprintf(stderr, "%.1f s: rogue refused\n", elapsed(&t0));
 
-    /* 6. Every province checks out against the national record; one whose
-     * log was rewritten after forwarding does not. */
-    for (int p = 0; p < PROVS; p++)
+    /* 6. Each provincial hub says it is caught up (baocao stats), and
+     * leaves its durable cursor at the head of its log when it stops. */
+    for (int p = 0; p < PROVS; p++) {
+        const char *argv[] = {"stats", "--hub", f->prov[p].endpoint,
+                              "--plain", "--format", "json", NULL};
+        char *json = NULL, want[64];
+        assert_int_equal(bc_run("baocao", argv, &json), 0);
+        snprintf(want, sizeof want, "\"upstream_cursor\":\t%d",
+                 PER_PROV * (MONTHS + 1));
+        if (!strstr(json, want) || !strstr(json, "\"upstream_behind\":\t0"))
+            fail_msg("P%d stats: %s", p, json);
+        free(json);
+    }
+    for (int p = 0; p < PROVS; p++) {
         assert_int_equal(bc_hub_stop(&f->prov[p]), 0);
+        hub_store_t *s = hub_store_open_readonly(f->prov[p].store, err,
+                                                 sizeof err);
+        assert_non_null(s);
+        uint64_t cursor;
+        char name[64], want[8];
+        assert_int_equal(hub_store_upstream_get(s, &cursor, name,
+                                                sizeof name), BC_OK);
+        assert_int_equal(cursor, PER_PROV * (MONTHS + 1));
+        snprintf(want, sizeof want, "P%d", p);
+        assert_string_equal(name, want);
+        hub_store_close(&s);
+    }
     assert_int_equal(bc_hub_stop(&f->national), 0);
+
+    /* 7. Every province checks out against the national record; one whose
+     * log was rewritten after forwarding does not. */
     for (int p = 0; p < PROVS; p++) {
         char *out = NULL;
         int rc = verify_upstream(f, p, &out);
