@@ -287,6 +287,33 @@ static void test_log_chain_survives_reopen(void **state)
     assert_true(c.ok);
 }
 
+/* The forwarder's durable cursor: absent at first, kept across a reopen,
+ * readable from a read-only store (audit verify-upstream). */
+static void test_upstream_cursor(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t cursor = 99;
+    char name[64] = "x", err[512];
+    assert_int_equal(hub_store_upstream_get(f->store, &cursor, name,
+                                            sizeof name), BC_ENOTFOUND);
+    assert_int_equal(cursor, 0);
+    assert_string_equal(name, "");
+    assert_int_equal(hub_store_upstream_put(f->store, 41, "HP"), BC_OK);
+    assert_int_equal(hub_store_upstream_put(f->store, 42, "HP"), BC_OK);
+    hub_store_close(&f->store);
+    hub_store_t *ro = hub_store_open_readonly(bc_path(f->dir, "hub"), err,
+                                              sizeof err);
+    assert_non_null(ro);
+    assert_int_equal(hub_store_upstream_get(ro, &cursor, name, sizeof name),
+                     BC_OK);
+    assert_int_equal(cursor, 42);
+    assert_string_equal(name, "HP");
+    hub_store_close(&ro);
+    f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, f->reg, err,
+                              sizeof err);
+    assert_non_null(f->store);
+}
+
 /* A ward moves to another district: the totals follow the hierarchy when
  * the hub restarts with the new registry. */
 static void test_registry_change_rebuilds(void **state)
@@ -554,6 +581,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_registry_change_rebuilds, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_full_map, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upstream_cursor, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_carry_rebuild_matches, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_units_rebuild_matches, setup,
