@@ -38,10 +38,10 @@ typedef struct {
 
 struct hub_upstream_t {
     hub_upstream_config_t cfg;   /* settings (strings owned, below) */
-    char *endpoint;              /* owned copies of cfg's strings */
-    char *hub_key;
-    char *cert;
-    char *name;
+    char *endpoint;              /* the national hub (owned copy) */
+    char *hub_key;               /* its public key file, or NULL */
+    char *cert;                  /* this hub's key pair file, or NULL */
+    char *name;                  /* Origin.hub, and the cursor's name */
     hub_store_t *store;          /* the hub's store (not owned) */
     pthread_t thread;            /* the forwarding thread */
     bool started;                /* thread is running */
@@ -50,7 +50,8 @@ struct hub_upstream_t {
     zsock_t *sock;               /* DEALER, NULL while backing off */
     zsock_t *monitor;            /* handshake failures of sock */
     slot_t *ring;                /* in-flight entries, seq order */
-    size_t head, len;            /* ring front and fill */
+    size_t head;                 /* ring front */
+    size_t len;                  /* entries in the ring */
     uint64_t scan;               /* last seq looked at since connecting */
     int64_t last_answer;         /* monotonic ms of the last reply */
     int64_t retry_at;            /* no socket before this */
