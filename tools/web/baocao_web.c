@@ -1,0 +1,154 @@
+/*
+ * baocao_web.c -- main() of baocao-web, the operators' desk: options, the
+ * hub link, the HTTP server, then wait for SIGINT/SIGTERM.
+ *
+ * The signals are blocked before the server starts its thread, so that
+ * only this thread receives them (sigwait) and a stop is always clean.
+ */
+#include "bc_config.h"
+#include "bc_error.h"
+#include "bc_log.h"
+#include "web_hub.h"
+#include "web_server.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#ifndef BC_WEB_DATA_DIR
+#define BC_WEB_DATA_DIR "data"
+#endif
+
+typedef struct {
+    char *hub;              /* hub endpoint */
+    char *hub_key;          /* hub's .pub: turns CURVE on */
+    char *cert;             /* our operator key pair */
+    bool plain;             /* plain link, explicitly */
+    long long timeout_ms;   /* per request to the hub */
+    char *listen;           /* HOST:PORT */
+    char *registry;         /* units CSV */
+    char *catalog;          /* indicators CSV */
+    char *url_file;         /* write the URL here once listening */
+    char *log_level;        /* debug, info, warn, error */
+} web_config_t;
+
+static const bc_option_t web_options[] = {
+    {"hub", BC_OPT_STRING, offsetof(web_config_t, hub), 0, 0, NULL,
+     "ENDPOINT", "the hub, e.g. tcp://127.0.0.1:5555"},
+    {"hub-key", BC_OPT_STRING, offsetof(web_config_t, hub_key), 0, 0, NULL,
+     "HUB.pub", "the hub's public key (CURVE)"},
+    {"cert", BC_OPT_STRING, offsetof(web_config_t, cert), 0, 0, NULL,
+     "OP.secret", "the operator's key pair the desk asks the hub with"},
+    {"plain", BC_OPT_BOOL, offsetof(web_config_t, plain), 0, 0, NULL, NULL,
+     "connect to the hub WITHOUT encryption (local demos and tests)"},
+    {"timeout", BC_OPT_INT, offsetof(web_config_t, timeout_ms), 10, 600000,
+     "5000", "MS", "how long to wait for each answer of the hub"},
+    {"listen", BC_OPT_STRING, offsetof(web_config_t, listen), 0, 0,
+     "127.0.0.1:8080", "HOST:PORT",
+     "where to serve the pages (loopback unless told otherwise; port 0: "
+     "any free port)"},
+    {"registry", BC_OPT_STRING, offsetof(web_config_t, registry), 0, 0,
+     BC_WEB_DATA_DIR "/units.csv", "UNITS.csv",
+     "the hub's registry: children of a unit, phone numbers"},
+    {"catalog", BC_OPT_STRING, offsetof(web_config_t, catalog), 0, 0,
+     BC_WEB_DATA_DIR "/indicators.csv", "INDICATORS.csv",
+     "the hub's catalogue: programme of each indicator"},
+    {"url-file", BC_OPT_STRING, offsetof(web_config_t, url_file), 0, 0, NULL,
+     "FILE", "write the pages' URL into FILE once listening"},
+    {"log-level", BC_OPT_STRING, offsetof(web_config_t, log_level), 0, 0,
+     "info", "LEVEL", "debug, info, warn or error"},
+};
+#define NWEB (sizeof web_options / sizeof web_options[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: baocao-web --hub ENDPOINT --listen 127.0.0.1:8080\n"
+            "                  [--hub-key HUB.pub --cert OP.secret | "
+            "--plain] [options]\n\n"
+            "The operators' desk: dashboard and completeness pages in a "
+            "browser, with CSV\nexport, answered by the hub over the "
+            "ordinary protocol.\n\noptions:\n");
+    bc_config_usage(web_options, NWEB, out);
+    fprintf(out, "\nexit status: 0 on a clean stop (SIGINT, SIGTERM), 1 when "
+                 "it cannot listen,\n2 on bad usage.\n");
+}
+
+static int write_url(const char *path, const char *url)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return BC_EIO;
+    fprintf(f, "%s\n", url);
+    if (fclose(f) || rename(tmp, path))
+        return BC_EIO;
+    return BC_OK;
+}
+
+int main(int argc, char **argv)
+{
+    web_config_t cfg;
+    char err[512] = "";
+    int status = 2;
+    web_hub_t *hub = NULL;
+    web_server_t *server = NULL;
+    int rc = bc_config_daemon("baocao-web", "web", web_options, NWEB, &cfg,
+                              offsetof(web_config_t, log_level), argc, argv,
+                              usage);
+    if (rc) {
+        status = rc > 0 ? 0 : 2;
+        goto out_free;
+    }
+    if (!cfg.hub) {
+        BC_ERROR("--hub ENDPOINT is required");
+        goto out_free;
+    }
+    if (!cfg.plain && !cfg.hub_key) {
+        BC_ERROR("pass the hub's public key (--hub-key hub.pub, with --cert "
+                 "OP.secret), or --plain for a hub running without "
+                 "encryption");
+        goto out_free;
+    }
+    bc_security_t sec = {cfg.plain ? NULL : cfg.hub_key, cfg.cert};
+    if (!(hub = web_hub_new(cfg.hub, &sec, cfg.registry, cfg.catalog,
+                            (int) cfg.timeout_ms, err, sizeof err))) {
+        BC_ERROR("%s", err);
+        goto out_free;
+    }
+
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    status = 1;
+    if (!(server = web_server_new(hub, cfg.listen, err, sizeof err))) {
+        BC_ERROR("%s", err);
+        goto out_hub;
+    }
+    char url[256];
+    const char *host = web_server_host(server);
+    snprintf(url, sizeof url, strchr(host, ':') ? "http://[%s]:%u/"
+                                                : "http://%s:%u/",
+             host, web_server_port(server));
+    BC_INFO("serving %s (hub %s)", url, cfg.hub);
+    if (cfg.url_file && write_url(cfg.url_file, url)) {
+        BC_ERROR("cannot write --url-file %s", cfg.url_file);
+        goto out_server;
+    }
+    int sig = 0;
+    sigwait(&stop, &sig);
+    BC_INFO("stopping on signal %d", sig);
+    status = 0;
+out_server:
+    web_server_destroy(&server);
+out_hub:
+    web_hub_destroy(&hub);
+out_free:
+    bc_config_free(web_options, NWEB, &cfg);
+    return status;
+}

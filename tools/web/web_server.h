@@ -1,0 +1,54 @@
+/*
+ * web_server.h -- baocao-web's HTTP server: pages, their JSON and CSV.
+ *
+ * One libmicrohttpd daemon with one internal thread answers every request
+ * in turn, so the hub link (web_hub_t, not thread-safe) needs no lock; a
+ * page costs a few milliseconds of hub requests, which an operators' desk
+ * of a province can afford to serialise.
+ *
+ * Routes (GET and HEAD only; anything else is 405):
+ *
+ *   /                       dashboard page      (?unit=&period=&indicator=)
+ *   /completeness           completeness page   (?unit=&period=)
+ *   /app.js, /style.css, /chart.min.js ...   embedded assets (web_assets.h)
+ *   /api/dashboard          the dashboard's JSON (web_hub_dashboard)
+ *   /api/completeness       the grid's JSON      (web_hub_completeness)
+ *   /export/dashboard.csv   the indicator table as CSV
+ *   /export/children.csv    the children's ranking as CSV
+ *   /export/completeness.csv  the grid as CSV
+ *
+ * Bad input never reaches the hub: an argument longer than 64 bytes or
+ * with a byte outside [A-Za-z0-9_-] is 400, an unknown unit or indicator
+ * 404, a URL over 1 KiB 414, headers over the connection's 16 KiB 431
+ * (libmicrohttpd). A hub that does not answer is 502/504. The server goes
+ * on serving after each of them.
+ */
+#ifndef WEB_SERVER_H
+#define WEB_SERVER_H
+
+#include "web_hub.h"
+
+#include <stddef.h>
+
+typedef struct web_server_t web_server_t;
+
+/* Starts serving on listen ("HOST:PORT"; HOST an IPv4 or bracketed IPv6
+ * address or "localhost"; PORT 0 picks a free port) with its own thread,
+ * answering from hub (borrowed: it must outlive the server). A
+ * non-loopback address is allowed but logged as a warning. Returns NULL
+ * with a message in err when the address is malformed or cannot be
+ * bound. */
+web_server_t *web_server_new(web_hub_t *hub, const char *listen, char *err,
+                             size_t errlen);
+
+/* The port actually bound (useful after PORT 0). */
+unsigned web_server_port(const web_server_t *self);
+
+/* The host part as given, for printing the URL. */
+const char *web_server_host(const web_server_t *self);
+
+/* Stops the thread (requests in progress finish) and frees; accepts NULL;
+ * clears *self_p. */
+void web_server_destroy(web_server_t **self_p);
+
+#endif
