@@ -3,7 +3,19 @@
 # district (Hải Phòng) carry the real 2023 nutrition figures of
 # ../shared/fixtures/hong-bang-2023-nutrition.csv to the hub, which prints
 # the district and province totals it computed.
+#
+#   bash scripts/demo.sh          ends by itself
+#   bash scripts/demo.sh --web    then keeps the hub and the operators' desk
+#                                 (baocao-web) running on 127.0.0.1:8080 (or
+#                                 $BAOCAO_WEB_LISTEN), prints the URL, and
+#                                 stops on Ctrl-C
 set -euo pipefail
+web=no
+case "${1:-}" in
+  --web) web=yes ;;
+  "") ;;
+  *) echo "usage: demo.sh [--web]" >&2; exit 2 ;;
+esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${BAOCAO_SHARED:-$root/../shared}
 fixture=$shared/fixtures/hong-bang-2023-nutrition.csv
@@ -64,3 +76,19 @@ echo
 echo "== Hải Phòng province totals"
 "$bin/baocao" query --hub "$hub" --plain --unit HP --period 2023-12 \
   --indicator sdd_u5 --indicator sdd_u2 --indicator sdd_malnourished
+
+if [[ $web == yes ]]; then
+  listen=${BAOCAO_WEB_LISTEN:-127.0.0.1:8080}
+  "$bin/baocao-web" --hub "$hub" --plain --listen "$listen" \
+    --url-file "$work/web.url" --log-level warn 2>"$work/web.log" &
+  pids+=($!)
+  for _ in $(seq 100); do [[ -s $work/web.url ]] && break; sleep 0.1; done
+  [[ -s $work/web.url ]] || { cat "$work/web.log" >&2; exit 1; }
+  url=$(cat "$work/web.url")
+  echo
+  echo "== the operators' desk: ${url}?unit=HP-HB&period=2023-12"
+  echo "   completeness:        ${url}completeness?unit=HP-HB&period=2023-12"
+  echo "   (Ctrl-C stops the desk and the hub)"
+  trap 'echo; echo "stopping"; exit 0' INT TERM
+  wait "${pids[-1]}"
+fi

@@ -18,6 +18,10 @@ packages=(
   strace                           # tests: inject I/O errors into the daemons
                                    # (integration.disk_faults)
   clang libclang-rt-14-dev         # fuzzing (libFuzzer) and sanitizers
+  libmicrohttpd-dev                # baocao-web: the HTTP server of the operators' desk
+  libjs-chart.js                   # baocao-web: Chart.js, embedded at build time (no CDN)
+  chromium chromium-driver python3-selenium   # browser test of baocao-web (headless)
+  python3-openpyxl                 # browser test: reads the exported .xlsx
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(postgresql postgresql-client libpq-dev)

@@ -439,11 +439,11 @@ web_server_t *web_server_new(web_hub_t *hub, const char *listen, char *err,
         flags |= MHD_USE_IPv6;
     self->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, self,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) WEB_CONN_MEMORY,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned) WEB_MAX_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) WEB_CONN_TIMEOUT_S,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_END);
     if (!self->daemon) {
         bc_set_error(err, errlen, "cannot listen on %s (in use, or not an "

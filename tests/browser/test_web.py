@@ -1,0 +1,353 @@
+#!/usr/bin/python3
+"""test_web.py -- the operators' desk in a real browser.
+
+Starts the shipped programs (a hub, nine ward nodes of Hồng Bàng, and
+baocao-web) on loopback with real LMDB stores in a temporary folder, files
+the Hồng Bàng 2023-12 nutrition fixture through the nodes, then drives
+Debian's headless Chromium (chromium-driver, python3-selenium) through the
+pages and checks what an operator would read. Screenshots of each page go
+to $BC_SCREENSHOT_DIR (the build folder's screenshots/).
+
+Also checks, without the browser, that malformed or oversized requests get
+a 4xx and that the server goes on serving.
+
+Environment (set by ctest): BC_BIN_DIR, BC_SOURCE_DIR, BC_SHARED_DIR,
+BC_SCREENSHOT_DIR.
+"""
+import csv
+import http.client
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+BIN = os.environ["BC_BIN_DIR"]
+SRC = os.environ["BC_SOURCE_DIR"]
+SHARED = os.environ["BC_SHARED_DIR"]
+SHOTS = os.environ.get("BC_SCREENSHOT_DIR", os.path.join(BIN, "..",
+                                                         "screenshots"))
+
+# Ward codes in the fixture's row order (data/units.csv names them).
+WARDS = ["HP-HB-QT", "HP-HB-HV", "HP-HB-SD", "HP-HB-TC", "HP-HB-TL",
+         "HP-HB-HL", "HP-HB-HVT", "HP-HB-PBC", "HP-HB-MK"]
+# Wards that file 2023-11 too; the other three are missing that month.
+NOVEMBER = WARDS[:6]
+PHONES = {"HP-HB-HVT": "0225 3842 111", "HP-HB-PBC": "0225 3745 222"}
+
+
+def wait_file(path, seconds=10):
+    end = time.time() + seconds
+    while time.time() < end:
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            with open(path) as f:
+                return f.read().strip()
+        time.sleep(0.05)
+    raise AssertionError(f"{path} did not appear within {seconds} s")
+
+
+class Desk(unittest.TestCase):
+    """One hub, nine nodes and one baocao-web for the whole class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="baocao-web-")
+        cls.procs = []
+        # The shipped registry with a phone column (extra columns are
+        # ignored by the hub; the desk shows them for missing units).
+        units = os.path.join(cls.dir, "units.csv")
+        with open(os.path.join(SRC, "data", "units.csv"),
+                  encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        rows[0].append("phone")
+        for r in rows[1:]:
+            r.append(PHONES.get(r[0], ""))
+        with open(units, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(rows)
+        catalog = os.path.join(SRC, "data", "indicators.csv")
+        cls.hub_log = open(os.path.join(cls.dir, "hub.log"), "w")
+        ep_file = os.path.join(cls.dir, "hub.endpoint")
+        cls.spawn(["baocao-hub", "--store", os.path.join(cls.dir, "hub"),
+                   "--registry", units, "--catalog", catalog,
+                   "--bind", "tcp://127.0.0.1:*", "--endpoint-file", ep_file,
+                   "--plain", "--log-level", "warn"], cls.hub_log)
+        cls.hub = wait_file(ep_file)
+        cls.file_reports()
+        # A 2023 plan for the district: % of plan is year to date / target.
+        plan = os.path.join(cls.dir, "plan.csv")
+        with open(plan, "w") as f:
+            f.write("indicator,target\nsdd_u5,15000\n")
+        cls.run_prog(["baocao", "plan", "--hub", cls.hub, "--plain",
+                      "--unit", "HP-HB", "--year", "2023", "--file", plan])
+        url_file = os.path.join(cls.dir, "web.url")
+        cls.web_log = open(os.path.join(cls.dir, "web.log"), "w")
+        cls.web = cls.spawn(["baocao-web", "--hub", cls.hub, "--plain",
+                             "--listen", "127.0.0.1:0", "--url-file",
+                             url_file, "--registry", units, "--catalog",
+                             catalog], cls.web_log)
+        cls.url = wait_file(url_file).rstrip("/")
+        os.makedirs(SHOTS, exist_ok=True)
+        opts = webdriver.ChromeOptions()
+        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                  "--disable-gpu", "--window-size=1280,1600",
+                  "--lang=vi", f"--user-data-dir={cls.dir}/chromium"):
+            opts.add_argument(a)
+        opts.binary_location = "/usr/bin/chromium"
+        prefs = {"download.default_directory": os.path.join(cls.dir, "dl")}
+        opts.add_experimental_option("prefs", prefs)
+        cls.browser = webdriver.Chrome(
+            service=Service("/usr/bin/chromedriver"), options=opts)
+        cls.browser.set_page_load_timeout(30)
+
+    @classmethod
+    def spawn(cls, argv, log):
+        p = subprocess.Popen([os.path.join(BIN, argv[0])] + argv[1:],
+                             stdout=log, stderr=subprocess.STDOUT)
+        cls.procs.append(p)
+        return p
+
+    @classmethod
+    def run_prog(cls, argv):
+        r = subprocess.run([os.path.join(BIN, argv[0])] + argv[1:],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"{argv}: exit {r.returncode}: {r.stderr}")
+        return r.stdout
+
+    @classmethod
+    def file_reports(cls):
+        """Each ward files at its own node; the node delivers to the hub."""
+        with open(os.path.join(SHARED, "fixtures",
+                               "hong-bang-2023-nutrition.csv"),
+                  encoding="utf-8") as f:
+            fixture = list(csv.DictReader(f))
+        for code, row in zip(WARDS, fixture):
+            store = os.path.join(cls.dir, "node-" + code)
+            reports = [("2023-12", row)]
+            if code in NOVEMBER:
+                reports.append(("2023-11", {k: str(int(int(v) * 0.9))
+                                            if k in ("children_under5",)
+                                            else v for k, v in row.items()}))
+            for period, r in reports:
+                path = os.path.join(cls.dir, f"{code}-{period}.csv")
+                with open(path, "w") as out:
+                    out.write("indicator,value\n"
+                              f"sdd_u5,{r['children_under5']}\n"
+                              f"sdd_u2,{r['children_under2']}\n"
+                              f"sdd_malnourished,{r['malnourished']}\n"
+                              f"sdd_underweight,{r['underweight_children']}\n")
+                cls.run_prog(["baocao", "submit", "--store", store, "--unit",
+                              code, "--period", period, "--file", path])
+        nodes = [subprocess.Popen(
+            [os.path.join(BIN, "baocao-node"), "--store",
+             os.path.join(cls.dir, "node-" + c), "--unit", c, "--hub",
+             cls.hub, "--plain", "--drain", "--max-seconds", "60",
+             "--log-level", "warn"], stderr=subprocess.DEVNULL)
+            for c in WARDS]
+        for n in nodes:
+            if n.wait(timeout=90) != 0:
+                raise AssertionError("a node did not deliver its reports")
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "browser", None):
+            cls.browser.quit()
+        for p in reversed(cls.procs):
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        cls.hub_log.close()
+        cls.web_log.close()
+        # The desk stops cleanly on SIGTERM (and ASan finds no leak).
+        codes = [p.returncode for p in cls.procs]
+        if os.environ.get("BC_KEEP"):
+            print("kept", cls.dir)
+        else:
+            shutil.rmtree(cls.dir, ignore_errors=True)
+        assert codes == [0, 0], f"hub and desk exit codes {codes}"
+
+    # --- helpers ----------------------------------------------------------
+
+    def open(self, path):
+        self.browser.get(self.url + path)
+        WebDriverWait(self.browser, 20).until(
+            lambda b: not b.find_element(By.ID, "content")
+            .get_attribute("hidden")
+            or b.find_element(By.ID, "status").text.startswith("Không"))
+        status = self.browser.find_element(By.ID, "status").text
+        self.assertEqual(status, "", f"the page says: {status}")
+
+    def shot(self, name):
+        """The whole page, not just the window."""
+        path = os.path.join(SHOTS, name + ".png")
+        height = self.browser.execute_script(
+            "return document.documentElement.scrollHeight")
+        self.browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 1280, "height": height, "deviceScaleFactor": 1,
+            "mobile": False})
+        self.browser.save_screenshot(path)
+        self.browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride",
+                                     {})
+        return path
+
+    def cell(self, indicator, cls):
+        return self.browser.find_element(
+            By.CSS_SELECTOR, f'tr[data-indicator="{indicator}"] td.{cls}').text
+
+    def get(self, path):
+        return urllib.request.urlopen(self.url + path, timeout=10)
+
+    # --- the pages --------------------------------------------------------
+
+    def test_1_dashboard_figures(self):
+        """The district's figures as the seeds print them."""
+        self.open("/?unit=HP-HB&period=2023-12")
+        self.assertIn("Quận Hồng Bàng",
+                      self.browser.find_element(By.ID, "title").text)
+        self.assertEqual(self.cell("sdd_u5", "value"), "7.492")
+        self.assertEqual(self.cell("sdd_u2", "value"), "2.855")
+        self.assertEqual(self.cell("sdd_malnourished", "value"), "1.594")
+        self.assertEqual(self.cell("sdd_underweight_rate", "value"),
+                         "8,50 %")
+        # Change from November: the six wards that filed then had 10 %
+        # fewer children under 5, the other three nothing.
+        # Year to date 12.899 (Nov + Dec) of a 15.000 plan.
+        self.assertEqual(self.cell("sdd_u5", "cumulative"), "12.899")
+        self.assertEqual(self.cell("sdd_u5", "target-pct"), "86,0 %")
+        change = self.cell("sdd_u5", "change")
+        self.assertTrue(change.startswith("▲ +"), change)
+        # The ranking: the nine wards, Sở Dầu first (1.257, 16,8 %).
+        rows = self.browser.find_elements(By.CSS_SELECTOR,
+                                          "#children tbody tr")
+        self.assertEqual(len(rows), 9)
+        self.assertEqual(rows[0].get_attribute("data-unit"), "HP-HB-SD")
+        self.assertIn("1.257", rows[0].text)
+        self.assertIn("16,8 %", rows[0].text)
+        # The chart was drawn from the vendored Chart.js (no CDN).
+        self.assertTrue(self.browser.execute_script(
+            "return typeof Chart !== 'undefined' && "
+            "Chart.getChart('chart') !== undefined"))
+        self.shot("dashboard")
+
+    def test_2_drill_down(self):
+        """A click on a ward's row opens that ward's dashboard."""
+        self.open("/?unit=HP-HB&period=2023-12")
+        row = self.browser.find_element(
+            By.CSS_SELECTOR, '#children tr[data-unit="HP-HB-SD"] td.value')
+        row.click()
+        WebDriverWait(self.browser, 20).until(
+            EC.url_contains("unit=HP-HB-SD"))
+        self.open("/?unit=HP-HB-SD&period=2023-12&indicator=sdd_u5")
+        self.assertIn("Phường Sở Dầu",
+                      self.browser.find_element(By.ID, "title").text)
+        self.assertEqual(self.cell("sdd_u5", "value"), "1.257")
+        path = self.browser.find_element(By.ID, "path").text
+        self.assertIn("Quận Hồng Bàng", path)
+        self.shot("dashboard-ward")
+
+    def test_3_completeness(self):
+        """The grid marks the three wards that did not report 2023-11."""
+        self.open("/completeness?unit=HP-HB&period=2023-12")
+        cells = {}
+        for td in self.browser.find_elements(By.CSS_SELECTOR,
+                                             "#grid tbody td.state"):
+            unit = td.find_element(By.XPATH, "..").get_attribute("data-unit")
+            cells[(unit, td.get_attribute("data-period"))] = \
+                td.get_attribute("data-state")
+        for w in WARDS:
+            self.assertIn(cells[(w, "2023-12")], ("on_time", "late"))
+            want = "missing" if w not in NOVEMBER else ("on_time", "late")
+            if w in NOVEMBER:
+                self.assertIn(cells[(w, "2023-11")], want)
+            else:
+                self.assertEqual(cells[(w, "2023-11")], "missing", w)
+        self.shot("completeness")
+        # The missing list for 2023-11, with the registry's phone numbers.
+        self.open("/completeness?unit=HP-HB&period=2023-11")
+        missing = {tr.get_attribute("data-unit"): tr.text for tr in
+                   self.browser.find_elements(By.CSS_SELECTOR,
+                                              "#missing tbody tr")}
+        self.assertEqual(sorted(missing), sorted(set(WARDS) - set(NOVEMBER)))
+        self.assertIn("0225 3842 111", missing["HP-HB-HVT"])
+        foot = self.browser.find_element(By.CSS_SELECTOR, "#grid tfoot").text
+        self.assertIn("66,7 %", foot)   # 6 of 9 wards in November
+        self.shot("completeness-missing")
+
+    def test_4_csv_export(self):
+        """The CSV holds what the page shows."""
+        self.open("/?unit=HP-HB&period=2023-12")
+        href = self.browser.find_element(By.ID, "csv-figures") \
+            .get_attribute("href")
+        with urllib.request.urlopen(href, timeout=10) as r:
+            self.assertIn("text/csv", r.headers["Content-Type"])
+            rows = {row["indicator"]: row for row in
+                    csv.DictReader(io.StringIO(r.read().decode("utf-8")))}
+        self.assertEqual(rows["sdd_u5"]["value"], "7492")
+        self.assertEqual(rows["sdd_underweight_rate"]["value"], "8.50")
+        self.assertEqual(rows["sdd_u5"]["programme"],
+                         "Phòng chống suy dinh dưỡng (SDD)")
+
+    # --- bad requests -----------------------------------------------------
+
+    def status_of(self, method, path, headers=None, body=None):
+        host, port = self.url.split("//")[1].split(":")
+        c = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            return c.getresponse().status
+        finally:
+            c.close()
+
+    def test_5_bad_requests(self):
+        """Malformed requests get a 4xx; the desk keeps serving."""
+        bad = [
+            ("GET", "/api/dashboard?unit=HP-HB&period=2023-13", None, 400),
+            ("GET", "/api/dashboard?unit=NOPE&period=2023-12", None, 404),
+            ("GET", "/api/dashboard?unit=HP-HB&period=2023-12"
+                    "&indicator=nope", None, 404),
+            ("GET", "/api/dashboard?unit=%3Cscript%3E&period=2023-12", None,
+             400),
+            ("GET", "/api/dashboard?unit=" + "A" * 100 + "&period=2023-12",
+             None, 400),
+            ("GET", "/api/completeness?unit=HP-HB&period=2023", None, 400),
+            ("GET", "/x" * 1000, None, 414),
+            ("GET", "/nowhere", None, 404),
+            ("POST", "/api/dashboard", {"Content-Length": "5"}, 405),
+            ("GET", "/", {"X-Big": "y" * 20000}, 431),
+        ]
+        for method, path, headers, want in bad:
+            got = self.status_of(method, path, headers,
+                                 b"hello" if method == "POST" else None)
+            self.assertEqual(got, want, f"{method} {path[:60]}")
+        # A client that opens a socket and sends garbage.
+        host, port = self.url.split("//")[1].split(":")
+        # It may answer 400 or just wait for more: either way it must not
+        # stop serving the others.
+        with socket.create_connection((host, int(port)), timeout=2) as s:
+            s.sendall(b"\x00\xff garbage \r\n\r\n")
+            try:
+                s.recv(1024)
+            except socket.timeout:
+                pass
+        self.assertEqual(self.status_of(
+            "GET", "/api/dashboard?unit=HP-HB&period=2023-12"), 200)
+        self.assertIsNone(self.web.poll(), "the desk died")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
