@@ -45,6 +45,7 @@ WARDS = ["HP-HB-QT", "HP-HB-HV", "HP-HB-SD", "HP-HB-TC", "HP-HB-TL",
          "HP-HB-HL", "HP-HB-HVT", "HP-HB-PBC", "HP-HB-MK"]
 # Wards that file 2023-11 too; the other three are missing that month.
 NOVEMBER = WARDS[:6]
+PASSWORD = "Mật-khẩu đủ dài 2023"
 PHONES = {"HP-HB-HVT": "0225 3842 111", "HP-HB-PBC": "0225 3745 222"}
 
 
@@ -91,25 +92,41 @@ class Desk(unittest.TestCase):
             f.write("indicator,target\nsdd_u5,15000\n")
         cls.run_prog(["baocao", "plan", "--hub", cls.hub, "--plain",
                       "--unit", "HP-HB", "--year", "2023", "--file", plan])
+        # One operator, admin, whose password is set the documented way.
+        cls.operators = os.path.join(cls.dir, "operators")
+        r = subprocess.run([os.path.join(BIN, "baocao-web"), "--operators",
+                            cls.operators, "--set-password", "admin"],
+                           input=PASSWORD + "\n", text=True,
+                           capture_output=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        with open(cls.operators) as f:
+            text = f.read()
+        assert "admin:admin:$argon2id$" in text and PASSWORD not in text
         url_file = os.path.join(cls.dir, "web.url")
         cls.web_log = open(os.path.join(cls.dir, "web.log"), "w")
         cls.web = cls.spawn(["baocao-web", "--hub", cls.hub, "--plain",
                              "--listen", "127.0.0.1:0", "--url-file",
                              url_file, "--registry", units, "--catalog",
-                             catalog], cls.web_log)
+                             catalog, "--operators", cls.operators],
+                            cls.web_log)
         cls.url = wait_file(url_file).rstrip("/")
         os.makedirs(SHOTS, exist_ok=True)
+        cls.browser = webdriver.Chrome(
+            service=Service("/usr/bin/chromedriver"),
+            options=cls.browser_options("main"))
+        cls.browser.set_page_load_timeout(30)
+        cls.login(cls.browser, cls.url, "admin", PASSWORD)
+        assert "/login" not in cls.browser.current_url
+
+    @classmethod
+    def browser_options(cls, profile):
         opts = webdriver.ChromeOptions()
         for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                   "--disable-gpu", "--window-size=1280,1600",
-                  "--lang=vi", f"--user-data-dir={cls.dir}/chromium"):
+                  "--lang=vi", f"--user-data-dir={cls.dir}/chromium-{profile}"):
             opts.add_argument(a)
         opts.binary_location = "/usr/bin/chromium"
-        prefs = {"download.default_directory": os.path.join(cls.dir, "dl")}
-        opts.add_experimental_option("prefs", prefs)
-        cls.browser = webdriver.Chrome(
-            service=Service("/usr/bin/chromedriver"), options=opts)
-        cls.browser.set_page_load_timeout(30)
+        return opts
 
     @classmethod
     def spawn(cls, argv, log):
@@ -182,6 +199,20 @@ class Desk(unittest.TestCase):
         assert codes == [0, 0], f"hub and desk exit codes {codes}"
 
     # --- helpers ----------------------------------------------------------
+
+    @staticmethod
+    def login(browser, url, name, password, next_path="/"):
+        browser.get(url + "/login?next=" + next_path)
+        browser.find_element(By.ID, "name").send_keys(name)
+        browser.find_element(By.ID, "password").send_keys(password)
+        browser.find_element(By.ID, "submit").click()
+        WebDriverWait(browser, 20).until(
+            lambda b: "failed=1" in b.current_url
+            or "/login" not in b.current_url)
+
+    def cookie(self):
+        c = self.browser.get_cookie("bc_session")
+        return {"Cookie": "bc_session=" + c["value"]} if c else {}
 
     def open(self, path):
         self.browser.get(self.url + path)
@@ -293,7 +324,8 @@ class Desk(unittest.TestCase):
         self.open("/?unit=HP-HB&period=2023-12")
         href = self.browser.find_element(By.ID, "csv-figures") \
             .get_attribute("href")
-        with urllib.request.urlopen(href, timeout=10) as r:
+        req = urllib.request.Request(href, headers=self.cookie())
+        with urllib.request.urlopen(req, timeout=10) as r:
             self.assertIn("text/csv", r.headers["Content-Type"])
             rows = {row["indicator"]: row for row in
                     csv.DictReader(io.StringIO(r.read().decode("utf-8")))}
@@ -304,12 +336,18 @@ class Desk(unittest.TestCase):
 
     # --- bad requests -----------------------------------------------------
 
-    def status_of(self, method, path, headers=None, body=None):
+    def status_of(self, method, path, headers=None, body=None,
+                  session=True):
+        """HTTP status of one request, as the logged-in operator unless
+        session is False."""
         host, port = self.url.split("//")[1].split(":")
         c = http.client.HTTPConnection(host, int(port), timeout=10)
+        h = dict(self.cookie() if session else {}, **(headers or {}))
         try:
-            c.request(method, path, body=body, headers=headers or {})
-            return c.getresponse().status
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            self.last_location = r.getheader("Location")
+            return r.status
         finally:
             c.close()
 
@@ -327,7 +365,9 @@ class Desk(unittest.TestCase):
             ("GET", "/api/completeness?unit=HP-HB&period=2023", None, 400),
             ("GET", "/x" * 1000, None, 414),
             ("GET", "/nowhere", None, 404),
-            ("POST", "/api/dashboard", {"Content-Length": "5"}, 405),
+            ("POST", "/api/dashboard", {"Content-Type":
+             "application/x-www-form-urlencoded"}, 405),
+            ("PUT", "/", None, 405),
             ("GET", "/", {"X-Big": "y" * 20000}, 431),
         ]
         for method, path, headers, want in bad:
@@ -347,6 +387,77 @@ class Desk(unittest.TestCase):
         self.assertEqual(self.status_of(
             "GET", "/api/dashboard?unit=HP-HB&period=2023-12"), 200)
         self.assertIsNone(self.web.poll(), "the desk died")
+
+    def test_6_login(self):
+        """Pages need a login; cookies are HttpOnly and SameSite=Strict;
+        changing forms need the session's CSRF token."""
+        c = self.browser.get_cookie("bc_session")
+        self.assertTrue(c["httpOnly"])
+        self.assertEqual(c["sameSite"], "Strict")
+        self.assertEqual(self.browser.execute_script(
+            "return document.cookie"), "")     # no script can read it
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        # Without a session: pages go to the login page, data is 401.
+        self.assertEqual(self.status_of(
+            "GET", "/?unit=HP-HB&period=2023-12", session=False), 303)
+        self.assertTrue(self.last_location.startswith("/login?next=/"))
+        for path in ("/api/dashboard?unit=HP-HB&period=2023-12",
+                     "/api/completeness?unit=HP-HB&period=2023-12",
+                     "/export/dashboard.csv?unit=HP-HB&period=2023-12"):
+            self.assertEqual(self.status_of("GET", path, session=False), 401)
+        # A forged or stolen-looking token is no session.
+        self.assertEqual(self.status_of(
+            "GET", "/api/dashboard?unit=HP-HB&period=2023-12",
+            {"Cookie": "bc_session=" + "0" * 64}, session=False), 401)
+        # Logout without the CSRF token, with a wrong one, or from another
+        # site: refused, the session lives on.
+        self.assertEqual(self.status_of("POST", "/logout", form, b""), 403)
+        self.assertEqual(self.status_of("POST", "/logout", form,
+                                        b"csrf=" + b"a" * 64), 403)
+        self.assertEqual(self.status_of(
+            "POST", "/logout", dict(form, Origin="http://evil.example"),
+            b"csrf=x"), 403)
+        # Bodies: too large, wrong type, a field over its size.
+        self.assertEqual(self.status_of("POST", "/login", form,
+                                        b"name=" + b"a" * 5000), 413)
+        self.assertEqual(self.status_of("POST", "/login",
+                                        {"Content-Type": "text/plain"},
+                                        b"name=admin"), 415)
+        self.assertEqual(self.status_of("POST", "/login", form,
+                                        b"name=" + b"a" * 100), 400)
+        self.assertEqual(self.status_of(
+            "GET", "/api/dashboard?unit=HP-HB&period=2023-12"), 200)
+        # A wrong password, in the browser: the page says so.
+        other = webdriver.Chrome(service=Service("/usr/bin/chromedriver"),
+                                 options=self.browser_options("other"))
+        try:
+            self.login(other, self.url, "admin", "wrong password")
+            self.assertIn("failed=1", other.current_url)
+            self.assertIn("Sai", other.find_element(By.ID, "status").text)
+            self.login(other, self.url, "nobody", PASSWORD)
+            self.assertIn("failed=1", other.current_url)
+            # The right one, sent back to the page first asked for.
+            other.delete_all_cookies()
+            other.get(self.url + "/completeness?unit=HP-HB&period=2023-11")
+            self.assertIn("/login", other.current_url)
+            other.find_element(By.ID, "name").send_keys("admin")
+            other.find_element(By.ID, "password").send_keys(PASSWORD)
+            other.find_element(By.ID, "submit").click()
+            WebDriverWait(other, 20).until(
+                EC.url_contains("/completeness?unit=HP-HB&period=2023-11"))
+            WebDriverWait(other, 20).until(
+                EC.visibility_of_element_located((By.ID, "logout")))
+            self.assertEqual(other.find_element(By.ID, "who").text, "admin")
+            # Logging out with the page's own form (it carries the token).
+            other.find_element(By.CSS_SELECTOR, "#logout button").click()
+            WebDriverWait(other, 20).until(EC.url_contains("/login"))
+            other.get(self.url + "/api/dashboard?unit=HP-HB&period=2023-12")
+            self.assertIn("log in first", other.page_source)
+        finally:
+            other.quit()
+        # The first browser's session was not touched by the other's.
+        self.assertEqual(self.status_of(
+            "GET", "/api/dashboard?unit=HP-HB&period=2023-12"), 200)
 
 
 if __name__ == "__main__":

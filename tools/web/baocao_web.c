@@ -8,14 +8,17 @@
 #include "bc_config.h"
 #include "bc_error.h"
 #include "bc_log.h"
+#include "web_auth.h"
 #include "web_hub.h"
 #include "web_server.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #ifndef BC_WEB_DATA_DIR
 #define BC_WEB_DATA_DIR "data"
@@ -31,6 +34,8 @@ typedef struct {
     char *registry;         /* units CSV */
     char *catalog;          /* indicators CSV */
     char *url_file;         /* write the URL here once listening */
+    char *operators;        /* operators file: login required */
+    char *set_password;     /* set this operator's password and exit */
     char *log_level;        /* debug, info, warn, error */
 } web_config_t;
 
@@ -57,6 +62,12 @@ static const bc_option_t web_options[] = {
      "the hub's catalogue: programme of each indicator"},
     {"url-file", BC_OPT_STRING, offsetof(web_config_t, url_file), 0, 0, NULL,
      "FILE", "write the pages' URL into FILE once listening"},
+    {"operators", BC_OPT_STRING, offsetof(web_config_t, operators), 0, 0,
+     NULL, "FILE", "operators who may log in (name:role:crypto_pwhash); "
+     "without it nobody logs in and only loopback is served"},
+    {"set-password", BC_OPT_STRING, offsetof(web_config_t, set_password), 0,
+     0, NULL, "NAME", "set NAME's password in --operators FILE (read from "
+     "standard input) and exit"},
     {"log-level", BC_OPT_STRING, offsetof(web_config_t, log_level), 0, 0,
      "info", "LEVEL", "debug, info, warn or error"},
 };
@@ -67,13 +78,39 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: baocao-web --hub ENDPOINT --listen 127.0.0.1:8080\n"
             "                  [--hub-key HUB.pub --cert OP.secret | "
-            "--plain] [options]\n\n"
+            "--plain] [--operators FILE] [options]\n"
+            "       baocao-web --operators FILE --set-password NAME   "
+            "(password on stdin)\n\n"
             "The operators' desk: dashboard and completeness pages in a "
             "browser, with CSV\nexport, answered by the hub over the "
             "ordinary protocol.\n\noptions:\n");
     bc_config_usage(web_options, NWEB, out);
     fprintf(out, "\nexit status: 0 on a clean stop (SIGINT, SIGTERM), 1 when "
                  "it cannot listen,\n2 on bad usage.\n");
+}
+
+/* --set-password: one line from standard input, without its newline. */
+static int set_password(const web_config_t *cfg)
+{
+    char line[WEB_PASSWORD_MAX + 2], err[512];
+    if (!cfg->operators) {
+        BC_ERROR("--set-password needs --operators FILE");
+        return 2;
+    }
+    if (!fgets(line, sizeof line, stdin)) {
+        BC_ERROR("--set-password: no password on standard input");
+        return 2;
+    }
+    line[strcspn(line, "\r\n")] = 0;
+    int rc = web_auth_set_password(cfg->operators, cfg->set_password, line,
+                                   err, sizeof err);
+    sodium_memzero(line, sizeof line);
+    if (rc) {
+        BC_ERROR("%s", err);
+        return rc == BC_EIO ? 1 : 2;
+    }
+    printf("password of %s set in %s\n", cfg->set_password, cfg->operators);
+    return 0;
 }
 
 static int write_url(const char *path, const char *url)
@@ -95,12 +132,17 @@ int main(int argc, char **argv)
     char err[512] = "";
     int status = 2;
     web_hub_t *hub = NULL;
+    web_auth_t *auth = NULL;
     web_server_t *server = NULL;
     int rc = bc_config_daemon("baocao-web", "web", web_options, NWEB, &cfg,
                               offsetof(web_config_t, log_level), argc, argv,
                               usage);
     if (rc) {
         status = rc > 0 ? 0 : 2;
+        goto out_free;
+    }
+    if (cfg.set_password) {
+        status = set_password(&cfg);
         goto out_free;
     }
     if (!cfg.hub) {
@@ -113,11 +155,19 @@ int main(int argc, char **argv)
                  "encryption");
         goto out_free;
     }
+    if (cfg.operators && !(auth = web_auth_new(cfg.operators, err,
+                                               sizeof err))) {
+        BC_ERROR("%s", err);
+        goto out_free;
+    }
+    if (!auth)
+        BC_WARN("no --operators: nobody logs in; anyone who can reach %s "
+                "reads the figures", cfg.listen);
     bc_security_t sec = {cfg.plain ? NULL : cfg.hub_key, cfg.cert};
     if (!(hub = web_hub_new(cfg.hub, &sec, cfg.registry, cfg.catalog,
                             (int) cfg.timeout_ms, err, sizeof err))) {
         BC_ERROR("%s", err);
-        goto out_free;
+        goto out_auth;
     }
 
     sigset_t stop;
@@ -126,7 +176,8 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     status = 1;
-    if (!(server = web_server_new(hub, cfg.listen, err, sizeof err))) {
+    if (!(server = web_server_new(hub, auth, cfg.listen, err,
+                                  sizeof err))) {
         BC_ERROR("%s", err);
         goto out_hub;
     }
@@ -148,6 +199,8 @@ out_server:
     web_server_destroy(&server);
 out_hub:
     web_hub_destroy(&hub);
+out_auth:
+    web_auth_destroy(&auth);
 out_free:
     bc_config_free(web_options, NWEB, &cfg);
     return status;

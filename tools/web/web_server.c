@@ -12,15 +12,19 @@
 #include "bc_log.h"
 #include "bc_mem.h"
 #include "web_assets.h"
+#include "web_auth.h"
 
 #include <arpa/inet.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #define WEB_MAX_URL 1024          /* longer URLs: 414 */
@@ -28,20 +32,25 @@
 #define WEB_CONN_MEMORY 16384     /* per connection: headers beyond it 431 */
 #define WEB_MAX_CONNECTIONS 64    /* at once */
 #define WEB_CONN_TIMEOUT_S 15     /* idle connections are closed */
+#define WEB_MAX_BODY 4096         /* a form's body; larger: 413 */
+#define WEB_COOKIE "bc_session"   /* the session cookie's name */
 
 struct web_server_t {
     struct MHD_Daemon *daemon;   /* libmicrohttpd, one internal thread */
     web_hub_t *hub;              /* borrowed: the hub link */
+    web_auth_t *auth;            /* borrowed: operators, or NULL: no login */
     char host[128];              /* host part of --listen */
     unsigned port;               /* bound port */
 };
 
 /* --- answers --------------------------------------------------------------- */
 
+/* Queues an answer. extra: NULL or name, value, ..., NULL (Set-Cookie,
+ * Location, Content-Disposition). */
 static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status,
                                 const char *type, void *data, size_t len,
                                 enum MHD_ResponseMemoryMode mode,
-                                const char *disposition)
+                                const char *const *extra)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, data,
                                                                 mode);
@@ -53,14 +62,16 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status,
     MHD_add_response_header(resp, "Content-Type", type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    /* same-origin, not no-referrer: with no-referrer a browser sends
+     * "Origin: null" on our own forms, and same_origin() must see ours. */
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; "
                             "frame-ancestors 'none'");
     /* Figures change as reports arrive: never show a cached page. */
     MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (disposition)
-        MHD_add_response_header(resp, "Content-Disposition", disposition);
+    for (; extra && extra[0] && extra[1]; extra += 2)
+        MHD_add_response_header(resp, extra[0], extra[1]);
     enum MHD_Result r = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
     return r;
@@ -68,10 +79,21 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status,
 
 static enum MHD_Result send_text(struct MHD_Connection *conn,
                                  unsigned status, const char *type,
-                                 char *text, const char *disposition)
+                                 char *text, const char *const *extra)
 {
     return send_buf(conn, status, type, text, strlen(text),
-                    MHD_RESPMEM_MUST_FREE, disposition);
+                    MHD_RESPMEM_MUST_FREE, extra);
+}
+
+/* 303 See Other to location, with an optional Set-Cookie. */
+static enum MHD_Result send_redirect(struct MHD_Connection *conn,
+                                     const char *location,
+                                     const char *cookie)
+{
+    const char *extra[] = {"Location", location,
+                           cookie ? "Set-Cookie" : NULL, cookie, NULL};
+    return send_buf(conn, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8",
+                    (void *) "", 0, MHD_RESPMEM_PERSISTENT, extra);
 }
 
 /* {"error": message} with an HTTP status. */
@@ -308,8 +330,9 @@ static enum MHD_Result serve_route(web_server_t *self,
     char disp[160];
     snprintf(disp, sizeof disp, "attachment; filename=\"%s-%s-%s.csv\"",
              rt->filename, unit, period);
+    const char *extra[] = {"Content-Disposition", disp, NULL};
     return send_text(conn, MHD_HTTP_OK, "text/csv; charset=utf-8", text,
-                     disp);
+                     extra);
 }
 
 static const web_asset_t *find_asset(const char *url)
@@ -318,10 +341,236 @@ static const web_asset_t *find_asset(const char *url)
         url = "/index.html";
     else if (!strcmp(url, "/completeness"))
         url = "/completeness.html";
+    else if (!strcmp(url, "/login"))
+        url = "/login.html";
     for (const web_asset_t *a = web_assets; a->path; a++)
         if (!strcmp(a->path, url))
             return a;
     return NULL;
+}
+
+/* --- forms and sessions ---------------------------------------------------- */
+
+/* What one connection carries between libmicrohttpd's calls: the fields of
+ * a posted form as they arrive. */
+typedef struct {
+    struct MHD_PostProcessor *pp;        /* form parser, POST only */
+    size_t body;                         /* body bytes received */
+    bool too_large;                      /* body over WEB_MAX_BODY */
+    bool bad_field;                      /* a field over its buffer */
+    char name[WEB_NAME_MAX + 1];         /* login: operator */
+    char password[WEB_PASSWORD_MAX + 1]; /* login: password */
+    char csrf[WEB_TOKEN_LEN + 1];        /* changing forms: CSRF token */
+    char next[256];                      /* login: where to go after */
+} conn_t;
+
+/* Appends a chunk of a form field to its buffer; libmicrohttpd hands a
+ * long value over in pieces, at offset off. */
+static void take(conn_t *c, char *dst, size_t cap, const char *data,
+                 uint64_t off, size_t size)
+{
+    if (off + size >= cap) {
+        c->bad_field = true;
+        return;
+    }
+    memcpy(dst + off, data, size);
+    dst[off + size] = 0;
+}
+
+static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind,
+                                const char *key, const char *filename,
+                                const char *content_type,
+                                const char *transfer_encoding,
+                                const char *data, uint64_t off, size_t size)
+{
+    conn_t *c = cls;
+    if (!strcmp(key, "name"))
+        take(c, c->name, sizeof c->name, data, off, size);
+    else if (!strcmp(key, "password"))
+        take(c, c->password, sizeof c->password, data, off, size);
+    else if (!strcmp(key, "csrf"))
+        take(c, c->csrf, sizeof c->csrf, data, off, size);
+    else if (!strcmp(key, "next"))
+        take(c, c->next, sizeof c->next, data, off, size);
+    return MHD_YES;                      /* other fields are ignored */
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    conn_t *c = *con_cls;
+    if (!c)
+        return;
+    if (c->pp)
+        MHD_destroy_post_processor(c->pp);
+    sodium_memzero(c, sizeof *c);        /* the password was in here */
+    free(c);
+    *con_cls = NULL;
+}
+
+/* A path to return to after logging in: ours (one leading '/', no
+ * scheme, no host) and made of plain characters, else "/". */
+static const char *safe_next(const char *next)
+{
+    if (next[0] != '/' || next[1] == '/' || strlen(next) > 200)
+        return "/";
+    for (const char *p = next; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789/?&=-_.%", *p))
+            return "/";
+    return next;
+}
+
+/* Collects the page's own arguments back into a query string for the
+ * login page's "next", skipping any that is not a plain code. */
+typedef struct {
+    char buf[200];   /* "?unit=X&period=Y" */
+    size_t len;      /* used */
+} query_t;
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind,
+                               const char *key, const char *value)
+{
+    query_t *q = cls;
+    if (!value || strlen(key) > 16 || strlen(value) > WEB_MAX_ARG)
+        return MHD_YES;
+    for (const char *p = value; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789-_", *p))
+            return MHD_YES;
+    int n = snprintf(q->buf + q->len, sizeof q->buf - q->len, "%s%s=%s",
+                     q->len ? "%26" : "%3F", key, value);
+    if (n > 0 && (size_t) n < sizeof q->buf - q->len)
+        q->len += (size_t) n;
+    else
+        q->buf[q->len] = 0;
+    return MHD_YES;
+}
+
+static enum MHD_Result to_login(struct MHD_Connection *conn, const char *url)
+{
+    query_t q = {.len = 0};
+    q.buf[0] = 0;
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &q);
+    char loc[512];
+    snprintf(loc, sizeof loc, "/login?next=%s%s", url, q.buf);
+    return send_redirect(conn, loc, NULL);
+}
+
+/* A form posted from another site is refused whatever it carries: the
+ * browser names the page's origin, which must be this server. */
+static bool same_origin(struct MHD_Connection *conn)
+{
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     "Origin");
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                   "Host");
+    if (!origin)
+        return true;          /* not a browser's cross-site form */
+    if (!host)
+        return false;
+    char want[300];
+    snprintf(want, sizeof want, "http://%s", host);
+    return !strcmp(origin, want);
+}
+
+static enum MHD_Result post_login(web_server_t *self,
+                                  struct MHD_Connection *conn, conn_t *c)
+{
+    const web_session_t *s = web_auth_login(self->auth, c->name,
+                                            c->password);
+    sodium_memzero(c->password, sizeof c->password);
+    if (!s) {
+        BC_WARN("login refused for '%s'", c->name);
+        char loc[300];
+        snprintf(loc, sizeof loc, "/login?failed=1&next=%s",
+                 safe_next(c->next));
+        return send_redirect(conn, loc, NULL);
+    }
+    BC_INFO("operator %s logged in", s->name);
+    char cookie[160];
+    /* HttpOnly: no script reads it; SameSite=Strict: no other site's
+     * page makes the browser send it. */
+    snprintf(cookie, sizeof cookie, WEB_COOKIE "=%s; Path=/; HttpOnly; "
+             "SameSite=Strict; Max-Age=%d", s->token, WEB_SESSION_IDLE_S);
+    return send_redirect(conn, safe_next(c->next), cookie);
+}
+
+static enum MHD_Result post_logout(web_server_t *self,
+                                   struct MHD_Connection *conn, conn_t *c,
+                                   const web_session_t *s, const char *token)
+{
+    if (!web_auth_csrf_ok(s, c->csrf))
+        return send_error(conn, MHD_HTTP_FORBIDDEN, "bad CSRF token");
+    BC_INFO("operator %s logged out", s->name);
+    web_auth_logout(self->auth, token);
+    return send_redirect(conn, "/login", WEB_COOKIE "=; Path=/; HttpOnly; "
+                         "SameSite=Strict; Max-Age=0");
+}
+
+/* {"login": true, "name", "role", "csrf"}: what the pages' scripts need to
+ * show who is logged in and to fill the forms' CSRF fields. */
+static enum MHD_Result send_session(struct MHD_Connection *conn,
+                                    const web_session_t *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "login", s != NULL);
+    if (s) {
+        cJSON_AddStringToObject(o, "name", s->name);
+        cJSON_AddStringToObject(o, "role", s->role);
+        cJSON_AddStringToObject(o, "csrf", s->csrf);
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return send_text(conn, MHD_HTTP_OK, "application/json; charset=utf-8",
+                     text, NULL);
+}
+
+/* Pages anyone may load: what the login page itself needs. */
+static bool is_public(const char *url)
+{
+    return !strcmp(url, "/login") || !strcmp(url, "/login.html")
+           || !strcmp(url, "/style.css") || !strcmp(url, "/app.js");
+}
+
+/* --- dispatch -------------------------------------------------------------- */
+
+/* The first call for a request: headers only. Refuses at once what cannot
+ * be served, so that an unwanted body is never read. */
+static enum MHD_Result on_headers(web_server_t *self,
+                                  struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  void **con_cls)
+{
+    bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
+    if (!post && strcmp(method, MHD_HTTP_METHOD_GET)
+        && strcmp(method, MHD_HTTP_METHOD_HEAD))
+        return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                          "only GET, HEAD, and POST to forms");
+    if (strlen(url) > WEB_MAX_URL)
+        return send_error(conn, MHD_HTTP_URI_TOO_LONG, "URL too long");
+    conn_t *c = bc_calloc(1, sizeof *c);
+    *con_cls = c;
+    if (!post)
+        return MHD_YES;
+    if (!self->auth || (strcmp(url, "/login") && strcmp(url, "/logout")))
+        return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                          "nothing to post here");
+    const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                  "Content-Length");
+    if (len && strtoull(len, NULL, 10) > WEB_MAX_BODY)
+        return send_error(conn, 413, "form too large");
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                   "Content-Type");
+    if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33))
+        return send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                          "a form is application/x-www-form-urlencoded");
+    if (!same_origin(conn))
+        return send_error(conn, MHD_HTTP_FORBIDDEN,
+                          "a form from another site");
+    if (!(c->pp = MHD_create_post_processor(conn, 1024, on_field, c)))
+        return send_error(conn, MHD_HTTP_BAD_REQUEST, "unreadable form");
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -331,23 +580,46 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   size_t *upload_data_size, void **con_cls)
 {
     web_server_t *self = cls;
-    if (strcmp(method, MHD_HTTP_METHOD_GET)
-        && strcmp(method, MHD_HTTP_METHOD_HEAD))
-        return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-                          "only GET and HEAD");
-    /* First call: headers only. A GET carrying a body is refused before
-     * the body is read. */
-    if (!*con_cls) {
-        *con_cls = self;
+    if (!*con_cls)
+        return on_headers(self, conn, url, method, con_cls);
+    conn_t *c = *con_cls;
+    /* The body, in pieces. A GET has none; a form at most WEB_MAX_BODY
+     * (Content-Length can be absent with chunked encoding). */
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (!c->pp)
+            return send_error(conn, 413, "a GET has no body");
+        c->body += n;
+        if (c->body > WEB_MAX_BODY)
+            c->too_large = true;
+        else if (MHD_post_process(c->pp, upload_data, n) != MHD_YES)
+            c->bad_field = true;
         return MHD_YES;
     }
-    if (*upload_data_size) {
-        *upload_data_size = 0;
-        return send_error(conn, 413 /* content too large */,
-                          "a GET has no body");
+    if (c->too_large)
+        return send_error(conn, 413, "form too large");
+    if (c->bad_field)
+        return send_error(conn, MHD_HTTP_BAD_REQUEST, "malformed form");
+
+    /* Who is asking. Without --operators, nobody logs in. */
+    const char *token = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND,
+                                                    WEB_COOKIE);
+    const web_session_t *s = self->auth ? web_auth_session(self->auth, token)
+                                        : NULL;
+    if (c->pp && !strcmp(url, "/login"))
+        return post_login(self, conn, c);
+    if (!strcmp(url, "/api/session"))
+        return send_session(conn, s);
+    if (self->auth && !s && !is_public(url)) {
+        if (!strncmp(url, "/api/", 5) || !strncmp(url, "/export/", 8)
+            || c->pp)
+            return send_error(conn, MHD_HTTP_UNAUTHORIZED, "log in first");
+        return to_login(conn, url);
     }
-    if (strlen(url) > WEB_MAX_URL)
-        return send_error(conn, MHD_HTTP_URI_TOO_LONG, "URL too long");
+    if (c->pp)   /* the only other form */
+        return post_logout(self, conn, c, s, token);
+
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (!strcmp(url, routes[i].path))
             return serve_route(self, conn, &routes[i]);
@@ -421,16 +693,23 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     BC_WARN("http: %s", line);
 }
 
-web_server_t *web_server_new(web_hub_t *hub, const char *listen, char *err,
-                             size_t errlen)
+web_server_t *web_server_new(web_hub_t *hub, web_auth_t *auth,
+                             const char *listen, char *err, size_t errlen)
 {
     web_server_t *self = bc_calloc(1, sizeof *self);
     struct sockaddr_storage ss;
     socklen_t sslen;
     self->hub = hub;
+    self->auth = auth;
     if (parse_listen(listen, self->host, sizeof self->host, &ss, &sslen, err,
                      errlen))
         goto out_fail;
+    if (!is_loopback(&ss) && !auth) {
+        bc_set_error(err, errlen, "--listen %s is not loopback: give "
+                     "--operators FILE so that operators must log in",
+                     listen);
+        goto out_fail;
+    }
     if (!is_loopback(&ss))
         BC_WARN("listening on %s, which is not loopback: the pages are "
                 "reachable from the network", listen);
@@ -444,6 +723,7 @@ web_server_t *web_server_new(web_hub_t *hub, const char *listen, char *err,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) WEB_CONN_MEMORY,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned) WEB_MAX_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) WEB_CONN_TIMEOUT_S,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_END);
     if (!self->daemon) {
         bc_set_error(err, errlen, "cannot listen on %s (in use, or not an "

@@ -6,8 +6,11 @@
  * page costs a few milliseconds of hub requests, which an operators' desk
  * of a province can afford to serialise.
  *
- * Routes (GET and HEAD only; anything else is 405):
+ * Routes (GET and HEAD; POST only to the two forms; anything else 405):
  *
+ *   /login                  login page; POST name, password, next
+ *   /logout                 POST csrf: ends the session
+ *   /api/session            {"login", "name", "role", "csrf"} for the pages
  *   /                       dashboard page      (?unit=&period=&indicator=)
  *   /completeness           completeness page   (?unit=&period=)
  *   /app.js, /style.css, /chart.min.js ...   embedded assets (web_assets.h)
@@ -16,6 +19,13 @@
  *   /export/dashboard.csv   the indicator table as CSV
  *   /export/children.csv    the children's ranking as CSV
  *   /export/completeness.csv  the grid as CSV
+ *
+ * With --operators every route but /login and its script and style needs
+ * the session cookie (HttpOnly, SameSite=Strict): a page without one is
+ * sent to /login (303), an /api or /export request gets 401. A posted
+ * form must be application/x-www-form-urlencoded (else 415), at most
+ * 4 KiB (413), from this server's own origin (403), and the logout form
+ * must carry the session's CSRF token (403).
  *
  * Bad input never reaches the hub: an argument longer than 64 bytes or
  * with a byte outside [A-Za-z0-9_-] is 400, an unknown unit or indicator
@@ -26,6 +36,7 @@
 #ifndef WEB_SERVER_H
 #define WEB_SERVER_H
 
+#include "web_auth.h"
 #include "web_hub.h"
 
 #include <stddef.h>
@@ -34,12 +45,14 @@ typedef struct web_server_t web_server_t;
 
 /* Starts serving on listen ("HOST:PORT"; HOST an IPv4 or bracketed IPv6
  * address or "localhost"; PORT 0 picks a free port) with its own thread,
- * answering from hub (borrowed: it must outlive the server). A
- * non-loopback address is allowed but logged as a warning. Returns NULL
- * with a message in err when the address is malformed or cannot be
- * bound. */
-web_server_t *web_server_new(web_hub_t *hub, const char *listen, char *err,
-                             size_t errlen);
+ * answering from hub. With auth, every page but the login page needs a
+ * logged-in operator; with auth NULL nobody logs in, and only a loopback
+ * address is accepted. hub and auth are borrowed: they must outlive the
+ * server. A non-loopback address (with auth) is logged as a warning.
+ * Returns NULL with a message in err when the address is malformed, not
+ * loopback without auth, or cannot be bound. */
+web_server_t *web_server_new(web_hub_t *hub, web_auth_t *auth,
+                             const char *listen, char *err, size_t errlen);
 
 /* The port actually bound (useful after PORT 0). */
 unsigned web_server_port(const web_server_t *self);

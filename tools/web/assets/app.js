@@ -351,7 +351,32 @@ async function completeness() {
   setStatus('');
 }
 
+/* --- login and session ---------------------------------------------------- */
+
+function login() {
+  const q = new URLSearchParams(location.search);
+  const next = q.get('next') || '/';
+  document.getElementById('next').value = next;
+  if (q.get('failed'))
+    setStatus('Sai tên đăng nhập hoặc mật khẩu.', true);
+}
+
+/* Who is logged in, and the CSRF token the logout form must carry. */
+async function session() {
+  const form = document.getElementById('logout');
+  if (!form) return;
+  try {
+    const s = await getJSON('/api/session');
+    if (!s.login) return;                 /* a desk without login */
+    document.getElementById('who').textContent = s.name;
+    document.getElementById('csrf').value = s.csrf;
+    form.hidden = false;
+  } catch (e) { /* the page itself will say what is wrong */ }
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   const page = document.body.dataset.page;
+  if (page === 'login') return login();
+  session();
   (page === 'completeness' ? completeness : dashboard)();
 });
