@@ -406,6 +406,51 @@ int main(int argc, char **argv)
                pct(qlat, (size_t) o.queries, 0.99));
     }
 
+    /* SliceQuery (issue #13): one indicator for 100 children over all 24
+     * months in one request: the province's districts, and a district's
+     * facilities. */
+    struct {
+        const char *name;    /* figure name */
+        bool district;       /* a random district, else the province */
+    } slices[] = {{"q_slice_province", false}, {"q_slice_district", true}};
+    for (size_t k = 0; k < 2; k++) {
+        for (long long q = 0; q < o.queries; q++) {
+            char unit[32], ind[16], from[16], to[16];
+            if (slices[k].district)
+                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
+                                    sizeof unit);
+            else
+                snprintf(unit, sizeof unit, "P");
+            snprintf(ind, sizeof ind, "ind%03u",
+                     (unsigned) rand() % BENCH_INDICATORS);
+            bench_period(0, from, sizeof from);
+            bench_period(months - 1, to, sizeof to);
+            Baocao__Request qr = BAOCAO__REQUEST__INIT;
+            Baocao__SliceQuery sq = BAOCAO__SLICE_QUERY__INIT;
+            sq.unit = unit;
+            sq.indicator = ind;
+            sq.from = from;
+            sq.to = to;
+            qr.body_case = BAOCAO__REQUEST__BODY_SLICE;
+            qr.slice = &sq;
+            Baocao__Reply *rep = NULL;
+            double a = now_s();
+            int rc = bc_client_call(c, &qr, &rep, 10000);
+            qlat[q] = (now_s() - a) * 1000;
+            if (rc || rep->body_case != BAOCAO__REPLY__BODY_SLICE
+                || rep->slice->n_rows != 100
+                || rep->slice->rows[0]->n_values != months) {
+                fprintf(stderr, "bench: slice %s %s failed\n", unit, ind);
+                return 1;
+            }
+            baocao__reply__free_unpacked(rep, NULL);
+        }
+        printf("hub %s_p50_ms %.3f\n", slices[k].name,
+               pct(qlat, (size_t) o.queries, 0.50));
+        printf("hub %s_p99_ms %.3f\n", slices[k].name,
+               pct(qlat, (size_t) o.queries, 0.99));
+    }
+
     /* Count: every acknowledged report is there, and nothing twice. The
      * province total of ind000 per month must equal the sum of what was
      * sent; the completeness count, the number of reports. */

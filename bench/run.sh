@@ -2,7 +2,8 @@
 # The whole benchmark, one command: builds in Release mode and runs, each
 # on a fresh store on loopback,
 #   1. the hub: 240,000 reports (10,000 facilities x 24 months, 100 values)
-#      from 100 simulated nodes, durable acks; then the four queries;
+#      from 100 simulated nodes, durable acks; then the four queries, and
+#      SliceQuery (one indicator, 100 children x 24 months);
 #   2. raw LMDB: the same request bytes appended with the hub's batch size
 #      and full sync (inside bench_ingest);
 #   3. the hub again, SIGKILLed every 8,000 acks, counting at the end that
@@ -70,6 +71,11 @@ for q in province_month province_ytd district_month facility_month \
          province_quarter province_year facility_year; do
   row "query $q p50, ms" "q_${q}_p50_ms" "q_${q}_p50_ms" none
   row "query $q p99, ms" "q_${q}_p99_ms" "q_${q}_p99_ms" none
+done
+# SliceQuery: one indicator, 100 children x 24 months, one request (#13).
+for q in slice_province slice_district; do
+  row "query $q (100 x 24) p50, ms" "q_${q}_p50_ms" none none
+  row "query $q (100 x 24) p99, ms" "q_${q}_p99_ms" none none
 done
 echo
 h=$(get hub ingest_reports_per_s); r=$(get raw ingest_reports_per_s)

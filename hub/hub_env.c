@@ -231,3 +231,41 @@ void hub_env_codes_free(char **codes, uint32_t n)
         free(codes[i]);
     free(codes);
 }
+
+/* A gap of more than this many store ids is jumped, not stepped. */
+#define HUB_WALK_STEP 8
+
+int hub_env_walk(MDB_txn *txn, MDB_dbi dbi, uint32_t period,
+                 const uint32_t *unit_sids, size_t n, hub_walk_fn fn,
+                 void *arg)
+{
+    if (!n)
+        return BC_OK;
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, dbi, &cur);
+    if (mrc)
+        return hub_env_err(mrc);
+    uint8_t kb[8];
+    MDB_val k = hub_key_up(kb, unit_sids[0], period), v;
+    size_t i = 0;
+    mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && i < n && hub_key_period(&k) == period) {
+        uint32_t sid = hub_key_unit(&k);
+        while (i < n && unit_sids[i] < sid)   /* no record for these */
+            i++;
+        if (i == n)
+            break;
+        if (unit_sids[i] == sid)
+            fn(arg, i++, &v);
+        if (i == n)
+            break;
+        if (unit_sids[i] - sid > HUB_WALK_STEP) {
+            k = hub_key_up(kb, unit_sids[i], period);
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        } else {
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+    }
+    mdb_cursor_close(cur);
+    return mrc == 0 || mrc == MDB_NOTFOUND ? BC_OK : hub_env_err(mrc);
+}

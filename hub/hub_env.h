@@ -164,6 +164,19 @@ int hub_env_unit_sid(hub_reader_t *r, const char *code, uint32_t *sid);
 int hub_env_unit_codes(hub_reader_t *r, char ***codes, uint32_t *n);
 void hub_env_codes_free(char **codes, uint32_t n);
 
+/* Called by hub_env_walk for the record of unit_sids[i]. */
+typedef void (*hub_walk_fn)(void *arg, size_t i, const MDB_val *v);
+
+/* Visits the records (period, unit_sids[i]) of a database keyed by
+ * hub_key_up, for unit_sids sorted ascending, with one cursor: records of
+ * one period lie in unit order, so neighbours are a step (MDB_NEXT) and
+ * only gaps are a jump (MDB_SET_RANGE). A table of 100 units costs one
+ * descent of the tree instead of 100. Units without a record are skipped.
+ * Returns BC_OK or BC_ESTORE. */
+int hub_env_walk(MDB_txn *txn, MDB_dbi dbi, uint32_t period,
+                 const uint32_t *unit_sids, size_t n, hub_walk_fn fn,
+                 void *arg);
+
 /* Copies a stored array of n hub_val_t (sid-indexed, possibly unaligned)
  * into dense, catalogue-indexed figures (hub_store.c). */
 void hub_figures_spread(const hub_store_t *s, const uint8_t *p, size_t n,

@@ -12,6 +12,7 @@
 #include "bc_wire.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The unit and period a request names, or the reason it cannot be
@@ -241,6 +242,208 @@ void hub_query_free(Baocao__QueryReply **reply_p)
         free(r->figures[i]);   /* the figure_block_t holding it */
     free(r->figures);
     free(r->period);
+    free(r);
+    *reply_p = NULL;
+}
+
+/* --- slices ---------------------------------------------------------------- */
+
+/* A row and the storage its repeated fields point into, in one block. */
+typedef struct {
+    Baocao__SliceRow row;     /* first: the reply's pointer is the block's */
+    int64_t *parts;           /* months x parts: values, or num then den */
+    uint32_t *units;          /* reporting units per month */
+} slice_row_t;
+
+static Baocao__RejectReason slice_month(const char *text, const char *which,
+                                        bc_period_t *p, char *msg,
+                                        size_t msglen)
+{
+    if (!text || bc_period_parse(text, p) || bc_period_type(*p) != BC_PT_MONTH) {
+        snprintf(msg, msglen, "slice %s '%.30s' is not a month YYYY-MM",
+                 which, text ? text : "");
+        return BAOCAO__REJECT_REASON__REASON_BAD_PERIOD;
+    }
+    return BAOCAO__REJECT_REASON__REASON_NONE;
+}
+
+/* Months from a to b inclusive, or 0 when b is before a. */
+static size_t month_span(bc_period_t a, bc_period_t b)
+{
+    long ia = (long) bc_period_year(a) * 12 + (long) bc_period_index(a) - 1;
+    long ib = (long) bc_period_year(b) * 12 + (long) bc_period_index(b) - 1;
+    return ib < ia ? 0 : (size_t) (ib - ia + 1);
+}
+
+static slice_row_t *slice_row(const bc_unit_t *u, const bc_indicator_t *ind,
+                              size_t nparts, size_t nm)
+{
+    slice_row_t *b = bc_calloc(1, sizeof *b);
+    baocao__slice_row__init(&b->row);
+    b->row.unit = u->code;
+    b->row.name = u->name;
+    b->row.has_children = u->nchildren > 0;
+    b->parts = bc_calloc(nm * nparts, sizeof *b->parts);
+    b->units = bc_calloc(nm, sizeof *b->units);
+    b->row.n_reporting_units = nm;
+    b->row.reporting_units = b->units;
+    if (ind->kind == BC_KIND_RATIO) {
+        b->row.n_numerators = b->row.n_denominators = nm;
+        b->row.numerators = b->parts;
+        b->row.denominators = b->parts + nm;
+    } else {
+        b->row.n_values = nm;
+        b->row.values = b->parts;
+    }
+    return b;
+}
+
+/* Month k of every row, from one batched read (hub_reader_pick_units). */
+static int slice_month_fill(hub_reader_t *r, const bc_unit_t *const *units,
+                            Baocao__SliceRow **rows, size_t nrows,
+                            bc_period_t month, size_t k, size_t nm,
+                            const uint32_t *sids, size_t nparts,
+                            int64_t *vals, uint32_t *counts,
+                            uint32_t *reporters)
+{
+    int rc = hub_reader_pick_units(r, units, nrows, month, sids, nparts,
+                                   vals, counts, reporters);
+    for (size_t i = 0; i < nrows && !rc; i++) {
+        slice_row_t *b = (slice_row_t *) rows[i];
+        for (size_t j = 0; j < nparts; j++)
+            b->parts[j * nm + k] = vals[i * nparts + j];
+        const uint32_t *c = counts + i * nparts;
+        b->units[k] = nparts == 2 && c[1] < c[0] ? c[1] : c[0];
+    }
+    return rc;
+}
+
+static void slice_row_free(Baocao__SliceRow *row)
+{
+    slice_row_t *b = (slice_row_t *) row;
+    if (!b)
+        return;
+    free(b->parts);
+    free(b->units);
+    free(b);
+}
+
+Baocao__RejectReason hub_query_slice(hub_store_t *store,
+                                     const Baocao__SliceQuery *q,
+                                     Baocao__SliceReply **out, char *msg,
+                                     size_t msglen)
+{
+    const bc_registry_t *reg = hub_store_registry(store);
+    *out = NULL;
+    const bc_unit_t *u = bc_registry_find_unit(reg, q->unit);
+    if (!u) {
+        snprintf(msg, msglen, "unknown unit '%.60s'", q->unit);
+        return BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT;
+    }
+    const bc_indicator_t *ind = bc_registry_find_indicator(reg, q->indicator);
+    if (!ind) {
+        snprintf(msg, msglen, "unknown indicator '%.60s'", q->indicator);
+        return BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR;
+    }
+    bc_period_t from, to;
+    Baocao__RejectReason why = slice_month(q->from, "from", &from, msg,
+                                           msglen);
+    if (why == BAOCAO__REJECT_REASON__REASON_NONE)
+        why = slice_month(q->to, "to", &to, msg, msglen);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE)
+        return why;
+    size_t nm = month_span(from, to);
+    if (nm == 0 || nm > HUB_SLICE_MAX_MONTHS) {
+        snprintf(msg, msglen, "a slice runs forwards over 1 to %d months",
+                 HUB_SLICE_MAX_MONTHS);
+        return BAOCAO__REJECT_REASON__REASON_BAD_REQUEST;
+    }
+    /* The store ids of what each cell reads: the indicator, or a ratio's
+     * two parts. */
+    uint32_t sids[2];
+    size_t nparts = 1;
+    if (ind->kind == BC_KIND_RATIO) {
+        sids[0] = bc_registry_indicator(reg, (uint32_t) ind->numerator)->sid;
+        sids[1] = bc_registry_indicator(reg,
+                                        (uint32_t) ind->denominator)->sid;
+        nparts = 2;
+    } else {
+        sids[0] = ind->sid;
+    }
+
+    hub_reader_t *r = hub_store_reader(store);
+    if (!r) {
+        snprintf(msg, msglen, "the store cannot be read now");
+        return BAOCAO__REJECT_REASON__REASON_INTERNAL;
+    }
+    Baocao__SliceReply *reply = bc_calloc(1, sizeof *reply);
+    baocao__slice_reply__init(reply);
+    reply->unit = u->code;
+    reply->unit_name = u->name;
+    reply->indicator = ind->code;
+    reply->name = ind->name;
+    reply->kind = (Baocao__IndicatorKind) ind->kind;
+    reply->scale = ind->kind == BC_KIND_RATIO ? ind->scale : 0;
+    reply->n_months = nm;
+    reply->months = bc_calloc(nm, sizeof *reply->months);
+    char *texts = bc_calloc(nm, BC_PERIOD_STRLEN);
+    unsigned y0 = bc_period_year(from), m0 = bc_period_index(from);
+    for (size_t k = 0; k < nm; k++) {
+        unsigned mm = (m0 - 1 + (unsigned) k) % 12 + 1;
+        unsigned yy = y0 + (m0 - 1 + (unsigned) k) / 12;
+        reply->months[k] = bc_period_format(bc_period_make(yy, BC_PT_MONTH,
+                                                           mm),
+                                            texts + k * BC_PERIOD_STRLEN);
+    }
+    size_t nrows = u->nchildren + (q->include_self ? 1 : 0);
+    reply->rows = bc_calloc(nrows ? nrows : 1, sizeof *reply->rows);
+    const bc_unit_t **units = bc_calloc(nrows ? nrows : 1, sizeof *units);
+    for (size_t i = 0; i < nrows; i++) {
+        units[i] = q->include_self && i == 0
+            ? u
+            : bc_registry_unit(reg,
+                               u->children[i - (q->include_self ? 1 : 0)]);
+        reply->rows[i] = &slice_row(units[i], ind, nparts, nm)->row;
+    }
+    reply->n_rows = nrows;
+    /* Month by month: each month's cells of all rows lie together in the
+     * store (period-first keys), one cursor walk reads them. */
+    int64_t *vals = bc_calloc(nrows * nparts + 1, sizeof *vals);
+    uint32_t *counts = bc_calloc(nrows * nparts + 1, sizeof *counts);
+    uint32_t *reporters = bc_calloc(nrows + 1, sizeof *reporters);
+    int rc = BC_OK;
+    for (size_t k = 0; k < nm && !rc; k++) {
+        unsigned mm = (m0 - 1 + (unsigned) k) % 12 + 1;
+        unsigned yy = y0 + (m0 - 1 + (unsigned) k) / 12;
+        rc = slice_month_fill(r, units, reply->rows, nrows,
+                              bc_period_make(yy, BC_PT_MONTH, mm), k, nm,
+                              sids, nparts, vals, counts, reporters);
+    }
+    free(vals);
+    free(counts);
+    free(reporters);
+    free(units);
+    hub_reader_destroy(&r);
+    if (rc) {
+        hub_slice_free(&reply);
+        snprintf(msg, msglen, "the store failed while reading");
+        return BAOCAO__REJECT_REASON__REASON_INTERNAL;
+    }
+    *out = reply;
+    return BAOCAO__REJECT_REASON__REASON_NONE;
+}
+
+void hub_slice_free(Baocao__SliceReply **reply_p)
+{
+    Baocao__SliceReply *r = *reply_p;
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_rows; i++)
+        slice_row_free(r->rows[i]);
+    free(r->rows);
+    if (r->n_months)
+        free(r->months[0]);   /* the one buffer of all the month texts */
+    free(r->months);
     free(r);
     *reply_p = NULL;
 }

@@ -53,6 +53,23 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
                                        size_t msglen);
 void hub_query_free(Baocao__QueryReply **reply_p);
 
+/* Most months one SliceQuery may ask for (five years). */
+#define HUB_SLICE_MAX_MONTHS 60
+
+/* One indicator for each child of q->unit (and the unit itself first when
+ * q->include_self) over the months q->from..q->to: each cell is the month's
+ * figure as hub_query_figures' `value` reads it, one point lookup per
+ * cell, all from one snapshot. Ratios carry their numerator and
+ * denominator per month. On success returns REASON_NONE and *out (free
+ * with hub_slice_free); otherwise the reason (unknown unit or indicator,
+ * a bound that is not a month, from after to, more than
+ * HUB_SLICE_MAX_MONTHS months) with a message. */
+Baocao__RejectReason hub_query_slice(hub_store_t *store,
+                                     const Baocao__SliceQuery *q,
+                                     Baocao__SliceReply **out, char *msg,
+                                     size_t msglen);
+void hub_slice_free(Baocao__SliceReply **reply_p);
+
 /* Working days for a level: the matching entry, else `fallback`. */
 unsigned hub_deadline_days(const hub_deadline_t *table, size_t n,
                            const char *level, unsigned fallback);

@@ -287,6 +287,60 @@ int hub_reports_values(hub_store_t *s, MDB_txn *txn, uint32_t unit_sid,
     return BC_OK;
 }
 
+/* The figures sids[0..n) of one packed cur record, into vals and counts
+ * (1 when reported). Figures are sorted by sid: the walk stops once past
+ * the largest one wanted. */
+static void pick_packed(const MDB_val *v, const uint32_t *sids, size_t n,
+                        int64_t *vals, uint32_t *counts)
+{
+    cur_hdr_t h;
+    memcpy(&h, v->mv_data, sizeof h);
+    const uint8_t *p = (const uint8_t *) v->mv_data + sizeof h;
+    const uint8_t *end = (const uint8_t *) v->mv_data + v->mv_size;
+    uint32_t sid = 0, max = 0;
+    size_t left = n;
+    for (size_t j = 0; j < n; j++)
+        max = sids[j] > max ? sids[j] : max;
+    for (uint32_t i = 0; i < h.nvals && left && sid <= max; i++) {
+        uint64_t d, z;
+        size_t a = get_varint(p, end, &d);
+        size_t b = a ? get_varint(p + a, end, &z) : 0;
+        if (!a || !b)
+            break;
+        p += a + b;
+        sid += (uint32_t) d;
+        for (size_t j = 0; j < n; j++)
+            if (sids[j] == sid) {
+                vals[j] = (int64_t) (z >> 1) ^ -(int64_t) (z & 1);
+                counts[j] = 1;
+                left--;
+            }
+    }
+}
+
+typedef struct {
+    const uint32_t *sids;   /* indicators wanted */
+    size_t n;               /* how many */
+    int64_t *vals;          /* rows of n */
+    uint32_t *counts;       /* rows of n */
+} pick_arg_t;
+
+static void pick_row(void *arg, size_t i, const MDB_val *v)
+{
+    pick_arg_t *a = arg;
+    pick_packed(v, a->sids, a->n, a->vals + i * a->n, a->counts + i * a->n);
+}
+
+int hub_reports_pick_units(hub_store_t *s, MDB_txn *txn, uint32_t period,
+                           const uint32_t *unit_sids, size_t nunits,
+                           const uint32_t *sids, size_t n, int64_t *vals,
+                           uint32_t *counts)
+{
+    pick_arg_t a = {sids, n, vals, counts};
+    return hub_env_walk(txn, s->dbi[HUB_DB_CUR], period, unit_sids, nunits,
+                        pick_row, &a);
+}
+
 /* The report info held in a cur record's header. */
 static void info_from(const MDB_val *v, hub_report_info_t *out)
 {

@@ -71,6 +71,17 @@ int hub_reports_ingest(hub_store_t *s, MDB_txn *txn,
                        struct hub_rollup_batch_t *batch, hub_item_t *it,
                        int64_t now_us);
 
+/* A few figures (sids[0..n)) of the current reports of many units for
+ * one period, read straight from the packed records with one cursor
+ * (hub_env_walk): unit_sids sorted ascending; row i of vals and counts
+ * (n entries each) is unit_sids[i]'s (counts 1 when reported). Rows of
+ * units without a report are left as the caller set them. BC_OK or
+ * BC_ESTORE. */
+int hub_reports_pick_units(hub_store_t *s, MDB_txn *txn, uint32_t period,
+                           const uint32_t *unit_sids, size_t nunits,
+                           const uint32_t *sids, size_t n, int64_t *vals,
+                           uint32_t *counts);
+
 /* The current figures of (unit sid, period), unpacked into the arena,
  * sorted by sid. BC_OK, BC_ENOTFOUND (no report) or BC_ESTORE. */
 int hub_reports_values(hub_store_t *s, MDB_txn *txn, uint32_t unit_sid,

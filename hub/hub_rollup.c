@@ -385,6 +385,111 @@ int hub_reader_figures(hub_reader_t *self, const bc_unit_t *unit,
     return rc;
 }
 
+/* One group of hub_reader_pick_units: the units of one kind, sorted by
+ * store id, with where each one's row goes. */
+typedef struct {
+    uint32_t sid;      /* the unit's store id */
+    size_t row;        /* its row in the caller's arrays */
+} unit_ref_t;
+
+static int by_sid(const void *a, const void *b)
+{
+    uint32_t x = ((const unit_ref_t *) a)->sid;
+    uint32_t y = ((const unit_ref_t *) b)->sid;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct {
+    const unit_ref_t *refs;  /* the group, sorted */
+    const uint32_t *sids;    /* indicators wanted */
+    size_t n;                /* how many */
+    int64_t *vals;           /* caller's rows */
+    uint32_t *counts;        /* caller's rows */
+    uint32_t *reporters;     /* caller's, per row */
+} agg_pick_t;
+
+static void agg_row(void *arg, size_t i, const MDB_val *v)
+{
+    agg_pick_t *a = arg;
+    size_t row = a->refs[i].row;
+    hub_agg_hdr_t h;
+    memcpy(&h, v->mv_data, sizeof h);
+    const uint8_t *p = (const uint8_t *) v->mv_data + sizeof h;
+    a->reporters[row] = h.reporters;
+    /* Values are sorted by sid: a binary search each (a slice wants one
+     * or two of a hundred). */
+    for (size_t j = 0; j < a->n; j++) {
+        size_t lo = 0, hi = h.nvals;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            hub_val_t hv;
+            memcpy(&hv, p + mid * sizeof hv, sizeof hv);
+            if (hv.sid == a->sids[j]) {
+                a->vals[row * a->n + j] = hv.value;
+                a->counts[row * a->n + j] = hv.count;
+                break;
+            }
+            if (hv.sid < a->sids[j])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+    }
+}
+
+int hub_reader_pick_units(hub_reader_t *self, const bc_unit_t *const *units,
+                          size_t nunits, bc_period_t period,
+                          const uint32_t *sids, size_t n, int64_t *vals,
+                          uint32_t *counts, uint32_t *reporters)
+{
+    hub_store_t *s = self->store;
+    memset(vals, 0, nunits * n * sizeof *vals);
+    memset(counts, 0, nunits * n * sizeof *counts);
+    memset(reporters, 0, nunits * sizeof *reporters);
+    if (!nunits)
+        return BC_OK;
+    /* Two groups, each in store-id order: facilities (cur), units above
+     * (agg). refs[0..nleaf) and refs[nleaf..nunits). */
+    unit_ref_t *refs = bc_malloc(nunits * sizeof *refs);
+    uint32_t *usids = bc_malloc(nunits * sizeof *usids);
+    size_t nleaf = 0, nup = 0;
+    for (size_t i = 0; i < nunits; i++)
+        if (!units[i]->nchildren)
+            refs[nleaf++] = (unit_ref_t){units[i]->sid, i};
+    for (size_t i = 0; i < nunits; i++)
+        if (units[i]->nchildren)
+            refs[nleaf + nup++] = (unit_ref_t){units[i]->sid, i};
+    qsort(refs, nleaf, sizeof *refs, by_sid);
+    qsort(refs + nleaf, nup, sizeof *refs, by_sid);
+    for (size_t i = 0; i < nunits; i++)
+        usids[i] = refs[i].sid;
+
+    /* Facilities: their own reports, into scratch rows in sid order, then
+     * moved to the caller's rows. */
+    int64_t *lv = bc_calloc(nleaf * n + 1, sizeof *lv);
+    uint32_t *lc = bc_calloc(nleaf * n + 1, sizeof *lc);
+    int rc = hub_reports_pick_units(s, self->txn, period, usids, nleaf, sids,
+                                    n, lv, lc);
+    for (size_t i = 0; i < nleaf && !rc; i++) {
+        size_t row = refs[i].row;
+        memcpy(vals + row * n, lv + i * n, n * sizeof *vals);
+        memcpy(counts + row * n, lc + i * n, n * sizeof *counts);
+        for (size_t j = 0; j < n; j++)
+            if (lc[i * n + j])
+                reporters[row] = 1;
+    }
+    free(lv);
+    free(lc);
+    if (!rc) {
+        agg_pick_t a = {refs + nleaf, sids, n, vals, counts, reporters};
+        rc = hub_env_walk(self->txn, s->dbi[HUB_DB_AGG], period,
+                          usids + nleaf, nup, agg_row, &a);
+    }
+    free(refs);
+    free(usids);
+    return rc;
+}
+
 int hub_reader_months(hub_reader_t *self, const bc_unit_t *unit,
                       unsigned year, unsigned first, unsigned last,
                       hub_figures_t *out)

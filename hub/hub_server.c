@@ -545,6 +545,26 @@ static void handle_completeness(hub_server_t *self, zframe_t *route,
     (void) peer;
 }
 
+static void handle_slice(hub_server_t *self, zframe_t *route,
+                         Baocao__Request *req, const char *peer)
+{
+    char msg[160] = "";
+    Baocao__SliceReply *sr = NULL;
+    Baocao__RejectReason why = hub_query_slice(self->store, req->slice, &sr,
+                                               msg, sizeof msg);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        send_error(self, route, req->tag, why, msg);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_SLICE;
+    reply.slice = sr;
+    send_reply(self, route, &reply);
+    hub_slice_free(&sr);
+    (void) peer;
+}
+
 static void handle_plan(hub_server_t *self, zframe_t *route,
                         Baocao__Request *req, const char *peer)
 {
@@ -724,6 +744,7 @@ static const struct {
 } handlers[] = {
     {BAOCAO__REQUEST__BODY_QUERY, handle_query},
     {BAOCAO__REQUEST__BODY_COMPLETENESS, handle_completeness},
+    {BAOCAO__REQUEST__BODY_SLICE, handle_slice},
     {BAOCAO__REQUEST__BODY_PLAN, handle_plan},
     {BAOCAO__REQUEST__BODY_PING, handle_ping},
     {BAOCAO__REQUEST__BODY_STATS, handle_stats},

@@ -273,6 +273,14 @@ class Desk(unittest.TestCase):
         self.assertTrue(self.browser.execute_script(
             "return typeof Chart !== 'undefined' && "
             "Chart.getChart('chart') !== undefined"))
+        # ... from the hub's SliceQuery: December and November of 2023,
+        # nothing in 2022.
+        series = self.browser.execute_script(
+            "return Chart.getChart('chart').data.datasets"
+            ".map(d => d.data)")
+        self.assertEqual(series[0][11], 7492)
+        self.assertEqual(series[0][10], 7492 - 2085)
+        self.assertEqual(series[1], [None] * 12)
         self.shot("dashboard")
 
     def test_2_drill_down(self):

@@ -445,6 +445,131 @@ static void test_stock_carried_forward(void **state)
     assert_int_equal(ytd(f, "HP-HB", "2024-01"), 9);
 }
 
+static Baocao__Reply *slice(fixture_t *f, const char *unit,
+                            const char *indicator, const char *from,
+                            const char *to, bool self)
+{
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__SliceQuery q = BAOCAO__SLICE_QUERY__INIT;
+    q.unit = (char *) unit;
+    q.indicator = (char *) indicator;
+    q.from = (char *) from;
+    q.to = (char *) to;
+    q.include_self = self;
+    req.body_case = BAOCAO__REQUEST__BODY_SLICE;
+    req.slice = &q;
+    return bc_send(f->hub.endpoint, &req);
+}
+
+static const Baocao__SliceRow *slice_row(const Baocao__SliceReply *s,
+                                         const char *unit)
+{
+    for (size_t i = 0; i < s->n_rows; i++)
+        if (!strcmp(s->rows[i]->unit, unit))
+            return s->rows[i];
+    return NULL;
+}
+
+/* SliceQuery: one indicator for every child over a range of months, in one
+ * request, with the same numbers Query gives month by month. */
+static void test_slice(void **state)
+{
+    fixture_t *f = *state;
+    file_hongbang(f);
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-SD", "2023-11",
+                               1, FILED_2023_12, "sdd_u5=1000,sdd_underweight=50"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    Baocao__Reply *r = slice(f, "HP-HB", "sdd_u5", "2023-01", "2024-12",
+                             true);
+    assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_SLICE);
+    const Baocao__SliceReply *s = r->slice;
+    assert_int_equal(s->kind, BAOCAO__INDICATOR_KIND__KIND_FLOW);
+    assert_int_equal(s->n_months, 24);
+    assert_string_equal(s->months[0], "2023-01");
+    assert_string_equal(s->months[23], "2024-12");
+    assert_int_equal(s->n_rows, 10);           /* the district + 9 wards */
+    assert_string_equal(s->rows[0]->unit, "HP-HB");
+    assert_true(s->rows[0]->has_children);
+    assert_int_equal(s->rows[0]->n_values, 24);
+    assert_int_equal(s->rows[0]->n_reporting_units, 24);
+    /* December: 7492 for the district, as Query says; 1257 for Sở Dầu. */
+    assert_int_equal(s->rows[0]->values[11], 7492);
+    assert_int_equal(s->rows[0]->reporting_units[11], 9);
+    const Baocao__SliceRow *sd = slice_row(s, "HP-HB-SD");
+    assert_non_null(sd);
+    assert_false(sd->has_children);
+    assert_int_equal(sd->values[11], 1257);
+    assert_int_equal(sd->reporting_units[11], 1);
+    assert_int_equal(sd->values[10], 1000);
+    assert_int_equal(sd->reporting_units[10], 1);
+    assert_int_equal(sd->reporting_units[9], 0);   /* nothing in October */
+    assert_int_equal(sd->reporting_units[12], 0);  /* nor in 2024 */
+    /* November for the district: only Sở Dầu's 1000. */
+    assert_int_equal(s->rows[0]->values[10], 1000);
+    assert_int_equal(s->rows[0]->reporting_units[10], 1);
+    /* Every cell agrees with Query's value for that unit and month. */
+    for (size_t i = 0; i < s->n_rows; i++)
+        for (size_t k = 10; k < 12; k++) {
+            int64_t v = 0;
+            bool has = bc_query_value(f->hub.endpoint, s->rows[i]->unit,
+                                      s->months[k], "sdd_u5", &v);
+            assert_int_equal(has, s->rows[i]->reporting_units[k] > 0);
+            if (has)
+                assert_int_equal(v, s->rows[i]->values[k]);
+        }
+    baocao__reply__free_unpacked(r, NULL);
+
+    /* A ratio carries its parts per month: 637 / 7492 in December. */
+    r = slice(f, "HP-HB", "sdd_underweight_rate", "2023-11", "2023-12",
+              false);
+    assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_SLICE);
+    s = r->slice;
+    assert_int_equal(s->n_rows, 9);
+    assert_int_equal(s->scale, 100);
+    int64_t num = 0, den = 0;
+    for (size_t i = 0; i < s->n_rows; i++) {
+        assert_int_equal(s->rows[i]->n_values, 0);
+        assert_int_equal(s->rows[i]->n_numerators, 2);
+        num += s->rows[i]->numerators[1];
+        den += s->rows[i]->denominators[1];
+    }
+    assert_int_equal(num, 637);
+    assert_int_equal(den, 7492);
+    sd = slice_row(s, "HP-HB-SD");
+    assert_int_equal(sd->numerators[0], 50);
+    assert_int_equal(sd->denominators[0], 1000);
+    baocao__reply__free_unpacked(r, NULL);
+
+    /* Bad slices get a typed error, and the hub goes on answering. */
+    struct {
+        const char *unit, *ind, *from, *to;
+        Baocao__RejectReason want;
+    } bad[] = {
+        {"NOPE", "sdd_u5", "2023-01", "2023-12",
+         BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT},
+        {"HP-HB", "nope", "2023-01", "2023-12",
+         BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR},
+        {"HP-HB", "sdd_u5", "2023", "2023-12",
+         BAOCAO__REJECT_REASON__REASON_BAD_PERIOD},
+        {"HP-HB", "sdd_u5", "2023-01", "2023-13",
+         BAOCAO__REJECT_REASON__REASON_BAD_PERIOD},
+        {"HP-HB", "sdd_u5", "2023-12", "2023-01",
+         BAOCAO__REJECT_REASON__REASON_BAD_REQUEST},
+        {"HP-HB", "sdd_u5", "2000-01", "2023-12",
+         BAOCAO__REJECT_REASON__REASON_BAD_REQUEST},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = slice(f, bad[i].unit, bad[i].ind, bad[i].from, bad[i].to, false);
+        assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_ERROR);
+        assert_int_equal(r->error->reason, bad[i].want);
+        baocao__reply__free_unpacked(r, NULL);
+    }
+    int64_t v;
+    assert_true(bc_query_value(f->hub.endpoint, "HP-HB", "2023-12", "sdd_u5",
+                               &v));
+    assert_int_equal(v, 7492);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +584,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_longer_periods_and_levels, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_slice, setup, teardown),
     };
     return cmocka_run_group_tests_name("integration.queries", tests, NULL,
                                        NULL);

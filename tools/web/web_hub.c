@@ -1,14 +1,14 @@
 /*
  * web_hub.c -- the pages' questions, asked of the hub over the wire.
  *
- * Each page is built from plain Query / CompletenessQuery requests on one
- * DEALER link (bc_client): a dashboard is one Query for every indicator of
- * the unit, one per child for the chosen indicator, and 24 for the chart
- * (12 months of the period's year and 12 of the year before); the
- * completeness grid is one CompletenessQuery per month. On loopback each
- * request is a fraction of a millisecond, so a page costs a few
- * milliseconds; a SliceQuery on the wire (issue #13, item 2) would fold
- * the children and the chart into one request each.
+ * Each page is built from plain requests on one DEALER link (bc_client):
+ * a dashboard is one Query for every indicator of the unit, one Query per
+ * child for the chosen indicator (the children's year to date and % of
+ * plan follow the hub's rules for stocks and plans, which a month-by-month
+ * slice does not carry), and one SliceQuery for the chart (24 months of
+ * the unit); the completeness grid is one CompletenessQuery per month. On
+ * loopback each request is a fraction of a millisecond, so a page costs a
+ * few milliseconds.
  *
  * Derived figures (changes, % of plan, share, rates) are computed here from
  * the parts the hub sent, exactly as `baocao query` computes them, so the
@@ -345,33 +345,58 @@ out_free:
     return rc;
 }
 
-/* The chosen indicator month by month, this year and last year. */
+/* The chosen indicator month by month, this year and last year: one
+ * SliceQuery over the 24 months, the unit itself as its first row. */
 static int add_chart(web_hub_t *self, cJSON *doc, const bc_unit_t *u,
                      unsigned year, const char *ind, char *err,
                      size_t errlen)
 {
+    char from[BC_PERIOD_STRLEN], to[BC_PERIOD_STRLEN];
+    bc_period_format(bc_period_make(year - 1, BC_PT_MONTH, 1), from);
+    bc_period_format(bc_period_make(year, BC_PT_MONTH, 12), to);
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__SliceQuery q = BAOCAO__SLICE_QUERY__INIT;
+    q.unit = u->code;
+    q.indicator = (char *) ind;
+    q.from = from;
+    q.to = to;
+    q.include_self = true;
+    req.body_case = BAOCAO__REQUEST__BODY_SLICE;
+    req.slice = &q;
+    Baocao__Reply *r = NULL;
+    int rc = call(self, &req, BAOCAO__REPLY__BODY_SLICE, &r, err, errlen);
+    if (rc)
+        return rc;
+    const Baocao__SliceReply *sl = r->slice;
+    const Baocao__SliceRow *row = sl->n_rows ? sl->rows[0] : NULL;
+    bool ratio = sl->kind == BAOCAO__INDICATOR_KIND__KIND_RATIO;
+    if (!row || row->n_reporting_units != 24
+        || (ratio ? row->n_numerators != 24 || row->n_denominators != 24
+                  : row->n_values != 24)) {
+        bc_set_error(err, errlen, "the hub's slice has the wrong shape");
+        baocao__reply__free_unpacked(r, NULL);
+        return BC_EPARSE;
+    }
     cJSON *chart = cJSON_AddObjectToObject(doc, "chart");
     cJSON_AddNumberToObject(chart, "year", year);
-    for (int back = 0; back < 2; back++) {
-        cJSON *series = cJSON_AddArrayToObject(chart, back ? "last_year"
-                                                           : "this_year");
-        for (unsigned m = 1; m <= 12; m++) {
-            char period[BC_PERIOD_STRLEN];
-            bc_period_format(bc_period_make(year - (unsigned) back,
-                                            BC_PT_MONTH, m), period);
-            Baocao__Reply *r = NULL;
-            int rc = query(self, u->code, period, ind, &r, err, errlen);
-            if (rc)
-                return rc;
-            shown_t s = {0};
-            if (r->query->n_figures == 1)
-                s = shown(r->query->figures[0]);
-            cJSON_AddItemToArray(series, s.has_value
-                                             ? cJSON_CreateNumber(s.value)
-                                             : cJSON_CreateNull());
-            baocao__reply__free_unpacked(r, NULL);
+    cJSON *ly = cJSON_AddArrayToObject(chart, "last_year");
+    cJSON *ty = cJSON_AddArrayToObject(chart, "this_year");
+    for (size_t k = 0; k < 24; k++) {
+        cJSON *series = k < 12 ? ly : ty;
+        bool has = row->reporting_units[k] > 0;
+        double v = 0;
+        if (has && ratio) {
+            has = row->denominators[k] != 0;
+            if (has)
+                v = (double) row->numerators[k]
+                    / (double) row->denominators[k] * sl->scale;
+        } else if (has) {
+            v = (double) row->values[k];
         }
+        cJSON_AddItemToArray(series, has ? cJSON_CreateNumber(v)
+                                         : cJSON_CreateNull());
     }
+    baocao__reply__free_unpacked(r, NULL);
     return BC_OK;
 }
 
