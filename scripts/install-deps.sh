@@ -20,6 +20,7 @@ packages=(
   clang libclang-rt-14-dev         # fuzzing (libFuzzer) and sanitizers
   libmicrohttpd-dev                # baocao-web: the HTTP server of the operators' desk
   libjs-chart.js                   # baocao-web: Chart.js, embedded at build time (no CDN)
+  libxlsxwriter-dev                # baocao-web: Excel (.xlsx) export
   chromium chromium-driver python3-selenium   # browser test of baocao-web (headless)
   python3-openpyxl                 # browser test: reads the exported .xlsx
 )

@@ -342,6 +342,60 @@ class Desk(unittest.TestCase):
         self.assertEqual(rows["sdd_u5"]["programme"],
                          "Phòng chống suy dinh dưỡng (SDD)")
 
+    def fetch(self, href):
+        req = urllib.request.Request(href, headers=self.cookie())
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.headers, r.read()
+
+    def test_4b_xlsx_export(self):
+        """The .xlsx holds the figures, as numbers with Vietnamese formats
+        (read with openpyxl)."""
+        import openpyxl
+        self.open("/?unit=HP-HB&period=2023-12")
+        href = self.browser.find_element(By.ID, "xlsx-dashboard") \
+            .get_attribute("href")
+        headers, body = self.fetch(href)
+        self.assertIn("spreadsheetml", headers["Content-Type"])
+        self.assertIn(".xlsx", headers["Content-Disposition"])
+        wb = openpyxl.load_workbook(io.BytesIO(body))
+        self.assertEqual(wb.sheetnames, ["Chỉ tiêu", "Xếp hạng"])
+        ws = wb["Chỉ tiêu"]
+        self.assertIn("Quận Hồng Bàng", ws["A1"].value)
+        self.assertIn("12/2023", ws["A1"].value)
+        self.assertEqual(ws["C4"].value, "Tháng 12/2023")
+        rows = {r[1].value: r for r in ws.iter_rows(min_row=5)
+                if r[1].value}
+        u5 = rows["Trẻ dưới 5 tuổi được cân, đo"]
+        self.assertEqual(u5[2].value, 7492)            # month
+        self.assertEqual(u5[3].value, 12899)           # year to date
+        self.assertEqual(u5[8].value, 15000)           # plan
+        self.assertEqual(u5[9].value, 86.0)            # % of plan
+        self.assertIn("#,##0", u5[2].number_format)
+        self.assertIn("[$-42A]", u5[2].number_format)  # Vietnamese
+        self.assertEqual(rows["Trẻ dưới 2 tuổi được cân, đo"][2].value, 2855)
+        self.assertEqual(rows["Trẻ suy dinh dưỡng các thể"][2].value, 1594)
+        rate = rows["Tỷ lệ trẻ dưới 5 tuổi SDD thể nhẹ cân"][2]
+        self.assertAlmostEqual(rate.value, 637 / 7492 * 100, places=6)
+        self.assertIn('0.00" %"', rate.number_format)  # 8,50 %
+        # Programmes are group rows, as in the printed tables.
+        self.assertIn("Phòng chống suy dinh dưỡng (SDD)",
+                      [r[1].value for r in ws.iter_rows(min_row=5)])
+        ranks = wb["Xếp hạng"]
+        self.assertEqual(ranks["B4"].value, "Phường Sở Dầu")
+        self.assertEqual(ranks["D4"].value, 1257)
+        self.assertAlmostEqual(ranks["G4"].value, 16.8)
+        # The completeness grid too.
+        self.open("/completeness?unit=HP-HB&period=2023-11")
+        href = self.browser.find_element(By.ID, "xlsx-grid") \
+            .get_attribute("href")
+        _, body = self.fetch(href)
+        ws = openpyxl.load_workbook(io.BytesIO(body)).active
+        states = {r[0].value: r[11].value for r in ws.iter_rows(min_row=4)}
+        self.assertEqual(sorted(n for n, st in states.items()
+                                if st == "chưa gửi"),
+                         sorted(["Phường Hoàng Văn Thụ",
+                                 "Phường Phan Bội Châu", "Phường Minh Khai"]))
+
     # --- bad requests -----------------------------------------------------
 
     def status_of(self, method, path, headers=None, body=None,

@@ -13,6 +13,7 @@
 #include "bc_mem.h"
 #include "web_assets.h"
 #include "web_auth.h"
+#include "web_xlsx.h"
 
 #include <arpa/inet.h>
 #include <math.h>
@@ -273,7 +274,10 @@ static char *completeness_csv(const cJSON *doc)
 
 /* --- routes ---------------------------------------------------------------- */
 
-typedef enum { OUT_JSON, OUT_CSV_DASH, OUT_CSV_KIDS, OUT_CSV_COMPL } out_t;
+typedef enum {
+    OUT_JSON, OUT_CSV_DASH, OUT_CSV_KIDS, OUT_CSV_COMPL, OUT_XLSX_DASH,
+    OUT_XLSX_COMPL
+} out_t;
 
 typedef enum { PAGE_DASHBOARD, PAGE_COMPLETENESS } page_t;
 
@@ -290,6 +294,9 @@ static const route_t routes[] = {
     {"/export/dashboard.csv", PAGE_DASHBOARD, OUT_CSV_DASH, "chi-tieu"},
     {"/export/children.csv", PAGE_DASHBOARD, OUT_CSV_KIDS, "xep-hang"},
     {"/export/completeness.csv", PAGE_COMPLETENESS, OUT_CSV_COMPL,
+     "bao-cao-day-du"},
+    {"/export/dashboard.xlsx", PAGE_DASHBOARD, OUT_XLSX_DASH, "bao-cao"},
+    {"/export/completeness.xlsx", PAGE_COMPLETENESS, OUT_XLSX_COMPL,
      "bao-cao-day-du"},
 };
 
@@ -316,12 +323,32 @@ static enum MHD_Result serve_route(web_server_t *self,
             BC_WARN("%s: %s", rt->path, err);
         return send_error(conn, st, err);
     }
+    if (rt->out == OUT_XLSX_DASH || rt->out == OUT_XLSX_COMPL) {
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        rc = rt->out == OUT_XLSX_DASH
+            ? web_xlsx_dashboard(doc, &bytes, &len, err, sizeof err)
+            : web_xlsx_completeness(doc, &bytes, &len, err, sizeof err);
+        cJSON_Delete(doc);
+        if (rc) {
+            BC_ERROR("%s: %s", rt->path, err);
+            return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+        }
+        char disp[160];
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s-%s-%s.xlsx\"",
+                 rt->filename, unit, period);
+        const char *extra[] = {"Content-Disposition", disp, NULL};
+        return send_buf(conn, MHD_HTTP_OK, "application/vnd.openxmlformats-"
+                        "officedocument.spreadsheetml.sheet", bytes, len,
+                        MHD_RESPMEM_MUST_FREE, extra);
+    }
     char *text = NULL;
     switch (rt->out) {
     case OUT_JSON:      text = cJSON_PrintUnformatted(doc); break;
     case OUT_CSV_DASH:  text = dashboard_csv(doc); break;
     case OUT_CSV_KIDS:  text = children_csv(doc); break;
     case OUT_CSV_COMPL: text = completeness_csv(doc); break;
+    default:            break;   /* workbooks: above */
     }
     cJSON_Delete(doc);
     if (rt->out == OUT_JSON)

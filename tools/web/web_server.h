@@ -19,6 +19,8 @@
  *   /export/dashboard.csv   the indicator table as CSV
  *   /export/children.csv    the children's ranking as CSV
  *   /export/completeness.csv  the grid as CSV
+ *   /export/dashboard.xlsx  the dashboard as an Excel workbook (web_xlsx)
+ *   /export/completeness.xlsx  the grid as an Excel workbook
  *
  * With --operators every route but /login and its script and style needs
  * the session cookie (HttpOnly, SameSite=Strict): a page without one is

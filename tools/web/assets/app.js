@@ -262,6 +262,8 @@ async function dashboard() {
                    indicator: doc.indicator});
   document.getElementById('csv-figures').href = '/export/dashboard.csv?' + q;
   document.getElementById('csv-children').href = '/export/children.csv?' + q;
+  document.getElementById('xlsx-dashboard').href =
+    '/export/dashboard.xlsx?' + q;
   drawChildren(doc, p);
   drawChart(doc);
   document.getElementById('content').hidden = false;
@@ -345,8 +347,10 @@ async function completeness() {
   }
   document.getElementById('missing').hidden = !doc.missing.length;
   document.getElementById('none-missing').hidden = !!doc.missing.length;
-  document.getElementById('csv-grid').href =
-    '/export/completeness.csv?' + query({unit: doc.unit, period: doc.period});
+  const cq = query({unit: doc.unit, period: doc.period});
+  document.getElementById('csv-grid').href = '/export/completeness.csv?' + cq;
+  document.getElementById('xlsx-grid').href =
+    '/export/completeness.xlsx?' + cq;
   document.getElementById('content').hidden = false;
   setStatus('');
 }
