@@ -4,10 +4,30 @@
 #include "bc_error.h"
 #include "bc_log.h"
 #include "bc_version.h"
+#include "node_form.h"
 #include "node_sender.h"
 
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
+
+/* The node's options and the station form's (node_form.h), in one table. */
+typedef struct {
+    node_config_t node;          /* first: node_options' offsets hold */
+    node_form_config_t form;     /* --form, --catalog, --form-url-file */
+} main_config_t;
+
+#define NOPTS_MAX 64
+static bc_option_t all_options[NOPTS_MAX];
+static size_t all_noptions;
+
+static void build_options(void)
+{
+    memcpy(all_options, node_options, node_noptions * sizeof *node_options);
+    node_form_options_into(all_options + node_noptions,
+                           offsetof(main_config_t, form));
+    all_noptions = node_noptions + node_form_noptions;
+}
 
 static void usage(FILE *out)
 {
@@ -19,7 +39,7 @@ static void usage(FILE *out)
             "(baocao submit)\nto the hub, resending until the hub has "
             "acknowledged it. Safe to stop or kill\nat any moment: it "
             "resumes where it was.\n\noptions:\n");
-    bc_config_usage(node_options, node_noptions, out);
+    bc_config_usage(all_options, all_noptions, out);
     fprintf(out, "\nexit status: 0 on a clean stop (or, with --drain, once "
                  "all is delivered),\n1 on a runtime failure or when another "
                  "node serves the outbox, 2 on bad\nusage or configuration, "
@@ -32,30 +52,47 @@ int main(int argc, char **argv)
 {
     if (bc_version_asked("baocao-node", argc, argv))
         return 0;
-    node_config_t cfg;
+    main_config_t cfg;
     char err[512] = "";
     int status = 2;
-    int rc = bc_config_daemon("baocao-node", "node", node_options,
-                              node_noptions, &cfg,
+    pid_t form = 0;
+    build_options();
+    int rc = bc_config_daemon("baocao-node", "node", all_options,
+                              all_noptions, &cfg,
                               offsetof(node_config_t, log_level), argc, argv,
                               usage);
     if (rc) {
         status = rc > 0 ? 0 : 2;
         goto out_free;
     }
-    node_sender_t *sender = node_sender_new(&cfg, &rc, err, sizeof err);
+    /* The station's form, in a child forked before the node opens its
+     * outbox or any socket. */
+    rc = node_form_start(&cfg.form, cfg.node.store, cfg.node.unit, &form,
+                         err, sizeof err);
+    if (rc == NODE_FORM_CHILD) {
+        status = (int) form;
+        form = 0;
+        goto out_free;
+    }
+    if (rc) {
+        BC_ERROR("%s", err);
+        goto out_free;
+    }
+    node_sender_t *sender = node_sender_new(&cfg.node, &rc, err, sizeof err);
     if (!sender) {
         BC_ERROR("%s", err);
         /* The outbox in use is a refusal (exit 1): another node serves it.
          * Anything else is usage or configuration (exit 2). */
         status = rc == BC_EEXIST ? 1 : 2;
-        goto out_free;
+        goto out_form;
     }
     rc = node_sender_run(sender);
     status = rc == BC_OK ? 0 : rc == BC_ETIMEOUT ? 3
              : rc == BC_EFATAL ? BC_EXIT_STORE_FAILED : 1;
     node_sender_destroy(&sender);
+out_form:
+    node_form_stop(form);
 out_free:
-    bc_config_free(node_options, node_noptions, &cfg);
+    bc_config_free(all_options, all_noptions, &cfg);
     return status;
 }

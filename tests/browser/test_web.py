@@ -110,6 +110,15 @@ class Desk(unittest.TestCase):
                              catalog, "--operators", cls.operators],
                             cls.web_log)
         cls.url = wait_file(url_file).rstrip("/")
+        # Quán Toan's node, running on, with the station's form.
+        form_file = os.path.join(cls.dir, "form.url")
+        cls.node_log = open(os.path.join(cls.dir, "node-form.log"), "w")
+        cls.spawn(["baocao-node", "--store",
+                   os.path.join(cls.dir, "node-HP-HB-QT"), "--unit",
+                   "HP-HB-QT", "--hub", cls.hub, "--plain", "--poll", "100",
+                   "--form", "127.0.0.1:0", "--catalog", catalog,
+                   "--form-url-file", form_file], cls.node_log)
+        cls.form_url = wait_file(form_file).rstrip("/")
         os.makedirs(SHOTS, exist_ok=True)
         cls.browser = webdriver.Chrome(
             service=Service("/usr/bin/chromedriver"),
@@ -190,13 +199,14 @@ class Desk(unittest.TestCase):
                 p.wait()
         cls.hub_log.close()
         cls.web_log.close()
-        # The desk stops cleanly on SIGTERM (and ASan finds no leak).
+        cls.node_log.close()
+        # Each stops cleanly on SIGTERM (and ASan finds no leak).
         codes = [p.returncode for p in cls.procs]
         if os.environ.get("BC_KEEP"):
             print("kept", cls.dir)
         else:
             shutil.rmtree(cls.dir, ignore_errors=True)
-        assert codes == [0, 0], f"hub and desk exit codes {codes}"
+        assert codes == [0, 0, 0], f"hub, desk and node exit codes {codes}"
 
     # --- helpers ----------------------------------------------------------
 
@@ -520,6 +530,70 @@ class Desk(unittest.TestCase):
         # The first browser's session was not touched by the other's.
         self.assertEqual(self.status_of(
             "GET", "/api/dashboard?unit=HP-HB&period=2023-12"), 200)
+
+    def test_7_station_form(self):
+        """The station's form refuses a bad figure before filing, and files
+        a good report that the dashboard then shows."""
+        b = self.browser
+        b.get(self.form_url + "/")
+        WebDriverWait(b, 20).until(
+            EC.presence_of_element_located((By.ID, "f-sdd_u5")))
+        self.assertEqual(b.find_element(By.ID, "unit").text, "HP-HB-QT")
+        # Grouped by programme; rates have no field.
+        legends = [e.text for e in b.find_elements(By.TAG_NAME, "legend")]
+        self.assertIn("Phòng chống suy dinh dưỡng (SDD)", legends)
+        self.assertEqual(b.find_elements(By.ID, "f-sdd_underweight_rate"), [])
+        period = b.find_element(By.ID, "period")
+        period.clear()
+        period.send_keys("2024-01")
+        b.find_element(By.ID, "f-sdd_u5").send_keys("12,5")
+        b.find_element(By.ID, "f-sdd_u2").send_keys("-3")
+        b.find_element(By.ID, "file").click()
+        WebDriverWait(b, 10).until(lambda d: d.find_element(
+            By.ID, "err-sdd_u5").text != "")
+        self.assertIn("số nguyên", b.find_element(By.ID, "err-sdd_u5").text)
+        self.assertIn("âm", b.find_element(By.ID, "err-sdd_u2").text)
+        self.assertIn("chưa lưu", b.find_element(By.ID, "status").text)
+        self.shot("station-form-errors")
+        # The node checks too, whatever the page does: same answer, by
+        # field, and nothing is filed.
+        host, port = self.form_url.split("//")[1].split(":")
+        c = http.client.HTTPConnection(host, int(port), timeout=10)
+        c.request("POST", "/api/file", body="period=2024-01&sdd_u5=12.5"
+                  "&sdd_u2=abc&sdd_malnourished=-1",
+                  headers={"Content-Type":
+                           "application/x-www-form-urlencoded",
+                           "X-Baocao-Form": "1"})
+        r = c.getresponse()
+        import json
+        doc = json.loads(r.read())
+        self.assertEqual(r.status, 400)
+        self.assertEqual(sorted(doc["errors"]),
+                         ["sdd_malnourished", "sdd_u2", "sdd_u5"])
+        # Without the page's header (another site's form): refused.
+        c.request("POST", "/api/file", body="period=2024-01&sdd_u5=1",
+                  headers={"Content-Type":
+                           "application/x-www-form-urlencoded"})
+        self.assertEqual(c.getresponse().status, 403)
+        c.close()
+        with urllib.request.urlopen(self.form_url + "/api/reports") as r:
+            filed = json.loads(r.read())["reports"]
+        self.assertNotIn("2024-01", [x["period"] for x in filed])
+        # Corrected: filed, delivered by the node, shown by the desk.
+        for code, value in (("f-sdd_u5", "321"), ("f-sdd_u2", "120")):
+            box = b.find_element(By.ID, code)
+            box.clear()
+            box.send_keys(value)
+        b.find_element(By.ID, "file").click()
+        WebDriverWait(b, 10).until(lambda d: "Đã lưu" in d.find_element(
+            By.ID, "status").text)
+        WebDriverWait(b, 30).until(lambda d: d.find_elements(
+            By.CSS_SELECTOR, 'tr[data-period="2024-01"]'
+            '[data-state="delivered"]'))
+        self.shot("station-form")
+        self.open("/?unit=HP-HB-QT&period=2024-01")
+        self.assertEqual(self.cell("sdd_u5", "value"), "321")
+        self.assertEqual(self.cell("sdd_u2", "value"), "120")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,659 @@
+/*
+ * node_form.c -- the station's form (design in node_form.h): a child
+ * process with one libmicrohttpd thread, the catalogue read once, the
+ * outbox opened once.
+ *
+ * Checks run here, on the server, before filing, so that a page with its
+ * script switched off or a hand-made request gets exactly the same
+ * answer; the page's script only shows the answer next to each field.
+ */
+#include "node_form.h"
+
+#include "baocao.pb-c.h"
+#include "bc_csv.h"
+#include "bc_error.h"
+#include "bc_log.h"
+#include "bc_mem.h"
+#include "bc_period.h"
+#include "bc_report.h"
+#include "bc_wire.h"
+#include "node_form_assets.h"
+#include "node_outbox.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FORM_MAX_BODY 65536        /* a month's report, form-encoded */
+#define FORM_MAX_FIELD 64          /* one value or period */
+#define FORM_MAX_URL 256
+
+#define FC(field) offsetof(node_form_config_t, field)
+const bc_option_t node_form_options[] = {
+    {"form", BC_OPT_STRING, FC(listen), 0, 0, NULL, "127.0.0.1:PORT",
+     "also serve the station's form on this loopback address (port 0: any)"},
+    {"catalog", BC_OPT_STRING, FC(catalog), 0, 0, NULL, "INDICATORS.csv",
+     "the node's copy of the catalogue, which the form is made from"},
+    {"form-url-file", BC_OPT_STRING, FC(url_file), 0, 0, NULL, "FILE",
+     "write the form's URL into FILE once listening"},
+};
+const size_t node_form_noptions = sizeof node_form_options
+                                  / sizeof node_form_options[0];
+
+void node_form_options_into(bc_option_t *out, size_t base)
+{
+    for (size_t i = 0; i < node_form_noptions; i++) {
+        out[i] = node_form_options[i];
+        out[i].offset += base;
+    }
+}
+
+/* One indicator of the catalogue, as the form shows it. */
+typedef struct {
+    char *code;          /* indicator code: the field's name */
+    char *name;          /* its label */
+    char *programme;     /* its group */
+    bool ratio;          /* computed: no field */
+} form_ind_t;
+
+typedef struct {
+    form_ind_t *inds;          /* catalogue, in file order */
+    size_t ninds;              /* its length */
+    node_outbox_t *outbox;     /* where reports are filed */
+    const char *unit;          /* this station */
+} form_t;
+
+/* Fields of one POST, gathered as they arrive. */
+typedef struct {
+    form_t *form;                  /* the form it is for */
+    struct MHD_PostProcessor *pp;  /* parser */
+    size_t body;                   /* bytes so far */
+    bool too_large;                /* over FORM_MAX_BODY */
+    char period[FORM_MAX_FIELD];   /* the period field */
+    char **vals;                   /* by catalogue index: value text */
+    size_t nvals;                  /* = ninds */
+    bool bad_field;                /* a field over FORM_MAX_FIELD */
+} post_t;
+
+/* --- the catalogue --------------------------------------------------------- */
+
+static int load_catalog(form_t *f, const char *path, char *err,
+                        size_t errlen)
+{
+    bc_csv_t *csv = bc_csv_load(path, err, errlen);
+    if (!csv)
+        return BC_EIO;
+    int cc = bc_csv_column(csv, "code"), cn = bc_csv_column(csv, "name");
+    int ck = bc_csv_column(csv, "kind"), cp = bc_csv_column(csv,
+                                                            "programme");
+    if (cc < 0 || cn < 0 || ck < 0) {
+        bc_set_error(err, errlen, "%s: needs columns code,name,kind", path);
+        bc_csv_destroy(&csv);
+        return BC_EINVAL;
+    }
+    f->ninds = bc_csv_rows(csv);
+    f->inds = bc_calloc(f->ninds ? f->ninds : 1, sizeof *f->inds);
+    for (size_t i = 0; i < f->ninds; i++) {
+        f->inds[i].code = bc_strdup(bc_csv_field(csv, i, cc));
+        f->inds[i].name = bc_strdup(bc_csv_field(csv, i, cn));
+        f->inds[i].programme = bc_strdup(cp >= 0 ? bc_csv_field(csv, i, cp)
+                                                 : "");
+        f->inds[i].ratio = !strcmp(bc_csv_field(csv, i, ck), "ratio");
+    }
+    bc_csv_destroy(&csv);
+    return BC_OK;
+}
+
+static int find_ind(const form_t *f, const char *code)
+{
+    for (size_t i = 0; i < f->ninds; i++)
+        if (!strcmp(f->inds[i].code, code))
+            return (int) i;
+    return -1;
+}
+
+/* --- answers --------------------------------------------------------------- */
+
+static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status,
+                                const char *type, void *data, size_t len,
+                                enum MHD_ResponseMemoryMode mode)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, mode);
+    if (!r) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; frame-ancestors 'none'");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result res = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return res;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *conn,
+                                 unsigned status, cJSON *doc)
+{
+    char *text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    return send_buf(conn, status, "application/json; charset=utf-8", text,
+                    strlen(text), MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn,
+                                  unsigned status, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", message);
+    return send_json(conn, status, o);
+}
+
+/* --- what was filed -------------------------------------------------------- */
+
+/* The hub's reasons, in the words staff read. */
+static const char *reason_vi(uint32_t reason)
+{
+    switch ((Baocao__RejectReason) reason) {
+    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT:
+        return "Mã đơn vị không có trong danh mục của tỉnh";
+    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR:
+        return "Có chỉ tiêu không có trong danh mục";
+    case BAOCAO__REJECT_REASON__REASON_NEGATIVE:
+        return "Có số liệu âm";
+    case BAOCAO__REJECT_REASON__REASON_NOT_INTEGER:
+        return "Có số liệu không phải số nguyên";
+    case BAOCAO__REJECT_REASON__REASON_BAD_PERIOD:
+        return "Kỳ báo cáo không hợp lệ";
+    case BAOCAO__REJECT_REASON__REASON_FUTURE_PERIOD:
+        return "Kỳ báo cáo chưa bắt đầu";
+    case BAOCAO__REJECT_REASON__REASON_BAD_REVISION:
+        return "Số lần sửa báo cáo không hợp lệ";
+    case BAOCAO__REJECT_REASON__REASON_NOT_REPORTING:
+        return "Đơn vị này không phải gửi báo cáo";
+    case BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED:
+        return "Máy trạm không được phép gửi báo cáo cho đơn vị này";
+    case BAOCAO__REJECT_REASON__REASON_TOO_LARGE:
+    case BAOCAO__REJECT_REASON__REASON_TOO_MANY_VALUES:
+        return "Báo cáo quá lớn";
+    case BAOCAO__REJECT_REASON__REASON_DUPLICATE_VALUE:
+        return "Một chỉ tiêu được nhập hai lần";
+    case BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE:
+        return "Có chỉ tiêu tính toán (tỷ lệ), không nhập trực tiếp";
+    default:
+        return "Bị từ chối";
+    }
+}
+
+static void add_entry(void *arg, const node_entry_t *e)
+{
+    cJSON *arr = arg, *o = cJSON_CreateObject();
+    const char *state = e->state == NODE_DELIVERED ? "delivered"
+                      : e->state == NODE_REJECTED ? "rejected"
+                      : e->attempts ? "in_flight" : "pending";
+    cJSON_AddStringToObject(o, "period", e->period);
+    cJSON_AddNumberToObject(o, "revision", e->revision);
+    cJSON_AddStringToObject(o, "state", state);
+    cJSON_AddNumberToObject(o, "filed_at", (double) e->filed_at);
+    cJSON_AddStringToObject(o, "id", e->id);
+    if (e->state == NODE_REJECTED) {
+        cJSON_AddStringToObject(o, "reason", reason_vi(e->reason));
+        cJSON_AddStringToObject(o, "hub_message", e->message);
+    }
+    /* Newest first: the page lists the latest at the top. */
+    cJSON_InsertItemInArray(arr, 0, o);
+}
+
+static enum MHD_Result serve_reports(form_t *f, struct MHD_Connection *conn)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(doc, "reports");
+    if (node_outbox_each(f->outbox, add_entry, arr)) {
+        cJSON_Delete(doc);
+        return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                          "không đọc được hộp thư đi");
+    }
+    node_stats_t st;
+    if (node_outbox_stats(f->outbox, &st) == BC_OK) {
+        cJSON_AddNumberToObject(doc, "last_contact", (double) st.last_contact);
+        cJSON_AddStringToObject(doc, "last_error", st.last_error);
+    }
+    return send_json(conn, MHD_HTTP_OK, doc);
+}
+
+/* The previous month, in Vietnam time: the report staff file now. */
+static void suggested_period(char *out)
+{
+    time_t t = time(NULL) + BC_TZ_OFFSET;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    unsigned y = (unsigned) tm.tm_year + 1900, m = (unsigned) tm.tm_mon + 1;
+    if (--m == 0) {
+        m = 12;
+        y--;
+    }
+    bc_period_format(bc_period_make(y, BC_PT_MONTH, m), out);
+}
+
+static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
+{
+    cJSON *doc = cJSON_CreateObject();
+    char period[BC_PERIOD_STRLEN];
+    suggested_period(period);
+    cJSON_AddStringToObject(doc, "unit", f->unit);
+    cJSON_AddStringToObject(doc, "period", period);
+    cJSON *groups = cJSON_AddArrayToObject(doc, "programmes");
+    cJSON *g = NULL;
+    const char *gname = NULL;
+    for (size_t i = 0; i < f->ninds; i++) {
+        const form_ind_t *ind = &f->inds[i];
+        if (ind->ratio)
+            continue;      /* computed by the hub from its parts */
+        if (!g || strcmp(gname, ind->programme)) {
+            g = cJSON_CreateObject();
+            cJSON_AddStringToObject(g, "name", ind->programme);
+            cJSON_AddArrayToObject(g, "indicators");
+            cJSON_AddItemToArray(groups, g);
+            gname = ind->programme;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "code", ind->code);
+        cJSON_AddStringToObject(o, "name", ind->name);
+        cJSON_AddItemToArray(cJSON_GetObjectItem(g, "indicators"), o);
+    }
+    return send_json(conn, MHD_HTTP_OK, doc);
+}
+
+/* --- filing ---------------------------------------------------------------- */
+
+/* Checks one value with the parser `baocao submit` uses, then the
+ * catalogue's rules. Returns NULL when fine, else the error to show. */
+static const char *check_value(const form_ind_t *ind, const char *text,
+                               bc_report_value_t *out)
+{
+    if (ind->ratio)
+        return "Chỉ tiêu này do hệ thống tính, không nhập";
+    char csv[256];
+    snprintf(csv, sizeof csv, "indicator,value\n%s,%s\n", ind->code, text);
+    bc_report_t *r = NULL;
+    char err[256];
+    if (bc_report_parse(csv, strlen(csv), "form", &r, err, sizeof err)
+        || r->nvalues != 1) {
+        bc_report_destroy(&r);
+        return "Phải là một số";
+    }
+    *out = r->values[0];
+    out->indicator = NULL;
+    bc_report_destroy(&r);
+    if (!out->is_integer)
+        return "Phải là số nguyên (không có phần thập phân)";
+    if (out->count < 0)
+        return "Không được là số âm";
+    return NULL;
+}
+
+static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
+                                 post_t *p)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *errors = cJSON_AddObjectToObject(doc, "errors");
+    bc_period_t period;
+    char ptext[BC_PERIOD_STRLEN];
+    if (bc_period_parse(p->period, &period))
+        cJSON_AddStringToObject(errors, "period",
+                                "Kỳ báo cáo phải có dạng YYYY-MM (ví dụ "
+                                "2023-12), YYYY-Qn, YYYY-Hn hoặc YYYY");
+    else if (bc_period_start(period) > (int64_t) time(NULL))
+        cJSON_AddStringToObject(errors, "period", "Kỳ báo cáo chưa bắt đầu");
+    else
+        bc_period_format(period, ptext);
+    bc_report_t report = {bc_calloc(f->ninds + 1, sizeof *report.values), 0};
+    for (size_t i = 0; i < f->ninds; i++) {
+        const char *text = p->vals[i];
+        if (!text || !*text)
+            continue;        /* left empty: not reported */
+        bc_report_value_t v;
+        const char *why = check_value(&f->inds[i], text, &v);
+        if (why) {
+            cJSON_AddStringToObject(errors, f->inds[i].code, why);
+            continue;
+        }
+        v.indicator = f->inds[i].code;
+        report.values[report.nvalues++] = v;
+    }
+    if (!report.nvalues && !cJSON_GetArraySize(errors))
+        cJSON_AddStringToObject(errors, "form", "Chưa nhập số liệu nào");
+    unsigned status = MHD_HTTP_BAD_REQUEST;
+    if (!cJSON_GetArraySize(errors)) {
+        uint8_t id[BC_ID_LEN];
+        uint32_t rev;
+        int rc = node_outbox_file(f->outbox, f->unit, ptext, &report,
+                                  (int64_t) time(NULL), id, &rev);
+        if (rc) {
+            cJSON_AddStringToObject(errors, "form", "Không lưu được báo cáo "
+                                    "vào máy: thử lại");
+            BC_ERROR("form: filing failed: %s", bc_strerror(rc));
+            status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        } else {
+            char hex[BC_ID_HEXLEN + 1];
+            cJSON_AddStringToObject(doc, "id", bc_id_hex(id, BC_ID_LEN, hex));
+            cJSON_AddStringToObject(doc, "period", ptext);
+            cJSON_AddNumberToObject(doc, "revision", rev);
+            cJSON_AddNumberToObject(doc, "figures", (double) report.nvalues);
+            BC_INFO("form: filed %s %s revision %u (%zu figures)", f->unit,
+                    ptext, rev, report.nvalues);
+            status = MHD_HTTP_OK;
+        }
+    }
+    free(report.values);
+    return send_json(conn, status, doc);
+}
+
+/* --- requests -------------------------------------------------------------- */
+
+static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind,
+                                const char *key, const char *filename,
+                                const char *content_type,
+                                const char *transfer_encoding,
+                                const char *data, uint64_t off, size_t size)
+{
+    post_t *p = cls;
+    form_t *f = p->form;
+    char *dst = NULL;
+    if (!strcmp(key, "period")) {
+        dst = p->period;
+    } else {
+        int i = find_ind(f, key);
+        if (i < 0)
+            return MHD_YES;                /* not a field of ours */
+        if (!p->vals[i])
+            p->vals[i] = bc_calloc(1, FORM_MAX_FIELD);
+        dst = p->vals[i];
+    }
+    if (off + size >= FORM_MAX_FIELD) {
+        p->bad_field = true;
+        return MHD_YES;
+    }
+    memcpy(dst + off, data, size);
+    dst[off + size] = 0;
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    post_t *p = *con_cls;
+    if (!p)
+        return;
+    if (p->pp)
+        MHD_destroy_post_processor(p->pp);
+    for (size_t i = 0; i < p->nvals; i++)
+        free(p->vals[i]);
+    free(p->vals);
+    free(p);
+    *con_cls = NULL;
+}
+
+static bool same_origin(struct MHD_Connection *conn)
+{
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     "Origin");
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                   "Host");
+    if (!origin)
+        return true;
+    if (!host)
+        return false;
+    char want[300];
+    snprintf(want, sizeof want, "http://%s", host);
+    return !strcmp(origin, want);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    form_t *f = cls;
+    bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
+    if (!*con_cls) {
+        if (!post && strcmp(method, MHD_HTTP_METHOD_GET)
+            && strcmp(method, MHD_HTTP_METHOD_HEAD))
+            return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                              "GET, HEAD, or POST to /api/file");
+        if (strlen(url) > FORM_MAX_URL)
+            return send_error(conn, MHD_HTTP_URI_TOO_LONG, "URL too long");
+        post_t *p = bc_calloc(1, sizeof *p);
+        p->form = f;
+        *con_cls = p;
+        if (!post)
+            return MHD_YES;
+        if (strcmp(url, "/api/file"))
+            return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                              "nothing to post here");
+        const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                      "Content-Length");
+        if (len && strtoull(len, NULL, 10) > FORM_MAX_BODY)
+            return send_error(conn, 413, "báo cáo quá lớn");
+        const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                       "Content-Type");
+        if (!type || strncasecmp(type, "application/x-www-form-urlencoded",
+                                 33))
+            return send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                              "application/x-www-form-urlencoded only");
+        if (!same_origin(conn)
+            || !MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                            "X-Baocao-Form"))
+            return send_error(conn, MHD_HTTP_FORBIDDEN,
+                              "only the station's own page may file");
+        p->nvals = f->ninds;
+        p->vals = bc_calloc(f->ninds + 1, sizeof *p->vals);
+        if (!(p->pp = MHD_create_post_processor(conn, 4096, on_field, p)))
+            return send_error(conn, MHD_HTTP_BAD_REQUEST, "unreadable form");
+        return MHD_YES;
+    }
+    post_t *p = *con_cls;
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (!p->pp)
+            return send_error(conn, 413, "a GET has no body");
+        p->body += n;
+        if (p->body > FORM_MAX_BODY)
+            p->too_large = true;
+        else if (MHD_post_process(p->pp, upload_data, n) != MHD_YES)
+            p->bad_field = true;
+        return MHD_YES;
+    }
+    if (p->too_large)
+        return send_error(conn, 413, "báo cáo quá lớn");
+    if (p->bad_field)
+        return send_error(conn, MHD_HTTP_BAD_REQUEST, "biểu mẫu hỏng");
+    if (p->pp)
+        return post_file(f, conn, p);
+    if (!strcmp(url, "/api/form"))
+        return serve_form(f, conn);
+    if (!strcmp(url, "/api/reports"))
+        return serve_reports(f, conn);
+    const char *path = !strcmp(url, "/") ? "/form.html" : url;
+    for (const node_asset_t *a = node_form_assets; a->path; a++)
+        if (!strcmp(a->path, path))
+            return send_buf(conn, MHD_HTTP_OK, a->type, (void *) a->data,
+                            a->size, MHD_RESPMEM_PERSISTENT);
+    return send_error(conn, MHD_HTTP_NOT_FOUND, "no such page");
+}
+
+/* --- the child ------------------------------------------------------------- */
+
+static int parse_loopback(const char *listen, struct sockaddr_in *sa,
+                          char *err, size_t errlen)
+{
+    const char *colon = strrchr(listen, ':');
+    char host[64];
+    if (!colon || (size_t) (colon - listen) >= sizeof host)
+        goto out_bad;
+    memcpy(host, listen, (size_t) (colon - listen));
+    host[colon - listen] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    if (*end || port < 0 || port > 65535
+        || inet_pton(AF_INET, strcmp(host, "localhost") ? host : "127.0.0.1",
+                     &sa->sin_addr) != 1)
+        goto out_bad;
+    sa->sin_port = htons((uint16_t) port);
+    if ((ntohl(sa->sin_addr.s_addr) >> 24) != 127) {
+        bc_set_error(err, errlen, "--form %s: the station's form has no "
+                     "login, so it listens on loopback only (127.x.x.x)",
+                     listen);
+        return BC_EINVAL;
+    }
+    return BC_OK;
+out_bad:
+    bc_set_error(err, errlen, "--form '%s': expected 127.0.0.1:PORT",
+                 listen);
+    return BC_EINVAL;
+}
+
+/* The child's life: serve until SIGTERM. Returns its exit status. */
+static int run_child(form_t *f, const struct sockaddr_in *sa,
+                     const char *store, const char *url_file)
+{
+    char err[512];
+    int status = 1;
+    if (!(f->outbox = node_outbox_open(store, err, sizeof err))) {
+        BC_ERROR("form: %s", err);
+        return 1;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, f,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *) sa,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 32768,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned) 32,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 15,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_END);
+    if (!d) {
+        BC_ERROR("form: cannot listen on 127.0.0.1:%u",
+                 ntohs(sa->sin_port));
+        goto out_close;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    char url[128];
+    char host[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &sa->sin_addr, host, sizeof host);
+    snprintf(url, sizeof url, "http://%s:%u/", host, info ? info->port : 0);
+    BC_INFO("form: serving %s for %s", url, f->unit);
+    if (url_file) {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp", url_file);
+        FILE *uf = fopen(tmp, "w");
+        if (!uf || fprintf(uf, "%s\n", url) < 0 || fclose(uf)
+            || rename(tmp, url_file)) {
+            BC_ERROR("form: cannot write %s", url_file);
+            goto out_stop;
+        }
+    }
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    int sig;
+    sigwait(&stop, &sig);
+    status = 0;
+out_stop:
+    MHD_stop_daemon(d);
+out_close:
+    node_outbox_close(&f->outbox);
+    return status;
+}
+
+static void form_free(form_t *f)
+{
+    for (size_t i = 0; i < f->ninds; i++) {
+        free(f->inds[i].code);
+        free(f->inds[i].name);
+        free(f->inds[i].programme);
+    }
+    free(f->inds);
+}
+
+int node_form_start(const node_form_config_t *cfg, const char *store,
+                    const char *unit, pid_t *pid, char *err, size_t errlen)
+{
+    *pid = 0;
+    if (!cfg->listen)
+        return BC_OK;
+    struct sockaddr_in sa;
+    int rc = parse_loopback(cfg->listen, &sa, err, errlen);
+    if (rc)
+        return rc;
+    if (!cfg->catalog) {
+        bc_set_error(err, errlen, "--form needs --catalog INDICATORS.csv, "
+                     "the node's copy of the catalogue");
+        return BC_EINVAL;
+    }
+    if (!store || !unit) {
+        bc_set_error(err, errlen, "--form needs --store and --unit");
+        return BC_EINVAL;
+    }
+    form_t f = {0};
+    f.unit = unit;
+    if ((rc = load_catalog(&f, cfg->catalog, err, errlen))) {
+        form_free(&f);
+        return rc;
+    }
+    /* Blocked before the fork, the child inherits the mask and its
+     * sigwait() receives the stop. */
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
+    pid_t child = fork();
+    if (child == 0) {
+        /* The child: serve, then hand the exit status back to main(),
+         * which ends this process (the library never exits). */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        *pid = run_child(&f, &sa, store, cfg->url_file);
+        form_free(&f);
+        return NODE_FORM_CHILD;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    form_free(&f);
+    if (child < 0) {
+        bc_set_error(err, errlen, "--form: fork failed");
+        return BC_EIO;
+    }
+    *pid = child;
+    return BC_OK;
+}
+
+void node_form_stop(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    int st;
+    waitpid(pid, &st, 0);
+}

@@ -1,0 +1,68 @@
+/*
+ * node_form.h -- the station's form: `baocao-node --form 127.0.0.1:8081`
+ * serves, on loopback, a page where staff file the month's report in a
+ * browser instead of writing CSV, and see what was filed and where it is.
+ *
+ * The form is generated (by its script) from the node's copy of the
+ * catalogue (--catalog), grouped by programme; computed indicators (rates)
+ * have no field. Filing goes into the same durable outbox as `baocao
+ * submit`, through the same parser (bc_report) and the same outbox call, so
+ * it works while the link is down and the node daemon delivers it as any
+ * other report. Before anything is filed the server checks every field:
+ * a number (bc_report's rule), whole, not negative, a known indicator
+ * that is not a rate, and a period that has started; the errors come back
+ * by field, in Vietnamese, and nothing is filed while there is one.
+ *
+ * It runs in a child process of baocao-node, forked before the node opens
+ * its outbox or any ZeroMQ socket: LMDB forbids opening one environment
+ * twice in a process, and a second process is exactly what `baocao
+ * submit` already is. The child dies with its parent (PR_SET_PDEATHSIG).
+ *
+ * Routes: / (the form), /form.js, /style.css, GET /api/form (unit,
+ * catalogue, suggested period), GET /api/reports (what was filed, its
+ * delivery state and the hub's reason in Vietnamese), POST /api/file
+ * (form-encoded: period, and one field per indicator code). No login (the
+ * station's own machine), so it listens on loopback only, and a POST must
+ * come from the page itself: same Origin and an X-Baocao-Form header, which
+ * no other site's page can send without the browser asking first.
+ */
+#ifndef NODE_FORM_H
+#define NODE_FORM_H
+
+#include "bc_config.h"
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct {
+    char *listen;      /* --form HOST:PORT (loopback), NULL: no form */
+    char *catalog;     /* --catalog INDICATORS.csv */
+    char *url_file;    /* --form-url-file: write the URL once listening */
+} node_form_config_t;
+
+/* The form's options, for a daemon's option table: offsets are within
+ * node_form_config_t; node_form_options_into() shifts them. */
+extern const bc_option_t node_form_options[];
+extern const size_t node_form_noptions;
+
+/* Copies the form's options into out[] with their offsets moved by `base`
+ * (where a node_form_config_t sits inside the caller's config struct). */
+void node_form_options_into(bc_option_t *out, size_t base);
+
+/* node_form_start's answer in the child process, once it has served. */
+#define NODE_FORM_CHILD 1
+
+/* Starts the form in a child process serving the outbox in store for
+ * unit. In the parent returns BC_OK with *pid set (0 when cfg->listen is
+ * NULL: no form), or BC_EINVAL (not a loopback address, no catalogue) /
+ * BC_EIO (the catalogue cannot be read, fork failed) with a message in
+ * err. In the child it returns NODE_FORM_CHILD once stopped (SIGTERM),
+ * with *pid holding the exit status the child must end with (1 when it
+ * could not listen): the caller's main() returns it at once. */
+int node_form_start(const node_form_config_t *cfg, const char *store,
+                    const char *unit, pid_t *pid, char *err, size_t errlen);
+
+/* Stops the child (SIGTERM, then waits). Accepts 0. */
+void node_form_stop(pid_t pid);
+
+#endif
