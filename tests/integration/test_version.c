@@ -19,7 +19,7 @@ static void test_every_program_has_version(void **state)
 {
     (void) state;
     const char *progs[] = {"baocao", "baocao-hub", "baocao-node",
-                           "baocao-flaky"};
+                           "baocao-flaky", "baocao-web"};
     char want[128];
     for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
         const char *argv[] = {"--version", NULL};

@@ -8,6 +8,7 @@
 #include "bc_config.h"
 #include "bc_error.h"
 #include "bc_log.h"
+#include "bc_version.h"
 #include "web_auth.h"
 #include "web_hub.h"
 #include "web_server.h"
@@ -128,6 +129,8 @@ static int write_url(const char *path, const char *url)
 
 int main(int argc, char **argv)
 {
+    if (bc_version_asked("baocao-web", argc, argv))
+        return 0;
     web_config_t cfg;
     char err[512] = "";
     int status = 2;
