@@ -565,6 +565,44 @@ static void handle_slice(hub_server_t *self, zframe_t *route,
     (void) peer;
 }
 
+/* The catalogue, for a node without a copy (its station form). Strings
+ * point into the registry, which outlives the reply. */
+static void handle_catalog(hub_server_t *self, zframe_t *route,
+                           Baocao__Request *req, const char *peer)
+{
+    size_t n = bc_registry_nindicators(self->reg);
+    Baocao__CatalogEntry *e = bc_calloc(n ? n : 1, sizeof *e);
+    Baocao__CatalogEntry **ptrs = bc_calloc(n ? n : 1, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++) {
+        const bc_indicator_t *ind = bc_registry_indicator(self->reg,
+                                                          (uint32_t) i);
+        baocao__catalog_entry__init(&e[i]);
+        e[i].code = ind->code;
+        e[i].name = ind->name;
+        e[i].kind = (Baocao__IndicatorKind) ind->kind;
+        e[i].programme = ind->programme ? ind->programme : "";
+        if (ind->kind == BC_KIND_RATIO) {
+            e[i].numerator = bc_registry_indicator(
+                self->reg, (uint32_t) ind->numerator)->code;
+            e[i].denominator = bc_registry_indicator(
+                self->reg, (uint32_t) ind->denominator)->code;
+            e[i].scale = ind->scale;
+        }
+        ptrs[i] = &e[i];
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__CatalogReply cr = BAOCAO__CATALOG_REPLY__INIT;
+    cr.n_indicators = n;
+    cr.indicators = ptrs;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_CATALOG;
+    reply.catalog = &cr;
+    send_reply(self, route, &reply);
+    free(ptrs);
+    free(e);
+    (void) peer;
+}
+
 static void handle_plan(hub_server_t *self, zframe_t *route,
                         Baocao__Request *req, const char *peer)
 {
@@ -745,6 +783,7 @@ static const struct {
     {BAOCAO__REQUEST__BODY_QUERY, handle_query},
     {BAOCAO__REQUEST__BODY_COMPLETENESS, handle_completeness},
     {BAOCAO__REQUEST__BODY_SLICE, handle_slice},
+    {BAOCAO__REQUEST__BODY_CATALOG, handle_catalog},
     {BAOCAO__REQUEST__BODY_PLAN, handle_plan},
     {BAOCAO__REQUEST__BODY_PING, handle_ping},
     {BAOCAO__REQUEST__BODY_STATS, handle_stats},

@@ -67,8 +67,10 @@ int main(int argc, char **argv)
     }
     /* The station's form, in a child forked before the node opens its
      * outbox or any socket. */
-    rc = node_form_start(&cfg.form, cfg.node.store, cfg.node.unit, &form,
-                         err, sizeof err);
+    bc_security_t sec = {cfg.node.plain ? NULL : cfg.node.hub_key,
+                         cfg.node.cert};
+    rc = node_form_start(&cfg.form, cfg.node.store, cfg.node.unit,
+                         cfg.node.hub, &sec, &form, err, sizeof err);
     if (rc == NODE_FORM_CHILD) {
         status = (int) form;
         form = 0;

@@ -16,6 +16,7 @@
 #include "bc_mem.h"
 #include "bc_period.h"
 #include "bc_report.h"
+#include "bc_client.h"
 #include "bc_wire.h"
 #include "node_form_assets.h"
 #include "node_outbox.h"
@@ -25,6 +26,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -70,10 +72,12 @@ typedef struct {
 } form_ind_t;
 
 typedef struct {
-    form_ind_t *inds;          /* catalogue, in file order */
+    form_ind_t *inds;          /* catalogue, in file order; NULL until the
+                                  hub has sent it (no --catalog) */
     size_t ninds;              /* its length */
     node_outbox_t *outbox;     /* where reports are filed */
     const char *unit;          /* this station */
+    pthread_mutex_t lock;      /* the catalogue may arrive while serving */
 } form_t;
 
 /* Fields of one POST, gathered as they arrive. */
@@ -254,6 +258,10 @@ static void suggested_period(char *out)
 
 static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
 {
+    if (!f->inds)
+        return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                          "Đang chờ nhận danh mục chỉ tiêu từ tỉnh: máy "
+                          "sẽ tự thử lại khi có kết nối");
     cJSON *doc = cJSON_CreateObject();
     char period[BC_PERIOD_STRLEN];
     suggested_period(period);
@@ -426,13 +434,11 @@ static bool same_origin(struct MHD_Connection *conn)
     return !strcmp(origin, want);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
-                                  const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
-                                  size_t *upload_data_size, void **con_cls)
+static enum MHD_Result handle(form_t *f, struct MHD_Connection *conn,
+                              const char *url, const char *method,
+                              const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
 {
-    form_t *f = cls;
     bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
     if (!*con_cls) {
         if (!post && strcmp(method, MHD_HTTP_METHOD_GET)
@@ -487,6 +493,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return send_error(conn, 413, "báo cáo quá lớn");
     if (p->bad_field)
         return send_error(conn, MHD_HTTP_BAD_REQUEST, "biểu mẫu hỏng");
+    if (p->pp && !f->inds)
+        return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                          "Chưa có danh mục chỉ tiêu: chưa lưu");
     if (p->pp)
         return post_file(f, conn, p);
     if (!strcmp(url, "/api/form"))
@@ -499,6 +508,103 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             return send_buf(conn, MHD_HTTP_OK, a->type, (void *) a->data,
                             a->size, MHD_RESPMEM_PERSISTENT);
     return send_error(conn, MHD_HTTP_NOT_FOUND, "no such page");
+}
+
+/* One request at a time against the catalogue, which the child's other
+ * thread may install while the server runs. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    form_t *f = cls;
+    pthread_mutex_lock(&f->lock);
+    enum MHD_Result r = handle(f, conn, url, method, upload_data,
+                               upload_data_size, con_cls);
+    pthread_mutex_unlock(&f->lock);
+    return r;
+}
+
+/* --- the catalogue from the hub -------------------------------------------- */
+
+static void csv_cell(FILE *out, const char *s, bool last)
+{
+    if (strpbrk(s, ",\"\n\r")) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputc(last ? '\n' : ',', out);
+}
+
+/* Writes the hub's catalogue as an indicators file (the shipped format),
+ * beside the outbox: the next start needs no link. */
+static int save_catalog(const Baocao__CatalogReply *c, const char *path)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    if (!out)
+        return BC_EIO;
+    fputs("code,name,kind,numerator,denominator,scale,programme\n", out);
+    for (size_t i = 0; i < c->n_indicators; i++) {
+        const Baocao__CatalogEntry *e = c->indicators[i];
+        char scale[32] = "";
+        if (e->kind == BAOCAO__INDICATOR_KIND__KIND_RATIO)
+            snprintf(scale, sizeof scale, "%g", e->scale);
+        csv_cell(out, e->code, false);
+        csv_cell(out, e->name, false);
+        csv_cell(out, bc_kind_name(e->kind), false);
+        csv_cell(out, e->numerator, false);
+        csv_cell(out, e->denominator, false);
+        csv_cell(out, scale, false);
+        csv_cell(out, e->programme, true);
+    }
+    if (fflush(out) || fsync(fileno(out))) {
+        fclose(out);
+        unlink(tmp);
+        return BC_EIO;
+    }
+    if (fclose(out) || rename(tmp, path)) {
+        unlink(tmp);
+        return BC_EIO;
+    }
+    return BC_OK;
+}
+
+/* Asks the hub once. On success installs the catalogue and saves it. */
+static bool fetch_catalog(form_t *f, bc_client_t *client, const char *path)
+{
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__CatalogQuery q = BAOCAO__CATALOG_QUERY__INIT;
+    req.body_case = BAOCAO__REQUEST__BODY_CATALOG;
+    req.catalog = &q;
+    Baocao__Reply *reply = NULL;
+    if (bc_client_call(client, &req, &reply, 5000))
+        return false;
+    bool ok = reply->body_case == BAOCAO__REPLY__BODY_CATALOG
+              && reply->catalog->n_indicators > 0;
+    if (ok && save_catalog(reply->catalog, path) == BC_OK) {
+        char err[512];
+        pthread_mutex_lock(&f->lock);
+        ok = load_catalog(f, path, err, sizeof err) == BC_OK;
+        pthread_mutex_unlock(&f->lock);
+        if (ok)
+            BC_INFO("form: catalogue of %zu indicators from the hub, kept "
+                    "in %s", f->ninds, path);
+    } else if (ok) {
+        BC_WARN("form: cannot save the hub's catalogue to %s", path);
+        ok = false;
+    }
+    baocao__reply__free_unpacked(reply, NULL);
+    return ok;
 }
 
 /* --- the child ------------------------------------------------------------- */
@@ -534,9 +640,11 @@ out_bad:
     return BC_EINVAL;
 }
 
-/* The child's life: serve until SIGTERM. Returns its exit status. */
+/* The child's life: serve until SIGTERM, asking the hub for the
+ * catalogue every few seconds until it has one. Returns its exit status. */
 static int run_child(form_t *f, const struct sockaddr_in *sa,
-                     const char *store, const char *url_file)
+                     const char *store, const char *url_file,
+                     const char *hub, const bc_security_t *sec)
 {
     char err[512];
     int status = 1;
@@ -578,8 +686,20 @@ static int run_child(form_t *f, const struct sockaddr_in *sa,
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
-    int sig;
-    sigwait(&stop, &sig);
+    bc_client_t *client = NULL;
+    char cache[4096];
+    snprintf(cache, sizeof cache, "%s/catalog.csv", store);
+    if (!f->inds && hub && !(client = bc_client_new(hub, sec, err,
+                                                   sizeof err)))
+        BC_WARN("form: cannot ask the hub for the catalogue: %s", err);
+    for (;;) {
+        if (!f->inds && client && fetch_catalog(f, client, cache))
+            bc_client_destroy(&client);
+        struct timespec wait = {f->inds ? 3600 : 3, 0};
+        if (sigtimedwait(&stop, NULL, &wait) > 0)
+            break;
+    }
+    bc_client_destroy(&client);
     status = 0;
 out_stop:
     MHD_stop_daemon(d);
@@ -596,10 +716,14 @@ static void form_free(form_t *f)
         free(f->inds[i].programme);
     }
     free(f->inds);
+    f->inds = NULL;
+    f->ninds = 0;
 }
 
 int node_form_start(const node_form_config_t *cfg, const char *store,
-                    const char *unit, pid_t *pid, char *err, size_t errlen)
+                    const char *unit, const char *hub,
+                    const bc_security_t *sec, pid_t *pid, char *err,
+                    size_t errlen)
 {
     *pid = 0;
     if (!cfg->listen)
@@ -608,21 +732,25 @@ int node_form_start(const node_form_config_t *cfg, const char *store,
     int rc = parse_loopback(cfg->listen, &sa, err, errlen);
     if (rc)
         return rc;
-    if (!cfg->catalog) {
-        bc_set_error(err, errlen, "--form needs --catalog INDICATORS.csv, "
-                     "the node's copy of the catalogue");
-        return BC_EINVAL;
-    }
     if (!store || !unit) {
         bc_set_error(err, errlen, "--form needs --store and --unit");
         return BC_EINVAL;
     }
     form_t f = {0};
     f.unit = unit;
-    if ((rc = load_catalog(&f, cfg->catalog, err, errlen))) {
+    pthread_mutex_init(&f.lock, NULL);
+    /* The catalogue: --catalog, else the copy the hub sent last time,
+     * else (in the child) the hub when it answers. */
+    char cache[4096];
+    snprintf(cache, sizeof cache, "%s/catalog.csv", store);
+    const char *src = cfg->catalog ? cfg->catalog
+                    : access(cache, R_OK) == 0 ? cache : NULL;
+    if (src && (rc = load_catalog(&f, src, err, errlen))) {
         form_free(&f);
         return rc;
     }
+    if (!src)
+        BC_INFO("form: no --catalog and no copy yet: asking the hub");
     /* Blocked before the fork, the child inherits the mask and its
      * sigwait() receives the stop. */
     sigset_t stop, old;
@@ -635,7 +763,7 @@ int node_form_start(const node_form_config_t *cfg, const char *store,
         /* The child: serve, then hand the exit status back to main(),
          * which ends this process (the library never exits). */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
-        *pid = run_child(&f, &sa, store, cfg->url_file);
+        *pid = run_child(&f, &sa, store, cfg->url_file, hub, sec);
         form_free(&f);
         return NODE_FORM_CHILD;
     }

@@ -4,8 +4,11 @@
  * browser instead of writing CSV, and see what was filed and where it is.
  *
  * The form is generated (by its script) from the node's copy of the
- * catalogue (--catalog), grouped by programme; computed indicators (rates)
- * have no field. Filing goes into the same durable outbox as `baocao
+ * catalogue, grouped by programme; computed indicators (rates) have no
+ * field. The copy is --catalog when given, else STORE/catalog.csv, which
+ * the form writes the first time the hub answers a CatalogQuery: until
+ * then the page says it waits for the catalogue, and the child asks the
+ * hub every 3 seconds. Filing goes into the same durable outbox as `baocao
  * submit`, through the same parser (bc_report) and the same outbox call, so
  * it works while the link is down and the node daemon delivers it as any
  * other report. Before anything is filed the server checks every field:
@@ -30,6 +33,7 @@
 #define NODE_FORM_H
 
 #include "bc_config.h"
+#include "bc_keys.h"
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -53,14 +57,18 @@ void node_form_options_into(bc_option_t *out, size_t base);
 #define NODE_FORM_CHILD 1
 
 /* Starts the form in a child process serving the outbox in store for
- * unit. In the parent returns BC_OK with *pid set (0 when cfg->listen is
- * NULL: no form), or BC_EINVAL (not a loopback address, no catalogue) /
- * BC_EIO (the catalogue cannot be read, fork failed) with a message in
+ * unit; hub and sec (as the node connects) are where a missing catalogue
+ * is asked for. In the parent returns BC_OK with *pid set (0 when cfg->listen is
+ * NULL: no form), or BC_EINVAL (not a loopback address, no store or
+ * unit, a catalogue without its columns) / BC_EIO (the catalogue cannot
+ * be read, fork failed) with a message in
  * err. In the child it returns NODE_FORM_CHILD once stopped (SIGTERM),
  * with *pid holding the exit status the child must end with (1 when it
  * could not listen): the caller's main() returns it at once. */
 int node_form_start(const node_form_config_t *cfg, const char *store,
-                    const char *unit, pid_t *pid, char *err, size_t errlen);
+                    const char *unit, const char *hub,
+                    const bc_security_t *sec, pid_t *pid, char *err,
+                    size_t errlen);
 
 /* Stops the child (SIGTERM, then waits). Accepts 0. */
 void node_form_stop(pid_t pid);

@@ -103,7 +103,15 @@ async function file(ev) {
 }
 
 async function start() {
-  const doc = await (await fetch('/api/form')).json();
+  const r = await fetch('/api/form');
+  const doc = await r.json();
+  if (!r.ok) {
+    /* No catalogue yet: the node is asking the hub; try again soon. */
+    document.getElementById('status').textContent = doc.error;
+    setTimeout(start, 3000);
+    return;
+  }
+  document.getElementById('status').textContent = '';
   document.getElementById('unit').textContent = doc.unit;
   document.getElementById('period').value = doc.period;
   const box = document.getElementById('fields');

@@ -206,7 +206,8 @@ class Desk(unittest.TestCase):
             print("kept", cls.dir)
         else:
             shutil.rmtree(cls.dir, ignore_errors=True)
-        assert codes == [0, 0, 0], f"hub, desk and node exit codes {codes}"
+        assert codes == [0] * len(codes), f"exit codes {codes} (hub, desk, " \
+            "nodes)"
 
     # --- helpers ----------------------------------------------------------
 
@@ -594,6 +595,60 @@ class Desk(unittest.TestCase):
         self.open("/?unit=HP-HB-QT&period=2024-01")
         self.assertEqual(self.cell("sdd_u5", "value"), "321")
         self.assertEqual(self.cell("sdd_u2", "value"), "120")
+
+    def test_8_form_catalogue_from_hub(self):
+        """A node without a catalogue takes the hub's, keeps it, and its
+        form waits (503) while the hub cannot be reached."""
+        import json
+        store = os.path.join(self.dir, "node-HP-HB-HV")
+        # The link down: a hub endpoint where nothing listens.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            dead = "tcp://127.0.0.1:%d" % s.getsockname()[1]
+        down_file = os.path.join(self.dir, "form-down.url")
+        self.spawn(["baocao-node", "--store", os.path.join(self.dir,
+                                                           "node-down"),
+                    "--unit", "HP-HB-HV", "--hub", dead, "--plain",
+                    "--form", "127.0.0.1:0", "--form-url-file", down_file],
+                   self.node_log)
+        down = wait_file(down_file).rstrip("/")
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(down + "/api/form", timeout=10)
+        self.assertEqual(cm.exception.code, 503)
+        self.assertIn("danh mục", json.loads(cm.exception.read())["error"])
+        # Connected: the catalogue arrives, is kept beside the outbox.
+        up_file = os.path.join(self.dir, "form-up.url")
+        self.spawn(["baocao-node", "--store", store, "--unit", "HP-HB-HV",
+                    "--hub", self.hub, "--plain", "--form", "127.0.0.1:0",
+                    "--form-url-file", up_file], self.node_log)
+        up = wait_file(up_file).rstrip("/")
+        doc = None
+        end = time.time() + 20
+        while time.time() < end:
+            try:
+                with urllib.request.urlopen(up + "/api/form",
+                                            timeout=10) as r:
+                    doc = json.loads(r.read())
+                    break
+            except urllib.error.HTTPError as e:
+                self.assertEqual(e.code, 503)
+                time.sleep(0.3)
+        self.assertIsNotNone(doc, "the hub's catalogue never arrived")
+        codes = [i["code"] for g in doc["programmes"]
+                 for i in g["indicators"]]
+        self.assertIn("sdd_u5", codes)
+        self.assertNotIn("sdd_underweight_rate", codes)
+        self.assertIn("Phòng chống suy dinh dưỡng (SDD)",
+                      [g["name"] for g in doc["programmes"]])
+        with open(os.path.join(store, "catalog.csv"), encoding="utf-8") as f:
+            kept = list(csv.DictReader(f))
+        with open(os.path.join(SRC, "data", "indicators.csv"),
+                  encoding="utf-8") as f:
+            shipped = list(csv.DictReader(f))
+        self.assertEqual([(r["code"], r["name"], r["kind"], r["programme"])
+                          for r in kept],
+                         [(r["code"], r["name"], r["kind"], r["programme"])
+                          for r in shipped])
 
 
 if __name__ == "__main__":
