@@ -143,7 +143,9 @@ static int set_option(const bc_option_t *o, void *cfg, const char *value,
 
 void bc_config_defaults(const bc_option_t *opts, size_t n, void *cfg)
 {
-    char err[16];
+    /* The message of a default that fails its own check is dropped, but
+     * the Release build's format-truncation check wants room for it. */
+    char err[256];
     for (size_t i = 0; i < n; i++) {
         const bc_option_t *o = &opts[i];
         char *field = (char *) cfg + o->offset;
