@@ -66,6 +66,17 @@ class Desk(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="baocao-web-")
         cls.procs = []
+        cls.browser = None
+        # unittest skips tearDownClass when setUpClass fails: stop what was
+        # started here, so that a failed start leaves no hub or desk behind.
+        try:
+            cls.start()
+        except BaseException:
+            cls.stop_all()
+            raise
+
+    @classmethod
+    def start(cls):
         # The shipped registry with a phone column (extra columns are
         # ignored by the hub; the desk shows them for missing units).
         units = os.path.join(cls.dir, "units.csv")
@@ -185,6 +196,22 @@ class Desk(unittest.TestCase):
         for n in nodes:
             if n.wait(timeout=90) != 0:
                 raise AssertionError("a node did not deliver its reports")
+
+    @classmethod
+    def stop_all(cls):
+        if getattr(cls, "browser", None):
+            cls.browser.quit()
+            cls.browser = None
+        for p in reversed(cls.procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if not os.environ.get("BC_KEEP"):
+            shutil.rmtree(cls.dir, ignore_errors=True)
 
     @classmethod
     def tearDownClass(cls):
