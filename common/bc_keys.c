@@ -235,3 +235,18 @@ int bc_keys_apply_client(zsock_t *sock, const bc_security_t *sec, char *err,
     zcert_destroy(&cert);
     return BC_OK;
 }
+
+void bc_keys_fingerprint(const char *z85_public, char out[20])
+{
+    uint8_t h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const uint8_t *) z85_public, strlen(z85_public));
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (size_t i = 0; i < 8; i++) {
+        if (i && i % 2 == 0)
+            out[o++] = '-';
+        out[o++] = hex[h[i] >> 4];
+        out[o++] = hex[h[i] & 15];
+    }
+    out[o] = 0;
+}

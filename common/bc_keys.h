@@ -28,6 +28,13 @@ int bc_keys_generate(const char *name, char *err, size_t errlen);
  * file, a secret key that does not match the public one). */
 int bc_keys_public(const char *path, char out[41], char *err, size_t errlen);
 
+/* A key's fingerprint for people to read out over the phone: the first 8
+ * bytes of SHA-256 over the 40-character Z85 public key, as 16 upper-case
+ * hex digits in four groups ("3F2A-91BC-07DE-55A1"; 20 chars + NUL).
+ * Enrolment (`baocao enroll`, `baocao registry approve-key`) matches a
+ * key by it. */
+void bc_keys_fingerprint(const char *z85_public, char out[20]);
+
 /* Loads a key pair from exactly the .secret file `path`. Returns NULL with
  * a message in err if the file is missing, unreadable, not a regular file,
  * readable by others than its owner (the mode of the file actually read),

@@ -20,7 +20,9 @@ static void usage(FILE *out)
             "| --plain) [options]\n\n"
             "The provincial hub: receives monthly reports from facility "
             "nodes, stores them\ndurably in LMDB, and answers queries. "
-            "Stops cleanly on SIGTERM or SIGINT.\n\noptions:\n");
+            "Stops cleanly on SIGTERM or SIGINT;\nreloads the units' keys from "
+            "the registry on SIGHUP (baocao registry approve-key).\n\n"
+            "options:\n");
     bc_config_usage(hub_options, hub_noptions, out);
     fprintf(out, "\nexit status: 0 after a clean stop, 1 on a runtime "
                  "failure or when another hub\nserves the store, 2 on bad "

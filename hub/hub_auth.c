@@ -13,20 +13,22 @@
 #include "bc_mem.h"
 
 #include <libgen.h>
+#include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 struct hub_auth_t {
     zsock_t *rep;         /* REP bound to inproc://zeromq.zap.01 */
     zhashx_t *keys;       /* Z85 public key -> identity string */
     uint64_t refused;     /* handshakes refused */
+    char *pending_path;   /* where unknown keys are recorded, or NULL */
+    zhashx_t *pending;    /* unknown keys already recorded */
 };
 
-hub_auth_t *hub_auth_new(const bc_registry_t *reg, char **operator_keys,
-                         char *err, size_t errlen)
+/* Units' keys of reg into keys. Returns BC_OK or BC_EINVAL. */
+static int add_units(zhashx_t *keys, const bc_registry_t *reg, char *err,
+                     size_t errlen)
 {
-    hub_auth_t *self = bc_calloc(1, sizeof *self);
-    self->keys = zhashx_new();
-    zhashx_set_destructor(self->keys, (zhashx_destructor_fn *) zstr_free);
     for (size_t i = 0; i < bc_registry_nunits(reg); i++) {
         const bc_unit_t *u = bc_registry_unit(reg, (uint32_t) i);
         if (!u->key || !*u->key)
@@ -35,18 +37,29 @@ hub_auth_t *hub_auth_new(const bc_registry_t *reg, char **operator_keys,
         if (strlen(u->key) != 40 || !zmq_z85_decode(raw, u->key)) {
             snprintf(err, errlen, "registry: unit %s has a malformed key "
                      "(40 Z85 characters expected)", u->code);
-            goto out_destroy;
+            return BC_EINVAL;
         }
         /* The registry refuses two units with one key; insert, never
          * update, so that a key can never silently change hands here. */
         char *id = zsys_sprintf("unit:%s", u->code);
-        if (zhashx_insert(self->keys, u->key, id) != 0) {
+        if (zhashx_insert(keys, u->key, id) != 0) {
             snprintf(err, errlen, "registry: unit %s shares its key with "
-                     "another unit", u->code);
+                     "another identity", u->code);
             zstr_free(&id);
-            goto out_destroy;
+            return BC_EINVAL;
         }
     }
+    return BC_OK;
+}
+
+hub_auth_t *hub_auth_new(const bc_registry_t *reg, char **operator_keys,
+                         char *err, size_t errlen)
+{
+    hub_auth_t *self = bc_calloc(1, sizeof *self);
+    self->keys = zhashx_new();
+    zhashx_set_destructor(self->keys, (zhashx_destructor_fn *) zstr_free);
+    if (add_units(self->keys, reg, err, errlen))
+        goto out_destroy;
     for (char **p = operator_keys; p && *p; p++) {
         char pub[41];
         if (bc_keys_public(*p, pub, err, errlen) != BC_OK)
@@ -95,6 +108,8 @@ void hub_auth_destroy(hub_auth_t **self_p)
         return;
     zsock_destroy(&self->rep);
     zhashx_destroy(&self->keys);
+    zhashx_destroy(&self->pending);
+    free(self->pending_path);
     free(self);
     *self_p = NULL;
 }
@@ -102,6 +117,66 @@ void hub_auth_destroy(hub_auth_t **self_p)
 zsock_t *hub_auth_socket(hub_auth_t *self)
 {
     return self->rep;
+}
+
+void hub_auth_record_pending(hub_auth_t *self, const char *path)
+{
+    free(self->pending_path);
+    self->pending_path = bc_strdup(path);
+    if (!self->pending)
+        self->pending = zhashx_new();
+    /* Keys recorded by an earlier run are not written twice. */
+    FILE *f = fopen(path, "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (strlen(line) > 40 && line[40] == ',') {
+            line[40] = 0;
+            zhashx_insert(self->pending, line, (void *) 1);
+        }
+    if (f)
+        fclose(f);
+}
+
+/* Appends an unknown key to the pending file, once. */
+static void record(hub_auth_t *self, const char *key, const char *address)
+{
+    if (!self->pending_path || zhashx_lookup(self->pending, key)
+        || zhashx_size(self->pending) >= HUB_AUTH_PENDING_MAX)
+        return;
+    zhashx_insert(self->pending, key, (void *) 1);
+    FILE *f = fopen(self->pending_path, "a");
+    if (!f) {
+        BC_WARN("cannot record a pending key in %s", self->pending_path);
+        return;
+    }
+    char fp[20];
+    bc_keys_fingerprint(key, fp);
+    /* The address is the peer's IP: no comma in it. */
+    fprintf(f, "%s,%lld,%s\n", key, (long long) time(NULL),
+            address && !strchr(address, ',') ? address : "");
+    fclose(f);
+    BC_INFO("unknown key %s (fingerprint %s) recorded for approval", key,
+            fp);
+}
+
+int hub_auth_reload_units(hub_auth_t *self, const bc_registry_t *reg,
+                          char *err, size_t errlen)
+{
+    /* Build the new table aside: operators as they are, then the units. */
+    zhashx_t *keys = zhashx_new();
+    zhashx_set_destructor(keys, (zhashx_destructor_fn *) zstr_free);
+    for (const char *id = zhashx_first(self->keys); id;
+         id = zhashx_next(self->keys))
+        if (strncmp(id, "unit:", 5) != 0)
+            zhashx_insert(keys, zhashx_cursor(self->keys), bc_strdup(id));
+    if (add_units(keys, reg, err, errlen)) {
+        zhashx_destroy(&keys);
+        return BC_EINVAL;
+    }
+    zhashx_destroy(&self->keys);
+    self->keys = keys;
+    BC_INFO("authentication reloaded: %zu known keys", zhashx_size(keys));
+    return BC_OK;
 }
 
 uint64_t hub_auth_refused(const hub_auth_t *self)
@@ -134,6 +209,8 @@ void hub_auth_handle(hub_auth_t *self)
         BC_WARN("refused %s handshake from %s: unknown key %s",
                 mechanism ? mechanism : "?", address ? address : "?",
                 *txt ? txt : "(none)");
+        if (*txt)
+            record(self, txt, address);
     } else {
         BC_DEBUG("accepted %s from %s", who, address ? address : "?");
     }

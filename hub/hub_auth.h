@@ -37,6 +37,20 @@ zsock_t *hub_auth_socket(hub_auth_t *self);
 /* Answers one ZAP request. */
 void hub_auth_handle(hub_auth_t *self);
 
+/* Enrolment: from now on, each unknown CURVE key that tries to connect is
+ * appended once to `path` ("key,first_seen,address" lines; at most
+ * HUB_AUTH_PENDING_MAX keys), where `baocao registry approve-key` finds it
+ * by its fingerprint. The key is still refused. */
+#define HUB_AUTH_PENDING_MAX 10000
+void hub_auth_record_pending(hub_auth_t *self, const char *path);
+
+/* Replaces the units' keys with those of reg (operators' keys stay): what
+ * the hub does on SIGHUP once a key was approved into the registry.
+ * Returns BC_OK, or BC_EINVAL with a message (a malformed key, a key
+ * shared by two identities) and then keeps the keys it had. */
+int hub_auth_reload_units(hub_auth_t *self, const bc_registry_t *reg,
+                          char *err, size_t errlen);
+
 /* Handshakes refused so far. */
 uint64_t hub_auth_refused(const hub_auth_t *self);
 

@@ -181,11 +181,14 @@ struct hub_server_t {
 #define DELIVERY_LOG_EVERY_MS 1000
 
 static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t reload_flag;   /* SIGHUP: reload units' keys */
 
 static void on_signal(int sig)
 {
-    (void) sig;
-    stop_flag = 1;
+    if (sig == SIGHUP)
+        reload_flag = 1;
+    else
+        stop_flag = 1;
 }
 
 static int64_t now_us(void)
@@ -335,7 +338,9 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     stop_flag = 0;
+    reload_flag = 0;
 
     hub_stats_init(&self->stats);
     self->router = zsock_new(ZMQ_ROUTER);
@@ -371,6 +376,11 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
             zcert_destroy(&cert);
             goto out_free;
         }
+        /* Enrolment: unknown keys wait in the store's folder for an
+         * operator's approval (baocao registry approve-key). */
+        char pending[4096];
+        snprintf(pending, sizeof pending, "%s/pending-keys", cfg->store);
+        hub_auth_record_pending(self->auth, pending);
         zcert_apply(cert, self->router);
         zcert_destroy(&cert);
         zsock_set_curve_server(self->router, 1);
@@ -771,6 +781,27 @@ static char *metrics_text(void *arg)
     return text;
 }
 
+/* SIGHUP: the registry's keys again (an approved enrolment). Only the
+ * keys: units, levels and the catalogue are the store's and change with a
+ * restart. */
+static void reload_keys(hub_server_t *self)
+{
+    char err[512];
+    if (!self->auth) {
+        BC_INFO("SIGHUP: no keys to reload (plain mode)");
+        return;
+    }
+    bc_registry_t *reg = bc_registry_load(self->cfg.registry,
+                                          self->cfg.catalog, err, sizeof err);
+    if (!reg) {
+        BC_ERROR("SIGHUP: registry not reloaded, keys unchanged: %s", err);
+        return;
+    }
+    if (hub_auth_reload_units(self->auth, reg, err, sizeof err))
+        BC_ERROR("SIGHUP: keys unchanged: %s", err);
+    bc_registry_destroy(&reg);
+}
+
 typedef void (*handler_fn)(hub_server_t *, zframe_t *, Baocao__Request *,
                            const char *);
 
@@ -1149,6 +1180,10 @@ int hub_server_run(hub_server_t *self)
     self->last_stats = zclock_mono();
     self->garbage_since = self->last_stats;
     while (!stop_flag && !self->store_failed) {
+        if (reload_flag) {
+            reload_flag = 0;
+            reload_keys(self);
+        }
         /* While the filling batch is full, take nothing more from the
          * router: wait for the writer. */
         batch_t *b = &self->batches[self->filling];

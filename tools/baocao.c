@@ -31,6 +31,9 @@ static const struct {
                          "store"},
     {"export", cmd_export, "figures as a DHIS2 dataValueSet (JSON, CSV) or ADX"},
     {"import", cmd_import, "file a DHIS2 dataValueSet or ADX into an outbox"},
+    {"enroll", cmd_enroll, "make a node's key pair and print its fingerprint"},
+    {"registry", cmd_registry, "approve-key: put an enrolled node's key in "
+     "the registry"},
 };
 
 static void usage(FILE *out)

@@ -28,6 +28,8 @@ int cmd_completeness(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);      /* cmd_enroll.c */
+int cmd_registry(int argc, char **argv);    /* cmd_enroll.c */
 int cmd_audit(int argc, char **argv);
 /* `baocao audit verify-upstream` (cmd_audit_upstream.c), reached through
  * cmd_audit's dispatch. */
