@@ -18,6 +18,7 @@
  * approved, and a fingerprint matching two pending keys is refused.
  */
 #include "bc_csv.h"
+#include "bc_enroll.h"
 #include "bc_error.h"
 #include "bc_keys.h"
 #include "bc_mem.h"
@@ -118,109 +119,12 @@ static const bc_option_t approve_options[] = {
 };
 #define NAPPROVE (sizeof approve_options / sizeof approve_options[0])
 
-/* "3f2a 91bc-07de55A1" -> "3F2A-91BC-07DE-55A1"; false when it is not 16
- * hex digits. */
-static bool normal_fingerprint(const char *in, char out[20])
-{
-    char hex[17];
-    size_t n = 0;
-    for (; *in; in++) {
-        if (*in == '-' || *in == ' ')
-            continue;
-        if (!isxdigit((unsigned char) *in) || n == 16)
-            return false;
-        hex[n++] = (char) toupper((unsigned char) *in);
-    }
-    if (n != 16)
-        return false;
-    snprintf(out, 20, "%.4s-%.4s-%.4s-%.4s", hex, hex + 4, hex + 8,
-             hex + 12);
-    return true;
-}
-
-static void csv_out(FILE *f, const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputc(last ? '\n' : ',', f);
-}
-
-/* Rewrites the registry with `key` in unit's row (adding a `key` column
- * when there is none): temporary file, fsync, rename. */
-static int write_key(const char *path, const char *unit, const char *key,
-                     char *err, size_t errlen)
-{
-    bc_csv_t *csv = bc_csv_load(path, err, errlen);
-    if (!csv)
-        return BC_EPARSE;
-    int rc = BC_ENOTFOUND;
-    int cc = bc_csv_column(csv, "code"), ck = bc_csv_column(csv, "key");
-    size_t ncols = bc_csv_columns(csv), rows = bc_csv_rows(csv), row = 0;
-    for (; cc >= 0 && row < rows; row++)
-        if (!strcmp(bc_csv_field(csv, row, cc), unit))
-            break;
-    if (cc < 0 || row == rows) {
-        bc_set_error(err, errlen, "%s: no unit %s", path, unit);
-        goto out_csv;
-    }
-    for (size_t r = 0; ck >= 0 && r < rows; r++)
-        if (r != row && !strcmp(bc_csv_field(csv, r, ck), key)) {
-            bc_set_error(err, errlen, "%s: unit %s already has this key",
-                         path, bc_csv_field(csv, r, cc));
-            rc = BC_EEXIST;
-            goto out_csv;
-        }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    rc = BC_EIO;
-    if (!f) {
-        bc_set_error(err, errlen, "%s: %s", tmp, strerror(errno));
-        goto out_csv;
-    }
-    size_t out_cols = ck >= 0 ? ncols : ncols + 1;
-    for (size_t c = 0; c < out_cols; c++)
-        csv_out(f, c < ncols ? bc_csv_header(csv, c) : "key",
-                c == out_cols - 1);
-    for (size_t r = 0; r < rows; r++)
-        for (size_t c = 0; c < out_cols; c++) {
-            bool is_key = (int) c == ck || c == ncols;
-            const char *v = r == row && is_key ? key
-                          : c < ncols ? bc_csv_field(csv, r, (int) c) : "";
-            csv_out(f, v, c == out_cols - 1);
-        }
-    if (fflush(f) || fsync(fileno(f)) || fclose(f)) {
-        bc_set_error(err, errlen, "%s: %s", tmp, strerror(errno));
-        unlink(tmp);
-        goto out_csv;
-    }
-    if (rename(tmp, path)) {
-        bc_set_error(err, errlen, "rename %s: %s", path, strerror(errno));
-        unlink(tmp);
-        goto out_csv;
-    }
-    rc = BC_OK;
-out_csv:
-    bc_csv_destroy(&csv);
-    return rc;
-}
-
 static int approve_key(int argc, char **argv)
 {
     approve_cfg_t cfg;
     size_t npos;
     char err[512], want[20], key[41] = "";
-    int status = EXIT_USAGE, matches = 0;
-    FILE *pf = NULL;
+    int status = EXIT_USAGE;
     int rc = cmd_parse("registry approve-key", "--unit CODE --fingerprint F "
                        "--registry UNITS.csv --pending FILE [--hub-pid PID]",
                        approve_options, NAPPROVE, &cfg, argc, argv, NULL, 0,
@@ -234,36 +138,15 @@ static int approve_key(int argc, char **argv)
                 "--registry and --pending are required\n");
         goto out_free;
     }
-    if (!normal_fingerprint(cfg.fingerprint, want)) {
+    if (!bc_enroll_fingerprint(cfg.fingerprint, want)) {
         fprintf(stderr, "baocao registry approve-key: a fingerprint is 16 "
                 "hex digits, e.g. 3F2A-91BC-07DE-55A1\n");
         goto out_free;
     }
     status = EXIT_FAIL;
-    if (!(pf = fopen(cfg.pending, "r"))) {
-        fprintf(stderr, "baocao registry approve-key: %s: %s\n", cfg.pending,
-                strerror(errno));
-        goto out_free;
-    }
-    char line[256];
-    while (fgets(line, sizeof line, pf)) {
-        if (strlen(line) <= 40 || line[40] != ',')
-            continue;
-        line[40] = 0;
-        char fp[20];
-        bc_keys_fingerprint(line, fp);
-        if (!strcmp(fp, want) && strcmp(line, key)) {
-            matches++;
-            memcpy(key, line, 41);   /* 40 characters and the NUL above */
-        }
-    }
-    if (matches != 1) {
-        fprintf(stderr, "baocao registry approve-key: %s: %s key with "
-                "fingerprint %s; has the node tried to connect?\n",
-                cfg.pending, matches ? "more than one" : "no", want);
-        goto out_free;
-    }
-    if ((rc = write_key(cfg.registry, cfg.unit, key, err, sizeof err))) {
+    if (bc_enroll_find(cfg.pending, want, key, err, sizeof err)
+        || bc_enroll_write_key(cfg.registry, cfg.unit, key, err,
+                               sizeof err)) {
         fprintf(stderr, "baocao registry approve-key: %s\n", err);
         goto out_free;
     }
@@ -279,8 +162,6 @@ static int approve_key(int argc, char **argv)
     }
     status = EXIT_OK;
 out_free:
-    if (pf)
-        fclose(pf);
     bc_config_free(approve_options, NAPPROVE, &cfg);
     return status;
 }

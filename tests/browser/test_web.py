@@ -113,12 +113,23 @@ class Desk(unittest.TestCase):
         with open(cls.operators) as f:
             text = f.read()
         assert "admin:admin:$argon2id$" in text and PASSWORD not in text
+        # A station that ran `baocao enroll` and tried to connect: its key
+        # as the hub records it (the CURVE path is integration.enroll).
+        cls.station_key = cls.run_prog(["baocao", "keygen", "--out",
+                                        os.path.join(cls.dir, "station")]
+                                       ).strip()
+        cls.pending = os.path.join(cls.dir, "pending-keys")
+        with open(cls.pending, "w") as f:
+            f.write(f"{cls.station_key},1701388800,192.0.2.7\n")
+        cls.units = units
         url_file = os.path.join(cls.dir, "web.url")
         cls.web_log = open(os.path.join(cls.dir, "web.log"), "w")
         cls.web = cls.spawn(["baocao-web", "--hub", cls.hub, "--plain",
                              "--listen", "127.0.0.1:0", "--url-file",
                              url_file, "--registry", units, "--catalog",
-                             catalog, "--operators", cls.operators],
+                             catalog, "--operators", cls.operators,
+                             "--pending", cls.pending, "--hub-pid",
+                             str(cls.procs[0].pid)],
                             cls.web_log)
         cls.url = wait_file(url_file).rstrip("/")
         # Quán Toan's node, running on, with the station's form.
@@ -676,6 +687,58 @@ class Desk(unittest.TestCase):
                           for r in kept],
                          [(r["code"], r["name"], r["kind"], r["programme"])
                           for r in shipped])
+
+    def test_9_enrolment_page(self):
+        """An operator approves a station's key by its fingerprint: the key
+        goes into the registry, the hub is told, a wrong one changes
+        nothing."""
+        import hashlib
+        fp = hashlib.sha256(self.station_key.encode()).hexdigest()[:16]
+        fp = "-".join(fp[i:i + 4] for i in range(0, 16, 4)).upper()
+        b = self.browser
+        b.get(self.url + "/enrol")
+        WebDriverWait(b, 20).until(EC.presence_of_element_located(
+            (By.CSS_SELECTOR, f'#pending tr[data-fingerprint="{fp}"]')))
+        row = b.find_element(By.CSS_SELECTOR,
+                             f'#pending tr[data-fingerprint="{fp}"]')
+        self.assertEqual(row.get_attribute("data-approved"), "0")
+        self.assertIn("192.0.2.7", row.text)
+        # The page never shows the key itself.
+        self.assertNotIn(self.station_key, b.page_source)
+        # A wrong fingerprint: refused, the registry untouched.
+        b.find_element(By.ID, "enrol-unit").send_keys("HP-HB-MK")
+        b.find_element(By.ID, "enrol-fp").send_keys("0000-0000-0000-0000")
+        b.find_element(By.ID, "enrol-submit").click()
+        WebDriverWait(b, 10).until(lambda d: "Chưa duyệt" in d.find_element(
+            By.ID, "status").text)
+        with open(self.units, encoding="utf-8") as f:
+            self.assertNotIn(self.station_key, f.read())
+        # Without the CSRF token, from a script: refused.
+        self.assertEqual(self.status_of(
+            "POST", "/api/enroll",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            f"unit=HP-HB-MK&fingerprint={fp}".encode()), 403)
+        # The fingerprint as read out: approved.
+        box = b.find_element(By.ID, "enrol-fp")
+        box.clear()
+        box.send_keys(fp.lower().replace("-", " "))
+        b.find_element(By.ID, "enrol-submit").click()
+        WebDriverWait(b, 10).until(lambda d: "Đã duyệt" in d.find_element(
+            By.ID, "status").text)
+        self.assertIn("nạp lại", b.find_element(By.ID, "status").text)
+        with open(self.units, encoding="utf-8") as f:
+            rows = {r["code"]: r for r in csv.DictReader(f)}
+        self.assertEqual(rows["HP-HB-MK"]["key"], self.station_key)
+        self.assertEqual(rows["HP-HB-HVT"]["phone"], "0225 3842 111")
+        WebDriverWait(b, 10).until(lambda d: d.find_element(
+            By.CSS_SELECTOR, f'#pending tr[data-fingerprint="{fp}"]'
+        ).get_attribute("data-approved") == "1")
+        self.shot("enrolment")
+        # The hub took the SIGHUP and serves on (plain mode: nothing to
+        # reload, it says so in its log).
+        self.assertIsNone(self.procs[0].poll())
+        self.assertEqual(self.status_of(
+            "GET", "/api/dashboard?unit=HP-HB&period=2023-12"), 200)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ typedef struct {
     char *url_file;         /* write the URL here once listening */
     char *operators;        /* operators file: login required */
     char *set_password;     /* set this operator's password and exit */
+    char *pending;          /* the hub's STORE/pending-keys: enrolment */
+    long long hub_pid;      /* the hub, told to reload keys on approval */
     char *log_level;        /* debug, info, warn, error */
 } web_config_t;
 
@@ -69,6 +71,11 @@ static const bc_option_t web_options[] = {
     {"set-password", BC_OPT_STRING, offsetof(web_config_t, set_password), 0,
      0, NULL, "NAME", "set NAME's password in --operators FILE (read from "
      "standard input) and exit"},
+    {"pending", BC_OPT_STRING, offsetof(web_config_t, pending), 0, 0, NULL,
+     "FILE", "the hub's pending keys (STORE/pending-keys): approve "
+     "enrolled stations on the page /enrol (needs --operators)"},
+    {"hub-pid", BC_OPT_INT, offsetof(web_config_t, hub_pid), 0, 4194304,
+     "0", "PID", "the hub's process, sent SIGHUP after an approval"},
     {"log-level", BC_OPT_STRING, offsetof(web_config_t, log_level), 0, 0,
      "info", "LEVEL", "debug, info, warn or error"},
 };
@@ -184,6 +191,8 @@ int main(int argc, char **argv)
         BC_ERROR("%s", err);
         goto out_hub;
     }
+    web_server_set_enrolment(server, cfg.registry, cfg.pending,
+                             (long) cfg.hub_pid);
     char url[256];
     const char *host = web_server_host(server);
     snprintf(url, sizeof url, strchr(host, ':') ? "http://[%s]:%u/"

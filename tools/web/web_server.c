@@ -13,6 +13,8 @@
 #include "bc_mem.h"
 #include "web_assets.h"
 #include "web_auth.h"
+#include "bc_enroll.h"
+#include "bc_keys.h"
 #include "web_xlsx.h"
 
 #include <arpa/inet.h>
@@ -26,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define WEB_MAX_URL 1024          /* longer URLs: 414 */
 #define WEB_MAX_ARG 64            /* longer arguments: 400 */
@@ -40,6 +44,9 @@ struct web_server_t {
     struct MHD_Daemon *daemon;   /* libmicrohttpd, one internal thread */
     web_hub_t *hub;              /* borrowed: the hub link */
     web_auth_t *auth;            /* borrowed: operators, or NULL: no login */
+    const char *registry;        /* borrowed: registry approvals write */
+    const char *pending;         /* borrowed: hub's pending keys, or NULL */
+    long hub_pid;                /* told to reload keys (0: not told) */
     char host[128];              /* host part of --listen */
     unsigned port;               /* bound port */
 };
@@ -370,6 +377,8 @@ static const web_asset_t *find_asset(const char *url)
         url = "/completeness.html";
     else if (!strcmp(url, "/login"))
         url = "/login.html";
+    else if (!strcmp(url, "/enrol"))
+        url = "/enrol.html";
     for (const web_asset_t *a = web_assets; a->path; a++)
         if (!strcmp(a->path, url))
             return a;
@@ -388,6 +397,8 @@ typedef struct {
     char name[WEB_NAME_MAX + 1];         /* login: operator */
     char password[WEB_PASSWORD_MAX + 1]; /* login: password */
     char csrf[WEB_TOKEN_LEN + 1];        /* changing forms: CSRF token */
+    char unit[WEB_MAX_ARG + 1];          /* enrolment: the unit */
+    char fingerprint[32];                /* enrolment: as read out */
     char next[256];                      /* login: where to go after */
 } conn_t;
 
@@ -419,6 +430,10 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind,
         take(c, c->csrf, sizeof c->csrf, data, off, size);
     else if (!strcmp(key, "next"))
         take(c, c->next, sizeof c->next, data, off, size);
+    else if (!strcmp(key, "unit"))
+        take(c, c->unit, sizeof c->unit, data, off, size);
+    else if (!strcmp(key, "fingerprint"))
+        take(c, c->fingerprint, sizeof c->fingerprint, data, off, size);
     return MHD_YES;                      /* other fields are ignored */
 }
 
@@ -553,6 +568,85 @@ static enum MHD_Result send_session(struct MHD_Connection *conn,
                      text, NULL);
 }
 
+/* --- enrolment ------------------------------------------------------------- */
+
+typedef struct {
+    cJSON *arr;              /* the list being built */
+    const char *registry;    /* to mark keys already approved */
+} enrol_list_t;
+
+static void add_pending(void *arg, const char *key, const char *fp,
+                        int64_t first_seen, const char *address)
+{
+    enrol_list_t *l = arg;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "fingerprint", fp);
+    cJSON_AddNumberToObject(o, "first_seen", (double) first_seen);
+    cJSON_AddStringToObject(o, "address", address);
+    cJSON_AddBoolToObject(o, "approved",
+                          bc_enroll_key_known(l->registry, key));
+    cJSON_AddItemToArray(l->arr, o);
+}
+
+/* {"enabled", "pending": [{fingerprint, first_seen, address, approved}]}:
+ * the keys the hub refused and recorded. Keys themselves stay off the
+ * page: the fingerprint is what staff compare. */
+static enum MHD_Result send_enrolments(web_server_t *self,
+                                       struct MHD_Connection *conn)
+{
+    cJSON *doc = cJSON_CreateObject();
+    bool on = self->pending && self->auth;
+    cJSON_AddBoolToObject(doc, "enabled", on);
+    enrol_list_t l = {cJSON_AddArrayToObject(doc, "pending"),
+                      self->registry};
+    char err[512];
+    if (on && access(self->pending, F_OK) == 0
+        && bc_enroll_each(self->pending, add_pending, &l, err, sizeof err)) {
+        cJSON_Delete(doc);
+        return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+    }
+    char *text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    return send_text(conn, MHD_HTTP_OK, "application/json; charset=utf-8",
+                     text, NULL);
+}
+
+/* POST /api/enroll (unit, fingerprint, csrf): the same approval as
+ * `baocao registry approve-key`, then SIGHUP to the hub. */
+static enum MHD_Result post_enroll(web_server_t *self,
+                                   struct MHD_Connection *conn, conn_t *c,
+                                   const web_session_t *s)
+{
+    if (!web_auth_csrf_ok(s, c->csrf))
+        return send_error(conn, MHD_HTTP_FORBIDDEN, "bad CSRF token");
+    if (!self->pending)
+        return send_error(conn, MHD_HTTP_NOT_FOUND, "this desk approves no "
+                          "keys (no --pending)");
+    char err[512], key[41];
+    int rc = bc_enroll_find(self->pending, c->fingerprint, key, err,
+                            sizeof err);
+    if (!rc)
+        rc = bc_enroll_write_key(self->registry, c->unit, key, err,
+                                 sizeof err);
+    if (rc) {
+        BC_WARN("enrolment of '%s' refused: %s", c->unit, err);
+        return send_error(conn, rc == BC_EIO ? 500 : MHD_HTTP_BAD_REQUEST,
+                          err);
+    }
+    char fp[20];
+    bc_keys_fingerprint(key, fp);
+    BC_INFO("operator %s approved key %s for %s", s->name, fp, c->unit);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "unit", c->unit);
+    cJSON_AddStringToObject(o, "fingerprint", fp);
+    bool told = self->hub_pid > 0 && kill((pid_t) self->hub_pid, SIGHUP) == 0;
+    cJSON_AddBoolToObject(o, "hub_reloaded", told);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return send_text(conn, MHD_HTTP_OK, "application/json; charset=utf-8",
+                     text, NULL);
+}
+
 /* Pages anyone may load: what the login page itself needs. */
 static bool is_public(const char *url)
 {
@@ -580,7 +674,8 @@ static enum MHD_Result on_headers(web_server_t *self,
     *con_cls = c;
     if (!post)
         return MHD_YES;
-    if (!self->auth || (strcmp(url, "/login") && strcmp(url, "/logout")))
+    if (!self->auth || (strcmp(url, "/login") && strcmp(url, "/logout")
+                        && strcmp(url, "/api/enroll")))
         return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                           "nothing to post here");
     const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -644,8 +739,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             return send_error(conn, MHD_HTTP_UNAUTHORIZED, "log in first");
         return to_login(conn, url);
     }
+    if (c->pp && !strcmp(url, "/api/enroll"))
+        return post_enroll(self, conn, c, s);
     if (c->pp)   /* the only other form */
         return post_logout(self, conn, c, s, token);
+    if (!strcmp(url, "/api/enrolments"))
+        return send_enrolments(self, conn);
 
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (!strcmp(url, routes[i].path))
@@ -764,6 +863,14 @@ web_server_t *web_server_new(web_hub_t *hub, web_auth_t *auth,
 out_fail:
     web_server_destroy(&self);
     return NULL;
+}
+
+void web_server_set_enrolment(web_server_t *self, const char *registry,
+                              const char *pending, long hub_pid)
+{
+    self->registry = registry;
+    self->pending = pending;
+    self->hub_pid = hub_pid;
 }
 
 unsigned web_server_port(const web_server_t *self)

@@ -11,6 +11,8 @@
  *   /login                  login page; POST name, password, next
  *   /logout                 POST csrf: ends the session
  *   /api/session            {"login", "name", "role", "csrf"} for the pages
+ *   /enrol                  enrolment page; GET /api/enrolments, POST
+ *                           /api/enroll (web_server_set_enrolment)
  *   /                       dashboard page      (?unit=&period=&indicator=)
  *   /completeness           completeness page   (?unit=&period=)
  *   /app.js, /style.css, /chart.min.js ...   embedded assets (web_assets.h)
@@ -55,6 +57,15 @@ typedef struct web_server_t web_server_t;
  * loopback without auth, or cannot be bound. */
 web_server_t *web_server_new(web_hub_t *hub, web_auth_t *auth,
                              const char *listen, char *err, size_t errlen);
+
+/* Turns on the enrolment page (/enrol, GET /api/enrolments, POST
+ * /api/enroll: unit, fingerprint, csrf): the hub's pending keys are read
+ * from `pending`, an approved key is written into `registry` (the hub's
+ * file) exactly as `baocao registry approve-key` does (bc_enroll.h), and
+ * hub_pid (when > 0) gets SIGHUP. Needs --operators: a desk without login
+ * approves nothing. Strings are borrowed. */
+void web_server_set_enrolment(web_server_t *self, const char *registry,
+                              const char *pending, long hub_pid);
 
 /* The port actually bound (useful after PORT 0). */
 unsigned web_server_port(const web_server_t *self);

@@ -375,12 +375,62 @@ async function session() {
     document.getElementById('who').textContent = s.name;
     document.getElementById('csrf').value = s.csrf;
     form.hidden = false;
+    const enrol = document.getElementById('nav-enrol');
+    if (enrol) enrol.hidden = false;
+    return s;
   } catch (e) { /* the page itself will say what is wrong */ }
+}
+
+/* --- enrolment ------------------------------------------------------------- */
+
+async function loadPending() {
+  const doc = await getJSON('/api/enrolments');
+  const tbody = document.querySelector('#pending tbody');
+  tbody.replaceChildren();
+  if (!doc.enabled) {
+    setStatus('Bàn làm việc này không duyệt khoá (chạy với --operators và ' +
+              '--pending).', true);
+    return;
+  }
+  for (const p of doc.pending) {
+    const tr = tbody.insertRow();
+    tr.dataset.fingerprint = p.fingerprint;
+    tr.dataset.approved = p.approved ? '1' : '0';
+    tr.appendChild(el('td', 'fingerprint', p.fingerprint));
+    tr.appendChild(el('td', null,
+      new Date(p.first_seen * 1000).toLocaleString('vi-VN')));
+    tr.appendChild(el('td', null, p.address));
+    tr.appendChild(el('td', p.approved ? 'state on_time' : 'state late',
+                      p.approved ? 'đã duyệt' : 'chờ duyệt'));
+  }
+}
+
+async function enrolPage() {
+  const s = await session();
+  loadPending().catch(e => setStatus(e.message, true));
+  document.getElementById('approve').addEventListener('submit', async ev => {
+    ev.preventDefault();
+    const body = new URLSearchParams({
+      unit: document.getElementById('enrol-unit').value.trim(),
+      fingerprint: document.getElementById('enrol-fp').value.trim(),
+      csrf: s ? s.csrf : ''});
+    const r = await fetch('/api/enroll', {method: 'POST', body,
+                                          credentials: 'same-origin'});
+    const doc = await r.json().catch(() => ({error: 'HTTP ' + r.status}));
+    if (r.ok)
+      setStatus('Đã duyệt khoá ' + doc.fingerprint + ' cho ' + doc.unit +
+                (doc.hub_reloaded ? '; máy chủ tỉnh đã nạp lại khoá.'
+                                  : '; hãy báo máy chủ tỉnh nạp lại khoá.'));
+    else
+      setStatus('Chưa duyệt: ' + doc.error, true);
+    loadPending();
+  });
 }
 
 document.addEventListener('DOMContentLoaded', () => {
   const page = document.body.dataset.page;
   if (page === 'login') return login();
+  if (page === 'enrol') return enrolPage();
   session();
   (page === 'completeness' ? completeness : dashboard)();
 });
