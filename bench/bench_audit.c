@@ -123,7 +123,7 @@ int main(int argc, char **argv)
             items[j].raw = raw[j];
             items[j].raw_len = len;
             items[j].peer = "";
-            hub_limits_t lim = {1000, 1800000000};
+            hub_limits_t lim = {1000, 1800000000, NULL};
             hub_validate(reg, reqs[j]->submit, "", &lim, &items[j]);
         }
         int rc = hub_store_ingest(s, items, m,

@@ -245,8 +245,12 @@ const char *bc_reason_name(Baocao__RejectReason reason)
         "too_large", "too_many_values", "duplicate_value", "not_reportable",
         "bad_id", "store_full", "internal", "bad_request",
         "count_too_large", "bad_filed_at",
+        /* issue #11 takes 26-29: named by value, so that 22-25 (other
+         * work) can be filled in without moving them */
+        [BAOCAO__REJECT_REASON__REASON_VALIDATION] = "validation",
     };
-    if ((unsigned) reason >= sizeof names / sizeof names[0])
+    if ((unsigned) reason >= sizeof names / sizeof names[0]
+        || !names[reason])
         return "unspecified";
     return names[reason];
 }

@@ -239,7 +239,10 @@ void hub_query_free(Baocao__QueryReply **reply_p)
     if (!r)
         return;
     for (size_t i = 0; i < r->n_figures; i++)
+    {
+        free(r->figures[i]->flags);  /* hub_rules_flag's, or NULL */
         free(r->figures[i]);   /* the figure_block_t holding it */
+    }
     free(r->figures);
     free(r->period);
     free(r);

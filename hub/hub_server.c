@@ -34,6 +34,7 @@
 #include "hub_stats.h"
 #include "hub_store.h"
 #include "hub_upstream.h"
+#include "hub_rules.h"
 #include "hub_validate.h"
 
 #include "bc_arena.h"
@@ -77,6 +78,9 @@ const bc_option_t hub_options[] = {
     {"deadlines", BC_OPT_STRING, HC(deadlines), 0, 0,
      "commune=5,district=15,province=25", "LEVEL=DAYS,...",
      "working days after the period ends, per level"},
+    {"rules", BC_OPT_STRING, HC(rules), 0, 0, NULL, "RULES.csv",
+     "validation rules (code,left,operator,right,importance,message): "
+     "error rules refuse a report, warnings flag it"},
     {"log-level", BC_OPT_STRING, HC(log_level), 0, 0, "info", "LEVEL",
      "debug, info, warn or error"},
     {"metrics", BC_OPT_STRING, HC(metrics), 0, 0, NULL, "HOST:PORT",
@@ -137,6 +141,7 @@ typedef struct {
 struct hub_server_t {
     hub_config_t cfg;             /* settings (strings borrowed) */
     bc_registry_t *reg;           /* units and catalogue */
+    bc_rules_t *rules;            /* validation rules, NULL: none */
     bc_lock_t *lock;              /* our exclusive hold on the store folder */
     hub_store_t *store;           /* LMDB store */
     zsock_t *router;              /* the one endpoint */
@@ -318,6 +323,9 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     self->reg = bc_registry_load(cfg->registry, cfg->catalog, err, errlen);
     if (!self->reg)
         goto out_free;
+    if (cfg->rules
+        && !(self->rules = bc_rules_load(cfg->rules, self->reg, err, errlen)))
+        goto out_free;
     /* One hub per store: a second one would break the first one's
      * writes (LMDB lets both open it). Locked before opening, held until
      * destroy; the kernel drops it if we are killed. */
@@ -441,6 +449,7 @@ void hub_server_destroy(hub_server_t **self_p)
     hub_auth_destroy(&self->auth);
     hub_store_close(&self->store);
     bc_lock_destroy(&self->lock);   /* after the store is closed */
+    bc_rules_destroy(&self->rules);
     bc_registry_destroy(&self->reg);
     for (int b = 0; b < 2; b++) {
         free(self->batches[b].pend);
@@ -525,6 +534,7 @@ static void handle_query(hub_server_t *self, zframe_t *route,
         send_error(self, route, req->tag, why, msg);
         return;
     }
+    hub_rules_flag(self->store, self->rules, req->query, qr);
     Baocao__Reply reply = BAOCAO__REPLY__INIT;
     reply.tag = req->tag;
     reply.body_case = BAOCAO__REPLY__BODY_QUERY;
@@ -802,6 +812,29 @@ static void reload_keys(hub_server_t *self)
     bc_registry_destroy(&reg);
 }
 
+/* `baocao validate`: the rules on a subtree (hub_rules.h). Anyone who may
+ * query may ask. */
+static void handle_validate(hub_server_t *self, zframe_t *route,
+                            Baocao__Request *req, const char *peer)
+{
+    char msg[160] = "";
+    Baocao__ValidateReply *vr = NULL;
+    Baocao__RejectReason why = hub_rules_validate(self->store, self->rules,
+                                                  req->validate, &vr, msg,
+                                                  sizeof msg);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        send_error(self, route, req->tag, why, msg);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_VALIDATE;
+    reply.validate = vr;
+    send_reply(self, route, &reply);
+    hub_rules_reply_free(&vr);
+    (void) peer;
+}
+
 typedef void (*handler_fn)(hub_server_t *, zframe_t *, Baocao__Request *,
                            const char *);
 
@@ -818,6 +851,7 @@ static const struct {
     {BAOCAO__REQUEST__BODY_PLAN, handle_plan},
     {BAOCAO__REQUEST__BODY_PING, handle_ping},
     {BAOCAO__REQUEST__BODY_STATS, handle_stats},
+    {BAOCAO__REQUEST__BODY_VALIDATE, handle_validate},
 };
 
 /* --- the batch ----------------------------------------------------------- */
@@ -848,7 +882,8 @@ static void batch_add(hub_server_t *self, zframe_t **route_p,
         snprintf(it->message, sizeof it->message, "%s", pre_msg);
         return;
     }
-    hub_limits_t lim = {(size_t) self->cfg.max_values, time(NULL)};
+    hub_limits_t lim = {(size_t) self->cfg.max_values, time(NULL),
+                        self->rules};
     hub_validate(self->reg, req->submit, peer, &lim, it);
 }
 

@@ -53,6 +53,8 @@ typedef struct {
     long long upstream_window;     /* entries in flight at most */
     long long upstream_timeout;    /* silence that declares the link dead */
     long long upstream_backoff_max;/* longest reconnect delay, ms */
+    char *rules;              /* validation rules CSV (bc_rules.h), or
+                                 NULL: none */
 } hub_config_t;
 
 extern const bc_option_t hub_options[];

@@ -102,7 +102,8 @@ typedef struct {
     Baocao__RejectReason reason;   /* why, for rejections */
     uint64_t seq;                  /* log sequence number, 0 if not logged */
     uint32_t current_revision;     /* current revision of (unit, period) */
-    char message[160];             /* human-readable reason, "" if none */
+    char message[400];             /* human-readable reason, "" if none
+                                      (room for a few failing rules) */
 } hub_item_t;
 
 /* What the store knows of one (unit, period) report. */

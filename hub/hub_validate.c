@@ -51,6 +51,50 @@ static int cmp_sid(const void *a, const void *b)
     return x->sid < y->sid ? -1 : x->sid > y->sid;
 }
 
+/* Evaluates the error-level rules on the report's own figures (already
+ * checked: known, counts, no duplicates). Returns true when any fails,
+ * with msg naming each failing rule and both sides' values; rules past
+ * what fits are counted. */
+static bool check_rules(const bc_registry_t *reg, const bc_rules_t *rules,
+                        const Baocao__Submission *sub, char *msg,
+                        size_t msglen)
+{
+    size_t nind = bc_registry_nindicators(reg);
+    int64_t *value = bc_calloc(nind ? nind : 1, sizeof *value);
+    uint32_t *present = bc_calloc(nind ? nind : 1, sizeof *present);
+    for (size_t i = 0; i < sub->n_values; i++) {
+        const bc_indicator_t *ind = bc_registry_find_indicator(
+            reg, sub->values[i]->indicator);
+        value[ind->idx] = sub->values[i]->count;
+        present[ind->idx] = 1;
+    }
+    size_t failed = 0, shown = 0, len = 0;
+    for (size_t i = 0; i < bc_rules_count(rules); i++) {
+        int64_t left, right;
+        if (bc_rules_importance(rules, i) != BC_RULE_ERROR
+            || bc_rules_check(rules, i, value, present, &left, &right)
+                   != BC_RULE_FAIL)
+            continue;
+        failed++;
+        char one[300];
+        bc_rules_describe(rules, i, left, right, one, sizeof one);
+        /* Keep room for the "and N more" tail. */
+        if (len + strlen(one) + 40 < msglen) {
+            len += (size_t) snprintf(msg + len, msglen - len, "%s%s",
+                                     shown ? "; " : "validation failed: ",
+                                     one);
+            shown++;
+        }
+    }
+    if (failed > shown)
+        snprintf(msg + len, msglen - len, "%s%zu more rule%s failed",
+                 shown ? "; and " : "validation failed: ", failed - shown,
+                 failed - shown == 1 ? "" : "s");
+    bc_free(&value);
+    bc_free(&present);
+    return failed > 0;
+}
+
 Baocao__RejectReason hub_validate(const bc_registry_t *reg,
                                   const Baocao__Submission *sub,
                                   const char *peer, const hub_limits_t *lim,
@@ -145,6 +189,13 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         if (item->vals[i].sid == item->vals[i - 1].sid)
             REJECT(item, DUPLICATE_VALUE, "an indicator appears twice in "
                    "the report");
+    if (bc_rules_count(lim->rules)
+        && check_rules(reg, lim->rules, sub, item->message,
+                       sizeof item->message)) {
+        /* check_rules wrote the message in place */
+        item->reject = BAOCAO__REJECT_REASON__REASON_VALIDATION;
+        goto out_reject;
+    }
     return BAOCAO__REJECT_REASON__REASON_NONE;
 
 out_reject:

@@ -12,6 +12,12 @@
  * text rule for strings is checked before this, on the whole request
  * (bc_wire_check_text), so messages here may quote codes safely.
  *
+ * Rules (bc_rules.h): once every figure is valid, each error-level rule
+ * is evaluated on the report alone; any failing rule refuses it with
+ * REASON_VALIDATION, the message naming every failing rule with the
+ * values of both sides (as many as fit). Warning rules never refuse: they
+ * are flagged on the read side (hub_rules.h).
+ *
  * Peer identities (set by the hub's authenticator, see hub_auth.h):
  *   ""              plain mode: no authentication, any unit accepted
  *   "unit:CODE"     a facility's node: may submit for CODE, and for the
@@ -24,11 +30,14 @@
 #ifndef HUB_VALIDATE_H
 #define HUB_VALIDATE_H
 
+#include "bc_rules.h"
 #include "hub_store.h"
 
 typedef struct {
     size_t max_values;   /* most figures in one report */
     int64_t now;         /* current time, Unix seconds (future check) */
+    const bc_rules_t *rules;  /* validation rules (--rules), or NULL:
+                                 error-level ones refuse the report */
 } hub_limits_t;
 
 /* Checks `sub` from `peer` and, when valid, fills item->unit, period,

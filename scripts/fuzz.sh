@@ -20,7 +20,7 @@ CC=clang BUILD_DIR=$root/build-fuzz BUILD_TYPE=RelWithDebInfo \
 export BC_SOURCE_DIR=$root
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for target in submission report_csv config registry audit_export audit_chain dhis2; do
+for target in submission report_csv config registry audit_export audit_chain dhis2 rules; do
   [[ -z $only || $only == "$target" ]] || continue
   work=$root/build-fuzz/corpus/$target
   mkdir -p "$work"

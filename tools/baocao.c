@@ -30,6 +30,8 @@ static const struct {
     {"stats", cmd_stats, "the hub's counters: acks, rejections, commits, "
                          "store"},
     {"export", cmd_export, "figures as a DHIS2 dataValueSet (JSON, CSV) or ADX"},
+    {"validate", cmd_validate, "the hub's validation rules on a subtree: "
+     "violations and skipped rules"},
     {"import", cmd_import, "file a DHIS2 dataValueSet or ADX into an outbox"},
     {"enroll", cmd_enroll, "make a node's key pair and print its fingerprint"},
     {"registry", cmd_registry, "approve-key: put an enrolled node's key in "

@@ -39,6 +39,7 @@ int cmd_restore(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 
 /* Options every hub client shares; embed at the start of a command's

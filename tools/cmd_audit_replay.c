@@ -97,8 +97,18 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
                 if (it->reject == BAOCAO__REJECT_REASON__REASON_NONE)
                     it->reject = BAOCAO__REJECT_REASON__REASON_MALFORMED;
             } else {
-                hub_limits_t lim = {100000, le->received_at / 1000000};
+                hub_limits_t lim = {100000, le->received_at / 1000000, NULL};
                 hub_validate(reg, reqs[n]->submit, le->peer, &lim, it);
+                /* The hub's rules file is not in the log: a report it
+                 * refused by a rule stays refused. */
+                if (it->reject == BAOCAO__REJECT_REASON__REASON_NONE
+                    && le->reason == BAOCAO__REJECT_REASON__REASON_VALIDATION) {
+                    bc_free(&it->vals);
+                    it->nvals = 0;
+                    it->reject = BAOCAO__REJECT_REASON__REASON_VALIDATION;
+                    snprintf(it->message, sizeof it->message,
+                             "refused by a validation rule (as logged)");
+                }
             }
             n++;
         }

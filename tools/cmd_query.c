@@ -151,6 +151,12 @@ static void print_json(const Baocao__QueryReply *q)
         json_num(o, "value", s.has_value, s.value);
         json_num(o, "cumulative", s.has_cum, s.cum);
         cJSON_AddNumberToObject(o, "reporting_units", f->reporting_units);
+        /* Added field (#11): the warning rules failing on this figure. */
+        if (f->n_flags) {
+            cJSON *fl = cJSON_AddArrayToObject(o, "flags");
+            for (size_t k = 0; k < f->n_flags; k++)
+                cJSON_AddItemToArray(fl, cJSON_CreateString(f->flags[k]));
+        }
         if (s.is_rate) {
             json_part(o, "numerator", f->numerator);
             json_part(o, "denominator", f->denominator);
@@ -271,6 +277,12 @@ static void print_rows(const Baocao__QueryReply *q, out_format_t fmt)
     bc_table_print(t, stdout);
     bc_table_destroy(&t);
     free(all);
+    /* Flagged figures (#11): below the table, so its columns stay. */
+    for (size_t i = 0; i < q->n_figures; i++)
+        for (size_t k = 0; k < q->figures[i]->n_flags; k++)
+            printf("%s flagged %s by warning rule %s (baocao validate "
+                   "lists it)\n", k ? "" : "\n", q->figures[i]->indicator,
+                   q->figures[i]->flags[k]);
 }
 
 int cmd_query(int argc, char **argv)
