@@ -301,6 +301,60 @@ static bool meta_get(node_outbox_t *s, MDB_txn *txn, const char *name,
     return true;
 }
 
+/* The newest entry filed here for (unit, period) that counts, decoded
+ * (*out: free with baocao__submission__free_unpacked). An entry the hub
+ * rejected never became a revision there, so it is skipped: for
+ * `numbering`, except a BAD_REVISION rejection (its number is taken at the
+ * hub by another id, and reusing it would be refused again). Walks from
+ * the newest entry back; since every filing numbers itself one above the
+ * newest entry that counts, that entry holds the highest revision.
+ * Returns BC_OK, BC_ENOTFOUND, or an LMDB code mapped. */
+static int newest_entry(node_outbox_t *self, MDB_txn *txn, const char *unit,
+                        const char *period, bool numbering,
+                        Baocao__Submission **out)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    size_t ulen = strlen(unit), plen = strlen(period);
+    int rc = BC_ENOTFOUND;
+    *out = NULL;
+    int mrc = mdb_cursor_open(txn, self->dbi[DB_OUT], &cur);
+    if (mrc)
+        return map_err(mrc);
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+        out_hdr_t h;
+        if (v.mv_size < sizeof h)
+            continue;
+        memcpy(&h, v.mv_data, sizeof h);
+        if (h.blob_len > v.mv_size - sizeof h)
+            continue;
+        if (h.state == NODE_REJECTED
+            && !(numbering
+                 && h.reason == BAOCAO__REJECT_REASON__REASON_BAD_REVISION))
+            continue;
+        /* Only entries whose bytes hold both codes are worth decoding. */
+        const uint8_t *blob = (const uint8_t *) v.mv_data + sizeof h;
+        if (!memmem(blob, h.blob_len, unit, ulen)
+            || !memmem(blob, h.blob_len, period, plen))
+            continue;
+        Baocao__Submission *sub = baocao__submission__unpack(NULL, h.blob_len,
+                                                             blob);
+        if (!sub)
+            continue;
+        if (!strcmp(sub->unit, unit) && !strcmp(sub->period, period)) {
+            *out = sub;
+            rc = BC_OK;
+            break;
+        }
+        baocao__submission__free_unpacked(sub, NULL);
+    }
+    if (mrc && mrc != MDB_NOTFOUND)
+        rc = map_err(mrc);
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 int node_outbox_file(node_outbox_t *self, const char *unit,
                      const char *period, const bc_report_t *report,
                      int64_t filed_at, uint8_t id_out[16],
@@ -317,7 +371,10 @@ int node_outbox_file(node_outbox_t *self, const char *unit,
     if (mrc)
         return map_err(mrc);
 
-    /* The next revision of (unit, period) at this node. */
+    /* The next revision of (unit, period) at this node: one above the
+     * newest filing that counts (issue #11: a filing the hub rejected
+     * does not use up a number). `revs` says at once whether anything was
+     * filed, so a first filing costs no walk. */
     size_t ulen = strlen(unit), plen = strlen(period);
     char *rk = bc_malloc(ulen + 1 + plen);
     memcpy(rk, unit, ulen);
@@ -326,8 +383,16 @@ int node_outbox_file(node_outbox_t *self, const char *unit,
     MDB_val k = {ulen + 1 + plen, rk}, v;
     uint32_t revision = 1;
     if (mdb_get(txn, self->dbi[DB_REVS], &k, &v) == 0) {
-        memcpy(&revision, v.mv_data, 4);
-        revision++;
+        Baocao__Submission *prev = NULL;
+        int rc = newest_entry(self, txn, unit, period, true, &prev);
+        if (rc != BC_OK && rc != BC_ENOTFOUND) {
+            free(rk);
+            mdb_txn_abort(txn);
+            return rc;
+        }
+        if (prev)
+            revision = prev->revision + 1;
+        baocao__submission__free_unpacked(prev, NULL);
     }
     v = (MDB_val){4, &revision};
     mrc = mdb_put(txn, self->dbi[DB_REVS], &k, &v, 0);
@@ -407,17 +472,12 @@ int node_outbox_latest(node_outbox_t *self, const char *unit,
                        uint32_t *revision_out)
 {
     MDB_txn *txn;
-    MDB_cursor *cur;
+    MDB_val k, v;
     *out = NULL;
     int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
     if (mrc)
         return map_err(mrc);
-    if ((mrc = mdb_cursor_open(txn, self->dbi[DB_OUT], &cur))) {
-        mdb_txn_abort(txn);
-        return map_err(mrc);
-    }
     int rc = BC_ENOTFOUND;
-    MDB_val k, v;
     /* Nothing filed for (unit, period) has no revision: say so without a
      * walk, which keeps a large first import linear. */
     size_t ulen = strlen(unit), plen = strlen(period);
@@ -428,40 +488,20 @@ int node_outbox_latest(node_outbox_t *self, const char *unit,
     k = (MDB_val){ulen + 1 + plen, rk};
     mrc = mdb_get(txn, self->dbi[DB_REVS], &k, &v);
     free(rk);
-    if (mrc)
+    if (mrc) {
+        if (mrc != MDB_NOTFOUND)
+            rc = map_err(mrc);
         goto out;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
-        out_hdr_t h;
-        if (v.mv_size < sizeof h)
-            continue;
-        memcpy(&h, v.mv_data, sizeof h);
-        if (h.blob_len > v.mv_size - sizeof h)
-            continue;
-        /* Only entries whose bytes hold both codes are worth decoding. */
-        const uint8_t *blob = (const uint8_t *) v.mv_data + sizeof h;
-        if (!memmem(blob, h.blob_len, unit, ulen)
-            || !memmem(blob, h.blob_len, period, plen))
-            continue;
-        Baocao__Submission *sub = baocao__submission__unpack(
-            NULL, h.blob_len, (const uint8_t *) v.mv_data + sizeof h);
-        if (!sub)
-            continue;
-        bool match = !strcmp(sub->unit, unit) && !strcmp(sub->period, period);
-        if (match) {
-            *out = report_of(sub);
-            if (revision_out)
-                *revision_out = sub->revision;
-            rc = BC_OK;
-        }
+    }
+    Baocao__Submission *sub = NULL;
+    rc = newest_entry(self, txn, unit, period, false, &sub);
+    if (sub) {
+        *out = report_of(sub);
+        if (revision_out)
+            *revision_out = sub->revision;
         baocao__submission__free_unpacked(sub, NULL);
-        if (match)
-            break;
     }
 out:
-    if (mrc && mrc != MDB_NOTFOUND)
-        rc = map_err(mrc);
-    mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return rc;
 }

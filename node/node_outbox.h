@@ -9,7 +9,8 @@
  *
  *   out      local seq -> entry (state, attempts, ack, submission bytes)
  *   pending  local seq -> ""      index of what still has to be delivered
- *   revs     unit "\0" period -> last revision filed here
+ *   revs     unit "\0" period -> last revision filed here (whether
+ *            anything was; the next number comes from the entries)
  *   meta     next_seq, last_contact, last_error, unit, hub_store_error(_at),
  *            next_retry
  *   seen     local seq -> ""      rejections staff marked seen
@@ -136,7 +137,10 @@ void node_outbox_explain(const node_outbox_t *self, int rc, char *buf,
 void node_outbox_note_store_error(const node_outbox_t *self,
                                   const char *text);
 
-/* Files a report: assigns the next revision for (unit, period), a new
+/* Files a report: assigns the next revision for (unit, period), one above
+ * the newest filing here that the hub did not reject (a rejected filing
+ * never became a revision at the hub, so it does not use up a number;
+ * a BAD_REVISION rejection does, since the hub holds that number), a new
  * random id, and stores it durably. Refuses with BC_ENOSPC, filing
  * nothing, when the filesystem has less than NODE_OUTBOX_RESERVE free.
  * Returns BC_OK (id and revision written to the out-parameters), BC_EFULL
@@ -147,8 +151,9 @@ int node_outbox_file(node_outbox_t *self, const char *unit,
                      int64_t filed_at, uint8_t id_out[16],
                      uint32_t *revision_out);
 
-/* The report most recently filed here for (unit, period), whatever its
- * delivery state, with its revision: what a correction would replace.
+/* The report most recently filed here for (unit, period) and not rejected
+ * by the hub (pending or delivered), with its revision: what a correction
+ * would replace.
  * Walks the outbox from the newest entry back (an outbox holds a node's own
  * reports: thousands, not millions). Returns BC_OK with a new report in
  * *out (bc_report_destroy), BC_ENOTFOUND when nothing was filed for it,

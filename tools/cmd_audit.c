@@ -63,6 +63,9 @@ static const bc_option_t audit_options[] = {
      "replay --into: LMDB map size"},
     {"window", BC_OPT_INT, AC(window), 1, 100000, "256", "N",
      "replay --to: submissions in flight"},
+    {"figures", BC_OPT_BOOL, AC(figures), 0, 0, NULL, NULL,
+     "history: every filing received (rejected ones too) with its figures "
+     "and outcome; reads the whole log"},
     {"seq", BC_OPT_INT, AC(seq), 0, INT64_MAX, "0", "N",
      "head: the chain hash at entry N (where an export ends), not the last"},
 };
@@ -71,7 +74,8 @@ static const bc_option_t audit_options[] = {
 static const char *audit_synopsis =
     "export --store HUB_DIR --out FILE [--unit CODE] [--from DATE] [--to DATE]\n"
     "       baocao audit verify (FILE | --store HUB_DIR)\n"
-    "       baocao audit history --store HUB_DIR --unit CODE --period PERIOD\n"
+    "       baocao audit history --store HUB_DIR --unit CODE --period PERIOD "
+    "[--figures]\n"
     "       baocao audit replay FILE (--into NEW_HUB_DIR | --to ENDPOINT)\n"
     "       baocao audit digest --store HUB_DIR\n"
     "       baocao audit head (--hub ENDPOINT [--hub-key HUB.pub --cert "

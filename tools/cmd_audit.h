@@ -32,6 +32,7 @@ typedef struct {
     long long map_size;     /* replay --into: map size */
     long long window;       /* replay --to: requests in flight */
     long long seq;          /* head: this entry instead of the last */
+    bool figures;           /* history: every filing with its figures */
 } audit_cfg_t;
 
 /* The subcommands: each returns the process exit status (cmd.h). */

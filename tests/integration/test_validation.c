@@ -233,6 +233,77 @@ static void test_aggregate_only(void **state)
     assert_int_equal(v, 130);
 }
 
+/* Files `csv` with the real CLI into the node outbox `store` for
+ * HP-HB-QT, 2025-09, then delivers it with a real node; returns what
+ * `baocao submit` said. */
+static char *file_and_drain(fixture_t *f, const char *store, const char *csv)
+{
+    const char *file = bc_path(f->dir, "report.csv");
+    bc_write_file(file, csv);
+    const char *argv[] = {"submit", "--store", store, "--unit", "HP-HB-QT",
+                          "--period", "2025-09", "--file", file, NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run_all("baocao", argv, &out), 0);
+    const char *nargv[] = {"--store", store, "--unit", "HP-HB-QT", "--hub",
+                           f->hub.endpoint, "--plain", "--drain",
+                           "--max-seconds", "60", "--timeout", "2000", NULL};
+    bc_proc_t p = bc_spawn("baocao-node", nargv, NULL);
+    bc_wait(&p, 90000);
+    return out;
+}
+
+/* Item 4: two filings the hub refuses (a validation rule) do not use up
+ * revisions 1 and 2: the accepted one is revision 1, and `audit history
+ * --figures` shows all three with their figures and outcomes. Before the
+ * fix the accepted filing was revision 3. */
+static void test_rejected_filing_keeps_revision(void **state)
+{
+    fixture_t *f = *state;
+    char store[600];
+    snprintf(store, sizeof store, "%s/node", f->dir);
+    const char *bad = "indicator,value\nsdd_u5,100\nsdd_u2,500\n";
+    char *out = file_and_drain(f, store, bad);
+    assert_non_null(strstr(out, "revision 1"));
+    free(out);
+    /* The same figures again: the refused filing is not "the revision it
+     * replaces", so this is not "identical; nothing filed". */
+    out = file_and_drain(f, store, "indicator,value\nsdd_u5,100\n"
+                                   "sdd_u2,400\n");
+    assert_non_null(strstr(out, "revision 1"));
+    free(out);
+    out = file_and_drain(f, store, "indicator,value\nsdd_u5,100\n"
+                                   "sdd_u2,40\n");
+    assert_non_null(strstr(out, "revision 1"));
+    free(out);
+    int64_t v;
+    assert_true(bc_query_value(f->hub.endpoint, "HP-HB-QT", "2025-09",
+                               "sdd_u2", &v));
+    assert_int_equal(v, 40);
+    /* A correction after it is revision 2. */
+    out = file_and_drain(f, store, "indicator,value\nsdd_u5,100\n"
+                                   "sdd_u2,41\n");
+    assert_non_null(strstr(out, "revision 2"));
+    free(out);
+
+    const char *hargv[] = {"audit", "history", "--store", f->hub.store,
+                           "--unit", "HP-HB-QT", "--period", "2025-09",
+                           "--figures", NULL};
+    assert_int_equal(bc_run("baocao", hargv, &out), 0);
+    const char *a = strstr(out, "rejected: validation");
+    assert_non_null(a);
+    assert_non_null(strstr(a, "sdd_u5=100 sdd_u2=500"));
+    const char *b = strstr(a + 1, "rejected: validation");
+    assert_non_null(b);
+    assert_non_null(strstr(b, "sdd_u2=400"));
+    const char *c = strstr(b, "\n1 ");
+    assert_non_null(c);
+    assert_non_null(strstr(c, "stored (replaced by 2)"));
+    assert_non_null(strstr(c, "sdd_u2=40\n"));
+    assert_non_null(strstr(c, "\n2 "));
+    assert_non_null(strstr(c, "stored (current)"));
+    free(out);
+}
+
 /* A rules file with a mistake stops the hub at start (exit 2), naming the
  * file's line and the problem. */
 static void test_bad_rules_file(void **state)
@@ -267,6 +338,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_rules_file, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_rejected_filing_keeps_revision,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
