@@ -114,6 +114,25 @@ void hub_auth_destroy(hub_auth_t **self_p)
     *self_p = NULL;
 }
 
+int hub_auth_add(hub_auth_t *self, const char *z85_key, const char *identity,
+                 char *err, size_t errlen)
+{
+    uint8_t raw[32];
+    if (strlen(z85_key) != 40 || !zmq_z85_decode(raw, z85_key)) {
+        snprintf(err, errlen, "%s: malformed key (40 Z85 characters "
+                 "expected)", identity);
+        return BC_EINVAL;
+    }
+    char *id = bc_strdup(identity);
+    if (zhashx_insert(self->keys, z85_key, id) != 0) {
+        snprintf(err, errlen, "%s: this key is already known as %s",
+                 identity, (const char *) zhashx_lookup(self->keys, z85_key));
+        free(id);
+        return BC_EINVAL;
+    }
+    return BC_OK;
+}
+
 zsock_t *hub_auth_socket(hub_auth_t *self)
 {
     return self->rep;

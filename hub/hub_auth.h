@@ -51,6 +51,13 @@ void hub_auth_record_pending(hub_auth_t *self, const char *path);
 int hub_auth_reload_units(hub_auth_t *self, const bc_registry_t *reg,
                           char *err, size_t errlen);
 
+/* Accepts one more key as `identity` (e.g. "operator:hb_viewer", from
+ * the operators file, hub_scope.h). BC_OK, or BC_EINVAL with a message in
+ * err for a malformed key or a key already known (one key is one
+ * identity). */
+int hub_auth_add(hub_auth_t *self, const char *z85_key, const char *identity,
+                 char *err, size_t errlen);
+
 /* Handshakes refused so far. */
 uint64_t hub_auth_refused(const hub_auth_t *self);
 

@@ -35,6 +35,7 @@
 #include "hub_store.h"
 #include "hub_upstream.h"
 #include "hub_rules.h"
+#include "hub_scope.h"
 #include "hub_validate.h"
 
 #include "bc_arena.h"
@@ -81,6 +82,9 @@ const bc_option_t hub_options[] = {
     {"rules", BC_OPT_STRING, HC(rules), 0, 0, NULL, "RULES.csv",
      "validation rules (code,left,operator,right,importance,message): "
      "error rules refuse a report, warnings flag it"},
+    {"operators", BC_OPT_STRING, HC(operators), 0, 0, NULL, "OPERATORS.csv",
+     "operators with a scope and a role (name,key,unit,role: viewer, "
+     "approver, admin); --operator-key stays an admin of the root"},
     {"log-level", BC_OPT_STRING, HC(log_level), 0, 0, "info", "LEVEL",
      "debug, info, warn or error"},
     {"metrics", BC_OPT_STRING, HC(metrics), 0, 0, NULL, "HOST:PORT",
@@ -142,6 +146,7 @@ struct hub_server_t {
     hub_config_t cfg;             /* settings (strings borrowed) */
     bc_registry_t *reg;           /* units and catalogue */
     bc_rules_t *rules;            /* validation rules, NULL: none */
+    hub_scope_t *scope;           /* operators' scopes and roles */
     bc_lock_t *lock;              /* our exclusive hold on the store folder */
     hub_store_t *store;           /* LMDB store */
     zsock_t *router;              /* the one endpoint */
@@ -326,6 +331,9 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     if (cfg->rules
         && !(self->rules = bc_rules_load(cfg->rules, self->reg, err, errlen)))
         goto out_free;
+    if (!(self->scope = hub_scope_new(self->reg, cfg->operators, err,
+                                      errlen)))
+        goto out_free;
     /* One hub per store: a second one would break the first one's
      * writes (LMDB lets both open it). Locked before opening, held until
      * destroy; the kernel drops it if we are killed. */
@@ -380,6 +388,15 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
         if (!cert)
             goto out_free;
         self->auth = hub_auth_new(self->reg, cfg->operator_keys, err, errlen);
+        for (size_t i = 0; self->auth && i < hub_scope_count(self->scope);
+             i++) {
+            char id[BC_PEER_MAX];
+            snprintf(id, sizeof id, "operator:%s",
+                     hub_scope_name(self->scope, i));
+            if (hub_auth_add(self->auth, hub_scope_key(self->scope, i), id,
+                             err, errlen))
+                hub_auth_destroy(&self->auth);
+        }
         if (!self->auth) {
             zcert_destroy(&cert);
             goto out_free;
@@ -450,6 +467,7 @@ void hub_server_destroy(hub_server_t **self_p)
     hub_store_close(&self->store);
     bc_lock_destroy(&self->lock);   /* after the store is closed */
     bc_rules_destroy(&self->rules);
+    hub_scope_destroy(&self->scope);
     bc_registry_destroy(&self->reg);
     for (int b = 0; b < 2; b++) {
         free(self->batches[b].pend);
@@ -523,9 +541,27 @@ static bool check_store(hub_server_t *self, int rc, const char *what)
     return true;
 }
 
+/* Scopes on reads (hub_scope.h): answers NOT_AUTHORIZED and returns true
+ * when `peer` may not read `unit_code`. An unknown unit is left to the
+ * handler, which names it. */
+static bool refuse_read(hub_server_t *self, zframe_t *route, uint64_t tag,
+                        const char *peer, const char *unit_code)
+{
+    char msg[200];
+    const bc_unit_t *u = bc_registry_find_unit(self->reg, unit_code);
+    if (!u || hub_scope_may_read(self->scope, self->reg, peer, u, msg,
+                                 sizeof msg))
+        return false;
+    send_error(self, route, tag, BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED,
+               msg);
+    return true;
+}
+
 static void handle_query(hub_server_t *self, zframe_t *route,
                          Baocao__Request *req, const char *peer)
 {
+    if (refuse_read(self, route, req->tag, peer, req->query->unit))
+        return;
     char msg[160] = "";
     Baocao__QueryReply *qr = NULL;
     Baocao__RejectReason why = hub_query_figures(self->store, req->query, &qr,
@@ -547,6 +583,8 @@ static void handle_query(hub_server_t *self, zframe_t *route,
 static void handle_completeness(hub_server_t *self, zframe_t *route,
                                 Baocao__Request *req, const char *peer)
 {
+    if (refuse_read(self, route, req->tag, peer, req->completeness->unit))
+        return;
     char msg[160] = "";
     Baocao__CompletenessReply *cr = NULL;
     Baocao__RejectReason why = hub_query_completeness(
@@ -632,8 +670,8 @@ static void handle_plan(hub_server_t *self, zframe_t *route,
     hub_val_t *vals = NULL;
     bool *seen = NULL;             /* indicators already in the plan */
     const bc_unit_t *u = bc_registry_find_unit(self->reg, ps->unit);
-    /* Plans are set by the province's operators (or anyone in plain mode),
-     * not by facilities. */
+    /* Plans are set by operators (admins within their scope; anyone in
+     * plain mode), not by facilities. */
     if (*peer && strncmp(peer, "operator:", 9) != 0) {
         why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
         snprintf(msg, sizeof msg, "%s may not set plans", peer);
@@ -642,6 +680,11 @@ static void handle_plan(hub_server_t *self, zframe_t *route,
     if (!u) {
         why = BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT;
         snprintf(msg, sizeof msg, "unknown unit '%.60s'", ps->unit);
+        goto out_reply;
+    }
+    if (!hub_scope_may_act(self->scope, self->reg, peer, u, HUB_ROLE_ADMIN,
+                           msg, sizeof msg)) {
+        why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
         goto out_reply;
     }
     if (ps->year < BC_PERIOD_MIN_YEAR || ps->year > BC_PERIOD_MAX_YEAR) {
@@ -817,6 +860,8 @@ static void reload_keys(hub_server_t *self)
 static void handle_validate(hub_server_t *self, zframe_t *route,
                             Baocao__Request *req, const char *peer)
 {
+    if (refuse_read(self, route, req->tag, peer, req->validate->unit))
+        return;
     char msg[160] = "";
     Baocao__ValidateReply *vr = NULL;
     Baocao__RejectReason why = hub_rules_validate(self->store, self->rules,

@@ -55,6 +55,7 @@ typedef struct {
     long long upstream_backoff_max;/* longest reconnect delay, ms */
     char *rules;              /* validation rules CSV (bc_rules.h), or
                                  NULL: none */
+    char *operators;          /* operators CSV (hub_scope.h), or NULL */
 } hub_config_t;
 
 extern const bc_option_t hub_options[];

@@ -1,0 +1,213 @@
+/*
+ * test_scopes.c -- issue #11, item 6, against a real CURVE hub with real
+ * keys: operators of --operators read and set plans only within their
+ * unit's subtree and role; a facility reads only its own unit (before
+ * this change a ward's key read any unit, another province's included);
+ * an --operator-key operator is still an admin of the root; a bad
+ * operators file stops the hub (exit 2). Every call goes through the
+ * shipped `baocao` CLI.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { K_HUB, K_QT, K_HBVIEW, K_LCADMIN, K_ALICE, K_HBAPPR, NKEYS };
+static const char *names[NKEYS] = {"hub", "qt", "hb_viewer", "lc_admin",
+                                   "alice", "hb_approver"};
+
+typedef struct {
+    char *dir;                 /* temporary folder */
+    bc_hub_t hub;              /* the CURVE hub */
+    char keys[NKEYS][41];      /* public keys */
+} fixture_t;
+
+static const char *key_path(fixture_t *f, const char *name, const char *ext)
+{
+    static char buf[4][4096];
+    static int next;
+    char *b = buf[next++ % 4];
+    snprintf(b, 4096, "%s/%s.%s", f->dir, name, ext);
+    return b;
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    f->dir = bc_tmpdir("scopes");
+    bc_hub_init(&f->hub);
+    for (int i = 0; i < NKEYS; i++) {
+        char out[4096];
+        snprintf(out, sizeof out, "%s/%s", f->dir, names[i]);
+        const char *argv[] = {"keygen", "--out", out, NULL};
+        char *pub = NULL;
+        assert_int_equal(bc_run("baocao", argv, &pub), 0);
+        memcpy(f->keys[i], pub, 40);
+        free(pub);
+    }
+    char units[4096], ops[4096], text[2048];
+    snprintf(units, sizeof units, "%s", bc_path(f->dir, "units.csv"));
+    snprintf(text, sizeof text,
+             "code,parent_code,level,name,reports,on_behalf,key\n"
+             "HP,,province,Hải Phòng,no,,\n"
+             "HP-HB,HP,district,Hồng Bàng,yes,,\n"
+             "HP-HB-QT,HP-HB,commune,Quán Toan,,,%s\n"
+             "HP-HB-HV,HP-HB,commune,Hùng Vương,,,\n"
+             "HP-LC,HP,district,Lê Chân,yes,,\n"
+             "HP-LC-AB,HP-LC,commune,An Biên,,,\n"
+             "HG,,province,Hậu Giang,no,,\n"
+             "HG-CT,HG,district,Châu Thành,,,\n", f->keys[K_QT]);
+    bc_write_file(units, text);
+    snprintf(ops, sizeof ops, "%s", bc_path(f->dir, "operators.csv"));
+    snprintf(text, sizeof text, "name,key,unit,role\n"
+             "hb_viewer,%s,HP-HB,viewer\n"
+             "lc_admin,%s,HP-LC,admin\n"
+             "hb_approver,%s,HP-HB,approver\n",
+             f->keys[K_HBVIEW], f->keys[K_LCADMIN], f->keys[K_HBAPPR]);
+    bc_write_file(ops, text);
+    char secret[4096], alice[4096];
+    snprintf(secret, sizeof secret, "%s", key_path(f, "hub", "secret"));
+    snprintf(alice, sizeof alice, "%s", key_path(f, "alice", "pub"));
+    const char *extra[] = {"--registry", units, "--curve-secret", secret,
+                           "--operator-key", alice, "--operators", ops,
+                           NULL};
+    bc_hub_start(&f->hub, f->dir, NULL, extra);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Runs `baocao VERB` as `who` about `unit`; returns the exit status and
+ * leaves what it printed (stdout and stderr) in *out when not NULL. */
+static int as(fixture_t *f, int who, const char *verb, const char *unit,
+              char **out)
+{
+    char hubkey[4096], cert[4096];
+    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", key_path(f, names[who], "secret"));
+    const char *plan = bc_path(f->dir, "plan.csv");
+    bc_write_file(plan, "indicator,target\nsxh_cases,10\n");
+    bool is_plan = !strcmp(verb, "plan");
+    const char *argv[] = {verb, "--hub", f->hub.endpoint, "--hub-key", hubkey,
+                          "--cert", cert, "--unit", unit,
+                          is_plan ? "--year" : "--period",
+                          is_plan ? "2025" : "2025-01",
+                          is_plan ? "--file" : NULL, plan, NULL};
+    char *text = NULL;
+    int rc = bc_run_all("baocao", argv, &text);
+    if (out)
+        *out = text;
+    else
+        free(text);
+    return rc;
+}
+
+/* A district's operator reads its district and wards, not another
+ * district nor another province, by any read request. */
+static void test_operator_reads_in_scope(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(as(f, K_HBVIEW, "query", "HP-HB", NULL), 0);
+    assert_int_equal(as(f, K_HBVIEW, "query", "HP-HB-HV", NULL), 0);
+    assert_int_equal(as(f, K_HBVIEW, "completeness", "HP-HB", NULL), 0);
+    char *out = NULL;
+    assert_int_equal(as(f, K_HBVIEW, "query", "HP-LC", &out), 1);
+    assert_non_null(strstr(out, "not_authorized"));
+    assert_non_null(strstr(out, "operator:hb_viewer (scope HP-HB) may not "
+                                "act on HP-LC"));
+    free(out);
+    assert_int_equal(as(f, K_HBVIEW, "query", "HP", NULL), 1);
+    assert_int_equal(as(f, K_HBVIEW, "query", "HG-CT", NULL), 1);
+    assert_int_equal(as(f, K_HBVIEW, "completeness", "HP-LC-AB", NULL), 1);
+    assert_int_equal(as(f, K_HBVIEW, "validate", "HP-LC", NULL), 1);
+    assert_int_equal(as(f, K_HBVIEW, "validate", "HP-HB", NULL), 0);
+}
+
+/* A ward's key reads its own figures only: not its sibling, its
+ * district, nor another province. */
+static void test_facility_reads_own_unit(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(as(f, K_QT, "query", "HP-HB-QT", NULL), 0);
+    char *out = NULL;
+    assert_int_equal(as(f, K_QT, "query", "HP-HB-HV", &out), 1);
+    assert_non_null(strstr(out, "unit:HP-HB-QT may read only its own "
+                                "unit's figures"));
+    free(out);
+    assert_int_equal(as(f, K_QT, "query", "HP-HB", NULL), 1);
+    assert_int_equal(as(f, K_QT, "query", "HG", NULL), 1);
+    assert_int_equal(as(f, K_QT, "completeness", "HP-HB", NULL), 1);
+    assert_int_equal(as(f, K_QT, "plan", "HP-HB-QT", NULL), 1);
+}
+
+/* Plans need the admin role, within the scope; --operator-key is an
+ * admin of every root. */
+static void test_roles(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(as(f, K_LCADMIN, "plan", "HP-LC", NULL), 0);
+    assert_int_equal(as(f, K_LCADMIN, "plan", "HP-LC-AB", NULL), 0);
+    assert_int_equal(as(f, K_LCADMIN, "plan", "HP-HB", NULL), 1);
+    char *out = NULL;
+    assert_int_equal(as(f, K_HBVIEW, "plan", "HP-HB", &out), 1);
+    assert_non_null(strstr(out, "is a viewer: this needs the admin role"));
+    free(out);
+    assert_int_equal(as(f, K_HBAPPR, "plan", "HP-HB", NULL), 1);
+    assert_int_equal(as(f, K_HBAPPR, "query", "HP-HB", NULL), 0);
+    assert_int_equal(as(f, K_ALICE, "plan", "HG-CT", NULL), 0);
+    assert_int_equal(as(f, K_ALICE, "query", "HG", NULL), 0);
+    assert_int_equal(as(f, K_ALICE, "query", "HP-LC-AB", NULL), 0);
+}
+
+/* A bad operators file stops the hub at start, naming the line. */
+static void test_bad_operators_file(void **state)
+{
+    fixture_t *f = *state;
+    const char *path = bc_path(f->dir, "bad-operators.csv");
+    char text[512];
+    snprintf(text, sizeof text, "name,key,unit,role\n"
+             "x,%s,HP-NOPE,viewer\n", f->keys[K_HBVIEW]);
+    bc_write_file(path, text);
+    char store[600];
+    snprintf(store, sizeof store, "%s/other-store", f->dir);
+    const char *argv[] = {"--store", store, "--registry",
+                          bc_source("data/units.csv"), "--catalog",
+                          bc_source("data/indicators.csv"), "--plain",
+                          "--bind", "tcp://127.0.0.1:*", "--operators", path,
+                          NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run_all("baocao-hub", argv, &out), 2);
+    assert_non_null(strstr(out, "bad-operators.csv:2: operator x: unknown "
+                                "unit 'HP-NOPE'"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_operator_reads_in_scope, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_facility_reads_own_unit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_operators_file, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
