@@ -19,6 +19,7 @@
  * extend the deadline itself.
  */
 #include "bc_period.h"
+#include "bc_holidays.h"
 
 #include "bc_error.h"
 
@@ -248,7 +249,18 @@ int64_t bc_period_end(bc_period_t p)
     return local_midnight(end_day(p));
 }
 
+int64_t bc_day_number(unsigned y, unsigned m, unsigned d)
+{
+    return days_from_civil(y, m, d);
+}
+
 int64_t bc_period_deadline(bc_period_t p, unsigned working_days)
+{
+    return bc_period_deadline_holidays(p, working_days, NULL);
+}
+
+int64_t bc_period_deadline_holidays(bc_period_t p, unsigned working_days,
+                                    const struct bc_holidays_t *holidays)
 {
     int64_t day;
     unsigned counted = 0;
@@ -257,13 +269,13 @@ int64_t bc_period_deadline(bc_period_t p, unsigned working_days)
         return 0;
 
     /* Walk forward from the first day after the period; every Monday to
-     * Friday passed counts one. The deadline is the midnight that closes
-     * the last counted day. At most working_days * 7 / 5 + 2 steps. */
+     * Friday passed that is not a holiday counts one. The deadline is the
+     * midnight that closes the last counted day. */
     day = end_day(p);
     while (counted < working_days) {
         /* 1970-01-01 was a Thursday: (day + 4) mod 7 gives 0 = Sunday. */
         int64_t wd = ((day + 4) % 7 + 7) % 7;
-        if (wd >= 1 && wd <= 5)
+        if (wd >= 1 && wd <= 5 && !bc_holidays_has(holidays, day))
             counted++;
         day++;
     }

@@ -73,6 +73,17 @@ int64_t bc_period_end(bc_period_t p);
  * the period's end itself. */
 int64_t bc_period_deadline(bc_period_t p, unsigned working_days);
 
+/* The same, a working day being Monday to Friday and not one of
+ * `holidays` (NULL: none; bc_holidays.h). So a commune's January deadline
+ * moves past Tết. */
+struct bc_holidays_t;
+int64_t bc_period_deadline_holidays(bc_period_t p, unsigned working_days,
+                                    const struct bc_holidays_t *holidays);
+
+/* Day number of the civil date y-m-d: days since 1970-01-01 (proleptic
+ * Gregorian), as the deadline counts days. */
+int64_t bc_day_number(unsigned y, unsigned m, unsigned d);
+
 /* Longest text bc_time_format writes, NUL included. */
 #define BC_TIME_TEXT 32
 

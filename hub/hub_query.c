@@ -474,7 +474,8 @@ typedef struct {
  * deadline. The first filing of any revision decides timeliness
  * (proto/README.md). */
 static void count_reports(hub_reader_t *r, const bc_unit_t *u, bc_period_t p,
-                          unsigned days, report_count_t *out)
+                          unsigned days, const bc_holidays_t *hol,
+                          report_count_t *out)
 {
     unsigned first, last, year = bc_period_year(p);
     bc_period_months(p, &first, &last);
@@ -484,7 +485,7 @@ static void count_reports(hub_reader_t *r, const bc_unit_t *u, bc_period_t p,
         uint32_t months = last - first + 1;
         out->expected += months;
         out->received += months;
-        if (info.first_filed_at < bc_period_deadline(p, days))
+        if (info.first_filed_at < bc_period_deadline_holidays(p, days, hol))
             out->on_time += months;
         return;
     }
@@ -496,17 +497,17 @@ static void count_reports(hub_reader_t *r, const bc_unit_t *u, bc_period_t p,
     case BC_PT_QUARTER:
         for (unsigned m = first; m <= last; m++)
             count_reports(r, u, bc_period_make(year, BC_PT_MONTH, m), days,
-                          out);
+                          hol, out);
         return;
     case BC_PT_HALF:
         for (unsigned q = 2 * i - 1; q <= 2 * i; q++)
             count_reports(r, u, bc_period_make(year, BC_PT_QUARTER, q), days,
-                          out);
+                          hol, out);
         return;
     default:
         for (unsigned h = 1; h <= 2; h++)
             count_reports(r, u, bc_period_make(year, BC_PT_HALF, h), days,
-                          out);
+                          hol, out);
         return;
     }
 }
@@ -515,6 +516,7 @@ Baocao__RejectReason hub_query_completeness(hub_store_t *store,
                                             const Baocao__CompletenessQuery *q,
                                             const hub_deadline_t *deadlines,
                                             size_t ndeadlines,
+                                            const bc_holidays_t *holidays,
                                             Baocao__CompletenessReply **out,
                                             char *msg, size_t msglen)
 {
@@ -564,13 +566,13 @@ Baocao__RejectReason hub_query_completeness(hub_store_t *store,
         ur->unit = u->code;
         ur->name = u->name;
         unsigned days = hub_deadline_days(deadlines, ndeadlines, u->level, 5);
-        int64_t deadline = bc_period_deadline(p, days);
+        int64_t deadline = bc_period_deadline_holidays(p, days, holidays);
         if (deadline > shown_deadline)
             shown_deadline = deadline;
         hub_report_info_t info;
         hub_reader_report(r, u, p, &info);
         report_count_t rc = {0, 0, 0};
-        count_reports(r, u, p, days, &rc);
+        count_reports(r, u, p, days, holidays, &rc);
         ur->expected_reports = rc.expected;
         ur->received_reports = rc.received;
         ur->on_time_reports = rc.on_time;

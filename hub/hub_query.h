@@ -36,6 +36,7 @@
 #ifndef HUB_QUERY_H
 #define HUB_QUERY_H
 
+#include "bc_holidays.h"
 #include "hub_store.h"
 
 /* Working days allowed after the period's end, for units of one level. */
@@ -76,11 +77,13 @@ unsigned hub_deadline_days(const hub_deadline_t *table, size_t n,
 
 /* Who reported for the period under q->unit, who was late, who is
  * missing. Lateness is judged on the facility's filing time of its first
- * revision (see proto/README.md for why). */
+ * revision (see proto/README.md for why). A deadline counts working days,
+ * Monday to Friday except `holidays` (NULL: none; --holidays). */
 Baocao__RejectReason hub_query_completeness(hub_store_t *store,
                                             const Baocao__CompletenessQuery *q,
                                             const hub_deadline_t *deadlines,
                                             size_t ndeadlines,
+                                            const bc_holidays_t *holidays,
                                             Baocao__CompletenessReply **out,
                                             char *msg, size_t msglen);
 void hub_completeness_free(Baocao__CompletenessReply **reply_p);

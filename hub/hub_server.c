@@ -82,6 +82,9 @@ const bc_option_t hub_options[] = {
     {"rules", BC_OPT_STRING, HC(rules), 0, 0, NULL, "RULES.csv",
      "validation rules (code,left,operator,right,importance,message): "
      "error rules refuse a report, warnings flag it"},
+    {"holidays", BC_OPT_STRING, HC(holidays), 0, 0, NULL, "HOLIDAYS.csv",
+     "public holidays (date,name) that deadlines do not count as working "
+     "days (data/holidays.csv: Vietnam 2020-2030)"},
     {"operators", BC_OPT_STRING, HC(operators), 0, 0, NULL, "OPERATORS.csv",
      "operators with a scope and a role (name,key,unit,role: viewer, "
      "approver, admin); --operator-key stays an admin of the root"},
@@ -147,6 +150,7 @@ struct hub_server_t {
     bc_registry_t *reg;           /* units and catalogue */
     bc_rules_t *rules;            /* validation rules, NULL: none */
     hub_scope_t *scope;           /* operators' scopes and roles */
+    bc_holidays_t *holidays;      /* days deadlines skip, NULL: none */
     bc_lock_t *lock;              /* our exclusive hold on the store folder */
     hub_store_t *store;           /* LMDB store */
     zsock_t *router;              /* the one endpoint */
@@ -334,6 +338,9 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     if (!(self->scope = hub_scope_new(self->reg, cfg->operators, err,
                                       errlen)))
         goto out_free;
+    if (cfg->holidays
+        && !(self->holidays = bc_holidays_load(cfg->holidays, err, errlen)))
+        goto out_free;
     /* One hub per store: a second one would break the first one's
      * writes (LMDB lets both open it). Locked before opening, held until
      * destroy; the kernel drops it if we are killed. */
@@ -468,6 +475,7 @@ void hub_server_destroy(hub_server_t **self_p)
     bc_lock_destroy(&self->lock);   /* after the store is closed */
     bc_rules_destroy(&self->rules);
     hub_scope_destroy(&self->scope);
+    bc_holidays_destroy(&self->holidays);
     bc_registry_destroy(&self->reg);
     for (int b = 0; b < 2; b++) {
         free(self->batches[b].pend);
@@ -589,7 +597,7 @@ static void handle_completeness(hub_server_t *self, zframe_t *route,
     Baocao__CompletenessReply *cr = NULL;
     Baocao__RejectReason why = hub_query_completeness(
         self->store, req->completeness, self->deadlines, self->ndeadlines,
-        &cr, msg, sizeof msg);
+        self->holidays, &cr, msg, sizeof msg);
     if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
         send_error(self, route, req->tag, why, msg);
         return;

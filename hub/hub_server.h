@@ -56,6 +56,7 @@ typedef struct {
     char *rules;              /* validation rules CSV (bc_rules.h), or
                                  NULL: none */
     char *operators;          /* operators CSV (hub_scope.h), or NULL */
+    char *holidays;           /* holidays CSV (bc_holidays.h), or NULL */
 } hub_config_t;
 
 extern const bc_option_t hub_options[];
