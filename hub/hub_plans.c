@@ -52,6 +52,16 @@ static int store_sid_values(hub_store_t *s, MDB_txn *txn, int db,
 
 /* Effective target of `unit` = own target where set, else the sum of its
  * children's effective targets; then the same for each ancestor. */
+/* Is indicator sid a rate? A rate's target (95 for 95 %) is never summed
+ * over units: a unit without its own has none (issue #11, item 8). */
+static bool is_rate(const hub_store_t *s, uint32_t sid)
+{
+    int32_t idx = sid < s->nsid ? s->sid_idx[sid] : -1;
+    return idx >= 0
+           && bc_registry_indicator(s->reg, (uint32_t) idx)->kind
+                  == BC_KIND_RATIO;
+}
+
 static int refresh_plan(hub_store_t *s, MDB_txn *txn, const bc_unit_t *unit,
                         unsigned year)
 {
@@ -72,7 +82,7 @@ static int refresh_plan(hub_store_t *s, MDB_txn *txn, const bc_unit_t *unit,
                                       cval, chas)))
                 goto out;
             for (uint32_t i = 0; i < s->nsid && !rc; i++)
-                if (chas[i]) {
+                if (chas[i] && !is_rate(s, i)) {
                     /* Targets are at most 10^12 each; the sum is exact or
                      * the plan is refused (BC_ERANGE), never wrapped. */
                     rc = bc_add_checked(val[i], cval[i], &val[i]);

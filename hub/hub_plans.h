@@ -6,7 +6,10 @@
  *
  *   plan      (year, unit) -> own annual targets, as set by an operator
  *   plan_eff  (year, unit) -> own targets where set, else the sum of the
- *             children's effective targets               derived
+ *             children's effective targets; a rate's target
+ *             (e.g. tcmr_full_rate 95, in the rate's own
+ *             units) is the unit's own only: rates are never
+ *             summed                                      derived
  *
  * Both records are arrays of hub_val_t by indicator sid. plan_eff is
  * refreshed up the tree on every change of plan, and rebuilt from plan when

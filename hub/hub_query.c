@@ -139,6 +139,8 @@ static void fill_figure(figure_block_t *b, const bc_indicator_t *ind,
     f->denominator = num(&b->nums[7], &s->value, di);
     f->cumulative_numerator = num(&b->nums[8], &s->cum, ni);
     f->cumulative_denominator = num(&b->nums[9], &s->cum, di);
+    /* A rate's own target, in its units (hub_plans.h: never summed). */
+    f->target = num(&b->nums[10], &s->target, i);
     /* The units contributing to either part (hub_reader_period). */
     f->reporting_units = s->value.count[i];
 }

@@ -705,11 +705,12 @@ static void handle_plan(hub_server_t *self, zframe_t *route,
     for (size_t i = 0; i < ps->n_targets; i++) {
         const bc_indicator_t *ind = bc_registry_find_indicator(
             self->reg, ps->targets[i]->indicator);
-        if (!ind || ind->kind == BC_KIND_RATIO) {
-            why = ind ? BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE
-                      : BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR;
-            snprintf(msg, sizeof msg, "%s indicator '%.60s' in the plan",
-                     ind ? "ratio" : "unknown", ps->targets[i]->indicator);
+        /* A rate may have a target (issue #11: full immunisation 95 %),
+         * in the rate's own units; hub_plans.h says how it aggregates. */
+        if (!ind) {
+            why = BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR;
+            snprintf(msg, sizeof msg, "unknown indicator '%.60s' in the plan",
+                     ps->targets[i]->indicator);
             goto out_reply;
         }
         if (ps->targets[i]->target < 0) {

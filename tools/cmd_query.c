@@ -76,6 +76,9 @@ static shown_t shown(const Baocao__Figure *f)
         s.has_value = rate(f->numerator, f->denominator, f->scale, &s.value);
         s.has_cum = rate(f->cumulative_numerator, f->cumulative_denominator,
                          f->scale, &s.cum);
+        /* A rate's target is in its own units (95 for 95 %): % of plan
+         * compares the year-to-date rate with it (issue #11). */
+        s.has_target = get(f->target, &s.target);
         return s;
     }
     s.has_value = get(f->value, &s.value);
@@ -163,6 +166,12 @@ static void print_json(const Baocao__QueryReply *q)
             json_part(o, "cumulative_numerator", f->cumulative_numerator);
             json_part(o, "cumulative_denominator", f->cumulative_denominator);
             cJSON_AddNumberToObject(o, "scale", f->scale);
+            /* Added fields (#11): a rate's target and % of it achieved. */
+            json_num(o, "target", s.has_target, s.target);
+            json_num(o, "target_pct",
+                     s.has_cum && s.has_target && s.target != 0,
+                     s.target != 0 ? round(s.cum / s.target * 1000.0) / 10.0
+                                   : 0);
             continue;
         }
         json_num(o, "previous", s.has_prev, s.prev);

@@ -260,9 +260,17 @@ static void test_percent_of_plan(void **state)
     assert_int_equal(bc_figure(r, "sieu_am")->target->value, 40000);
     assert_int_equal(bc_figure(r, "kcb_visits")->target->value, 200000);
     baocao__reply__free_unpacked(r, NULL);
-    /* A ratio cannot be planned. */
+    /* A rate may be planned (issue #11, item 8), in its own units, and
+     * its target is never summed: HP's own plan has it, HP-HB's has not. */
     bc_write_file(plan, "indicator,target\nsdd_underweight_rate,5\n");
-    assert_int_equal(bc_run("baocao", hargv, NULL), 1);
+    assert_int_equal(bc_run("baocao", hargv, NULL), 0);
+    r = bc_query(f->hub.endpoint, "HP", "2023-12");
+    assert_int_equal(bc_figure(r, "sdd_underweight_rate")->target->value, 5);
+    baocao__reply__free_unpacked(r, NULL);
+    r = bc_query(f->hub.endpoint, "HP-HB", "2023-12");
+    const Baocao__Figure *ur = bc_figure(r, "sdd_underweight_rate");
+    assert_true(!ur->target || !ur->target->present);
+    baocao__reply__free_unpacked(r, NULL);
 }
 
 /* Six of nine wards report for 2023-11, one of them after the deadline

@@ -304,6 +304,38 @@ static void test_rejected_filing_keeps_revision(void **state)
     free(out);
 }
 
+/* Item 8: a plan sets full immunisation at 95 %; a ward with 90 of 100
+ * children fully immunised has achieved 90 / 95 = 94.7 % of it. Before
+ * this change a rate could not be planned (the plan exited 1). */
+static void test_rate_target(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "HP-HB-QT", "2025-08",
+                               1, FILED, "tcmr_full=90,tcmr_u1=100"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    const char *plan = bc_path(f->dir, "plan.csv");
+    bc_write_file(plan, "indicator,target\ntcmr_full_rate,95\n");
+    const char *pargv[] = {"plan", "--hub", f->hub.endpoint, "--plain",
+                           "--unit", "HP-HB-QT", "--year", "2025", "--file",
+                           plan, NULL};
+    assert_int_equal(bc_run("baocao", pargv, NULL), 0);
+    const char *qargv[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                           "--unit", "HP-HB-QT", "--period", "2025-08",
+                           "--indicator", "tcmr_full_rate", "--format",
+                           "json", NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", qargv, &out), 0);
+    cJSON *o = cJSON_Parse(out);
+    assert_non_null(o);
+    cJSON *fig = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "figures"),
+                                     "tcmr_full_rate");
+    assert_non_null(fig);
+    assert_int_equal(cJSON_GetObjectItem(fig, "target")->valuedouble, 95);
+    assert_true(cJSON_GetObjectItem(fig, "target_pct")->valuedouble == 94.7);
+    cJSON_Delete(o);
+    free(out);
+}
+
 /* A rules file with a mistake stops the hub at start (exit 2), naming the
  * file's line and the problem. */
 static void test_bad_rules_file(void **state)
@@ -340,6 +372,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rejected_filing_keeps_revision,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rate_target, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
