@@ -1,0 +1,425 @@
+/*
+ * hub_handlers.c -- the hub's answers to every request but a submission:
+ * replies and typed errors, the dispatch table (request body -> handler),
+ * and the handlers, plus the SIGHUP key reload. See hub_server_int.h for
+ * how the server's files divide the work.
+ */
+#include "hub_server_int.h"
+
+/* --- replies ------------------------------------------------------------- */
+
+void hub_server_reply(hub_server_t *self, zframe_t *route,
+                      Baocao__Reply *reply)
+{
+    reply->version = BC_WIRE_VERSION;
+    size_t len;
+    uint8_t *buf = bc_wire_pack(&reply->base, &len);
+    void *sock = zsock_resolve(self->router);
+    if (zmq_send(sock, zframe_data(route), zframe_size(route),
+                 ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+        || zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0) {
+        self->replies_dropped++;
+        BC_DEBUG("reply dropped: %s", zmq_strerror(zmq_errno()));
+    }
+    free(buf);
+}
+
+void hub_server_error(hub_server_t *self, zframe_t *route, uint64_t tag,
+                      Baocao__RejectReason reason, const char *message)
+{
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__Error e = BAOCAO__ERROR__INIT;
+    e.reason = reason;
+    e.message = (char *) message;
+    reply.tag = tag;
+    reply.body_case = BAOCAO__REPLY__BODY_ERROR;
+    reply.error = &e;
+    hub_server_reply(self, route, &reply);
+}
+
+void hub_server_count_reject(hub_server_t *self, Baocao__RejectReason reason,
+                             const char *peer, const char *message)
+{
+    if ((unsigned) reason < 32)
+        self->rejected[reason]++;
+    BC_WARN("rejected from %s: %s: %s", *peer ? peer : "(plain)",
+            bc_reason_name(reason), message);
+}
+
+/* --- request handlers ---------------------------------------------------- */
+
+bool hub_server_check_store(hub_server_t *self, int rc, const char *what)
+{
+    if (rc != BC_EFATAL)
+        return false;
+    if (!self->store_failed)
+        BC_ERROR("store %s failed while %s: disk I/O error (EIO, or LMDB "
+                 "marked the environment fatal). The disk under it may be "
+                 "failing: check it (dmesg, smartctl, free space). Stopping "
+                 "with exit status %d so that the supervisor restarts the "
+                 "hub; the restart reopens the store at its last good "
+                 "commit, and the nodes resend whatever was not "
+                 "acknowledged", self->cfg.store, what, BC_EXIT_STORE_FAILED);
+    self->store_failed = true;
+    return true;
+}
+
+/* Scopes on reads (hub_scope.h): answers NOT_AUTHORIZED and returns true
+ * when `peer` may not read `unit_code`. An unknown unit is left to the
+ * handler, which names it. */
+static bool refuse_read(hub_server_t *self, zframe_t *route, uint64_t tag,
+                        const char *peer, const char *unit_code)
+{
+    char msg[200];
+    const bc_unit_t *u = bc_registry_find_unit(self->reg, unit_code);
+    if (!u || hub_scope_may_read(self->scope, self->reg, peer, u, msg,
+                                 sizeof msg))
+        return false;
+    hub_server_error(self, route, tag,
+                     BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED, msg);
+    return true;
+}
+
+static void handle_query(hub_server_t *self, zframe_t *route,
+                         Baocao__Request *req, const char *peer)
+{
+    if (refuse_read(self, route, req->tag, peer, req->query->unit))
+        return;
+    char msg[160] = "";
+    Baocao__QueryReply *qr = NULL;
+    Baocao__RejectReason why = hub_query_figures(self->store, req->query, &qr,
+                                                 msg, sizeof msg);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        hub_server_error(self, route, req->tag, why, msg);
+        return;
+    }
+    hub_rules_flag(self->store, self->rules, req->query, qr);
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_QUERY;
+    reply.query = qr;
+    hub_server_reply(self, route, &reply);
+    hub_query_free(&qr);
+    (void) peer;
+}
+
+static void handle_completeness(hub_server_t *self, zframe_t *route,
+                                Baocao__Request *req, const char *peer)
+{
+    if (refuse_read(self, route, req->tag, peer, req->completeness->unit))
+        return;
+    char msg[160] = "";
+    Baocao__CompletenessReply *cr = NULL;
+    Baocao__RejectReason why = hub_query_completeness(
+        self->store, req->completeness, self->deadlines, self->ndeadlines,
+        self->holidays, &cr, msg, sizeof msg);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        hub_server_error(self, route, req->tag, why, msg);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_COMPLETENESS;
+    reply.completeness = cr;
+    hub_server_reply(self, route, &reply);
+    hub_completeness_free(&cr);
+    (void) peer;
+}
+
+static void handle_slice(hub_server_t *self, zframe_t *route,
+                         Baocao__Request *req, const char *peer)
+{
+    char msg[160] = "";
+    Baocao__SliceReply *sr = NULL;
+    Baocao__RejectReason why = hub_query_slice(self->store, req->slice, &sr,
+                                               msg, sizeof msg);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        hub_server_error(self, route, req->tag, why, msg);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_SLICE;
+    reply.slice = sr;
+    hub_server_reply(self, route, &reply);
+    hub_slice_free(&sr);
+    (void) peer;
+}
+
+/* The catalogue, for a node without a copy (its station form). Strings
+ * point into the registry, which outlives the reply. */
+static void handle_catalog(hub_server_t *self, zframe_t *route,
+                           Baocao__Request *req, const char *peer)
+{
+    size_t n = bc_registry_nindicators(self->reg);
+    Baocao__CatalogEntry *e = bc_calloc(n ? n : 1, sizeof *e);
+    Baocao__CatalogEntry **ptrs = bc_calloc(n ? n : 1, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++) {
+        const bc_indicator_t *ind = bc_registry_indicator(self->reg,
+                                                          (uint32_t) i);
+        baocao__catalog_entry__init(&e[i]);
+        e[i].code = ind->code;
+        e[i].name = ind->name;
+        e[i].kind = (Baocao__IndicatorKind) ind->kind;
+        e[i].programme = ind->programme ? ind->programme : "";
+        if (ind->kind == BC_KIND_RATIO) {
+            e[i].numerator = bc_registry_indicator(
+                self->reg, (uint32_t) ind->numerator)->code;
+            e[i].denominator = bc_registry_indicator(
+                self->reg, (uint32_t) ind->denominator)->code;
+            e[i].scale = ind->scale;
+        }
+        ptrs[i] = &e[i];
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__CatalogReply cr = BAOCAO__CATALOG_REPLY__INIT;
+    cr.n_indicators = n;
+    cr.indicators = ptrs;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_CATALOG;
+    reply.catalog = &cr;
+    hub_server_reply(self, route, &reply);
+    free(ptrs);
+    free(e);
+    (void) peer;
+}
+
+static void handle_plan(hub_server_t *self, zframe_t *route,
+                        Baocao__Request *req, const char *peer)
+{
+    const Baocao__PlanSet *ps = req->plan;
+    char msg[160] = "";
+    Baocao__RejectReason why = BAOCAO__REJECT_REASON__REASON_NONE;
+    hub_val_t *vals = NULL;
+    bool *seen = NULL;             /* indicators already in the plan */
+    const bc_unit_t *u = bc_registry_find_unit(self->reg, ps->unit);
+    /* Plans are set by operators (admins within their scope; anyone in
+     * plain mode), not by facilities. */
+    if (*peer && strncmp(peer, "operator:", 9) != 0) {
+        why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
+        snprintf(msg, sizeof msg, "%s may not set plans", peer);
+        goto out_reply;
+    }
+    if (!u) {
+        why = BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT;
+        snprintf(msg, sizeof msg, "unknown unit '%.60s'", ps->unit);
+        goto out_reply;
+    }
+    if (!hub_scope_may_act(self->scope, self->reg, peer, u, HUB_ROLE_ADMIN,
+                           msg, sizeof msg)) {
+        why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
+        goto out_reply;
+    }
+    if (ps->year < BC_PERIOD_MIN_YEAR || ps->year > BC_PERIOD_MAX_YEAR) {
+        why = BAOCAO__REJECT_REASON__REASON_BAD_PERIOD;
+        snprintf(msg, sizeof msg, "year %u is out of range", ps->year);
+        goto out_reply;
+    }
+    vals = bc_malloc((ps->n_targets ? ps->n_targets : 1) * sizeof *vals);
+    seen = bc_calloc(bc_registry_nindicators(self->reg) + 1, sizeof *seen);
+    for (size_t i = 0; i < ps->n_targets; i++) {
+        const bc_indicator_t *ind = bc_registry_find_indicator(
+            self->reg, ps->targets[i]->indicator);
+        /* A rate may have a target (issue #11: full immunisation 95 %),
+         * in the rate's own units; hub_plans.h says how it aggregates. */
+        if (!ind) {
+            why = BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR;
+            snprintf(msg, sizeof msg, "unknown indicator '%.60s' in the plan",
+                     ps->targets[i]->indicator);
+            goto out_reply;
+        }
+        if (ps->targets[i]->target < 0) {
+            why = BAOCAO__REJECT_REASON__REASON_NEGATIVE;
+            snprintf(msg, sizeof msg, "negative target for %s", ind->code);
+            goto out_reply;
+        }
+        if (ps->targets[i]->target > BC_COUNT_MAX) {
+            why = BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE;
+            snprintf(msg, sizeof msg, "target for %s is %lld; at most 10^12",
+                     ind->code, (long long) ps->targets[i]->target);
+            goto out_reply;
+        }
+        /* Which of two targets would count? Refused, as in a report. */
+        if (seen[ind->idx]) {
+            why = BAOCAO__REJECT_REASON__REASON_DUPLICATE_VALUE;
+            snprintf(msg, sizeof msg, "%s appears twice in the plan",
+                     ind->code);
+            goto out_reply;
+        }
+        seen[ind->idx] = true;
+        vals[i] = (hub_val_t){ind->sid, 1, ps->targets[i]->target};
+    }
+    int rc = hub_store_set_plan(self->store, u, ps->year, vals,
+                                ps->n_targets);
+    if (rc) {
+        why = rc == BC_EFULL || rc == BC_ENOSPC
+                  ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
+                  : BAOCAO__REJECT_REASON__REASON_INTERNAL;
+        if (rc == BC_ERANGE) {
+            /* A sum of targets up the tree would not fit: refused whole. */
+            why = BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE;
+            snprintf(msg, sizeof msg, "plan not stored: the sum of targets "
+                     "above %s would overflow", u->code);
+        } else {
+            snprintf(msg, sizeof msg, "plan not stored: %s", bc_strerror(rc));
+            hub_server_check_store(self, rc, "storing a plan");
+        }
+    }
+out_reply:
+    free(vals);
+    free(seen);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        hub_server_count_reject(self, why, peer, msg);
+        hub_server_error(self, route, req->tag, why, msg);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__PlanReply pr = BAOCAO__PLAN_REPLY__INIT;
+    pr.stored = (uint32_t) ps->n_targets;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_PLAN;
+    reply.plan = &pr;
+    hub_server_reply(self, route, &reply);
+    BC_INFO("plan for %s %u set by %s: %zu targets", u->code, ps->year,
+            *peer ? peer : "(plain)", ps->n_targets);
+}
+
+static void handle_ping(hub_server_t *self, zframe_t *route,
+                        Baocao__Request *req, const char *peer)
+{
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__Pong pong = BAOCAO__PONG__INIT;
+    pong.hub_seq = hub_store_last_seq(self->store);
+    /* The head, from a snapshot: committed entries only, so that what we
+     * announce is what an export made now would end with; or, when asked,
+     * the hash of an earlier entry, where an older export ends. */
+    uint8_t head[32];
+    uint64_t at = req->ping ? req->ping->seq : 0;
+    hub_reader_t *r = hub_store_reader(self->store);
+    int hrc = !r ? BC_ESTORE
+              : at ? hub_head_at(r, at, head)
+                   : hub_head_read(self->store, r, &pong.head_seq, head);
+    if (hrc == BC_OK) {
+        if (at)
+            pong.head_seq = at;
+        pong.head_hash.data = head;
+        pong.head_hash.len = 32;
+    }
+    hub_reader_destroy(&r);
+    pong.commits = self->commits;
+    pong.acked = self->acked;
+    pong.started_at = (uint64_t) self->started_us;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_PONG;
+    reply.pong = &pong;
+    hub_server_reply(self, route, &reply);
+    (void) peer;
+}
+
+/* The counters, as StatsQuery and /metrics both show them. */
+static void stats_reply(hub_server_t *self, Baocao__StatsReply *out)
+{
+    baocao__stats_reply__init(out);
+    hub_stats_fill(&self->stats, self->rejected, out);
+    out->hub_seq = hub_store_last_seq(self->store);
+    out->queue_depth = (uint32_t) (self->batches[0].n + self->batches[1].n);
+    out->replies_dropped = self->replies_dropped;
+    hub_store_space(self->store, &out->store_bytes, &out->map_bytes);
+    if (self->upstream) {
+        hub_upstream_status_t st;
+        hub_upstream_status(self->upstream, &st);
+        out->upstream = true;
+        out->upstream_cursor = st.cursor;
+        out->upstream_connected = st.connected;
+    }
+}
+
+static void handle_stats(hub_server_t *self, zframe_t *route,
+                         Baocao__Request *req, const char *peer)
+{
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__StatsReply sr;
+    stats_reply(self, &sr);
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_STATS;
+    reply.stats = &sr;
+    hub_server_reply(self, route, &reply);
+    hub_stats_reply_free(&sr);
+    (void) peer;
+}
+
+char *hub_server_metrics_text(void *arg)
+{
+    Baocao__StatsReply sr;
+    stats_reply(arg, &sr);
+    char *text = hub_stats_prometheus(&sr);
+    hub_stats_reply_free(&sr);
+    return text;
+}
+
+void hub_server_reload_keys(hub_server_t *self)
+{
+    char err[512];
+    if (!self->auth) {
+        BC_INFO("SIGHUP: no keys to reload (plain mode)");
+        return;
+    }
+    bc_registry_t *reg = bc_registry_load(self->cfg.registry,
+                                          self->cfg.catalog, err, sizeof err);
+    if (!reg) {
+        BC_ERROR("SIGHUP: registry not reloaded, keys unchanged: %s", err);
+        return;
+    }
+    if (hub_auth_reload_units(self->auth, reg, err, sizeof err))
+        BC_ERROR("SIGHUP: keys unchanged: %s", err);
+    bc_registry_destroy(&reg);
+}
+
+/* `baocao validate`: the rules on a subtree (hub_rules.h). Anyone who may
+ * query may ask. */
+static void handle_validate(hub_server_t *self, zframe_t *route,
+                            Baocao__Request *req, const char *peer)
+{
+    if (refuse_read(self, route, req->tag, peer, req->validate->unit))
+        return;
+    char msg[160] = "";
+    Baocao__ValidateReply *vr = NULL;
+    Baocao__RejectReason why = hub_rules_validate(self->store, self->rules,
+                                                  req->validate, &vr, msg,
+                                                  sizeof msg);
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        hub_server_error(self, route, req->tag, why, msg);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    reply.tag = req->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_VALIDATE;
+    reply.validate = vr;
+    hub_server_reply(self, route, &reply);
+    hub_rules_reply_free(&vr);
+    (void) peer;
+}
+
+/* The dispatch table: request body -> handler. Submissions are not here:
+ * they wait for the batch commit. */
+static const struct {
+    Baocao__Request__BodyCase body;   /* which request */
+    hub_handler_fn fn;                /* who answers it */
+} handlers[] = {
+    {BAOCAO__REQUEST__BODY_QUERY, handle_query},
+    {BAOCAO__REQUEST__BODY_COMPLETENESS, handle_completeness},
+    {BAOCAO__REQUEST__BODY_SLICE, handle_slice},
+    {BAOCAO__REQUEST__BODY_CATALOG, handle_catalog},
+    {BAOCAO__REQUEST__BODY_PLAN, handle_plan},
+    {BAOCAO__REQUEST__BODY_PING, handle_ping},
+    {BAOCAO__REQUEST__BODY_STATS, handle_stats},
+    {BAOCAO__REQUEST__BODY_VALIDATE, handle_validate},
+};
+
+hub_handler_fn hub_handler_find(Baocao__Request__BodyCase body)
+{
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+        if (handlers[i].body == body)
+            return handlers[i].fn;
+    return NULL;
+}

@@ -1,0 +1,202 @@
+/*
+ * hub_server_int.h -- the hub server's shared state, private to its three
+ * files:
+ *
+ *   hub_server.c    the daemon: options, start-up and tear-down, the event
+ *                   loop, receiving requests, garbage accounting, logs
+ *   hub_handlers.c  the answers: replies, the dispatch table of request
+ *                   body -> handler, each handler
+ *   hub_batch.c     submissions: the two alternating batches, the writer
+ *                   thread that commits them, and their acknowledgements
+ *
+ * Nothing outside these files includes it; the rest of the hub sees only
+ * hub_server.h.
+ */
+#ifndef HUB_SERVER_INT_H
+#define HUB_SERVER_INT_H
+
+#include "hub_server.h"
+#include "bc_error.h"
+#include "bc_lock.h"
+#include "bc_keys.h"
+#include "bc_limits.h"
+#include "bc_log.h"
+#include "bc_mem.h"
+#include "bc_registry.h"
+#include "bc_wire.h"
+#include "hub_auth.h"
+#include "hub_head.h"
+#include "hub_query.h"
+#include "hub_metrics.h"
+#include "hub_stats.h"
+#include "hub_store.h"
+#include "hub_upstream.h"
+#include "hub_rules.h"
+#include "hub_scope.h"
+#include "hub_validate.h"
+
+#include "bc_arena.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+
+/* One submission waiting for the batch commit. */
+typedef struct {
+    zframe_t *route;              /* the sender's routing id */
+    uint64_t tag;                 /* its Request tag */
+    zframe_t *payload;            /* the bytes received (kept for the log) */
+    char peer[BC_PEER_MAX];       /* authenticated identity */
+} pending_t;
+
+/* Submissions committed together. Two of them alternate: while the writer
+ * thread commits one, the loop fills the other (see hub_server_run). */
+typedef struct {
+    pending_t *pend;              /* who to answer, what arrived */
+    hub_item_t *items;            /* the store's view of each */
+    size_t n;                     /* used entries */
+    bc_arena_t *arena;            /* decoded requests of this batch */
+    int rc;                       /* hub_store_ingest's result */
+    int64_t commit_us;            /* how long hub_store_ingest took */
+} batch_t;
+
+/* Undecodable messages from one peer in the current minute: counted, and
+ * logged once when the first arrives and once when the minute closes, so
+ * that a flood of garbage costs a few log lines, not one per message. */
+typedef struct {
+    char peer[BC_PEER_MAX];       /* identity, else the peer's address */
+    uint64_t count;               /* messages this minute */
+    uint64_t bytes;               /* their total size */
+} garbage_t;
+
+#define GARBAGE_PEERS 64          /* peers tracked per minute; the rest
+                                     share the last slot */
+
+struct hub_server_t {
+    hub_config_t cfg;             /* settings (strings borrowed) */
+    bc_registry_t *reg;           /* units and catalogue */
+    bc_rules_t *rules;            /* validation rules, NULL: none */
+    hub_scope_t *scope;           /* operators' scopes and roles */
+    bc_holidays_t *holidays;      /* days deadlines skip, NULL: none */
+    bc_lock_t *lock;              /* our exclusive hold on the store folder */
+    hub_store_t *store;           /* LMDB store */
+    zsock_t *router;              /* the one endpoint */
+    hub_auth_t *auth;             /* ZAP handler, NULL in plain mode */
+    char endpoint[256];           /* bound endpoint */
+    hub_deadline_t deadlines[16]; /* working days per level */
+    size_t ndeadlines;            /* used entries */
+    batch_t batches[2];           /* the two alternating batches */
+    int filling;                  /* index of the batch being filled */
+    bool writing;                 /* the other batch is being committed */
+    pthread_t writer;             /* the thread that commits */
+    bool writer_started;          /* writer is running */
+    int64_t started_us;           /* process start, for Pong.started_at */
+    zsock_t *to_writer;           /* PAIR: batch index out, "done" back */
+    uint64_t rejected[32];        /* rejections by reason */
+    uint64_t acked;               /* submissions acknowledged */
+    uint64_t commits;             /* batches committed */
+    uint64_t replies_dropped;     /* replies a peer could not take */
+    int64_t last_stats;           /* when stats were last logged, ms */
+    hub_stats_t stats;            /* counters for StatsQuery and /metrics */
+    hub_metrics_t *metrics;       /* GET /metrics listener, or NULL */
+    bool map_warned;              /* the 80 % map warning was logged */
+    bool store_failed;            /* the disk failed: stop serving */
+    uint64_t recent[3];           /* stored, duplicate, rejected since the
+                                     last delivery line */
+    int64_t last_recent;          /* when that line was last logged, ms */
+    garbage_t garbage[GARBAGE_PEERS]; /* this minute's undecodable bytes */
+    size_t ngarbage;              /* used entries */
+    int64_t garbage_since;        /* start of the minute, ms (monotonic) */
+    uint64_t garbage_total;       /* undecodable messages since start */
+    hub_upstream_t *upstream;     /* log forwarder, NULL without --upstream */
+};
+
+/* What a node reads in the Ack when its submission was caught by a disk
+ * failure (it keeps the report and resends it). */
+#define STORE_FAILED_MSG "the hub's store failed (disk I/O error); the hub " \
+                         "restarts; resend later"
+
+/* Deliveries are logged at INFO, so that a log someone watches shows the
+ * hub working, but at most once a second: under load the hub commits
+ * hundreds of batches a second. */
+#define DELIVERY_LOG_EVERY_MS 1000
+
+/* Wall-clock time in Unix microseconds (receipt times, the log). */
+static inline int64_t hub_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* --- hub_handlers.c ------------------------------------------------------ */
+
+/* Answers one request that is not a submission. */
+typedef void (*hub_handler_fn)(hub_server_t *self, zframe_t *route,
+                               Baocao__Request *req, const char *peer);
+
+/* The handler of a request body, or NULL when there is none. */
+hub_handler_fn hub_handler_find(Baocao__Request__BodyCase body);
+
+/* Sends reply to route without blocking; a peer that cannot take it loses
+ * it (and will ask again). */
+void hub_server_reply(hub_server_t *self, zframe_t *route,
+                      Baocao__Reply *reply);
+
+/* Answers with an Error reply (reason, message) to the request `tag`. */
+void hub_server_error(hub_server_t *self, zframe_t *route, uint64_t tag,
+                      Baocao__RejectReason reason, const char *message);
+
+/* Counts a rejection by reason and logs it with the peer (escaped). */
+void hub_server_count_reject(hub_server_t *self, Baocao__RejectReason reason,
+                             const char *peer, const char *message);
+
+/* Called with the result of every store write. On BC_EFATAL, logs once
+ * what failed and what to check, and marks the server as failed so that
+ * the loop stops (see hub_server.c's top comment). Returns true on
+ * BC_EFATAL. */
+bool hub_server_check_store(hub_server_t *self, int rc, const char *what);
+
+/* The body of GET /metrics (arg: the server): a malloc'ed string. */
+char *hub_server_metrics_text(void *arg);
+
+/* SIGHUP: the registry's keys again (an approved enrolment). Only the
+ * keys: units, levels and the catalogue are the store's and change with a
+ * restart. */
+void hub_server_reload_keys(hub_server_t *self);
+
+/* --- hub_batch.c --------------------------------------------------------- */
+
+/* Starts the writer thread and its PAIR socket; BC_OK, or BC_EINVAL with
+ * a message. */
+int hub_writer_start(hub_server_t *self, char *err, size_t errlen);
+
+/* Asks the writer to finish and joins it. */
+void hub_writer_stop(hub_server_t *self);
+
+/* Adds one received submission to the filling batch, validating it (or
+ * recording the reason `pre` it was already refused for, with pre_msg).
+ * Takes the route and payload frames. */
+void hub_batch_add(hub_server_t *self, zframe_t **route_p,
+                   zframe_t **payload_p, Baocao__Request *req,
+                   const char *peer, Baocao__RejectReason pre,
+                   const char *pre_msg);
+
+/* Answers a batch that will not be committed, once the store has failed:
+ * every submission in it gets RETRY_LATER, so its node keeps it and
+ * resends it to the restarted hub. */
+void hub_batch_refuse(hub_server_t *self, batch_t *b);
+
+/* Hands the filled batch to the writer if it is idle. */
+void hub_batch_dispatch(hub_server_t *self);
+
+/* Waits for the writer's "done" and answers that batch. */
+void hub_batch_collect(hub_server_t *self);
+
+#endif
