@@ -17,7 +17,10 @@ struct bc_client_t {
     zsock_t *sock;         /* DEALER connected to the hub */
     zsock_t *monitor;      /* PAIR receiving the DEALER's monitor events */
     uint64_t next_tag;     /* tag of the next request */
-    char auth_error[128];  /* last handshake failure, "" if none */
+    char auth_error[192];  /* last handshake failure, "" if none */
+    bool curve;            /* a hub key was given (CURVE on) */
+    bool own_key;          /* a key pair was given (--cert), not a
+                              throwaway one */
 };
 
 bc_client_t *bc_client_new(const char *endpoint, const bc_security_t *sec,
@@ -32,6 +35,8 @@ bc_client_t *bc_client_new(const char *endpoint, const bc_security_t *sec,
         goto out_destroy;
     }
     zsock_set_linger(self->sock, 0);
+    self->curve = sec && sec->hub_key;
+    self->own_key = sec && sec->cert;
     if (sec && sec->hub_key
         && bc_keys_apply_client(self->sock, sec, err, errlen) != BC_OK)
         goto out_destroy;
@@ -69,9 +74,21 @@ const char *bc_client_auth_error(const bc_client_t *self)
 static bool read_monitor(bc_client_t *self)
 {
     bc_handshake_t what = bc_keys_watch_read(self->monitor);
-    if (what == BC_HANDSHAKE_REFUSED)
+    /* Name the option that is really missing: without --cert we offered
+     * a throwaway key, and without --hub-key no key at all. */
+    if (what == BC_HANDSHAKE_REFUSED && !self->own_key)
+        snprintf(self->auth_error, sizeof self->auth_error,
+                 "the hub refused our key: no --cert was given, so a "
+                 "throwaway key was offered: pass --cert NAME.secret (a key "
+                 "registered at the hub)");
+    else if (what == BC_HANDSHAKE_REFUSED)
         snprintf(self->auth_error, sizeof self->auth_error,
                  "the hub refused our key: is it registered at the hub?");
+    else if (what == BC_HANDSHAKE_FAILED && !self->curve)
+        snprintf(self->auth_error, sizeof self->auth_error,
+                 "CURVE handshake with the hub failed: the hub requires "
+                 "encryption and --plain was given: pass --hub-key hub.pub "
+                 "and --cert NAME.secret");
     else if (what == BC_HANDSHAKE_FAILED)
         snprintf(self->auth_error, sizeof self->auth_error,
                  "CURVE handshake with the hub failed: check the hub's "

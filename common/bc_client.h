@@ -32,7 +32,9 @@ void bc_client_destroy(bc_client_t **self_p);
 int bc_client_call(bc_client_t *self, Baocao__Request *req,
                    Baocao__Reply **reply, int timeout_ms);
 
-/* The last handshake failure seen, or NULL. */
+/* The last handshake failure seen, in words that name the option to fix
+ * (a refused key without a key pair given says to pass --cert; a failed
+ * handshake without a hub key says the hub wants --hub-key), or NULL. */
 const char *bc_client_auth_error(const bc_client_t *self);
 
 #endif

@@ -41,8 +41,10 @@ static void usage(FILE *out)
             "resumes where it was.\n\noptions:\n");
     bc_config_usage(all_options, all_noptions, out);
     fprintf(out, "\nexit status: 0 on a clean stop (or, with --drain, once "
-                 "all is delivered),\n1 on a runtime failure or when another "
-                 "node serves the outbox, 2 on bad\nusage or configuration, "
+                 "all is delivered),\n1 on a runtime failure, when another "
+                 "node serves the outbox, or when --drain\nends with "
+                 "rejections that need action, 2 on bad "
+                 "usage or configuration,\n"
                  "3 when --max-seconds ran out,\n%d when the outbox's disk "
                  "failed (I/O error): restart it (the units do).\n",
                  BC_EXIT_STORE_FAILED);

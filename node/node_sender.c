@@ -79,7 +79,8 @@ const bc_option_t node_options[] = {
     {"poll", BC_OPT_INT, NC(poll_ms), 10, 60000, "500", "MS",
      "how often to look for newly filed reports"},
     {"drain", BC_OPT_BOOL, NC(drain), 0, 0, NULL, NULL,
-     "exit (status 0) once every report is delivered or rejected"},
+     "exit once every report is delivered or rejected (status 0, or 1 "
+     "when a rejection needs action)"},
     {"max-seconds", BC_OPT_INT, NC(max_seconds), 0, 31536000, "0", "S",
      "give up after this long (exit 3; 0 = run for ever)"},
     {"log-level", BC_OPT_STRING, NC(log_level), 0, 0, "info", "LEVEL",
@@ -715,11 +716,22 @@ static void read_monitor(node_sender_t *self)
     bc_handshake_t what = bc_keys_watch_read(self->monitor);
     if (what == BC_HANDSHAKE_OTHER)
         return;
-    const char *why = what == BC_HANDSHAKE_REFUSED
-                          ? "the hub refused this node's key: ask the "
-                            "province to register it"
-                          : "CURVE handshake with the hub failed: check "
-                            "--hub-key";
+    /* Name the option that is really wrong: without --cert the node
+     * offered a throwaway key, and with --plain there was no key at all. */
+    const char *why;
+    if (what == BC_HANDSHAKE_REFUSED)
+        why = self->cfg.cert ? "the hub refused this node's key: ask the "
+                               "province to register it"
+                             : "the hub refused this node's key: no --cert "
+                               "was given, so the node offered a throwaway "
+                               "key: pass --cert NODE.secret (the key "
+                               "registered for this unit)";
+    else
+        why = self->cfg.hub_key && !self->cfg.plain
+                  ? "CURVE handshake with the hub failed: check --hub-key"
+                  : "CURVE handshake with the hub failed: the hub requires "
+                    "encryption and this node runs with --plain: pass "
+                    "--hub-key hub.pub and --cert NODE.secret";
     /* record_error logs at WARN on a change of words; this one has its
      * own ERROR line, so write the outbox directly. */
     if (strcmp(why, self->last_error) != 0) {
@@ -743,26 +755,70 @@ static void read_monitor(node_sender_t *self)
     back_off(self, "handshake failed");
 }
 
-/* The node's last words: the counts, which agree with each other, and
- * where to look when anything needs staff. */
-static void log_last_line(node_sender_t *self, const char *why)
+/* Tallies the rejections that still need action, by reason, for the last
+ * line: "how many and why". */
+typedef struct {
+    uint32_t reason[8];     /* the first reasons met */
+    uint64_t count[8];      /* how many of each */
+    size_t n;               /* reasons in use */
+    uint64_t other;         /* rejections beyond the eighth reason */
+} reason_tally_t;
+
+static void tally_rejection(void *arg, const node_entry_t *e)
+{
+    reason_tally_t *t = arg;
+    if (e->state != NODE_REJECTED || e->seen)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->reason[i] == e->reason) {
+            t->count[i]++;
+            return;
+        }
+    if (t->n == 8) {
+        t->other++;
+        return;
+    }
+    t->reason[t->n] = e->reason;
+    t->count[t->n++] = 1;
+}
+
+/* The node's last words: the counts, which agree with each other, why the
+ * rejections needing action were refused, and where to look. Returns how
+ * many rejections need action (0 if the outbox cannot be read). */
+static uint64_t log_last_line(node_sender_t *self, const char *why)
 {
     node_stats_t st;
     if (node_outbox_stats(self->outbox, &st) != BC_OK) {
         BC_INFO("%s", why);
-        return;
+        return 0;
     }
     uint64_t waiting = st.pending + st.in_flight;
-    if (st.rejected_new)
+    if (st.rejected_new) {
+        reason_tally_t t = {0};
+        char reasons[256] = "";
+        size_t used = 0;
+        node_outbox_each(self->outbox, tally_rejection, &t);
+        for (size_t i = 0; i < t.n && used < sizeof reasons; i++)
+            used += (size_t) snprintf(reasons + used, sizeof reasons - used,
+                                      "%s%s %llu", i ? ", " : "",
+                                      bc_reason_name((Baocao__RejectReason)
+                                                         t.reason[i]),
+                                      (unsigned long long) t.count[i]);
+        if (t.other && used < sizeof reasons)
+            snprintf(reasons + used, sizeof reasons - used, ", other %llu",
+                     (unsigned long long) t.other);
         BC_WARN("%s: %llu delivered, %llu rejected, %llu waiting; %llu "
-                "rejection(s) need action: see `baocao status --store %s "
-                "--list`", why, (unsigned long long) st.delivered,
+                "rejection(s) need action (%s): see `baocao status --store "
+                "%s --list`", why, (unsigned long long) st.delivered,
                 (unsigned long long) st.rejected, (unsigned long long) waiting,
-                (unsigned long long) st.rejected_new, self->cfg.store);
-    else
+                (unsigned long long) st.rejected_new, reasons,
+                self->cfg.store);
+    } else {
         BC_INFO("%s: %llu delivered, %llu rejected, %llu waiting", why,
                 (unsigned long long) st.delivered,
                 (unsigned long long) st.rejected, (unsigned long long) waiting);
+    }
+    return st.rejected_new;
 }
 
 int node_sender_run(node_sender_t *self)
@@ -795,8 +851,10 @@ int node_sender_run(node_sender_t *self)
             if (check_store(self, node_outbox_stats(self->outbox, &st),
                             "cannot read the outbox") == 0
                 && st.pending + st.in_flight == 0) {
-                log_last_line(self, "nothing left to send");
-                return BC_OK;
+                /* Any rejection still needing action fails the drain
+                 * (exit 1): a script that files and drains must see it. */
+                return log_last_line(self, "nothing left to send")
+                           ? BC_EREJECTED : BC_OK;
             }
         }
 

@@ -77,8 +77,10 @@ node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
 void node_sender_destroy(node_sender_t **self_p);
 
 /* Delivers until SIGINT/SIGTERM, or in drain mode until the outbox has
- * nothing left to deliver. Returns BC_OK, BC_ETIMEOUT when max_seconds
- * ran out first, or BC_EFATAL when the outbox's disk failed (EIO,
+ * nothing left to deliver. Returns BC_OK, BC_EREJECTED when a drain ended
+ * with rejections that need action (not marked seen with `baocao status
+ * --ack-rejected`; the last line counts them by reason), BC_ETIMEOUT when
+ * max_seconds ran out first, or BC_EFATAL when the outbox's disk failed (EIO,
  * MDB_PANIC; logged at ERROR with the directory): the caller exits with
  * BC_EXIT_STORE_FAILED so that its supervisor restarts it. */
 int node_sender_run(node_sender_t *self);

@@ -1,6 +1,10 @@
 /*
  * cmd_audit_replay.c -- `baocao audit replay`: rebuilds a store from an
  * export alone (--into), or resends its submissions to another hub (--to).
+ *
+ * --to exits 1 when the other hub rejected any submission, or could not
+ * store it, with a last line counting the rejections by reason: the rule
+ * every program follows (README, "Exit codes").
  */
 #include "bc_error.h"
 #include "bc_keys.h"
@@ -176,6 +180,7 @@ static int replay_to(audit_cfg_t *cfg, FILE *f, uint64_t total)
         return EXIT_USAGE;
     }
     uint64_t sent = 0, answered = 0, by_status[6] = {0};
+    uint64_t by_reason[32] = {0};   /* rejections by Baocao__RejectReason */
     bool eof = false;
     int64_t last_answer = zclock_mono();
     int status = EXIT_OK;
@@ -232,8 +237,12 @@ static int replay_to(audit_cfg_t *cfg, FILE *f, uint64_t total)
         zframe_destroy(&in);
         answered++;
         if (r && r->body_case == BAOCAO__REPLY__BODY_ACK
-            && r->ack->status < 6)
+            && r->ack->status < 6) {
             by_status[r->ack->status]++;
+            if (r->ack->status == BAOCAO__ACK_STATUS__ACK_REJECTED)
+                by_reason[(unsigned) r->ack->reason < 32 ? r->ack->reason
+                                                         : 0]++;
+        }
         if (r)
             baocao__reply__free_unpacked(r, NULL);
         audit_progress("replayed", answered, total);
@@ -243,6 +252,25 @@ static int replay_to(audit_cfg_t *cfg, FILE *f, uint64_t total)
            (unsigned long long) sent, (unsigned long long) by_status[1],
            (unsigned long long) by_status[2], (unsigned long long) by_status[3],
            (unsigned long long) by_status[4], (unsigned long long) by_status[5]);
+    /* One rule for every program: any rejection is exit 1, and the last
+     * line says how many and why. "Retry later" stored nothing either. */
+    if (by_status[4]) {
+        printf("%llu rejected:", (unsigned long long) by_status[4]);
+        for (unsigned i = 0, first = 1; i < 32; i++)
+            if (by_reason[i]) {
+                printf("%s %s %llu", first ? "" : ",",
+                       bc_reason_name((Baocao__RejectReason) i),
+                       (unsigned long long) by_reason[i]);
+                first = 0;
+            }
+        printf(" (see the hub's log for each one)\n");
+        status = EXIT_FAIL;
+    }
+    if (by_status[5]) {
+        printf("%llu not stored (retry later): the hub could not store "
+               "them; replay again\n", (unsigned long long) by_status[5]);
+        status = EXIT_FAIL;
+    }
     zsock_destroy(&sock);
     return status;
 }

@@ -7,9 +7,11 @@
  * on it (fix and file a correction, or accept it): rejections count as
  * "need action" until `--ack-rejected` marks them seen. Marking does not
  * delete: they stay on record and in --list. `--config node.conf` reads
- * the node daemon's file (its daemon-only keys are skipped).
+ * the node daemon's file (its daemon-only keys are skipped). It never
+ * creates an outbox: a folder without one is a usage error (exit 2).
  */
 #include "bc_error.h"
+#include "bc_fs.h"
 #include "node_sender.h"
 #include "bc_table.h"
 #include "bc_wire.h"
@@ -126,6 +128,15 @@ int cmd_status(int argc, char **argv)
         goto out_free;
     if (!cfg.store) {
         fprintf(stderr, "baocao status: --store DIR is required\n");
+        goto out_free;
+    }
+    /* A reading command must not create what it reads: opening a missing
+     * outbox would make an empty one, and a mistyped --store would look
+     * like a healthy node with nothing to send. */
+    if (!bc_has_store(cfg.store)) {
+        fprintf(stderr, "baocao status: no outbox at %s (is --store "
+                "right? `baocao submit` or the node creates it)\n",
+                cfg.store);
         goto out_free;
     }
     status = EXIT_FAIL;

@@ -277,8 +277,9 @@ static void test_rejections_settle(void **state)
     submit(store, "HP-HB-PBC", "2023-11", good);
     /* The node claims XX-NOWHERE too, so that the hub is the one to
      * refuse it. */
+    /* Two rejections need action: the drain exits 1 (issue 15). */
     assert_int_equal(drain_also(store, "HP-HB-PBC", f->hub.endpoint,
-                                "XX-NOWHERE"), 0);
+                                "XX-NOWHERE"), 1);
 
     const char *argv[] = {"status", "--store", store, "--format", "json",
                           NULL};
@@ -297,9 +298,10 @@ static void test_rejections_settle(void **state)
     assert_true(bc_query_value(f->hub.endpoint, "HP-HB-PBC", "2023-11",
                                "sxh_cases", &v));
     assert_int_equal(v, 1);
-    /* A second drain has nothing to send: rejected reports stay settled. */
+    /* A second drain has nothing to send: rejected reports stay settled,
+     * and still need action (not marked seen), so it exits 1 again. */
     assert_int_equal(drain_also(store, "HP-HB-PBC", f->hub.endpoint,
-                                "XX-NOWHERE"), 0);
+                                "XX-NOWHERE"), 1);
 }
 
 /* SIGKILL loses nothing that was acknowledged. */

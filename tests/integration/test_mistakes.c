@@ -634,7 +634,8 @@ static void test_last_line(void **state)
     assert_int_equal(submit(store, "2023-12", good, NULL, NULL), 0);
     assert_int_equal(submit(store, "2023-10", bad, NULL, NULL), 0);
     assert_int_equal(submit(store, "2023-09", bad, NULL, NULL), 0);
-    assert_int_equal(drain(store, "HP-HB-QT", f->hub.endpoint, log), 0);
+    /* Rejections that need action fail the drain (issue 15). */
+    assert_int_equal(drain(store, "HP-HB-QT", f->hub.endpoint, log), 1);
 
     char *text = read_text(log);
     /* The last line: the three counts, and where to look. */

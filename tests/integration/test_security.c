@@ -210,7 +210,8 @@ static void test_facility_only_for_itself(void **state)
     /* Quán Toan's key, for Hùng Vương: rejected, not resent, nothing of
      * Hùng Vương changes. */
     file_one(f, "qt-other", "HP-HB-HV", 22, other, sizeof other);
-    assert_int_equal(run_node(f, other, "HP-HB-QT", "qt", NULL, 20), 0);
+    /* Rejected: the drain exits 1 (issue 15). */
+    assert_int_equal(run_node(f, other, "HP-HB-QT", "qt", NULL, 20), 1);
     char *js = status_json(other);
     assert_non_null(strstr(js, "\"rejected\":\t1"));
     assert_non_null(strstr(js, "not_authorized"));
@@ -223,7 +224,7 @@ static void test_facility_only_for_itself(void **state)
     /* ... but not for a unit outside its district. */
     char far[4096];
     file_one(f, "hb-far", "HG-CT", 44, far, sizeof far);
-    assert_int_equal(run_node(f, far, "HP-HB", "hb", NULL, 20), 0);
+    assert_int_equal(run_node(f, far, "HP-HB", "hb", NULL, 20), 1);
     js = status_json(far);
     assert_non_null(strstr(js, "not_authorized"));
     free(js);
@@ -243,7 +244,7 @@ static void test_long_code_keeps_its_identity(void **state)
     assert_int_equal(operator_value(f, LONG64), 64);
     /* Its key does not open the unit whose code is its prefix. */
     file_one(f, "long-prefix", LONG58, 58, prefix, sizeof prefix);
-    assert_int_equal(run_node(f, prefix, LONG64, "longunit", NULL, 20), 0);
+    assert_int_equal(run_node(f, prefix, LONG64, "longunit", NULL, 20), 1);
     js = status_json(prefix);
     assert_non_null(strstr(js, "not_authorized"));
     free(js);
@@ -311,7 +312,7 @@ static void test_operator_queries_not_submits(void **state)
     fixture_t *f = *state;
     char store[4096];
     file_one(f, "alice", "HP-HB-QT", 55, store, sizeof store);
-    assert_int_equal(run_node(f, store, "HP-HB-QT", "alice", NULL, 20), 0);
+    assert_int_equal(run_node(f, store, "HP-HB-QT", "alice", NULL, 20), 1);
     char *js = status_json(store);
     assert_non_null(strstr(js, "not_authorized"));
     free(js);

@@ -1,0 +1,341 @@
+/*
+ * test_rough_edges.c -- the rough edges a new user hit (issue 15), against
+ * the real programs: a real hub (plain, and one with CURVE), real nodes
+ * over loopback ZeroMQ, LMDB stores in a temporary folder, the `baocao`
+ * tool as staff type it.
+ *
+ *   2. a reading command on a mistyped store creates nothing and exits 2
+ *      ("no outbox at ...");
+ *   3. any rejection is exit 1, with a last line saying how many and why:
+ *      a node's --drain, `audit replay --to`;
+ *   4. handshake errors name the option really at fault (--plain against
+ *      a CURVE hub, --hub-key without --cert), once, at ERROR only;
+ *   6. `baocao query` output: rows without data hidden unless --all,
+ *      --programme, empty CSV fields, digit grouping, local time, plurals.
+ *
+ * Each test failed on the code before its fix (see the commit messages).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    char *dir;          /* temporary folder */
+    bc_hub_t hub;       /* the hub under test (plain) */
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    f->dir = bc_tmpdir("rough");
+    bc_hub_init(&f->hub);
+    bc_hub_start(&f->hub, f->dir, NULL, NULL);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* dir/name in a buffer of the caller's. */
+static char *at(fixture_t *f, const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", f->dir, name);
+    return buf;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return strdup("");
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = calloc(1, (size_t) len + 1);
+    size_t got = fread(buf, 1, (size_t) len, fp);
+    buf[got] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* Counts the lines of text holding both words (w2 may be NULL). */
+static int count_lines(const char *text, const char *w1, const char *w2)
+{
+    int n = 0;
+    const char *line = text;
+    while (line && *line) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t) (nl - line) : strlen(line);
+        char *copy = strndup(line, len);
+        if (strstr(copy, w1) && (!w2 || strstr(copy, w2)))
+            n++;
+        free(copy);
+        line = nl ? nl + 1 : NULL;
+    }
+    return n;
+}
+
+/* The last non-empty line of text, copied. */
+static char *last_line(const char *text)
+{
+    const char *end = text + strlen(text);
+    while (end > text && end[-1] == '\n')
+        end--;
+    const char *start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    return strndup(start, (size_t) (end - start));
+}
+
+static int submit(const char *store, const char *period, const char *file)
+{
+    const char *argv[] = {"submit", "--store", store, "--unit", "HP-HB-QT",
+                          "--period", period, "--file", file, NULL};
+    return bc_run_all("baocao", argv, NULL);
+}
+
+static int drain(const char *store, const char *endpoint, const char *log)
+{
+    const char *argv[] = {"--store", store, "--unit", "HP-HB-QT", "--hub",
+                          endpoint, "--plain", "--drain", "--max-seconds",
+                          "60", "--timeout", "2000", NULL};
+    bc_proc_t p = bc_spawn("baocao-node", argv, log);
+    return bc_wait(&p, 90000);
+}
+
+/* --- 2. a mistyped store ------------------------------------------------- */
+
+static void test_status_no_outbox(void **state)
+{
+    fixture_t *f = *state;
+    char typo[4096];
+    at(f, "typo", typo, sizeof typo);
+    const char *formats[] = {"table", "json"};
+    for (int i = 0; i < 2; i++) {
+        const char *argv[] = {"status", "--store", typo, "--format",
+                              formats[i], NULL};
+        char *out = NULL;
+        int rc = bc_run_all("baocao", argv, &out);
+        if (rc != 2 || !strstr(out, "no outbox at") || !strstr(out, typo))
+            fail_msg("status --store typo (%s): exit %d:\n%s", formats[i],
+                     rc, out);
+        free(out);
+        struct stat st;
+        if (stat(typo, &st) == 0)
+            fail_msg("status created %s", typo);
+    }
+    /* --ack-rejected writes, but to an outbox that exists only. */
+    const char *ack[] = {"status", "--store", typo, "--ack-rejected", NULL};
+    assert_int_equal(bc_run_all("baocao", ack, NULL), 2);
+    struct stat st;
+    assert_int_not_equal(stat(typo, &st), 0);
+}
+
+/* --- 3. any rejection is exit 1 ------------------------------------------ */
+
+static void test_drain_rejection_exit(void **state)
+{
+    fixture_t *f = *state;
+    char store[4096], bad[4096], good[4096], log[4096];
+    at(f, "node", store, sizeof store);
+    at(f, "node.log", log, sizeof log);
+    bc_write_file(at(f, "bad.csv", bad, sizeof bad),
+                  "indicator,value\nno_such_indicator,1\n");
+    bc_write_file(at(f, "good.csv", good, sizeof good),
+                  "indicator,value\nsdd_u5,100\n");
+    /* The node's only report is rejected: exit 1, and the last line says
+     * how many and why. */
+    assert_int_equal(submit(store, "2023-12", bad), 0);
+    int rc = drain(store, f->hub.endpoint, log);
+    char *text = read_text(log);
+    char *last = last_line(text);
+    if (rc != 1 || !strstr(last, "0 delivered, 1 rejected, 0 waiting")
+        || !strstr(last, "unknown_indicator 1"))
+        fail_msg("drain with a rejection: exit %d, last line: %s\n%s", rc,
+                 last, text);
+    free(last);
+    free(text);
+
+    /* Marked seen, the rejection no longer fails a drain. */
+    const char *ack[] = {"status", "--store", store, "--ack-rejected", NULL};
+    assert_int_equal(bc_run_all("baocao", ack, NULL), 0);
+    assert_int_equal(submit(store, "2023-11", good), 0);
+    unlink(log);
+    rc = drain(store, f->hub.endpoint, log);
+    text = read_text(log);
+    if (rc != 0)
+        fail_msg("drain after --ack-rejected: exit %d\n%s", rc, text);
+    free(text);
+}
+
+static void test_replay_rejection_exit(void **state)
+{
+    fixture_t *f = *state;
+    char store[4096], bad[4096], good[4096], log[4096], exp[4096];
+    char dir2[4096];
+    at(f, "node", store, sizeof store);
+    at(f, "node.log", log, sizeof log);
+    bc_write_file(at(f, "bad.csv", bad, sizeof bad),
+                  "indicator,value\nno_such_indicator,1\n");
+    bc_write_file(at(f, "good.csv", good, sizeof good),
+                  "indicator,value\nsdd_u5,100\n");
+    assert_int_equal(submit(store, "2023-12", good), 0);
+    assert_int_equal(submit(store, "2023-10", bad), 0);
+    assert_int_equal(submit(store, "2023-09", bad), 0);
+    assert_int_equal(drain(store, f->hub.endpoint, log), 1);
+    const char *ex[] = {"audit", "export", "--store", f->hub.store, "--out",
+                        at(f, "log.bca", exp, sizeof exp), NULL};
+    assert_int_equal(bc_run_all("baocao", ex, NULL), 0);
+
+    bc_hub_t other = BC_HUB_INIT;
+    at(f, "other", dir2, sizeof dir2);
+    assert_int_equal(mkdir(dir2, 0700), 0);
+    bc_hub_start(&other, dir2, NULL, NULL);
+    const char *rp[] = {"audit", "replay", exp, "--to", other.endpoint,
+                        "--plain", NULL};
+    char *out = NULL;
+    int rc = bc_run_all("baocao", rp, &out);
+    char *last = last_line(out);
+    if (rc != 1 || !strstr(out, "1 stored")
+        || !strstr(last, "2 rejected: unknown_indicator 2"))
+        fail_msg("replay --to with 2 rejected: exit %d, last line: %s\n%s",
+                 rc, last, out);
+    free(last);
+    free(out);
+    /* Replayed again: all duplicates and the same two rejections. */
+    rc = bc_run_all("baocao", rp, &out);
+    if (rc != 1 || !strstr(out, "1 duplicate"))
+        fail_msg("second replay: exit %d\n%s", rc, out);
+    free(out);
+    assert_int_equal(bc_hub_stop(&other), 0);
+}
+
+/* --- 4. errors that name the real cause ---------------------------------- */
+
+static void keygen(fixture_t *f, const char *name)
+{
+    char out[4096];
+    at(f, name, out, sizeof out);
+    const char *argv[] = {"keygen", "--out", out, NULL};
+    assert_int_equal(bc_run("baocao", argv, NULL), 0);
+}
+
+static void test_handshake_messages(void **state)
+{
+    fixture_t *f = *state;
+    keygen(f, "hub");
+    keygen(f, "alice");
+    char secret[4096], pub[4096], alice_pub[4096], alice_sec[4096];
+    char dir2[4096], store[4096], good[4096], log[4096];
+    at(f, "hub.secret", secret, sizeof secret);
+    at(f, "hub.pub", pub, sizeof pub);
+    at(f, "alice.pub", alice_pub, sizeof alice_pub);
+    at(f, "alice.secret", alice_sec, sizeof alice_sec);
+    at(f, "curve", dir2, sizeof dir2);
+    assert_int_equal(mkdir(dir2, 0700), 0);
+    bc_hub_t hub = BC_HUB_INIT;
+    const char *extra[] = {"--curve-secret", secret, "--operator-key",
+                           alice_pub, NULL};
+    bc_hub_start(&hub, dir2, NULL, extra);
+
+    struct {
+        const char *what;        /* the mistake */
+        const char *flags[4];    /* the client's security flags */
+        const char *want;        /* in the message */
+        const char *not_want;    /* never in it */
+    } cases[] = {
+        {"--plain against CURVE", {"--plain", NULL},
+         "the hub requires encryption and --plain was given",
+         "check the hub's public key"},
+        {"--hub-key without --cert", {"--hub-key", pub, NULL},
+         "no --cert was given", "is it registered at the hub?"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[16] = {"query", "--hub", hub.endpoint, "--unit",
+                                "HP-HB", "--period", "2023-12", "--timeout",
+                                "5000"};
+        size_t n = 9;
+        for (size_t k = 0; cases[i].flags[k]; k++)
+            argv[n++] = cases[i].flags[k];
+        argv[n] = NULL;
+        char *out = NULL;
+        int rc = bc_run_all("baocao", argv, &out);
+        if (rc != 1 || !strstr(out, cases[i].want)
+            || strstr(out, cases[i].not_want))
+            fail_msg("%s: exit %d:\n%s", cases[i].what, rc, out);
+        free(out);
+    }
+    /* The operator's own key pair works. */
+    const char *okq[] = {"query", "--hub", hub.endpoint, "--hub-key", pub,
+                         "--cert", alice_sec, "--unit", "HP-HB", "--period",
+                         "2023-12", NULL};
+    assert_int_equal(bc_run_all("baocao", okq, NULL), 0);
+
+    /* A node started with --plain against the CURVE hub: the log names
+     * --plain, once, at ERROR, and no WARN line repeats it. */
+    at(f, "node", store, sizeof store);
+    at(f, "node.log", log, sizeof log);
+    bc_write_file(at(f, "good.csv", good, sizeof good),
+                  "indicator,value\nsdd_u5,100\n");
+    assert_int_equal(submit(store, "2023-12", good), 0);
+    const char *na[] = {"--store", store, "--unit", "HP-HB-QT", "--hub",
+                        hub.endpoint, "--plain", "--drain", "--max-seconds",
+                        "3", "--backoff-min", "200", "--backoff-max", "800",
+                        NULL};
+    bc_proc_t p = bc_spawn("baocao-node", na, log);
+    assert_int_equal(bc_wait(&p, 30000), 3);
+    char *text = read_text(log);
+    if (count_lines(text, "ERROR", "runs with --plain") != 1
+        || count_lines(text, "WARN", "handshake") != 0
+        || strstr(text, "check --hub-key"))
+        fail_msg("node --plain against CURVE:\n%s", text);
+    free(text);
+    /* And with --hub-key but no --cert: the missing --cert is named. */
+    unlink(log);
+    const char *nb[] = {"--store", store, "--unit", "HP-HB-QT", "--hub",
+                        hub.endpoint, "--hub-key", pub, "--drain",
+                        "--max-seconds", "3", "--backoff-min", "200",
+                        "--backoff-max", "800", NULL};
+    p = bc_spawn("baocao-node", nb, log);
+    assert_int_equal(bc_wait(&p, 30000), 3);
+    text = read_text(log);
+    if (count_lines(text, "ERROR", "no --cert was given") != 1
+        || count_lines(text, "WARN", "refused") != 0)
+        fail_msg("node --hub-key without --cert:\n%s", text);
+    free(text);
+    assert_int_equal(bc_hub_stop(&hub), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_status_no_outbox, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_drain_rejection_exit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_replay_rejection_exit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_messages, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests_name("integration.rough_edges", tests, NULL,
+                                       NULL);
+}
