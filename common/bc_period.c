@@ -282,17 +282,34 @@ int64_t bc_period_deadline_holidays(bc_period_t p, unsigned working_days,
     return local_midnight(day);
 }
 
-char *bc_time_format(int64_t unix_s, char *buf, size_t len)
+/* Formats unix_s as UTC, or with `local` in Vietnam's time (UTC+7); a
+ * time whose year falls outside 0000..9999 prints as "@SECONDS". The two
+ * formats are literals so that the compiler checks them. */
+static char *time_format_at(int64_t unix_s, bool local, char *buf,
+                            size_t len)
 {
+    int64_t offset_s = local ? 7 * 3600 : 0;
     /* 0000-01-01 .. 9999-12-31T23:59:59Z, in Unix seconds: within these,
      * gmtime_r succeeds on any 64-bit time_t and the year has 4 digits. */
     static const int64_t lo = -62167219200LL, hi = 253402300799LL;
     struct tm tm;
-    time_t t = (time_t) unix_s;
     if (!len)
         return buf;
-    if (unix_s < lo || unix_s > hi || !gmtime_r(&t, &tm)
-        || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    bool in_range = unix_s >= lo - offset_s && unix_s <= hi - offset_s;
+    time_t t = in_range ? (time_t) (unix_s + offset_s) : 0;
+    if (!in_range || !gmtime_r(&t, &tm)
+        || (local ? strftime(buf, len, "%Y-%m-%d %H:%M:%S +07", &tm)
+                  : strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm)) == 0)
         snprintf(buf, len, "@%lld", (long long) unix_s);
     return buf;
+}
+
+char *bc_time_format(int64_t unix_s, char *buf, size_t len)
+{
+    return time_format_at(unix_s, false, buf, len);
+}
+
+char *bc_time_format_local(int64_t unix_s, char *buf, size_t len)
+{
+    return time_format_at(unix_s, true, buf, len);
 }

@@ -95,4 +95,12 @@ int64_t bc_day_number(unsigned y, unsigned m, unsigned d);
  * Returns buf. */
 char *bc_time_format(int64_t unix_s, char *buf, size_t len);
 
+/* Formats a Unix time (seconds) in Vietnam's time, Asia/Ho_Chi_Minh, as
+ * "YYYY-MM-DD HH:MM:SS +07", for tables people read (JSON and CSV keep
+ * UTC, bc_time_format). Vietnam has kept UTC+7 without daylight saving
+ * since 1975, so the offset is fixed here rather than read from a tz
+ * database that a container or a station PC may lack. Out-of-range times
+ * come out as "@SECONDS", as bc_time_format's. Returns buf. */
+char *bc_time_format_local(int64_t unix_s, char *buf, size_t len);
+
 #endif

@@ -119,6 +119,7 @@ static void fill_figure(figure_block_t *b, const bc_indicator_t *ind,
     baocao__figure__init(f);
     f->indicator = ind->code;
     f->name = ind->name;
+    f->programme = ind->programme ? ind->programme : "";
     f->kind = (Baocao__IndicatorKind) ind->kind;
     size_t i = ind->idx;
     if (ind->kind != BC_KIND_RATIO) {

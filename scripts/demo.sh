@@ -21,8 +21,22 @@ shared=${BAOCAO_SHARED:-$root/../shared}
 fixture=$shared/fixtures/hong-bang-2023-nutrition.csv
 [[ -f $fixture ]] || { echo "demo: $fixture not found (set BAOCAO_SHARED)" >&2; exit 2; }
 
-"$root/scripts/install-deps.sh"
-BUILD_DIR=$root/build "$root/scripts/build.sh"
+# The install and the build stay quiet unless they fail (about 114 lines
+# of cmake output used to come before the result): then their whole
+# output is shown.
+quiet() {
+  local out
+  out=$(mktemp /tmp/baocao-demo-build-XXXXXX.log)
+  if ! "$@" >"$out" 2>&1; then
+    cat "$out" >&2
+    echo "demo: '$*' failed (output above, kept in $out)" >&2
+    exit 1
+  fi
+  rm -f "$out"
+}
+echo "== install and build (quiet unless they fail)"
+quiet "$root/scripts/install-deps.sh"
+quiet env BUILD_DIR="$root/build" "$root/scripts/build.sh"
 bin=$root/build/bin
 
 work=$(mktemp -d /tmp/baocao-demo-XXXXXX)

@@ -30,7 +30,7 @@ int audit_print_digest(const char *dir, const char *name)
         return EXIT_FAIL;
     }
     audit_hex32(d, hex);
-    printf("%s  %llu current reports  log at seq %llu\n", hex,
-           (unsigned long long) n, (unsigned long long) seq);
+    printf("%s  %llu current report%s  log at seq %llu\n", hex,
+           (unsigned long long) n, n == 1 ? "" : "s", (unsigned long long) seq);
     return EXIT_OK;
 }

@@ -99,10 +99,11 @@ static int check_hub_copy(const char *name, const char *dir, hub_store_t *live)
     char head[17], dg[17];
     hex16(chk.head_hash, head);
     hex16(digest, dg);
-    printf("%llu log entries (seq 1..%llu), chain intact, head %s…; "
-           "%llu current reports, digest %s…; ",
-           (unsigned long long) chk.entries, (unsigned long long) chk.head_seq,
-           head, (unsigned long long) reports, dg);
+    printf("%llu log entr%s (seq 1..%llu), chain intact, head %s…; "
+           "%llu current report%s, digest %s…; ",
+           (unsigned long long) chk.entries, chk.entries == 1 ? "y" : "ies",
+           (unsigned long long) chk.head_seq, head,
+           (unsigned long long) reports, reports == 1 ? "" : "s", dg);
     print_size(bc_dir_bytes(dir));
     printf("\n");
     status = EXIT_OK;

@@ -6,15 +6,24 @@
  * Derived figures (changes, % of plan, rates) are computed here from the
  * parts the hub sent, so that every output format shows the same numbers
  * and anyone can check them against the parts.
+ *
+ * What a reader sees first is what matters: the table and the CSV leave
+ * out the indicators without any data unless --all (most of the 80 are
+ * empty for any one report), --programme keeps one programme's, the
+ * table groups digits ("7 492") and CSV writes no data as an empty field.
+ * JSON is for programs: it keeps every indicator asked for (null for no
+ * data) and plain numbers, and only --programme narrows it.
  */
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_mem.h"
 #include "bc_table.h"
 #include "bc_wire.h"
 #include "bc_period.h"
 #include "cmd.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +38,8 @@ typedef struct {
     char *period;           /* period text */
     char **indicators;      /* indicator codes, NULL = all */
     char *format;           /* table, csv, json */
+    char *programme;        /* keep this programme's indicators, or NULL */
+    bool all;               /* table/CSV: also the indicators without data */
 } query_cfg_t;
 
 static const bc_option_t query_options[] = {
@@ -41,6 +52,11 @@ static const bc_option_t query_options[] = {
      "CODE", "only this indicator (repeatable); default all"},
     {"format", BC_OPT_STRING, offsetof(query_cfg_t, format), 0, 0, "table",
      "FORMAT", "table, csv or json"},
+    {"programme", BC_OPT_STRING, offsetof(query_cfg_t, programme), 0, 0,
+     NULL, "TEXT", "only the indicators of this programme: a part of its "
+     "name, any case (SDD, KCB, lao, HIV)"},
+    {"all", BC_OPT_BOOL, offsetof(query_cfg_t, all), 0, 0, NULL, NULL,
+     "table and CSV: also the indicators without any data"},
 };
 #define NQUERY (sizeof query_options / sizeof query_options[0])
 
@@ -138,18 +154,22 @@ static void json_part(cJSON *o, const char *name, const Baocao__Num *n)
         cJSON_AddNullToObject(o, name);
 }
 
-static void print_json(const Baocao__QueryReply *q)
+static void print_json(const Baocao__QueryReply *q,
+                       const Baocao__Figure *const *figures, size_t n)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "unit", q->unit);
     cJSON_AddStringToObject(root, "unit_name", q->unit_name);
     cJSON_AddStringToObject(root, "period", q->period);
     cJSON *figs = cJSON_AddObjectToObject(root, "figures");
-    for (size_t i = 0; i < q->n_figures; i++) {
-        const Baocao__Figure *f = q->figures[i];
+    for (size_t i = 0; i < n; i++) {
+        const Baocao__Figure *f = figures[i];
         shown_t s = shown(f);
         cJSON *o = cJSON_AddObjectToObject(figs, f->indicator);
         cJSON_AddStringToObject(o, "name", f->name);
+        /* Added field (issue 15). */
+        cJSON_AddStringToObject(o, "programme",
+                                f->programme ? f->programme : "");
         cJSON_AddStringToObject(o, "kind", bc_kind_name(f->kind));
         json_num(o, "value", s.has_value, s.value);
         json_num(o, "cumulative", s.has_cum, s.cum);
@@ -241,17 +261,51 @@ static void figure_row(const Baocao__Figure *f, char cells[NCOLS][48])
     snprintf(cells[15], 48, "%u", f->reporting_units);
 }
 
-static void print_rows(const Baocao__QueryReply *q, out_format_t fmt)
+/* Groups the digits of a number's whole part by three with a space
+ * ("7492" -> "7 492", "-12345.50" -> "-12 345.50"): a space reads the same
+ * to those who write 7.492 and to those who write 7,492, and the decimal
+ * point stays unambiguous. Anything that is not a number is left alone. */
+static void group_digits(char *cell, size_t len)
+{
+    const char *p = cell;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = strspn(p, "0123456789");
+    if (digits < 4 || digits > 40 || (p[digits] && p[digits] != '.'))
+        return;
+    char out[64];
+    size_t o = 0, lead = (size_t) (p - cell);
+    memcpy(out, cell, lead);
+    o = lead;
+    for (size_t k = 0; k < digits; k++) {
+        if (k && (digits - k) % 3 == 0)
+            out[o++] = ' ';
+        out[o++] = p[k];
+    }
+    size_t rest = strlen(p + digits);
+    if (o + rest + 1 > len || o + rest + 1 > sizeof out)
+        return;   /* no room: better ungrouped than cut */
+    memcpy(out + o, p + digits, rest + 1);
+    memcpy(cell, out, o + rest + 1);
+}
+
+static void print_rows(const Baocao__QueryReply *q,
+                       const Baocao__Figure *const *figures, size_t n,
+                       out_format_t fmt)
 {
     char cells[NCOLS][48];
     const char *row[NCOLS];
     if (fmt == FMT_CSV) {
         for (size_t c = 0; c < NCOLS; c++)
             cmd_csv_field(stdout, query_cols[c], c == NCOLS - 1);
-        for (size_t i = 0; i < q->n_figures; i++) {
-            figure_row(q->figures[i], cells);
+        for (size_t i = 0; i < n; i++) {
+            figure_row(figures[i], cells);
+            /* No data is an empty field, which every spreadsheet reads as
+             * empty; "-" would be read as text. */
             for (size_t c = 0; c < NCOLS; c++)
-                cmd_csv_field(stdout, c == 1 ? q->figures[i]->name : cells[c],
+                cmd_csv_field(stdout, c == 1 ? figures[i]->name
+                                      : strcmp(cells[c], "-") ? cells[c]
+                                                              : "",
                               c == NCOLS - 1);
         }
         return;
@@ -259,14 +313,16 @@ static void print_rows(const Baocao__QueryReply *q, out_format_t fmt)
     printf("%s (%s), %s\n\n", q->unit_name, q->unit, q->period);
     /* A table shows only the columns that hold something for at least one
      * indicator: a month with no plan and no history stays narrow. */
-    char (*all)[NCOLS][48] = calloc(q->n_figures ? q->n_figures : 1,
-                                    sizeof *all);
+    char (*all)[NCOLS][48] = calloc(n ? n : 1, sizeof *all);
     bool keep[NCOLS] = {true, true};
-    for (size_t i = 0; i < q->n_figures; i++) {
-        figure_row(q->figures[i], all[i]);
-        for (size_t c = 2; c < NCOLS; c++)
+    for (size_t i = 0; i < n; i++) {
+        figure_row(figures[i], all[i]);
+        for (size_t c = 2; c < NCOLS; c++) {
             if (strcmp(all[i][c], "-") != 0)
                 keep[c] = true;
+            if (c != 12 && c != 10)   /* percentages stay as they are */
+                group_digits(all[i][c], sizeof all[i][c]);
+        }
     }
     const char *heads[NCOLS];
     size_t cols[NCOLS], nkeep = 0;
@@ -278,9 +334,9 @@ static void print_rows(const Baocao__QueryReply *q, out_format_t fmt)
     bc_table_t *t = bc_table_new(nkeep, heads);
     for (size_t k = 2; k < nkeep; k++)
         bc_table_align(t, k, BC_ALIGN_RIGHT);
-    for (size_t i = 0; i < q->n_figures; i++) {
+    for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < nkeep; k++)
-            row[k] = cols[k] == 1 ? q->figures[i]->name : all[i][cols[k]];
+            row[k] = cols[k] == 1 ? figures[i]->name : all[i][cols[k]];
         bc_table_add(t, row);
     }
     bc_table_print(t, stdout);
@@ -294,6 +350,82 @@ static void print_rows(const Baocao__QueryReply *q, out_format_t fmt)
                    q->figures[i]->flags[k]);
 }
 
+/* True if any number of the figure is present: value, history, target,
+ * or a ratio's parts. */
+static bool has_data(const Baocao__Figure *f)
+{
+    const Baocao__Num *nums[] = {f->value, f->cumulative, f->previous,
+                                 f->last_year, f->cumulative_last_year,
+                                 f->target, f->numerator, f->denominator,
+                                 f->cumulative_numerator,
+                                 f->cumulative_denominator};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        if (nums[i] && nums[i]->present)
+            return true;
+    return false;
+}
+
+/* Whether `text` holds `part`, ASCII letters compared without case (the
+ * programme names are Vietnamese; their abbreviations, SDD, KCB, HIV, and
+ * any exact part match). */
+static bool contains_nocase(const char *text, const char *part)
+{
+    size_t n = strlen(part);
+    for (; *text; text++) {
+        size_t k = 0;
+        while (k < n && text[k]
+               && (text[k] == part[k]
+                   || ((unsigned char) text[k] < 128
+                       && (unsigned char) part[k] < 128
+                       && tolower((unsigned char) text[k])
+                              == tolower((unsigned char) part[k]))))
+            k++;
+        if (k == n)
+            return true;
+    }
+    return n == 0;
+}
+
+/* Chooses the figures to print: --programme's, and for a table or CSV
+ * without --all those with data (an indicator named with --indicator is
+ * always shown: it was asked for). Returns how many went into out. */
+static size_t choose_figures(const Baocao__QueryReply *q, const query_cfg_t *cfg,
+                             out_format_t fmt, const Baocao__Figure **out,
+                             size_t *nprog, size_t *nempty)
+{
+    size_t n = 0;
+    *nprog = *nempty = 0;
+    for (size_t i = 0; i < q->n_figures; i++) {
+        const Baocao__Figure *f = q->figures[i];
+        if (cfg->programme
+            && !contains_nocase(f->programme ? f->programme : "",
+                                cfg->programme))
+            continue;
+        (*nprog)++;
+        if (fmt != FMT_JSON && !cfg->all && !cfg->indicators && !has_data(f)) {
+            (*nempty)++;
+            continue;
+        }
+        out[n++] = f;
+    }
+    return n;
+}
+
+/* The programmes the reply holds, for the message when --programme
+ * matches none. */
+static void list_programmes(const Baocao__QueryReply *q, FILE *out)
+{
+    for (size_t i = 0; i < q->n_figures; i++) {
+        const char *p = q->figures[i]->programme;
+        bool seen = !p || !*p;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = q->figures[k]->programme
+                   && !strcmp(q->figures[k]->programme, p);
+        if (!seen)
+            fprintf(out, "  %s\n", p);
+    }
+}
+
 int cmd_query(int argc, char **argv)
 {
     query_cfg_t cfg;
@@ -302,7 +434,8 @@ int cmd_query(int argc, char **argv)
     out_format_t fmt;
     bc_client_t *client = NULL;
     int rc = cmd_parse("query", "--hub ENDPOINT --unit CODE --period PERIOD "
-                       "[--indicator CODE]... [--format table|csv|json]",
+                       "[--indicator CODE]... [--programme TEXT] [--all] "
+                       "[--format table|csv|json]",
                        query_options, NQUERY, &cfg, argc, argv, NULL, 0,
                        &npos);
     if (rc == 1)
@@ -330,11 +463,30 @@ int cmd_query(int argc, char **argv)
     if (cmd_call("query", client, &req, &reply, cfg.client.timeout_ms))
         goto out_close;
     if (reply->body_case == BAOCAO__REPLY__BODY_QUERY) {
-        if (fmt == FMT_JSON)
-            print_json(reply->query);
-        else
-            print_rows(reply->query, fmt);
-        status = EXIT_OK;
+        const Baocao__QueryReply *qr = reply->query;
+        const Baocao__Figure **figs = bc_calloc(qr->n_figures + 1,
+                                                sizeof *figs);
+        size_t nprog, nempty;
+        size_t n = choose_figures(qr, &cfg, fmt, figs, &nprog, &nempty);
+        if (cfg.programme && !nprog) {
+            fprintf(stderr, "baocao query: no indicator of a programme "
+                    "matching '%s'; the programmes are:\n", cfg.programme);
+            list_programmes(qr, stderr);
+            status = EXIT_USAGE;
+        } else {
+            if (fmt == FMT_JSON)
+                print_json(qr, figs, n);
+            else
+                print_rows(qr, figs, n, fmt);
+            /* Say what was left out, on stderr so that CSV stays data. */
+            if (nempty)
+                fprintf(fmt == FMT_TABLE ? stdout : stderr,
+                        "%s%zu indicator%s without data not shown (--all "
+                        "shows them)\n", fmt == FMT_TABLE ? "\n" : "",
+                        nempty, nempty == 1 ? "" : "s");
+            status = EXIT_OK;
+        }
+        free(figs);
     }
     baocao__reply__free_unpacked(reply, NULL);
 out_close:
@@ -378,13 +530,18 @@ static const char *state_word(Baocao__ReportState s)
     }
 }
 
-static void fmt_time(int64_t t, char *buf, size_t len)
+/* The table shows Vietnam's time; CSV and JSON UTC (bc_period.h). */
+static void fmt_time(int64_t t, char *buf, size_t len, bool local)
 {
     if (!t) {
         snprintf(buf, len, "-");
         return;
     }
-    bc_time_format(t, buf, len);   /* never garbage for a wild value */
+    /* never garbage for a wild value */
+    if (local)
+        bc_time_format_local(t, buf, len);
+    else
+        bc_time_format(t, buf, len);
 }
 
 static void print_completeness(const Baocao__CompletenessReply *c,
@@ -400,7 +557,7 @@ static void print_completeness(const Baocao__CompletenessReply *c,
     double rate = exp_r ? 100.0 * got_r / exp_r : 0;
     double timely = exp_r ? 100.0 * ont_r / exp_r : 0;
     char deadline[32];
-    fmt_time(c->deadline, deadline, sizeof deadline);
+    fmt_time(c->deadline, deadline, sizeof deadline, fmt == FMT_TABLE);
     if (fmt == FMT_JSON) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "unit", c->unit);
@@ -432,7 +589,7 @@ static void print_completeness(const Baocao__CompletenessReply *c,
             const Baocao__UnitReport *u = c->units[i];
             cJSON *o = cJSON_CreateObject();
             char filed[32];
-            fmt_time(u->filed_at, filed, sizeof filed);
+            fmt_time(u->filed_at, filed, sizeof filed, false);
             cJSON_AddStringToObject(o, "unit", u->unit);
             cJSON_AddStringToObject(o, "name", u->name);
             cJSON_AddStringToObject(o, "state", state_word(u->state));
@@ -471,7 +628,7 @@ static void print_completeness(const Baocao__CompletenessReply *c,
     for (size_t i = 0; i < c->n_units; i++) {
         const Baocao__UnitReport *u = c->units[i];
         char filed[32], rev[16];
-        fmt_time(u->filed_at, filed, sizeof filed);
+        fmt_time(u->filed_at, filed, sizeof filed, fmt == FMT_TABLE);
         snprintf(rev, sizeof rev, "%u", u->revision);
         const char *row[] = {u->unit, u->name, state_word(u->state), filed,
                              u->revision ? rev : "-"};

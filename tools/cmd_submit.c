@@ -277,8 +277,9 @@ int cmd_submit(int argc, char **argv)
     else if (dropped)
         snprintf(how, sizeof how, "; %zu of revision %u dropped", dropped,
                  prev_rev);
-    fprintf(stderr, "filed %s %s revision %u (%zu figures%s); the node will "
-            "deliver it\n", cfg.unit, ptext, revision, report->nvalues, how);
+    fprintf(stderr, "filed %s %s revision %u (%zu figure%s%s); the node will "
+            "deliver it\n", cfg.unit, ptext, revision, report->nvalues,
+            report->nvalues == 1 ? "" : "s", how);
     status = EXIT_OK;
 out_close:
     node_outbox_close(&outbox);

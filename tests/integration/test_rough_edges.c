@@ -324,6 +324,102 @@ static void test_handshake_messages(void **state)
     assert_int_equal(bc_hub_stop(&hub), 0);
 }
 
+/* --- 6. what `query`, `status` and `submit` print ----------------------- */
+
+static char *query_out(fixture_t *f, const char *const *more, int want_rc)
+{
+    const char *argv[24] = {"query", "--hub", f->hub.endpoint, "--plain",
+                            "--unit", "HP-HB", "--period", "2023-12"};
+    size_t n = 8;
+    for (size_t k = 0; more && more[k]; k++)
+        argv[n++] = more[k];
+    argv[n] = NULL;
+    char *out = NULL;
+    int rc = bc_run_all("baocao", argv, &out);
+    if (rc != want_rc)
+        fail_msg("query: exit %d, expected %d:\n%s", rc, want_rc, out);
+    return out;
+}
+
+static void test_output(void **state)
+{
+    fixture_t *f = *state;
+    char store[4096], file[4096], one[4096], log[4096];
+    at(f, "node", store, sizeof store);
+    at(f, "node.log", log, sizeof log);
+    bc_write_file(at(f, "r.csv", file, sizeof file),
+                  "indicator,value\nsdd_u5,17492\nsdd_u2,2855\n"
+                  "kcb_visits,1234567\n");
+    bc_write_file(at(f, "one.csv", one, sizeof one),
+                  "indicator,value\nsdd_u5,5\n");
+    assert_int_equal(submit(store, "2023-12", file), 0);
+    assert_int_equal(drain(store, f->hub.endpoint, log), 0);
+
+    /* The table: rows with data only, digits grouped, and a word on what
+     * was left out. */
+    char *out = query_out(f, NULL, 0);
+    if (!strstr(out, "17 492") || !strstr(out, "1 234 567")
+        || strstr(out, "sxh_cases") || !strstr(out, "--all shows them"))
+        fail_msg("default table:\n%s", out);
+    free(out);
+    const char *all[] = {"--all", NULL};
+    out = query_out(f, all, 0);
+    if (!strstr(out, "sxh_cases") || strstr(out, "--all shows them"))
+        fail_msg("--all:\n%s", out);
+    free(out);
+    /* --programme: a part of the name, any case. */
+    const char *prog[] = {"--programme", "sdd", NULL};
+    out = query_out(f, prog, 0);
+    if (!strstr(out, "sdd_u5") || strstr(out, "kcb_visits"))
+        fail_msg("--programme sdd:\n%s", out);
+    free(out);
+    const char *noprog[] = {"--programme", "no such programme", NULL};
+    out = query_out(f, noprog, 2);
+    if (!strstr(out, "Khám chữa bệnh (KCB)"))
+        fail_msg("unknown programme: %s", out);
+    free(out);
+    /* CSV: no data is an empty field, numbers are plain. */
+    const char *csv[] = {"--format", "csv", NULL};
+    out = query_out(f, csv, 0);
+    if (!strstr(out, "sdd_u5,\"Trẻ dưới 5 tuổi được cân, đo\",17492,17492,,")
+        || strstr(out, ",-,") || strstr(out, ",-\n"))
+        fail_msg("csv:\n%s", out);
+    free(out);
+    /* JSON keeps every indicator and plain numbers, and names the
+     * programme. */
+    const char *json[] = {"--format", "json", NULL};
+    out = query_out(f, json, 0);
+    if (!strstr(out, "\"sxh_cases\"") || !strstr(out, "17492")
+        || !strstr(out, "\"programme\":\t\"Phòng chống suy dinh dưỡng (SDD)\""))
+        fail_msg("json:\n%s", out);
+    free(out);
+
+    /* Times: Vietnam's in the table, UTC in JSON. */
+    const char *st[] = {"status", "--store", store, "--list", NULL};
+    assert_int_equal(bc_run("baocao", st, &out), 0);
+    if (!strstr(out, " +07") || strstr(out, "Z "))
+        fail_msg("status table:\n%s", out);
+    free(out);
+    const char *sj[] = {"status", "--store", store, "--format", "json", NULL};
+    assert_int_equal(bc_run("baocao", sj, &out), 0);
+    if (strstr(out, "+07") || !strstr(out, "Z\""))
+        fail_msg("status json:\n%s", out);
+    free(out);
+
+    /* Plurals. */
+    const char *sub[] = {"submit", "--store", store, "--unit", "HP-HB-QT",
+                         "--period", "2023-11", "--file", one, NULL};
+    assert_int_equal(bc_run_all("baocao", sub, &out), 0);
+    if (!strstr(out, "(1 figure)"))
+        fail_msg("submit: %s", out);
+    free(out);
+    const char *dg[] = {"audit", "digest", "--store", f->hub.store, NULL};
+    assert_int_equal(bc_run_all("baocao", dg, &out), 0);
+    if (!strstr(out, " 1 current report "))
+        fail_msg("digest: %s", out);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +431,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_handshake_messages, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_output, setup, teardown),
     };
     return cmocka_run_group_tests_name("integration.rough_edges", tests, NULL,
                                        NULL);
