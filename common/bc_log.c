@@ -3,22 +3,47 @@
  *
  * One fprintf per line, with the line built first in a local buffer, so that
  * lines from several threads or processes sharing a stderr do not interleave.
+ *
+ * Under systemd, when stderr is the journal (JOURNAL_STREAM names the same
+ * device and inode as fd 2), each line starts with its syslog priority,
+ * "<3>" for ERROR down to "<7>" for DEBUG: journald strips it and files
+ * the line at that level, so `journalctl -p warning -u baocao-hub` shows
+ * the warnings and errors. The rest of the line is the same everywhere.
  */
 #include "bc_log.h"
 #include "bc_error.h"
 #include "bc_limits.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 bc_log_level_t bc_log_level = BC_LOG_INFO;
 static char component[32] = "baocao";
 
 static const char *level_names[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
+/* syslog priorities of the levels: debug 7, info 6, warning 4, err 3. */
+static const char *level_prefix[] = {"<7>", "<6>", "<4>", "<3>"};
+static bool to_journal;   /* stderr is systemd's journal stream */
+
+/* True if fd 2 is the stream systemd's JOURNAL_STREAM ("DEV:INO") names:
+ * a daemon run by a unit whose output goes to the journal. */
+static bool stderr_is_journal(void)
+{
+    const char *env = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (!env || sscanf(env, "%llu:%llu", &dev, &ino) != 2
+        || fstat(2, &st) != 0)
+        return false;
+    return (unsigned long long) st.st_dev == dev
+           && (unsigned long long) st.st_ino == ino;
+}
 
 int bc_log_parse_level(const char *name, bc_log_level_t *out)
 {
@@ -36,6 +61,7 @@ void bc_log_init(const char *name, bc_log_level_t level)
 {
     snprintf(component, sizeof component, "%s", name);
     bc_log_level = level;
+    to_journal = stderr_is_journal();
     const char *env = getenv("BAOCAO_LOG_LEVEL");
     bc_log_level_t from_env;
     if (env && bc_log_parse_level(env, &from_env) == BC_OK)
@@ -49,11 +75,13 @@ void bc_log_write(bc_log_level_t level, const char *fmt, ...)
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
+    int lv = level < BC_LOG_OFF ? (int) level : (int) BC_LOG_ERROR;
     int n = snprintf(line, sizeof line,
-                     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ",
+                     "%s%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ",
+                     to_journal ? level_prefix[lv] : "",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                      tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-                     level_names[level < BC_LOG_OFF ? level : BC_LOG_ERROR],
+                     level_names[lv],
                      component);
     /* The message may quote what a peer sent (a unit code, a file name):
      * escaped, a newline or an escape code in it cannot forge a line. */

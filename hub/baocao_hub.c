@@ -4,6 +4,7 @@
  */
 #include "bc_error.h"
 #include "bc_log.h"
+#include "bc_notify.h"
 #include "bc_version.h"
 #include "hub_server.h"
 
@@ -53,7 +54,11 @@ int main(int argc, char **argv)
         status = rc == BC_EEXIST ? 1 : 2;
         goto out_free;
     }
+    /* hub_server_new has opened the store and bound the socket: systemd
+     * (Type=notify) may start what depends on the hub now. */
+    bc_notify_ready(cfg.bind);
     rc = hub_server_run(server);
+    bc_notify_stopping();
     status = rc == BC_OK ? 0 : rc == BC_EFATAL ? BC_EXIT_STORE_FAILED : 1;
     hub_server_destroy(&server);
 out_free:

@@ -19,6 +19,7 @@
  * acknowledged is there, and nothing that was not acknowledged is.
  */
 #include "hub_server_int.h"
+#include "bc_notify.h"
 
 #define HC(field) offsetof(hub_config_t, field)
 const bc_option_t hub_options[] = {
@@ -539,6 +540,7 @@ int hub_server_run(hub_server_t *self)
     self->last_stats = zclock_mono();
     self->garbage_since = self->last_stats;
     while (!stop_flag && !self->store_failed) {
+        bc_notify_watchdog();   /* each turn is at most a 1 s poll */
         if (reload_flag) {
             reload_flag = 0;
             hub_server_reload_keys(self);

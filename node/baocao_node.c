@@ -3,6 +3,7 @@
  */
 #include "bc_error.h"
 #include "bc_log.h"
+#include "bc_notify.h"
 #include "bc_version.h"
 #include "node_form.h"
 #include "node_sender.h"
@@ -90,7 +91,11 @@ int main(int argc, char **argv)
         status = rc == BC_EEXIST ? 1 : 2;
         goto out_form;
     }
+    /* The outbox is locked and open: the node is up (it connects lazily,
+     * and works offline, so readiness does not wait for the hub). */
+    bc_notify_ready(cfg.hub);
     rc = node_sender_run(sender);
+    bc_notify_stopping();
     status = rc == BC_OK ? 0 : rc == BC_ETIMEOUT ? 3
              : rc == BC_EFATAL ? BC_EXIT_STORE_FAILED : 1;
     node_sender_destroy(&sender);

@@ -39,6 +39,7 @@
 #include "bc_keys.h"
 #include "bc_lock.h"
 #include "bc_log.h"
+#include "bc_notify.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
 #include "node_outbox.h"
@@ -828,6 +829,7 @@ int node_sender_run(node_sender_t *self)
             self->cfg.unit ? self->cfg.unit : "?", self->cfg.hub,
             self->nslots);
     while (!stop_flag && !self->store_failed) {
+        bc_notify_watchdog();   /* each turn waits 1 s at most */
         int64_t now = zclock_mono();
         if (self->cfg.max_seconds
             && now - start > self->cfg.max_seconds * 1000) {

@@ -13,6 +13,7 @@ packages=(
   libcjson-dev                     # JSON output
   libinih-dev                      # config files
   libxml2-dev                      # ADX (DHIS2's XML exchange format): baocao export / import
+  libsystemd-dev                   # sd_notify: Type=notify readiness, the watchdog (common/bc_notify.c)
   libcmocka-dev                    # tests
   valgrind                         # tests: memcheck pass (uninitialised reads)
   strace                           # tests: inject I/O errors into the daemons
