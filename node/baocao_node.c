@@ -93,7 +93,7 @@ int main(int argc, char **argv)
     }
     /* The outbox is locked and open: the node is up (it connects lazily,
      * and works offline, so readiness does not wait for the hub). */
-    bc_notify_ready(cfg.hub);
+    bc_notify_ready(cfg.node.hub);
     rc = node_sender_run(sender);
     bc_notify_stopping();
     status = rc == BC_OK ? 0 : rc == BC_ETIMEOUT ? 3
