@@ -180,7 +180,9 @@ static int64_t operator_value(fixture_t *f, const char *unit)
     assert_non_null(line);
     char *comma = strchr(line + 1, ',');
     comma = strchr(comma + 1, ',');
-    int64_t v = comma[1] == '-' ? -1 : strtoll(comma + 1, NULL, 10);
+    /* No data is an empty field (issue 15; "-" before). */
+    int64_t v = comma[1] == '-' || comma[1] == ',' ? -1
+                                                   : strtoll(comma + 1, NULL, 10);
     free(out);
     return v;
 }
