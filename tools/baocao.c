@@ -1,7 +1,7 @@
 /*
  * baocao.c -- the `baocao` tool: one program, one subcommand per job,
  * dispatched from a table (submit, query, completeness, plan, status,
- * keygen, audit, backup, restore, stats).
+ * keygen, audit, backup, restore, stats, ping, ...).
  */
 #include "bc_log.h"
 #include "bc_version.h"
@@ -33,6 +33,7 @@ static const struct {
     {"validate", cmd_validate, "the hub's validation rules on a subtree: "
      "violations and skipped rules"},
     {"import", cmd_import, "file a DHIS2 dataValueSet or ADX into an outbox"},
+    {"ping", cmd_ping, "is the hub answering? one round trip (healthchecks)"},
     {"enroll", cmd_enroll, "make a node's key pair and print its fingerprint"},
     {"registry", cmd_registry, "approve-key: put an enrolled node's key in "
      "the registry"},

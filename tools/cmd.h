@@ -37,6 +37,8 @@ int cmd_audit_verify_upstream(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+/* `baocao ping`: one Ping round trip; 0 answered, 1 not, 2 bad options. */
+int cmd_ping(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_validate(int argc, char **argv);

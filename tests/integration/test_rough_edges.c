@@ -11,7 +11,8 @@
  *   4. handshake errors name the option really at fault (--plain against
  *      a CURVE hub, --hub-key without --cert), once, at ERROR only;
  *   6. `baocao query` output: rows without data hidden unless --all,
- *      --programme, empty CSV fields, digit grouping, local time, plurals.
+ *      --programme, empty CSV fields, digit grouping, local time, plurals;
+ *   - `baocao ping`, the healthcheck: 0 answered, 1 not, 2 bad options.
  *
  * Each test failed on the code before its fix (see the commit messages).
  */
@@ -122,6 +123,33 @@ static int drain(const char *store, const char *endpoint, const char *log)
 }
 
 /* --- 2. a mistyped store ------------------------------------------------- */
+
+/* --- Docker's healthcheck: baocao ping ---------------------------------- */
+
+static void test_ping(void **state)
+{
+    fixture_t *f = *state;
+    char *out = NULL;
+    const char *up[] = {"ping", "--hub", f->hub.endpoint, "--plain", NULL};
+    assert_int_equal(bc_run_all("baocao", up, &out), 0);
+    if (!strstr(out, "answered in") || !strstr(out, "log at seq 0"))
+        fail_msg("ping: %s", out);
+    free(out);
+    const char *quiet[] = {"ping", "--hub", f->hub.endpoint, "--plain",
+                           "--quiet", NULL};
+    assert_int_equal(bc_run_all("baocao", quiet, &out), 0);
+    assert_string_equal(out, "");
+    free(out);
+    /* Nobody there: exit 1 within the timeout, and why. */
+    const char *down[] = {"ping", "--hub", "tcp://127.0.0.1:9", "--plain",
+                          "--timeout", "300", NULL};
+    assert_int_equal(bc_run_all("baocao", down, &out), 1);
+    assert_non_null(strstr(out, "no answer from the hub within 300 ms"));
+    free(out);
+    /* Neither a key nor --plain: bad usage, as for every command. */
+    const char *bad[] = {"ping", "--hub", f->hub.endpoint, NULL};
+    assert_int_equal(bc_run_all("baocao", bad, NULL), 2);
+}
 
 static void test_status_no_outbox(void **state)
 {
@@ -288,6 +316,19 @@ static void test_handshake_messages(void **state)
                          "--cert", alice_sec, "--unit", "HP-HB", "--period",
                          "2023-12", NULL};
     assert_int_equal(bc_run_all("baocao", okq, NULL), 0);
+    /* `baocao ping`, the healthcheck: 0 with a key the hub knows, 1 with
+     * --plain against this CURVE hub (and it says why). */
+    const char *pk[] = {"ping", "--hub", hub.endpoint, "--hub-key", pub,
+                        "--cert", alice_sec, NULL};
+    char *pout = NULL;
+    assert_int_equal(bc_run_all("baocao", pk, &pout), 0);
+    assert_non_null(strstr(pout, "answered in"));
+    free(pout);
+    const char *pp[] = {"ping", "--hub", hub.endpoint, "--plain",
+                        "--timeout", "3000", NULL};
+    assert_int_equal(bc_run_all("baocao", pp, &pout), 1);
+    assert_non_null(strstr(pout, "the hub requires encryption"));
+    free(pout);
 
     /* A node started with --plain against the CURVE hub: the log names
      * --plain, once, at ERROR, and no WARN line repeats it. */
@@ -432,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handshake_messages, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
     };
     return cmocka_run_group_tests_name("integration.rough_edges", tests, NULL,
                                        NULL);
