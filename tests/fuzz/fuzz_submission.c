@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (text_ok && req->body_case == BAOCAO__REQUEST__BODY_SUBMIT) {
         static const char *peers[] = {"", "unit:HP-HB", "unit:HP-HB-QT",
                                       "operator:alice"};
-        hub_limits_t lim = {1000, 1735689600};
+        hub_limits_t lim = {.max_values = 1000, .now = 1735689600};
         hub_item_t item;
         memset(&item, 0, sizeof item);
         Baocao__RejectReason r = hub_validate(reg, req->submit,

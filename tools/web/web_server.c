@@ -811,6 +811,12 @@ static bool is_loopback(const struct sockaddr_storage *ss)
     return false;
 }
 
+/* libmicrohttpd's own messages: its format, our log (the attribute tells
+ * the compiler fmt is a printf format, which clang's -Wformat-nonliteral
+ * in the fuzz build asks for). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
