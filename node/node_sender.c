@@ -80,6 +80,10 @@ const bc_option_t node_options[] = {
      "ZMQ heartbeat interval (0 = off)"},
     {"poll", BC_OPT_INT, NC(poll_ms), 10, 60000, "500", "MS",
      "how often to look for newly filed reports"},
+    {"idle-disconnect", BC_OPT_INT, NC(idle_disconnect_ms), 0, 86400000,
+     "60000", "MS",
+     "close the link after this long with nothing to send or await, and "
+     "open it again when a report is filed (0 = stay connected)"},
     {"drain", BC_OPT_BOOL, NC(drain), 0, 0, NULL, NULL,
      "exit (status 0) once every report is delivered or rejected"},
     {"max-seconds", BC_OPT_INT, NC(max_seconds), 0, 31536000, "0", "S",
@@ -146,6 +150,9 @@ struct node_sender_t {
     int64_t wait_since;        /* monotonic ms since sends have found no
                                   connection up, 0 when one is */
     int64_t wait_ivl;          /* current pause between such tries, ms */
+    int64_t last_send;         /* monotonic ms of the last submission sent */
+    bool idle;                 /* link closed for want of anything to send:
+                                  reopened when a report is filed */
 };
 
 /* While sends find no connection up, the node looks again after
@@ -378,7 +385,12 @@ static int connect_hub(node_sender_t *self)
         return BC_ENET;
     zsock_set_linger(self->sock, 0);
     zsock_set_immediate(self->sock, 1);
-    zsock_set_reconnect_ivl(self->sock, (int) self->cfg.backoff_min_ms);
+    /* libzmq reconnects by itself after a connection drops; at its own
+     * pace (from --backoff-min each time a new socket starts) that was a
+     * try every 0.86 s with the hub gone behind a gateway that accepts
+     * and closes (issue #26). So it starts at the node's current backoff:
+     * one backoff for every kind of failure. */
+    zsock_set_reconnect_ivl(self->sock, (int) self->backoff);
     zsock_set_reconnect_ivl_max(self->sock, (int) self->cfg.backoff_max_ms);
     if (self->cfg.heartbeat_ms > 0) {
         zsock_set_heartbeat_ivl(self->sock, (int) self->cfg.heartbeat_ms);
@@ -514,6 +526,7 @@ static void refill(node_sender_t *self)
                 break;
             }
         self->inflight++;
+        self->last_send = zclock_mono();
         self->cursor = batch[i].seq;
         sent[nsent++] = batch[i].seq;
     }
@@ -806,9 +819,16 @@ static void read_monitor(node_sender_t *self)
     bc_handshake_t what = bc_keys_watch_read(self->monitor);
     if (what == BC_HANDSHAKE_OTHER)
         return;
+    /* Without CURVE there is no key to check: a failed ZMTP handshake is
+     * a connection closed while being set up (the hub stopped, or a link
+     * cut mid-handshake; the field trial logged "check --hub-key" for
+     * that), and it says so. */
     const char *why = what == BC_HANDSHAKE_REFUSED
                           ? "the hub refused this node's key: ask the "
                             "province to register it"
+                      : !self->cfg.hub_key
+                          ? "hub unreachable: the connection closed while "
+                            "being set up (hub stopped, or the link cut)"
                           : "CURVE handshake with the hub failed: check "
                             "--hub-key";
     /* record_error logs at WARN on a change of words; this one has its
@@ -832,6 +852,49 @@ static void read_monitor(node_sender_t *self)
     }
     disconnect(self);
     back_off(self, "handshake failed");
+}
+
+/* An idle node holds no connection: with ZMQ heartbeats every 5 s a
+ * connected node exchanged 984 bytes each way a minute doing nothing,
+ * some 85 MB a month per direction (issue #26, item 4), for a station
+ * that files a dozen reports a year. So once nothing has been sent or
+ * awaited for --idle-disconnect ms and nothing waits in the outbox, the
+ * link is closed; looking at the outbox every --poll ms is a read of a
+ * local LMDB page, no traffic at all. Returns true when it closed. */
+static bool close_if_idle(node_sender_t *self, int64_t now)
+{
+    uint64_t waiting = 0;
+    if (!self->sock || !self->cfg.idle_disconnect_ms || self->inflight
+        || self->more_pending || self->link_wait)
+        return false;
+    int64_t active = self->last_answer > self->last_send ? self->last_answer
+                                                          : self->last_send;
+    if (self->connected_at > active)
+        active = self->connected_at;
+    if (now - active < self->cfg.idle_disconnect_ms)
+        return false;
+    if (check_store(self, node_outbox_waiting(self->outbox, &waiting),
+                    "cannot read the outbox") != BC_OK || waiting)
+        return false;
+    BC_DEBUG("nothing to send for %lld ms: closing the link until a report "
+             "is filed", (long long) (now - active));
+    disconnect(self);
+    self->idle = true;
+    return true;
+}
+
+/* While idle: true once a report waits, and the link is to be opened. */
+static bool wake_from_idle(node_sender_t *self)
+{
+    uint64_t waiting = 0;
+    if (check_store(self, node_outbox_waiting(self->outbox, &waiting),
+                    "cannot read the outbox") != BC_OK || !waiting)
+        return false;
+    BC_DEBUG("%llu report(s) to send: opening the link",
+             (unsigned long long) waiting);
+    self->idle = false;
+    self->retry_at = 0;
+    return true;
 }
 
 /* The node's last words: the counts, which agree with each other, and
@@ -879,6 +942,12 @@ int node_sender_run(node_sender_t *self)
                     self->cfg.max_seconds);
             log_last_line(self, "time ran out");
             return BC_ETIMEOUT;
+        }
+        if (self->idle && !self->cfg.drain && !wake_from_idle(self)) {
+            if (self->store_failed)
+                break;
+            zclock_sleep((int) self->cfg.poll_ms);
+            continue;
         }
         if (!self->sock && now >= self->retry_at && connect_hub(self))
             back_off(self, "cannot set up the link");
@@ -951,6 +1020,8 @@ int node_sender_run(node_sender_t *self)
                          (long long) (now - self->wait_since));
             disconnect(self);
             back_off(self, "hub unreachable");
+        } else {
+            close_if_idle(self, now);
         }
     }
     if (self->store_failed) {

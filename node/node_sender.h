@@ -37,6 +37,10 @@
  *     logged at ERROR once, then at most every five minutes with a count,
  *     and recorded in the outbox with the next retry time, where `baocao
  *     status` shows both.
+ *   - An idle node holds no connection: after `idle_disconnect` ms with
+ *     nothing sent, awaited or waiting, the link is closed (no heartbeats
+ *     cross a metered link for nothing) and opened again as soon as a
+ *     report is filed (the outbox is looked at every `poll` ms).
  *   - One INFO line per burst of answers ("delivered 12, 0 rejected, 0
  *     waiting"), and a last line with the three counts that points to
  *     `baocao status --list` when rejections need action.
@@ -64,6 +68,8 @@ typedef struct {
     long long backoff_max_ms;  /* longest reconnect delay */
     long long heartbeat_ms;    /* ZMQ heartbeat interval (0 = off) */
     long long poll_ms;         /* how often to look for new reports */
+    long long idle_disconnect_ms; /* close the link after this long with
+                                     nothing to send (0 = never) */
     bool drain;                /* exit once nothing is left to deliver */
     long long max_seconds;     /* give up after this long (0 = never) */
     char *log_level;           /* debug, info, warn, error */

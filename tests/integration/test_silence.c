@@ -11,6 +11,10 @@
  * thread of this process) with that latency and no faults; the hub's own
  * log (`baocao audit verify`) must show no duplicate.
  *
+ * An idle node closes its link (--idle-disconnect) and opens it again
+ * when a report is filed; with the hub gone it follows the one backoff
+ * and says "hub unreachable", not "check --hub-key".
+ *
  * And `--max-seconds` used to exit 3 ("time ran out with reports
  * undelivered") after delivering everything: it must exit 0 then.
  */
@@ -32,6 +36,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define UNIT "HP-HB-QT"
@@ -205,11 +212,132 @@ static void test_max_seconds_tells_the_truth(void **state)
     assert_int_equal(bc_wait(&f->node, 20000), 3);
 }
 
+/* A loopback port nobody listens on: one the kernel just gave out and
+ * took back (from the ephemeral range, above the 20000-32000 that
+ * bc_test's hubs use), so that connecting to it is refused. */
+static int closed_port(void)
+{
+    struct sockaddr_in addr = {0};
+    socklen_t len = sizeof addr;
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *) &addr, sizeof addr), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *) &addr, &len), 0);
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+typedef struct {
+    flaky_proxy_t *proxy;      /* the link */
+    uint64_t want;             /* connections to wait for */
+} conns_t;
+
+static bool connections_seen(void *arg)
+{
+    conns_t *c = arg;
+    flaky_stats_t st;
+    flaky_proxy_stats(c->proxy, &st);
+    return st.accepted >= c->want;
+}
+
+/* The hub is gone behind a link that accepts connections (a mobile
+ * operator's gateway, here baocao-flaky, whose connections to the hub's
+ * address are refused): each connection is closed while being set up. The node must follow --backoff-min doubling to
+ * --backoff-max, not libzmq's own reconnect rhythm: over D seconds, at
+ * most log2(max/min) + D/max + 1 tries, plus a little for the +-25 %
+ * jitter. And it sleeps meanwhile: no connection is held idle. */
+static void test_hub_down_backs_off(void **state)
+{
+    fixture_t *f = *state;
+    flaky_config_t cfg;
+    flaky_config_init(&cfg);
+    cfg.target_host = "127.0.0.1";
+    cfg.target_port = closed_port();
+    cfg.seed = SEED;
+    cfg.max_seconds = 300;
+    f->proxy = flaky_proxy_new(&cfg);
+    assert_non_null(f->proxy);
+    snprintf(f->link, sizeof f->link, "tcp://127.0.0.1:%d",
+             flaky_proxy_port(f->proxy));
+    assert_int_equal(pthread_create(&f->proxy_thread, NULL, run_proxy,
+                                    f->proxy), 0);
+    file_report(f, "2023-07", 7);
+    /* min 250 ms, max 2 s: log2(8) = 3, over 16 s 16 / 2 = 8, + 1 = 12. */
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->link, "--plain", "--backoff-min", "250",
+                          "--backoff-max", "2000", "--timeout", "1000",
+                          "--max-seconds", "16", NULL};
+    char log[4096];
+    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
+    f->node = bc_spawn("baocao-node", argv, log);
+    conns_t c = {f->proxy, 1};
+    assert_true(bc_eventually(connections_seen, &c, 10000));
+    assert_int_equal(bc_wait(&f->node, 30000), 3);
+    flaky_stats_t st;
+    flaky_proxy_stats(f->proxy, &st);
+    fprintf(stderr, "hub down for 16 s: %llu connection attempts\n",
+            (unsigned long long) st.accepted);
+    /* 12, and the jitter: the shortest waits are 3/4 of the backoff. */
+    if (st.accepted > 15)
+        fail_msg("%llu connection attempts in 16 s with the hub down, "
+                 "where the backoff allows about 12 (see %s)",
+                 (unsigned long long) st.accepted, log);
+    assert_true(bc_file_contains(log, "hub unreachable"));
+    assert_false(bc_file_contains(log, "check --hub-key"));
+}
+
+static bool link_closed(void *arg)
+{
+    flaky_stats_t st;
+    flaky_proxy_stats(arg, &st);
+    return st.active == 0;
+}
+
+/* An idle node holds no connection (--idle-disconnect), and opens one
+ * when a report is filed: nothing crosses a metered link for nothing. */
+static void test_idle_node_closes_the_link(void **state)
+{
+    fixture_t *f = *state;
+    start_slow_link(f);
+    file_report(f, "2023-08", 8);
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->link, "--plain", "--idle-disconnect", "2000",
+                          "--log-level", "debug", NULL};
+    char log[4096];
+    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
+    f->node = bc_spawn("baocao-node", argv, log);
+    delivered_t d = {f->store, 1};
+    assert_true(bc_eventually(all_delivered, &d, 30000));
+    assert_true(bc_eventually(link_closed, f->proxy, 15000));
+    flaky_stats_t a, b;
+    flaky_proxy_stats(f->proxy, &a);
+    sleep(3);   /* idle, disconnected: not a byte */
+    flaky_proxy_stats(f->proxy, &b);
+    assert_int_equal(b.bytes_up + b.bytes_down, a.bytes_up + a.bytes_down);
+    assert_int_equal(b.accepted, a.accepted);
+    file_report(f, "2023-09", 9);
+    d.want++;
+    assert_true(bc_eventually(all_delivered, &d, 30000));
+    flaky_proxy_stats(f->proxy, &b);
+    assert_int_equal(b.accepted, a.accepted + 1);   /* opened again */
+    assert_int_equal(bc_stop(&f->node, SIGTERM, 10000), 0);
+    unsigned long long stored, dups;
+    hub_counts(f, &stored, &dups);
+    assert_int_equal(stored, 2);
+    assert_int_equal(dups, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_idle_then_send, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_seconds_tells_the_truth,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hub_down_backs_off, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_idle_node_closes_the_link,
                                         setup, teardown),
     };
     return cmocka_run_group_tests_name("integration.silence", tests, NULL,
