@@ -9,11 +9,21 @@
  *     request tagged with its outbox seq), so a backlog drains at the link's
  *     speed, not one round trip per report.
  *   - The link is declared dead when submissions are in flight and nothing
- *     at all has come back for `timeout` ms (on a slow link answers keep
- *     trickling in, so a long transfer is not mistaken for a dead link). The
+ *     at all has come back since the oldest unanswered one was sent, for
+ *     longer than `timeout` ms or the link's measured retransmission
+ *     timeout (smoothed round trip + 4 x its deviation, as TCP computes
+ *     it), whichever is longer. Silence is counted from that send, never
+ *     from the last answer alone (a node idle for a while would otherwise
+ *     resend each new report at once) nor from the connect (a slow
+ *     handshake would eat the answer's time). On a slow link answers keep
+ *     trickling in, so a long transfer is not mistaken for a dead link. The
  *     socket is then closed, dropping whatever libzmq had queued, and a new
  *     one connects after an exponential backoff with jitter; every
  *     unacknowledged submission is sent again.
+ *   - A connection that does not come up within three times that limit
+ *     while reports wait ("hub unreachable") is dropped and retried after
+ *     the same backoff; meanwhile the node looks at the socket every 20 ms
+ *     doubling to `poll`, not every 20 ms for ever.
  *   - ZMQ heartbeats detect a dead TCP connection; ZMQ_IMMEDIATE keeps
  *     messages from queueing on a connection that is not up.
  *   - Acknowledgements are written to the outbox in one transaction per
@@ -27,6 +37,10 @@
  *     logged at ERROR once, then at most every five minutes with a count,
  *     and recorded in the outbox with the next retry time, where `baocao
  *     status` shows both.
+ *   - An idle node holds no connection: after `idle_disconnect` ms with
+ *     nothing sent, awaited or waiting, the link is closed (no heartbeats
+ *     cross a metered link for nothing) and opened again as soon as a
+ *     report is filed (the outbox is looked at every `poll` ms).
  *   - One INFO line per burst of answers ("delivered 12, 0 rejected, 0
  *     waiting"), and a last line with the three counts that points to
  *     `baocao status --list` when rejections need action.
@@ -54,6 +68,8 @@ typedef struct {
     long long backoff_max_ms;  /* longest reconnect delay */
     long long heartbeat_ms;    /* ZMQ heartbeat interval (0 = off) */
     long long poll_ms;         /* how often to look for new reports */
+    long long idle_disconnect_ms; /* close the link after this long with
+                                     nothing to send (0 = never) */
     bool drain;                /* exit once nothing is left to deliver */
     long long max_seconds;     /* give up after this long (0 = never) */
     char *log_level;           /* debug, info, warn, error */
@@ -77,10 +93,12 @@ node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
 void node_sender_destroy(node_sender_t **self_p);
 
 /* Delivers until SIGINT/SIGTERM, or in drain mode until the outbox has
- * nothing left to deliver. Returns BC_OK, BC_EREJECTED when a drain ended
- * with rejections that need action (not marked seen with `baocao status
+ * nothing left to deliver. Returns BC_OK (also when max_seconds passed
+ * with nothing left to deliver), BC_EREJECTED when a drain ended with
+ * rejections that need action (not marked seen with `baocao status
  * --ack-rejected`; the last line counts them by reason), BC_ETIMEOUT when
- * max_seconds ran out first, or BC_EFATAL when the outbox's disk failed (EIO,
+ * max_seconds ran out with reports undelivered, or BC_EFATAL when the
+ * outbox's disk failed (EIO,
  * MDB_PANIC; logged at ERROR with the directory): the caller exits with
  * BC_EXIT_STORE_FAILED so that its supervisor restarts it. */
 int node_sender_run(node_sender_t *self);

@@ -1,0 +1,210 @@
+/*
+ * bench_idle.c -- what an idle node costs: bytes on the wire, wakeups and
+ * CPU (issue #26, item 4).
+ *
+ * A station files a dozen reports a year on a prepaid data plan, from a
+ * battery: what it spends doing nothing matters more than its speed. This
+ * starts a real hub and a real node (the shipped programs), with
+ * baocao-flaky's engine (tools/flaky_proxy.c, no impairment) between
+ * them in a thread of this process to count the bytes. The node delivers
+ * one report, then sits idle; after a settling time (past
+ * --idle-disconnect) the bench counts, over a window:
+ *   - the bytes that crossed the link each way (ZMTP payload and framing;
+ *     TCP/IP headers not included);
+ *   - the node's context switches (voluntary + involuntary, from
+ *     /proc/PID/status): each is a wakeup;
+ *   - its CPU time (utime + stime from /proc/PID/stat).
+ *
+ * Usage: bench_idle [--idle-disconnect MS] [--settle S] [--window S]
+ * Output: "idle <name> <value>" lines.
+ */
+#include "bc_mem.h"
+#include "bc_report.h"
+#include "bench_data.h"
+#include "flaky_proxy.h"
+#include "node_outbox.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Context switches of pid (each one a wakeup of a sleeping process). */
+static long switches(pid_t pid)
+{
+    char path[64], line[256];
+    long n = 0;
+    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "voluntary_ctxt_switches:", 24))
+            n += strtol(line + 24, NULL, 10);
+        else if (!strncmp(line, "nonvoluntary_ctxt_switches:", 27))
+            n += strtol(line + 27, NULL, 10);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* CPU time of pid in clock ticks (utime + stime, fields 14 and 15). */
+static long cpu_ticks(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');   /* the name may hold spaces */
+    long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                            "%ld %ld", &ut, &st) != 2)
+        return -1;
+    return ut + st;
+}
+
+static pid_t spawn(const char *bin, char *const argv[], const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(bin, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void *run_proxy(void *arg)
+{
+    flaky_proxy_run(arg, -1);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const char *idle_ms = "60000";
+    int settle = 75, window = 120;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--idle-disconnect"))
+            idle_ms = argv[i + 1];
+        else if (!strcmp(argv[i], "--settle"))
+            settle = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--window"))
+            window = atoi(argv[i + 1]);
+    }
+    char self[4096], hub_bin[4200], node_bin[4200];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[len > 0 ? len : 0] = '\0';
+    *strrchr(self, '/') = '\0';
+    snprintf(hub_bin, sizeof hub_bin, "%s/baocao-hub", self);
+    snprintf(node_bin, sizeof node_bin, "%s/baocao-node", self);
+    char tmpl[] = "/tmp/baocao-bench-idle-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    bench_write_registry(dir, 10);
+    char store[4200], reg[4200], cat[4200], epf[4200], outbox[4200],
+        hlog[4200], nlog[4200];
+    snprintf(store, sizeof store, "%s/hub", dir);
+    snprintf(reg, sizeof reg, "%s/units.csv", dir);
+    snprintf(cat, sizeof cat, "%s/indicators.csv", dir);
+    snprintf(epf, sizeof epf, "%s/ep", dir);
+    snprintf(outbox, sizeof outbox, "%s/node", dir);
+    snprintf(hlog, sizeof hlog, "%s/hub.log", dir);
+    snprintf(nlog, sizeof nlog, "%s/node.log", dir);
+
+    /* The hub. */
+    char *hargv[] = {hub_bin, "--store", store, "--registry", reg,
+                     "--catalog", cat, "--bind", "tcp://127.0.0.1:*",
+                     "--endpoint-file", epf, "--plain", "--log-level",
+                     "error", NULL};
+    pid_t hub = spawn(hub_bin, hargv, hlog);
+    char endpoint[128] = "";
+    for (int i = 0; i < 1000 && !*endpoint; i++) {
+        FILE *f = fopen(epf, "r");
+        if (f) {
+            if (fgets(endpoint, sizeof endpoint, f))
+                endpoint[strcspn(endpoint, "\n")] = '\0';
+            fclose(f);
+        }
+        usleep(10000);
+    }
+    if (!*endpoint) {
+        fprintf(stderr, "bench_idle: hub did not start (%s)\n", hlog);
+        return 1;
+    }
+
+    /* The link: no impairment, bytes counted. */
+    flaky_config_t cfg;
+    flaky_config_init(&cfg);
+    cfg.target_host = "127.0.0.1";
+    cfg.target_port = atoi(strrchr(endpoint, ':') + 1);
+    flaky_proxy_t *proxy = flaky_proxy_new(&cfg);
+    if (!proxy)
+        return 1;
+    pthread_t thread;
+    pthread_create(&thread, NULL, run_proxy, proxy);
+    char link[64];
+    snprintf(link, sizeof link, "tcp://127.0.0.1:%d", flaky_proxy_port(proxy));
+
+    /* One report in the outbox. */
+    char unit[32], err[256];
+    bench_facility_code(0, unit, sizeof unit);
+    node_outbox_t *o = node_outbox_open(outbox, err, sizeof err);
+    if (!o) {
+        fprintf(stderr, "bench_idle: %s\n", err);
+        return 1;
+    }
+    bc_report_value_t vals[1] = {{"ind000", true, 42, 0}};
+    bc_report_t report = {vals, 1};
+    uint8_t id[16];
+    uint32_t rev;
+    node_outbox_file(o, unit, "2023-01", &report, 1704067200, id, &rev);
+    node_outbox_close(&o);
+
+    char *nargv[] = {node_bin, "--store", outbox, "--unit", unit, "--hub",
+                     link, "--plain", "--idle-disconnect", (char *) idle_ms,
+                     "--log-level", "warn", NULL};
+    pid_t node = spawn(node_bin, nargv, nlog);
+    fprintf(stderr, "bench_idle: node delivering, then idle; settling %d s, "
+            "counting over %d s (--idle-disconnect %s)\n", settle, window,
+            idle_ms);
+    sleep((unsigned) settle);
+
+    flaky_stats_t a, b;
+    flaky_proxy_stats(proxy, &a);
+    long sw0 = switches(node), cpu0 = cpu_ticks(node);
+    sleep((unsigned) window);
+    flaky_proxy_stats(proxy, &b);
+    long sw1 = switches(node), cpu1 = cpu_ticks(node);
+    double up = (double) (b.bytes_up - a.bytes_up),
+           down = (double) (b.bytes_down - a.bytes_down);
+    double hz = (double) sysconf(_SC_CLK_TCK);
+    printf("idle idle_disconnect_ms %s\n", idle_ms);
+    printf("idle window_s %d\n", window);
+    printf("idle bytes_up_per_hour %.0f\n", up * 3600 / window);
+    printf("idle bytes_down_per_hour %.0f\n", down * 3600 / window);
+    printf("idle bytes_per_month_both_ways %.0f\n",
+           (up + down) * 3600 * 24 * 30 / window);
+    printf("idle connections %llu\n", (unsigned long long) b.accepted);
+    printf("idle wakeups_per_s %.2f\n", (double) (sw1 - sw0) / window);
+    printf("idle cpu_pct %.3f\n",
+           100.0 * (double) (cpu1 - cpu0) / hz / window);
+
+    kill(node, SIGTERM);
+    waitpid(node, NULL, 0);
+    kill(hub, SIGTERM);
+    waitpid(hub, NULL, 0);
+    flaky_proxy_stop(proxy);
+    pthread_join(thread, NULL);
+    flaky_proxy_destroy(&proxy);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
