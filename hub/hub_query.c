@@ -544,9 +544,10 @@ Baocao__RejectReason hub_query_completeness(hub_store_t *store,
             return BAOCAO__REJECT_REASON__REASON_BAD_REQUEST;
         }
     }
-    size_t n = bc_registry_expected(reg, root, q->level, NULL, 0);
+    /* Exactly the units valid in the period, in its tree. */
+    size_t n = bc_registry_expected_in(reg, root, q->level, p, NULL, 0);
     uint32_t *idx = bc_malloc((n ? n : 1) * sizeof *idx);
-    bc_registry_expected(reg, root, q->level, idx, n);
+    bc_registry_expected_in(reg, root, q->level, p, idx, n);
 
     hub_reader_t *r = hub_store_reader(store);
     if (!r) {
