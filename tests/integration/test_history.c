@@ -1,0 +1,406 @@
+/*
+ * test_history.c -- issue 12 against a real hub: the registry as a
+ * history. A commune that moves to another district, a district and a
+ * commune that end, 24 months filed (2024-01 to 2025-12), and every
+ * monthly total, year to date and completeness compared with an
+ * independent computation here: the tree of each month is written out in
+ * this file as a table, not read from the hub's registry code.
+ *
+ * On the code before the issue every test here failed: the hub refused
+ * the registry (a code on two rows was a duplicate), so it never started.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bc_period.h"
+#include "bc_test.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The history, with the new columns, and an extra column of no meaning
+ * (unknown columns keep working). M moves from D1 to D2 in 2025-07; D1
+ * ends 2025-06 (replaced by D2); E ends 2025-06 (merged into X). */
+static const char UNITS[] =
+    "code,parent_code,level,name,reports,valid_from,valid_to,replaced_by,"
+    "note\n"
+    "P,,province,P,no,,,,\n"
+    "D1,P,district,D1,no,,2025-06,D2,\n"
+    "D2,P,district,D2,no,,,,\n"
+    "M,D1,commune,M,yes,,2025-06,,moved\n"
+    "M,D2,commune,M,yes,2025-07,,,moved\n"
+    "E,D1,commune,E,yes,,2025-06,X,\n"
+    "X,D2,commune,X,yes,,,,\n";
+
+/* The same tree as the test sees it: who hangs where, month by month
+ * (months as year * 12 + month - 1). */
+typedef struct {
+    const char *code;
+    const char *parent;
+    int from, to;
+} row_t;
+
+#define JUL25 (2025 * 12 + 6)
+static const row_t TREE[] = {
+    {"M", "D1", 0, JUL25 - 1}, {"M", "D2", JUL25, 1 << 30},
+    {"E", "D1", 0, JUL25 - 1}, {"X", "D2", 0, 1 << 30},
+    {"D1", "P", 0, JUL25 - 1}, {"D2", "P", 0, 1 << 30},
+};
+static const char *LEAVES[] = {"M", "E", "X"};
+
+typedef struct {
+    char *dir;          /* temporary folder */
+    char units[600];    /* the registry file */
+    bc_hub_t hub;       /* the hub under test */
+} fixture_t;
+
+static void start(fixture_t *f, const char *units_text)
+{
+    bc_write_file(f->units, units_text);
+    const char *extra[] = {"--registry", f->units, NULL};
+    bc_hub_start(&f->hub, f->dir, NULL, extra);
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    f->dir = bc_tmpdir("history");
+    snprintf(f->units, sizeof f->units, "%s/units.csv", f->dir);
+    bc_hub_init(&f->hub);
+    start(f, UNITS);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+#define FILED 1767225600   /* 2026-01-01T00:00:00Z */
+
+static const char *parent_at(const char *code, int m)
+{
+    for (size_t i = 0; i < sizeof TREE / sizeof TREE[0]; i++)
+        if (!strcmp(TREE[i].code, code) && TREE[i].from <= m &&
+            m <= TREE[i].to)
+            return TREE[i].parent;
+    return NULL;
+}
+
+static bool valid_at(const char *code, int m)
+{
+    return !strcmp(code, "P") || parent_at(code, m) != NULL;
+}
+
+static bool within_at(const char *code, const char *anc, int m)
+{
+    for (const char *c = code; c; c = parent_at(c, m))
+        if (!strcmp(c, anc))
+            return true;
+    return false;
+}
+
+/* The figures filed: a flow that differs per unit and month, and a stock
+ * filed in some months only (so that carrying forward shows). */
+static int64_t flow_of(int u, int m)
+{
+    return 100 * (u + 1) + m % 24;
+}
+
+static bool stock_filed(int u, int m)
+{
+    return (m + u) % 5 == 0;
+}
+
+static int64_t stock_of(int u, int m)
+{
+    return 1000 * (u + 1) + m % 100;
+}
+
+static int month_no(int year, int month)
+{
+    return year * 12 + month - 1;
+}
+
+static void period_text(int m, char *buf)
+{
+    snprintf(buf, 16, "%04d-%02d", m / 12, m % 12 + 1);
+}
+
+/* Files 2024-01..2025-12 for every leaf valid in the month. */
+static void file_all(fixture_t *f)
+{
+    for (int m = month_no(2024, 1); m <= month_no(2025, 12); m++)
+        for (int u = 0; u < 3; u++) {
+            char period[16], values[80];
+            if (!valid_at(LEAVES[u], m))
+                continue;
+            period_text(m, period);
+            if (stock_filed(u, m))
+                snprintf(values, sizeof values, "sxh_cases=%lld,tt_managed="
+                         "%lld", (long long) flow_of(u, m),
+                         (long long) stock_of(u, m));
+            else
+                snprintf(values, sizeof values, "sxh_cases=%lld",
+                         (long long) flow_of(u, m));
+            assert_int_equal(bc_submit(f->hub.endpoint, NULL, LEAVES[u],
+                                       period, 1, FILED, values),
+                             BAOCAO__ACK_STATUS__ACK_STORED);
+        }
+}
+
+/* The independent computation: a unit's flow in month m is the sum over
+ * the leaves under it in month m; its stock is, over those leaves, each
+ * leaf's last value filed this year up to m. has: whether any counts. */
+static int64_t expect_flow(const char *unit, int m, bool *has)
+{
+    int64_t sum = 0;
+    *has = false;
+    for (int u = 0; u < 3; u++)
+        if (valid_at(LEAVES[u], m) && within_at(LEAVES[u], unit, m)) {
+            sum += flow_of(u, m);
+            *has = true;
+        }
+    return sum;
+}
+
+static int64_t expect_stock(const char *unit, int m, bool *has)
+{
+    int64_t sum = 0;
+    *has = false;
+    for (int u = 0; u < 3; u++) {
+        if (!valid_at(LEAVES[u], m) || !within_at(LEAVES[u], unit, m))
+            continue;
+        for (int k = m; k >= m - m % 12; k--)
+            if (stock_filed(u, k)) {
+                sum += stock_of(u, k);
+                *has = true;
+                break;
+            }
+    }
+    return sum;
+}
+
+typedef struct {
+    bool has_value, has_cum;
+    int64_t value, cum;
+} fig_t;
+
+static fig_t query(fixture_t *f, const char *unit, const char *period,
+                   const char *code)
+{
+    Baocao__Reply *r = bc_query(f->hub.endpoint, unit, period);
+    assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_QUERY);
+    const Baocao__Figure *g = bc_figure(r, code);
+    assert_non_null(g);
+    fig_t out = {0};
+    out.has_value = g->value && g->value->present;
+    out.value = out.has_value ? g->value->value : 0;
+    out.has_cum = g->cumulative && g->cumulative->present;
+    out.cum = out.has_cum ? g->cumulative->value : 0;
+    baocao__reply__free_unpacked(r, NULL);
+    return out;
+}
+
+/* Every month, every unit valid then: the flow, its year to date and the
+ * stock are the tree of that month's (the hub's monthly totals used to be
+ * today's tree's). */
+static void check_all(fixture_t *f)
+{
+    const char *units[] = {"P", "D1", "D2", "M", "E", "X"};
+    for (int m = month_no(2024, 1); m <= month_no(2025, 12); m++)
+        for (size_t i = 0; i < 6; i++) {
+            char period[16];
+            bool has, hs;
+            if (!valid_at(units[i], m))
+                continue;
+            period_text(m, period);
+            int64_t flow = expect_flow(units[i], m, &has);
+            int64_t cum = 0;
+            bool any = false;
+            for (int k = m - m % 12; k <= m; k++) {
+                bool h;
+                cum += expect_flow(units[i], k, &h);
+                any |= h;
+            }
+            int64_t stock = expect_stock(units[i], m, &hs);
+            fig_t g = query(f, units[i], period, "sxh_cases");
+            if (g.has_value != has || g.value != flow || g.cum != cum ||
+                g.has_cum != any)
+                fail_msg("%s %s sxh_cases: hub %lld (ytd %lld), expected "
+                         "%lld (ytd %lld)", units[i], period,
+                         (long long) g.value, (long long) g.cum,
+                         (long long) flow, (long long) cum);
+            fig_t s = query(f, units[i], period, "tt_managed");
+            if (s.has_value != hs || s.value != stock)
+                fail_msg("%s %s tt_managed: hub %lld (%s), expected %lld "
+                         "(%s)", units[i], period, (long long) s.value,
+                         s.has_value ? "present" : "absent",
+                         (long long) stock, hs ? "present" : "absent");
+        }
+}
+
+/* The move: M's months before 2025-07 count in D1's totals, after in
+ * D2's, and its stock carries across the move into D2. */
+static void test_move_and_end(void **state)
+{
+    fixture_t *f = *state;
+    file_all(f);
+    check_all(f);
+    /* Spot checks that need no table: June under D1, July under D2. */
+    assert_int_equal(query(f, "D1", "2025-06", "sxh_cases").value,
+                     flow_of(0, month_no(2025, 6)) +
+                         flow_of(1, month_no(2025, 6)));
+    assert_int_equal(query(f, "D2", "2025-07", "sxh_cases").value,
+                     flow_of(0, month_no(2025, 7)) +
+                         flow_of(2, month_no(2025, 7)));
+}
+
+/* A report outside its unit's validity is refused with a typed reason
+ * that names the validity; nothing is stored. */
+static void test_outside_validity(void **state)
+{
+    fixture_t *f = *state;
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+    Baocao__Value v = BAOCAO__VALUE__INIT;
+    Baocao__Value *vals[] = {&v};
+    uint8_t id[16] = {12, 1};
+    v.indicator = "sxh_cases";
+    v.v_case = BAOCAO__VALUE__V_COUNT;
+    v.count = 5;
+    sub.id.data = id;
+    sub.id.len = 16;
+    sub.unit = "E";
+    sub.period = "2025-07";
+    sub.revision = 1;
+    sub.filed_at = FILED;
+    sub.n_values = 1;
+    sub.values = vals;
+    req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    Baocao__Reply *r = bc_send(f->hub.endpoint, &req);
+    assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_ACK);
+    assert_int_equal(r->ack->status, BAOCAO__ACK_STATUS__ACK_REJECTED);
+    assert_int_equal(r->ack->reason,
+                     BAOCAO__REJECT_REASON__REASON_NOT_VALID_IN_PERIOD);
+    if (!strstr(r->ack->message, "E is not valid in 2025-07 (ended "
+                "2025-06; replaced by X)"))
+        fail_msg("message: %s", r->ack->message);
+    baocao__reply__free_unpacked(r, NULL);
+    /* A quarter that straddles the end is outside too. */
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", "2025-Q3", 1,
+                               FILED, "sxh_cases=1"),
+                     BAOCAO__ACK_STATUS__ACK_REJECTED);
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", "2025-Q2", 1,
+                               FILED, "sxh_cases=1"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_false(query(f, "P", "2025-07", "sxh_cases").has_value);
+}
+
+static const Baocao__CompletenessReply *completeness(fixture_t *f,
+                                                     const char *unit,
+                                                     const char *period,
+                                                     Baocao__Reply **r)
+{
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__CompletenessQuery q = BAOCAO__COMPLETENESS_QUERY__INIT;
+    q.unit = (char *) unit;
+    q.period = (char *) period;
+    q.level = "";
+    req.body_case = BAOCAO__REQUEST__BODY_COMPLETENESS;
+    req.completeness = &q;
+    *r = bc_send(f->hub.endpoint, &req);
+    assert_int_equal((*r)->body_case, BAOCAO__REPLY__BODY_COMPLETENESS);
+    return (*r)->completeness;
+}
+
+/* Completeness expects exactly the units valid in the period, in that
+ * period's tree. */
+static void test_completeness(void **state)
+{
+    fixture_t *f = *state;
+    file_all(f);
+    const char *units[] = {"P", "D1", "D2"};
+    for (int m = month_no(2025, 5); m <= month_no(2025, 8); m++)
+        for (size_t i = 0; i < 3; i++) {
+            char period[16];
+            Baocao__Reply *r;
+            if (!valid_at(units[i], m))
+                continue;
+            period_text(m, period);
+            uint32_t want = 0;
+            for (int u = 0; u < 3; u++)
+                want += valid_at(LEAVES[u], m) &&
+                        within_at(LEAVES[u], units[i], m);
+            const Baocao__CompletenessReply *c = completeness(f, units[i],
+                                                              period, &r);
+            if (c->expected != want || c->reported != want)
+                fail_msg("%s %s: expected %u, reported %u; want %u",
+                         units[i], period, c->expected, c->reported, want);
+            baocao__reply__free_unpacked(r, NULL);
+        }
+}
+
+/* A unit ends, the hub restarts on the new registry (its derived totals
+ * are rebuilt from the stored reports): the totals of the months it
+ * reported are the same before and after. */
+static void test_end_keeps_totals(void **state)
+{
+    fixture_t *f = *state;
+    static const char BEFORE[] =
+        "code,parent_code,level,name,reports\n"
+        "P,,province,P,no\nD1,P,district,D1,no\nD2,P,district,D2,no\n"
+        "M,D1,commune,M,yes\nE,D1,commune,E,yes\nX,D2,commune,X,yes\n";
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->hub.store);
+    start(f, BEFORE);
+    for (int m = month_no(2025, 1); m <= month_no(2025, 6); m++) {
+        char period[16];
+        period_text(m, period);
+        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", period, 1,
+                                   FILED, "sxh_cases=7"),
+                         BAOCAO__ACK_STATUS__ACK_STORED);
+    }
+    int64_t before[6], h1_before = query(f, "P", "2025-H1", "sxh_cases").value;
+    for (int i = 0; i < 6; i++) {
+        char period[16];
+        period_text(month_no(2025, 1 + i), period);
+        before[i] = query(f, "P", period, "sxh_cases").value;
+        assert_int_equal(before[i], 7);
+    }
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    start(f, UNITS);
+    for (int i = 0; i < 6; i++) {
+        char period[16];
+        period_text(month_no(2025, 1 + i), period);
+        assert_int_equal(query(f, "P", period, "sxh_cases").value, before[i]);
+        assert_int_equal(query(f, "D1", period, "sxh_cases").value,
+                         before[i]);
+    }
+    assert_int_equal(query(f, "P", "2025-H1", "sxh_cases").value, h1_before);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_move_and_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outside_validity, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_completeness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_end_keeps_totals, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
