@@ -7,8 +7,11 @@
  * in the tree of the report's period, not today's tree), so that editing
  * the registry never moves a past figure to where it did not belong.
  *
- * It owns no database: it reads the registry only, so hub_rollup.c (agg,
- * carry, units) and hub_query.c call it with their own transactions.
+ * It owns no database. It reads the registry, and the current reports
+ * through hub_reports.h, to refuse a registry that would rewrite the past:
+ * the store calls hub_history_check before it rebuilds its totals under a
+ * changed registry, and hub_history_reload swaps the registry of a running
+ * hub (SIGHUP) only when that check passes.
  */
 #ifndef HUB_HISTORY_H
 #define HUB_HISTORY_H
@@ -27,5 +30,30 @@
 size_t hub_history_targets(const bc_registry_t *reg, const bc_unit_t *u,
                            bc_period_t period, const bc_unit_t **out,
                            size_t max);
+
+typedef struct hub_store_t hub_store_t;
+typedef struct MDB_txn MDB_txn;
+
+/* Checks that every current report of the store is still valid under the
+ * store's registry: its unit exists and is valid in every month of the
+ * report's period. Called with the write transaction that is about to
+ * rebuild the totals (hub_store_open). BC_OK; BC_EINVAL with the first
+ * offending report and the registry row in err ("E's report for 2025-07
+ * would fall outside E (units.csv line 6: ended 2025-06)"); BC_ESTORE. */
+int hub_history_check(hub_store_t *s, MDB_txn *txn, char *err,
+                      size_t errlen);
+
+/* Reloads the registry of a running hub: loads the two files, and if they
+ * load, reopens the store with them (which checks every stored report
+ * against them, hub_history_check, and rebuilds the totals). On success
+ * *store and *reg are the new ones and the old ones are gone; on any
+ * failure both are as they were (the store reopened with the old
+ * registry) and err says why, naming the row. BC_OK; BC_EINVAL (the files
+ * are refused); BC_EFATAL (the store could not be reopened at all: *store
+ * is NULL, the hub must stop). */
+int hub_history_reload(hub_store_t **store, bc_registry_t **reg,
+                       const char *dir, size_t map_size,
+                       const char *units_path, const char *catalog_path,
+                       char *err, size_t errlen);
 
 #endif

@@ -392,6 +392,119 @@ static void test_end_keeps_totals(void **state)
     assert_int_equal(query(f, "P", "2025-H1", "sxh_cases").value, h1_before);
 }
 
+typedef struct {
+    const char *log;     /* the hub's log */
+    const char *needle;  /* the line awaited */
+} log_wait_t;
+
+static bool log_has(void *arg)
+{
+    log_wait_t *w = arg;
+    return bc_file_contains(w->log, w->needle);
+}
+
+/* Rewrites the registry file, sends SIGHUP and waits for the hub's verdict
+ * (the n-th "reloaded" or "refused" line). */
+static void reload(fixture_t *f, const char *units_text, const char *needle)
+{
+    bc_write_file(f->units, units_text);
+    assert_int_equal(kill(f->hub.proc.pid, SIGHUP), 0);
+    log_wait_t w = {f->hub.log, needle};
+    if (!bc_eventually(log_has, &w, 10000))
+        fail_msg("the hub's log never said '%s'", needle);
+}
+
+/* SIGHUP: a unit ends (E, 2025-06, replaced by X) in a registry reloaded
+ * by a running hub; the province's totals of the months E reported stay
+ * the same, and E's reports after its end are refused from then on. A
+ * registry that would drop E's stored reports (E removed), or that is
+ * malformed (overlapping rows), is refused with the row, and the hub keeps
+ * serving the registry it had. */
+static void test_sighup_reload(void **state)
+{
+    fixture_t *f = *state;
+    static const char BEFORE[] =
+        "code,parent_code,level,name,reports\n"
+        "P,,province,P,no\nD1,P,district,D1,no\nD2,P,district,D2,no\n"
+        "M,D1,commune,M,yes\nE,D1,commune,E,yes\nX,D2,commune,X,yes\n";
+    static const char REMOVED[] =
+        "code,parent_code,level,name,reports\n"
+        "P,,province,P,no\nD1,P,district,D1,no\nD2,P,district,D2,no\n"
+        "M,D1,commune,M,yes\nX,D2,commune,X,yes\n";
+    static const char OVERLAP[] =
+        "code,parent_code,level,name,reports,valid_from,valid_to\n"
+        "P,,province,P,no,,\nD1,P,district,D1,no,,\nD2,P,district,D2,no,,\n"
+        "M,D1,commune,M,yes,,\nE,D1,commune,E,yes,,2025-06\n"
+        "E,D2,commune,E,yes,2025-05,\nX,D2,commune,X,yes,,\n";
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->hub.store);
+    start(f, BEFORE);
+    int64_t before[6];
+    for (int i = 0; i < 6; i++) {
+        char period[16];
+        period_text(month_no(2025, 1 + i), period);
+        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", period, 1,
+                                   FILED, "sxh_cases=7"),
+                         BAOCAO__ACK_STATUS__ACK_STORED);
+        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "X", period, 1,
+                                   FILED, "sxh_cases=5"),
+                         BAOCAO__ACK_STATUS__ACK_STORED);
+        before[i] = query(f, "P", period, "sxh_cases").value;
+        assert_int_equal(before[i], 12);
+    }
+    int64_t h1 = query(f, "P", "2025-H1", "sxh_cases").value;
+
+    /* E removed: refused, naming E; nothing changes. */
+    reload(f, REMOVED, "registry reload refused");
+    assert_true(bc_file_contains(f->hub.log, "a stored report of E for "
+                                 "2025-01 would be dropped"));
+    assert_int_equal(query(f, "P", "2025-03", "sxh_cases").value, 12);
+    /* Overlapping rows: refused, naming the line. */
+    bc_write_file(f->units, OVERLAP);
+    assert_int_equal(kill(f->hub.proc.pid, SIGHUP), 0);
+    log_wait_t w = {f->hub.log, "duplicate unit code E (first on line 6) "
+                    "with overlapping validity"};
+    assert_true(bc_eventually(log_has, &w, 10000));
+    assert_true(bc_file_contains(f->hub.log, ":7: duplicate unit code E"));
+    /* Still the old registry: E may file for July. */
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", "2025-07", 1,
+                               FILED, "sxh_cases=1"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+
+    /* A registry that ends E in 2025-06 is refused while E's July report
+     * is stored... */
+    reload(f, UNITS, "outside E's validity (units file line 7: ended "
+           "2025-06; replaced by X)");
+    /* ...and accepted once that report is withdrawn from the hub's view:
+     * a fresh hub on the same reports, without July. */
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->hub.store);
+    start(f, BEFORE);
+    for (int i = 0; i < 6; i++) {
+        char period[16];
+        period_text(month_no(2025, 1 + i), period);
+        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", period, 1,
+                                   FILED, "sxh_cases=7"),
+                         BAOCAO__ACK_STATUS__ACK_STORED);
+        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "X", period, 1,
+                                   FILED, "sxh_cases=5"),
+                         BAOCAO__ACK_STATUS__ACK_STORED);
+    }
+    reload(f, UNITS, "registry reloaded");
+    for (int i = 0; i < 6; i++) {
+        char period[16];
+        period_text(month_no(2025, 1 + i), period);
+        assert_int_equal(query(f, "P", period, "sxh_cases").value, before[i]);
+    }
+    assert_int_equal(query(f, "P", "2025-H1", "sxh_cases").value, h1);
+    /* The new registry is in force: E has ended. */
+    assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", "2025-07", 1,
+                               FILED, "sxh_cases=1"),
+                     BAOCAO__ACK_STATUS__ACK_REJECTED);
+    /* And the hub still answers. */
+    assert_int_equal(query(f, "X", "2025-03", "sxh_cases").value, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +514,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_completeness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_end_keeps_totals, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sighup_reload, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
