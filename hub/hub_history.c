@@ -32,6 +32,36 @@ size_t hub_history_targets(const bc_registry_t *reg, const bc_unit_t *u,
     return n;
 }
 
+Baocao__RejectReason hub_history_question(const bc_registry_t *reg, const bc_unit_t *u,
+                         bc_period_t p, char *msg, size_t msglen)
+{
+    unsigned first, last;
+    bc_period_months(p, &first, &last);
+    int32_t from = bc_registry_month(p), to = from + (int32_t) (last - first);
+    for (int32_t m = from; m <= to; m++)
+        if (bc_registry_span_at(u, m))
+            return BAOCAO__REJECT_REASON__REASON_NONE;
+    char when[BC_PERIOD_STRLEN], end[16], v[200];
+    bc_period_format(p, when);
+    const bc_span_t *final = &u->spans[u->nspans - 1];
+    if (final->to < from) {
+        size_t n = (size_t) snprintf(msg, msglen, "%s ended %s", u->code,
+                                     bc_registry_month_format(final->to, end,
+                                                              sizeof end));
+        for (uint32_t j = 0; j < final->nsucc && n < msglen; j++)
+            n += (size_t) snprintf(msg + n, msglen - n, "%s%s",
+                                   j ? ", " : "; replaced by ",
+                                   bc_registry_unit(reg,
+                                                    final->succ[j].unit)->code);
+        if (n < msglen)
+            snprintf(msg + n, msglen - n, "; no figures for %s", when);
+        return BAOCAO__REJECT_REASON__REASON_UNIT_ENDED;
+    }
+    snprintf(msg, msglen, "%s was not valid in %s (%s)", u->code, when,
+             bc_registry_validity(reg, u, v, sizeof v));
+    return BAOCAO__REJECT_REASON__REASON_NOT_VALID_IN_PERIOD;
+}
+
 /* --- refusing a registry that rewrites the past ----------------------- */
 
 /* State of one check walk. */

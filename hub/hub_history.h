@@ -16,6 +16,7 @@
 #ifndef HUB_HISTORY_H
 #define HUB_HISTORY_H
 
+#include "baocao.pb-c.h"
 #include "bc_period.h"
 #include "bc_registry.h"
 
@@ -30,6 +31,15 @@
 size_t hub_history_targets(const bc_registry_t *reg, const bc_unit_t *u,
                            bc_period_t period, const bc_unit_t **out,
                            size_t max);
+
+/* Whether a question (query, completeness) about unit u for period p has
+ * an answer: u existed in at least one month of p. Returns
+ * REASON_NONE; REASON_UNIT_ENDED when p starts after u ended (msg names
+ * the end and the successors: "HP-HB ended 2025-06; replaced by
+ * HP-HB-HB, ..."); REASON_NOT_VALID_IN_PERIOD when p ends before u
+ * began. For periods while it was valid, nothing changes. */
+Baocao__RejectReason hub_history_question(const bc_registry_t *reg, const bc_unit_t *u,
+                         bc_period_t p, char *msg, size_t msglen);
 
 typedef struct hub_store_t hub_store_t;
 typedef struct MDB_txn MDB_txn;

@@ -6,6 +6,7 @@
  * hub_query_free() releases exactly what was allocated.
  */
 #include "hub_query.h"
+#include "hub_history.h"
 #include "bc_error.h"
 #include "bc_limits.h"
 #include "bc_mem.h"
@@ -31,7 +32,8 @@ static Baocao__RejectReason resolve(const bc_registry_t *reg, const char *unit,
                  "YYYY-Hn or YYYY", period);
         return BAOCAO__REJECT_REASON__REASON_BAD_PERIOD;
     }
-    return BAOCAO__REJECT_REASON__REASON_NONE;
+    /* The registry is a history: a unit has no figures after its end. */
+    return hub_history_question(reg, *u, *p, msg, msglen);
 }
 
 /* The six figure sets behind a query's answer. */

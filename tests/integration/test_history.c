@@ -392,6 +392,58 @@ static void test_end_keeps_totals(void **state)
     assert_int_equal(query(f, "P", "2025-H1", "sxh_cases").value, h1_before);
 }
 
+/* Asking about a unit that ended: a typed error naming its successors
+ * for periods after the end, for the query and completeness alike; the
+ * answer as before for periods while it was valid, including one that
+ * straddles the end. */
+static void test_ended_unit(void **state)
+{
+    fixture_t *f = *state;
+    file_all(f);
+    const char *units[] = {"E", "D1"};
+    const char *want[] = {"E ended 2025-06; replaced by X",
+                          "D1 ended 2025-06; replaced by D2"};
+    for (int i = 0; i < 2; i++) {
+        Baocao__Reply *r = bc_query(f->hub.endpoint, units[i], "2025-07");
+        assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_ERROR);
+        assert_int_equal(r->error->reason,
+                         BAOCAO__REJECT_REASON__REASON_UNIT_ENDED);
+        if (!strstr(r->error->message, want[i]))
+            fail_msg("message: %s", r->error->message);
+        baocao__reply__free_unpacked(r, NULL);
+
+        Baocao__Request req = BAOCAO__REQUEST__INIT;
+        Baocao__CompletenessQuery q = BAOCAO__COMPLETENESS_QUERY__INIT;
+        q.unit = (char *) units[i];
+        q.period = "2026-01";
+        q.level = "";
+        req.body_case = BAOCAO__REQUEST__BODY_COMPLETENESS;
+        req.completeness = &q;
+        r = bc_send(f->hub.endpoint, &req);
+        assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_ERROR);
+        assert_int_equal(r->error->reason,
+                         BAOCAO__REJECT_REASON__REASON_UNIT_ENDED);
+        baocao__reply__free_unpacked(r, NULL);
+    }
+    /* While valid, and a half that straddles the end: as before. */
+    assert_int_equal(query(f, "E", "2025-06", "sxh_cases").value,
+                     flow_of(1, month_no(2025, 6)));
+    int64_t h2 = 0;
+    bool has;
+    for (int m = month_no(2025, 1); m <= month_no(2025, 6); m++)
+        h2 += expect_flow("D1", m, &has);
+    assert_int_equal(query(f, "D1", "2025", "sxh_cases").value, h2);
+
+    /* The tool shows the message and exits 1. */
+    char *out = NULL;
+    const char *argv[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                          "--unit", "D1", "--period", "2025-08", NULL};
+    assert_int_equal(bc_run_all("baocao", argv, &out), 1);
+    if (!out || !strstr(out, "D1 ended 2025-06; replaced by D2"))
+        fail_msg("baocao query said: %s", out ? out : "(nothing)");
+    free(out);
+}
+
 typedef struct {
     const char *log;     /* the hub's log */
     const char *needle;  /* the line awaited */
@@ -515,6 +567,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_end_keeps_totals, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sighup_reload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ended_unit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
