@@ -12,6 +12,7 @@
 #include "bc_error.h"
 #include "bc_log.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -154,4 +155,148 @@ int hub_history_reload(hub_store_t **store, bc_registry_t **reg,
         return BC_EFATAL;
     }
     return BC_EINVAL;
+}
+
+/* --- comparisons across a change of the map ------------------------------ */
+
+#define MAX_HOPS 8   /* predecessors of predecessors: deeper is not looked at */
+
+static void mark(hub_basis_t *b, Baocao__Comparison basis, const char *fmt,
+                 ...) __attribute__((format(printf, 3, 4)));
+
+static void mark(hub_basis_t *b, Baocao__Comparison basis, const char *fmt,
+                 ...)
+{
+    va_list ap;
+    if (basis <= b->basis)
+        return;   /* the worst basis wins, with its note */
+    b->basis = basis;
+    va_start(ap, fmt);
+    vsnprintf(b->note, sizeof b->note, fmt, ap);
+    va_end(ap);
+}
+
+/* Adds w * f into out: flows and ratio parts summed, stocks too (a unit
+ * and the units merged into it are different units in a month). */
+static void add_scaled(hub_figures_t *out, const hub_figures_t *f, double w)
+{
+    for (size_t i = 0; i < out->n; i++) {
+        if (!f->count[i])
+            continue;
+        /* Rounded to the nearest whole count (figures are counts >= 0). */
+        out->value[i] += w == 1.0 ? f->value[i]
+                                  : (int64_t) (w * (double) f->value[i]
+                                               + 0.5);
+        out->count[i] += f->count[i];
+    }
+    out->reporters += f->reporters;
+}
+
+static int fetch(hub_reader_t *r, const bc_registry_t *reg,
+                 const bc_unit_t *u, bc_period_t p, hub_figures_t *out,
+                 hub_basis_t *basis, int hops);
+
+/* The units u replaced, for a period before u existed: each one's figures
+ * weighted by its share of u. */
+static int from_predecessors(hub_reader_t *r, const bc_registry_t *reg,
+                             const bc_unit_t *u, bc_period_t p,
+                             hub_figures_t *out, hub_basis_t *basis, int hops)
+{
+    hub_figures_t f;
+    int rc = BC_OK;
+    hub_figures_init(&f, out->n);
+    hub_figures_clear(out);
+    /* A scan of the registry: a unit names its successors, not its
+     * predecessors, and this runs only for periods before u existed. */
+    for (size_t q = 0; q < bc_registry_nunits(reg) && !rc; q++) {
+        const bc_unit_t *pu = bc_registry_unit(reg, (uint32_t) q);
+        const bc_span_t *last = &pu->spans[pu->nspans - 1];
+        for (uint32_t j = 0; j < last->nsucc && !rc; j++) {
+            const bc_successor_t *sc = &last->succ[j];
+            if (sc->unit != u->idx)
+                continue;
+            double w = 1.0;
+            if (sc->has_share) {
+                w = sc->share;
+                if (w < 1.0)
+                    mark(basis, BAOCAO__COMPARISON__COMPARISON_ESTIMATED,
+                         "estimated: a share of %s's figures (split into %s "
+                         "and others)", pu->code, u->code);
+            } else if (last->nsucc > 1) {
+                mark(basis, BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE,
+                     "not comparable: %s was split (into %s and others) "
+                     "without shares", pu->code, u->code);
+                continue;
+            }
+            if ((rc = fetch(r, reg, pu, p, &f, basis, hops + 1)) == BC_OK)
+                add_scaled(out, &f, w);
+        }
+    }
+    hub_figures_free(&f);
+    return rc;
+}
+
+static int fetch(hub_reader_t *r, const bc_registry_t *reg,
+                 const bc_unit_t *u, bc_period_t p, hub_figures_t *out,
+                 hub_basis_t *basis, int hops)
+{
+    unsigned first, last;
+    bc_period_months(p, &first, &last);
+    int32_t from = bc_registry_month(p), to = from + (int32_t) (last - first);
+    bool all = true, none = true;
+    for (int32_t m = from; m <= to; m++) {
+        bool v = bc_registry_span_at(u, m) != NULL;
+        all &= v;
+        none &= !v;
+    }
+    /* The usual case: the unit existed all along (or we looked far
+     * enough back). */
+    if (all || hops >= MAX_HOPS)
+        return hub_reader_period(r, u, p, out);
+    /* Before it existed: the units it replaced. After its end nothing
+     * replaces it here (its successors answer for themselves). */
+    if (none)
+        return to < u->spans[0].from
+                   ? from_predecessors(r, reg, u, p, out, basis, hops)
+                   : hub_reader_period(r, u, p, out);
+
+    /* Straddling its start: month by month, flows and parts added up, a
+     * stock from the last month that has one. */
+    hub_figures_t f;
+    hub_figures_init(&f, out->n);
+    hub_figures_clear(out);
+    int rc = BC_OK;
+    unsigned year = bc_period_year(p);
+    for (unsigned m = first; m <= last && !rc; m++) {
+        rc = fetch(r, reg, u, bc_period_make(year, BC_PT_MONTH, m), &f,
+                   basis, hops);
+        for (size_t i = 0; i < out->n && !rc; i++) {
+            if (!f.count[i])
+                continue;
+            if (bc_registry_indicator(reg, (uint32_t) i)->kind
+                == BC_KIND_STOCK) {
+                out->value[i] = f.value[i];
+                out->count[i] = f.count[i];
+            } else {
+                out->value[i] += f.value[i];
+                if (f.count[i] > out->count[i])
+                    out->count[i] = f.count[i];
+            }
+        }
+        if (f.reporters > out->reporters)
+            out->reporters = f.reporters;
+    }
+    hub_figures_free(&f);
+    return rc;
+}
+
+int hub_history_period(hub_reader_t *r, const bc_registry_t *reg,
+                       const bc_unit_t *u, bc_period_t p, hub_figures_t *out,
+                       hub_basis_t *basis)
+{
+    int rc = fetch(r, reg, u, p, out, basis, 0);
+    if (rc == BC_OK &&
+        basis->basis == BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE)
+        hub_figures_clear(out);   /* never guessed */
+    return rc;
 }

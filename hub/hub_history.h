@@ -16,9 +16,11 @@
 #ifndef HUB_HISTORY_H
 #define HUB_HISTORY_H
 
-#include "baocao.pb-c.h"
+#include "hub_store.h"
 #include "bc_period.h"
 #include "bc_registry.h"
+
+#include <lmdb.h>
 
 #include <stddef.h>
 
@@ -41,8 +43,25 @@ size_t hub_history_targets(const bc_registry_t *reg, const bc_unit_t *u,
 Baocao__RejectReason hub_history_question(const bc_registry_t *reg, const bc_unit_t *u,
                          bc_period_t p, char *msg, size_t msglen);
 
-typedef struct hub_store_t hub_store_t;
-typedef struct MDB_txn MDB_txn;
+
+/* How a comparison was computed (the wire's Comparison). */
+typedef struct {
+    Baocao__Comparison basis;      /* EXACT, ESTIMATED or NOT_COMPARABLE */
+    char note[160];                /* why, when not EXACT */
+} hub_basis_t;
+
+/* u's figures for period p as a comparison sees them (hub_query's
+ * previous, same period last year, and the pieces of its years to date):
+ * for the months u existed, u's own (hub_reader_period); for the months
+ * before, the units it replaced (those whose replaced_by names it), each
+ * weighted by its share (1 for a merge), month by month when p straddles
+ * u's start. Flows and ratio parts add up; a stock is the last month's
+ * with data. basis says whether shares were used (ESTIMATED) or a
+ * predecessor was split without shares (NOT_COMPARABLE: out is cleared).
+ * BC_OK or the reader's error. */
+int hub_history_period(hub_reader_t *r, const bc_registry_t *reg,
+                       const bc_unit_t *u, bc_period_t p, hub_figures_t *out,
+                       hub_basis_t *basis);
 
 /* Checks that every current report of the store is still valid under the
  * store's registry: its unit exists and is valid in every month of the

@@ -444,6 +444,239 @@ static void test_ended_unit(void **state)
     free(out);
 }
 
+/* ---- comparisons across a merge and a split ---------------------------
+ * A and B merge into C, S splits into S1 (0.6) and S2 (0.4), T splits into
+ * T1 and T2 without shares; all on 2025-07. */
+static const char CHANGES[] =
+    "code,parent_code,level,name,reports,valid_from,valid_to,replaced_by\n"
+    "P,,province,P,no,,,\n"
+    "D,P,district,D,no,,,\n"
+    "A,D,commune,A,yes,,2025-06,C\n"
+    "B,D,commune,B,yes,,2025-06,C\n"
+    "C,D,commune,C,yes,2025-07,,\n"
+    "S,D,commune,S,yes,,2025-06,S1:0.6;S2:0.4\n"
+    "S1,D,commune,S1,yes,2025-07,,\n"
+    "S2,D,commune,S2,yes,2025-07,,\n"
+    "T,D,commune,T,yes,,2025-06,T1;T2\n"
+    "T1,D,commune,T1,yes,2025-07,,\n"
+    "T2,D,commune,T2,yes,2025-07,,\n";
+static const char *CH_UNITS[] = {"A", "B", "C", "S", "S1", "S2", "T", "T1",
+                                 "T2"};
+#define CH_N 9
+
+static bool ch_new(int u)
+{
+    return u == 2 || u == 4 || u == 5 || u == 7 || u == 8;
+}
+
+static bool ch_valid(int u, int m)
+{
+    return ch_new(u) ? m >= JUL25 : m < JUL25;
+}
+
+/* Multiples of 10, so that 0.6 and 0.4 of them are whole. */
+static int64_t ch_flow(int u, int m)
+{
+    return 10 * (7 * (u + 1) + m % 13);
+}
+
+static bool ch_stock_filed(int u, int m)
+{
+    return (m + u) % 4 == 0;
+}
+
+static int64_t ch_stock(int u, int m)
+{
+    return 10 * (100 * (u + 1) + m % 17);
+}
+
+/* A unit's own month, as the test filed it: the flow, and the stock as
+ * carried (its last value filed this year up to m). */
+static void ch_own(int u, int m, int64_t *flow, int64_t *stock,
+                   bool *has_stock)
+{
+    *flow = ch_flow(u, m);
+    *has_stock = false;
+    *stock = 0;
+    for (int k = m; k >= m - m % 12 && ch_valid(u, k); k--)
+        if (ch_stock_filed(u, k)) {
+            *stock = ch_stock(u, k);
+            *has_stock = true;
+            return;
+        }
+}
+
+/* The comparable month of a new unit: its own when it existed, else its
+ * predecessors' weighted by their shares. comparable false: a split
+ * without shares. */
+static void ch_month(int u, int m, int64_t *flow, int64_t *stock,
+                     bool *has_stock, bool *comparable)
+{
+    int64_t f, s;
+    bool hs;
+    *comparable = true;
+    if (ch_valid(u, m)) {
+        ch_own(u, m, flow, stock, has_stock);
+        return;
+    }
+    *flow = *stock = 0;
+    *has_stock = false;
+    if (u == 2) {                      /* C = A + B */
+        for (int p = 0; p < 2; p++) {
+            ch_own(p, m, &f, &s, &hs);
+            *flow += f;
+            *stock += s;
+            *has_stock |= hs;
+        }
+    } else if (u == 4 || u == 5) {     /* S1 = 0.6 S, S2 = 0.4 S */
+        int w = u == 4 ? 6 : 4;
+        ch_own(3, m, &f, &s, &hs);
+        *flow = f * w / 10;
+        *stock = s * w / 10;
+        *has_stock = hs;
+    } else {                           /* T1, T2: no shares */
+        *comparable = false;
+    }
+}
+
+static void ch_file_all(fixture_t *f)
+{
+    for (int m = month_no(2024, 1); m <= month_no(2025, 12); m++)
+        for (int u = 0; u < CH_N; u++) {
+            char period[16], values[80];
+            if (!ch_valid(u, m))
+                continue;
+            period_text(m, period);
+            if (ch_stock_filed(u, m))
+                snprintf(values, sizeof values, "sxh_cases=%lld,tt_managed="
+                         "%lld", (long long) ch_flow(u, m),
+                         (long long) ch_stock(u, m));
+            else
+                snprintf(values, sizeof values, "sxh_cases=%lld",
+                         (long long) ch_flow(u, m));
+            assert_int_equal(bc_submit(f->hub.endpoint, NULL, CH_UNITS[u],
+                                       period, 1, FILED, values),
+                             BAOCAO__ACK_STATUS__ACK_STORED);
+        }
+}
+
+/* Checks one Num against an expectation: absent when not comparable. */
+static void check_num(const Baocao__Num *n, bool comparable, int64_t want,
+                      const char *what, const char *unit, const char *period)
+{
+    bool present = n && n->present;
+    if (!comparable) {
+        if (present)
+            fail_msg("%s %s %s: %lld, expected no figure (not comparable)",
+                     unit, period, what, (long long) n->value);
+        return;
+    }
+    if (!present || n->value != want)
+        fail_msg("%s %s %s: %s%lld, expected %lld", unit, period, what,
+                 present ? "" : "absent ", present ? (long long) n->value : 0,
+                 (long long) want);
+}
+
+/* Every month of 2025-07..2025-12 for C, S1, S2, T1, T2: the previous
+ * month, the same month last year, the year to date and last year's, by
+ * the test's own arithmetic over what it filed. */
+static void test_merge_and_splits(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->hub.store);
+    start(f, CHANGES);
+    ch_file_all(f);
+    for (int u = 0; u < CH_N; u++) {
+        if (!ch_new(u))
+            continue;
+        for (int m = JUL25; m <= month_no(2025, 12); m++) {
+            char period[16];
+            period_text(m, period);
+            int64_t pf, ps, lf, ls, cum = 0, cum_ly = 0, fl, st;
+            bool phs, lhs, pc, lc, cc = true, hs, c;
+            ch_month(u, m - 1, &pf, &ps, &phs, &pc);
+            ch_month(u, m - 12, &lf, &ls, &lhs, &lc);
+            for (int k = m - m % 12; k <= m; k++) {
+                ch_month(u, k, &fl, &st, &hs, &c);
+                cum += fl;
+                cc &= c;
+            }
+            bool ccl = true;
+            for (int k = m - 12 - (m - 12) % 12; k <= m - 12; k++) {
+                ch_month(u, k, &fl, &st, &hs, &c);
+                cum_ly += fl;
+                ccl &= c;
+            }
+            Baocao__Reply *r = bc_query(f->hub.endpoint, CH_UNITS[u], period);
+            const Baocao__Figure *g = bc_figure(r, "sxh_cases");
+            assert_non_null(g);
+            check_num(g->value, true, ch_flow(u, m), "value", CH_UNITS[u],
+                      period);
+            check_num(g->previous, pc, pf, "previous", CH_UNITS[u], period);
+            check_num(g->last_year, lc, lf, "last year", CH_UNITS[u], period);
+            check_num(g->cumulative, cc, cum, "cumulative", CH_UNITS[u],
+                      period);
+            check_num(g->cumulative_last_year, ccl, cum_ly,
+                      "cumulative last year", CH_UNITS[u], period);
+            /* The marks. */
+            Baocao__Comparison want_ly =
+                u == 2 ? BAOCAO__COMPARISON__COMPARISON_EXACT
+                : u <= 5 ? BAOCAO__COMPARISON__COMPARISON_ESTIMATED
+                         : BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE;
+            assert_int_equal(g->last_year_basis, want_ly);
+            assert_int_equal(g->cumulative_last_year_basis, want_ly);
+            assert_int_equal(g->cumulative_basis, want_ly);
+            assert_int_equal(g->previous_basis,
+                             m == JUL25 ? want_ly
+                                        : BAOCAO__COMPARISON__COMPARISON_EXACT);
+            if (want_ly == BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE &&
+                !strstr(g->comparison_note, "T was split"))
+                fail_msg("note: %s", g->comparison_note);
+            /* A stock's previous and last year's month: the predecessors'
+             * carried values, weighted. */
+            const Baocao__Figure *k = bc_figure(r, "tt_managed");
+            assert_non_null(k);
+            check_num(k->previous, pc && phs, ps, "stock previous",
+                      CH_UNITS[u], period);
+            check_num(k->last_year, lc && lhs, ls, "stock last year",
+                      CH_UNITS[u], period);
+            baocao__reply__free_unpacked(r, NULL);
+        }
+    }
+    /* The district's totals are the tree's: unchanged by the marks. */
+    for (int m = month_no(2024, 1); m <= month_no(2025, 12); m++) {
+        char period[16];
+        int64_t want = 0;
+        for (int u = 0; u < CH_N; u++)
+            if (ch_valid(u, m))
+                want += ch_flow(u, m);
+        period_text(m, period);
+        assert_int_equal(query(f, "D", period, "sxh_cases").value, want);
+    }
+    /* JSON: null where not comparable, the basis and the note added. */
+    char *out = NULL;
+    const char *argv[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                          "--unit", "T1", "--period", "2025-08",
+                          "--indicator", "sxh_cases", "--format", "json",
+                          NULL};
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    assert_non_null(out);
+    if (!strstr(out, "\"same_period_last_year\":\tnull") ||
+        !strstr(out, "\"same_period_last_year\":\t\"not_comparable\"") ||
+        !strstr(out, "\"comparison_note\""))
+        fail_msg("json: %s", out);
+    free(out);
+    const char *argv2[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                           "--unit", "S1", "--period", "2025-08",
+                           "--indicator", "sxh_cases", "--format", "csv",
+                           NULL};
+    assert_int_equal(bc_run("baocao", argv2, &out), 0);
+    if (!out || !strstr(out, "(est.)"))
+        fail_msg("csv: %s", out ? out : "");
+    free(out);
+}
+
 typedef struct {
     const char *log;     /* the hub's log */
     const char *needle;  /* the line awaited */
@@ -568,6 +801,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sighup_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ended_unit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_and_splits, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
