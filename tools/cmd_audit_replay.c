@@ -61,7 +61,8 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
     hub_item_t *items = bc_calloc(BATCH, sizeof *items);
     Baocao__LogEntry **entries = bc_calloc(BATCH, sizeof *entries);
     Baocao__Request **reqs = bc_calloc(BATCH, sizeof *reqs);
-    uint64_t done = 0;
+    uint64_t done = 0, diverged = 0, first_diverged = 0;
+    char first_what[160] = "";
     bool eof = false;
     while (!eof) {
         size_t n = 0;
@@ -118,11 +119,24 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
         }
         int rc = n ? hub_store_ingest(store, items, n, 0) : BC_OK;
         for (size_t i = 0; i < n; i++) {
-            if (!rc && outcome_of(items[i].status) != entries[i]->outcome)
+            /* A replay that decides differently from the log did not
+             * rebuild the store the log describes: counted, the first
+             * named, and the replay fails (it used to warn and exit 0). */
+            if (!rc && outcome_of(items[i].status) != entries[i]->outcome) {
+                if (diverged++ == 0) {
+                    first_diverged = entries[i]->seq;
+                    snprintf(first_what, sizeof first_what, "now %s (%s), "
+                             "was %s", bc_ack_status_name(items[i].status),
+                             items[i].message[0] ? items[i].message
+                                                 : bc_reason_name(
+                                                       items[i].reason),
+                             audit_outcome_name(entries[i]->outcome));
+                }
                 fprintf(stderr, "warning: seq %llu is now %s, was %s\n",
                         (unsigned long long) entries[i]->seq,
                         bc_ack_status_name(items[i].status),
                         audit_outcome_name(entries[i]->outcome));
+            }
             free(items[i].vals);
             if (reqs[i])
                 baocao__request__free_unpacked(reqs[i], NULL);
@@ -138,6 +152,14 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
     }
     fprintf(stderr, "replayed %llu entries into %s\n",
             (unsigned long long) done, cfg->into);
+    if (diverged) {
+        fprintf(stderr, "baocao audit replay: the replay diverges from the "
+                "log: %llu entries decided differently, the first at seq "
+                "%llu: %s (is --registry/--catalog the hub's?)\n",
+                (unsigned long long) diverged,
+                (unsigned long long) first_diverged, first_what);
+        goto out_free;
+    }
     status = EXIT_OK;
 out_free:
     free(items);

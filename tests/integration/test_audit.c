@@ -513,6 +513,24 @@ static void test_replay_reproduces(void **state)
     digest_of(fresh, again);
     assert_string_equal(live, again);
 
+    /* Issue 12: a replay whose outcomes differ from the logged ones (here
+     * a registry without the units that filed) exits 1 and names the
+     * first divergent entry; it used to warn and exit 0. */
+    {
+        char wrong[4096], bad[4096];
+        snprintf(wrong, sizeof wrong, "%s", bc_path(f->dir, "wrong.csv"));
+        bc_write_file(wrong, "code,parent_code,level,name\nXX,,province,X\n");
+        snprintf(bad, sizeof bad, "%s", bc_path(f->dir, "diverged"));
+        const char *bargv[] = {"audit", "replay", f->export, "--into", bad,
+                               "--registry", wrong, "--catalog", cat, NULL};
+        char *out = NULL;
+        assert_int_equal(bc_run_all("baocao", bargv, &out), 1);
+        if (!out || !strstr(out, "diverges from the log") ||
+            !strstr(out, "the first at seq 1: now rejected"))
+            fail_msg("replay said: %s", out ? out : "");
+        free(out);
+    }
+
     /* The replayed store's own log verifies, and a hub on it gives the
      * same answers. */
     const char *vargv[] = {"audit", "verify", "--store", fresh, NULL};
