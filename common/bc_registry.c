@@ -556,8 +556,16 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
             int64_t p;
             char a[16], b[16], v[200];
 
-            while (bc_csv_line(csv, r) != sp->line)
-                r++;
+            /* Lines grow with rows: find the span's row by bisection. */
+            size_t lo = 0, hi = nrows;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (bc_csv_line(csv, mid) < sp->line)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            r = lo;
             pc = bc_csv_field(csv, r, c_parent);
             repl = bc_csv_field(csv, r, c_repl);
             if (repl[0] != '\0') {

@@ -554,6 +554,35 @@ static void test_history_digest(void **state)
     assert_memory_not_equal(a, c, 32);
 }
 
+/* The shipped history (data/units-history.csv): Hồng Bàng and its nine
+ * wards until 2025-06, the wards Hồng Bàng and Hồng An from 2025-07,
+ * Hậu Giang merged into Cần Thơ. */
+static void test_shipped_history(void **state)
+{
+    char path[1100], err[512] = "";
+    char v[128];
+    (void) state;
+    snprintf(path, sizeof path, "%s/data/units-history.csv",
+             getenv("BC_SOURCE_DIR"));
+    bc_registry_t *reg = bc_registry_load(path, catalog_path, err,
+                                          sizeof err);
+    if (!reg)
+        fail_msg("%s", err);
+    const bc_unit_t *hb = bc_registry_find_unit(reg, "HP-HB");
+    const bc_unit_t *hg = bc_registry_find_unit(reg, "HG");
+    const bc_unit_t *hp = bc_registry_find_unit(reg, "HP");
+    assert_string_equal(bc_registry_validity(reg, hb, v, sizeof v),
+                        "ended 2025-06");
+    assert_string_equal(bc_registry_validity(reg, hg, v, sizeof v),
+                        "ended 2025-06; replaced by CT");
+    bc_period_t p;
+    assert_int_equal(bc_period_parse("2025-06", &p), 0);
+    assert_int_equal(bc_registry_expected_in(reg, hp, NULL, p, NULL, 0), 9);
+    assert_int_equal(bc_period_parse("2025-07", &p), 0);
+    assert_int_equal(bc_registry_expected_in(reg, hp, NULL, p, NULL, 0), 2);
+    bc_registry_destroy(&reg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_history_load),
         cmocka_unit_test(test_history_errors),
         cmocka_unit_test(test_history_digest),
+        cmocka_unit_test(test_shipped_history),
     };
     return cmocka_run_group_tests(tests, setup_paths, NULL);
 }
