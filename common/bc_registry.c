@@ -267,6 +267,12 @@ static int parse_successors(bc_registry_t *reg, const char *path,
                     path, sp->line, u->code);
             goto out;
         }
+        for (uint32_t j = 0; j < sp->nsucc; j++)
+            if (sp->succ[j].unit == (uint32_t) idx) {
+                bc_set_error(err, errlen, "%s:%zu: replaced_by of %s names "
+                        "%s twice", path, sp->line, u->code, tok);
+                goto out;
+            }
         sc->unit = (uint32_t) idx;
         sp->nsucc++;
     }
@@ -631,6 +637,28 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
         pu->nchildren = 0;
     }
     add_children(reg, true);
+
+    /* Step 7: predecessors, so that a comparison across a merge or a
+     * split finds the units a unit replaced without a scan. */
+    for (size_t pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < reg->nunits; i++) {
+            const bc_span_t *last = &reg->units[i].spans[reg->units[i].nspans
+                                                         - 1];
+            for (uint32_t j = 0; j < last->nsucc; j++) {
+                bc_unit_t *s = &reg->units[last->succ[j].unit];
+                if (pass == 1)
+                    s->preds[s->npreds] = (uint32_t) i;
+                s->npreds++;
+            }
+            if (pass == 0 && i == reg->nunits - 1)
+                for (size_t q = 0; q < reg->nunits; q++) {
+                    bc_unit_t *s = &reg->units[q];
+                    s->preds = s->npreds ? bc_malloc(s->npreds
+                                                     * sizeof *s->preds)
+                                         : NULL;
+                    s->npreds = 0;
+                }
+        }
     for (size_t i = 0; i < reg->nunits && !reg->history; i++) {
         const bc_unit_t *u = &reg->units[i];
         reg->history = u->nspans > 1 || u->spans[0].from != BC_MONTH_OPEN_FROM
@@ -917,6 +945,7 @@ void bc_registry_destroy(bc_registry_t **self_p)
             free(u->spans[k].succ);
         }
         free(u->spans);
+        free(u->preds);
         free(u->children);
         free(u->key);
     }

@@ -127,6 +127,9 @@ typedef struct {
     bc_span_t *spans;        /* its rows, sorted by month, not
                                 overlapping */
     uint32_t nspans;         /* length of spans (1 without history) */
+    uint32_t *preds;         /* idx of the units whose latest row's
+                                replaced_by names this one, or NULL */
+    uint32_t npreds;         /* length of preds */
     bool reports;            /* files reports itself */
     bool on_behalf;          /* may submit for its direct children */
     bool relay;              /* its key is a hub forwarding its subtree */

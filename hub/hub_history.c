@@ -206,10 +206,9 @@ static int from_predecessors(hub_reader_t *r, const bc_registry_t *reg,
     int rc = BC_OK;
     hub_figures_init(&f, out->n);
     hub_figures_clear(out);
-    /* A scan of the registry: a unit names its successors, not its
-     * predecessors, and this runs only for periods before u existed. */
-    for (size_t q = 0; q < bc_registry_nunits(reg) && !rc; q++) {
-        const bc_unit_t *pu = bc_registry_unit(reg, (uint32_t) q);
+    /* The registry lists each unit's predecessors (bc_unit_t.preds). */
+    for (uint32_t q = 0; q < u->npreds && !rc; q++) {
+        const bc_unit_t *pu = bc_registry_unit(reg, u->preds[q]);
         const bc_span_t *last = &pu->spans[pu->nspans - 1];
         for (uint32_t j = 0; j < last->nsucc && !rc; j++) {
             const bc_successor_t *sc = &last->succ[j];

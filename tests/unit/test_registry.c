@@ -481,6 +481,11 @@ static void test_history_load(void **state)
     assert_true(s->spans[0].succ[0].has_share);
     assert_true(s->spans[0].succ[0].share == 0.6);
     assert_false(a->spans[0].succ[0].has_share);
+    /* Each unit knows the units it replaced. */
+    const bc_unit_t *c = bc_registry_find_unit(reg, "C");
+    assert_int_equal(c->npreds, 2);
+    assert_ptr_equal(bc_registry_unit(reg, c->preds[0]), a);
+    assert_int_equal(bc_registry_find_unit(reg, "S1")->npreds, 1);
     assert_string_equal(bc_registry_validity(reg, s, v, sizeof v),
                         "ended 2025-06; replaced by S1, S2");
     assert_string_equal(bc_registry_validity(reg,
@@ -521,6 +526,9 @@ static void test_history_errors(void **state)
     expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,2025-06,B:0.5;C"
                  "\nB,P,commune,B,2025-07,,\nC,P,commune,C,2025-07,,\n",
                  CAT_OK, ":3: replaced_by of A gives shares to some");
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,2025-06,B;B\n"
+                 "B,P,commune,B,2025-07,,\n", CAT_OK,
+                 ":3: replaced_by of A names B twice");
     expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,2025-06,Z\n",
                  CAT_OK, ":3: replaced_by of A names an unknown unit 'Z'");
     expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,,B\n"
