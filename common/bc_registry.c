@@ -387,8 +387,17 @@ static int cmp_i32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int load_units(bc_registry_t *reg, const char *path, char *err,
-                      size_t errlen)
+/* From the file at `path`, or from data (len bytes) named `path` when data
+ * is not NULL. */
+static bc_csv_t *open_csv(const char *path, const char *data, size_t len,
+                          char *err, size_t errlen)
+{
+    return data ? bc_csv_parse(data, len, path, err, errlen)
+                : bc_csv_load(path, err, errlen);
+}
+
+static int load_units(bc_registry_t *reg, const char *path,
+                      const char *data, size_t len, char *err, size_t errlen)
 {
     bc_csv_t *csv = NULL;
     uint8_t *state = NULL;
@@ -401,7 +410,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
     size_t nrows, nstarts = 0;
     int rc = -1;
 
-    csv = bc_csv_load(path, err, errlen);
+    csv = open_csv(path, data, len, err, errlen);
     if (!csv)
         goto out;
 
@@ -691,14 +700,15 @@ static int parse_kind(const char *s, bc_kind_t *out)
     return 0;
 }
 
-static int load_indicators(bc_registry_t *reg, const char *path, char *err,
+static int load_indicators(bc_registry_t *reg, const char *path,
+                           const char *data, size_t len, char *err,
                            size_t errlen)
 {
     bc_csv_t *csv = NULL;
     int c_code, c_name, c_kind, c_num, c_den, c_scale, c_prog;
     int rc = -1;
 
-    csv = bc_csv_load(path, err, errlen);
+    csv = open_csv(path, data, len, err, errlen);
     if (!csv)
         goto out;
 
@@ -900,9 +910,10 @@ static void compute_digest(bc_registry_t *reg)
 
 /* ---- public ----------------------------------------------------------- */
 
-bc_registry_t *bc_registry_load(const char *units_path,
-                                const char *catalog_path, char *err,
-                                size_t errlen)
+static bc_registry_t *load(const char *units_path, const char *units_data,
+                           size_t units_len, const char *catalog_path,
+                           const char *catalog_data, size_t catalog_len,
+                           char *err, size_t errlen)
 {
     bc_registry_t *reg;
 
@@ -917,9 +928,10 @@ bc_registry_t *bc_registry_load(const char *units_path,
         return NULL;
     }
     reg = bc_calloc(1, sizeof *reg);
-    if (load_units(reg, units_path, err, errlen) != 0)
+    if (load_units(reg, units_path, units_data, units_len, err, errlen) != 0)
         goto out_destroy;
-    if (load_indicators(reg, catalog_path, err, errlen) != 0)
+    if (load_indicators(reg, catalog_path, catalog_data, catalog_len, err,
+                        errlen) != 0)
         goto out_destroy;
     compute_digest(reg);
     return reg;
@@ -927,6 +939,24 @@ bc_registry_t *bc_registry_load(const char *units_path,
 out_destroy:
     bc_registry_destroy(&reg);
     return NULL;
+}
+
+bc_registry_t *bc_registry_load(const char *units_path,
+                                const char *catalog_path, char *err,
+                                size_t errlen)
+{
+    return load(units_path, NULL, 0, catalog_path, NULL, 0, err, errlen);
+}
+
+bc_registry_t *bc_registry_parse(const char *units, size_t units_len,
+                                 const char *catalog, size_t catalog_len,
+                                 const char *name, char *err, size_t errlen)
+{
+    char un[256], cn[256];
+    snprintf(un, sizeof un, "%s (units)", name);
+    snprintf(cn, sizeof cn, "%s (catalogue)", name);
+    return load(un, units ? units : "", units_len, cn,
+                catalog ? catalog : "", catalog_len, err, errlen);
 }
 
 void bc_registry_destroy(bc_registry_t **self_p)

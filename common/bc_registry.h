@@ -157,6 +157,13 @@ bc_registry_t *bc_registry_load(const char *units_path,
                                 const char *catalog_path, char *err,
                                 size_t errlen);
 
+/* The same, from the two files' bytes (a registry version carried in the
+ * hub's log, issue 12); `name` stands for the files in error messages.
+ * NULL with a message in err. */
+bc_registry_t *bc_registry_parse(const char *units, size_t units_len,
+                                 const char *catalog, size_t catalog_len,
+                                 const char *name, char *err, size_t errlen);
+
 void bc_registry_destroy(bc_registry_t **self_p);
 
 size_t bc_registry_nunits(const bc_registry_t *self);

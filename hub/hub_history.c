@@ -9,10 +9,15 @@
 #include "hub_history.h"
 #include "hub_env.h"
 #include "hub_reports.h"
+#include "hub_log.h"
+#include "bc_csv.h"
 #include "bc_error.h"
 #include "bc_log.h"
+#include "bc_mem.h"
+#include "bc_wire.h"
 
 #include <stdarg.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -298,4 +303,112 @@ int hub_history_period(hub_reader_t *r, const bc_registry_t *reg,
         basis->basis == BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE)
         hub_figures_clear(out);   /* never guessed */
     return rc;
+}
+
+/* --- registry versions in the log -------------------------------------- */
+
+int hub_history_log_version(hub_store_t *s, const uint8_t *raw, size_t len,
+                            const uint8_t digest[32], int64_t received_at,
+                            uint64_t *seq)
+{
+    MDB_txn *txn;
+    MDB_val v;
+    hub_log_tail_t tail;
+    int rc;
+
+    *seq = 0;
+    int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (mrc)
+        return hub_env_err(mrc);
+    if (hub_env_meta_get(s, txn, "logged_registry", &v) == 0 &&
+        v.mv_size == 32 && memcmp(v.mv_data, digest, 32) == 0) {
+        mdb_txn_abort(txn);
+        return BC_OK;   /* this version is the last one logged */
+    }
+    hub_log_tail_save(s, &tail);
+    hub_item_t it;
+    memset(&it, 0, sizeof it);
+    it.raw = raw;
+    it.raw_len = len;
+    it.peer = "hub";
+    it.received_at = received_at;
+    it.reason = BAOCAO__REJECT_REASON__REASON_NONE;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    rc = hub_log_append(s, txn, &it, now, BAOCAO__OUTCOME__OUTCOME_STORED);
+    if (rc == BC_OK)
+        rc = hub_env_err(hub_env_meta_put(s, txn, "logged_registry", digest,
+                                          32));
+    if (rc) {
+        mdb_txn_abort(txn);
+        hub_log_tail_restore(s, &tail);
+        return rc;
+    }
+    if ((mrc = mdb_txn_commit(txn))) {
+        hub_log_tail_restore(s, &tail);
+        return hub_env_err(mrc);
+    }
+    *seq = it.seq;
+    return BC_OK;
+}
+
+int hub_history_version_request(const char *units_path,
+                                const char *catalog_path,
+                                const uint8_t digest[32], uint8_t **raw,
+                                size_t *len, char *err, size_t errlen)
+{
+    char *units = NULL, *cat = NULL;
+    size_t ulen = 0, clen = 0;
+    int e;
+    if ((e = bc_read_file(units_path, &units, &ulen)) ||
+        (e = bc_read_file(catalog_path, &cat, &clen))) {
+        snprintf(err, errlen, "cannot read %s: %s",
+                 units ? catalog_path : units_path, strerror(e));
+        free(units);
+        free(cat);
+        return BC_EIO;
+    }
+    Baocao__RegistryVersion rv = BAOCAO__REGISTRY_VERSION__INIT;
+    rv.units.data = (uint8_t *) units;
+    rv.units.len = ulen;
+    rv.catalog.data = (uint8_t *) cat;
+    rv.catalog.len = clen;
+    rv.digest.data = (uint8_t *) digest;
+    rv.digest.len = 32;
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    req.version = BC_WIRE_VERSION;
+    req.body_case = BAOCAO__REQUEST__BODY_REGISTRY;
+    req.registry = &rv;
+    *len = baocao__request__get_packed_size(&req);
+    *raw = bc_malloc(*len ? *len : 1);
+    baocao__request__pack(&req, *raw);
+    free(units);
+    free(cat);
+    return BC_OK;
+}
+
+int hub_history_log_files(hub_store_t *s, const bc_registry_t *reg,
+                          const char *units_path, const char *catalog_path,
+                          char *err, size_t errlen)
+{
+    uint8_t digest[32], *raw = NULL;
+    size_t len = 0;
+    uint64_t seq = 0;
+    bc_registry_digest(reg, digest);
+    int rc = hub_history_version_request(units_path, catalog_path, digest,
+                                         &raw, &len, err, errlen);
+    if (rc)
+        return rc;
+    rc = hub_history_log_version(s, raw, len, digest, 0, &seq);
+    free(raw);
+    if (rc) {
+        snprintf(err, errlen, "cannot log the registry version: %s",
+                 bc_strerror(rc));
+        return rc;
+    }
+    if (seq)
+        BC_INFO("registry version logged at seq %llu (%s, %s)",
+                (unsigned long long) seq, units_path, catalog_path);
+    return BC_OK;
 }

@@ -85,4 +85,30 @@ int hub_history_reload(hub_store_t **store, bc_registry_t **reg,
                        const char *units_path, const char *catalog_path,
                        char *err, size_t errlen);
 
+/* Writes a registry version into the log: `raw` is the serialised Request
+ * holding a RegistryVersion (the exact bytes to log), `digest` the
+ * registry's. Nothing is written when the last version logged has the
+ * same digest (a restart on the same files): *seq is then 0. Otherwise
+ * one entry (peer "hub", outcome STORED, at received_at, or now when 0)
+ * in its own durable transaction, and *seq is its sequence number.
+ * BC_OK, BC_EFULL, BC_ENOSPC, BC_EFATAL or BC_ESTORE (nothing logged). */
+int hub_history_log_version(hub_store_t *s, const uint8_t *raw, size_t len,
+                            const uint8_t digest[32], int64_t received_at,
+                            uint64_t *seq);
+
+/* Builds the Request bytes of a RegistryVersion from the two files (for
+ * hub_history_log_version): *raw is malloc'ed. BC_OK, or BC_EIO with a
+ * message in err when a file cannot be read. */
+int hub_history_version_request(const char *units_path,
+                                const char *catalog_path,
+                                const uint8_t digest[32], uint8_t **raw,
+                                size_t *len, char *err, size_t errlen);
+
+/* The two together, for the hub: logs the registry version of these files
+ * (whose parsed content is `reg`) unless it is the last one logged, and
+ * says so in the hub's log. BC_OK or an error with a message in err. */
+int hub_history_log_files(hub_store_t *s, const bc_registry_t *reg,
+                          const char *units_path, const char *catalog_path,
+                          char *err, size_t errlen);
+
 #endif

@@ -190,6 +190,10 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
                                  self->reg, err, errlen);
     if (!self->store)
         goto out_free;
+    /* The registry version into the log (issue 12): an export carries it. */
+    if (hub_history_log_files(self->store, self->reg, cfg->registry,
+                              cfg->catalog, err, errlen))
+        goto out_free;
 
     /* czmq's own SIGINT handler would only set a flag we do not read. */
     zsys_handler_set(NULL);
@@ -574,6 +578,9 @@ static void reload_registry(hub_server_t *self)
         BC_ERROR("registry reload refused, keeping the one loaded: %s", err);
         return;
     }
+    if (hub_history_log_files(self->store, self->reg, self->cfg.registry,
+                              self->cfg.catalog, err, sizeof err))
+        BC_ERROR("%s", err);
     BC_INFO("registry reloaded: %zu units, %zu indicators",
             bc_registry_nunits(self->reg), bc_registry_nindicators(self->reg));
 }
