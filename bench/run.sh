@@ -45,6 +45,7 @@ echo "== reconnect storm: 20,000 peers" >&2
 "$bin/bench_storm" --rounds 40 --peers 500 2>/dev/null | tee -a "$out" >&2
 echo "== audit: $audit submissions" >&2
 "$bin/bench_audit" --submissions "$audit" 2>/dev/null | tee -a "$out" >&2
+"$bin/bench_registry" "$root/data/indicators.csv" 20 | tee -a "$out" >&2
 
 get() { awk -v k="$1 $2" '$1" "$2==k {print $3}' "$out"; }
 row() { # label, hub key, pg key, raw key

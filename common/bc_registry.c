@@ -61,6 +61,8 @@ struct bc_registry_t {
     code_index_t unit_index; /* unit code -> idx */
     code_index_t ind_index;  /* indicator code -> idx */
     uint8_t digest[32];      /* SHA-256 of the canonical content */
+    int32_t latest;          /* latest month any row starts: today's tree */
+    bool history;            /* some unit has a bounded or second row */
 };
 
 
@@ -181,17 +183,234 @@ static int parse_yes_no(const char *s, bool dflt, bool *out)
 
 /* ---- units ------------------------------------------------------------ */
 
-static int load_units(bc_registry_t *reg, const char *path, char *err,
+/* "YYYY-MM" to a month number; "" gives dflt. -1 if malformed. */
+static int parse_month(const char *s, int32_t dflt, int32_t *out)
+{
+    bc_period_t p;
+
+    if (s[0] == '\0') {
+        *out = dflt;
+        return 0;
+    }
+    if (bc_period_parse(s, &p) != 0 || bc_period_type(p) != BC_PT_MONTH)
+        return -1;
+    *out = bc_registry_month(p);
+    return 0;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const bc_span_t *x = a, *y = b;
+    return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* True if `u` is valid for every month of [from, to]: its spans are
+ * sorted and disjoint, so walk them once. */
+static bool spans_cover(const bc_unit_t *u, int32_t from, int32_t to)
+{
+    int64_t cur = from;
+
+    for (uint32_t i = 0; i < u->nspans && cur <= to; i++) {
+        const bc_span_t *sp = &u->spans[i];
+        if (sp->from <= cur && sp->to >= cur)
+            cur = (int64_t) sp->to + 1;
+    }
+    return cur > to;
+}
+
+/* Parses a replaced_by field into the span. -1 with err set. */
+static int parse_successors(bc_registry_t *reg, const char *path,
+                            bc_unit_t *u, bc_span_t *sp, const char *field,
+                            char *err, size_t errlen)
+{
+    char *copy = bc_strdup(field), *save = NULL, *tok;
+    double sum = 0;
+    uint32_t with_share = 0;
+    int rc = -1;
+
+    for (const char *c = field; *c; c++)
+        if (*c == ';')
+            sp->nsucc++;
+    sp->nsucc++;
+    sp->succ = bc_calloc(sp->nsucc, sizeof *sp->succ);
+    sp->nsucc = 0;
+    for (tok = strtok_r(copy, ";", &save); tok;
+         tok = strtok_r(NULL, ";", &save)) {
+        bc_successor_t *sc = &sp->succ[sp->nsucc];
+        char *colon = strchr(tok, ':'), *end;
+        int64_t idx;
+
+        while (*tok == ' ')
+            tok++;
+        if (colon) {
+            *colon = '\0';
+            sc->share = strtod(colon + 1, &end);
+            if (colon[1] == '\0' || *end != '\0' || !isfinite(sc->share) ||
+                sc->share <= 0 || sc->share > 1) {
+                bc_set_error(err, errlen, "%s:%zu: replaced_by of %s: share "
+                        "'%s' of %s is not a fraction in (0, 1]", path,
+                        sp->line, u->code, colon + 1, tok);
+                goto out;
+            }
+            sc->has_share = true;
+            sum += sc->share;
+            with_share++;
+        }
+        idx = index_get(&reg->unit_index, tok, strlen(tok));
+        if (idx < 0) {
+            bc_set_error(err, errlen, "%s:%zu: replaced_by of %s names an "
+                    "unknown unit '%s'", path, sp->line, u->code, tok);
+            goto out;
+        }
+        if ((uint32_t) idx == u->idx) {
+            bc_set_error(err, errlen, "%s:%zu: %s is replaced by itself",
+                    path, sp->line, u->code);
+            goto out;
+        }
+        for (uint32_t j = 0; j < sp->nsucc; j++)
+            if (sp->succ[j].unit == (uint32_t) idx) {
+                bc_set_error(err, errlen, "%s:%zu: replaced_by of %s names "
+                        "%s twice", path, sp->line, u->code, tok);
+                goto out;
+            }
+        sc->unit = (uint32_t) idx;
+        sp->nsucc++;
+    }
+    if (sp->nsucc == 0) {
+        bc_set_error(err, errlen, "%s:%zu: replaced_by of %s names no unit",
+                path, sp->line, u->code);
+        goto out;
+    }
+    if (with_share && with_share != sp->nsucc) {
+        bc_set_error(err, errlen, "%s:%zu: replaced_by of %s gives shares "
+                "to some successors only: give every one a share, or none",
+                path, sp->line, u->code);
+        goto out;
+    }
+    /* Shares are written with a few decimals (0.33;0.33;0.34): a sum a
+     * millionth off 1 is rounding, more is a mistake. */
+    if (with_share && fabs(sum - 1.0) > 1e-6) {
+        bc_set_error(err, errlen, "%s:%zu: the shares in replaced_by of %s "
+                "sum to %g, not 1", path, sp->line, u->code, sum);
+        goto out;
+    }
+    rc = 0;
+
+out:
+    free(copy);
+    return rc;
+}
+
+/* Checks the tree of month m for cycles and depth, and sets the depth of
+ * the units whose latest row starts at m. state and chain hold nunits. */
+static int check_tree(bc_registry_t *reg, const char *path, int32_t m,
+                      uint8_t *state, uint32_t *chain, char *err,
                       size_t errlen)
+{
+    uint32_t *depth = bc_calloc(reg->nunits, sizeof *depth);
+    int rc = -1;
+
+    memset(state, 0, reg->nunits);        /* 0 new, 1 on walk, 2 done */
+    /* Each unit is visited once: walk up until a unit whose depth is
+     * known (or a root), then assign depths on the way back down. Meeting
+     * a unit of the current walk is a cycle. */
+    for (size_t r = 0; r < reg->nunits; r++) {
+        size_t n = 0;
+        const bc_unit_t *cur = &reg->units[r];
+        uint32_t d;
+
+        if (!bc_registry_span_at(cur, m))
+            continue;
+        while (cur && state[cur->idx] == 0) {
+            state[cur->idx] = 1;
+            chain[n++] = cur->idx;
+            cur = bc_registry_parent_at(reg, cur, m);
+        }
+        if (cur && state[cur->idx] == 1) {
+            bc_set_error(err, errlen, "%s:%zu: unit %s is its own ancestor (a "
+                    "cycle through parent_code)", path,
+                    bc_registry_span_at(cur, m)->line, cur->code);
+            goto out;
+        }
+        d = cur ? depth[cur->idx] + 1 : 0;
+        while (n > 0) {
+            uint32_t i = chain[--n];
+            if (d >= BC_MAX_LEVELS) {
+                bc_set_error(err, errlen, "%s:%zu: unit %s is %u levels "
+                        "deep; the hierarchy may have at most %d levels",
+                        path, bc_registry_span_at(&reg->units[i], m)->line,
+                        reg->units[i].code, d + 1, BC_MAX_LEVELS);
+                goto out;
+            }
+            depth[i] = d++;
+            state[i] = 2;
+        }
+    }
+    for (size_t r = 0; r < reg->nunits; r++) {
+        bc_unit_t *u = &reg->units[r];
+        if (u->spans[u->nspans - 1].from == m)
+            u->depth = depth[r];
+    }
+    rc = 0;
+
+out:
+    free(depth);
+    return rc;
+}
+
+/* Counts (fill false) or lists (fill true) each unit under every parent
+ * it ever had, once per parent. */
+static void add_children(bc_registry_t *reg, bool fill)
+{
+    for (size_t r = 0; r < reg->nunits; r++) {
+        const bc_unit_t *u = &reg->units[r];
+        for (uint32_t k = 0; k < u->nspans; k++) {
+            int32_t p = u->spans[k].parent;
+            bool seen = false;
+            if (p < 0)
+                continue;
+            for (uint32_t j = 0; j < k && !seen; j++)
+                seen = u->spans[j].parent == p;
+            if (seen)
+                continue;
+            bc_unit_t *pu = &reg->units[p];
+            if (fill)
+                pu->children[pu->nchildren] = (uint32_t) r;
+            pu->nchildren++;
+        }
+    }
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *) a, y = *(const int32_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* From the file at `path`, or from data (len bytes) named `path` when data
+ * is not NULL. */
+static bc_csv_t *open_csv(const char *path, const char *data, size_t len,
+                          char *err, size_t errlen)
+{
+    return data ? bc_csv_parse(data, len, path, err, errlen)
+                : bc_csv_load(path, err, errlen);
+}
+
+static int load_units(bc_registry_t *reg, const char *path,
+                      const char *data, size_t len, char *err, size_t errlen)
 {
     bc_csv_t *csv = NULL;
     uint8_t *state = NULL;
     uint32_t *chain = NULL;
+    uint32_t *row_unit = NULL;
+    int32_t *starts = NULL;
     code_index_t key_index = {NULL, 0};
     int c_code, c_parent, c_level, c_name, c_reports, c_behalf, c_relay, c_key;
+    int c_from, c_to, c_repl;
+    size_t nrows, nstarts = 0;
     int rc = -1;
 
-    csv = bc_csv_load(path, err, errlen);
+    csv = open_csv(path, data, len, err, errlen);
     if (!csv)
         goto out;
 
@@ -204,49 +423,112 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
     c_behalf = bc_csv_column(csv, "on_behalf");
     c_relay = bc_csv_column(csv, "relay");
     c_key = bc_csv_column(csv, "key");
+    c_from = bc_csv_column(csv, "valid_from");
+    c_to = bc_csv_column(csv, "valid_to");
+    c_repl = bc_csv_column(csv, "replaced_by");
     if (c_code < 0 || c_parent < 0 || c_level < 0 || c_name < 0) {
         bc_set_error(err, errlen, "%s:1: the header needs the columns code, "
                 "parent_code, level and name", path);
         goto out;
     }
-    if (bc_csv_rows(csv) == 0) {
+    nrows = bc_csv_rows(csv);
+    if (nrows == 0) {
         bc_set_error(err, errlen, "%s: no units", path);
         goto out;
     }
-    if (bc_csv_rows(csv) > UINT32_MAX / 2) {
+    if (nrows > UINT32_MAX / 2) {
         bc_set_error(err, errlen, "%s: too many units", path);
         goto out;
     }
 
-    /* Step 2: one unit per row; parents are resolved once all codes are
-     * known, since a file may list a child before its parent. */
-    reg->nunits = bc_csv_rows(csv);
-    reg->units = bc_calloc(reg->nunits, sizeof *reg->units);
-    index_init(&reg->unit_index, reg->nunits);
-    index_init(&key_index, reg->nunits);
-    for (size_t r = 0; r < reg->nunits; r++) {
-        bc_unit_t *u = &reg->units[r];
+    /* Step 2: one span per row, one unit per code (in the order codes
+     * first appear); parents are resolved once all codes are known, since
+     * a file may list a child before its parent. */
+    reg->units = bc_calloc(nrows, sizeof *reg->units);
+    row_unit = bc_malloc(nrows * sizeof *row_unit);
+    index_init(&reg->unit_index, nrows);
+    for (size_t r = 0; r < nrows; r++) {
         size_t line = bc_csv_line(csv, r);
         const char *code = bc_csv_field(csv, r, c_code);
-        const char *key = bc_csv_field(csv, r, c_key);
-        bool root = bc_csv_field(csv, r, c_parent)[0] == '\0';
-        int64_t dup;
+        const char *name = bc_csv_field(csv, r, c_name);
+        const char *level = bc_csv_field(csv, r, c_level);
+        int64_t have;
+        bc_unit_t *u;
+        bc_span_t *sp;
 
-        u->idx = (uint32_t) r;
-        u->parent = -1;
-        u->code = bc_strdup(code);
-        u->name = bc_strdup(bc_csv_field(csv, r, c_name));
-        u->level = bc_strdup(bc_csv_field(csv, r, c_level));
         if (!code_ok(code)) {
             bc_set_error(err, errlen, "%s:%zu: bad unit code '%s' (1 to %d of "
                     "A-Z a-z 0-9 - _ .)", path, line, code, CODE_MAX);
             goto out;
         }
-        if (u->name[0] == '\0' || u->level[0] == '\0') {
+        if (name[0] == '\0' || level[0] == '\0') {
             bc_set_error(err, errlen, "%s:%zu: unit %s has no %s", path, line,
-                    code, u->name[0] == '\0' ? "name" : "level");
+                    code, name[0] == '\0' ? "name" : "level");
             goto out;
         }
+        have = index_get(&reg->unit_index, code, strlen(code));
+        if (have < 0) {
+            u = &reg->units[reg->nunits];
+            u->idx = (uint32_t) reg->nunits++;
+            u->parent = -1;
+            u->code = bc_strdup(code);
+            index_put(&reg->unit_index, u->code, u->idx);
+        } else {
+            u = &reg->units[have];
+        }
+        row_unit[r] = u->idx;
+        u->spans = bc_realloc(u->spans, (u->nspans + 1) * sizeof *u->spans);
+        sp = &u->spans[u->nspans++];
+        memset(sp, 0, sizeof *sp);
+        sp->parent = -1;
+        sp->line = line;
+        sp->name = bc_strdup(name);
+        sp->level = bc_strdup(level);
+        if (parse_month(bc_csv_field(csv, r, c_from), BC_MONTH_OPEN_FROM,
+                        &sp->from) < 0 ||
+            parse_month(bc_csv_field(csv, r, c_to), BC_MONTH_OPEN_TO,
+                        &sp->to) < 0) {
+            bc_set_error(err, errlen, "%s:%zu: valid_from and valid_to of %s "
+                    "must be months YYYY-MM or empty", path, line, code);
+            goto out;
+        }
+        if (sp->from > sp->to) {
+            bc_set_error(err, errlen, "%s:%zu: unit %s is valid_from %s, after "
+                    "its valid_to %s", path, line, code,
+                    bc_csv_field(csv, r, c_from), bc_csv_field(csv, r, c_to));
+            goto out;
+        }
+    }
+
+    /* Step 3: each unit's rows in month order, none overlapping; the unit's
+     * own attributes come from its latest row. */
+    index_init(&key_index, reg->nunits);
+    for (size_t i = 0; i < reg->nunits; i++) {
+        bc_unit_t *u = &reg->units[i];
+        qsort(u->spans, u->nspans, sizeof *u->spans, cmp_span);
+        for (uint32_t k = 1; k < u->nspans; k++)
+            if (u->spans[k].from <= u->spans[k - 1].to) {
+                size_t a = u->spans[k - 1].line, b = u->spans[k].line;
+                bc_set_error(err, errlen, "%s:%zu: duplicate unit code %s "
+                        "(first on line %zu) with overlapping validity: "
+                        "give the rows valid_from and valid_to that do not "
+                        "overlap", path, a > b ? a : b, u->code,
+                        a > b ? b : a);
+                goto out;
+            }
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        bc_unit_t *u = &reg->units[row_unit[r]];
+        const bc_span_t *last = &u->spans[u->nspans - 1];
+        size_t line = bc_csv_line(csv, r);
+        const char *key = bc_csv_field(csv, r, c_key);
+        bool root = bc_csv_field(csv, r, c_parent)[0] == '\0';
+        int64_t dup;
+
+        if (line != last->line)
+            continue;
+        u->name = last->name;
+        u->level = last->level;
         if (parse_yes_no(bc_csv_field(csv, r, c_reports), !root,
                          &u->reports) < 0 ||
             parse_yes_no(bc_csv_field(csv, r, c_behalf), false,
@@ -260,7 +542,7 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
         if (key[0] != '\0') {
             if (!z85_ok(key)) {
                 bc_set_error(err, errlen, "%s:%zu: key of %s is not a %d-"
-                        "character Z85 public key", path, line, code,
+                        "character Z85 public key", path, line, u->code,
                         Z85_KEY_LEN);
                 goto out;
             }
@@ -269,92 +551,136 @@ static int load_units(bc_registry_t *reg, const char *path, char *err,
             if (dup >= 0) {
                 bc_set_error(err, errlen, "%s:%zu: unit %s has the same key "
                         "as unit %s on line %zu (each node needs its own "
-                        "key pair)", path, line, code,
-                        reg->units[dup].code, bc_csv_line(csv, (size_t) dup));
+                        "key pair)", path, line, u->code,
+                        reg->units[dup].code,
+                        reg->units[dup].spans[reg->units[dup].nspans - 1].line);
                 goto out;
             }
         }
-        dup = index_put(&reg->unit_index, u->code, u->idx);
-        if (dup >= 0) {
-            bc_set_error(err, errlen, "%s:%zu: duplicate unit code %s (first "
-                    "on line %zu)", path, line, code,
-                    bc_csv_line(csv, (size_t) dup));
-            goto out;
-        }
     }
 
-    /* Step 3: parents. */
-    for (size_t r = 0; r < reg->nunits; r++) {
-        const char *pc = bc_csv_field(csv, r, c_parent);
-        int64_t p;
-        if (pc[0] == '\0')
-            continue;
-        p = index_get(&reg->unit_index, pc, strlen(pc));
-        if (p < 0) {
-            bc_set_error(err, errlen, "%s:%zu: unit %s has an unknown parent %s",
-                    path, bc_csv_line(csv, r), reg->units[r].code, pc);
-            goto out;
+    /* Step 4: parents and successors, row by row. A parent must exist for
+     * all the months its child hangs under it, so that no month's tree has
+     * a dangling branch. */
+    for (size_t i = 0; i < reg->nunits; i++) {
+        bc_unit_t *u = &reg->units[i];
+        for (uint32_t k = 0; k < u->nspans; k++) {
+            bc_span_t *sp = &u->spans[k];
+            size_t r = 0;
+            const char *pc, *repl;
+            int64_t p;
+            char a[16], b[16], v[200];
+
+            /* Lines grow with rows: find the span's row by bisection. */
+            size_t lo = 0, hi = nrows;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (bc_csv_line(csv, mid) < sp->line)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            r = lo;
+            pc = bc_csv_field(csv, r, c_parent);
+            repl = bc_csv_field(csv, r, c_repl);
+            if (repl[0] != '\0') {
+                if (sp->to == BC_MONTH_OPEN_TO) {
+                    bc_set_error(err, errlen, "%s:%zu: unit %s has "
+                            "replaced_by but no valid_to: a unit is "
+                            "replaced when it ends", path, sp->line,
+                            u->code);
+                    goto out;
+                }
+                if (parse_successors(reg, path, u, sp, repl, err,
+                                     errlen) != 0)
+                    goto out;
+            }
+            if (pc[0] == '\0')
+                continue;
+            p = index_get(&reg->unit_index, pc, strlen(pc));
+            if (p < 0) {
+                bc_set_error(err, errlen, "%s:%zu: unit %s has an unknown "
+                        "parent %s", path, sp->line, u->code, pc);
+                goto out;
+            }
+            if (!spans_cover(&reg->units[p], sp->from, sp->to)) {
+                bc_set_error(err, errlen, "%s:%zu: unit %s hangs under %s "
+                        "from %s to %s, but %s is not valid all that time "
+                        "(%s)", path, sp->line, u->code, pc,
+                        bc_registry_month_format(sp->from, a, sizeof a),
+                        bc_registry_month_format(sp->to, b, sizeof b), pc,
+                        bc_registry_validity(reg, &reg->units[p], v,
+                                             sizeof v));
+                goto out;
+            }
+            sp->parent = (int32_t) p;
         }
-        reg->units[r].parent = (int32_t) p;
-        reg->units[p].nchildren++;
+        u->parent = u->spans[u->nspans - 1].parent;
     }
 
-    /* Step 4: depths, detecting cycles. Each unit is visited once: walk up
-     * until a unit whose depth is known (or a root), then assign depths on
-     * the way back down. Meeting a unit of the current walk is a cycle. */
-    state = bc_calloc(reg->nunits, 1);      /* 0 new, 1 on walk, 2 done */
+    /* Step 5: cycles and depth in every tree the file describes. The tree
+     * changes only in a month where some row starts, so checking those
+     * months checks them all. */
+    starts = bc_malloc(nrows * sizeof *starts);
+    for (size_t i = 0; i < reg->nunits; i++)
+        for (uint32_t k = 0; k < reg->units[i].nspans; k++)
+            starts[nstarts++] = reg->units[i].spans[k].from;
+    qsort(starts, nstarts, sizeof *starts, cmp_i32);
+    state = bc_malloc(reg->nunits);
     chain = bc_malloc(reg->nunits * sizeof *chain);
-    for (size_t r = 0; r < reg->nunits; r++) {
-        size_t n = 0;
-        int64_t cur = (int64_t) r;
-        uint32_t depth;
-
-        while (cur >= 0 && state[cur] == 0) {
-            state[cur] = 1;
-            chain[n++] = (uint32_t) cur;
-            cur = reg->units[cur].parent;
-        }
-        if (cur >= 0 && state[cur] == 1) {
-            bc_set_error(err, errlen, "%s:%zu: unit %s is its own ancestor (a "
-                    "cycle through parent_code)", path,
-                    bc_csv_line(csv, (size_t) cur), reg->units[cur].code);
+    for (size_t j = 0; j < nstarts; j++) {
+        if (j && starts[j] == starts[j - 1])
+            continue;
+        if (check_tree(reg, path, starts[j], state, chain, err, errlen) != 0)
             goto out;
-        }
-        depth = cur >= 0 ? reg->units[cur].depth + 1 : 0;
-        while (n > 0) {
-            uint32_t i = chain[--n];
-            if (depth >= BC_MAX_LEVELS) {
-                bc_set_error(err, errlen, "%s:%zu: unit %s is %u levels "
-                        "deep; the hierarchy may have at most %d levels",
-                        path, bc_csv_line(csv, i), reg->units[i].code,
-                        depth + 1, BC_MAX_LEVELS);
-                goto out;
-            }
-            reg->units[i].depth = depth++;
-            state[i] = 2;
-        }
+        reg->latest = starts[j];
     }
 
-    /* Step 5: children lists, in file order. */
-    for (size_t r = 0; r < reg->nunits; r++) {
-        bc_unit_t *u = &reg->units[r];
-        if (u->nchildren)
-            u->children = bc_malloc(u->nchildren * sizeof *u->children);
-        u->nchildren = 0;
+    /* Step 6: children lists, in file order: every unit that was ever
+     * directly under the parent, once. */
+    add_children(reg, false);
+    for (size_t q = 0; q < reg->nunits; q++) {
+        bc_unit_t *pu = &reg->units[q];
+        if (pu->nchildren)
+            pu->children = bc_malloc(pu->nchildren * sizeof *pu->children);
+        pu->nchildren = 0;
     }
-    for (size_t r = 0; r < reg->nunits; r++) {
-        int32_t p = reg->units[r].parent;
-        if (p >= 0) {
-            bc_unit_t *pu = &reg->units[p];
-            pu->children[pu->nchildren++] = (uint32_t) r;
+    add_children(reg, true);
+
+    /* Step 7: predecessors, so that a comparison across a merge or a
+     * split finds the units a unit replaced without a scan. */
+    for (size_t pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < reg->nunits; i++) {
+            const bc_span_t *last = &reg->units[i].spans[reg->units[i].nspans
+                                                         - 1];
+            for (uint32_t j = 0; j < last->nsucc; j++) {
+                bc_unit_t *s = &reg->units[last->succ[j].unit];
+                if (pass == 1)
+                    s->preds[s->npreds] = (uint32_t) i;
+                s->npreds++;
+            }
+            if (pass == 0 && i == reg->nunits - 1)
+                for (size_t q = 0; q < reg->nunits; q++) {
+                    bc_unit_t *s = &reg->units[q];
+                    s->preds = s->npreds ? bc_malloc(s->npreds
+                                                     * sizeof *s->preds)
+                                         : NULL;
+                    s->npreds = 0;
+                }
         }
+    for (size_t i = 0; i < reg->nunits && !reg->history; i++) {
+        const bc_unit_t *u = &reg->units[i];
+        reg->history = u->nspans > 1 || u->spans[0].from != BC_MONTH_OPEN_FROM
+                       || u->spans[0].to != BC_MONTH_OPEN_TO;
     }
     rc = 0;
 
 out:
     index_free(&key_index);
+    free(starts);
     free(chain);
     free(state);
+    free(row_unit);
     bc_csv_destroy(&csv);
     return rc;
 }
@@ -374,14 +700,15 @@ static int parse_kind(const char *s, bc_kind_t *out)
     return 0;
 }
 
-static int load_indicators(bc_registry_t *reg, const char *path, char *err,
+static int load_indicators(bc_registry_t *reg, const char *path,
+                           const char *data, size_t len, char *err,
                            size_t errlen)
 {
     bc_csv_t *csv = NULL;
     int c_code, c_name, c_kind, c_num, c_den, c_scale, c_prog;
     int rc = -1;
 
-    csv = bc_csv_load(path, err, errlen);
+    csv = open_csv(path, data, len, err, errlen);
     if (!csv)
         goto out;
 
@@ -538,6 +865,30 @@ static void compute_digest(bc_registry_t *reg)
         hash_u32(&st, (uint32_t) u->relay << 2 | (uint32_t) u->reports << 1
                           | (uint32_t) u->on_behalf);
         hash_str(&st, u->key);
+        /* History only where there is some, so that a file without it
+         * keeps the digest it always had (and no store rebuilds). */
+        if (u->nspans > 1 || u->spans[0].from != BC_MONTH_OPEN_FROM ||
+            u->spans[0].to != BC_MONTH_OPEN_TO || u->spans[0].nsucc) {
+            hash_str(&st, "history");
+            hash_u32(&st, u->nspans);
+            for (uint32_t k = 0; k < u->nspans; k++) {
+                const bc_span_t *sp = &u->spans[k];
+                char share[40];
+                hash_u32(&st, (uint32_t) sp->from);
+                hash_u32(&st, (uint32_t) sp->to);
+                hash_str(&st, sp->parent >= 0 ? reg->units[sp->parent].code
+                                              : "");
+                hash_str(&st, sp->name);
+                hash_str(&st, sp->level);
+                hash_u32(&st, sp->nsucc);
+                for (uint32_t j = 0; j < sp->nsucc; j++) {
+                    hash_str(&st, reg->units[sp->succ[j].unit].code);
+                    snprintf(share, sizeof share, "%.17g",
+                             sp->succ[j].has_share ? sp->succ[j].share : -1.0);
+                    hash_str(&st, share);
+                }
+            }
+        }
     }
     hash_u32(&st, (uint32_t) reg->ninds);
     for (size_t i = 0; i < reg->ninds; i++) {
@@ -559,9 +910,10 @@ static void compute_digest(bc_registry_t *reg)
 
 /* ---- public ----------------------------------------------------------- */
 
-bc_registry_t *bc_registry_load(const char *units_path,
-                                const char *catalog_path, char *err,
-                                size_t errlen)
+static bc_registry_t *load(const char *units_path, const char *units_data,
+                           size_t units_len, const char *catalog_path,
+                           const char *catalog_data, size_t catalog_len,
+                           char *err, size_t errlen)
 {
     bc_registry_t *reg;
 
@@ -576,9 +928,10 @@ bc_registry_t *bc_registry_load(const char *units_path,
         return NULL;
     }
     reg = bc_calloc(1, sizeof *reg);
-    if (load_units(reg, units_path, err, errlen) != 0)
+    if (load_units(reg, units_path, units_data, units_len, err, errlen) != 0)
         goto out_destroy;
-    if (load_indicators(reg, catalog_path, err, errlen) != 0)
+    if (load_indicators(reg, catalog_path, catalog_data, catalog_len, err,
+                        errlen) != 0)
         goto out_destroy;
     compute_digest(reg);
     return reg;
@@ -586,6 +939,24 @@ bc_registry_t *bc_registry_load(const char *units_path,
 out_destroy:
     bc_registry_destroy(&reg);
     return NULL;
+}
+
+bc_registry_t *bc_registry_load(const char *units_path,
+                                const char *catalog_path, char *err,
+                                size_t errlen)
+{
+    return load(units_path, NULL, 0, catalog_path, NULL, 0, err, errlen);
+}
+
+bc_registry_t *bc_registry_parse(const char *units, size_t units_len,
+                                 const char *catalog, size_t catalog_len,
+                                 const char *name, char *err, size_t errlen)
+{
+    char un[256], cn[256];
+    snprintf(un, sizeof un, "%s (units)", name);
+    snprintf(cn, sizeof cn, "%s (catalogue)", name);
+    return load(un, units ? units : "", units_len, cn,
+                catalog ? catalog : "", catalog_len, err, errlen);
 }
 
 void bc_registry_destroy(bc_registry_t **self_p)
@@ -598,8 +969,13 @@ void bc_registry_destroy(bc_registry_t **self_p)
     for (size_t i = 0; i < self->nunits; i++) {
         bc_unit_t *u = &self->units[i];
         free(u->code);
-        free(u->name);
-        free(u->level);
+        for (uint32_t k = 0; k < u->nspans; k++) {
+            free(u->spans[k].name);
+            free(u->spans[k].level);
+            free(u->spans[k].succ);
+        }
+        free(u->spans);
+        free(u->preds);
         free(u->children);
         free(u->key);
     }
@@ -666,43 +1042,177 @@ bool bc_registry_is_within(const bc_registry_t *self, const bc_unit_t *unit,
 {
     if (!self || !unit || !ancestor)
         return false;
-    /* Depth tells how far up to go: no need to walk past the ancestor's. */
-    while (unit->depth > ancestor->depth)
+    /* Latest rows: with history, the latest rows of a unit and of its
+     * parent may belong to different months, so depths need not agree;
+     * walk at most BC_MAX_LEVELS steps instead of trusting them. */
+    for (int steps = 0; steps <= BC_MAX_LEVELS; steps++) {
+        if (unit == ancestor)
+            return true;
+        if (unit->parent < 0)
+            return false;
         unit = &self->units[unit->parent];
-    return unit == ancestor;
+    }
+    return false;
 }
 
-size_t bc_registry_expected(const bc_registry_t *self, const bc_unit_t *root,
-                            const char *level, uint32_t *out, size_t max)
+/* Depth-first, pre-order, children in file order, with an explicit stack:
+ * the tree may be deep and is data, so no recursion. Only the children
+ * under u in month m are pushed, each at most once, so nunits slots
+ * suffice. */
+static size_t expected_at(const bc_registry_t *self, const bc_unit_t *root,
+                          const char *level, int32_t m, uint32_t *out,
+                          size_t max)
 {
     uint32_t *stack;
     size_t top = 0, found = 0, written = 0;
     bool leaves = !level || level[0] == '\0';
 
-    if (!self || !root)
+    if (!self || !root || !bc_registry_span_at(root, m))
         return 0;
-
-    /* Depth-first, pre-order, children in file order, with an explicit
-     * stack: the tree may be deep and is data, so no recursion. Each unit
-     * is pushed at most once, so nunits slots suffice. */
     stack = bc_malloc(self->nunits * sizeof *stack);
     stack[top++] = root->idx;
     while (top > 0) {
         const bc_unit_t *u = &self->units[stack[--top]];
-        bool match = leaves ? u->nchildren == 0
-                            : strcmp(u->level, level) == 0;
+        const bc_span_t *sp = bc_registry_span_at(u, m);
+        size_t pushed = top;
 
+        for (uint32_t c = u->nchildren; c > 0; c--) {
+            const bc_unit_t *k = &self->units[u->children[c - 1]];
+            const bc_span_t *ks = bc_registry_span_at(k, m);
+            if (ks && ks->parent == (int32_t) u->idx)
+                stack[top++] = k->idx;
+        }
+        bool match = leaves ? top == pushed : strcmp(sp->level, level) == 0;
         if (match && u->reports) {
             found++;
             if (out && written < max)
                 out[written++] = u->idx;
         }
-        for (uint32_t c = u->nchildren; c > 0; c--)
-            stack[top++] = u->children[c - 1];
     }
     free(stack);
     /* max 0 asks for the count; otherwise report what was written. */
     return max == 0 ? found : written;
+}
+
+size_t bc_registry_expected(const bc_registry_t *self, const bc_unit_t *root,
+                            const char *level, uint32_t *out, size_t max)
+{
+    if (!self)
+        return 0;
+    return expected_at(self, root, level, self->latest, out, max);
+}
+
+size_t bc_registry_expected_in(const bc_registry_t *self,
+                               const bc_unit_t *root, const char *level,
+                               bc_period_t p, uint32_t *out, size_t max)
+{
+    return expected_at(self, root, level, bc_registry_month(p), out, max);
+}
+
+/* ---- history ---------------------------------------------------------- */
+
+int32_t bc_registry_month(bc_period_t p)
+{
+    unsigned first, last;
+
+    bc_period_months(p, &first, &last);
+    return (int32_t) (bc_period_year(p) * 12 + first - 1);
+}
+
+char *bc_registry_month_format(int32_t m, char *buf, size_t len)
+{
+    if (m == BC_MONTH_OPEN_FROM)
+        snprintf(buf, len, "ever");
+    else if (m == BC_MONTH_OPEN_TO)
+        snprintf(buf, len, "open");
+    else
+        snprintf(buf, len, "%04d-%02d", m / 12, m % 12 + 1);
+    return buf;
+}
+
+const bc_span_t *bc_registry_span_at(const bc_unit_t *unit, int32_t m)
+{
+    if (!unit)
+        return NULL;
+    /* A unit has a handful of rows at most: a linear scan beats a search. */
+    for (uint32_t k = 0; k < unit->nspans; k++)
+        if (unit->spans[k].from <= m && m <= unit->spans[k].to)
+            return &unit->spans[k];
+    return NULL;
+}
+
+bool bc_registry_valid_in(const bc_unit_t *unit, bc_period_t p)
+{
+    unsigned first, last;
+    int32_t m;
+
+    if (!unit)
+        return false;
+    bc_period_months(p, &first, &last);
+    m = bc_registry_month(p);
+    return spans_cover(unit, m, m + (int32_t) (last - first));
+}
+
+const bc_unit_t *bc_registry_parent_at(const bc_registry_t *self,
+                                       const bc_unit_t *unit, int32_t m)
+{
+    const bc_span_t *sp = bc_registry_span_at(unit, m);
+
+    if (!self || !sp || sp->parent < 0)
+        return NULL;
+    return &self->units[sp->parent];
+}
+
+bool bc_registry_is_within_at(const bc_registry_t *self,
+                              const bc_unit_t *unit,
+                              const bc_unit_t *ancestor, int32_t m)
+{
+    if (!self || !ancestor || !bc_registry_span_at(ancestor, m))
+        return false;
+    /* The loader checked every month's tree for cycles and depth. */
+    for (; unit; unit = bc_registry_parent_at(self, unit, m))
+        if (unit == ancestor)
+            return bc_registry_span_at(unit, m) != NULL;
+    return false;
+}
+
+char *bc_registry_validity(const bc_registry_t *self, const bc_unit_t *unit,
+                           char *buf, size_t len)
+{
+    const bc_span_t *first = &unit->spans[0];
+    const bc_span_t *last = &unit->spans[unit->nspans - 1];
+    char a[16], b[16];
+    size_t n;
+
+    if (first->from == BC_MONTH_OPEN_FROM && last->to == BC_MONTH_OPEN_TO)
+        n = (size_t) snprintf(buf, len, "valid always");
+    else if (last->to == BC_MONTH_OPEN_TO)
+        n = (size_t) snprintf(buf, len, "valid from %s",
+                              bc_registry_month_format(first->from, a,
+                                                       sizeof a));
+    else if (first->from == BC_MONTH_OPEN_FROM)
+        n = (size_t) snprintf(buf, len, "ended %s",
+                              bc_registry_month_format(last->to, b,
+                                                       sizeof b));
+    else
+        n = (size_t) snprintf(buf, len, "valid %s to %s",
+                              bc_registry_month_format(first->from, a,
+                                                       sizeof a),
+                              bc_registry_month_format(last->to, b,
+                                                       sizeof b));
+    /* A gap between rows (a unit suspended, then restored) is rare enough
+     * that "from..to" names the whole life; the successors are the last
+     * row's. */
+    for (uint32_t j = 0; j < last->nsucc && n < len; j++)
+        n += (size_t) snprintf(buf + n, len - n, "%s%s", j ? ", " :
+                               "; replaced by ",
+                               self->units[last->succ[j].unit].code);
+    return buf;
+}
+
+bool bc_registry_has_history(const bc_registry_t *self)
+{
+    return self && self->history;
 }
 
 void bc_registry_digest(const bc_registry_t *self, uint8_t out[32])

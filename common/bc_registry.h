@@ -23,6 +23,25 @@
  *   key        the Z85 CURVE public key of the unit's node (40 characters),
  *              or of the forwarding hub for a `relay` unit.
  *
+ * History (all optional; a file without these columns means exactly what
+ * it meant before they existed: one open row per unit):
+ *
+ *   valid_from   first month the row holds, YYYY-MM; empty = since ever.
+ *   valid_to     last month the row holds, inclusive; empty = still open.
+ *   replaced_by  successors when the unit ends: CODE[;CODE...], each
+ *                optionally CODE:SHARE; shares (fractions) of one row
+ *                sum to 1, and either every successor has one or none.
+ *
+ * The same code may appear on several rows whose validity does not
+ * overlap: a unit that moved to another parent, was renamed or changed
+ * level. Each row is a span of the unit's life (bc_span_t). A parent must
+ * be valid for every month its child's row hangs under it. reports,
+ * on_behalf and key belong to the unit, taken from its latest row.
+ *
+ * "The tree in month M" is every unit valid in M under its parent of M;
+ * a period (quarter, half, year) uses the tree of its first month.
+ * Cycles and depth are checked in every distinct tree the file describes.
+ *
  * Catalogue file, UTF-8:
  *
  *   code,name,kind,numerator,denominator,scale[,programme]
@@ -31,13 +50,18 @@
  *   defined anywhere in the file) and scale (100, 1000, 10000, ...) are
  *   filled for ratios only.
  *
- * Load errors name the file, the line and the problem: duplicate code,
- * two units with the same key (both lines named), unknown parent, a cycle,
- * a tree deeper than BC_MAX_LEVELS, unknown kind, a ratio whose parts are
- * missing or are themselves ratios.
+ * Load errors name the file, the line and the problem: duplicate code
+ * (two rows of one code whose validity overlaps), two units with the same
+ * key (both lines named), unknown parent, a parent not valid for its
+ * child's row, a cycle, a tree deeper than BC_MAX_LEVELS, a bad month,
+ * valid_from after valid_to, an unknown successor, shares that do not sum
+ * to 1, unknown kind, a ratio whose parts are missing or are themselves
+ * ratios.
  */
 #ifndef BC_REGISTRY_H
 #define BC_REGISTRY_H
+
+#include "bc_period.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -63,15 +87,49 @@ typedef enum {
     BC_KIND_RATIO = 3    /* numerator / denominator * scale, computed */
 } bc_kind_t;
 
+/* Months as one number, year * 12 + (month - 1), so spans compare with
+ * plain integers. Open ends are these two values. */
+#define BC_MONTH_OPEN_FROM 0
+#define BC_MONTH_OPEN_TO INT32_MAX
+
+/* One successor named in replaced_by. */
+typedef struct {
+    uint32_t unit;           /* successor's idx */
+    double share;            /* its share of the unit's figures (0..1] */
+    bool has_share;          /* a share was given; else not comparable */
+} bc_successor_t;
+
+/* One row of a unit's history: where it hung and what it was called from
+ * `from` to `to` (months, inclusive). */
+typedef struct {
+    int32_t from;            /* first month, or BC_MONTH_OPEN_FROM */
+    int32_t to;              /* last month, or BC_MONTH_OPEN_TO */
+    int32_t parent;          /* parent's idx in these months, -1 = root */
+    char *name;              /* display name in these months */
+    char *level;             /* level name in these months */
+    bc_successor_t *succ;    /* replaced_by of this row, or NULL */
+    uint32_t nsucc;          /* length of succ */
+    size_t line;             /* the row's line in the units file */
+} bc_span_t;
+
 typedef struct {
     uint32_t idx;            /* position in the registry, 0..n-1 */
     char *code;              /* unique code, e.g. "HP-HB-QT" */
-    char *name;              /* display name, UTF-8 */
-    char *level;             /* level name, e.g. "commune" */
-    int32_t parent;          /* parent's idx, or -1 for a root */
-    uint32_t depth;          /* 0 for a root */
-    uint32_t *children;      /* children's idx, in file order */
+    char *name;              /* display name, UTF-8 (latest row's) */
+    char *level;             /* level name, e.g. "commune" (latest row's) */
+    int32_t parent;          /* parent's idx in the latest row, -1 = root */
+    uint32_t depth;          /* depth in the latest row's tree; 0 = root */
+    uint32_t *children;      /* idx of every unit that was ever directly
+                                under it, in file order (a unit with
+                                children in any month keeps subtree
+                                totals) */
     uint32_t nchildren;      /* length of children */
+    bc_span_t *spans;        /* its rows, sorted by month, not
+                                overlapping */
+    uint32_t nspans;         /* length of spans (1 without history) */
+    uint32_t *preds;         /* idx of the units whose latest row's
+                                replaced_by names this one, or NULL */
+    uint32_t npreds;         /* length of preds */
     bool reports;            /* files reports itself */
     bool on_behalf;          /* may submit for its direct children */
     bool relay;              /* its key is a hub forwarding its subtree */
@@ -99,6 +157,13 @@ bc_registry_t *bc_registry_load(const char *units_path,
                                 const char *catalog_path, char *err,
                                 size_t errlen);
 
+/* The same, from the two files' bytes (a registry version carried in the
+ * hub's log, issue 12); `name` stands for the files in error messages.
+ * NULL with a message in err. */
+bc_registry_t *bc_registry_parse(const char *units, size_t units_len,
+                                 const char *catalog, size_t catalog_len,
+                                 const char *name, char *err, size_t errlen);
+
 void bc_registry_destroy(bc_registry_t **self_p);
 
 size_t bc_registry_nunits(const bc_registry_t *self);
@@ -119,13 +184,56 @@ bc_indicator_t *bc_registry_find_indicator(const bc_registry_t *self,
 bool bc_registry_is_within(const bc_registry_t *self, const bc_unit_t *unit,
                            const bc_unit_t *ancestor);
 
-/* Fills out[] with the idx of the units expected to report under `root`:
+/* Fills out[] with the idx of the units expected to report under `root`,
+ * in the tree of the latest month any row starts (today's tree):
  * if level is NULL or "", the leaves of its subtree (root itself if it has
  * no children); else the units of that level in the subtree. Only units
  * with `reports` set count. Returns the number written (at most max); call
  * with max 0 to count. */
 size_t bc_registry_expected(const bc_registry_t *self, const bc_unit_t *root,
                             const char *level, uint32_t *out, size_t max);
+
+/* --- history -------------------------------------------------------------
+ * Every function below takes months as bc_registry_month() gives them. */
+
+/* The first month of period p, as a month number (year * 12 + month - 1). */
+int32_t bc_registry_month(bc_period_t p);
+
+/* Writes month number m as "YYYY-MM" into buf (at least 8 bytes), or
+ * "ever"/"open" for the open ends; returns buf. */
+char *bc_registry_month_format(int32_t m, char *buf, size_t len);
+
+/* The unit's row valid in month m, or NULL if the unit did not exist then. */
+const bc_span_t *bc_registry_span_at(const bc_unit_t *unit, int32_t m);
+
+/* True if the unit is valid in every month of period p. */
+bool bc_registry_valid_in(const bc_unit_t *unit, bc_period_t p);
+
+/* The unit's parent in month m, or NULL (a root then, or not valid then). */
+const bc_unit_t *bc_registry_parent_at(const bc_registry_t *self,
+                                       const bc_unit_t *unit, int32_t m);
+
+/* Like bc_registry_is_within, in the tree of month m: false if either unit
+ * is not valid then. */
+bool bc_registry_is_within_at(const bc_registry_t *self,
+                              const bc_unit_t *unit,
+                              const bc_unit_t *ancestor, int32_t m);
+
+/* Like bc_registry_expected, in the tree of period p's first month: only
+ * units valid in that month count, a leaf is a unit with no child valid
+ * under it then. Returns the number written (max 0: the count). */
+size_t bc_registry_expected_in(const bc_registry_t *self,
+                               const bc_unit_t *root, const char *level,
+                               bc_period_t p, uint32_t *out, size_t max);
+
+/* Writes the unit's validity as text into buf, e.g. "valid 2020-01 to
+ * 2025-06, replaced by HP-HB-HB, HP-HB-HL" or "valid from 2025-07";
+ * returns buf. */
+char *bc_registry_validity(const bc_registry_t *self, const bc_unit_t *unit,
+                           char *buf, size_t len);
+
+/* True if some unit has more than one row, a bounded row or successors. */
+bool bc_registry_has_history(const bc_registry_t *self);
 
 /* A SHA-256 over both files' parsed content, so the hub's store can notice
  * that the hierarchy changed and rebuild its derived totals. */

@@ -248,6 +248,9 @@ const char *bc_reason_name(Baocao__RejectReason reason)
         /* issue #11 takes 26-29: named by value, so that 22-25 (other
          * work) can be filled in without moving them */
         [BAOCAO__REJECT_REASON__REASON_VALIDATION] = "validation",
+        [BAOCAO__REJECT_REASON__REASON_NOT_VALID_IN_PERIOD] =
+            "not_valid_in_period",
+        [BAOCAO__REJECT_REASON__REASON_UNIT_ENDED] = "unit_ended",
     };
     if ((unsigned) reason >= sizeof names / sizeof names[0]
         || !names[reason])

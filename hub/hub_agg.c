@@ -2,6 +2,7 @@
  * hub_agg.c -- aggregate records and their batch cache (see hub_agg.h).
  */
 #include "hub_agg.h"
+#include "hub_history.h"
 #include "hub_env.h"
 #include "bc_error.h"
 #include "bc_limits.h"
@@ -147,13 +148,9 @@ int hub_agg_cache_flush(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *c)
 }
 
 size_t hub_agg_targets(const hub_store_t *s, const bc_unit_t *u,
-                             const bc_unit_t **out, size_t max)
+                       bc_period_t period, const bc_unit_t **out, size_t max)
 {
-    size_t n = 0;
-    if (u->nchildren && n < max)
-        out[n++] = u;
-    for (int32_t p = u->parent; p >= 0 && n < max;
-         p = bc_registry_unit(s->reg, (uint32_t) p)->parent)
-        out[n++] = bc_registry_unit(s->reg, (uint32_t) p);
-    return n;
+    /* The registry is a history: the ancestors of the period's tree
+     * (hub_history.h). */
+    return hub_history_targets(s->reg, u, period, out, max);
 }

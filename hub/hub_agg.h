@@ -64,10 +64,12 @@ int hub_agg_cache_get(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *c,
 
 int hub_agg_cache_flush(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *c);
 
-/* Units whose totals include a report of `u`: u itself when it has
- * children (its own figures add to its subtree's), then every ancestor. */
+/* Units whose totals include u's report for `period`: u itself when it
+ * ever has children (its own figures add to its subtree's), then every
+ * ancestor in the tree of the period's first month; none when u is not
+ * valid then (hub_history_targets). */
 
 size_t hub_agg_targets(const hub_store_t *s, const bc_unit_t *u,
-                             const bc_unit_t **out, size_t max);
+                       bc_period_t period, const bc_unit_t **out, size_t max);
 
 #endif

@@ -31,6 +31,12 @@ hub_auth_t *hub_auth_new(const bc_registry_t *reg, char **operator_keys,
                          char *err, size_t errlen);
 void hub_auth_destroy(hub_auth_t **self_p);
 
+/* Replaces the keys with those of a new registry (a registry reload), the
+ * socket staying bound. BC_OK, or BC_EINVAL with a message in err and the
+ * old keys kept. */
+int hub_auth_reload(hub_auth_t *self, const bc_registry_t *reg,
+                    char **operator_keys, char *err, size_t errlen);
+
 /* The socket to poll; call hub_auth_handle() when it is readable. */
 zsock_t *hub_auth_socket(hub_auth_t *self);
 

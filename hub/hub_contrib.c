@@ -233,7 +233,8 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
                                      collect_sid, &set);
     for (size_t j = 0; j < set.n && !rc; j++) {
         const bc_unit_t *u = hub_env_unit(s, set.sid[j]);
-        if (!u || !bc_registry_is_within(reg, u, unit))
+        if (!u || !bc_registry_is_within_at(reg, u, unit,
+                                            bc_registry_month(period)))
             continue;
         bc_arena_reset(self->arena);
         if ((rc = hub_unit_year_load(s, self->txn, self->arena, u, year, n,

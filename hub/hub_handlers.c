@@ -1,7 +1,7 @@
 /*
  * hub_handlers.c -- the hub's answers to every request but a submission:
  * replies and typed errors, the dispatch table (request body -> handler),
- * and the handlers, plus the SIGHUP key reload. See hub_server_int.h for
+ * and the handlers. See hub_server_int.h for
  * how the server's files divide the work.
  */
 #include "hub_server_int.h"
@@ -355,24 +355,6 @@ char *hub_server_metrics_text(void *arg)
     char *text = hub_stats_prometheus(&sr);
     hub_stats_reply_free(&sr);
     return text;
-}
-
-void hub_server_reload_keys(hub_server_t *self)
-{
-    char err[512];
-    if (!self->auth) {
-        BC_INFO("SIGHUP: no keys to reload (plain mode)");
-        return;
-    }
-    bc_registry_t *reg = bc_registry_load(self->cfg.registry,
-                                          self->cfg.catalog, err, sizeof err);
-    if (!reg) {
-        BC_ERROR("SIGHUP: registry not reloaded, keys unchanged: %s", err);
-        return;
-    }
-    if (hub_auth_reload_units(self->auth, reg, err, sizeof err))
-        BC_ERROR("SIGHUP: keys unchanged: %s", err);
-    bc_registry_destroy(&reg);
 }
 
 /* `baocao validate`: the rules on a subtree (hub_rules.h). Anyone who may

@@ -6,6 +6,7 @@
  * hub_query_free() releases exactly what was allocated.
  */
 #include "hub_query.h"
+#include "hub_history.h"
 #include "bc_error.h"
 #include "bc_limits.h"
 #include "bc_mem.h"
@@ -31,12 +32,15 @@ static Baocao__RejectReason resolve(const bc_registry_t *reg, const char *unit,
                  "YYYY-Hn or YYYY", period);
         return BAOCAO__REJECT_REASON__REASON_BAD_PERIOD;
     }
-    return BAOCAO__REJECT_REASON__REASON_NONE;
+    /* The registry is a history: a unit has no figures after its end. */
+    return hub_history_question(reg, *u, *p, msg, msglen);
 }
 
 /* The six figure sets behind a query's answer. */
 typedef struct {
     hub_figures_t value, cum, prev, ly, cum_ly, target;
+    hub_basis_t b_prev, b_ly, b_cum, b_cum_ly;  /* how each comparison was
+                                                   computed (history) */
 } figure_sets_t;
 
 /* Year to date, months 1..last of `year`, by the same rule as a period's
@@ -47,7 +51,7 @@ typedef struct {
  * last piece's (its last value up to `last`). */
 static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
                         const bc_unit_t *u, unsigned year, unsigned last,
-                        hub_figures_t *out)
+                        hub_figures_t *out, hub_basis_t *basis)
 {
     bc_period_t piece[6];
     size_t np = 0;
@@ -76,7 +80,8 @@ static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
     hub_figures_clear(out);
     int rc = BC_OK;
     for (size_t k = 0; k < np && !rc; k++) {
-        rc = hub_reader_period(r, u, piece[k], &f);
+        /* A piece before the unit existed counts the units it replaced. */
+        rc = hub_history_period(r, reg, u, piece[k], &f, basis);
         for (size_t i = 0; i < out->n && !rc; i++) {
             if (bc_registry_indicator(reg, (uint32_t) i)->kind
                 == BC_KIND_STOCK) {
@@ -91,6 +96,9 @@ static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
         }
     }
     hub_figures_free(&f);
+    if (rc == BC_OK &&
+        basis->basis == BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE)
+        hub_figures_clear(out);   /* part of the year is not comparable */
     return rc;
 }
 
@@ -110,6 +118,7 @@ static Baocao__Num *num(Baocao__Num *slot, const hub_figures_t *f, size_t i)
 typedef struct {
     Baocao__Figure fig;        /* the figure */
     Baocao__Num nums[13];      /* storage for its Num fields */
+    char note[160];            /* storage for its comparison_note */
 } figure_block_t;
 
 static void fill_figure(figure_block_t *b, const bc_indicator_t *ind,
@@ -130,6 +139,18 @@ static void fill_figure(figure_block_t *b, const bc_indicator_t *ind,
         f->cumulative_last_year = num(&b->nums[4], &s->cum_ly, i);
         f->target = num(&b->nums[5], &s->target, i);
         f->reporting_units = s->value.count[i];
+        f->previous_basis = s->b_prev.basis;
+        f->last_year_basis = s->b_ly.basis;
+        f->cumulative_basis = s->b_cum.basis;
+        f->cumulative_last_year_basis = s->b_cum_ly.basis;
+        /* One note: the worst basis's (they share one history). */
+        const hub_basis_t *worst = &s->b_prev;
+        const hub_basis_t *all[] = {&s->b_ly, &s->b_cum, &s->b_cum_ly};
+        for (size_t k = 0; k < 3; k++)
+            if (all[k]->basis > worst->basis)
+                worst = all[k];
+        snprintf(b->note, sizeof b->note, "%s", worst->note);
+        f->comparison_note = b->note;
         return;
     }
     /* A ratio: the parts by their own rules; the client divides, and the
@@ -194,11 +215,16 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
      * the years to date. */
     int rc = q->as_filed ? hub_reader_figures(r, u, p, &s.value)
                          : hub_reader_period(r, u, p, &s.value);
-    if (!rc) rc = year_to_date(r, reg, u, year, last, &s.cum);
+    /* Comparisons see through a change of the map (hub_history_period):
+     * a merged unit's past is the sum of the units it replaced. */
+    s.b_prev = s.b_ly = s.b_cum = s.b_cum_ly = (hub_basis_t){0, ""};
+    if (!rc) rc = year_to_date(r, reg, u, year, last, &s.cum, &s.b_cum);
     if (!rc && bc_period_prev(p))
-        rc = hub_reader_period(r, u, bc_period_prev(p), &s.prev);
-    if (!rc && ly) rc = hub_reader_period(r, u, ly, &s.ly);
-    if (!rc && ly) rc = year_to_date(r, reg, u, year - 1, last, &s.cum_ly);
+        rc = hub_history_period(r, reg, u, bc_period_prev(p), &s.prev,
+                                &s.b_prev);
+    if (!rc && ly) rc = hub_history_period(r, reg, u, ly, &s.ly, &s.b_ly);
+    if (!rc && ly) rc = year_to_date(r, reg, u, year - 1, last, &s.cum_ly,
+                                     &s.b_cum_ly);
     if (!rc) rc = hub_reader_targets(r, u, year, &s.target);
     hub_reader_destroy(&r);
     if (rc == BC_ERANGE) {
@@ -544,9 +570,10 @@ Baocao__RejectReason hub_query_completeness(hub_store_t *store,
             return BAOCAO__REJECT_REASON__REASON_BAD_REQUEST;
         }
     }
-    size_t n = bc_registry_expected(reg, root, q->level, NULL, 0);
+    /* Exactly the units valid in the period, in its tree. */
+    size_t n = bc_registry_expected_in(reg, root, q->level, p, NULL, 0);
     uint32_t *idx = bc_malloc((n ? n : 1) * sizeof *idx);
-    bc_registry_expected(reg, root, q->level, idx, n);
+    bc_registry_expected_in(reg, root, q->level, p, idx, n);
 
     hub_reader_t *r = hub_store_reader(store);
     if (!r) {

@@ -28,7 +28,7 @@ static int rollup(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *c,
                   const hub_val_t *new, size_t nnew)
 {
     const bc_unit_t *targets[BC_MAX_LEVELS];
-    size_t nt = hub_agg_targets(s, u, targets, BC_MAX_LEVELS);
+    size_t nt = hub_agg_targets(s, u, period, targets, BC_MAX_LEVELS);
     for (size_t t = 0; t < nt; t++) {
         hub_agg_t *a;
         int rc = hub_agg_cache_get(s, txn, c, targets[t]->sid, period, &a);
@@ -157,15 +157,19 @@ static int carry_apply(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *carry,
                        unsigned to, uint32_t sid, int64_t dv, int32_t dc)
 {
     const bc_unit_t *targets[BC_MAX_LEVELS];
-    size_t nt = hub_agg_targets(s, u, targets, BC_MAX_LEVELS);
-    for (unsigned t = from; t < to; t++)
+    /* Month by month: a unit that moves mid-year carries its stock into
+     * its new parent's totals from the month of the move. */
+    for (unsigned t = from; t < to; t++) {
+        bc_period_t month = bc_period_make(year, BC_PT_MONTH, t);
+        size_t nt = hub_agg_targets(s, u, month, targets, BC_MAX_LEVELS);
         for (size_t i = 0; i < nt; i++) {
             hub_agg_t *a;
-            int rc = hub_agg_cache_get(s, txn, carry, targets[i]->sid,
-                               bc_period_make(year, BC_PT_MONTH, t), &a);
+            int rc = hub_agg_cache_get(s, txn, carry, targets[i]->sid, month,
+                                       &a);
             if (rc || (rc = hub_agg_apply(a, sid, dv, dc)))
                 return rc;
         }
+    }
     return BC_OK;
 }
 

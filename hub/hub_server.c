@@ -20,6 +20,7 @@
  */
 #include "hub_server_int.h"
 #include "bc_notify.h"
+#include "hub_history.h"
 
 #define HC(field) offsetof(hub_config_t, field)
 const bc_option_t hub_options[] = {
@@ -87,7 +88,7 @@ const bc_option_t hub_options[] = {
 const size_t hub_noptions = sizeof hub_options / sizeof hub_options[0];
 
 static volatile sig_atomic_t stop_flag;
-static volatile sig_atomic_t reload_flag;   /* SIGHUP: reload units' keys */
+static volatile sig_atomic_t reload_flag;   /* SIGHUP: reload the registry */
 
 static void on_signal(int sig)
 {
@@ -188,6 +189,10 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     self->store = hub_store_open(cfg->store, (size_t) cfg->map_size,
                                  self->reg, err, errlen);
     if (!self->store)
+        goto out_free;
+    /* The registry version into the log (issue 12): an export carries it. */
+    if (hub_history_log_files(self->store, self->reg, cfg->registry,
+                              cfg->catalog, err, errlen))
         goto out_free;
 
     /* czmq's own SIGINT handler would only set a flag we do not read. */
@@ -521,6 +526,65 @@ static void log_stats(hub_server_t *self)
             (unsigned long long) self->garbage_total, n ? buf : " none");
 }
 
+/* SIGHUP: the registry and catalogue files again (hub_history_reload).
+ * Only between batches: a batch holds units of the registry it was
+ * validated against. A refused file leaves everything as it was. */
+static void reload_registry(hub_server_t *self)
+{
+    char err[1024];
+    if (self->writing || self->batches[self->filling].n)
+        return;   /* the flag stays set: the next turn of the loop */
+    reload_flag = 0;
+    BC_INFO("SIGHUP: reloading %s and %s", self->cfg.registry,
+            self->cfg.catalog);
+    if (self->auth) {
+        /* Keys first: a key problem refuses the file before the store
+         * is touched. */
+        bc_registry_t *probe = bc_registry_load(self->cfg.registry,
+                                                self->cfg.catalog, err,
+                                                sizeof err);
+        int arc = probe ? hub_auth_reload_units(self->auth, probe, err,
+                                                sizeof err)
+                        : BC_EINVAL;
+        bc_registry_destroy(&probe);
+        if (arc) {
+            BC_ERROR("registry reload refused, keeping the one loaded: %s",
+                     err);
+            return;
+        }
+    }
+    /* The store is reopened: the log forwarder's thread reads it, so it
+     * stops first (writing its cursor) and starts again on the new one. */
+    bool forwarding = self->upstream != NULL;
+    hub_upstream_destroy(&self->upstream);
+    int rc = hub_history_reload(&self->store, &self->reg, self->cfg.store,
+                                (size_t) self->cfg.map_size,
+                                self->cfg.registry, self->cfg.catalog, err,
+                                sizeof err);
+    if (rc == BC_EFATAL) {
+        self->store_failed = true;
+        return;
+    }
+    char e3[512];
+    if (forwarding && start_upstream(self, e3, sizeof e3))
+        BC_ERROR("cannot restart the log forwarder: %s", e3);
+    if (self->auth) {
+        /* The keys of the registry in force (the old one if refused). */
+        char e2[512];
+        if (hub_auth_reload_units(self->auth, self->reg, e2, sizeof e2))
+            BC_ERROR("reloading the keys: %s", e2);
+    }
+    if (rc) {
+        BC_ERROR("registry reload refused, keeping the one loaded: %s", err);
+        return;
+    }
+    if (hub_history_log_files(self->store, self->reg, self->cfg.registry,
+                              self->cfg.catalog, err, sizeof err))
+        BC_ERROR("%s", err);
+    BC_INFO("registry reloaded: %zu units, %zu indicators",
+            bc_registry_nunits(self->reg), bc_registry_nindicators(self->reg));
+}
+
 int hub_server_run(hub_server_t *self)
 {
     /* Poll items: the router and the writer always, then what is on. */
@@ -541,10 +605,8 @@ int hub_server_run(hub_server_t *self)
     self->garbage_since = self->last_stats;
     while (!stop_flag && !self->store_failed) {
         bc_notify_watchdog();   /* each turn is at most a 1 s poll */
-        if (reload_flag) {
-            reload_flag = 0;
-            hub_server_reload_keys(self);
-        }
+        if (reload_flag)
+            reload_registry(self);
         /* While the filling batch is full, take nothing more from the
          * router: wait for the writer. */
         batch_t *b = &self->batches[self->filling];

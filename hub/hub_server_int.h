@@ -166,10 +166,6 @@ bool hub_server_check_store(hub_server_t *self, int rc, const char *what);
 /* The body of GET /metrics (arg: the server): a malloc'ed string. */
 char *hub_server_metrics_text(void *arg);
 
-/* SIGHUP: the registry's keys again (an approved enrolment). Only the
- * keys: units, levels and the catalogue are the store's and change with a
- * restart. */
-void hub_server_reload_keys(hub_server_t *self);
 
 /* --- hub_batch.c --------------------------------------------------------- */
 

@@ -9,6 +9,7 @@
  * batch, not once per ward report), and commits once.
  */
 #include "hub_store.h"
+#include "hub_history.h"
 #include "hub_env.h"
 #include "bc_error.h"
 #include "bc_fs.h"
@@ -46,7 +47,8 @@ static int check_version(hub_store_t *s, MDB_txn *txn, const char *dir,
 
 /* Rebuilds the derived totals if the hierarchy or catalogue changed since
  * the store was last opened. BC_OK, BC_EFULL or BC_ESTORE. */
-static int refresh_derived(hub_store_t *s, MDB_txn *txn)
+static int refresh_derived(hub_store_t *s, MDB_txn *txn, char *err,
+                           size_t errlen)
 {
     uint8_t digest[32];
     MDB_val v;
@@ -63,11 +65,16 @@ static int refresh_derived(hub_store_t *s, MDB_txn *txn)
         memcpy(&derived, dv.mv_data, 4);
     if (same && derived == HUB_DERIVED_VERSION)
         return BC_OK;
+    /* A changed registry must keep every stored report inside a unit
+     * valid for its period: totals rebuilt under it would drop the rest. */
+    int rc = same ? BC_OK : hub_history_check(s, txn, err, errlen);
+    if (rc)
+        return rc;
     if (mrc == 0)
         BC_INFO("%s since the store was last opened: rebuilding totals",
                 same ? "derived totals have new rules"
                      : "registry changed");
-    int rc = hub_rollup_rebuild(s, txn);
+    rc = hub_rollup_rebuild(s, txn);
     if (rc == BC_OK)
         rc = hub_plans_rebuild(s, txn);
     if (rc == BC_OK)
@@ -107,8 +114,11 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size,
     }
     /* Stable store ids for every unit and indicator of the registry. */
     if ((rc = hub_env_assign_sids(self, txn))
-        || (rc = refresh_derived(self, txn)))
+        || (rc = refresh_derived(self, txn, err, errlen))) {
+        if (rc == BC_EINVAL)
+            goto out_abort;    /* refused registry: err says why */
         goto out_bc_error;
+    }
     if ((mrc = hub_log_read_tail(self, txn)))
         goto out_mdb_error;
     if ((mrc = mdb_txn_commit(txn))) {

@@ -128,7 +128,9 @@ typedef struct {
  * map_size bytes, assigns store ids to the registry's units and indicators
  * (setting their `sid`), and rebuilds derived totals if the registry
  * changed. Returns NULL with a message in err: directory missing or not
- * writable, store of another version, map too small to start. */
+ * writable, store of another version, map too small to start, or a
+ * changed registry under which a stored report's unit would not exist or
+ * not be valid for its period (hub_history_check: nothing is written). */
 hub_store_t *hub_store_open(const char *dir, size_t map_size,
                             bc_registry_t *reg, char *err, size_t errlen);
 

@@ -158,11 +158,13 @@ static int units_apply(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *units,
                        const uint64_t *before, const uint64_t *after,
                        const uint64_t *ratio, size_t W)
 {
-    const bc_unit_t *targets[64];
-    size_t nt = hub_agg_targets(s, u, targets, 64);
+    const bc_unit_t *targets[BC_MAX_LEVELS];
     uint64_t *diff = bc_malloc(W * sizeof *diff);
     int rc = BC_OK;
     for (int k = 0; k < HUB_YEAR_SLOTS && !rc; k++) {
+        /* Each slot's period has its own tree (history). */
+        size_t nt = hub_agg_targets(s, u, hub_year_period(year, k), targets,
+                                    BC_MAX_LEVELS);
         bool any = false;
         for (size_t w = 0; w < W; w++) {
             uint64_t b = before ? before[(size_t) k * W + w] : 0;
@@ -198,7 +200,7 @@ int hub_units_update(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *units,
                         const hub_val_t *new, size_t nnew)
 {
     const bc_unit_t *targets[1];
-    if (!hub_agg_targets(s, u, targets, 1))
+    if (!hub_agg_targets(s, u, period, targets, 1))
         return BC_OK;   /* a unit alone: its own reports say it all */
     unsigned year = bc_period_year(period);
     int k = hub_year_slot(period);
@@ -243,9 +245,14 @@ int hub_units_rebuild(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *units,
             continue;
         const bc_unit_t *u = hub_env_unit(s, (uint32_t) (uys[j] >> 32));
         const bc_unit_t *targets[1];
-        if (!u || !hub_agg_targets(s, u, targets, 1))
-            continue;
         unsigned year = (unsigned) uys[j];
+        /* A unit alone in every month of the year: nothing to count. */
+        bool alone = true;
+        for (unsigned m = 1; m <= 12 && alone && u; m++)
+            alone = !hub_agg_targets(s, u, bc_period_make(year, BC_PT_MONTH,
+                                                          m), targets, 1);
+        if (!u || alone)
+            continue;
         bc_arena_reset(s->arena);
         if ((rc = bits_load(s, txn, u, year, &b)) == BC_OK) {
             bits_presence(s, &b, pres);

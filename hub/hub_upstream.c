@@ -211,6 +211,12 @@ static int offer(void *arg, const hub_log_entry_t *e)
         self->scan = e->seq;   /* duplicates and rejections stay here */
         return 0;
     }
+    /* The hub's own entries (registry versions, issue 12) stay here: the
+     * national hub logs the registry it loads itself. */
+    if (e->peer_len == 3 && memcmp(e->peer, "hub", 3) == 0) {
+        self->scan = e->seq;
+        return 0;
+    }
     const uint8_t *sub;
     size_t sub_len;
     int rc = bc_wire_find_field(e->request, e->request_len, 10, &sub,

@@ -127,6 +127,14 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
     if (bc_period_start(item->period) > lim->now)
         REJECT(item, FUTURE_PERIOD, "period %s has not started yet",
                sub->period);
+    /* The registry is a history: a report counts in the tree of its
+     * period, so its unit must exist for all of that period. */
+    if (!bc_registry_valid_in(unit, item->period)) {
+        char v[96];
+        REJECT(item, NOT_VALID_IN_PERIOD, "unit %s is not valid in %s (%s)",
+               unit->code, sub->period,
+               bc_registry_validity(reg, unit, v, sizeof v));
+    }
     if (sub->revision == 0)
         REJECT(item, BAD_REVISION, "revision must be 1 or more");
     item->revision = sub->revision;

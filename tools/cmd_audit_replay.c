@@ -13,10 +13,12 @@
 #include "bc_wire.h"
 #include "cmd_audit.h"
 #include "hub_store.h"
+#include "hub_history.h"
 #include "hub_validate.h"
 
 #include <czmq.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,17 +34,138 @@ static uint32_t outcome_of(Baocao__AckStatus s)
     }
 }
 
+/* The registry version a log entry carries, or NULL (caller frees the
+ * Request through *req). */
+static const Baocao__RegistryVersion *version_of(const Baocao__LogEntry *le,
+                                                 Baocao__Request **req)
+{
+    *req = le ? baocao__request__unpack(NULL, le->request.len,
+                                        le->request.data) : NULL;
+    if (*req && (*req)->body_case == BAOCAO__REQUEST__BODY_REGISTRY &&
+        le->peer && strcmp(le->peer, "hub") == 0)
+        return (*req)->registry;
+    return NULL;
+}
+
+/* A registry from a logged version; NULL with a message. */
+static bc_registry_t *registry_of(const Baocao__LogEntry *le,
+                                  const Baocao__RegistryVersion *rv,
+                                  char *err, size_t errlen)
+{
+    char name[64];
+    snprintf(name, sizeof name, "the registry logged at seq %llu",
+             (unsigned long long) le->seq);
+    return bc_registry_parse((const char *) rv->units.data, rv->units.len,
+                             (const char *) rv->catalog.data,
+                             rv->catalog.len, name, err, errlen);
+}
+
+/* What a replay found against the log. */
+typedef struct {
+    uint64_t diverged;             /* entries decided differently */
+    uint64_t first;                /* the first of them, seq */
+    char what[200];                /* how it differs */
+} divergence_t;
+
+static void diverge(divergence_t *d, uint64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void diverge(divergence_t *d, uint64_t seq, const char *fmt, ...)
+{
+    va_list ap;
+    if (d->diverged++ == 0) {
+        d->first = seq;
+        va_start(ap, fmt);
+        vsnprintf(d->what, sizeof d->what, fmt, ap);
+        va_end(ap);
+    }
+}
+
+/* Replays one logged registry version: the store is reopened on it
+ * (checked and rebuilt as the hub did on reload) and the same entry is
+ * logged again, so the chain comes out the same. BC_OK, or an error with
+ * a message in err (the replay stops). */
+static int replay_version(audit_cfg_t *cfg, hub_store_t **store,
+                          bc_registry_t **reg, const Baocao__LogEntry *le,
+                          const Baocao__RegistryVersion *rv, divergence_t *d,
+                          char *err, size_t errlen)
+{
+    uint8_t digest[32];
+    uint64_t seq = 0;
+    bc_registry_t *next = registry_of(le, rv, err, errlen);
+    if (!next)
+        return BC_EINVAL;
+    bc_registry_digest(next, digest);
+    if (rv->digest.len != 32 || memcmp(rv->digest.data, digest, 32) != 0)
+        diverge(d, le->seq, "the registry logged there has another digest "
+                "than its files give");
+    hub_store_close(store);
+    *store = hub_store_open(cfg->into, (size_t) cfg->map_size, next, err,
+                            errlen);
+    if (!*store) {
+        bc_registry_destroy(&next);
+        return BC_ESTORE;
+    }
+    bc_registry_destroy(reg);
+    *reg = next;
+    int rc = hub_history_log_version(*store, le->request.data,
+                                     le->request.len, digest,
+                                     le->received_at, &seq);
+    if (rc) {
+        snprintf(err, errlen, "cannot log the registry version: %s",
+                 bc_strerror(rc));
+        return rc;
+    }
+    if (seq != le->seq)
+        diverge(d, le->seq, "the registry version was %s", seq
+                ? "logged at another position" : "not logged (the same as "
+                "the one before)");
+    return BC_OK;
+}
+
 /* Rebuilds a store: every logged request goes through the same validation
  * and ingest as on the live hub, with its logged peer and receipt time, in
- * log order. The outcomes, and so the new log's chain, come out the same. */
+ * log order. The outcomes, and so the new log's chain, come out the same.
+ * The registry is the one the log carries (issue 12: the hub logs each
+ * version it loads), so an export alone rebuilds the store; --registry and
+ * --catalog serve only for entries before the first logged version (an
+ * export from an older hub). */
 static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
 {
-    char err[512];
+    char err[1024];
     int status = EXIT_FAIL;
-    bc_registry_t *reg = bc_registry_load(cfg->registry, cfg->catalog, err,
-                                          sizeof err);
+    divergence_t d = {0, 0, ""};
+    Baocao__LogEntry *ahead = NULL;
+    Baocao__Request *req0 = NULL;
+    bc_registry_t *reg = NULL;
+    bool truncated = false;
+
+    /* The first entry, read ahead: a logged registry version says which
+     * registry the rest was decided under. */
+    uint8_t *buf0;
+    size_t len0;
+    int got0 = audit_read_delimited(f, &buf0, &len0);
+    if (got0 > 0) {
+        ahead = baocao__log_entry__unpack(NULL, len0, buf0);
+        free(buf0);
+        if (!ahead) {
+            fprintf(stderr, "baocao audit replay: unreadable first entry; "
+                    "run audit verify\n");
+            got0 = 0;
+        }
+    } else if (got0 < 0) {
+        truncated = true;
+    }
+    const Baocao__RegistryVersion *rv0 = version_of(ahead, &req0);
+    reg = rv0 ? registry_of(ahead, rv0, err, sizeof err)
+              : bc_registry_load(cfg->registry, cfg->catalog, err,
+                                 sizeof err);
+    if (req0)
+        baocao__request__free_unpacked(req0, NULL);
     if (!reg) {
         fprintf(stderr, "baocao audit replay: %s\n", err);
+        if (ahead)
+            baocao__log_entry__free_unpacked(ahead, NULL);
         return EXIT_USAGE;
     }
     hub_store_t *store = hub_store_open(cfg->into, (size_t) cfg->map_size,
@@ -50,11 +173,15 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
     if (!store) {
         fprintf(stderr, "baocao audit replay: %s\n", err);
         bc_registry_destroy(&reg);
+        if (ahead)
+            baocao__log_entry__free_unpacked(ahead, NULL);
         return EXIT_FAIL;
     }
     if (hub_store_last_seq(store) != 0) {
         fprintf(stderr, "baocao audit replay: %s is not empty; replay into "
                 "a new directory\n", cfg->into);
+        if (ahead)
+            baocao__log_entry__free_unpacked(ahead, NULL);
         goto out_close;
     }
     enum { BATCH = 4096 };
@@ -62,27 +189,43 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
     Baocao__LogEntry **entries = bc_calloc(BATCH, sizeof *entries);
     Baocao__Request **reqs = bc_calloc(BATCH, sizeof *reqs);
     uint64_t done = 0;
-    bool eof = false;
-    while (!eof) {
+    bool eof = got0 <= 0;
+    Baocao__LogEntry *version = NULL;   /* a registry version to apply */
+    while (!eof || version) {
         size_t n = 0;
-        while (n < BATCH) {
-            uint8_t *buf;
-            size_t len;
-            int got = audit_read_delimited(f, &buf, &len);
-            if (got <= 0) {
-                eof = true;
-                if (got < 0)
-                    fprintf(stderr, "baocao audit replay: truncated entry "
-                            "after %llu; stopping there\n",
+        while (n < BATCH && !eof && !version) {
+            Baocao__LogEntry *le = ahead;
+            ahead = NULL;
+            if (!le && !truncated) {
+                uint8_t *buf;
+                size_t len;
+                int got = audit_read_delimited(f, &buf, &len);
+                if (got <= 0) {
+                    eof = true;
+                    if (got < 0)
+                        fprintf(stderr, "baocao audit replay: truncated "
+                                "entry after %llu; stopping there\n",
+                                (unsigned long long) done);
+                    break;
+                }
+                le = baocao__log_entry__unpack(NULL, len, buf);
+                free(buf);
+                if (!le) {
+                    fprintf(stderr, "baocao audit replay: unreadable entry "
+                            "after %llu; run audit verify\n",
                             (unsigned long long) done);
+                    eof = true;
+                    break;
+                }
+            } else if (!le) {
+                eof = true;
                 break;
             }
-            Baocao__LogEntry *le = baocao__log_entry__unpack(NULL, len, buf);
-            free(buf);
-            if (!le) {
-                fprintf(stderr, "baocao audit replay: unreadable entry after "
-                        "%llu; run audit verify\n", (unsigned long long) done);
-                eof = true;
+            Baocao__Request *rq;
+            if (version_of(le, &rq)) {
+                /* Decide what came before under the registry of then. */
+                baocao__request__free_unpacked(rq, NULL);
+                version = le;
                 break;
             }
             hub_item_t *it = &items[n];
@@ -93,8 +236,7 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
             /* The logged identity, whole: it lives as long as le. */
             it->peer = le->peer;
             it->received_at = le->received_at;
-            reqs[n] = baocao__request__unpack(NULL, le->request.len,
-                                              le->request.data);
+            reqs[n] = rq;
             if (!reqs[n] || reqs[n]->body_case != BAOCAO__REQUEST__BODY_SUBMIT
                 || reqs[n]->version != BC_WIRE_VERSION) {
                 it->reject = (Baocao__RejectReason) le->reason;
@@ -118,11 +260,20 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
         }
         int rc = n ? hub_store_ingest(store, items, n, 0) : BC_OK;
         for (size_t i = 0; i < n; i++) {
-            if (!rc && outcome_of(items[i].status) != entries[i]->outcome)
+            /* A replay that decides differently from the log did not
+             * rebuild the store the log describes: counted, the first
+             * named, and the replay fails (it used to warn and exit 0). */
+            if (!rc && outcome_of(items[i].status) != entries[i]->outcome) {
+                diverge(&d, entries[i]->seq, "now %s (%s), was %s",
+                        bc_ack_status_name(items[i].status),
+                        items[i].message[0] ? items[i].message
+                                            : bc_reason_name(items[i].reason),
+                        audit_outcome_name(entries[i]->outcome));
                 fprintf(stderr, "warning: seq %llu is now %s, was %s\n",
                         (unsigned long long) entries[i]->seq,
                         bc_ack_status_name(items[i].status),
                         audit_outcome_name(entries[i]->outcome));
+            }
             free(items[i].vals);
             if (reqs[i])
                 baocao__request__free_unpacked(reqs[i], NULL);
@@ -131,13 +282,37 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
         if (rc) {
             fprintf(stderr, "baocao audit replay: store write failed: %s\n",
                     bc_strerror(rc));
+            if (version)
+                baocao__log_entry__free_unpacked(version, NULL);
             goto out_free;
         }
         done += n;
+        if (version) {
+            Baocao__Request *rq;
+            const Baocao__RegistryVersion *rv = version_of(version, &rq);
+            rc = replay_version(cfg, &store, &reg, version, rv, &d, err,
+                                sizeof err);
+            baocao__request__free_unpacked(rq, NULL);
+            baocao__log_entry__free_unpacked(version, NULL);
+            version = NULL;
+            if (rc) {
+                fprintf(stderr, "baocao audit replay: %s\n", err);
+                goto out_free;
+            }
+            done++;
+        }
         audit_progress("replayed", done, total);
     }
     fprintf(stderr, "replayed %llu entries into %s\n",
             (unsigned long long) done, cfg->into);
+    if (d.diverged) {
+        fprintf(stderr, "baocao audit replay: the replay diverges from the "
+                "log: %llu entries decided differently, the first at seq "
+                "%llu: %s (is --registry/--catalog the hub's?)\n",
+                (unsigned long long) d.diverged,
+                (unsigned long long) d.first, d.what);
+        goto out_free;
+    }
     status = EXIT_OK;
 out_free:
     free(items);

@@ -138,6 +138,15 @@ static void fmt_pct(char *buf, size_t len, bool has_a, double a, bool has_b,
         snprintf(buf, len, "%.1f", a / b * 100.0);
 }
 
+static const char *basis_name(Baocao__Comparison b)
+{
+    switch (b) {
+    case BAOCAO__COMPARISON__COMPARISON_ESTIMATED:      return "estimated";
+    case BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE: return "not_comparable";
+    default:                                            return "exact";
+    }
+}
+
 static void json_num(cJSON *o, const char *name, bool has, double v)
 {
     if (has)
@@ -213,6 +222,23 @@ static void print_json(const Baocao__QueryReply *q,
         /* One decimal, as the reports print it. */
         json_num(o, "target_pct", s.has_cum && s.has_target && s.target != 0,
                  s.target != 0 ? round(s.cum / s.target * 1000.0) / 10.0 : 0);
+        /* Added fields (issue 12): how the comparisons across a change of
+         * the map were computed, only when one was not exact. */
+        if (f->previous_basis || f->last_year_basis || f->cumulative_basis
+            || f->cumulative_last_year_basis) {
+            cJSON *b = cJSON_AddObjectToObject(o, "comparison_basis");
+            cJSON_AddStringToObject(b, "previous",
+                                    basis_name(f->previous_basis));
+            cJSON_AddStringToObject(b, "same_period_last_year",
+                                    basis_name(f->last_year_basis));
+            cJSON_AddStringToObject(b, "cumulative",
+                                    basis_name(f->cumulative_basis));
+            cJSON_AddStringToObject(b, "cumulative_last_year",
+                                    basis_name(f->cumulative_last_year_basis));
+            cJSON_AddStringToObject(o, "comparison_note",
+                                    f->comparison_note ? f->comparison_note
+                                                       : "");
+        }
         /* Added field: why target_pct is null when a target exists. */
         if (s.has_target && s.target == 0)
             cJSON_AddStringToObject(o, "target_pct_note",
@@ -222,6 +248,17 @@ static void print_json(const Baocao__QueryReply *q,
     printf("%s\n", text);
     cJSON_free(text);
     cJSON_Delete(root);
+}
+
+/* Table and CSV: a comparison computed from a share of a split unit is
+ * marked, one that is not comparable says so instead of a number. */
+static void mark_cell(char *cell, size_t len, Baocao__Comparison b)
+{
+    if (b == BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE)
+        snprintf(cell, len, "not comparable");
+    else if (b == BAOCAO__COMPARISON__COMPARISON_ESTIMATED &&
+             strcmp(cell, "-") != 0 && strlen(cell) + 7 < len)
+        strcat(cell, " (est.)");
 }
 
 /* Table and CSV share the columns. */
@@ -259,6 +296,17 @@ static void figure_row(const Baocao__Figure *f, char cells[NCOLS][48])
         snprintf(cells[14], 48, "-");
     }
     snprintf(cells[15], 48, "%u", f->reporting_units);
+    mark_cell(cells[3], 48, f->cumulative_basis);
+    mark_cell(cells[4], 48, f->previous_basis);
+    mark_cell(cells[5], 48, f->previous_basis);
+    mark_cell(cells[6], 48, f->last_year_basis);
+    mark_cell(cells[7], 48, f->last_year_basis);
+    mark_cell(cells[8], 48, f->cumulative_last_year_basis);
+    Baocao__Comparison cb = f->cumulative_basis > f->cumulative_last_year_basis
+                                ? f->cumulative_basis
+                                : f->cumulative_last_year_basis;
+    mark_cell(cells[9], 48, cb);
+    mark_cell(cells[10], 48, cb);
 }
 
 /* Groups the digits of a number's whole part by three with a space
@@ -348,6 +396,14 @@ static void print_rows(const Baocao__QueryReply *q,
             printf("%s flagged %s by warning rule %s (baocao validate "
                    "lists it)\n", k ? "" : "\n", q->figures[i]->indicator,
                    q->figures[i]->flags[k]);
+    /* Why a comparison is estimated or missing: one note (the figures of a
+     * reply share one history). */
+    for (size_t i = 0; i < q->n_figures; i++)
+        if (q->figures[i]->comparison_note &&
+            q->figures[i]->comparison_note[0]) {
+            printf("\nnote: %s\n", q->figures[i]->comparison_note);
+            break;
+        }
 }
 
 /* True if any number of the figure is present: value, history, target,

@@ -147,7 +147,7 @@ static void test_export_verifies(void **state)
     fixture_t *f = *state;
     char *out = NULL;
     assert_int_equal(verify(f->export, &out), 0);
-    assert_non_null(strstr(out, "OK: 29 entries"));
+    assert_non_null(strstr(out, "OK: 30 entries"));
     free(out);
     /* The live store verifies too. */
     const char *argv[] = {"audit", "verify", "--store", f->hub.store, NULL};
@@ -161,7 +161,7 @@ static void test_tampering_is_named(void **state)
     fixture_t *f = *state;
     records_t r;
     load_records(f->export, &r);
-    assert_int_equal(r.n, 30);   /* header + 29 entries */
+    assert_int_equal(r.n, 31);   /* header + the registry version + 29 entries */
     char bad[4096];
     snprintf(bad, sizeof bad, "%s", bc_path(f->dir, "bad.bca"));
     char *out = NULL;
@@ -204,7 +204,7 @@ static void test_tampering_is_named(void **state)
     /* 4. The last entry cut off: the header's count gives it away. */
     save(bad, r.data, r.off[r.n - 1]);
     assert_int_equal(verify(bad, &out), 1);
-    assert_non_null(strstr(out, "announces 29"));
+    assert_non_null(strstr(out, "announces 30"));
     free(out);
     free(copy);
     free(r.data);
@@ -243,14 +243,14 @@ static void test_forged_filter_is_not_intact(void **state)
     fixture_t *f = *state;
     records_t r;
     load_records(f->export, &r);
-    assert_int_equal(r.n, 30);
+    assert_int_equal(r.n, 31);
     size_t hlen = r.size[0] - (r.size[0] > 128 ? 2 : 1);
     Baocao__ExportHeader *h = baocao__export_header__unpack(
         NULL, hlen, r.data + r.off[0] + (r.size[0] - hlen));
     assert_non_null(h);
     char filter[] = "unit=HP-HB-HV";
     h->filter = filter;
-    h->entries = 28;
+    h->entries = 29;
     size_t plen;
     uint8_t *packed = bc_wire_pack(&h->base, &plen);
     h->filter = NULL;
@@ -273,11 +273,11 @@ static void test_forged_filter_is_not_intact(void **state)
     assert_int_equal(verify(bad, &out), 0);
     assert_null(strstr(out, "intact"));
     assert_null(strstr(out, "OK"));
-    assert_non_null(strstr(out, "PARTIAL: 28 entries (seq 1..29) in 2 "
+    assert_non_null(strstr(out, "PARTIAL: 29 entries (seq 1..30) in 2 "
                                 "chained runs"));
     assert_non_null(strstr(out, "NOT proven complete"));
     assert_non_null(strstr(out, "1 entries left out in 1 gaps (seq 2)"));
-    assert_non_null(strstr(out, "head: seq 29 hash "));
+    assert_non_null(strstr(out, "head: seq 30 hash "));
     free(out);
 }
 
@@ -293,8 +293,8 @@ static void test_heads_compare(void **state)
     assert_non_null(strstr(out, "chain intact from the start of the log"));
     head_line(out, file_head);
     free(out);
-    assert_non_null(strstr(file_head, "head: seq 29 hash "));
-    assert_int_equal(strlen(file_head), strlen("head: seq 29 hash ") + 64);
+    assert_non_null(strstr(file_head, "head: seq 30 hash "));
+    assert_int_equal(strlen(file_head), strlen("head: seq 30 hash ") + 64);
 
     const char *vargv[] = {"audit", "verify", "--store", f->hub.store, NULL};
     assert_int_equal(bc_run("baocao", vargv, &out), 0);
@@ -322,18 +322,18 @@ static void test_heads_compare(void **state)
     assert_int_equal(bc_run("baocao", hargv, &out), 0);
     head_line(out, hub_head);
     free(out);
-    assert_non_null(strstr(hub_head, "head: seq 30 hash "));
+    assert_non_null(strstr(hub_head, "head: seq 31 hash "));
 
     /* The export now ends before the live head: --seq asks for the hash
      * where it ends, from the hub and from the store alike. */
     const char *at29[] = {"audit", "head", "--hub", f->hub.endpoint,
-                          "--plain", "--seq", "29", NULL};
+                          "--plain", "--seq", "30", NULL};
     assert_int_equal(bc_run("baocao", at29, &out), 0);
     head_line(out, hub_head);
     free(out);
     assert_string_equal(hub_head, file_head);
     const char *sat29[] = {"audit", "head", "--store", f->hub.store, "--seq",
-                           "29", NULL};
+                           "30", NULL};
     assert_int_equal(bc_run("baocao", sat29, &out), 0);
     head_line(out, live_head);
     free(out);
@@ -356,11 +356,11 @@ static void test_heads_compare(void **state)
                            "--out", part, "--unit", "HP-HB-HV", NULL};
     assert_int_equal(bc_run("baocao", eargv, NULL), 0);
     assert_int_equal(verify(part, &out), 0);
-    assert_non_null(strstr(out, "PARTIAL: 3 entries (seq 3..5) in 1 "
+    assert_non_null(strstr(out, "PARTIAL: 3 entries (seq 4..6) in 1 "
                                 "chained run,"));
-    assert_non_null(strstr(out, "gaps: none between seq 3 and 5"));
+    assert_non_null(strstr(out, "gaps: none between seq 4 and 6"));
     assert_null(strstr(out, "intact"));
-    assert_non_null(strstr(out, "head: seq 5 hash "));
+    assert_non_null(strstr(out, "head: seq 6 hash "));
     free(out);
 
     /* Usage: exactly one source. */
@@ -512,6 +512,41 @@ static void test_replay_reproduces(void **state)
     digest_of(f->hub.store, live);
     digest_of(fresh, again);
     assert_string_equal(live, again);
+
+    /* Issue 12: a replay whose outcomes differ from the logged ones (here
+     * a registry without the units that filed) exits 1 and names the
+     * first divergent entry; it used to warn and exit 0. */
+    {
+        char wrong[4096], bad[4096];
+        snprintf(wrong, sizeof wrong, "%s", bc_path(f->dir, "wrong.csv"));
+        bc_write_file(wrong, "code,parent_code,level,name\nXX,,province,X\n");
+        snprintf(bad, sizeof bad, "%s", bc_path(f->dir, "diverged"));
+        /* An export of an older hub: without the registry version the
+         * hub now logs first (record 1), so --registry decides. */
+        records_t r;
+        load_records(f->export, &r);
+        char old_export[4096];
+        snprintf(old_export, sizeof old_export, "%s",
+                 bc_path(f->dir, "older.bca"));
+        uint8_t *copy = malloc(r.len);
+        size_t len = 0;
+        for (size_t i = 0; i < r.n; i++)
+            if (i != 1) {
+                memcpy(copy + len, r.data + r.off[i], r.size[i]);
+                len += r.size[i];
+            }
+        save(old_export, copy, len);
+        free(copy);
+        free(r.data);
+        const char *bargv[] = {"audit", "replay", old_export, "--into", bad,
+                               "--registry", wrong, "--catalog", cat, NULL};
+        char *out = NULL;
+        assert_int_equal(bc_run_all("baocao", bargv, &out), 1);
+        if (!out || !strstr(out, "diverges from the log") ||
+            !strstr(out, "the first at seq 2: now rejected"))
+            fail_msg("replay said: %s", out ? out : "");
+        free(out);
+    }
 
     /* The replayed store's own log verifies, and a hub on it gives the
      * same answers. */

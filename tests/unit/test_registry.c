@@ -394,6 +394,203 @@ static void test_digest(void **state)
     assert_memory_not_equal(a, e, 32);
 }
 
+/* ---- history (issue 12) ---------------------------------------------- */
+
+#define HIST_HDR "code,parent_code,level,name,valid_from,valid_to,replaced_by\n"
+
+static bc_registry_t *load_text(const char *units)
+{
+    char up[32], cp[32], err[512] = "";
+    bc_registry_t *reg;
+
+    temp_file(up, units);
+    temp_file(cp, CAT_OK);
+    reg = bc_registry_load(up, cp, err, sizeof err);
+    unlink(up);
+    unlink(cp);
+    if (!reg)
+        fail_msg("%s", err);
+    return reg;
+}
+
+static int32_t month_of(const char *text)
+{
+    bc_period_t p;
+    assert_int_equal(bc_period_parse(text, &p), 0);
+    return bc_registry_month(p);
+}
+
+/* A merge (A, B -> C), a split with shares (S -> S1 0.6, S2 0.4) and a
+ * move (M from D1 to D2 in 2025-07), in one file. */
+#define HIST_OK HIST_HDR                                                     \
+    "P,,province,P,,,\n"                                                     \
+    "D1,P,district,D1,,2025-06,D2\n"                                         \
+    "D2,P,district,D2,,,\n"                                                  \
+    "A,D1,commune,A,,2025-06,C\n"                                            \
+    "B,D1,commune,B,,2025-06,C\n"                                            \
+    "C,D2,commune,C,2025-07,,\n"                                             \
+    "S,D2,commune,S,,2025-06,S1:0.6;S2:0.4\n"                                \
+    "S1,D2,commune,S1,2025-07,,\n"                                           \
+    "S2,D2,commune,S2,2025-07,,\n"                                           \
+    "M,D1,commune,M old,,2025-06,\n"                                         \
+    "M,D2,ward,M new,2025-07,,\n"
+
+static void test_history_load(void **state)
+{
+    bc_registry_t *reg = load_text(HIST_OK);
+    const bc_unit_t *p, *d1, *d2, *a, *s, *m;
+    char v[128];
+    uint32_t idx[16];
+    bc_period_t jun, jul, q3;
+
+    (void) state;
+    assert_true(bc_registry_has_history(reg));
+    /* One unit per code, whatever its number of rows. */
+    assert_int_equal(bc_registry_nunits(reg), 10);
+    p = bc_registry_find_unit(reg, "P");
+    d1 = bc_registry_find_unit(reg, "D1");
+    d2 = bc_registry_find_unit(reg, "D2");
+    a = bc_registry_find_unit(reg, "A");
+    s = bc_registry_find_unit(reg, "S");
+    m = bc_registry_find_unit(reg, "M");
+    assert_int_equal(m->nspans, 2);
+    /* The unit's own fields are its latest row's. */
+    assert_string_equal(m->name, "M new");
+    assert_string_equal(m->level, "ward");
+    assert_ptr_equal(bc_registry_unit(reg, (uint32_t) m->parent), d2);
+
+    /* Where M hung, month by month. */
+    assert_ptr_equal(bc_registry_parent_at(reg, m, month_of("2025-06")), d1);
+    assert_ptr_equal(bc_registry_parent_at(reg, m, month_of("2025-07")), d2);
+    assert_true(bc_registry_is_within_at(reg, m, d1, month_of("2024-01")));
+    assert_false(bc_registry_is_within_at(reg, m, d1, month_of("2025-07")));
+    assert_true(bc_registry_is_within_at(reg, m, p, month_of("2025-07")));
+    assert_null(bc_registry_span_at(a, month_of("2025-07")));
+
+    /* Validity of whole periods. */
+    assert_int_equal(bc_period_parse("2025-06", &jun), 0);
+    assert_int_equal(bc_period_parse("2025-07", &jul), 0);
+    assert_int_equal(bc_period_parse("2025-Q3", &q3), 0);
+    assert_true(bc_registry_valid_in(a, jun));
+    assert_false(bc_registry_valid_in(a, jul));
+    assert_false(bc_registry_valid_in(bc_registry_find_unit(reg, "C"), jun));
+    assert_true(bc_registry_valid_in(m, q3));
+
+    /* Successors and shares. */
+    assert_int_equal(s->spans[0].nsucc, 2);
+    assert_true(s->spans[0].succ[0].has_share);
+    assert_true(s->spans[0].succ[0].share == 0.6);
+    assert_false(a->spans[0].succ[0].has_share);
+    /* Each unit knows the units it replaced. */
+    const bc_unit_t *c = bc_registry_find_unit(reg, "C");
+    assert_int_equal(c->npreds, 2);
+    assert_ptr_equal(bc_registry_unit(reg, c->preds[0]), a);
+    assert_int_equal(bc_registry_find_unit(reg, "S1")->npreds, 1);
+    assert_string_equal(bc_registry_validity(reg, s, v, sizeof v),
+                        "ended 2025-06; replaced by S1, S2");
+    assert_string_equal(bc_registry_validity(reg,
+                        bc_registry_find_unit(reg, "C"), v, sizeof v),
+                        "valid from 2025-07");
+
+    /* Expected units: the tree of the period. */
+    assert_int_equal(bc_registry_expected_in(reg, p, NULL, jun, NULL, 0), 4);
+    assert_int_equal(bc_registry_expected_in(reg, p, NULL, jun, idx, 16), 4);
+    assert_ptr_equal(bc_registry_unit(reg, idx[0]), a);
+    assert_int_equal(bc_registry_expected_in(reg, p, NULL, jul, NULL, 0), 4);
+    assert_int_equal(bc_registry_expected_in(reg, d1, NULL, jul, NULL, 0), 0);
+    assert_int_equal(bc_registry_expected_in(reg, d2, "ward", jul, NULL, 0),
+                     1);
+    assert_int_equal(bc_registry_expected_in(reg, d1, "commune", jun, NULL,
+                                             0), 3);
+    /* Today's tree. */
+    assert_int_equal(bc_registry_expected(reg, p, NULL, NULL, 0), 4);
+    bc_registry_destroy(&reg);
+}
+
+static void test_history_errors(void **state)
+{
+    (void) state;
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,2025-06,\n"
+                 "A,P,commune,A2,2025-06,,\n", CAT_OK,
+                 ":4: duplicate unit code A (first on line 3) with "
+                 "overlapping validity");
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,2025-13,,\n",
+                 CAT_OK, ":3: valid_from and valid_to of A must be months");
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,2025-07,2025-06,"
+                 "\n", CAT_OK, ":3: unit A is valid_from 2025-07, after its "
+                 "valid_to 2025-06");
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,2025-06,B:0.5;"
+                 "C:0.4\nB,P,commune,B,2025-07,,\nC,P,commune,C,2025-07,,\n",
+                 CAT_OK, ":3: the shares in replaced_by of A sum to 0.9, "
+                 "not 1");
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,2025-06,B:0.5;C"
+                 "\nB,P,commune,B,2025-07,,\nC,P,commune,C,2025-07,,\n",
+                 CAT_OK, ":3: replaced_by of A gives shares to some");
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,2025-06,B;B\n"
+                 "B,P,commune,B,2025-07,,\n", CAT_OK,
+                 ":3: replaced_by of A names B twice");
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,2025-06,Z\n",
+                 CAT_OK, ":3: replaced_by of A names an unknown unit 'Z'");
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,commune,A,,,B\n"
+                 "B,P,commune,B,,,\n", CAT_OK,
+                 ":3: unit A has replaced_by but no valid_to");
+    /* A child that outlives its parent's row. */
+    expect_error(HIST_HDR "P,,province,P,,,\nD,P,district,D,,2025-06,\n"
+                 "A,D,commune,A,,,\n", CAT_OK, ":4: unit A hangs under D "
+                 "from ever to open, but D is not valid all that time "
+                 "(ended 2025-06)");
+    /* A cycle in one month only (2025-07): A under B, B under A. */
+    expect_error(HIST_HDR "P,,province,P,,,\nA,P,district,A,,2025-06,\n"
+                 "A,B,district,A,2025-07,,\nB,P,district,B,,2025-06,\n"
+                 "B,A,district,B,2025-07,,\n", CAT_OK, "cycle");
+}
+
+/* A file without the history columns keeps its digest; history changes
+ * it. */
+static void test_history_digest(void **state)
+{
+    uint8_t a[32], b[32], c[32];
+
+    (void) state;
+    digest_of(UNITS_OK, CAT_OK, a);
+    digest_of("code,parent_code,level,name,valid_from,valid_to,replaced_by\n"
+              "P,,province,P,,,\nD,P,district,D,,,\nC,D,commune,C,,,\n",
+              CAT_OK, b);
+    assert_memory_equal(a, b, 32);
+    digest_of(HIST_HDR "P,,province,P,,,\nD,P,district,D,,,\n"
+              "C,D,commune,C,,2025-06,\n", CAT_OK, c);
+    assert_memory_not_equal(a, c, 32);
+}
+
+/* The shipped history (data/units-history.csv): Hồng Bàng and its nine
+ * wards until 2025-06, the wards Hồng Bàng and Hồng An from 2025-07,
+ * Hậu Giang merged into Cần Thơ. */
+static void test_shipped_history(void **state)
+{
+    char path[1100], err[512] = "";
+    char v[128];
+    (void) state;
+    snprintf(path, sizeof path, "%s/data/units-history.csv",
+             getenv("BC_SOURCE_DIR"));
+    bc_registry_t *reg = bc_registry_load(path, catalog_path, err,
+                                          sizeof err);
+    if (!reg)
+        fail_msg("%s", err);
+    const bc_unit_t *hb = bc_registry_find_unit(reg, "HP-HB");
+    const bc_unit_t *hg = bc_registry_find_unit(reg, "HG");
+    const bc_unit_t *hp = bc_registry_find_unit(reg, "HP");
+    assert_string_equal(bc_registry_validity(reg, hb, v, sizeof v),
+                        "ended 2025-06");
+    assert_string_equal(bc_registry_validity(reg, hg, v, sizeof v),
+                        "ended 2025-06; replaced by CT");
+    bc_period_t p;
+    assert_int_equal(bc_period_parse("2025-06", &p), 0);
+    assert_int_equal(bc_registry_expected_in(reg, hp, NULL, p, NULL, 0), 9);
+    assert_int_equal(bc_period_parse("2025-07", &p), 0);
+    assert_int_equal(bc_registry_expected_in(reg, hp, NULL, p, NULL, 0), 2);
+    bc_registry_destroy(&reg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +601,10 @@ int main(void)
         cmocka_unit_test(test_duplicate_keys),
         cmocka_unit_test(test_depth_and_length),
         cmocka_unit_test(test_digest),
+        cmocka_unit_test(test_history_load),
+        cmocka_unit_test(test_history_errors),
+        cmocka_unit_test(test_history_digest),
+        cmocka_unit_test(test_shipped_history),
     };
     return cmocka_run_group_tests(tests, setup_paths, NULL);
 }
