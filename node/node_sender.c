@@ -1,8 +1,9 @@
 /*
  * node_sender.c -- the delivery loop (design in node_sender.h).
  *
- * State: a window of in-flight slots, a cursor into the pending index, and
- * the link's health (when it last answered, when it may be tried again).
+ * State: a window of in-flight slots, a cursor into the pending index, the
+ * backoff (when the link may be tried again), and a node_link_t that
+ * judges the link's health.
  * Each turn of the loop: refill the window, wait for answers or a timer,
  * settle the answers, and judge the link.
  *
@@ -14,24 +15,9 @@
  * the daemon logs it once, backs off and sends again what it could not
  * record, until the outbox records again.
  *
- * Poison reports. A submission the hub cannot take whole (over its hard
- * message limit, so libzmq cuts the connection unread) gets no answer, and
- * being the oldest it went first again after every reconnect, so nothing
- * behind it was ever delivered. So the sender keeps a suspect: the oldest
- * submission in flight when the link was judged dead. Suspected twice in
- * a row (SUSPECT_ROUNDS), it is sent alone, once a Ping sent first has
- * been answered (sent together, the Pong would be lost with the cut
- * connection), with a second Ping right behind it. If neither the
- * submission nor that second Ping is answered, the hub stopped answering
- * the moment it read the submission; if the next round's Pong then comes
- * from the same hub process (Pong.started_at), that is a strike. A hub
- * that was killed and restarted, or that read past the submission (the
- * second Ping answered), gives no strike, so a restarting hub does not
- * get a good report set aside.
- * After POISON_STRIKES strikes it is set aside: marked rejected (reason
- * TOO_LARGE, "rejected (too large / not answered)") in the outbox, logged,
- * shown by `baocao status`, and the rest of the outbox goes on at once.
- * The bound on how long it can block the others is in proto/README.md.
+ * Link health (silence and the RTO, waiting for a connection, the poison
+ * suspect, idle disconnect, handshake failures) is judged by node_link.c:
+ * this file tells it what happened and does what it says.
  */
 #include "node_sender.h"
 #include "baocao.pb-c.h"
@@ -42,6 +28,7 @@
 #include "bc_notify.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
+#include "node_link.h"
 #include "node_outbox.h"
 
 #include <czmq.h>
@@ -95,11 +82,6 @@ const bc_option_t node_options[] = {
 };
 const size_t node_noptions = sizeof node_options / sizeof node_options[0];
 
-#define SUSPECT_ROUNDS 3   /* dead-link rounds before sending it alone */
-#define POISON_STRIKES 3   /* answered Pings it went unanswered behind */
-#define PING_TAG UINT64_MAX /* tag of the isolation Ping (never a seq) */
-#define PING2_TAG (UINT64_MAX - 1) /* the Ping sent right behind it */
-
 /* One submission on the wire. */
 typedef struct {
     uint64_t seq;              /* outbox seq, also the request tag; 0 = free */
@@ -115,13 +97,10 @@ struct node_sender_t {
     size_t nslots;             /* window size */
     size_t inflight;           /* used slots */
     uint64_t cursor;           /* last seq put in flight since connecting */
-    int64_t last_answer;       /* monotonic ms of the last reply */
-    int64_t connected_at;      /* monotonic ms of the current socket */
     int64_t retry_at;          /* no socket / no sends before this */
     int64_t backoff;           /* current backoff, ms */
     int64_t last_look;         /* last time the outbox was scanned */
     bool more_pending;         /* the last scan filled the window */
-    bool link_wait;            /* a send found no connection up yet */
     uint64_t rng;              /* jitter state */
     char last_error[256];      /* last error recorded in the outbox */
     int store_rc;              /* last store error logged, 0 once the
@@ -130,44 +109,10 @@ struct node_sender_t {
     uint64_t unknown_seen;     /* unknown ack statuses logged (bit = value) */
     bc_lock_t *lock;           /* our exclusive hold on the outbox folder */
     bool retry_recorded;       /* a next-retry time is in the outbox */
-    uint64_t hs_failures;      /* handshake failures not yet logged */
-    int64_t hs_logged_at;      /* monotonic ms of the last ERROR about them,
-                                  0: none since the link last worked */
-    uint64_t suspect;          /* oldest in flight when the link last died */
-    unsigned suspect_rounds;   /* dead-link rounds it was that oldest */
-    uint64_t isolate;          /* seq sent alone after a Ping, 0 = none */
-    unsigned strikes;          /* isolated rounds with Pong but no answer */
-    bool ping_sent;            /* the isolation Ping is out (this socket) */
-    bool pong_seen;            /* it was answered (this socket) */
-    int64_t ping_at;           /* when it was sent, monotonic ms */
-    bool ping2_sent;           /* a Ping went right behind the suspect */
-    bool pong2_seen;           /* and was answered: the hub read past it */
-    uint64_t pong_started;     /* Pong.started_at of the isolation Ping */
-    uint64_t cut_by;           /* the hub process (started_at) that went
-                                  silent on reading the suspect, awaiting
-                                  the next Pong to confirm a strike; 0 none */
-    int64_t srtt;              /* smoothed round trip of a submission, ms;
-                                  0 until the first sample */
-    int64_t rttvar;            /* its mean deviation, ms */
-    int64_t wait_since;        /* monotonic ms since sends have found no
-                                  connection up, 0 when one is */
-    int64_t wait_ivl;          /* current pause between such tries, ms */
-    int64_t last_send;         /* monotonic ms of the last submission sent */
+    node_link_t *link;         /* judges the link's health */
     bool idle;                 /* link closed for want of anything to send:
                                   reopened when a report is filed */
 };
-
-/* While sends find no connection up, the node looks again after
- * WAIT_IVL_MIN_MS, doubling up to --poll: a connection that comes up is
- * used within a fraction of a second, and a link that stays down no
- * longer wakes the node 50 times a second (a field trial measured 0.5 to
- * 0.9 % CPU on a battery-powered station). */
-#define WAIT_IVL_MIN_MS 20
-
-/* A failing handshake is retried with the backoff; its ERROR line is
- * repeated at most this often (with the count in between), so a wrong key
- * on a metered link neither burns data nor floods the log. */
-#define HANDSHAKE_LOG_EVERY_MS (5 * 60 * 1000)
 
 static volatile sig_atomic_t stop_flag;
 
@@ -333,6 +278,10 @@ node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
     self->nslots = (size_t) cfg->window;
     self->slots = bc_calloc(self->nslots, sizeof *self->slots);
     self->backoff = cfg->backoff_min_ms;
+    node_link_config_t lc = {cfg->timeout_ms, cfg->poll_ms,
+                             cfg->idle_disconnect_ms,
+                             cfg->hub_key && !cfg->plain, cfg->cert != NULL};
+    self->link = node_link_new(&lc);
     self->rng = (uint64_t) zclock_usecs() ^ (uint64_t) getpid() << 32;
     if (!self->rng)
         self->rng = 1;
@@ -362,8 +311,8 @@ static void disconnect(node_sender_t *self)
     memset(self->slots, 0, self->nslots * sizeof *self->slots);
     self->inflight = 0;
     self->cursor = 0;
-    self->ping_sent = self->pong_seen = false;
-    self->ping2_sent = self->pong2_seen = false;
+    if (self->link)
+        node_link_dropped(self->link);
 }
 
 void node_sender_destroy(node_sender_t **self_p)
@@ -374,6 +323,7 @@ void node_sender_destroy(node_sender_t **self_p)
     disconnect(self);
     node_outbox_close(&self->outbox);
     bc_lock_destroy(&self->lock);   /* after the outbox is closed */
+    node_link_destroy(&self->link);
     free(self->slots);
     free(self);
     *self_p = NULL;
@@ -414,10 +364,7 @@ static int connect_hub(node_sender_t *self)
         disconnect(self);
         return BC_ENET;
     }
-    self->connected_at = zclock_mono();
-    self->last_answer = self->connected_at;
-    self->wait_since = 0;
-    self->wait_ivl = WAIT_IVL_MIN_MS;
+    node_link_connected(self->link, zclock_mono());
     BC_DEBUG("connecting to %s", self->cfg.hub);
     return BC_OK;
 }
@@ -468,20 +415,18 @@ static void refill(node_sender_t *self)
 {
     if (!self->sock || self->inflight == self->nslots)
         return;
-    if (self->isolate && self->inflight)
-        return;   /* the suspect goes alone */
-    if (self->isolate && !self->ping_sent) {
+    node_link_gate_t gate = node_link_gate(self->link, self->inflight);
+    if (gate == NODE_LINK_PING_FIRST) {
         /* A Ping first: its Pong proves the link carries answers. */
-        if (send_ping(self, PING_TAG) != 0) {
-            self->link_wait = true;
-            return;
-        }
-        self->ping_sent = true;
-        self->ping_at = zclock_mono();
+        bool ok = send_ping(self, NODE_PING_TAG) == 0;
+        node_link_ping_sent(self->link, NODE_PING_TAG, ok, zclock_mono());
+        gate = ok ? node_link_gate(self->link, self->inflight)
+                  : NODE_LINK_HOLD;
     }
-    if (self->isolate && !self->pong_seen)
-        return;   /* the suspect waits for the Pong */
-    size_t want = self->isolate ? 1 : self->nslots - self->inflight;
+    if (gate == NODE_LINK_HOLD)
+        return;   /* the suspect goes alone, after its Pong */
+    uint64_t isolate = node_link_isolated(self->link);
+    size_t want = gate == NODE_LINK_ALONE ? 1 : self->nslots - self->inflight;
     node_pending_t *batch = bc_calloc(want, sizeof *batch);
     uint64_t *sent = bc_calloc(want, sizeof *sent);
     size_t n = 0, nsent = 0;
@@ -491,11 +436,9 @@ static void refill(node_sender_t *self)
         goto out_free;
     self->more_pending = n == want;
     self->last_look = zclock_mono();
-    if (self->isolate && (n == 0 || batch[0].seq != self->isolate)) {
+    if (isolate && (n == 0 || batch[0].seq != isolate))
         /* Settled meanwhile (answered after all): nothing to isolate. */
-        self->isolate = 0;
-        self->strikes = 0;
-    }
+        node_link_not_pending(self->link);
     for (size_t i = 0; i < n; i++) {
         /* Each send is a Request wrapping the stored Submission bytes: the
          * Submission itself is never re-encoded, so resends are identical. */
@@ -511,32 +454,25 @@ static void refill(node_sender_t *self)
             /* No connection up (ZMQ_IMMEDIATE) or pipe full: try again
              * soon, without waiting a whole poll period. */
             zframe_destroy(&f);
-            if (!self->link_wait) {
-                self->wait_since = zclock_mono();
-                self->wait_ivl = WAIT_IVL_MIN_MS;
-            } else if ((self->wait_ivl *= 2) > self->cfg.poll_ms) {
-                self->wait_ivl = self->cfg.poll_ms;
-            }
-            self->link_wait = true;
+            node_link_send_blocked(self->link, zclock_mono());
             break;
         }
-        self->link_wait = false;
-        self->wait_since = 0;
+        node_link_send_ok(self->link);
         for (size_t s = 0; s < self->nslots; s++)
             if (!self->slots[s].seq) {
                 self->slots[s] = (slot_t){batch[i].seq, zclock_mono()};
                 break;
             }
         self->inflight++;
-        self->last_send = zclock_mono();
+        node_link_sent(self->link, zclock_mono());
         self->cursor = batch[i].seq;
         sent[nsent++] = batch[i].seq;
     }
-    if (nsent && self->isolate)
-        /* Right behind the suspect: if the hub cuts the link on reading
-         * it, this Ping is lost with it; if the hub is merely slow or
-         * restarting, it is answered. Only a lost one is a strike. */
-        self->ping2_sent = send_ping(self, PING2_TAG) == 0;
+    if (nsent && gate == NODE_LINK_ALONE && node_link_isolated(self->link))
+        /* Right behind the suspect (see node_link_ping_sent). */
+        node_link_ping_sent(self->link, NODE_PING2_TAG,
+                            send_ping(self, NODE_PING2_TAG) == 0,
+                            zclock_mono());
     if (nsent) {
         /* Only bookkeeping (attempts, "in flight"): a failure loses no
          * report, but a failed disk still stops the daemon. */
@@ -551,139 +487,24 @@ out_free:
     free(sent);
 }
 
-/* The link was judged dead with submissions in flight: is one of them
- * poison (see the top)? Counts the rounds, and notes a possible strike
- * for on_pong to confirm; the caller then reconnects as for any dead
- * link. */
-static void judge_suspect(node_sender_t *self)
-{
-    uint64_t oldest = 0;
-    for (size_t s = 0; s < self->nslots; s++)
-        if (self->slots[s].seq && (!oldest || self->slots[s].seq < oldest))
-            oldest = self->slots[s].seq;
-    if (!oldest)
-        return;
-    if (self->isolate != oldest) {
-        /* Not yet isolated: count the rounds it was the oldest. */
-        if (self->suspect == oldest)
-            self->suspect_rounds++;
-        else {
-            self->suspect = oldest;
-            self->suspect_rounds = 1;
-        }
-        if (self->suspect_rounds >= SUSPECT_ROUNDS) {
-            self->isolate = oldest;
-            self->strikes = 0;
-            BC_INFO("report #%llu went unanswered %u times: sending it alone "
-                    "after a ping", (unsigned long long) oldest,
-                    self->suspect_rounds);
-        }
-        return;
-    }
-    /* A strike needs the hub to have stopped answering the moment it read
-     * the suspect (the Ping behind it lost too), and then the same hub
-     * process to answer the next round's Ping: a hub killed and restarted
-     * meanwhile is no evidence. The next Pong decides (on_pong). */
-    self->cut_by = self->pong_seen && self->ping2_sent && !self->pong2_seen
-                       ? self->pong_started : 0;
-}
-
 /* Marks the suspect rejected in the outbox, so that the reports behind it
  * go (see the top). */
 static void set_aside(node_sender_t *self)
 {
-    uint64_t seq = self->isolate;
+    uint64_t seq = node_link_isolated(self->link);
     char msg[200];
     snprintf(msg, sizeof msg, "rejected (too large / not answered): the hub "
              "cut the link on reading this report %u times while answering "
              "pings; set aside so that the reports behind it go",
-             self->strikes);
+             node_link_strikes(self->link));
     node_ack_t a = {seq, BAOCAO__ACK_STATUS__ACK_REJECTED,
                     BAOCAO__REJECT_REASON__REASON_TOO_LARGE, 0, msg};
     if (check_store(self, node_outbox_settle(self->outbox, &a, 1, wall_s()),
                     "cannot set a report aside"))
         return;   /* tried again at the next round */
     record_error(self, "report #%llu %s", (unsigned long long) seq, msg);
-    self->suspect = self->isolate = 0;
-    self->suspect_rounds = self->strikes = 0;
+    node_link_set_aside(self->link);
     self->backoff = self->cfg.backoff_min_ms;
-}
-
-/* The isolation Ping was answered by the hub process that started at
- * `started` (Pong.started_at). */
-static void on_pong(node_sender_t *self, uint64_t started)
-{
-    self->pong_seen = true;
-    self->pong_started = started;
-    if (self->cut_by && started && self->cut_by == started
-        && ++self->strikes >= POISON_STRIKES)
-        set_aside(self);
-    self->cut_by = 0;
-}
-
-/* One round trip measured: from the send of a submission to its answer,
- * on the same connection (a slot is freed on every disconnect, so an
- * answer to an earlier send is never taken for this one: Karn's rule).
- * Smoothed as TCP does (RFC 6298): srtt += (r - srtt) / 8, rttvar +=
- * (|r - srtt| - rttvar) / 4. The sample includes the time a submission
- * waited behind others on a slow link, which is what the silence rule
- * must allow for. */
-static void note_round_trip(node_sender_t *self, int64_t r)
-{
-    if (r < 0)
-        r = 0;
-    if (!self->srtt) {
-        self->srtt = r ? r : 1;
-        self->rttvar = r / 2;
-        return;
-    }
-    int64_t dev = r > self->srtt ? r - self->srtt : self->srtt - r;
-    self->rttvar += (dev - self->rttvar) / 4;
-    self->srtt += (r - self->srtt) / 8;
-    if (self->srtt < 1)
-        self->srtt = 1;
-}
-
-/* How long a submission may go unanswered before the link is judged
- * silent: --timeout, or the link's retransmission timeout (srtt + 4 x
- * rttvar, RFC 6298) when its measured round trips are longer. */
-static int64_t silence_limit(const node_sender_t *self)
-{
-    int64_t rto = self->srtt + 4 * self->rttvar;
-    return rto > self->cfg.timeout_ms ? rto : self->cfg.timeout_ms;
-}
-
-/* The silence rule. The link is silent when a submission is in flight and
- * nothing has come back since the oldest unanswered one was sent, for
- * longer than silence_limit(); or when one submission stays unanswered
- * for three times that while later ones are answered (it was lost under a
- * reconnect inside libzmq). Silence is counted from the oldest unanswered
- * send, never from the last answer alone: a node idle for 20 s that sends
- * a new report has waited 0 s for it, not 20 (the field trial of issue
- * #26 doubled every report sent after a pause that way). Nor is the
- * connection's set-up counted: a send succeeds only once the connection
- * is up (ZMQ_IMMEDIATE), so a slow CURVE handshake does not eat into the
- * time the answer has. Sets *silent_ms to how long the link has been
- * silent. */
-static bool link_is_silent(const node_sender_t *self, int64_t now,
-                           int64_t *silent_ms)
-{
-    int64_t oldest = 0, limit = silence_limit(self);
-    bool stale = false;
-    *silent_ms = 0;
-    if (!self->inflight)
-        return false;
-    for (size_t s = 0; s < self->nslots; s++) {
-        if (!self->slots[s].seq)
-            continue;
-        if (!oldest || self->slots[s].sent_at < oldest)
-            oldest = self->slots[s].sent_at;
-        if (now - self->slots[s].sent_at > 3 * limit)
-            stale = true;
-    }
-    int64_t since = self->last_answer > oldest ? self->last_answer : oldest;
-    *silent_ms = now - since;
-    return stale || *silent_ms > limit;
 }
 
 /* Reads every reply waiting and settles them in one transaction. */
@@ -700,7 +521,8 @@ static void receive_acks(node_sender_t *self)
         Baocao__Reply *r = baocao__reply__unpack(NULL, zframe_size(f),
                                                  zframe_data(f));
         zframe_destroy(&f);
-        self->last_answer = zclock_mono();
+        int64_t heard = zclock_mono();
+        node_link_heard(self->link, heard);
         if (!r) {
             BC_WARN("undecodable reply from the hub: ignored");
             continue;
@@ -711,25 +533,20 @@ static void receive_acks(node_sender_t *self)
             baocao__reply__free_unpacked(r, NULL);
             continue;
         }
-        if (r->body_case == BAOCAO__REPLY__BODY_PONG && r->tag == PING_TAG)
-            on_pong(self, r->pong->started_at);
-        if (r->body_case == BAOCAO__REPLY__BODY_PONG && r->tag == PING2_TAG)
-            self->pong2_seen = true;
+        if (r->body_case == BAOCAO__REPLY__BODY_PONG
+            && node_link_pong(self->link, r->tag, r->pong->started_at))
+            set_aside(self);
         if (r->body_case != BAOCAO__REPLY__BODY_ACK) {
             baocao__reply__free_unpacked(r, NULL);
             continue;
         }
-        if (r->tag == self->suspect || r->tag == self->isolate) {
-            /* Answered after all: not poison. */
-            self->suspect = self->isolate = 0;
-            self->suspect_rounds = self->strikes = 0;
-        }
+        node_link_answered(self->link, r->tag);
         /* Free the slot; a reply to a slot already freed (an answer to an
          * earlier send of the same seq) still settles the entry. */
         for (size_t s = 0; s < self->nslots; s++)
             if (self->slots[s].seq == r->tag) {
-                note_round_trip(self, self->last_answer
-                                          - self->slots[s].sent_at);
+                node_link_round_trip(self->link,
+                                     heard - self->slots[s].sent_at);
                 self->slots[s].seq = 0;
                 self->inflight--;
                 break;
@@ -781,8 +598,7 @@ static void receive_acks(node_sender_t *self)
         }
         if (!retry_later) {
             self->backoff = self->cfg.backoff_min_ms;
-            self->hs_failures = 0;
-            self->hs_logged_at = 0;
+            node_link_recovered(self->link);
             if (*self->last_error)
                 record_error(self, "%s", "");
             if (self->retry_recorded
@@ -811,36 +627,18 @@ static void receive_acks(node_sender_t *self)
 }
 
 
-/* A failed handshake will fail again at once (libzmq would retry at its
- * reconnect interval, about twice a second, for ever): drop the socket and
- * wait the same backoff as a silent link. The ERROR goes to the log the
- * first time and then at most every HANDSHAKE_LOG_EVERY_MS, with the
- * count, and stays in the outbox for `baocao status`. */
+/* A failed handshake will fail again at once: drop the socket and wait
+ * the same backoff as a silent link. The link names the cause and logs
+ * it (node_link_handshake_failed); the words stay in the outbox for
+ * `baocao status`. */
 static void read_monitor(node_sender_t *self)
 {
     bc_handshake_t what = bc_keys_watch_read(self->monitor);
     if (what == BC_HANDSHAKE_OTHER)
         return;
-    /* Name what is really wrong. Without --cert the node offered a
-     * throwaway key. Without CURVE there is no key to check: a failed ZMTP
-     * handshake is a connection closed while being set up (the hub
-     * stopped, the link was cut mid-handshake: the field trial logged
-     * "check --hub-key" for that), or a hub that requires encryption. */
-    const char *why;
-    if (what == BC_HANDSHAKE_REFUSED)
-        why = self->cfg.cert ? "the hub refused this node's key: ask the "
-                               "province to register it"
-                             : "the hub refused this node's key: no --cert "
-                               "was given, so the node offered a throwaway "
-                               "key: pass --cert NODE.secret (the key "
-                               "registered for this unit)";
-    else if (self->cfg.hub_key && !self->cfg.plain)
-        why = "CURVE handshake with the hub failed: check --hub-key";
-    else
-        why = "hub unreachable: the connection closed while being set up "
-              "(the hub stopped, the link was cut, or the hub requires "
-              "encryption and this node runs with --plain: then pass "
-              "--hub-key hub.pub and --cert NODE.secret)";
+    char why[256];
+    node_link_handshake_failed(self->link, what, zclock_mono(), why,
+                               sizeof why);
     /* record_error logs at WARN on a change of words; this one has its
      * own ERROR line, so write the outbox directly. */
     if (strcmp(why, self->last_error) != 0) {
@@ -848,46 +646,25 @@ static void read_monitor(node_sender_t *self)
         check_store(self, node_outbox_set_error(self->outbox, why),
                     "cannot record the last delivery problem");
     }
-    self->hs_failures++;
-    int64_t now = zclock_mono();
-    if (!self->hs_logged_at) {
-        BC_ERROR("%s", why);
-        self->hs_failures = 0;
-        self->hs_logged_at = now;
-    } else if (now - self->hs_logged_at >= HANDSHAKE_LOG_EVERY_MS) {
-        BC_ERROR("%s (%llu more failed handshakes since the last report "
-                 "of it)", why, (unsigned long long) self->hs_failures);
-        self->hs_failures = 0;
-        self->hs_logged_at = now;
-    }
     disconnect(self);
     back_off(self, "handshake failed");
 }
 
-/* An idle node holds no connection: with ZMQ heartbeats every 5 s a
- * connected node exchanged 984 bytes each way a minute doing nothing,
- * some 85 MB a month per direction (issue #26, item 4), for a station
- * that files a dozen reports a year. So once nothing has been sent or
- * awaited for --idle-disconnect ms and nothing waits in the outbox, the
- * link is closed; looking at the outbox every --poll ms is a read of a
- * local LMDB page, no traffic at all. Returns true when it closed. */
+/* Closes an idle link (node_link_idle_due says when) once nothing waits
+ * in the outbox either. Returns true when it closed. */
 static bool close_if_idle(node_sender_t *self, int64_t now)
 {
     uint64_t waiting = 0;
-    if (!self->sock || !self->cfg.idle_disconnect_ms || self->inflight
-        || self->more_pending || self->link_wait)
-        return false;
-    int64_t active = self->last_answer > self->last_send ? self->last_answer
-                                                          : self->last_send;
-    if (self->connected_at > active)
-        active = self->connected_at;
-    if (now - active < self->cfg.idle_disconnect_ms)
+    int64_t idle_ms;
+    if (!self->sock || self->inflight || self->more_pending
+        || node_link_waiting(self->link)
+        || !node_link_idle_due(self->link, now, &idle_ms))
         return false;
     if (check_store(self, node_outbox_waiting(self->outbox, &waiting),
                     "cannot read the outbox") != BC_OK || waiting)
         return false;
     BC_DEBUG("nothing to send for %lld ms: closing the link until a report "
-             "is filed", (long long) (now - active));
+             "is filed", (long long) idle_ms);
     disconnect(self);
     self->idle = true;
     return true;
@@ -1009,7 +786,8 @@ int node_sender_run(node_sender_t *self)
         /* Look for new reports when the window has room, at once if the
          * last look left some behind, else every poll_ms. */
         if (self->sock && self->inflight < self->nslots
-            && (self->more_pending || self->link_wait || self->inflight == 0
+            && (self->more_pending || node_link_waiting(self->link)
+                || self->inflight == 0
                 || now - self->last_look >= self->cfg.poll_ms))
             refill(self);
         if (self->store_failed)
@@ -1031,8 +809,9 @@ int node_sender_run(node_sender_t *self)
             {self->monitor ? zsock_resolve(self->monitor) : NULL, 0,
              ZMQ_POLLIN, 0}};
         int nitems = self->sock ? (self->monitor ? 2 : 1) : 0;
-        long wait = self->link_wait ? (long) self->wait_ivl
-                                    : (long) self->cfg.poll_ms;
+        long wait = node_link_waiting(self->link)
+                        ? (long) node_link_wait_ivl(self->link)
+                        : (long) self->cfg.poll_ms;
         if (!self->sock)
             wait = self->retry_at - now > 0 ? (long) (self->retry_at - now)
                                             : 0;
@@ -1050,31 +829,36 @@ int node_sender_run(node_sender_t *self)
             continue;
 
         /* An isolation Ping unanswered for a timeout: the link is down. */
-        if (self->isolate && self->ping_sent && !self->pong_seen
-            && !self->inflight && now - self->ping_at > silence_limit(self)) {
+        if (node_link_ping_lost(self->link, now, self->inflight)) {
             disconnect(self);
             back_off(self, "no answer to a ping");
             continue;
         }
-        /* Judge the link (link_is_silent), and give up on a connection
-         * that never came up while reports wait: the hub is unreachable
-         * (refused, or a link that accepts and carries nothing). Setting
-         * up takes a few round trips (ZMTP greeting, CURVE's HELLO,
-         * WELCOME, INITIATE, READY, the hub's ZAP check), hence three
-         * times the silence limit. */
+        /* Judge the link (node_link_is_silent), and give up on a
+         * connection that never came up while reports wait
+         * (node_link_unreachable). */
         now = zclock_mono();
-        int64_t silent_ms;
-        if (link_is_silent(self, now, &silent_ms)) {
+        int64_t silent_ms, oldest_sent = 0;
+        uint64_t oldest = 0;
+        for (size_t s = 0; s < self->nslots; s++) {
+            if (!self->slots[s].seq)
+                continue;
+            if (!oldest_sent || self->slots[s].sent_at < oldest_sent)
+                oldest_sent = self->slots[s].sent_at;
+            if (!oldest || self->slots[s].seq < oldest)
+                oldest = self->slots[s].seq;
+        }
+        if (node_link_is_silent(self->link, now, self->inflight, oldest_sent,
+                                &silent_ms)) {
             record_error(self, "no answer from %s for %lld ms",
                          self->cfg.hub, (long long) silent_ms);
-            judge_suspect(self);
+            node_link_judge(self->link, oldest);
             disconnect(self);
             back_off(self, "link is silent");
-        } else if (self->link_wait && !self->inflight && self->wait_since
-                   && now - self->wait_since > 3 * silence_limit(self)) {
+        } else if (node_link_unreachable(self->link, now, self->inflight,
+                                         &silent_ms)) {
             record_error(self, "hub unreachable: no connection to %s for "
-                         "%lld ms", self->cfg.hub,
-                         (long long) (now - self->wait_since));
+                         "%lld ms", self->cfg.hub, (long long) silent_ms);
             disconnect(self);
             back_off(self, "hub unreachable");
         } else {
