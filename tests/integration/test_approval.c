@@ -7,7 +7,8 @@
  * who may approve; both enter the hash-chained log, which `audit
  * verify` counts, `audit history --figures` lists, and `audit replay`
  * rebuilds into the same digest (which covers the locks); query and
- * completeness show the approval state in JSON, CSV and the table.
+ * completeness show the approval state in JSON, CSV and the table; a
+ * ward's node shows the LOCKED rejection to staff (status, log).
  *
  * Operators approve through the shipped `baocao` CLI; wards file over
  * CURVE with their own keys (bc_client), as a node would.
@@ -369,6 +370,47 @@ static void test_answers_show_approval(void **state)
     free(out);
 }
 
+/* The ward's node: a correction of an approved month comes back
+ * REJECTED / LOCKED, and staff read why in `baocao status --list` and the
+ * node's log, with who approved. */
+static void test_node_shows_locked(void **state)
+{
+    fixture_t *f = *state;
+    const char *P = "2023-06";
+    char store[4096], csv[4096], log[4096], hubkey[4096], cert[4096];
+    snprintf(store, sizeof store, "%s/qt-node", f->dir);
+    snprintf(csv, sizeof csv, "%s/qt.csv", f->dir);
+    snprintf(log, sizeof log, "%s/qt-node.log", f->dir);
+    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", key_path(f, "qt", "secret"));
+    const char *sargv[] = {"submit", "--store", store, "--unit", "HP-HB-QT",
+                           "--period", P, "--file", csv, NULL};
+    const char *nargv[] = {"--store", store, "--unit", "HP-HB-QT", "--hub",
+                           f->hub.endpoint, "--hub-key", hubkey, "--cert",
+                           cert, "--drain", "--max-seconds", "60",
+                           "--timeout", "2000", NULL};
+    bc_write_file(csv, "indicator,value\nsxh_cases,5\n");
+    assert_int_equal(bc_run("baocao", sargv, NULL), 0);
+    bc_proc_t n1 = bc_spawn("baocao-node", nargv, log);
+    assert_int_equal(bc_wait(&n1, 90000), 0);
+    assert_int_equal(as(f, K_HBAPPR, "approve", "HP-HB", P, NULL, NULL,
+                        NULL), 0);
+    bc_write_file(csv, "indicator,value\nsxh_cases,6\n");
+    assert_int_equal(bc_run("baocao", sargv, NULL), 0);
+    bc_proc_t n2 = bc_spawn("baocao-node", nargv, log);
+    /* Drained: nothing left to send (the rejection is final). */
+    assert_true(bc_wait(&n2, 90000) >= 0);
+    const char *st[] = {"status", "--store", store, "--list", NULL};
+    char *out = NULL;
+    bc_run_all("baocao", st, &out);
+    if (!out || !strstr(out, "locked")
+        || !strstr(out, "operator:hb_approver"))
+        fail_msg("status --list: %s", out ? out : "");
+    free(out);
+    assert_true(bc_file_contains(log, "rejected by the hub: locked: "
+                                      "HP-HB-QT 2023-06 is locked"));
+}
+
 static void first_line(const char *const *argv, const char *prefix,
                        char out[300])
 {
@@ -466,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_quarter_and_province),
         cmocka_unit_test(test_who_may_approve),
         cmocka_unit_test(test_answers_show_approval),
+        cmocka_unit_test(test_node_shows_locked),
         cmocka_unit_test(test_audit_and_replay),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
