@@ -108,12 +108,31 @@ int hub_approvals_covering(hub_store_t *s, MDB_txn *txn, const bc_unit_t *u,
         return hub_env_err(mrc);
     if (st.ms_entries == 0)
         return BC_OK;   /* no approval anywhere: the common case */
-    bc_period_t periods[4];
-    size_t np = holding_periods(p, periods);
+    bc_period_t all[4], periods[4];
+    size_t na = holding_periods(p, all), np = 0;
+    /* Keys start with the period: one seek per period says whether any
+     * unit is approved for it, so a report of this month, while only past
+     * months are approved, costs four seeks and no walk up its tree. */
+    MDB_cursor *cur;
+    if ((mrc = mdb_cursor_open(txn, dbi, &cur)))
+        return hub_env_err(mrc);
+    for (size_t i = 0; i < na; i++) {
+        uint8_t kb[8];
+        MDB_val k = hub_key_up(kb, 0, all[i]), v;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (mrc == 0 && k.mv_size == 8 && hub_key_period(&k) == all[i])
+            periods[np++] = all[i];
+        else if (mrc && mrc != MDB_NOTFOUND)
+            break;
+        mrc = 0;
+    }
+    mdb_cursor_close(cur);
+    if (mrc)
+        return hub_env_err(mrc);
     int32_t month = bc_registry_month(p);
     /* Up the tree of the period's first month; a bound on the walk in
      * case a registry ever held a cycle. */
-    for (unsigned depth = 0; u && depth < 64; depth++) {
+    for (unsigned depth = 0; u && np && depth < 64; depth++) {
         for (size_t i = 0; i < np; i++) {
             uint8_t kb[8];
             MDB_val k = hub_key_up(kb, u->sid, periods[i]), v;
