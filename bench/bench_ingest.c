@@ -14,6 +14,10 @@
  * deduplicates). At the end the bench counts what the hub holds against
  * what it acknowledged: every acknowledged report present, sums exact.
  *
+ * With --approvals N the hub first approves N districts for 2022 (issue
+ * #11), a year the workload does not file: every report then looks for a
+ * lock up its tree and finds none, the dearest case of the lock check.
+ *
  * Output: one "hub <name> <value>" / "raw <name> <value>" line per figure,
  * for bench/run.sh to tabulate.
  */
@@ -43,6 +47,7 @@ typedef struct {
     long long window;        /* in flight per node */
     long long kill_every;    /* SIGKILL the hub every N acks (0 = never) */
     long long queries;       /* queries per kind */
+    long long approvals;     /* districts approved for 2022 first */
     char *dir;               /* work folder (default: a new one in /tmp) */
     char *hub_bin;           /* baocao-hub */
     bool keep;               /* keep the work folder */
@@ -150,7 +155,7 @@ static void node_connect(node_t *n, const char *endpoint)
 
 int main(int argc, char **argv)
 {
-    opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, NULL,
+    opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, 0, NULL,
                 NULL, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -159,13 +164,15 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--window") && v) o.window = atoll(v), i++;
         else if (!strcmp(a, "--kill-every") && v) o.kill_every = atoll(v), i++;
         else if (!strcmp(a, "--queries") && v) o.queries = atoll(v), i++;
+        else if (!strcmp(a, "--approvals") && v) o.approvals = atoll(v), i++;
         else if (!strcmp(a, "--dir") && v) o.dir = bc_strdup(v), i++;
         else if (!strcmp(a, "--hub-bin") && v) o.hub_bin = bc_strdup(v), i++;
         else if (!strcmp(a, "--keep")) o.keep = true;
         else {
             fprintf(stderr,
                     "usage: bench_ingest [--reports N] [--nodes N] "
-                    "[--window N] [--kill-every N] [--queries N] [--dir DIR] "
+                    "[--window N] [--kill-every N] [--queries N] "
+                    "[--approvals N] [--dir DIR] "
                     "[--hub-bin PATH] [--keep]\n");
             return 2;
         }
@@ -209,6 +216,31 @@ int main(int argc, char **argv)
         return 1;
     char bind[128];
     snprintf(bind, sizeof bind, "%s", hub.endpoint);
+    if (o.approvals) {
+        char err[256];
+        bc_client_t *c = bc_client_new(hub.endpoint, NULL, err, sizeof err);
+        long long done = 0;
+        for (long long d = 0; c && d < o.approvals && d < BENCH_DISTRICTS;
+             d++) {
+            char code[32];
+            bench_district_code((unsigned) d, code, sizeof code);
+            Baocao__Request ar = BAOCAO__REQUEST__INIT;
+            Baocao__ApprovalRequest a = BAOCAO__APPROVAL_REQUEST__INIT;
+            a.unit = code;
+            a.period = "2022";
+            ar.body_case = BAOCAO__REQUEST__BODY_APPROVAL;
+            ar.approval = &a;
+            Baocao__Reply *rep = NULL;
+            if (bc_client_call(c, &ar, &rep, 10000) == BC_OK && rep
+                && rep->body_case == BAOCAO__REPLY__BODY_APPROVAL
+                && rep->approval->status == BAOCAO__ACK_STATUS__ACK_STORED)
+                done++;
+            if (rep)
+                baocao__reply__free_unpacked(rep, NULL);
+        }
+        bc_client_destroy(&c);
+        printf("hub approvals_in_force %lld\n", done);
+    }
 
     /* Node k sends reports k, k + nodes, k + 2 nodes, ... */
     node_t *nodes = bc_calloc((size_t) o.nodes, sizeof *nodes);

@@ -251,6 +251,7 @@ const char *bc_reason_name(Baocao__RejectReason reason)
         [BAOCAO__REJECT_REASON__REASON_NOT_VALID_IN_PERIOD] =
             "not_valid_in_period",
         [BAOCAO__REJECT_REASON__REASON_UNIT_ENDED] = "unit_ended",
+        [BAOCAO__REJECT_REASON__REASON_LOCKED] = "locked",
     };
     if ((unsigned) reason >= sizeof names / sizeof names[0]
         || !names[reason])

@@ -72,6 +72,7 @@ void hub_batch_add(hub_server_t *self, zframe_t **route_p,
     p->payload = *payload_p;
     *route_p = *payload_p = NULL;
     p->tag = req ? req->tag : 0;
+    p->approval = false;
     snprintf(p->peer, sizeof p->peer, "%s", peer);
     memset(it, 0, sizeof *it);
     it->raw = zframe_data(p->payload);
@@ -88,6 +89,80 @@ void hub_batch_add(hub_server_t *self, zframe_t **route_p,
     hub_limits_t lim = {(size_t) self->cfg.max_values, time(NULL),
                         self->rules};
     hub_validate(self->reg, req->submit, peer, &lim, it);
+}
+
+bool hub_batch_approval(hub_server_t *self, zframe_t **route_p,
+                        zframe_t **payload_p, Baocao__Request *req,
+                        const char *peer)
+{
+    char msg[200] = "";
+    const bc_unit_t *u;
+    bc_period_t period;
+    Baocao__RejectReason why = hub_approval_prepare(self->reg, req->approval,
+                                                    &u, &period, msg,
+                                                    sizeof msg);
+    /* Facilities never approve; operators within their scope, with the
+     * approver or admin role; anyone in plain mode (hub_scope.h). */
+    if (why == BAOCAO__REJECT_REASON__REASON_NONE
+        && !hub_scope_may_act(self->scope, self->reg, peer, u,
+                              HUB_ROLE_APPROVER, msg, sizeof msg))
+        why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
+    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
+        hub_server_count_reject(self, why, peer, msg);
+        hub_server_error(self, *route_p, req->tag, why, msg);
+        return false;
+    }
+    batch_t *b = &self->batches[self->filling];
+    pending_t *p = &b->pend[b->n];
+    hub_item_t *it = &b->items[b->n];
+    b->n++;
+    p->route = *route_p;
+    p->payload = *payload_p;
+    *route_p = *payload_p = NULL;
+    p->tag = req->tag;
+    p->approval = true;
+    memset(&p->approved, 0, sizeof p->approved);
+    snprintf(p->peer, sizeof p->peer, "%s", peer);
+    memset(it, 0, sizeof *it);
+    it->raw = zframe_data(p->payload);
+    it->raw_len = zframe_size(p->payload);
+    it->peer = p->peer;
+    hub_request_digest(it->raw, it->raw_len, it->req_digest);
+    it->has_digest = true;
+    it->approval = req->approval;   /* in the batch's arena */
+    it->unit = u;
+    it->period = period;
+    it->approved = &p->approved;
+    return true;
+}
+
+/* Answers an approve or unapprove once its batch committed. */
+static void answer_approval(hub_server_t *self, pending_t *p, hub_item_t *it)
+{
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__ApprovalReply ar = BAOCAO__APPROVAL_REPLY__INIT;
+    Baocao__Approval wa;
+    char pb[BC_PERIOD_STRLEN];
+    ar.status = it->status;
+    ar.reason = it->reason;
+    ar.message = it->message;
+    ar.hub_seq = it->seq;
+    if (it->status != BAOCAO__ACK_STATUS__ACK_RETRY_LATER
+        && p->approved.present) {
+        hub_approval_to_wire(&p->approved, &wa, pb);
+        ar.approval = &wa;
+    }
+    reply.tag = p->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_APPROVAL;
+    reply.approval = &ar;
+    hub_server_reply(self, p->route, &reply);
+    if (it->status == BAOCAO__ACK_STATUS__ACK_STORED)
+        BC_INFO("%s %s %s by %s (log seq %llu)%s%s",
+                it->approval->unapprove ? "unapproved" : "approved",
+                it->unit->code, it->approval->period,
+                *p->peer ? p->peer : "(plain)", (unsigned long long) it->seq,
+                it->approval->unapprove ? ": " : "",
+                it->approval->unapprove ? it->approval->reason : "");
 }
 
 /* Answers every submission of a committed batch and empties it. */
@@ -133,6 +208,13 @@ static void batch_answer(hub_server_t *self, batch_t *b)
                      : it->reason == BAOCAO__REJECT_REASON__REASON_STORE_FULL
                          ? "the hub's store is full; resend later"
                          : "the hub could not store it now; resend later");
+        if (p->approval) {
+            answer_approval(self, p, it);
+            p->approval = false;
+            zframe_destroy(&p->route);
+            zframe_destroy(&p->payload);
+            continue;
+        }
         Baocao__Reply reply = BAOCAO__REPLY__INIT;
         Baocao__Ack ack = BAOCAO__ACK__INIT;
         if (it->id) {

@@ -65,6 +65,55 @@ static int collect_row(void *arg, uint32_t unit_sid, uint32_t period,
     return BC_OK;
 }
 
+/* Approvals in force, for the lines after the reports. */
+typedef struct {
+    char **codes;              /* unit code by sid */
+    uint32_t ncodes;           /* length of codes */
+    char **lines;              /* one malloc'ed line per approval */
+    size_t n, cap;             /* used and allocated lines */
+} approvals_t;
+
+static int collect_approval(void *arg, const hub_approval_t *a)
+{
+    approvals_t *c = arg;
+    if (c->n == c->cap)
+        c->lines = bc_realloc(c->lines, (c->cap = c->cap ? c->cap * 2 : 16)
+                                            * sizeof *c->lines);
+    const char *code = a->unit_sid < c->ncodes && c->codes[a->unit_sid]
+                           ? c->codes[a->unit_sid] : "?";
+    char line[BC_PEER_MAX + 160];
+    snprintf(line, sizeof line, "approval %s %u %lld %llu %s\n", code,
+             a->period, (long long) a->at_us, (unsigned long long) a->seq,
+             a->by);
+    c->lines[c->n++] = bc_strdup(line);
+    return BC_OK;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The approvals' lines, "approval unit period at seq by", sorted (so by
+ * unit code, then period): none at all adds nothing, so the digest of a
+ * store without approvals is what it was before they existed. */
+static int digest_approvals(hub_reader_t *self, char **codes, uint32_t ncodes,
+                            crypto_hash_sha256_state *st)
+{
+    approvals_t c = {codes, ncodes, NULL, 0, 0};
+    int rc = hub_approvals_each(self->store, self->txn, collect_approval, &c);
+    if (rc == BC_OK && c.n) {
+        qsort(c.lines, c.n, sizeof *c.lines, cmp_line);
+        for (size_t i = 0; i < c.n; i++)
+            crypto_hash_sha256_update(st, (const uint8_t *) c.lines[i],
+                                      strlen(c.lines[i]));
+    }
+    for (size_t i = 0; i < c.n; i++)
+        free(c.lines[i]);
+    free(c.lines);
+    return rc;
+}
+
 int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports)
 {
     collect_t c = {NULL, 0, NULL, 0, 1024};
@@ -104,6 +153,8 @@ int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports)
         crypto_hash_sha256_update(&st, (const uint8_t *) "\n", 1);
         free(vals);
     }
+    if ((rc = digest_approvals(self, c.codes, c.ncodes, &st)))
+        goto out_free;
     crypto_hash_sha256_final(&st, out);
     *reports = c.n;
 out_free:

@@ -4,7 +4,9 @@
  * The digest is what makes "this replay rebuilt the same store" one
  * comparison: SHA-256 over a line per current report, "unit period
  * revision code=value ...", in (unit code, period) order, with the figures
- * as received (by indicator code, in code order). It uses no store ids and
+ * as received (by indicator code, in code order), then a line per approval
+ * in force (issue #11: "approval unit period at seq by", sorted; none adds
+ * nothing, so older digests stay valid). It uses no store ids and
  * no catalogue, so a store and its replay compare equal however their ids
  * were assigned. It writes nothing.
  */

@@ -18,7 +18,7 @@
 
 static const char *const db_names[HUB_DB_COUNT] = {
     "meta", "unit_ids", "ind_ids", "subs", "revs", "cur", "agg",
-    "plan", "plan_eff", "log", "carry", "units"};
+    "plan", "plan_eff", "log", "carry", "units", "approvals"};
 
 int hub_env_err(int mrc)
 {
@@ -62,8 +62,11 @@ int hub_env_open(hub_store_t *s, const char *dir, size_t map_size,
                            &s->dbi[i]);
         /* A store written before `units` existed, opened read-only by the
          * audit tools (which never read it): no such database yet. The
-         * hub creates and fills it at its next open (hub_store.c). */
-        if (mrc == MDB_NOTFOUND && rdonly && i == HUB_DB_UNITS) {
+         * hub creates and fills it at its next open (hub_store.c). The
+         * same for `approvals` (issue #11): none then, which
+         * hub_approvals.c reads as no approval in force. */
+        if (mrc == MDB_NOTFOUND && rdonly
+            && (i == HUB_DB_UNITS || i == HUB_DB_APPROVALS)) {
             s->dbi[i] = 0;
             mrc = 0;
         }

@@ -4,7 +4,7 @@
  * the (period, unit) key, store ids, and the meta table.
  *
  * This header is private to the store's own files (hub_store.c, hub_log.c,
- * hub_reports.c, hub_rollup.c, hub_plans.c, hub_digest.c). The server, the
+ * hub_reports.c, hub_rollup.c, hub_plans.c, hub_digest.c, hub_approvals.c). The server, the
  * query code and the tools see only hub_store.h and the rooms' headers.
  *
  * Which room writes which database is the table atop hub_store.h. A room
@@ -44,6 +44,7 @@ enum {
     HUB_DB_LOG,        /* hub_log.c: the hash-chained log */
     HUB_DB_CARRY,      /* hub_rollup.c: stocks carried forward */
     HUB_DB_UNITS,      /* hub_units.c: units contributing, per period */
+    HUB_DB_APPROVALS,  /* hub_approvals.c: approvals in force (locks) */
     HUB_DB_COUNT
 };
 

@@ -114,6 +114,29 @@ static Baocao__Num *num(Baocao__Num *slot, const hub_figures_t *f, size_t i)
     return slot;
 }
 
+/* The approval state of (u, p) for a reply (issue #11), in one block so
+ * that free(reply->approval) frees it all; NULL (and *approved false)
+ * when none is in force or the store could not say. */
+typedef struct {
+    Baocao__Approval w;        /* first: the reply's pointer is the block's */
+    hub_approval_t a;          /* what its strings point into */
+    char pb[BC_PERIOD_STRLEN]; /* its period as text */
+} approval_block_t;
+
+static Baocao__Approval *approval_of(hub_reader_t *r, const bc_unit_t *u,
+                                     bc_period_t p, protobuf_c_boolean *approved)
+{
+    approval_block_t *b = bc_malloc(sizeof *b);
+    *approved = false;
+    if (hub_reader_approval(r, u, p, &b->a) != BC_OK || !b->a.present) {
+        free(b);
+        return NULL;
+    }
+    hub_approval_to_wire(&b->a, &b->w, b->pb);
+    *approved = true;
+    return &b->w;
+}
+
 /* Each Figure is allocated together with its Num fields in one block. */
 typedef struct {
     Baocao__Figure fig;        /* the figure */
@@ -226,6 +249,8 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     if (!rc && ly) rc = year_to_date(r, reg, u, year - 1, last, &s.cum_ly,
                                      &s.b_cum_ly);
     if (!rc) rc = hub_reader_targets(r, u, year, &s.target);
+    protobuf_c_boolean approved = false;
+    Baocao__Approval *approval = rc ? NULL : approval_of(r, u, p, &approved);
     hub_reader_destroy(&r);
     if (rc == BC_ERANGE) {
         /* Not reachable below 768,000 units at 10^12 each (bc_limits.h),
@@ -233,11 +258,13 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
         snprintf(msg, msglen, "a total of %s for %s would overflow a 64-bit "
                  "count", u->code, q->period);
         reason = BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE;
+        free(approval);
         goto out_free;
     }
     if (rc) {
         snprintf(msg, msglen, "the store failed while reading");
         reason = BAOCAO__REJECT_REASON__REASON_INTERNAL;
+        free(approval);
         goto out_free;
     }
 
@@ -246,6 +273,8 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     reply->unit = u->code;
     reply->unit_name = u->name;
     reply->period = bc_strdup(q->period);
+    reply->approved = approved;
+    reply->approval = approval;
     reply->n_figures = nwant;
     reply->figures = bc_malloc(nwant * sizeof *reply->figures);
     for (size_t i = 0; i < nwant; i++) {
@@ -274,6 +303,7 @@ void hub_query_free(Baocao__QueryReply **reply_p)
     }
     free(r->figures);
     free(r->period);
+    free(r->approval);   /* an approval_block_t */
     free(r);
     *reply_p = NULL;
 }
@@ -626,8 +656,10 @@ Baocao__RejectReason hub_query_completeness(hub_store_t *store,
             ur->state = BAOCAO__REPORT_STATE__STATE_LATE;
             reply->reported++;
         }
+        ur->approval = approval_of(r, u, p, &ur->approved);
         reply->units[i] = ur;
     }
+    reply->approval = approval_of(r, root, p, &reply->approved);
     reply->deadline = shown_deadline;
     hub_reader_destroy(&r);
     free(idx);
@@ -640,9 +672,12 @@ void hub_completeness_free(Baocao__CompletenessReply **reply_p)
     Baocao__CompletenessReply *r = *reply_p;
     if (!r)
         return;
-    for (size_t i = 0; i < r->n_units; i++)
+    for (size_t i = 0; i < r->n_units; i++) {
+        free(r->units[i]->approval);   /* approval_block_t's */
         free(r->units[i]);
+    }
     free(r->units);
+    free(r->approval);
     free(r->period);
     free(r);
     *reply_p = NULL;

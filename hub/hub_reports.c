@@ -218,6 +218,23 @@ int hub_reports_ingest(hub_store_t *s, MDB_txn *txn, hub_rollup_batch_t *batch,
     if (mrc != MDB_NOTFOUND)
         return hub_env_err(mrc);
 
+    /* A (unit, period) under an approval is locked (hub_approvals.h):
+     * corrections and first filings alike, nothing stored. */
+    hub_approval_t lock;
+    if ((rc = hub_approvals_covering(s, txn, it->unit, it->period, &lock)))
+        return rc;
+    if (lock.present) {
+        char what[240], pb[BC_PERIOD_STRLEN];
+        it->status = BAOCAO__ACK_STATUS__ACK_REJECTED;
+        it->reason = BAOCAO__REJECT_REASON__REASON_LOCKED;
+        snprintf(it->message, sizeof it->message, "%s %s is locked: %s; "
+                 "ask for it to be unapproved before filing a correction",
+                 it->unit->code, bc_period_format(it->period, pb),
+                 hub_approval_describe(&lock, what, sizeof what));
+        return hub_log_append(s, txn, it, now_us,
+                              BAOCAO__OUTCOME__OUTCOME_REJECTED);
+    }
+
     /* A revision number already taken by another submission id. */
     uint8_t rb[12];
     k = key_rev(rb, it->unit->sid, it->period, it->revision);

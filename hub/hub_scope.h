@@ -29,8 +29,8 @@
  * keys it was given, so an operator identity the file does not name can
  * only be one of those).
  *
- * Scopes are checked where requests are handled (hub_server.c), before
- * any store access; a refusal is REASON_NOT_AUTHORIZED naming the
+ * Scopes are checked where requests are handled (hub_handlers.c; for
+ * approvals hub_batch.c, before the batch), before any store access; a refusal is REASON_NOT_AUTHORIZED naming the
  * identity, its scope and the unit.
  */
 #ifndef HUB_SCOPE_H

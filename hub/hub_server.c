@@ -2,9 +2,10 @@
  * hub_server.c -- the hub's event loop (design in hub_server.h).
  *
  * Request handling is a table: each Request body case maps to one handler;
- * submissions are the only ones deferred to the batch commit. Every request
- * is answered, with an Error reply when it cannot be served, so a client is
- * never left waiting on a malformed or unknown request.
+ * submissions and approvals (hub_batch.c) are the only ones deferred to the
+ * batch commit. Every request is answered, with an Error reply when it
+ * cannot be served, so a client is never left waiting on a malformed or
+ * unknown request.
  *
  * A disk that fails under the store (BC_EFATAL: EIO from a write or a sync,
  * or MDB_PANIC) ends the loop: the hub logs it once at ERROR with the
@@ -444,6 +445,14 @@ static bool receive_one(hub_server_t *self)
         && req->body_case == BAOCAO__REQUEST__BODY_SUBMIT) {
         hub_batch_add(self, &route, &payload, req, peer, why, "");
         return true;
+    }
+    /* Approvals go through the batch too: logged and decided in order
+     * with the submissions (hub_approvals.h). */
+    if (why == BAOCAO__REJECT_REASON__REASON_NONE
+        && req->body_case == BAOCAO__REQUEST__BODY_APPROVAL) {
+        if (hub_batch_approval(self, &route, &payload, req, peer))
+            return true;
+        goto out_free;
     }
     if (why == BAOCAO__REJECT_REASON__REASON_MALFORMED && !req) {
         /* Bytes that do not decode: answered as before (an Ack, tag 0),

@@ -53,6 +53,9 @@ typedef struct {
     uint64_t tag;                 /* its Request tag */
     zframe_t *payload;            /* the bytes received (kept for the log) */
     char peer[BC_PEER_MAX];       /* authenticated identity */
+    bool approval;                /* an approve/unapprove: answered with an
+                                     ApprovalReply, not an Ack */
+    hub_approval_t approved;      /* its outcome: the approval in force */
 } pending_t;
 
 /* Submissions committed together. Two of them alternate: while the writer
@@ -183,6 +186,17 @@ void hub_batch_add(hub_server_t *self, zframe_t **route_p,
                    zframe_t **payload_p, Baocao__Request *req,
                    const char *peer, Baocao__RejectReason pre,
                    const char *pre_msg);
+
+/* Takes an approve or unapprove (Request body 51) into the filling batch,
+ * where the writer decides it in order with the submissions around it
+ * (hub_approvals.h). A request that names no known unit or period, or
+ * that `peer` may not make (hub_scope.h: an approver or admin whose scope
+ * covers the unit), is answered at once with an Error and not logged:
+ * returns false, and the frames stay the caller's. Returns true when it
+ * took them. */
+bool hub_batch_approval(hub_server_t *self, zframe_t **route_p,
+                        zframe_t **payload_p, Baocao__Request *req,
+                        const char *peer);
 
 /* Answers a batch that will not be committed, once the store has failed:
  * every submission in it gets RETRY_LATER, so its node keeps it and

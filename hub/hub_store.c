@@ -244,6 +244,10 @@ int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
             it->reason = it->reject;
             rc = hub_log_append(self, txn, it, t,
                                 BAOCAO__OUTCOME__OUTCOME_REJECTED);
+        } else if (it->approval) {
+            /* In order with the submissions around it: a report after an
+             * approval in the same batch meets the lock. */
+            rc = hub_approvals_ingest(self, txn, it, t);
         } else {
             rc = hub_reports_ingest(self, txn, batch, it, t);
         }

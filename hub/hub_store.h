@@ -35,6 +35,10 @@
  *   hub_year.c      batch cache; a year's periods as slots)
  *   hub_plans.c    plan, plan_eff           set_plan; plan_eff    queries
  *                                           rebuilt with rollups
+ *   hub_approvals.c approvals               each approve and      reports
+ *                                           unapprove, in the     (locks),
+ *                                           batch with the        queries,
+ *                                           submissions           digest
  *   hub_digest.c   (none)                   -                     audit tools
  *   hub_store.c    (none: the facade)       one transaction per batch,
  *                                           passing each item to its room
@@ -97,6 +101,14 @@ typedef struct {
     hub_val_t *vals;               /* figures sorted by sid (when valid) */
     size_t nvals;                  /* their number */
     Baocao__RejectReason reject;   /* validation verdict: NONE = valid */
+    const Baocao__ApprovalRequest *approval; /* set: this item is an
+                                      approve or unapprove of (unit,
+                                      period), raw its Request (body 51),
+                                      peer the operator; decided by
+                                      hub_approvals.h, not as a report */
+    struct hub_approval_t *approved; /* outcome of an approval item: the
+                                      approval in force afterwards (the
+                                      caller's buffer), or NULL */
     /* outcome */
     Baocao__AckStatus status;      /* what to acknowledge */
     Baocao__RejectReason reason;   /* why, for rejections */
@@ -206,5 +218,6 @@ const bc_registry_t *hub_store_registry(const hub_store_t *self);
 #include "hub_reports.h"
 #include "hub_plans.h"
 #include "hub_digest.h"
+#include "hub_approvals.h"
 
 #endif

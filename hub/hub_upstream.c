@@ -219,6 +219,13 @@ static int offer(void *arg, const hub_log_entry_t *e)
     }
     const uint8_t *sub;
     size_t sub_len;
+    /* Approvals (issue #11, body 51) are not submissions: not forwarded
+     * yet (issue 14 will ship them as they are, the operator as peer). */
+    if (bc_wire_find_field(e->request, e->request_len, 51, &sub, &sub_len)
+        == BC_OK) {
+        self->scan = e->seq;
+        return 0;
+    }
     int rc = bc_wire_find_field(e->request, e->request_len, 10, &sub,
                                 &sub_len);
     if (rc) {

@@ -201,6 +201,10 @@ static const char *reason_vi(uint32_t reason)
         return "Một chỉ tiêu được nhập hai lần";
     case BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE:
         return "Có chỉ tiêu tính toán (tỷ lệ), không nhập trực tiếp";
+    case BAOCAO__REJECT_REASON__REASON_LOCKED:
+        /* Approved upstream: only an unapproval reopens it. */
+        return "Kỳ báo cáo đã được phê duyệt và khóa; đề nghị tuyến trên "
+               "hủy phê duyệt trước khi sửa";
     default:
         return "Bị từ chối";
     }

@@ -33,6 +33,9 @@ static const struct {
     {"validate", cmd_validate, "the hub's validation rules on a subtree: "
      "violations and skipped rules"},
     {"import", cmd_import, "file a DHIS2 dataValueSet or ADX into an outbox"},
+    {"approve", cmd_approve, "lock a unit's subtree for a period (an "
+     "approver's sign-off)"},
+    {"unapprove", cmd_unapprove, "unlock an approved period, with a reason"},
     {"ping", cmd_ping, "is the hub answering? one round trip (healthchecks)"},
     {"enroll", cmd_enroll, "make a node's key pair and print its fingerprint"},
     {"registry", cmd_registry, "approve-key: put an enrolled node's key in "

@@ -14,8 +14,12 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include "baocao.pb-c.h"
 #include "bc_client.h"
 #include "bc_config.h"
+#include "bc_registry.h"
+
+#include <cjson/cJSON.h>
 
 #define EXIT_OK 0
 #define EXIT_FAIL 1
@@ -42,6 +46,9 @@ int cmd_ping(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+/* `baocao approve` / `unapprove` (cmd_approve.c, issue #11). */
+int cmd_approve(int argc, char **argv);
+int cmd_unapprove(int argc, char **argv);
 
 
 /* Options every hub client shares; embed at the start of a command's
@@ -96,6 +103,13 @@ int cmd_call(const char *name, bc_client_t *client, Baocao__Request *req,
 /* Output format from --format: "table", "csv", "json". */
 typedef enum { FMT_TABLE, FMT_CSV, FMT_JSON } out_format_t;
 int cmd_format(const char *name, const char *text, out_format_t *out);
+
+/* An approval as one line, "HP-HB 2023-01 by operator:x at TIME[: note]"
+ * (TIME in Vietnam's time when local, else UTC), and as a JSON object
+ * (null for NULL): cmd_approve.c, for query and completeness too. */
+void cmd_approval_text(const Baocao__Approval *a, char *buf, size_t len,
+                       bool local);
+cJSON *cmd_approval_json(const Baocao__Approval *a);
 
 /* Prints a CSV field, quoting when needed. */
 void cmd_csv_field(FILE *out, const char *s, bool last);

@@ -18,13 +18,16 @@
 
 /* --- export -------------------------------------------------------------- */
 
-/* Does a logged request belong to `unit`? Malformed bytes belong to none. */
+/* Does a logged request belong to `unit`: its submission, or an approval
+ * of it (issue #11)? Malformed bytes belong to none. */
 static bool entry_unit_is(const hub_log_entry_t *e, const char *unit)
 {
     Baocao__Request *req = baocao__request__unpack(NULL, e->request_len,
                                                    e->request);
-    bool yes = req && req->body_case == BAOCAO__REQUEST__BODY_SUBMIT
-               && strcmp(req->submit->unit, unit) == 0;
+    bool yes = req && ((req->body_case == BAOCAO__REQUEST__BODY_SUBMIT
+                        && strcmp(req->submit->unit, unit) == 0)
+                       || (req->body_case == BAOCAO__REQUEST__BODY_APPROVAL
+                           && strcmp(req->approval->unit, unit) == 0));
     if (req)
         baocao__request__free_unpacked(req, NULL);
     return yes;

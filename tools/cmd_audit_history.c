@@ -70,6 +70,30 @@ static int on_entry(void *arg, const hub_log_entry_t *e)
                                                    e->request);
     if (!req)
         return 0;
+    const Baocao__ApprovalRequest *a = req->approval;
+    if (req->body_case == BAOCAO__REQUEST__BODY_APPROVAL
+        && !strcmp(a->unit, h->unit) && !strcmp(a->period, h->period)) {
+        /* An approve or unapprove of this report (issue #11): who, when,
+         * what came of it, and the reason given. */
+        char recv[BC_TIME_TEXT], outcome[64];
+        bc_time_format(e->received_at / 1000000, recv, sizeof recv);
+        if (e->outcome == BAOCAO__OUTCOME__OUTCOME_REJECTED)
+            snprintf(outcome, sizeof outcome, "%s refused: %s",
+                     a->unapprove ? "unapprove" : "approve",
+                     bc_reason_name((Baocao__RejectReason) e->reason));
+        else
+            snprintf(outcome, sizeof outcome, "%s%s",
+                     a->unapprove ? "unapproved" : "approved",
+                     e->outcome == BAOCAO__OUTCOME__OUTCOME_DUPLICATE
+                         ? " (already)" : "");
+        printf("%-4s %-8llu %-21s %-28s by %.*s%s%s\n", "-",
+               (unsigned long long) e->seq, recv, outcome,
+               (int) (e->peer_len ? e->peer_len : 7),
+               e->peer_len ? e->peer : "(plain)",
+               a->reason && a->reason[0] ? ": " : "",
+               a->reason ? a->reason : "");
+        h->n++;
+    }
     const Baocao__Submission *s = req->submit;
     if (req->body_case == BAOCAO__REQUEST__BODY_SUBMIT
         && !strcmp(s->unit, h->unit) && !strcmp(s->period, h->period)) {

@@ -237,8 +237,23 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
             it->peer = le->peer;
             it->received_at = le->received_at;
             reqs[n] = rq;
-            if (!reqs[n] || reqs[n]->body_case != BAOCAO__REQUEST__BODY_SUBMIT
-                || reqs[n]->version != BC_WIRE_VERSION) {
+            const bc_unit_t *au;
+            bc_period_t ap;
+            if (rq && rq->body_case == BAOCAO__REQUEST__BODY_APPROVAL
+                && rq->version == BC_WIRE_VERSION
+                && hub_approval_prepare(reg, rq->approval, &au, &ap,
+                                        it->message, sizeof it->message)
+                       == BAOCAO__REJECT_REASON__REASON_NONE) {
+                /* An approve or unapprove (issue #11): decided again in
+                 * order, so the same locks come out. Who could approve
+                 * was checked when it was logged (only authorised ones
+                 * are). */
+                it->approval = rq->approval;
+                it->unit = au;
+                it->period = ap;
+            } else if (!reqs[n]
+                       || reqs[n]->body_case != BAOCAO__REQUEST__BODY_SUBMIT
+                       || reqs[n]->version != BC_WIRE_VERSION) {
                 it->reject = (Baocao__RejectReason) le->reason;
                 if (it->reject == BAOCAO__REJECT_REASON__REASON_NONE)
                     it->reject = BAOCAO__REJECT_REASON__REASON_MALFORMED;

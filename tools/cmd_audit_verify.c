@@ -39,6 +39,7 @@
 typedef struct {
     uint64_t outcomes[5];   /* entries by Baocao__Outcome */
     uint64_t versions;      /* registry versions the hub logged itself */
+    uint64_t approvals[5];  /* approve/unapprove entries, by outcome */
     uint64_t index;         /* entries checked (1-based position) */
     uint64_t first_seq;     /* first entry's seq, 0 before it */
     uint64_t prev_seq;      /* previous entry's seq, 0 before the first */
@@ -135,8 +136,13 @@ static bool check_entry(verify_ctx_t *v, uint64_t seq, int64_t received_at,
     memcpy(v->prev_hash, hash, 32);
     /* The hub's own entries (registry versions, issue 12) are not
      * submissions: counted apart, so "stored" still counts reports. */
+    const uint8_t *body;
+    size_t body_len;
     if (peer_len == 3 && memcmp(peer, "hub", 3) == 0)
         v->versions++;
+    /* Approvals (issue #11, Request body 51) likewise: not reports. */
+    else if (bc_wire_find_field(req, req_len, 51, &body, &body_len) == BC_OK)
+        v->approvals[outcome < 5 ? outcome : 0]++;
     else
         v->outcomes[outcome < 5 ? outcome : 0]++;
     return true;
@@ -151,6 +157,15 @@ static void print_outcomes(const verify_ctx_t *v)
            (unsigned long long) v->outcomes[BAOCAO__OUTCOME__OUTCOME_REJECTED]);
     if (v->versions)
         printf(", registry versions %llu", (unsigned long long) v->versions);
+    uint64_t na = 0;
+    for (int i = 0; i < 5; i++)
+        na += v->approvals[i];
+    if (na)
+        printf(", approvals %llu (%llu decided, %llu already so, %llu "
+               "refused)", (unsigned long long) na,
+               (unsigned long long) v->approvals[BAOCAO__OUTCOME__OUTCOME_STORED],
+               (unsigned long long) v->approvals[BAOCAO__OUTCOME__OUTCOME_DUPLICATE],
+               (unsigned long long) v->approvals[BAOCAO__OUTCOME__OUTCOME_REJECTED]);
     printf("\n");
 }
 

@@ -170,6 +170,9 @@ static void print_json(const Baocao__QueryReply *q,
     cJSON_AddStringToObject(root, "unit", q->unit);
     cJSON_AddStringToObject(root, "unit_name", q->unit_name);
     cJSON_AddStringToObject(root, "period", q->period);
+    /* Issue #11: new fields only, the old ones keep their names. */
+    cJSON_AddBoolToObject(root, "approved", q->approved);
+    cJSON_AddItemToObject(root, "approval", cmd_approval_json(q->approval));
     cJSON *figs = cJSON_AddObjectToObject(root, "figures");
     for (size_t i = 0; i < n; i++) {
         const Baocao__Figure *f = figures[i];
@@ -343,9 +346,16 @@ static void print_rows(const Baocao__QueryReply *q,
 {
     char cells[NCOLS][48];
     const char *row[NCOLS];
+    char appr[BC_PEER_MAX + 200] = "";
     if (fmt == FMT_CSV) {
+        /* The approval state (issue #11) in two last columns, the same on
+         * every row: a spreadsheet filter keeps it beside each figure. */
+        if (q->approval)
+            cmd_approval_text(q->approval, appr, sizeof appr, false);
         for (size_t c = 0; c < NCOLS; c++)
-            cmd_csv_field(stdout, query_cols[c], c == NCOLS - 1);
+            cmd_csv_field(stdout, query_cols[c], false);
+        cmd_csv_field(stdout, "approved", false);
+        cmd_csv_field(stdout, "approval", true);
         for (size_t i = 0; i < n; i++) {
             figure_row(figures[i], cells);
             /* No data is an empty field, which every spreadsheet reads as
@@ -354,11 +364,18 @@ static void print_rows(const Baocao__QueryReply *q,
                 cmd_csv_field(stdout, c == 1 ? figures[i]->name
                                       : strcmp(cells[c], "-") ? cells[c]
                                                               : "",
-                              c == NCOLS - 1);
+                              false);
+            cmd_csv_field(stdout, q->approved ? "yes" : "no", false);
+            cmd_csv_field(stdout, appr, true);
         }
         return;
     }
-    printf("%s (%s), %s\n\n", q->unit_name, q->unit, q->period);
+    printf("%s (%s), %s\n", q->unit_name, q->unit, q->period);
+    if (q->approval) {
+        cmd_approval_text(q->approval, appr, sizeof appr, true);
+        printf("approved (locked): %s\n", appr);
+    }
+    printf("\n");
     /* A table shows only the columns that hold something for at least one
      * indicator: a month with no plan and no history stays narrow. */
     char (*all)[NCOLS][48] = calloc(n ? n : 1, sizeof *all);
@@ -640,6 +657,9 @@ static void print_completeness(const Baocao__CompletenessReply *c,
                                 round(rate * 10) / 10);
         cJSON_AddNumberToObject(root, "timeliness_pct",
                                 round(timely * 10) / 10);
+        cJSON_AddBoolToObject(root, "approved", c->approved);
+        cJSON_AddItemToObject(root, "approval",
+                              cmd_approval_json(c->approval));
         cJSON *units = cJSON_AddArrayToObject(root, "units");
         for (size_t i = 0; i < c->n_units; i++) {
             const Baocao__UnitReport *u = c->units[i];
@@ -658,6 +678,10 @@ static void print_completeness(const Baocao__CompletenessReply *c,
             cJSON_AddNumberToObject(o, "received_reports",
                                     u->received_reports);
             cJSON_AddNumberToObject(o, "on_time_reports", u->on_time_reports);
+            cJSON_AddBoolToObject(o, "approved", u->approved);
+            if (u->approval)
+                cJSON_AddItemToObject(o, "approval",
+                                      cmd_approval_json(u->approval));
             cJSON_AddItemToArray(units, o);
         }
         char *text = cJSON_Print(root);
@@ -666,10 +690,13 @@ static void print_completeness(const Baocao__CompletenessReply *c,
         cJSON_Delete(root);
         return;
     }
-    static const char *cols[] = {"unit", "name", "state", "filed", "rev"};
+    /* The last column (issue #11): who approved, "" when not locked. */
+    static const char *cols[] = {"unit", "name", "state", "filed", "rev",
+                                 "approved"};
+    enum { NC = sizeof cols / sizeof cols[0] };
     if (fmt == FMT_CSV) {
-        for (size_t k = 0; k < 5; k++)
-            cmd_csv_field(stdout, cols[k], k == 4);
+        for (size_t k = 0; k < NC; k++)
+            cmd_csv_field(stdout, cols[k], k == NC - 1);
     } else {
         /* The rate is over reports; units are counted beside it (for a
          * month the two are the same). */
@@ -679,20 +706,34 @@ static void print_completeness(const Baocao__CompletenessReply *c,
                got_r, exp_r, rate, ont_r, timely, c->reported, c->expected,
                c->on_time, c->reported - c->on_time,
                c->expected - c->reported, deadline);
+        if (c->approval) {
+            char appr[BC_PEER_MAX + 200];
+            cmd_approval_text(c->approval, appr, sizeof appr, true);
+            printf("approved (locked): %s\n\n", appr);
+        }
     }
-    bc_table_t *t = fmt == FMT_TABLE ? bc_table_new(5, cols) : NULL;
+    bc_table_t *t = fmt == FMT_TABLE ? bc_table_new(NC, cols) : NULL;
     for (size_t i = 0; i < c->n_units; i++) {
         const Baocao__UnitReport *u = c->units[i];
-        char filed[32], rev[16];
+        char filed[32], rev[16], appr[BC_PEER_MAX + 200] = "";
         fmt_time(u->filed_at, filed, sizeof filed, fmt == FMT_TABLE);
         snprintf(rev, sizeof rev, "%u", u->revision);
+        /* The table names who approved and where; CSV the whole line. */
+        if (u->approval && t)
+            snprintf(appr, sizeof appr, "%s %s (%s)", u->approval->unit,
+                     u->approval->period, u->approval->approved_by
+                     && u->approval->approved_by[0]
+                     ? u->approval->approved_by : "plain");
+        else if (u->approval)
+            cmd_approval_text(u->approval, appr, sizeof appr, false);
         const char *row[] = {u->unit, u->name, state_word(u->state), filed,
-                             u->revision ? rev : "-"};
+                             u->revision ? rev : "-", t && !u->approval
+                             ? "-" : appr};
         if (t)
             bc_table_add(t, row);
         else
-            for (size_t k = 0; k < 5; k++)
-                cmd_csv_field(stdout, row[k], k == 4);
+            for (size_t k = 0; k < NC; k++)
+                cmd_csv_field(stdout, row[k], k == NC - 1);
     }
     if (t) {
         bc_table_print(t, stdout);

@@ -1,6 +1,7 @@
 /*
  * test_store.c -- the hub's LMDB store on its own: ingest outcomes,
- * rollups, revisions, plans, the log chain, a registry change, a full map.
+ * rollups, revisions, plans, the log chain, a registry change, a full map,
+ * approvals decided in batch order and rolled back with their batch.
  * A real LMDB environment in a temporary folder.
  */
 #include <stdarg.h>
@@ -399,6 +400,151 @@ static void test_full_map(void **state)
     free(dir);
 }
 
+/* An approve or unapprove item (issue #11) with its encoded Request. */
+typedef struct {
+    hub_item_t it;             /* the item */
+    Baocao__ApprovalRequest a; /* what it asks */
+    hub_approval_t after;      /* the approval in force afterwards */
+    uint8_t raw[256];          /* the encoded request */
+} appr_t;
+
+static void make_approval(appr_t *o, const bc_registry_t *reg,
+                          const char *unit, const char *period, bool undo)
+{
+    char msg[160];
+    memset(o, 0, sizeof *o);
+    baocao__approval_request__init(&o->a);
+    o->a.unit = (char *) unit;
+    o->a.period = (char *) period;
+    o->a.unapprove = undo;
+    o->a.reason = undo ? "reopened" : "";
+    assert_int_equal(hub_approval_prepare(reg, &o->a, &o->it.unit,
+                                          &o->it.period, msg, sizeof msg),
+                     BAOCAO__REJECT_REASON__REASON_NONE);
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    req.version = 1;
+    req.body_case = BAOCAO__REQUEST__BODY_APPROVAL;
+    req.approval = &o->a;
+    o->it.raw_len = protobuf_c_message_pack(&req.base, o->raw);
+    o->it.raw = o->raw;
+    o->it.peer = "operator:hb";
+    o->it.approval = &o->a;
+    o->it.approved = &o->after;
+}
+
+/* Approvals are decided in order with the submissions of the same batch:
+ * a report before the approval is stored, the one after it is LOCKED; a
+ * quarter's approval locks its months, not the next quarter's. */
+static void test_approvals_in_batch_order(void **state)
+{
+    fixture_t *f = *state;
+    one_t before, after, other, next_q;
+    appr_t ap;
+    make(&before, f->reg, "HP-HB-QT", "2023-02", 1, "births", 1);
+    make_approval(&ap, f->reg, "HP-HB", "2023-Q1", false);
+    make(&after, f->reg, "HP-HB-HV", "2023-03", 1, "births", 2);
+    make(&other, f->reg, "HP-HB-QT", "2023-04", 1, "births", 3);
+    hub_item_t batch[] = {before.it, ap.it, after.it, other.it};
+    uint64_t seq0 = hub_store_last_seq(f->store);
+    assert_int_equal(hub_store_ingest(f->store, batch, 4, 1000000), BC_OK);
+    assert_int_equal(batch[0].status, BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(batch[1].status, BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_int_equal(batch[1].seq, seq0 + 2);
+    assert_true(ap.after.present);
+    assert_string_equal(ap.after.by, "operator:hb");
+    assert_int_equal(ap.after.seq, seq0 + 2);
+    assert_int_equal(batch[2].status, BAOCAO__ACK_STATUS__ACK_REJECTED);
+    assert_int_equal(batch[2].reason, BAOCAO__REJECT_REASON__REASON_LOCKED);
+    assert_non_null(strstr(batch[2].message, "HP-HB approved 2023-Q1 "
+                                             "(operator:hb"));
+    assert_int_equal(batch[3].status, BAOCAO__ACK_STATUS__ACK_STORED);
+
+    /* The reader sees the lock from the ward and the district. */
+    hub_reader_t *r = hub_store_reader(f->store);
+    hub_approval_t a;
+    assert_int_equal(hub_reader_approval(r, bc_registry_find_unit(
+                                                f->reg, "HP-HB-QT"),
+                                         before.it.period, &a), BC_OK);
+    assert_true(a.present);
+    assert_string_equal(a.unit->code, "HP-HB");
+    assert_int_equal(hub_reader_approval(r, bc_registry_find_unit(
+                                                f->reg, "HP"),
+                                         before.it.period, &a), BC_OK);
+    assert_false(a.present);   /* the province is not approved */
+    hub_reader_destroy(&r);
+
+    /* Unapprove and a correction in one batch: unlocked first. */
+    appr_t un;
+    make_approval(&un, f->reg, "HP-HB", "2023-Q1", true);
+    make(&next_q, f->reg, "HP-HB-HV", "2023-03", 2, "births", 4);
+    hub_item_t b2[] = {un.it, next_q.it};
+    assert_int_equal(hub_store_ingest(f->store, b2, 2, 1000000), BC_OK);
+    assert_int_equal(b2[0].status, BAOCAO__ACK_STATUS__ACK_STORED);
+    assert_false(un.after.present);
+    assert_int_equal(b2[1].status, BAOCAO__ACK_STATUS__ACK_STORED);
+    /* Nothing left to unapprove: refused, on record. */
+    make_approval(&un, f->reg, "HP-HB", "2023-Q1", true);
+    uint64_t seq1 = hub_store_last_seq(f->store);
+    assert_int_equal(hub_store_ingest(f->store, &un.it, 1, 1000000), BC_OK);
+    assert_int_equal(un.it.status, BAOCAO__ACK_STATUS__ACK_REJECTED);
+    assert_int_equal(un.it.reason, BAOCAO__REJECT_REASON__REASON_BAD_REQUEST);
+    assert_int_equal(hub_store_last_seq(f->store), seq1 + 1);
+}
+
+/* A batch that cannot commit (the map fills) leaves no lock behind: the
+ * lock commits with its log entry or not at all, and the approval is
+ * answered RETRY_LATER like the reports beside it. */
+static void test_approval_aborted_with_batch(void **state)
+{
+    fixture_t *f = *state;
+    char err[512];
+    hub_store_close(&f->store);
+    char *dir = bc_tmpdir("fullappr");
+    char p[4096];
+    snprintf(p, sizeof p, "%s", bc_path(dir, "hub"));
+    f->store = hub_store_open(p, 1 << 20, f->reg, err, sizeof err);
+    assert_non_null(f->store);
+    enum { N = 64 };
+    static one_t items[N];
+    static appr_t ap;
+    hub_item_t batch[N];
+    int rc = BC_OK;
+    char year[16] = "";
+    for (int round = 0; round < 1000 && rc == BC_OK; round++) {
+        snprintf(year, sizeof year, "%04d", 1950 + round);
+        make_approval(&ap, f->reg, "HP-HB", year, false);
+        batch[0] = ap.it;
+        for (int i = 1; i < N; i++) {
+            char period[16];
+            snprintf(period, sizeof period, "%04d-%02d", 1950 + round,
+                     i % 12 + 1);
+            make(&items[i], f->reg, i % 2 ? "HP-HB-QT" : "HP-HB-HV", period,
+                 (uint32_t) (i + 1), "births", 1);
+            batch[i] = items[i].it;
+        }
+        rc = hub_store_ingest(f->store, batch, N, 1000000);
+    }
+    assert_int_equal(rc, BC_EFULL);
+    assert_int_equal(batch[0].status, BAOCAO__ACK_STATUS__ACK_RETRY_LATER);
+    bc_period_t py;
+    assert_int_equal(bc_period_parse(year, &py), 0);
+    hub_reader_t *r = hub_store_reader(f->store);
+    hub_approval_t a;
+    assert_int_equal(hub_reader_approval(r, bc_registry_find_unit(
+                                                f->reg, "HP-HB-QT"),
+                                         py, &a), BC_OK);
+    assert_false(a.present);
+    /* The round before committed, lock and all. */
+    assert_int_equal(hub_reader_approval(r, bc_registry_find_unit(
+                                                f->reg, "HP-HB-QT"),
+                                         py - 1000, &a), BC_OK);
+    assert_true(a.present);
+    hub_reader_destroy(&r);
+    hub_store_close(&f->store);
+    bc_rmtree(dir);
+    free(dir);
+}
+
 static void carried_all(fixture_t *f, int64_t out[12])
 {
     hub_reader_t *r = hub_store_reader(f->store);
@@ -581,6 +727,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_registry_change_rebuilds, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_full_map, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_approvals_in_batch_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_approval_aborted_with_batch,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_upstream_cursor, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_carry_rebuild_matches, setup,

@@ -422,6 +422,18 @@ int web_hub_dashboard(web_hub_t *self, const char *unit, const char *period,
     cJSON *doc = cJSON_CreateObject();
     unit_header(self, doc, u);
     cJSON_AddStringToObject(doc, "period", period);
+    /* Issue #11: whether the period is approved (locked), and by whom. */
+    const Baocao__Approval *ap = all->query->approval;
+    cJSON_AddBoolToObject(doc, "approved", all->query->approved);
+    if (ap) {
+        cJSON *ao = cJSON_AddObjectToObject(doc, "approval");
+        char at[BC_TIME_TEXT];
+        bc_time_format_local(ap->approved_at, at, sizeof at);
+        cJSON_AddStringToObject(ao, "unit", ap->unit);
+        cJSON_AddStringToObject(ao, "period", ap->period);
+        cJSON_AddStringToObject(ao, "approved_by", ap->approved_by);
+        cJSON_AddStringToObject(ao, "approved_at", at);
+    }
     cJSON *groups = cJSON_AddArrayToObject(doc, "programmes");
     cJSON *group = NULL;
     const char *group_name = NULL;

@@ -226,7 +226,10 @@ async function dashboard() {
   drawPath(doc, '/');
   document.getElementById('title').textContent =
     doc.unit_name + ' — tháng ' + doc.period.slice(5) + '/' +
-    doc.period.slice(0, 4);
+    doc.period.slice(0, 4) +
+    (doc.approval ? ' — đã phê duyệt (' + doc.approval.unit + ' ' +
+     doc.approval.period + ', ' + (doc.approval.approved_by || 'plain') +
+     ', ' + doc.approval.approved_at + ')' : '');
   const sel = document.getElementById('indicator');
   sel.replaceChildren();
   const box = document.getElementById('programmes');
