@@ -15,6 +15,7 @@
 #include "baocao.pb-c.h"
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_http.h"
 #include "bc_log.h"
 #include "bc_mem.h"
 #include "bc_period.h"
@@ -89,13 +90,10 @@ typedef struct {
 /* Fields of one POST, gathered as they arrive. */
 typedef struct {
     form_t *form;                  /* the form it is for */
-    struct MHD_PostProcessor *pp;  /* parser */
-    size_t body;                   /* bytes so far */
-    bool too_large;                /* over FORM_MAX_BODY */
+    bc_http_body_t body;           /* the posted body (bc_http.h) */
     char period[FORM_MAX_FIELD];   /* the period field */
     char **vals;                   /* by catalogue index: value text */
     size_t nvals;                  /* = ninds */
-    bool bad_field;                /* a field over FORM_MAX_FIELD */
 } post_t;
 
 /* --- the catalogue --------------------------------------------------------- */
@@ -521,7 +519,7 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind,
         dst = p->vals[i];
     }
     if (off + size >= FORM_MAX_FIELD) {
-        p->bad_field = true;
+        bc_http_body_bad_field(&p->body);
         return MHD_YES;
     }
     memcpy(dst + off, data, size);
@@ -535,8 +533,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     post_t *p = *con_cls;
     if (!p)
         return;
-    if (p->pp)
-        MHD_destroy_post_processor(p->pp);
+    bc_http_body_end(&p->body);
     for (size_t i = 0; i < p->nvals; i++)
         free(p->vals[i]);
     free(p->vals);
@@ -580,48 +577,38 @@ static enum MHD_Result handle(form_t *f, struct MHD_Connection *conn,
         if (strcmp(url, "/api/file"))
             return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                               "nothing to post here");
-        const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                      "Content-Length");
-        if (len && strtoull(len, NULL, 10) > FORM_MAX_BODY)
-            return send_error(conn, 413, "báo cáo quá lớn");
-        const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                       "Content-Type");
-        if (!type || strncasecmp(type, "application/x-www-form-urlencoded",
-                                 33))
-            return send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                              "application/x-www-form-urlencoded only");
+        p->nvals = f->ninds;
+        p->vals = bc_calloc(f->ninds + 1, sizeof *p->vals);
+        unsigned st = bc_http_body_begin(&p->body, conn, FORM_MAX_BODY, 4096,
+                                         on_field, p);
+        if (st)
+            return send_error(conn, st,
+                              st == MHD_HTTP_CONTENT_TOO_LARGE
+                                  ? "báo cáo quá lớn"
+                              : st == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE
+                                  ? "application/x-www-form-urlencoded only"
+                                  : "unreadable form");
         if (!same_origin(conn)
             || !MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                             "X-Baocao-Form"))
             return send_error(conn, MHD_HTTP_FORBIDDEN,
                               "only the station's own page may file");
-        p->nvals = f->ninds;
-        p->vals = bc_calloc(f->ninds + 1, sizeof *p->vals);
-        if (!(p->pp = MHD_create_post_processor(conn, 4096, on_field, p)))
-            return send_error(conn, MHD_HTTP_BAD_REQUEST, "unreadable form");
         return MHD_YES;
     }
     post_t *p = *con_cls;
-    if (*upload_data_size) {
-        size_t n = *upload_data_size;
-        *upload_data_size = 0;
-        if (!p->pp)
-            return send_error(conn, 413, "a GET has no body");
-        p->body += n;
-        if (p->body > FORM_MAX_BODY)
-            p->too_large = true;
-        else if (MHD_post_process(p->pp, upload_data, n) != MHD_YES)
-            p->bad_field = true;
+    unsigned st = bc_http_body_step(&p->body, upload_data, upload_data_size);
+    if (st == 1)
         return MHD_YES;
-    }
-    if (p->too_large)
-        return send_error(conn, 413, "báo cáo quá lớn");
-    if (p->bad_field)
-        return send_error(conn, MHD_HTTP_BAD_REQUEST, "biểu mẫu hỏng");
-    if (p->pp && !f->inds)
+    if (st)
+        return send_error(conn, st,
+                          st == MHD_HTTP_BAD_REQUEST ? "biểu mẫu hỏng"
+                          : bc_http_body_posted(&p->body)
+                              ? "báo cáo quá lớn" : "a GET has no body");
+    bool posted = bc_http_body_posted(&p->body);
+    if (posted && !f->inds)
         return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
                           "Chưa có danh mục chỉ tiêu: chưa lưu");
-    if (p->pp)
+    if (posted)
         return post_file(f, conn, p);
     if (!strcmp(url, "/api/form"))
         return serve_form(f, conn);
@@ -818,7 +805,11 @@ static int run_child(form_t *f, const struct sockaddr_in *sa,
                                                    sizeof err)))
         BC_WARN("form: cannot ask the hub for the catalogue: %s", err);
     for (;;) {
+        if (!f->inds && client && fetch_catalog(f, client, cache))
+            bc_client_destroy(&client);
         if (!f->inds) {
+            /* The delivery loop's copy, when this link failed and its
+             * did not (or without --hub here). */
             pthread_mutex_lock(&f->lock);
             bool got = load_copy(f, store) == BC_OK;
             pthread_mutex_unlock(&f->lock);
@@ -826,8 +817,6 @@ static int run_child(form_t *f, const struct sockaddr_in *sa,
                 BC_INFO("form: catalogue of %zu indicators from the node's "
                         "copy", f->ninds);
         }
-        if (!f->inds && client && fetch_catalog(f, client, cache))
-            bc_client_destroy(&client);
         struct timespec wait = {f->inds ? 3600 : 3, 0};
         if (sigtimedwait(&stop, NULL, &wait) > 0)
             break;
@@ -872,18 +861,15 @@ int node_form_start(const node_form_config_t *cfg, const char *store,
     form_t f = {0};
     f.unit = unit;
     pthread_mutex_init(&f.lock, NULL);
-    /* The catalogue: --catalog, else the node's copy of the hub's
-     * (node_copy.h), else the catalogue the form was sent last time, else
-     * (in the child) the copy or the hub when it answers. */
+    /* The catalogue: --catalog, else the copy the hub sent last time,
+     * else (in the child) the hub when it answers, else the delivery
+     * loop's copy of it (node_copy.h). */
     char cache[4096];
     snprintf(cache, sizeof cache, "%s/catalog.csv", store);
     f.store = store;
-    const char *src = cfg->catalog ? cfg->catalog : NULL;
-    if (!src && load_copy(&f, store) == BC_OK)
-        src = NODE_COPY_FILE;
-    if (!src && access(cache, R_OK) == 0)
-        src = cache;
-    if (src && !f.inds && (rc = load_catalog(&f, src, err, errlen))) {
+    const char *src = cfg->catalog ? cfg->catalog
+                    : access(cache, R_OK) == 0 ? cache : NULL;
+    if (src && (rc = load_catalog(&f, src, err, errlen))) {
         form_free(&f);
         return rc;
     }
