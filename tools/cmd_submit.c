@@ -212,8 +212,16 @@ int cmd_submit(int argc, char **argv)
     int rc = cmd_parse("submit", "--store DIR --unit CODE --period YYYY-MM "
                        "--file REPORT.csv [--merge | --replace]", opts, nopts,
                        &cfg, argc, argv, NULL, 0, &npos);
-    if (rc == 1)
+    if (rc == 1) {
         status = EXIT_OK;   /* --help was asked for */
+        printf("\nThe report is checked first against the node's copy of "
+               "the hub's catalogue,\nrules and limits (STORE/%s, fetched "
+               "by baocao-node whenever it\nreaches the hub): an error "
+               "rule, an unknown indicator, a negative or\nfractional count "
+               "refuse it (exit 1, nothing filed); a warning rule is shown\n"
+               "and the report filed. Without a copy it is filed unchecked, "
+               "with a warning.\n", NODE_COPY_FILE);
+    }
     if (rc)
         goto out_free_cfg;
     if (!cfg.store || !cfg.unit || !cfg.period || !cfg.file) {
