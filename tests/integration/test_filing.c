@@ -14,7 +14,7 @@
  *     report the hub then rejects with REASON_VALIDATION, which the node
  *     shows; the fresh copy the drain brings back refuses it at once;
  *   - the form answers an error rule next to each field it names, before
- *     anything is filed.
+ *     anything is filed; `baocao import` makes it a conflict.
  *
  * On the code before this change each fails: the catalogue reply had no
  * rules nor stamp, the node kept no copy, and `submit` filed all of these
@@ -184,6 +184,19 @@ static void test_error_rule_refused_offline(void **state)
     assert_int_equal(submit(f, "2025-09", "indicator,value\n"
                                           "tcmr_full_rate,90\n", &out), 1);
     expect_in(out, "tcmr_full_rate is a rate");
+    free(out);
+    assert_int_equal(outbox_count(f), 0);
+
+    /* `baocao import` (a DHIS2 CSV) checks each report the same way: a
+     * conflict, nothing filed. */
+    const char *dv = bc_path(f->dir, "values.csv");
+    bc_write_file(dv, "dataelement,period,orgunit,catoptcombo,attroptcombo,"
+                      "value\nsdd_u5,202509,HP-HB-QT,,,100\n"
+                      "sdd_u2,202509,HP-HB-QT,,,500\n");
+    const char *iargv[] = {"import", "--store", f->store, "--file", dv, NULL};
+    assert_int_equal(bc_run_all("baocao", iargv, &out), 1);
+    expect_in(out, "VALIDATION_RULE");
+    expect_in(out, "u2_le_u5: sdd_u2 (500) <= sdd_u5 (100)");
     free(out);
     assert_int_equal(outbox_count(f), 0);
 
