@@ -163,10 +163,17 @@ static int check_limits(const submit_cfg_t *cfg, const bc_report_t *r,
 /* The report against the node's copy (see the top). Returns 0 to file,
  * or -1 after printing why not. */
 static int check_report(const submit_cfg_t *cfg, const bc_report_t *r,
-                        const char *period)
+                        const char *period, bc_period_t p)
 {
     int rc;
     char err[512];
+    /* The hub refuses a period that has not started (its clock; this one
+     * is the node's, which the hub bounds anyway). */
+    if (bc_period_start(p) > (int64_t) time(NULL)) {
+        fprintf(stderr, "baocao submit: period %s has not started yet; "
+                "nothing filed\n", period);
+        return -1;
+    }
     node_copy_t *copy = node_copy_load(cfg->store, &rc, err, sizeof err);
     node_check_t chk;
     node_check_report(copy, r, cfg->file, &chk);
@@ -181,6 +188,14 @@ static int check_report(const submit_cfg_t *cfg, const bc_report_t *r,
         strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
     }
     int status = 0;
+    /* The hub's own --max-message, once the copy says it. */
+    size_t wire = bc_report_wire_size(r, cfg->unit, period);
+    if (copy && !chk.errors && wire > node_copy_max_message(copy)) {
+        fprintf(stderr, "baocao submit: %s: the report is %zu bytes on the "
+                "wire, over the hub's --max-message %zu\n", cfg->file, wire,
+                node_copy_max_message(copy));
+        chk.errors++;
+    }
     if (chk.errors) {
         fprintf(stderr, "baocao submit: %s %s refused: %zu problem%s%s%s; "
                 "nothing filed\n", cfg->unit, period, chk.errors,
@@ -305,7 +320,7 @@ int cmd_submit(int argc, char **argv)
     }
 
     /* The report as it would go (a merged correction included). */
-    if (check_limits(&cfg, report, ptext) || check_report(&cfg, report, ptext))
+    if (check_limits(&cfg, report, ptext) || check_report(&cfg, report, ptext, p))
         goto out_close;
 
     uint8_t id[BC_ID_LEN];

@@ -228,6 +228,11 @@ static void test_never_connected_files_and_warns(void **state)
                                           "sxh_cases,-3\n", &out), 1);
     expect_in(out, "report.csv:2: sxh_cases is a count: -3 is negative");
     free(out);
+    /* A period that has not started: the hub would refuse it too. */
+    assert_int_equal(submit(f, "2999-01", "indicator,value\n"
+                                          "sxh_cases,3\n", &out), 1);
+    expect_in(out, "period 2999-01 has not started yet");
+    free(out);
     assert_int_equal(outbox_count(f), 1);
 }
 
