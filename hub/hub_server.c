@@ -171,7 +171,10 @@ static int load_rules(const hub_server_t *self, const bc_registry_t *reg,
         return BC_EINVAL;
     }
     *rules = r;
-    *text = data;
+    /* NUL-terminated for the reply's string (bc_read_file's buffer is not;
+     * the parser has refused any NUL byte inside). */
+    *text = bc_strndup(data, len);
+    bc_free(&data);
     return BC_OK;
 }
 
