@@ -161,7 +161,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_idle: %s\n", err);
         return 1;
     }
-    bc_report_value_t vals[1] = {{"ind000", true, 42, 0}};
+    bc_report_value_t vals[1] = {{"ind000", true, 42, 0, 0}};
     bc_report_t report = {vals, 1};
     uint8_t id[16];
     uint32_t rev;

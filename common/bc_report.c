@@ -265,6 +265,7 @@ static int report_from_csv(bc_csv_t *csv, const char *data, size_t len,
         const char *why = NULL;
 
         v->indicator = bc_strdup(code);
+        v->line = bc_csv_line(csv, r);
         rep->nvalues = r + 1;
         if (code[0] == '\0') {
             bc_set_error(err, errlen, "%s:%zu: no indicator code", name,

@@ -21,6 +21,8 @@ typedef struct {
     bool is_integer;      /* true: `count` holds it; false: `decimal` */
     int64_t count;        /* the value when is_integer */
     double decimal;       /* the value otherwise */
+    size_t line;          /* its line in the file read, 0: not from a
+                             file (a form, a kept figure) */
 } bc_report_value_t;
 
 typedef struct {

@@ -23,7 +23,8 @@ static void usage(FILE *out)
             "nodes, stores them\ndurably in LMDB, and answers queries. "
             "Stops cleanly on SIGTERM or SIGINT;\nreloads --registry and "
             "--catalog on SIGHUP, the units' keys included (baocao\n"
-            "registry approve-key); a refused file keeps the old one.\n\n"
+            "registry approve-key), and --rules with them; a refused file "
+            "keeps the old\nones.\n\n"
             "options:\n");
     bc_config_usage(hub_options, hub_noptions, out);
     fprintf(out, "\nexit status: 0 after a clean stop, 1 on a runtime "

@@ -6,6 +6,8 @@
  */
 #include "hub_server_int.h"
 
+#include <sodium.h>
+
 /* --- replies ------------------------------------------------------------- */
 
 void hub_server_reply(hub_server_t *self, zframe_t *route,
@@ -146,8 +148,12 @@ static void handle_slice(hub_server_t *self, zframe_t *route,
     (void) peer;
 }
 
-/* The catalogue, for a node without a copy (its station form). Strings
- * point into the registry, which outlives the reply. */
+/* The catalogue, the rules and the limits: the node's copy, which
+ * `baocao submit` and the station's form check reports against (issue
+ * #11). Strings point into the registry, which outlives the reply. The
+ * stamp is a hash of the packed reply itself, so it changes exactly when
+ * its content does and needs no bookkeeping across reloads; a node that
+ * sends the stamp it holds is told "unchanged" in some 40 bytes. */
 static void handle_catalog(hub_server_t *self, zframe_t *route,
                            Baocao__Request *req, const char *peer)
 {
@@ -175,6 +181,29 @@ static void handle_catalog(hub_server_t *self, zframe_t *route,
     Baocao__CatalogReply cr = BAOCAO__CATALOG_REPLY__INIT;
     cr.n_indicators = n;
     cr.indicators = ptrs;
+    cr.rules = self->rules_text ? self->rules_text : "";
+    cr.max_values = (uint32_t) self->cfg.max_values;
+    cr.max_message = (uint64_t) self->cfg.max_message;
+    cr.max_count = BC_COUNT_MAX;
+    uint8_t stamp[crypto_hash_sha256_BYTES];
+    size_t plen = baocao__catalog_reply__get_packed_size(&cr);
+    uint8_t *packed = bc_malloc(plen ? plen : 1);
+    baocao__catalog_reply__pack(&cr, packed);
+    crypto_hash_sha256(stamp, packed, plen);
+    free(packed);
+    cr.stamp.data = stamp;
+    cr.stamp.len = sizeof stamp;
+    const Baocao__CatalogQuery *q = req->catalog;
+    if (q && q->stamp.len == sizeof stamp
+        && !memcmp(q->stamp.data, stamp, sizeof stamp)) {
+        cr.unchanged = true;
+        cr.n_indicators = 0;
+        cr.indicators = NULL;
+        cr.rules = "";
+        cr.max_values = 0;
+        cr.max_message = 0;
+        cr.max_count = 0;
+    }
     reply.tag = req->tag;
     reply.body_case = BAOCAO__REPLY__BODY_CATALOG;
     reply.catalog = &cr;

@@ -22,6 +22,10 @@
 #include "hub_server_int.h"
 #include "bc_notify.h"
 #include "hub_history.h"
+#include "bc_csv.h"
+#include "bc_mem.h"
+
+#include <string.h>
 
 #define HC(field) offsetof(hub_config_t, field)
 const bc_option_t hub_options[] = {
@@ -144,6 +148,36 @@ static int start_upstream(hub_server_t *self, char *err, size_t errlen)
     return self->upstream ? BC_OK : BC_EINVAL;
 }
 
+/* Reads the --rules file once and parses those bytes against `reg`, so
+ * that the text sent to nodes for their copy (handle_catalog) is exactly
+ * what the hub checks with, even if the file is edited meanwhile. BC_OK
+ * with *rules and *text set, or an error (message in err) leaving both
+ * untouched. */
+static int load_rules(const hub_server_t *self, const bc_registry_t *reg,
+                      bc_rules_t **rules, char **text, char *err,
+                      size_t errlen)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int e = bc_read_file(self->cfg.rules, &data, &len);
+    if (e) {
+        snprintf(err, errlen, "%s: %s", self->cfg.rules, strerror(e));
+        return BC_EIO;
+    }
+    bc_rules_t *r = bc_rules_parse(data, len, self->cfg.rules, reg, err,
+                                   errlen);
+    if (!r) {
+        bc_free(&data);
+        return BC_EINVAL;
+    }
+    *rules = r;
+    /* NUL-terminated for the reply's string (bc_read_file's buffer is not;
+     * the parser has refused any NUL byte inside). */
+    *text = bc_strndup(data, len);
+    bc_free(&data);
+    return BC_OK;
+}
+
 hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
                              char *err, size_t errlen)
 {
@@ -169,8 +203,8 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     self->reg = bc_registry_load(cfg->registry, cfg->catalog, err, errlen);
     if (!self->reg)
         goto out_free;
-    if (cfg->rules
-        && !(self->rules = bc_rules_load(cfg->rules, self->reg, err, errlen)))
+    if (cfg->rules && load_rules(self, self->reg, &self->rules,
+                                 &self->rules_text, err, errlen))
         goto out_free;
     if (!(self->scope = hub_scope_new(self->reg, cfg->operators, err,
                                       errlen)))
@@ -315,6 +349,7 @@ void hub_server_destroy(hub_server_t **self_p)
     hub_store_close(&self->store);
     bc_lock_destroy(&self->lock);   /* after the store is closed */
     bc_rules_destroy(&self->rules);
+    bc_free(&self->rules_text);
     hub_scope_destroy(&self->scope);
     bc_holidays_destroy(&self->holidays);
     bc_registry_destroy(&self->reg);
@@ -535,7 +570,8 @@ static void log_stats(hub_server_t *self)
             (unsigned long long) self->garbage_total, n ? buf : " none");
 }
 
-/* SIGHUP: the registry and catalogue files again (hub_history_reload).
+/* SIGHUP: the registry and catalogue files again (hub_history_reload),
+ * and the rules with them.
  * Only between batches: a batch holds units of the registry it was
  * validated against. A refused file leaves everything as it was. */
 static void reload_registry(hub_server_t *self)
@@ -557,6 +593,26 @@ static void reload_registry(hub_server_t *self)
                         : BC_EINVAL;
         bc_registry_destroy(&probe);
         if (arc) {
+            BC_ERROR("registry reload refused, keeping the one loaded: %s",
+                     err);
+            return;
+        }
+    }
+    /* The rules name indicators by their place in the catalogue: they
+     * are read again with it, and a rules file that does not fit the new
+     * catalogue refuses the reload before anything changes. */
+    if (self->cfg.rules) {
+        bc_registry_t *probe = bc_registry_load(self->cfg.registry,
+                                                self->cfg.catalog, err,
+                                                sizeof err);
+        bc_rules_t *pr = NULL;
+        char *pt = NULL;
+        int prc = probe ? load_rules(self, probe, &pr, &pt, err, sizeof err)
+                        : BC_EINVAL;
+        bc_rules_destroy(&pr);
+        bc_free(&pt);
+        bc_registry_destroy(&probe);
+        if (prc) {
             BC_ERROR("registry reload refused, keeping the one loaded: %s",
                      err);
             return;
@@ -590,6 +646,26 @@ static void reload_registry(hub_server_t *self)
     if (hub_history_log_files(self->store, self->reg, self->cfg.registry,
                               self->cfg.catalog, err, sizeof err))
         BC_ERROR("%s", err);
+    if (self->cfg.rules) {
+        bc_rules_t *nr = NULL;
+        char *nt = NULL;
+        if (load_rules(self, self->reg, &nr, &nt, err, sizeof err) == BC_OK) {
+            bc_rules_destroy(&self->rules);
+            bc_free(&self->rules_text);
+            self->rules = nr;
+            self->rules_text = nt;
+        } else {
+            /* Checked above; only a file changed in between gets here.
+             * The old rules would name the old catalogue's places: none
+             * is safer than wrong ones, and the log says why. */
+            BC_ERROR("rules not reloaded, none in force until the next "
+                     "SIGHUP: %s", err);
+            bc_rules_destroy(&self->rules);
+            bc_free(&self->rules_text);
+        }
+        BC_INFO("rules reloaded: %zu rules from %s",
+                bc_rules_count(self->rules), self->cfg.rules);
+    }
     BC_INFO("registry reloaded: %zu units, %zu indicators",
             bc_registry_nunits(self->reg), bc_registry_nindicators(self->reg));
 }

@@ -85,6 +85,8 @@ struct hub_server_t {
     hub_config_t cfg;             /* settings (strings borrowed) */
     bc_registry_t *reg;           /* units and catalogue */
     bc_rules_t *rules;            /* validation rules, NULL: none */
+    char *rules_text;             /* the --rules file as loaded, sent to
+                                     nodes for their copy (NULL: none) */
     hub_scope_t *scope;           /* operators' scopes and roles */
     bc_holidays_t *holidays;      /* days deadlines skip, NULL: none */
     bc_lock_t *lock;              /* our exclusive hold on the store folder */

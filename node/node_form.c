@@ -6,18 +6,24 @@
  * Checks run here, on the server, before filing, so that a page with its
  * script switched off or a hand-made request gets exactly the same
  * answer; the page's script only shows the answer next to each field.
+ * They are `baocao submit`'s (node_check.h), against the node's copy of
+ * the hub's catalogue and rules (node_copy.h): a rule that fails is shown
+ * next to each field it names, with both sides' values.
  */
 #include "node_form.h"
 
 #include "baocao.pb-c.h"
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_http.h"
 #include "bc_log.h"
 #include "bc_mem.h"
 #include "bc_period.h"
 #include "bc_report.h"
 #include "bc_client.h"
 #include "bc_wire.h"
+#include "node_check.h"
+#include "node_copy.h"
 #include "node_form_assets.h"
 #include "node_outbox.h"
 
@@ -77,19 +83,17 @@ typedef struct {
     size_t ninds;              /* its length */
     node_outbox_t *outbox;     /* where reports are filed */
     const char *unit;          /* this station */
+    const char *store;         /* its outbox folder, where the copy is */
     pthread_mutex_t lock;      /* the catalogue may arrive while serving */
 } form_t;
 
 /* Fields of one POST, gathered as they arrive. */
 typedef struct {
     form_t *form;                  /* the form it is for */
-    struct MHD_PostProcessor *pp;  /* parser */
-    size_t body;                   /* bytes so far */
-    bool too_large;                /* over FORM_MAX_BODY */
+    bc_http_body_t body;           /* the posted body (bc_http.h) */
     char period[FORM_MAX_FIELD];   /* the period field */
     char **vals;                   /* by catalogue index: value text */
     size_t nvals;                  /* = ninds */
-    bool bad_field;                /* a field over FORM_MAX_FIELD */
 } post_t;
 
 /* --- the catalogue --------------------------------------------------------- */
@@ -118,6 +122,31 @@ static int load_catalog(form_t *f, const char *path, char *err,
         f->inds[i].ratio = !strcmp(bc_csv_field(csv, i, ck), "ratio");
     }
     bc_csv_destroy(&csv);
+    return BC_OK;
+}
+
+/* The indicators of the node's copy of the hub's catalogue (node_copy.h),
+ * which the delivery loop keeps current. BC_OK, or BC_ENOTFOUND while
+ * there is none. */
+static int load_copy(form_t *f, const char *store)
+{
+    int rc;
+    char err[512];
+    node_copy_t *copy = node_copy_load(store, &rc, err, sizeof err);
+    if (!copy)
+        return rc == BC_ENOTFOUND ? rc : BC_EINVAL;
+    const bc_registry_t *cat = node_copy_catalog(copy);
+    f->ninds = bc_registry_nindicators(cat);
+    f->inds = bc_calloc(f->ninds ? f->ninds : 1, sizeof *f->inds);
+    for (size_t i = 0; i < f->ninds; i++) {
+        const bc_indicator_t *ind = bc_registry_indicator(cat, (uint32_t) i);
+        f->inds[i].code = bc_strdup(ind->code);
+        f->inds[i].name = bc_strdup(ind->name);
+        f->inds[i].programme = bc_strdup(ind->programme ? ind->programme
+                                                        : "");
+        f->inds[i].ratio = ind->kind == BC_KIND_RATIO;
+    }
+    node_copy_destroy(&copy);
     return BC_OK;
 }
 
@@ -295,8 +324,9 @@ static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
 
 /* --- filing ---------------------------------------------------------------- */
 
-/* Checks one value with the parser `baocao submit` uses, then the
- * catalogue's rules. Returns NULL when fine, else the error to show. */
+/* Reads one value with the parser `baocao submit` uses. Returns NULL when
+ * it is a number, else the error to show; what the number may be is
+ * node_check's. */
 static const char *check_value(const form_ind_t *ind, const char *text,
                                bc_report_value_t *out)
 {
@@ -313,12 +343,87 @@ static const char *check_value(const form_ind_t *ind, const char *text,
     }
     *out = r->values[0];
     out->indicator = NULL;
+    out->line = 0;
     bc_report_destroy(&r);
-    if (!out->is_integer)
-        return "Phải là số nguyên (không có phần thập phân)";
-    if (out->count < 0)
-        return "Không được là số âm";
     return NULL;
+}
+
+/* node_check's problems in the words staff read. */
+static const char *problem_vi(const node_problem_t *p)
+{
+    switch (p->reason) {
+    case BAOCAO__REJECT_REASON__REASON_NOT_INTEGER:
+        return "Phải là số nguyên (không có phần thập phân)";
+    case BAOCAO__REJECT_REASON__REASON_NEGATIVE:
+        return "Không được là số âm";
+    case BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE:
+        return "Số quá lớn (tối đa 10^12)";
+    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR:
+        return "Chỉ tiêu không có trong danh mục của tỉnh";
+    case BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE:
+        return "Chỉ tiêu này do hệ thống tính, không nhập";
+    default:
+        return reason_vi(p->reason);
+    }
+}
+
+/* Adds msg to the field's entry of obj, after what is there ("; "). */
+static void add_note(cJSON *obj, const char *field, const char *msg)
+{
+    cJSON *old = cJSON_GetObjectItem(obj, field);
+    if (!old) {
+        cJSON_AddStringToObject(obj, field, msg);
+        return;
+    }
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s; %s", cJSON_GetStringValue(old), msg);
+    cJSON_ReplaceItemInObject(obj, field, cJSON_CreateString(buf));
+}
+
+/* The report against the node's copy (node_check.h): errors into
+ * `errors`, warnings into `warnings`, each next to its field: a figure's
+ * own, or every figure a failing rule names. Returns whether a copy was
+ * there to check against. */
+static bool check_report(form_t *f, const bc_report_t *report,
+                         bool figures_only, cJSON *errors, cJSON *warnings)
+{
+    int rc;
+    char err[512];
+    node_copy_t *copy = node_copy_load(f->store, &rc, err, sizeof err);
+    if (!copy && rc != BC_ENOTFOUND)
+        BC_WARN("form: %s", err);
+    node_check_t chk;
+    node_check_report(copy, report, NULL, &chk);
+    for (size_t i = 0; i < chk.n; i++) {
+        const node_problem_t *p = &chk.items[i];
+        if (figures_only && p->value < 0)
+            continue;   /* a figure left out unreadable: no sums yet */
+        cJSON *into = p->error ? errors : warnings;
+        if (p->value >= 0) {
+            add_note(into, report->values[p->value].indicator,
+                     problem_vi(p));
+        } else if (p->rule >= 0) {
+            const bc_rules_t *rules = node_copy_rules(copy);
+            const bc_registry_t *cat = node_copy_catalog(copy);
+            bool placed = false;
+            for (size_t k = 0; k < report->nvalues; k++) {
+                const bc_indicator_t *ind = bc_registry_find_indicator(
+                    cat, report->values[k].indicator);
+                if (ind && bc_rules_uses(rules, (size_t) p->rule, ind->idx)) {
+                    add_note(into, ind->code, p->text);
+                    placed = true;
+                }
+            }
+            if (!placed)
+                add_note(into, "form", p->text);
+        } else {
+            add_note(into, "form", p->text);
+        }
+    }
+    node_check_free(&chk);
+    bool checked = copy != NULL;
+    node_copy_destroy(&copy);
+    return checked;
 }
 
 static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
@@ -352,6 +457,20 @@ static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
     }
     if (!report.nvalues && !cJSON_GetArraySize(errors))
         cJSON_AddStringToObject(errors, "form", "Chưa nhập số liệu nào");
+    cJSON *warnings = cJSON_AddObjectToObject(doc, "warnings");
+    if (report.nvalues) {
+        /* With a field unreadable, the figures alone: a rule would sum
+         * the report without it. */
+        bool figures_only = cJSON_GetArraySize(errors) > 0;
+        bool checked = check_report(f, &report, figures_only, errors,
+                                    warnings);
+        cJSON_AddBoolToObject(doc, "checked", checked);
+        if (!checked)
+            cJSON_AddStringToObject(doc, "unchecked",
+                                    "Máy chưa nhận được danh mục và quy tắc "
+                                    "kiểm tra của tỉnh: báo cáo chưa được "
+                                    "kiểm tra, tỉnh sẽ kiểm tra khi nhận");
+    }
     unsigned status = MHD_HTTP_BAD_REQUEST;
     if (!cJSON_GetArraySize(errors)) {
         uint8_t id[BC_ID_LEN];
@@ -400,7 +519,7 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind,
         dst = p->vals[i];
     }
     if (off + size >= FORM_MAX_FIELD) {
-        p->bad_field = true;
+        bc_http_body_bad_field(&p->body);
         return MHD_YES;
     }
     memcpy(dst + off, data, size);
@@ -414,8 +533,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     post_t *p = *con_cls;
     if (!p)
         return;
-    if (p->pp)
-        MHD_destroy_post_processor(p->pp);
+    bc_http_body_end(&p->body);
     for (size_t i = 0; i < p->nvals; i++)
         free(p->vals[i]);
     free(p->vals);
@@ -459,48 +577,38 @@ static enum MHD_Result handle(form_t *f, struct MHD_Connection *conn,
         if (strcmp(url, "/api/file"))
             return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                               "nothing to post here");
-        const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                      "Content-Length");
-        if (len && strtoull(len, NULL, 10) > FORM_MAX_BODY)
-            return send_error(conn, 413, "báo cáo quá lớn");
-        const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                       "Content-Type");
-        if (!type || strncasecmp(type, "application/x-www-form-urlencoded",
-                                 33))
-            return send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                              "application/x-www-form-urlencoded only");
+        p->nvals = f->ninds;
+        p->vals = bc_calloc(f->ninds + 1, sizeof *p->vals);
+        unsigned st = bc_http_body_begin(&p->body, conn, FORM_MAX_BODY, 4096,
+                                         on_field, p);
+        if (st)
+            return send_error(conn, st,
+                              st == MHD_HTTP_CONTENT_TOO_LARGE
+                                  ? "báo cáo quá lớn"
+                              : st == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE
+                                  ? "application/x-www-form-urlencoded only"
+                                  : "unreadable form");
         if (!same_origin(conn)
             || !MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                             "X-Baocao-Form"))
             return send_error(conn, MHD_HTTP_FORBIDDEN,
                               "only the station's own page may file");
-        p->nvals = f->ninds;
-        p->vals = bc_calloc(f->ninds + 1, sizeof *p->vals);
-        if (!(p->pp = MHD_create_post_processor(conn, 4096, on_field, p)))
-            return send_error(conn, MHD_HTTP_BAD_REQUEST, "unreadable form");
         return MHD_YES;
     }
     post_t *p = *con_cls;
-    if (*upload_data_size) {
-        size_t n = *upload_data_size;
-        *upload_data_size = 0;
-        if (!p->pp)
-            return send_error(conn, 413, "a GET has no body");
-        p->body += n;
-        if (p->body > FORM_MAX_BODY)
-            p->too_large = true;
-        else if (MHD_post_process(p->pp, upload_data, n) != MHD_YES)
-            p->bad_field = true;
+    unsigned st = bc_http_body_step(&p->body, upload_data, upload_data_size);
+    if (st == 1)
         return MHD_YES;
-    }
-    if (p->too_large)
-        return send_error(conn, 413, "báo cáo quá lớn");
-    if (p->bad_field)
-        return send_error(conn, MHD_HTTP_BAD_REQUEST, "biểu mẫu hỏng");
-    if (p->pp && !f->inds)
+    if (st)
+        return send_error(conn, st,
+                          st == MHD_HTTP_BAD_REQUEST ? "biểu mẫu hỏng"
+                          : bc_http_body_posted(&p->body)
+                              ? "báo cáo quá lớn" : "a GET has no body");
+    bool posted = bc_http_body_posted(&p->body);
+    if (posted && !f->inds)
         return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
                           "Chưa có danh mục chỉ tiêu: chưa lưu");
-    if (p->pp)
+    if (posted)
         return post_file(f, conn, p);
     if (!strcmp(url, "/api/form"))
         return serve_form(f, conn);
@@ -699,6 +807,16 @@ static int run_child(form_t *f, const struct sockaddr_in *sa,
     for (;;) {
         if (!f->inds && client && fetch_catalog(f, client, cache))
             bc_client_destroy(&client);
+        if (!f->inds) {
+            /* The delivery loop's copy, when this link failed and its
+             * did not (or without --hub here). */
+            pthread_mutex_lock(&f->lock);
+            bool got = load_copy(f, store) == BC_OK;
+            pthread_mutex_unlock(&f->lock);
+            if (got)
+                BC_INFO("form: catalogue of %zu indicators from the node's "
+                        "copy", f->ninds);
+        }
         struct timespec wait = {f->inds ? 3600 : 3, 0};
         if (sigtimedwait(&stop, NULL, &wait) > 0)
             break;
@@ -744,9 +862,11 @@ int node_form_start(const node_form_config_t *cfg, const char *store,
     f.unit = unit;
     pthread_mutex_init(&f.lock, NULL);
     /* The catalogue: --catalog, else the copy the hub sent last time,
-     * else (in the child) the hub when it answers. */
+     * else (in the child) the hub when it answers, else the delivery
+     * loop's copy of it (node_copy.h). */
     char cache[4096];
     snprintf(cache, sizeof cache, "%s/catalog.csv", store);
+    f.store = store;
     const char *src = cfg->catalog ? cfg->catalog
                     : access(cache, R_OK) == 0 ? cache : NULL;
     if (src && (rc = load_catalog(&f, src, err, errlen))) {

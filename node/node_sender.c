@@ -28,6 +28,7 @@
 #include "bc_notify.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
+#include "node_copy.h"
 #include "node_link.h"
 #include "node_outbox.h"
 
@@ -82,6 +83,10 @@ const bc_option_t node_options[] = {
 };
 const size_t node_noptions = sizeof node_options / sizeof node_options[0];
 
+/* The tag of the CatalogQuery for the node's copy (beside NODE_PING_TAG
+ * and NODE_PING2_TAG, node_link.h; never a seq). */
+#define COPY_TAG (UINT64_MAX - 2)
+
 /* One submission on the wire. */
 typedef struct {
     uint64_t seq;              /* outbox seq, also the request tag; 0 = free */
@@ -112,6 +117,8 @@ struct node_sender_t {
     node_link_t *link;         /* judges the link's health */
     bool idle;                 /* link closed for want of anything to send:
                                   reopened when a report is filed */
+    bool copy_asked;           /* the copy was asked for on this socket */
+    int64_t copy_sent_at;      /* when, monotonic ms; 0 once answered */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -313,6 +320,8 @@ static void disconnect(node_sender_t *self)
     self->cursor = 0;
     if (self->link)
         node_link_dropped(self->link);
+    self->copy_asked = false;
+    self->copy_sent_at = 0;
 }
 
 void node_sender_destroy(node_sender_t **self_p)
@@ -408,6 +417,58 @@ static int send_ping(node_sender_t *self, uint64_t tag)
         return -1;
     }
     return 0;
+}
+
+/* The node's copy of the hub's catalogue, rules and limits (node_copy.h):
+ * asked for once on each socket, with the stamp of the copy held, so that
+ * a current copy costs one small "unchanged" answer. Not a slot: the
+ * silence rule and the window know nothing of it. */
+static void ask_copy(node_sender_t *self)
+{
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__CatalogQuery q = BAOCAO__CATALOG_QUERY__INIT;
+    uint8_t stamp[NODE_COPY_STAMP];
+    if (node_copy_stamp(self->cfg.store, stamp)) {
+        q.stamp.data = stamp;
+        q.stamp.len = sizeof stamp;
+    }
+    req.version = BC_WIRE_VERSION;
+    req.tag = COPY_TAG;
+    req.body_case = BAOCAO__REQUEST__BODY_CATALOG;
+    req.catalog = &q;
+    size_t len;
+    uint8_t *buf = bc_wire_pack(&req.base, &len);
+    zframe_t *f = zframe_new(buf, len);
+    free(buf);
+    if (zframe_send(&f, self->sock, ZFRAME_DONTWAIT) != 0) {
+        zframe_destroy(&f);
+        return;   /* no connection up yet: the next turn asks again */
+    }
+    self->copy_asked = true;
+    self->copy_sent_at = zclock_mono();
+}
+
+/* The hub's answer to ask_copy: keep it (or note it confirmed). */
+static void on_copy(node_sender_t *self, const Baocao__Reply *r)
+{
+    char err[512];
+    self->copy_sent_at = 0;
+    if (r->body_case != BAOCAO__REPLY__BODY_CATALOG) {
+        BC_DEBUG("the hub sent no catalogue copy (body %d)",
+                 (int) r->body_case);
+        return;
+    }
+    if (r->catalog->unchanged) {
+        node_copy_touch(self->cfg.store);
+        BC_DEBUG("the copy of the hub's catalogue and rules is current");
+    } else if (node_copy_save(self->cfg.store, r->catalog, err, sizeof err)
+               == BC_OK) {
+        BC_INFO("copy of the hub's catalogue (%zu indicators) and rules "
+                "kept in %s/%s: reports are checked against it at filing",
+                r->catalog->n_indicators, self->cfg.store, NODE_COPY_FILE);
+    } else {
+        BC_WARN("the hub's catalogue and rules not kept: %s", err);
+    }
 }
 
 /* Puts more pending submissions on the wire, up to the window. */
@@ -525,6 +586,11 @@ static void receive_acks(node_sender_t *self)
         node_link_heard(self->link, heard);
         if (!r) {
             BC_WARN("undecodable reply from the hub: ignored");
+            continue;
+        }
+        if (r->tag == COPY_TAG) {
+            on_copy(self, r);
+            baocao__reply__free_unpacked(r, NULL);
             continue;
         }
         if (r->body_case == BAOCAO__REPLY__BODY_ERROR) {
@@ -783,6 +849,8 @@ int node_sender_run(node_sender_t *self)
         }
         if (!self->sock && now >= self->retry_at && connect_hub(self))
             back_off(self, "cannot set up the link");
+        if (self->sock && !self->copy_asked)
+            ask_copy(self);
         /* Look for new reports when the window has room, at once if the
          * last look left some behind, else every poll_ms. */
         if (self->sock && self->inflight < self->nslots
@@ -792,7 +860,13 @@ int node_sender_run(node_sender_t *self)
             refill(self);
         if (self->store_failed)
             break;
-        if (self->cfg.drain && self->inflight == 0) {
+        /* A drain also waits for the copy asked for, a silence limit at
+         * most: a script that drains then files offline checks against
+         * what the hub holds now. */
+        bool copy_due = self->copy_sent_at
+                        && now - self->copy_sent_at
+                               < node_link_silence_limit(self->link);
+        if (self->cfg.drain && self->inflight == 0 && !copy_due) {
             node_stats_t st;
             if (check_store(self, node_outbox_stats(self->outbox, &st),
                             "cannot read the outbox") == 0

@@ -22,6 +22,13 @@
  * period baocao does not report on, a disaggregation (a category or
  * attribute option combo other than the default), a data element twice in
  * one report, a missing orgUnit or dataElement.
+ *
+ * Then each report is checked as `baocao submit` checks one (issue #11,
+ * node_check.h), against the node's copy of the hub's catalogue and rules
+ * when it has one: a failing error rule is a conflict VALIDATION_RULE
+ * naming the rule with both values; an indicator the hub's catalogue does
+ * not have, NO_DATA_ELEMENT; a rate or a count above the hub's largest,
+ * BAD_VALUE. A failing warning rule is said on stderr and files.
  */
 #include "bc_csv.h"
 #include "bc_dhis2.h"
@@ -31,6 +38,8 @@
 #include "bc_report.h"
 #include "bc_wire.h"
 #include "cmd.h"
+#include "node_check.h"
+#include "node_copy.h"
 #include "node_outbox.h"
 
 #include <cjson/cJSON.h>
@@ -154,6 +163,69 @@ static void judge(item_t *it, const bc_dhis2_map_t *map, cJSON *conflicts,
     add_conflict(conflicts, v->data_element, msg, code);
 }
 
+/* The conflict code of a problem node_check found. */
+static const char *check_code(const node_problem_t *p)
+{
+    if (p->rule >= 0)
+        return "VALIDATION_RULE";
+    if (p->reason == BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR)
+        return "NO_DATA_ELEMENT";
+    if (p->reason == BAOCAO__REJECT_REASON__REASON_DUPLICATE_VALUE)
+        return "DUPLICATE_VALUE";
+    return "BAD_VALUE";
+}
+
+/* Each report against the node's copy (see the top): conflicts into
+ * `conflicts`, warnings on stderr. Groups with a conflict already are
+ * left alone (their figures are not all known). */
+static void check_groups(const char *store, group_t *groups, size_t ngroups,
+                         item_t *const *order, cJSON *conflicts)
+{
+    int rc;
+    char err[512];
+    node_copy_t *copy = node_copy_load(store, &rc, err, sizeof err);
+    if (!copy) {
+        fprintf(stderr, "baocao import: warning: could not check the reports "
+                "against the hub's catalogue and rules: %s; the hub checks "
+                "them on arrival\n", err);
+        return;
+    }
+    for (size_t gi = 0; gi < ngroups; gi++) {
+        group_t *g = &groups[gi];
+        if (g->conflict)
+            continue;
+        item_t *const *its = order + g->first;
+        bc_report_t rep = {bc_calloc(g->n, sizeof(bc_report_value_t)), g->n};
+        for (size_t k = 0; k < g->n; k++) {
+            rep.values[k].indicator = (char *) its[k]->indicator;
+            rep.values[k].is_integer = true;
+            rep.values[k].count = its[k]->count;
+        }
+        node_check_t chk;
+        node_check_report(copy, &rep, NULL, &chk);
+        for (size_t i = 0; i < chk.n; i++) {
+            const node_problem_t *p = &chk.items[i];
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%.100s %.40s: %s", its[0]->unit,
+                     its[0]->period, p->text);
+            if (!p->error) {
+                fprintf(stderr, "baocao import: warning: %s\n", msg);
+                continue;
+            }
+            const char *object = p->value >= 0
+                ? its[p->value]->src->data_element
+                : p->rule >= 0
+                ? bc_rules_code(node_copy_rules(copy), (size_t) p->rule)
+                : its[0]->src->org_unit;
+            add_conflict(conflicts, object, msg, check_code(p));
+            g->conflict = true;
+        }
+        node_check_free(&chk);
+        free(rep.values);
+    }
+    node_copy_destroy(&copy);
+}
+
 /* Same figures, in any order? */
 static bool same_report(const bc_report_t *a, item_t *const *items, size_t n)
 {
@@ -267,6 +339,7 @@ int cmd_import(int argc, char **argv)
         if (it->why)
             g->conflict = true;
     }
+    check_groups(cfg.store, groups, ngroups, order, conflicts);
     size_t nconflicts = (size_t) cJSON_GetArraySize(conflicts);
 
     /* Step 3: compare with what the outbox holds, and file (all or

@@ -33,6 +33,18 @@
  * bytes (no report that fits the wire needs more CSV than that), so a huge
  * file costs bounded memory. An over-limit report exits 1, filing nothing;
  * a merged correction is checked as merged.
+ *
+ * Checks at filing, offline (issue #11, item 3): the report as it would
+ * go is checked against the node's copy of the hub's catalogue, rules and
+ * limits (node_copy.h, fetched by the node daemon whenever it reaches the
+ * hub) with the same function the station's form uses (node_check.h). An
+ * unknown indicator, a rate, a value that is not a whole count, a failing
+ * error-level rule: exit 1, nothing filed, each problem named with its
+ * line or with the rule and both sides' values. A failing warning-level
+ * rule is shown and the report filed. Without a copy (the node never
+ * reached the hub) the report is filed as before with a warning that it
+ * could not be checked against the hub's catalogue and rules; what needs
+ * no catalogue (a negative or fractional count) is refused all the same.
  */
 #include "bc_error.h"
 #include "bc_limits.h"
@@ -41,6 +53,8 @@
 #include "bc_report.h"
 #include "bc_wire.h"
 #include "cmd.h"
+#include "node_check.h"
+#include "node_copy.h"
 #include "node_outbox.h"
 #include "node_sender.h"
 
@@ -146,6 +160,59 @@ static int check_limits(const submit_cfg_t *cfg, const bc_report_t *r,
     return 0;
 }
 
+/* The report against the node's copy (see the top). Returns 0 to file,
+ * or -1 after printing why not. */
+static int check_report(const submit_cfg_t *cfg, const bc_report_t *r,
+                        const char *period, bc_period_t p)
+{
+    int rc;
+    char err[512];
+    /* The hub refuses a period that has not started (its clock; this one
+     * is the node's, which the hub bounds anyway). */
+    if (bc_period_start(p) > (int64_t) time(NULL)) {
+        fprintf(stderr, "baocao submit: period %s has not started yet; "
+                "nothing filed\n", period);
+        return -1;
+    }
+    node_copy_t *copy = node_copy_load(cfg->store, &rc, err, sizeof err);
+    node_check_t chk;
+    node_check_report(copy, r, cfg->file, &chk);
+    for (size_t i = 0; i < chk.n; i++)
+        fprintf(stderr, "baocao submit: %s%s\n",
+                chk.items[i].error ? "" : "warning: ", chk.items[i].text);
+    char when[64] = "";
+    if (copy) {
+        time_t t = (time_t) node_copy_confirmed_at(copy);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+    }
+    int status = 0;
+    /* The hub's own --max-message, once the copy says it. */
+    size_t wire = bc_report_wire_size(r, cfg->unit, period);
+    if (copy && !chk.errors && wire > node_copy_max_message(copy)) {
+        fprintf(stderr, "baocao submit: %s: the report is %zu bytes on the "
+                "wire, over the hub's --max-message %zu\n", cfg->file, wire,
+                node_copy_max_message(copy));
+        chk.errors++;
+    }
+    if (chk.errors) {
+        fprintf(stderr, "baocao submit: %s %s refused: %zu problem%s%s%s; "
+                "nothing filed\n", cfg->unit, period, chk.errors,
+                chk.errors == 1 ? "" : "s",
+                copy ? ", checked against the hub's catalogue and rules "
+                       "as of " : "", when);
+        status = -1;
+    } else if (!copy) {
+        fprintf(stderr, "baocao submit: warning: could not check the report "
+                "against the hub's catalogue and rules: %s. Filed "
+                "unchecked; the hub checks it on arrival\n", err);
+    }
+    node_check_free(&chk);
+    node_copy_destroy(&copy);
+    return status;
+}
+
 int cmd_submit(int argc, char **argv)
 {
     submit_cfg_t cfg;
@@ -160,8 +227,16 @@ int cmd_submit(int argc, char **argv)
     int rc = cmd_parse("submit", "--store DIR --unit CODE --period YYYY-MM "
                        "--file REPORT.csv [--merge | --replace]", opts, nopts,
                        &cfg, argc, argv, NULL, 0, &npos);
-    if (rc == 1)
+    if (rc == 1) {
         status = EXIT_OK;   /* --help was asked for */
+        printf("\nThe report is checked first against the node's copy of "
+               "the hub's catalogue,\nrules and limits (STORE/%s, fetched "
+               "by baocao-node whenever it\nreaches the hub): an error "
+               "rule, an unknown indicator, a negative or\nfractional count "
+               "refuse it (exit 1, nothing filed); a warning rule is shown\n"
+               "and the report filed. Without a copy it is filed unchecked, "
+               "with a warning.\n", NODE_COPY_FILE);
+    }
     if (rc)
         goto out_free_cfg;
     if (!cfg.store || !cfg.unit || !cfg.period || !cfg.file) {
@@ -245,7 +320,7 @@ int cmd_submit(int argc, char **argv)
     }
 
     /* The report as it would go (a merged correction included). */
-    if (check_limits(&cfg, report, ptext))
+    if (check_limits(&cfg, report, ptext) || check_report(&cfg, report, ptext, p))
         goto out_close;
 
     uint8_t id[BC_ID_LEN];

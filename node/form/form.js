@@ -3,8 +3,10 @@
  * catalogue (/api/form), files through /api/file, shows each error next to
  * its field, and lists what was filed with its delivery state.
  *
- * The checks that matter run on the node (node_form.c); the ones here
- * only spare a round trip. Everything is built with textContent.
+ * The checks that matter run on the node (node_form.c: the hub's
+ * catalogue and rules, as `baocao submit` checks them); the ones here
+ * only spare a round trip. A failing rule comes back next to each field
+ * it names. Everything is built with textContent.
  */
 'use strict';
 
@@ -90,8 +92,14 @@ async function file(ev) {
   showErrors(doc.errors);
   const status = document.getElementById('status');
   if (r.ok) {
+    /* Warnings (rules of importance "warning") do not stop filing: say
+     * them with the confirmation, as the fields are emptied. */
+    const notes = Object.entries(doc.warnings || {})
+      .map(([field, msg]) => field + ': ' + msg);
+    if (doc.unchecked) notes.push(doc.unchecked);
     status.textContent = 'Đã lưu báo cáo kỳ ' + doc.period + ' (lần ' +
-      doc.revision + ', ' + doc.figures + ' chỉ tiêu). Máy sẽ gửi lên tỉnh.';
+      doc.revision + ', ' + doc.figures + ' chỉ tiêu). Máy sẽ gửi lên tỉnh.' +
+      (notes.length ? ' Cảnh báo: ' + notes.join('; ') : '');
     status.classList.remove('error');
     for (const input of document.querySelectorAll('#fields input'))
       input.value = '';

@@ -167,7 +167,7 @@ static void file_round(fixture_t *f)
         node_outbox_t *o = node_outbox_open(f->store[k], err, sizeof err);
         assert_non_null(o);
         for (int m = f->months; m < f->months + MONTHS_PER_ROUND; m++) {
-            bc_report_value_t val = {"births", true, births(k, m), 0};
+            bc_report_value_t val = {"births", true, births(k, m), 0, 0};
             bc_report_t report = {&val, 1};
             char period[16];
             uint8_t id[16];

@@ -129,7 +129,7 @@ static void test_enroll_approve_deliver(void **state)
     /* 2. A report filed; the hub refuses the unknown key, records it. */
     node_outbox_t *o = node_outbox_open(store, err, sizeof err);
     assert_non_null(o);
-    bc_report_value_t v = {"sxh_cases", true, 7, 0};
+    bc_report_value_t v = {"sxh_cases", true, 7, 0, 0};
     bc_report_t report = {&v, 1};
     uint8_t id[16];
     uint32_t rev;

@@ -251,8 +251,8 @@ static void file_reports(fixture_t *f, int k)
     assert_non_null(o);
     for (int i = 0; i <= MONTHS; i++) {
         int m = i < MONTHS ? i : 0, rev = i < MONTHS ? 1 : 2;
-        bc_report_value_t vals[2] = {{"births", true, births(k, m, rev), 0},
-                                     {"sxh_cases", true, k + m, 0}};
+        bc_report_value_t vals[2] = {{"births", true, births(k, m, rev), 0, 0},
+                                     {"sxh_cases", true, k + m, 0, 0}};
         bc_report_t report = {vals, 2};
         char period[16];
         uint8_t id[16];

@@ -189,7 +189,7 @@ static void file_reports(fixture_t *f, int k, const char *store)
                                               ? births(k, m)
                                               : (int64_t) (k * 100 + m * 7
                                                            + i) % 5000,
-                                          0};
+                                          0, 0};
         bc_report_t report = {vals, INDICATORS};
         char period[16];
         uint8_t id[16];

@@ -114,7 +114,7 @@ static void file_one(fixture_t *f, const char *name, const char *unit,
     snprintf(store, len, "%s", bc_path(f->dir, name));
     node_outbox_t *o = node_outbox_open(store, err, sizeof err);
     assert_non_null(o);
-    bc_report_value_t v = {"sxh_cases", true, value, 0};
+    bc_report_value_t v = {"sxh_cases", true, value, 0, 0};
     bc_report_t report = {&v, 1};
     uint8_t id[16];
     uint32_t rev;

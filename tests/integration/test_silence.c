@@ -116,7 +116,7 @@ static void file_report(fixture_t *f, const char *period, int64_t births)
     char err[256];
     node_outbox_t *o = node_outbox_open(f->store, err, sizeof err);
     assert_non_null(o);
-    bc_report_value_t vals[1] = {{"births", true, births, 0}};
+    bc_report_value_t vals[1] = {{"births", true, births, 0, 0}};
     bc_report_t report = {vals, 1};
     uint8_t id[16];
     uint32_t rev;

@@ -143,8 +143,8 @@ static void file_reports(fixture_t *f, int k)
     assert_non_null(o);
     for (int m = 0; m < MONTHS; m++) {
         bc_report_value_t vals[2] = {
-            {"births", true, births(k, m), 0},
-            {"sxh_cases", true, k + m, 0}};
+            {"births", true, births(k, m), 0, 0},
+            {"sxh_cases", true, k + m, 0, 0}};
         bc_report_t report = {vals, 2};
         char period[16];
         uint8_t id[16];
@@ -342,7 +342,7 @@ static void test_backlog_drains_in_order(void **state)
                 snprintf(codes[i], sizeof codes[i], "%s", inds[i]);
                 vals[i] = (bc_report_value_t){codes[i], true,
                                               (int64_t) (m * 100 + i
-                                                         + pass * 1000), 0};
+                                                         + pass * 1000), 0, 0};
             }
             bc_report_t report = {vals, n};
             char period[16];

@@ -23,7 +23,7 @@
 static void file(node_outbox_t *o, const char *unit, const char *period,
                  int64_t v, uint32_t want_rev)
 {
-    bc_report_value_t val = {"births", true, v, 0};
+    bc_report_value_t val = {"births", true, v, 0, 0};
     bc_report_t r = {&val, 1};
     uint8_t id[16];
     uint32_t rev;

@@ -7,6 +7,7 @@
  * Routes and limits are listed in web_server.h.
  */
 #include "web_server.h"
+#include "bc_http.h"
 
 #include "bc_error.h"
 #include "bc_log.h"
@@ -390,10 +391,8 @@ static const web_asset_t *find_asset(const char *url)
 /* What one connection carries between libmicrohttpd's calls: the fields of
  * a posted form as they arrive. */
 typedef struct {
-    struct MHD_PostProcessor *pp;        /* form parser, POST only */
-    size_t body;                         /* body bytes received */
-    bool too_large;                      /* body over WEB_MAX_BODY */
-    bool bad_field;                      /* a field over its buffer */
+    bc_http_body_t form;                 /* the posted form's body
+                                            (bc_http.h), POST only */
     char name[WEB_NAME_MAX + 1];         /* login: operator */
     char password[WEB_PASSWORD_MAX + 1]; /* login: password */
     char csrf[WEB_TOKEN_LEN + 1];        /* changing forms: CSRF token */
@@ -408,7 +407,7 @@ static void take(conn_t *c, char *dst, size_t cap, const char *data,
                  uint64_t off, size_t size)
 {
     if (off + size >= cap) {
-        c->bad_field = true;
+        bc_http_body_bad_field(&c->form);
         return;
     }
     memcpy(dst + off, data, size);
@@ -443,8 +442,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     conn_t *c = *con_cls;
     if (!c)
         return;
-    if (c->pp)
-        MHD_destroy_post_processor(c->pp);
+    bc_http_body_end(&c->form);
     sodium_memzero(c, sizeof *c);        /* the password was in here */
     free(c);
     *con_cls = NULL;
@@ -678,20 +676,17 @@ static enum MHD_Result on_headers(web_server_t *self,
                         && strcmp(url, "/api/enroll")))
         return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                           "nothing to post here");
-    const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                  "Content-Length");
-    if (len && strtoull(len, NULL, 10) > WEB_MAX_BODY)
-        return send_error(conn, 413, "form too large");
-    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                   "Content-Type");
-    if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33))
-        return send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                          "a form is application/x-www-form-urlencoded");
+    unsigned st = bc_http_body_begin(&c->form, conn, WEB_MAX_BODY, 1024,
+                                     on_field, c);
+    if (st)
+        return send_error(conn, st,
+                          st == MHD_HTTP_CONTENT_TOO_LARGE ? "form too large"
+                          : st == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE
+                              ? "a form is application/x-www-form-urlencoded"
+                              : "unreadable form");
     if (!same_origin(conn))
         return send_error(conn, MHD_HTTP_FORBIDDEN,
                           "a form from another site");
-    if (!(c->pp = MHD_create_post_processor(conn, 1024, on_field, c)))
-        return send_error(conn, MHD_HTTP_BAD_REQUEST, "unreadable form");
     return MHD_YES;
 }
 
@@ -707,41 +702,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     conn_t *c = *con_cls;
     /* The body, in pieces. A GET has none; a form at most WEB_MAX_BODY
      * (Content-Length can be absent with chunked encoding). */
-    if (*upload_data_size) {
-        size_t n = *upload_data_size;
-        *upload_data_size = 0;
-        if (!c->pp)
-            return send_error(conn, 413, "a GET has no body");
-        c->body += n;
-        if (c->body > WEB_MAX_BODY)
-            c->too_large = true;
-        else if (MHD_post_process(c->pp, upload_data, n) != MHD_YES)
-            c->bad_field = true;
+    unsigned st = bc_http_body_step(&c->form, upload_data, upload_data_size);
+    if (st == 1)
         return MHD_YES;
-    }
-    if (c->too_large)
-        return send_error(conn, 413, "form too large");
-    if (c->bad_field)
-        return send_error(conn, MHD_HTTP_BAD_REQUEST, "malformed form");
+    if (st)
+        return send_error(conn, st,
+                          st == MHD_HTTP_BAD_REQUEST ? "malformed form"
+                          : bc_http_body_posted(&c->form)
+                              ? "form too large" : "a GET has no body");
+    bool posted = bc_http_body_posted(&c->form);
 
     /* Who is asking. Without --operators, nobody logs in. */
     const char *token = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND,
                                                     WEB_COOKIE);
     const web_session_t *s = self->auth ? web_auth_session(self->auth, token)
                                         : NULL;
-    if (c->pp && !strcmp(url, "/login"))
+    if (posted && !strcmp(url, "/login"))
         return post_login(self, conn, c);
     if (!strcmp(url, "/api/session"))
         return send_session(conn, s);
     if (self->auth && !s && !is_public(url)) {
         if (!strncmp(url, "/api/", 5) || !strncmp(url, "/export/", 8)
-            || c->pp)
+            || posted)
             return send_error(conn, MHD_HTTP_UNAUTHORIZED, "log in first");
         return to_login(conn, url);
     }
-    if (c->pp && !strcmp(url, "/api/enroll"))
+    if (posted && !strcmp(url, "/api/enroll"))
         return post_enroll(self, conn, c, s);
-    if (c->pp)   /* the only other form */
+    if (posted)   /* the only other form */
         return post_logout(self, conn, c, s, token);
     if (!strcmp(url, "/api/enrolments"))
         return send_enrolments(self, conn);
