@@ -24,6 +24,8 @@ packages=(
   libxlsxwriter-dev                # baocao-web: Excel (.xlsx) export
   chromium chromium-driver python3-selenium   # browser test of baocao-web (headless)
   python3-openpyxl                 # browser test: reads the exported .xlsx
+  dpkg-dev                         # packages: dpkg-shlibdeps gives their Depends (CPack)
+  lintian file                     # packaging test: Debian's checks; are the programs stripped
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(postgresql postgresql-client libpq-dev)
