@@ -205,7 +205,8 @@ done
 "$bin/baocao" keygen --out "$work/operator" >/dev/null 2>&1
 for c in "${codes[@]}"; do echo "$c,${keyof[$c]}"; done >"$work/keys.csv"
 awk -F, -v OFS=, 'NR == FNR { k[$1] = $2; next }
-                  FNR > 1 && ($1 in k) { $7 = k[$1] } { print }' \
+                  FNR == 1 { for (i = 1; i <= NF; i++) if ($i == "key") col = i }
+                  FNR > 1 && col && ($1 in k) { $col = k[$1] } { print }' \
   "$work/keys.csv" "$share/units.csv" >"$work/units.csv"
 [[ $(grep -c ',[^,]\{40\}$' "$work/units.csv") -eq 9 ]] || fail "registry keys not written"
 
