@@ -24,6 +24,10 @@ packages=(
   libxlsxwriter-dev                # baocao-web: Excel (.xlsx) export
   chromium chromium-driver python3-selenium   # browser test of baocao-web (headless)
   python3-openpyxl                 # browser test: reads the exported .xlsx
+  dpkg-dev                         # packages: dpkg-shlibdeps gives their Depends (CPack)
+  lintian file                     # packaging test: Debian's checks; are the programs stripped
+  docker-compose python3-yaml      # Docker test: `docker-compose config` validates the compose
+                                   # file, python3-yaml reads it (there is no Docker engine)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(postgresql postgresql-client libpq-dev)
