@@ -74,6 +74,7 @@ x=-rwxr-xr-x f=-rw-r--r--
 has "$hub_deb" usr/bin/baocao-hub $x
 has "$hub_deb" usr/bin/baocao-web $x
 has "$hub_deb" lib/systemd/system/baocao-hub.service $f
+has "$hub_deb" lib/systemd/system/baocao-web.service $f
 has "$hub_deb" etc/baocao/hub.conf $f
 has "$hub_deb" etc/baocao/web.conf $f
 has "$node_deb" usr/bin/baocao-node $x
@@ -274,7 +275,8 @@ dpkg --root="$R" --force-script-chrootless --force-depends --purge \
   || { cat "$work/dpkg.log" >&2; fail "dpkg --purge"; }
 for gone in etc/baocao/hub.secret etc/baocao/node.pub etc/baocao/hub.conf \
             etc/baocao/node.conf usr/bin/baocao-hub usr/share/baocao/units.csv \
-            lib/systemd/system/baocao-hub.service; do
+            lib/systemd/system/baocao-hub.service \
+            lib/systemd/system/baocao-web.service; do
   [[ ! -e $R/$gone ]] || fail "/$gone survived the purge"
 done
 [[ -e $R/var/lib/baocao/hub/data.mdb ]] || fail "the purge deleted the store"
