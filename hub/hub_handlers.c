@@ -331,6 +331,10 @@ static void stats_reply(hub_server_t *self, Baocao__StatsReply *out)
         out->upstream = true;
         out->upstream_cursor = st.cursor;
         out->upstream_connected = st.connected;
+        out->upstream_refused = st.refused.count;
+        out->upstream_refused_first = st.refused.first;
+        out->upstream_refused_last = st.refused.last;
+        out->upstream_refused_why = bc_strdup(st.refused.why);
     }
 }
 

@@ -239,7 +239,13 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
             reqs[n] = rq;
             const bc_unit_t *au;
             bc_period_t ap;
-            if (rq && rq->body_case == BAOCAO__REQUEST__BODY_APPROVAL
+            if (reqs[n] && reqs[n]->body_case == BAOCAO__REQUEST__BODY_REGISTRY
+                && reqs[n]->origin
+                && le->outcome == BAOCAO__OUTCOME__OUTCOME_STORED) {
+                /* A province's version the national hub took: its effect
+                 * is the composed version logged next (hub_federate.h). */
+                it->record = true;
+            } else if (rq && rq->body_case == BAOCAO__REQUEST__BODY_APPROVAL
                 && rq->version == BC_WIRE_VERSION
                 && hub_approval_prepare(reg, rq->approval, &au, &ap,
                                         it->message, sizeof it->message)

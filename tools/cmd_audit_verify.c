@@ -24,6 +24,7 @@
  *     proto/README.md "What audit verify proves").
  */
 #include "bc_error.h"
+#include "bc_wire.h"
 #include "bc_mem.h"
 #include "cmd_audit.h"
 #include "hub_head.h"
@@ -138,8 +139,11 @@ static bool check_entry(verify_ctx_t *v, uint64_t seq, int64_t received_at,
      * submissions: counted apart, so "stored" still counts reports. */
     const uint8_t *body;
     size_t body_len;
-    if (peer_len == 3 && memcmp(peer, "hub", 3) == 0)
-        v->versions++;
+    if ((peer_len == 3 && memcmp(peer, "hub", 3) == 0)
+        || (outcome == BAOCAO__OUTCOME__OUTCOME_STORED
+            && bc_wire_find_field(req, req_len, BAOCAO__REQUEST__BODY_REGISTRY,
+                                  &body, &body_len) == BC_OK))
+        v->versions++;   /* a province's, forwarded (issue 14) too */
     /* Approvals (issue #11, Request body 51) likewise: not reports. */
     else if (bc_wire_find_field(req, req_len, 51, &body, &body_len) == BC_OK)
         v->approvals[outcome < 5 ? outcome : 0]++;
