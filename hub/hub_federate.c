@@ -498,3 +498,26 @@ out:
     hub_subtrees_free(&st);
     free(text);
 }
+
+int hub_federate_keep(hub_store_t *s, const char *peer,
+                      const Baocao__Request *req)
+{
+    if (!peer || strncmp(peer, "unit:", 5) != 0 || !req->registry
+        || strlen(peer + 5) > BC_CODE_MAX)
+        return BC_EINVAL;
+    const Baocao__RegistryVersion *rv = req->registry;
+    char key[sizeof META_PREFIX + BC_CODE_MAX];
+    snprintf(key, sizeof key, META_PREFIX "%s", peer + 5);
+    uint8_t *val = bc_malloc(8 + rv->units.len);
+    hub_put_be64(val, req->origin ? req->origin->seq : 0);
+    if (rv->units.len)
+        memcpy(val + 8, rv->units.data, rv->units.len);
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (!mrc && (mrc = hub_env_meta_put(s, txn, key, val, 8 + rv->units.len)))
+        mdb_txn_abort(txn);
+    else if (!mrc)
+        mrc = mdb_txn_commit(txn);
+    free(val);
+    return hub_env_err(mrc);
+}

@@ -105,4 +105,12 @@ void hub_federate_accept(hub_store_t **store, bc_registry_t **reg,
                          size_t raw_len, const char *peer,
                          hub_federate_result_t *out);
 
+/* Keeps a forwarded version taken earlier (peer "unit:CODE", origin seq)
+ * as the province's subtree, in a transaction of its own: `audit replay`
+ * calls it after replaying the entry, so that a hub started on the
+ * replayed store composes the same registry. BC_OK, BC_EINVAL (not a
+ * relay's identity), or a store error. */
+int hub_federate_keep(hub_store_t *s, const char *peer,
+                      const Baocao__Request *req);
+
 #endif

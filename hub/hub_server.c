@@ -465,8 +465,10 @@ static bool receive_one(hub_server_t *self)
         problem = text_err;
     }
 
+    /* Submissions and plans are log entries: decided in the batch. */
     if (why == BAOCAO__REJECT_REASON__REASON_NONE
-        && req->body_case == BAOCAO__REQUEST__BODY_SUBMIT) {
+        && (req->body_case == BAOCAO__REQUEST__BODY_SUBMIT
+            || req->body_case == BAOCAO__REQUEST__BODY_PLAN)) {
         hub_batch_add(self, &route, &payload, req, peer, why, "");
         return true;
     }

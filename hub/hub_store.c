@@ -248,6 +248,8 @@ int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
             /* In order with the submissions around it: a report after an
              * approval in the same batch meets the lock. */
             rc = hub_approvals_ingest(self, txn, it, t);
+        } else if (it->plan) {
+            rc = hub_plans_ingest(self, txn, it, t);
         } else if (it->record) {
             it->status = BAOCAO__ACK_STATUS__ACK_STORED;
             rc = hub_log_append(self, txn, it, t,

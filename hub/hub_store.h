@@ -109,6 +109,10 @@ typedef struct {
     struct hub_approval_t *approved; /* outcome of an approval item: the
                                       approval in force afterwards (the
                                       caller's buffer), or NULL */
+    bool plan;                     /* a PlanSet, not a submission: unit,
+                                      year and vals (its targets, by sid)
+                                      are the plan's (hub_plans_ingest) */
+    unsigned year;                 /* the plan's year */
     bool record;                   /* valid, but not a submission: logged
                                       STORED and nothing else (a replayed
                                       forwarded registry version, whose

@@ -391,6 +391,39 @@ static bool national_value(fixture_t *f, const char *unit,
     return present;
 }
 
+/* The annual target of births on the national hub (0 if none). */
+static int64_t national_target(fixture_t *f, const char *unit)
+{
+    char err[256];
+    bc_security_t sec = {f->nat_pub, f->op_secret};
+    bc_client_t *c = bc_client_new(f->national.endpoint, &sec, err,
+                                   sizeof err);
+    assert_non_null(c);
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Query q = BAOCAO__QUERY__INIT;
+    char *inds[1] = {"births"};
+    q.unit = (char *) unit;
+    q.period = "2023-12";
+    q.n_indicators = 1;
+    q.indicators = inds;
+    req.body_case = BAOCAO__REQUEST__BODY_QUERY;
+    req.query = &q;
+    Baocao__Reply *r = NULL;
+    assert_int_equal(bc_client_call(c, &req, &r, 10000), BC_OK);
+    bc_client_destroy(&c);
+    const Baocao__Figure *fig = bc_figure(r, "births");
+    int64_t t = fig && fig->target && fig->target->present
+                    ? fig->target->value : 0;
+    baocao__reply__free_unpacked(r, NULL);
+    return t;
+}
+
+static bool national_has_target(void *arg)
+{
+    fixture_t *f = arg;
+    return national_target(f, "P0-D0") == 1000;
+}
+
 /* What was filed for a province (or, p < 0, the country) in a month. */
 static int64_t filed(int p, int m)
 {
@@ -761,6 +794,25 @@ static void test_federation(void **state)
     fprintf(stderr, "%.1f s: refused entries recorded, resent once the "
             "national registry was fixed\n", elapsed(&t0));
 
+    /* 5d. Plans are log entries too: one set at P0 reaches the national
+     * hub, where P0's own target is the sum of its districts'. */
+    char plan[700];
+    snprintf(plan, sizeof plan, "%s", bc_path(f->dir, "plan.csv"));
+    bc_write_file(plan, "indicator,target\nbirths,1000\n");
+    const char *pargv[] = {"plan", "--hub", f->prov[0].endpoint, "--plain",
+                           "--unit", "P0-D0", "--year", "2023", "--file",
+                           plan, NULL};
+    assert_int_equal(bc_run("baocao", pargv, NULL), 0);
+    if (!bc_eventually(national_has_target, f, 60000))
+        fail_msg("P0's plan did not reach the national hub (see %s)",
+                 f->prov[0].log);
+    assert_int_equal(national_target(f, "P0"), 1000);
+    for (int i = 0; i < 300 && stat_of(f->prov[0].endpoint,
+                                       "upstream_behind") > 0; i++)
+        usleep(100000);   /* the national hub's answer on its way back */
+    fprintf(stderr, "%.1f s: a plan set at P0 is on the national hub\n",
+            elapsed(&t0));
+
     /* 6. Each provincial hub says it is caught up (baocao stats), and
      * leaves its durable cursor at the head of its log when it stops. */
     for (int p = 0; p < PROVS; p++) {
@@ -819,9 +871,11 @@ static void test_federation(void **state)
 
     /* 8. The national log alone rebuilds the national store: the
      * provinces' registry versions and the composed ones are on it. */
-    char exp[700], fresh[700];
+    char exp[700], fresh[800], fresh_dir[700];
     snprintf(exp, sizeof exp, "%s", bc_path(f->dir, "national.bca"));
-    snprintf(fresh, sizeof fresh, "%s", bc_path(f->dir, "replayed"));
+    snprintf(fresh_dir, sizeof fresh_dir, "%s", bc_path(f->dir, "replayed"));
+    assert_int_equal(mkdir(fresh_dir, 0700), 0);
+    snprintf(fresh, sizeof fresh, "%s/hub", fresh_dir);
     const char *eargv[] = {"audit", "export", "--store", f->national.store,
                            "--out", exp, NULL};
     assert_int_equal(bc_run("baocao", eargv, NULL), 0);
@@ -841,6 +895,19 @@ static void test_federation(void **state)
     assert_memory_equal(live, again, 64);
     free(live);
     free(again);
+    /* A hub on the replayed store composes the same national registry
+     * (the provinces' subtrees came with the log) and answers as the
+     * national hub did: the commune P0 opened, P0's plan. */
+    bc_hub_t replayed;
+    bc_hub_init(&replayed);
+    const char *hextra[] = {"--registry", f->nat_units, NULL};
+    bc_hub_start(&replayed, fresh_dir, NULL, hextra);
+    int64_t got;
+    bool ok = bc_query_value(replayed.endpoint, "P0-D0-C3", "2023-06",
+                             "births", &got);
+    assert_int_equal(bc_hub_stop(&replayed), 0);
+    assert_true(ok);
+    assert_int_equal(got, 500);
 }
 
 int main(void)
