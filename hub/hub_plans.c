@@ -63,21 +63,27 @@ static bool is_rate(const hub_store_t *s, uint32_t sid)
                   == BC_KIND_RATIO;
 }
 
+/* Up the tree of the year's first month, as a query for the year reads
+ * it (issue 12: a year uses the tree of its first month): a unit that
+ * moved in the year adds to the parent it had in January; one not valid
+ * then keeps its own targets and adds to nobody that year. */
 static int refresh_plan(hub_store_t *s, MDB_txn *txn, const bc_unit_t *unit,
                         unsigned year)
 {
     int rc = BC_OK;
+    int32_t month = (int32_t) year * 12;
     int64_t *val = bc_malloc(s->nsid * sizeof *val);
     int64_t *cval = bc_malloc(s->nsid * sizeof *cval);
     bool *has = bc_malloc(s->nsid * sizeof *has);
     bool *chas = bc_malloc(s->nsid * sizeof *chas);
     for (const bc_unit_t *u = unit; u;
-         u = u->parent >= 0 ? bc_registry_unit(s->reg, (uint32_t) u->parent)
-                            : NULL) {
+         u = bc_registry_parent_at(s->reg, u, month)) {
         memset(val, 0, s->nsid * sizeof *val);
         memset(has, 0, s->nsid * sizeof *has);
         for (uint32_t c = 0; c < u->nchildren; c++) {
             const bc_unit_t *child = bc_registry_unit(s->reg, u->children[c]);
+            if (bc_registry_parent_at(s->reg, child, month) != u)
+                continue;   /* under u in other months only */
             memset(chas, 0, s->nsid * sizeof *chas);
             if ((rc = load_sid_values(s, txn, HUB_DB_PLAN_EFF, child->sid, year,
                                       cval, chas)))
