@@ -260,6 +260,15 @@ static int offer(void *arg, const hub_log_entry_t *e)
         return 0;
     }
     const fwd_kind_t *kind = kind_of(e, &sub, &sub_len);
+    if (!kind && bc_wire_find_field(e->request, e->request_len,
+                                    BAOCAO__REQUEST__BODY_REGISTRY, &sub,
+                                    &sub_len) == BC_OK) {
+        /* A version a province forwarded to this hub (a national hub that
+         * forwards too): its effect is this hub's own composed version,
+         * which goes up in its place. */
+        self->scan = e->seq;
+        return 0;
+    }
     if (!kind) {
         /* The province accepted it, so this cannot happen with a Request
          * that protobuf-c decoded to one body of a kind that goes up; say
