@@ -86,10 +86,10 @@ const bc_option_t hub_options[] = {
      "dead"},
     {"upstream-backoff-max", BC_OPT_INT, HC(upstream_backoff_max), 500,
      86400000, "60000", "MS", "longest reconnect delay to the national hub"},
-    {"upstream-resend-from", BC_OPT_INT, HC(upstream_resend_from), 1,
-     1LL << 62, NULL, "SEQ", "send the log again from SEQ once (after the "
+    {"upstream-resend-from", BC_OPT_INT, HC(upstream_resend_from), 0,
+     1LL << 62, "0", "SEQ", "send the log again from SEQ once (after the "
      "national hub refused entries and its registry was fixed; see baocao "
-     "stats)"},
+     "stats); 0: no"},
 };
 const size_t hub_noptions = sizeof hub_options / sizeof hub_options[0];
 
