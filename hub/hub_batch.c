@@ -108,14 +108,31 @@ bool hub_batch_approval(hub_server_t *self, zframe_t **route_p,
                                                     &u, &period, msg,
                                                     sizeof msg);
     /* Facilities never approve; operators within their scope, with the
-     * approver or admin role; anyone in plain mode (hub_scope.h). */
+     * approver or admin role; anyone in plain mode (hub_scope.h); and a
+     * provincial hub forwarding its log (an origin, a relay's key) for a
+     * unit of its subtree (issue 14). */
+    bool forwarded = req->origin != NULL;
     if (why == BAOCAO__REJECT_REASON__REASON_NONE
+        && !(forwarded && hub_relay_may(self->reg, peer, u))
         && !hub_scope_may_act(self->scope, self->reg, peer, u,
                               HUB_ROLE_APPROVER, msg, sizeof msg))
         why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
     if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
         hub_server_count_reject(self, why, peer, msg);
-        hub_server_error(self, *route_p, req->tag, why, msg);
+        if (forwarded) {
+            /* The forwarder settles on Acks only. */
+            Baocao__Reply reply = BAOCAO__REPLY__INIT;
+            Baocao__Ack ack = BAOCAO__ACK__INIT;
+            ack.status = BAOCAO__ACK_STATUS__ACK_REJECTED;
+            ack.reason = why;
+            ack.message = msg;
+            reply.tag = req->tag;
+            reply.body_case = BAOCAO__REPLY__BODY_ACK;
+            reply.ack = &ack;
+            hub_server_reply(self, *route_p, &reply);
+        } else {
+            hub_server_error(self, *route_p, req->tag, why, msg);
+        }
         return false;
     }
     batch_t *b = &self->batches[self->filling];
@@ -126,7 +143,8 @@ bool hub_batch_approval(hub_server_t *self, zframe_t **route_p,
     p->payload = *payload_p;
     *route_p = *payload_p = NULL;
     p->tag = req->tag;
-    p->approval = true;
+    p->approval = !forwarded;   /* forwarded: answered with an Ack */
+    p->ack = true;
     memset(&p->approved, 0, sizeof p->approved);
     snprintf(p->peer, sizeof p->peer, "%s", peer);
     memset(it, 0, sizeof *it);

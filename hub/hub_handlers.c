@@ -194,12 +194,7 @@ void hub_plan_admit(hub_server_t *self, const Baocao__Request *req,
         /* Plans are set by operators (admins within their scope; anyone
          * in plain mode), not by facilities; and forwarded by a provincial
          * hub (a relay's key, with an origin) for its own subtree. */
-        const bc_unit_t *relay = strncmp(peer, "unit:", 5) == 0
-                                     ? bc_registry_find_unit(self->reg,
-                                                             peer + 5)
-                                     : NULL;
-        if (!relay || !relay->relay || !req->origin || !u
-            || !bc_registry_is_within(self->reg, u, relay)) {
+        if (!req->origin || !hub_relay_may(self->reg, peer, u)) {
             it->reject = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
             snprintf(it->message, sizeof it->message, "%s may not set "
                      "plans%s%.64s", peer, u ? " for " : "",

@@ -210,7 +210,9 @@ static int connect_national(hub_upstream_t *self)
  *   registry  the version's root is the relay unit itself, and none of its
  *             other codes is a unit of the national registry outside that
  *             subtree (hub_federate.h);
- *   plan      the plan's unit lies in the relay's subtree. */
+ *   plan      the plan's unit lies in the relay's subtree;
+ *   approval  the same (approve or unapprove, issue #11): the period is
+ *             locked at the national hub as at the province. */
 typedef struct {
     uint32_t field;              /* Request body field number */
     bool own;                    /* entries of peer "hub" (else not them) */
@@ -221,6 +223,7 @@ static const fwd_kind_t kinds[] = {
     {BAOCAO__REQUEST__BODY_SUBMIT, false, "submission"},
     {BAOCAO__REQUEST__BODY_REGISTRY, true, "registry version"},
     {BAOCAO__REQUEST__BODY_PLAN, false, "plan"},
+    {BAOCAO__REQUEST__BODY_APPROVAL, false, "approval"},
 };
 
 /* The kind of a logged entry, and its body's bytes; NULL when it does not
@@ -252,13 +255,6 @@ static int offer(void *arg, const hub_log_entry_t *e)
     }
     const uint8_t *sub;
     size_t sub_len;
-    /* Approvals (issue #11, body 51) are not submissions: not forwarded
-     * yet (issue 14 will ship them as they are, the operator as peer). */
-    if (bc_wire_find_field(e->request, e->request_len, 51, &sub, &sub_len)
-        == BC_OK) {
-        self->scan = e->seq;
-        return 0;
-    }
     const fwd_kind_t *kind = kind_of(e, &sub, &sub_len);
     if (!kind && bc_wire_find_field(e->request, e->request_len,
                                     BAOCAO__REQUEST__BODY_REGISTRY, &sub,

@@ -45,6 +45,15 @@ bool hub_may_submit(const bc_registry_t *reg, const char *peer,
     return self->on_behalf && unit->parent == (int32_t) self->idx;
 }
 
+bool hub_relay_may(const bc_registry_t *reg, const char *peer,
+                   const bc_unit_t *unit)
+{
+    if (!peer || strncmp(peer, "unit:", 5) != 0 || !unit)
+        return false;
+    const bc_unit_t *relay = bc_registry_find_unit(reg, peer + 5);
+    return relay && relay->relay && bc_registry_is_within(reg, unit, relay);
+}
+
 static int cmp_sid(const void *a, const void *b)
 {
     const hub_val_t *x = a, *y = b;

@@ -59,6 +59,11 @@ Baocao__RejectReason hub_plan_validate(const bc_registry_t *reg,
                                        const Baocao__PlanSet *ps,
                                        hub_item_t *item);
 
+/* Is `peer` a provincial hub forwarding its log ("unit:R", R a relay)
+ * and `unit` in R's subtree? (plans and approvals it forwards) */
+bool hub_relay_may(const bc_registry_t *reg, const char *peer,
+                   const bc_unit_t *unit);
+
 /* May `peer` act for `unit`? (the authorization rule above) */
 bool hub_may_submit(const bc_registry_t *reg, const char *peer,
                     const bc_unit_t *unit);

@@ -418,6 +418,29 @@ static int64_t national_target(fixture_t *f, const char *unit)
     return t;
 }
 
+/* Whether (unit, period) is approved (locked) on the national hub. */
+static bool national_approved(void *arg)
+{
+    fixture_t *f = arg;
+    char err[256];
+    bc_security_t sec = {f->nat_pub, f->op_secret};
+    bc_client_t *c = bc_client_new(f->national.endpoint, &sec, err,
+                                   sizeof err);
+    assert_non_null(c);
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Query q = BAOCAO__QUERY__INIT;
+    q.unit = "P0-D1";
+    q.period = "2023-03";
+    req.body_case = BAOCAO__REQUEST__BODY_QUERY;
+    req.query = &q;
+    Baocao__Reply *r = NULL;
+    assert_int_equal(bc_client_call(c, &req, &r, 10000), BC_OK);
+    bc_client_destroy(&c);
+    bool yes = r->body_case == BAOCAO__REPLY__BODY_QUERY && r->query->approved;
+    baocao__reply__free_unpacked(r, NULL);
+    return yes;
+}
+
 static bool national_has_target(void *arg)
 {
     fixture_t *f = arg;
@@ -811,6 +834,24 @@ static void test_federation(void **state)
                                        "upstream_behind") > 0; i++)
         usleep(100000);   /* the national hub's answer on its way back */
     fprintf(stderr, "%.1f s: a plan set at P0 is on the national hub\n",
+            elapsed(&t0));
+
+    /* 5e. Approvals are log entries (issue #11) and go up too: a district
+     * P0 approves is locked at the national hub as well. */
+    assert_false(national_approved(f));
+    const char *aargv[] = {"approve", "--hub", f->prov[0].endpoint, "--plain",
+                           "--unit", "P0-D1", "--period", "2023-03", NULL};
+    char *aout = NULL;
+    if (bc_run_all("baocao", aargv, &aout) != 0)
+        fail_msg("approve at P0: %s", aout);
+    free(aout);
+    if (!bc_eventually(national_approved, f, 60000))
+        fail_msg("P0's approval did not reach the national hub (see %s)",
+                 f->national.log);
+    for (int i = 0; i < 300 && stat_of(f->prov[0].endpoint,
+                                       "upstream_behind") > 0; i++)
+        usleep(100000);
+    fprintf(stderr, "%.1f s: an approval at P0 locks the national hub\n",
             elapsed(&t0));
 
     /* 6. Each provincial hub says it is caught up (baocao stats), and
