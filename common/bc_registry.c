@@ -16,6 +16,10 @@
  * BC_MAX_LEVELS levels (depth is computed here once), ratios whose parts
  * exist and are counts. Every error names the file and line.
  *
+ * History (several rows per code, validity, successors) is checked by
+ * bc_history.c, which also answers the month-dependent questions; this
+ * file holds the rows, the code index, indicators and the digest.
+ *
  * The digest is SHA-256 over a canonical serialisation of the parsed
  * content (not of the file bytes), so reordering columns, adding a comment
  * column or changing quoting does not change it, while any change that
@@ -24,6 +28,7 @@
 #include "bc_registry.h"
 
 #include "bc_csv.h"
+#include "bc_history.h"
 #include "bc_error.h"
 #include "bc_limits.h"
 #include "bc_mem.h"
@@ -181,182 +186,10 @@ static int parse_yes_no(const char *s, bool dflt, bool *out)
     return 0;
 }
 
-/* ---- units ------------------------------------------------------------ */
-
-/* "YYYY-MM" to a month number; "" gives dflt. -1 if malformed. */
-static int parse_month(const char *s, int32_t dflt, int32_t *out)
-{
-    bc_period_t p;
-
-    if (s[0] == '\0') {
-        *out = dflt;
-        return 0;
-    }
-    if (bc_period_parse(s, &p) != 0 || bc_period_type(p) != BC_PT_MONTH)
-        return -1;
-    *out = bc_registry_month(p);
-    return 0;
-}
-
-static int cmp_span(const void *a, const void *b)
-{
-    const bc_span_t *x = a, *y = b;
-    return x->from < y->from ? -1 : x->from > y->from;
-}
-
-/* True if `u` is valid for every month of [from, to]: its spans are
- * sorted and disjoint, so walk them once. */
-static bool spans_cover(const bc_unit_t *u, int32_t from, int32_t to)
-{
-    int64_t cur = from;
-
-    for (uint32_t i = 0; i < u->nspans && cur <= to; i++) {
-        const bc_span_t *sp = &u->spans[i];
-        if (sp->from <= cur && sp->to >= cur)
-            cur = (int64_t) sp->to + 1;
-    }
-    return cur > to;
-}
-
-/* Parses a replaced_by field into the span. -1 with err set. */
-static int parse_successors(bc_registry_t *reg, const char *path,
-                            bc_unit_t *u, bc_span_t *sp, const char *field,
-                            char *err, size_t errlen)
-{
-    char *copy = bc_strdup(field), *save = NULL, *tok;
-    double sum = 0;
-    uint32_t with_share = 0;
-    int rc = -1;
-
-    for (const char *c = field; *c; c++)
-        if (*c == ';')
-            sp->nsucc++;
-    sp->nsucc++;
-    sp->succ = bc_calloc(sp->nsucc, sizeof *sp->succ);
-    sp->nsucc = 0;
-    for (tok = strtok_r(copy, ";", &save); tok;
-         tok = strtok_r(NULL, ";", &save)) {
-        bc_successor_t *sc = &sp->succ[sp->nsucc];
-        char *colon = strchr(tok, ':'), *end;
-        int64_t idx;
-
-        while (*tok == ' ')
-            tok++;
-        if (colon) {
-            *colon = '\0';
-            sc->share = strtod(colon + 1, &end);
-            if (colon[1] == '\0' || *end != '\0' || !isfinite(sc->share) ||
-                sc->share <= 0 || sc->share > 1) {
-                bc_set_error(err, errlen, "%s:%zu: replaced_by of %s: share "
-                        "'%s' of %s is not a fraction in (0, 1]", path,
-                        sp->line, u->code, colon + 1, tok);
-                goto out;
-            }
-            sc->has_share = true;
-            sum += sc->share;
-            with_share++;
-        }
-        idx = index_get(&reg->unit_index, tok, strlen(tok));
-        if (idx < 0) {
-            bc_set_error(err, errlen, "%s:%zu: replaced_by of %s names an "
-                    "unknown unit '%s'", path, sp->line, u->code, tok);
-            goto out;
-        }
-        if ((uint32_t) idx == u->idx) {
-            bc_set_error(err, errlen, "%s:%zu: %s is replaced by itself",
-                    path, sp->line, u->code);
-            goto out;
-        }
-        for (uint32_t j = 0; j < sp->nsucc; j++)
-            if (sp->succ[j].unit == (uint32_t) idx) {
-                bc_set_error(err, errlen, "%s:%zu: replaced_by of %s names "
-                        "%s twice", path, sp->line, u->code, tok);
-                goto out;
-            }
-        sc->unit = (uint32_t) idx;
-        sp->nsucc++;
-    }
-    if (sp->nsucc == 0) {
-        bc_set_error(err, errlen, "%s:%zu: replaced_by of %s names no unit",
-                path, sp->line, u->code);
-        goto out;
-    }
-    if (with_share && with_share != sp->nsucc) {
-        bc_set_error(err, errlen, "%s:%zu: replaced_by of %s gives shares "
-                "to some successors only: give every one a share, or none",
-                path, sp->line, u->code);
-        goto out;
-    }
-    /* Shares are written with a few decimals (0.33;0.33;0.34): a sum a
-     * millionth off 1 is rounding, more is a mistake. */
-    if (with_share && fabs(sum - 1.0) > 1e-6) {
-        bc_set_error(err, errlen, "%s:%zu: the shares in replaced_by of %s "
-                "sum to %g, not 1", path, sp->line, u->code, sum);
-        goto out;
-    }
-    rc = 0;
-
-out:
-    free(copy);
-    return rc;
-}
-
-/* Checks the tree of month m for cycles and depth, and sets the depth of
- * the units whose latest row starts at m. state and chain hold nunits. */
-static int check_tree(bc_registry_t *reg, const char *path, int32_t m,
-                      uint8_t *state, uint32_t *chain, char *err,
-                      size_t errlen)
-{
-    uint32_t *depth = bc_calloc(reg->nunits, sizeof *depth);
-    int rc = -1;
-
-    memset(state, 0, reg->nunits);        /* 0 new, 1 on walk, 2 done */
-    /* Each unit is visited once: walk up until a unit whose depth is
-     * known (or a root), then assign depths on the way back down. Meeting
-     * a unit of the current walk is a cycle. */
-    for (size_t r = 0; r < reg->nunits; r++) {
-        size_t n = 0;
-        const bc_unit_t *cur = &reg->units[r];
-        uint32_t d;
-
-        if (!bc_registry_span_at(cur, m))
-            continue;
-        while (cur && state[cur->idx] == 0) {
-            state[cur->idx] = 1;
-            chain[n++] = cur->idx;
-            cur = bc_registry_parent_at(reg, cur, m);
-        }
-        if (cur && state[cur->idx] == 1) {
-            bc_set_error(err, errlen, "%s:%zu: unit %s is its own ancestor (a "
-                    "cycle through parent_code)", path,
-                    bc_registry_span_at(cur, m)->line, cur->code);
-            goto out;
-        }
-        d = cur ? depth[cur->idx] + 1 : 0;
-        while (n > 0) {
-            uint32_t i = chain[--n];
-            if (d >= BC_MAX_LEVELS) {
-                bc_set_error(err, errlen, "%s:%zu: unit %s is %u levels "
-                        "deep; the hierarchy may have at most %d levels",
-                        path, bc_registry_span_at(&reg->units[i], m)->line,
-                        reg->units[i].code, d + 1, BC_MAX_LEVELS);
-                goto out;
-            }
-            depth[i] = d++;
-            state[i] = 2;
-        }
-    }
-    for (size_t r = 0; r < reg->nunits; r++) {
-        bc_unit_t *u = &reg->units[r];
-        if (u->spans[u->nspans - 1].from == m)
-            u->depth = depth[r];
-    }
-    rc = 0;
-
-out:
-    free(depth);
-    return rc;
-}
+/* ---- units ------------------------------------------------------------
+ * The history columns (valid_from, valid_to, replaced_by) and every check
+ * of the trees they describe are bc_history.c's; this file reads the rows
+ * and the attributes of units. */
 
 /* Counts (fill false) or lists (fill true) each unit under every parent
  * it ever had, once per parent. */
@@ -381,12 +214,6 @@ static void add_children(bc_registry_t *reg, bool fill)
     }
 }
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *) a, y = *(const int32_t *) b;
-    return x < y ? -1 : x > y;
-}
-
 /* From the file at `path`, or from data (len bytes) named `path` when data
  * is not NULL. */
 static bc_csv_t *open_csv(const char *path, const char *data, size_t len,
@@ -400,14 +227,11 @@ static int load_units(bc_registry_t *reg, const char *path,
                       const char *data, size_t len, char *err, size_t errlen)
 {
     bc_csv_t *csv = NULL;
-    uint8_t *state = NULL;
-    uint32_t *chain = NULL;
     uint32_t *row_unit = NULL;
-    int32_t *starts = NULL;
     code_index_t key_index = {NULL, 0};
     int c_code, c_parent, c_level, c_name, c_reports, c_behalf, c_relay, c_key;
     int c_from, c_to, c_repl;
-    size_t nrows, nstarts = 0;
+    size_t nrows;
     int rc = -1;
 
     csv = open_csv(path, data, len, err, errlen);
@@ -484,10 +308,10 @@ static int load_units(bc_registry_t *reg, const char *path,
         sp->line = line;
         sp->name = bc_strdup(name);
         sp->level = bc_strdup(level);
-        if (parse_month(bc_csv_field(csv, r, c_from), BC_MONTH_OPEN_FROM,
-                        &sp->from) < 0 ||
-            parse_month(bc_csv_field(csv, r, c_to), BC_MONTH_OPEN_TO,
-                        &sp->to) < 0) {
+        if (bc_history_parse_month(bc_csv_field(csv, r, c_from),
+                                   BC_MONTH_OPEN_FROM, &sp->from) < 0 ||
+            bc_history_parse_month(bc_csv_field(csv, r, c_to),
+                                   BC_MONTH_OPEN_TO, &sp->to) < 0) {
             bc_set_error(err, errlen, "%s:%zu: valid_from and valid_to of %s "
                     "must be months YYYY-MM or empty", path, line, code);
             goto out;
@@ -503,20 +327,9 @@ static int load_units(bc_registry_t *reg, const char *path,
     /* Step 3: each unit's rows in month order, none overlapping; the unit's
      * own attributes come from its latest row. */
     index_init(&key_index, reg->nunits);
-    for (size_t i = 0; i < reg->nunits; i++) {
-        bc_unit_t *u = &reg->units[i];
-        qsort(u->spans, u->nspans, sizeof *u->spans, cmp_span);
-        for (uint32_t k = 1; k < u->nspans; k++)
-            if (u->spans[k].from <= u->spans[k - 1].to) {
-                size_t a = u->spans[k - 1].line, b = u->spans[k].line;
-                bc_set_error(err, errlen, "%s:%zu: duplicate unit code %s "
-                        "(first on line %zu) with overlapping validity: "
-                        "give the rows valid_from and valid_to that do not "
-                        "overlap", path, a > b ? a : b, u->code,
-                        a > b ? b : a);
-                goto out;
-            }
-    }
+    for (size_t i = 0; i < reg->nunits; i++)
+        if (bc_history_sort_spans(&reg->units[i], path, err, errlen) != 0)
+            goto out;
     for (size_t r = 0; r < nrows; r++) {
         bc_unit_t *u = &reg->units[row_unit[r]];
         const bc_span_t *last = &u->spans[u->nspans - 1];
@@ -591,8 +404,8 @@ static int load_units(bc_registry_t *reg, const char *path,
                             u->code);
                     goto out;
                 }
-                if (parse_successors(reg, path, u, sp, repl, err,
-                                     errlen) != 0)
+                if (bc_history_parse_successors(reg, path, u, sp, repl, err,
+                                                errlen) != 0)
                     goto out;
             }
             if (pc[0] == '\0')
@@ -603,7 +416,7 @@ static int load_units(bc_registry_t *reg, const char *path,
                         "parent %s", path, sp->line, u->code, pc);
                 goto out;
             }
-            if (!spans_cover(&reg->units[p], sp->from, sp->to)) {
+            if (!bc_history_spans_cover(&reg->units[p], sp->from, sp->to)) {
                 bc_set_error(err, errlen, "%s:%zu: unit %s hangs under %s "
                         "from %s to %s, but %s is not valid all that time "
                         "(%s)", path, sp->line, u->code, pc,
@@ -618,23 +431,10 @@ static int load_units(bc_registry_t *reg, const char *path,
         u->parent = u->spans[u->nspans - 1].parent;
     }
 
-    /* Step 5: cycles and depth in every tree the file describes. The tree
-     * changes only in a month where some row starts, so checking those
-     * months checks them all. */
-    starts = bc_malloc(nrows * sizeof *starts);
-    for (size_t i = 0; i < reg->nunits; i++)
-        for (uint32_t k = 0; k < reg->units[i].nspans; k++)
-            starts[nstarts++] = reg->units[i].spans[k].from;
-    qsort(starts, nstarts, sizeof *starts, cmp_i32);
-    state = bc_malloc(reg->nunits);
-    chain = bc_malloc(reg->nunits * sizeof *chain);
-    for (size_t j = 0; j < nstarts; j++) {
-        if (j && starts[j] == starts[j - 1])
-            continue;
-        if (check_tree(reg, path, starts[j], state, chain, err, errlen) != 0)
-            goto out;
-        reg->latest = starts[j];
-    }
+    /* Step 5: cycles and depth in every tree the file describes
+     * (bc_history.c). */
+    if (bc_history_check_trees(reg, path, &reg->latest, err, errlen) != 0)
+        goto out;
 
     /* Step 6: children lists, in file order: every unit that was ever
      * directly under the parent, once. */
@@ -649,37 +449,12 @@ static int load_units(bc_registry_t *reg, const char *path,
 
     /* Step 7: predecessors, so that a comparison across a merge or a
      * split finds the units a unit replaced without a scan. */
-    for (size_t pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < reg->nunits; i++) {
-            const bc_span_t *last = &reg->units[i].spans[reg->units[i].nspans
-                                                         - 1];
-            for (uint32_t j = 0; j < last->nsucc; j++) {
-                bc_unit_t *s = &reg->units[last->succ[j].unit];
-                if (pass == 1)
-                    s->preds[s->npreds] = (uint32_t) i;
-                s->npreds++;
-            }
-            if (pass == 0 && i == reg->nunits - 1)
-                for (size_t q = 0; q < reg->nunits; q++) {
-                    bc_unit_t *s = &reg->units[q];
-                    s->preds = s->npreds ? bc_malloc(s->npreds
-                                                     * sizeof *s->preds)
-                                         : NULL;
-                    s->npreds = 0;
-                }
-        }
-    for (size_t i = 0; i < reg->nunits && !reg->history; i++) {
-        const bc_unit_t *u = &reg->units[i];
-        reg->history = u->nspans > 1 || u->spans[0].from != BC_MONTH_OPEN_FROM
-                       || u->spans[0].to != BC_MONTH_OPEN_TO;
-    }
+    bc_history_link_predecessors(reg);
+    reg->history = bc_history_any(reg);
     rc = 0;
 
 out:
     index_free(&key_index);
-    free(starts);
-    free(chain);
-    free(state);
     free(row_unit);
     bc_csv_destroy(&csv);
     return rc;
@@ -1107,107 +882,6 @@ size_t bc_registry_expected_in(const bc_registry_t *self,
                                bc_period_t p, uint32_t *out, size_t max)
 {
     return expected_at(self, root, level, bc_registry_month(p), out, max);
-}
-
-/* ---- history ---------------------------------------------------------- */
-
-int32_t bc_registry_month(bc_period_t p)
-{
-    unsigned first, last;
-
-    bc_period_months(p, &first, &last);
-    return (int32_t) (bc_period_year(p) * 12 + first - 1);
-}
-
-char *bc_registry_month_format(int32_t m, char *buf, size_t len)
-{
-    if (m == BC_MONTH_OPEN_FROM)
-        snprintf(buf, len, "ever");
-    else if (m == BC_MONTH_OPEN_TO)
-        snprintf(buf, len, "open");
-    else
-        snprintf(buf, len, "%04d-%02d", m / 12, m % 12 + 1);
-    return buf;
-}
-
-const bc_span_t *bc_registry_span_at(const bc_unit_t *unit, int32_t m)
-{
-    if (!unit)
-        return NULL;
-    /* A unit has a handful of rows at most: a linear scan beats a search. */
-    for (uint32_t k = 0; k < unit->nspans; k++)
-        if (unit->spans[k].from <= m && m <= unit->spans[k].to)
-            return &unit->spans[k];
-    return NULL;
-}
-
-bool bc_registry_valid_in(const bc_unit_t *unit, bc_period_t p)
-{
-    unsigned first, last;
-    int32_t m;
-
-    if (!unit)
-        return false;
-    bc_period_months(p, &first, &last);
-    m = bc_registry_month(p);
-    return spans_cover(unit, m, m + (int32_t) (last - first));
-}
-
-const bc_unit_t *bc_registry_parent_at(const bc_registry_t *self,
-                                       const bc_unit_t *unit, int32_t m)
-{
-    const bc_span_t *sp = bc_registry_span_at(unit, m);
-
-    if (!self || !sp || sp->parent < 0)
-        return NULL;
-    return &self->units[sp->parent];
-}
-
-bool bc_registry_is_within_at(const bc_registry_t *self,
-                              const bc_unit_t *unit,
-                              const bc_unit_t *ancestor, int32_t m)
-{
-    if (!self || !ancestor || !bc_registry_span_at(ancestor, m))
-        return false;
-    /* The loader checked every month's tree for cycles and depth. */
-    for (; unit; unit = bc_registry_parent_at(self, unit, m))
-        if (unit == ancestor)
-            return bc_registry_span_at(unit, m) != NULL;
-    return false;
-}
-
-char *bc_registry_validity(const bc_registry_t *self, const bc_unit_t *unit,
-                           char *buf, size_t len)
-{
-    const bc_span_t *first = &unit->spans[0];
-    const bc_span_t *last = &unit->spans[unit->nspans - 1];
-    char a[16], b[16];
-    size_t n;
-
-    if (first->from == BC_MONTH_OPEN_FROM && last->to == BC_MONTH_OPEN_TO)
-        n = (size_t) snprintf(buf, len, "valid always");
-    else if (last->to == BC_MONTH_OPEN_TO)
-        n = (size_t) snprintf(buf, len, "valid from %s",
-                              bc_registry_month_format(first->from, a,
-                                                       sizeof a));
-    else if (first->from == BC_MONTH_OPEN_FROM)
-        n = (size_t) snprintf(buf, len, "ended %s",
-                              bc_registry_month_format(last->to, b,
-                                                       sizeof b));
-    else
-        n = (size_t) snprintf(buf, len, "valid %s to %s",
-                              bc_registry_month_format(first->from, a,
-                                                       sizeof a),
-                              bc_registry_month_format(last->to, b,
-                                                       sizeof b));
-    /* A gap between rows (a unit suspended, then restored) is rare enough
-     * that "from..to" names the whole life; the successors are the last
-     * row's. */
-    for (uint32_t j = 0; j < last->nsucc && n < len; j++)
-        n += (size_t) snprintf(buf + n, len - n, "%s%s", j ? ", " :
-                               "; replaced by ",
-                               self->units[last->succ[j].unit].code);
-    return buf;
 }
 
 bool bc_registry_has_history(const bc_registry_t *self)

@@ -74,6 +74,8 @@ void hub_batch_add(hub_server_t *self, zframe_t **route_p,
     p->tag = req ? req->tag : 0;
     p->approval = false;
     snprintf(p->peer, sizeof p->peer, "%s", peer);
+    bool plan = req && req->body_case == BAOCAO__REQUEST__BODY_PLAN;
+    p->ack = !plan || req->origin;
     memset(it, 0, sizeof *it);
     it->raw = zframe_data(p->payload);
     it->raw_len = zframe_size(p->payload);
@@ -84,6 +86,10 @@ void hub_batch_add(hub_server_t *self, zframe_t **route_p,
     if (pre != BAOCAO__REJECT_REASON__REASON_NONE) {
         it->reject = pre;
         snprintf(it->message, sizeof it->message, "%s", pre_msg);
+        return;
+    }
+    if (plan) {
+        hub_plan_admit(self, req, peer, it);
         return;
     }
     hub_limits_t lim = {(size_t) self->cfg.max_values, time(NULL),
@@ -102,14 +108,31 @@ bool hub_batch_approval(hub_server_t *self, zframe_t **route_p,
                                                     &u, &period, msg,
                                                     sizeof msg);
     /* Facilities never approve; operators within their scope, with the
-     * approver or admin role; anyone in plain mode (hub_scope.h). */
+     * approver or admin role; anyone in plain mode (hub_scope.h); and a
+     * provincial hub forwarding its log (an origin, a relay's key) for a
+     * unit of its subtree (issue 14). */
+    bool forwarded = req->origin != NULL;
     if (why == BAOCAO__REJECT_REASON__REASON_NONE
+        && !(forwarded && hub_relay_may(self->reg, peer, u))
         && !hub_scope_may_act(self->scope, self->reg, peer, u,
                               HUB_ROLE_APPROVER, msg, sizeof msg))
         why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
     if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
         hub_server_count_reject(self, why, peer, msg);
-        hub_server_error(self, *route_p, req->tag, why, msg);
+        if (forwarded) {
+            /* The forwarder settles on Acks only. */
+            Baocao__Reply reply = BAOCAO__REPLY__INIT;
+            Baocao__Ack ack = BAOCAO__ACK__INIT;
+            ack.status = BAOCAO__ACK_STATUS__ACK_REJECTED;
+            ack.reason = why;
+            ack.message = msg;
+            reply.tag = req->tag;
+            reply.body_case = BAOCAO__REPLY__BODY_ACK;
+            reply.ack = &ack;
+            hub_server_reply(self, *route_p, &reply);
+        } else {
+            hub_server_error(self, *route_p, req->tag, why, msg);
+        }
         return false;
     }
     batch_t *b = &self->batches[self->filling];
@@ -120,7 +143,8 @@ bool hub_batch_approval(hub_server_t *self, zframe_t **route_p,
     p->payload = *payload_p;
     *route_p = *payload_p = NULL;
     p->tag = req->tag;
-    p->approval = true;
+    p->approval = !forwarded;   /* forwarded: answered with an Ack */
+    p->ack = true;
     memset(&p->approved, 0, sizeof p->approved);
     snprintf(p->peer, sizeof p->peer, "%s", peer);
     memset(it, 0, sizeof *it);
@@ -163,6 +187,32 @@ static void answer_approval(hub_server_t *self, pending_t *p, hub_item_t *it)
                 *p->peer ? p->peer : "(plain)", (unsigned long long) it->seq,
                 it->approval->unapprove ? ": " : "",
                 it->approval->unapprove ? it->approval->reason : "");
+}
+
+/* A plan's answer, as before plans were log entries: PlanReply, or an
+ * Error with the reason. */
+static void answer_plan(hub_server_t *self, pending_t *p, hub_item_t *it)
+{
+    if (it->status != BAOCAO__ACK_STATUS__ACK_STORED) {
+        hub_server_error(self, p->route, p->tag,
+                         it->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER
+                             && it->reason
+                                    == BAOCAO__REJECT_REASON__REASON_NONE
+                             ? BAOCAO__REJECT_REASON__REASON_INTERNAL
+                             : it->reason,
+                         it->message);
+        return;
+    }
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__PlanReply pr = BAOCAO__PLAN_REPLY__INIT;
+    pr.stored = (uint32_t) it->nvals;
+    reply.tag = p->tag;
+    reply.body_case = BAOCAO__REPLY__BODY_PLAN;
+    reply.plan = &pr;
+    hub_server_reply(self, p->route, &reply);
+    BC_INFO("plan for %s %u set by %s: %zu targets (log seq %llu)",
+            it->unit->code, it->year, *p->peer ? p->peer : "(plain)",
+            it->nvals, (unsigned long long) it->seq);
 }
 
 /* Answers every submission of a committed batch and empties it. */
@@ -211,6 +261,13 @@ static void batch_answer(hub_server_t *self, batch_t *b)
         if (p->approval) {
             answer_approval(self, p, it);
             p->approval = false;
+            zframe_destroy(&p->route);
+            zframe_destroy(&p->payload);
+            continue;
+        }
+        if (!p->ack) {
+            answer_plan(self, p, it);
+            free(it->vals);
             zframe_destroy(&p->route);
             zframe_destroy(&p->payload);
             continue;

@@ -213,104 +213,30 @@ static void handle_catalog(hub_server_t *self, zframe_t *route,
     (void) peer;
 }
 
-static void handle_plan(hub_server_t *self, zframe_t *route,
-                        Baocao__Request *req, const char *peer)
+void hub_plan_admit(hub_server_t *self, const Baocao__Request *req,
+                    const char *peer, hub_item_t *it)
 {
     const Baocao__PlanSet *ps = req->plan;
-    char msg[160] = "";
-    Baocao__RejectReason why = BAOCAO__REJECT_REASON__REASON_NONE;
-    hub_val_t *vals = NULL;
-    bool *seen = NULL;             /* indicators already in the plan */
     const bc_unit_t *u = bc_registry_find_unit(self->reg, ps->unit);
-    /* Plans are set by operators (admins within their scope; anyone in
-     * plain mode), not by facilities. */
+    it->plan = true;
     if (*peer && strncmp(peer, "operator:", 9) != 0) {
-        why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
-        snprintf(msg, sizeof msg, "%s may not set plans", peer);
-        goto out_reply;
-    }
-    if (!u) {
-        why = BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT;
-        snprintf(msg, sizeof msg, "unknown unit '%.60s'", ps->unit);
-        goto out_reply;
-    }
-    if (!hub_scope_may_act(self->scope, self->reg, peer, u, HUB_ROLE_ADMIN,
-                           msg, sizeof msg)) {
-        why = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
-        goto out_reply;
-    }
-    if (ps->year < BC_PERIOD_MIN_YEAR || ps->year > BC_PERIOD_MAX_YEAR) {
-        why = BAOCAO__REJECT_REASON__REASON_BAD_PERIOD;
-        snprintf(msg, sizeof msg, "year %u is out of range", ps->year);
-        goto out_reply;
-    }
-    vals = bc_malloc((ps->n_targets ? ps->n_targets : 1) * sizeof *vals);
-    seen = bc_calloc(bc_registry_nindicators(self->reg) + 1, sizeof *seen);
-    for (size_t i = 0; i < ps->n_targets; i++) {
-        const bc_indicator_t *ind = bc_registry_find_indicator(
-            self->reg, ps->targets[i]->indicator);
-        /* A rate may have a target (issue #11: full immunisation 95 %),
-         * in the rate's own units; hub_plans.h says how it aggregates. */
-        if (!ind) {
-            why = BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR;
-            snprintf(msg, sizeof msg, "unknown indicator '%.60s' in the plan",
-                     ps->targets[i]->indicator);
-            goto out_reply;
+        /* Plans are set by operators (admins within their scope; anyone
+         * in plain mode), not by facilities; and forwarded by a provincial
+         * hub (a relay's key, with an origin) for its own subtree. */
+        if (!req->origin || !hub_relay_may(self->reg, peer, u)) {
+            it->reject = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
+            snprintf(it->message, sizeof it->message, "%s may not set "
+                     "plans%s%.64s", peer, u ? " for " : "",
+                     u ? u->code : "");
+            return;
         }
-        if (ps->targets[i]->target < 0) {
-            why = BAOCAO__REJECT_REASON__REASON_NEGATIVE;
-            snprintf(msg, sizeof msg, "negative target for %s", ind->code);
-            goto out_reply;
-        }
-        if (ps->targets[i]->target > BC_COUNT_MAX) {
-            why = BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE;
-            snprintf(msg, sizeof msg, "target for %s is %lld; at most 10^12",
-                     ind->code, (long long) ps->targets[i]->target);
-            goto out_reply;
-        }
-        /* Which of two targets would count? Refused, as in a report. */
-        if (seen[ind->idx]) {
-            why = BAOCAO__REJECT_REASON__REASON_DUPLICATE_VALUE;
-            snprintf(msg, sizeof msg, "%s appears twice in the plan",
-                     ind->code);
-            goto out_reply;
-        }
-        seen[ind->idx] = true;
-        vals[i] = (hub_val_t){ind->sid, 1, ps->targets[i]->target};
-    }
-    int rc = hub_store_set_plan(self->store, u, ps->year, vals,
-                                ps->n_targets);
-    if (rc) {
-        why = rc == BC_EFULL || rc == BC_ENOSPC
-                  ? BAOCAO__REJECT_REASON__REASON_STORE_FULL
-                  : BAOCAO__REJECT_REASON__REASON_INTERNAL;
-        if (rc == BC_ERANGE) {
-            /* A sum of targets up the tree would not fit: refused whole. */
-            why = BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE;
-            snprintf(msg, sizeof msg, "plan not stored: the sum of targets "
-                     "above %s would overflow", u->code);
-        } else {
-            snprintf(msg, sizeof msg, "plan not stored: %s", bc_strerror(rc));
-            hub_server_check_store(self, rc, "storing a plan");
-        }
-    }
-out_reply:
-    free(vals);
-    free(seen);
-    if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
-        hub_server_count_reject(self, why, peer, msg);
-        hub_server_error(self, route, req->tag, why, msg);
+    } else if (u && !hub_scope_may_act(self->scope, self->reg, peer, u,
+                                       HUB_ROLE_ADMIN, it->message,
+                                       sizeof it->message)) {
+        it->reject = BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED;
         return;
     }
-    Baocao__Reply reply = BAOCAO__REPLY__INIT;
-    Baocao__PlanReply pr = BAOCAO__PLAN_REPLY__INIT;
-    pr.stored = (uint32_t) ps->n_targets;
-    reply.tag = req->tag;
-    reply.body_case = BAOCAO__REPLY__BODY_PLAN;
-    reply.plan = &pr;
-    hub_server_reply(self, route, &reply);
-    BC_INFO("plan for %s %u set by %s: %zu targets", u->code, ps->year,
-            *peer ? peer : "(plain)", ps->n_targets);
+    hub_plan_validate(self->reg, ps, it);
 }
 
 static void handle_ping(hub_server_t *self, zframe_t *route,
@@ -360,6 +286,10 @@ static void stats_reply(hub_server_t *self, Baocao__StatsReply *out)
         out->upstream = true;
         out->upstream_cursor = st.cursor;
         out->upstream_connected = st.connected;
+        out->upstream_refused = st.refused.count;
+        out->upstream_refused_first = st.refused.first;
+        out->upstream_refused_last = st.refused.last;
+        out->upstream_refused_why = bc_strdup(st.refused.why);
     }
 }
 
@@ -411,8 +341,9 @@ static void handle_validate(hub_server_t *self, zframe_t *route,
     (void) peer;
 }
 
-/* The dispatch table: request body -> handler. Submissions are not here:
- * they wait for the batch commit. */
+/* The dispatch table: request body -> handler. Submissions and plans are
+ * not here: they are log entries, and wait for the batch commit
+ * (hub_batch.c). */
 static const struct {
     Baocao__Request__BodyCase body;   /* which request */
     hub_handler_fn fn;                /* who answers it */
@@ -421,7 +352,6 @@ static const struct {
     {BAOCAO__REQUEST__BODY_COMPLETENESS, handle_completeness},
     {BAOCAO__REQUEST__BODY_SLICE, handle_slice},
     {BAOCAO__REQUEST__BODY_CATALOG, handle_catalog},
-    {BAOCAO__REQUEST__BODY_PLAN, handle_plan},
     {BAOCAO__REQUEST__BODY_PING, handle_ping},
     {BAOCAO__REQUEST__BODY_STATS, handle_stats},
     {BAOCAO__REQUEST__BODY_VALIDATE, handle_validate},

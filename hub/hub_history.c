@@ -137,11 +137,19 @@ int hub_history_reload(hub_store_t **store, bc_registry_t **reg,
                        const char *units_path, const char *catalog_path,
                        char *err, size_t errlen)
 {
-    char why[512];
     bc_registry_t *fresh = bc_registry_load(units_path, catalog_path, err,
                                             errlen);
     if (!fresh)
         return BC_EINVAL;
+    return hub_history_reload_with(store, reg, fresh, dir, map_size, err,
+                                   errlen);
+}
+
+int hub_history_reload_with(hub_store_t **store, bc_registry_t **reg,
+                            bc_registry_t *fresh, const char *dir,
+                            size_t map_size, char *err, size_t errlen)
+{
+    char why[512];
     /* The store keeps pointers into its registry: close it, reopen it on
      * the new one (checked and rebuilt in one transaction), and fall back
      * to the old one if that is refused. Nothing is written until the
@@ -353,6 +361,27 @@ int hub_history_log_version(hub_store_t *s, const uint8_t *raw, size_t len,
     return BC_OK;
 }
 
+/* The Request bytes of a RegistryVersion from the files' bytes. */
+static void version_bytes(const char *units, size_t ulen, const char *cat,
+                          size_t clen, const uint8_t digest[32],
+                          uint8_t **raw, size_t *len)
+{
+    Baocao__RegistryVersion rv = BAOCAO__REGISTRY_VERSION__INIT;
+    rv.units.data = (uint8_t *) units;
+    rv.units.len = ulen;
+    rv.catalog.data = (uint8_t *) cat;
+    rv.catalog.len = clen;
+    rv.digest.data = (uint8_t *) digest;
+    rv.digest.len = 32;
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    req.version = BC_WIRE_VERSION;
+    req.body_case = BAOCAO__REQUEST__BODY_REGISTRY;
+    req.registry = &rv;
+    *len = baocao__request__get_packed_size(&req);
+    *raw = bc_malloc(*len ? *len : 1);
+    baocao__request__pack(&req, *raw);
+}
+
 int hub_history_version_request(const char *units_path,
                                 const char *catalog_path,
                                 const uint8_t digest[32], uint8_t **raw,
@@ -369,22 +398,39 @@ int hub_history_version_request(const char *units_path,
         free(cat);
         return BC_EIO;
     }
-    Baocao__RegistryVersion rv = BAOCAO__REGISTRY_VERSION__INIT;
-    rv.units.data = (uint8_t *) units;
-    rv.units.len = ulen;
-    rv.catalog.data = (uint8_t *) cat;
-    rv.catalog.len = clen;
-    rv.digest.data = (uint8_t *) digest;
-    rv.digest.len = 32;
-    Baocao__Request req = BAOCAO__REQUEST__INIT;
-    req.version = BC_WIRE_VERSION;
-    req.body_case = BAOCAO__REQUEST__BODY_REGISTRY;
-    req.registry = &rv;
-    *len = baocao__request__get_packed_size(&req);
-    *raw = bc_malloc(*len ? *len : 1);
-    baocao__request__pack(&req, *raw);
+    version_bytes(units, ulen, cat, clen, digest, raw, len);
     free(units);
     free(cat);
+    return BC_OK;
+}
+
+int hub_history_log_text(hub_store_t *s, const bc_registry_t *reg,
+                         const char *units, size_t ulen,
+                         const char *catalog_path, char *err, size_t errlen)
+{
+    uint8_t digest[32], *raw = NULL;
+    size_t len = 0, clen = 0;
+    uint64_t seq = 0;
+    char *cat = NULL;
+    int e = bc_read_file(catalog_path, &cat, &clen);
+    if (e) {
+        snprintf(err, errlen, "cannot read %s: %s", catalog_path,
+                 strerror(e));
+        return BC_EIO;
+    }
+    bc_registry_digest(reg, digest);
+    version_bytes(units, ulen, cat, clen, digest, &raw, &len);
+    free(cat);
+    int rc = hub_history_log_version(s, raw, len, digest, 0, &seq);
+    free(raw);
+    if (rc) {
+        snprintf(err, errlen, "cannot log the registry version: %s",
+                 bc_strerror(rc));
+        return rc;
+    }
+    if (seq)
+        BC_INFO("registry version logged at seq %llu (the composed units "
+                "file, %s)", (unsigned long long) seq, catalog_path);
     return BC_OK;
 }
 

@@ -85,6 +85,12 @@ int hub_history_reload(hub_store_t **store, bc_registry_t **reg,
                        const char *units_path, const char *catalog_path,
                        char *err, size_t errlen);
 
+/* The same with a registry already loaded (the national hub's composed
+ * one, hub_federate.h), which it takes: destroyed on refusal. */
+int hub_history_reload_with(hub_store_t **store, bc_registry_t **reg,
+                            bc_registry_t *fresh, const char *dir,
+                            size_t map_size, char *err, size_t errlen);
+
 /* Writes a registry version into the log: `raw` is the serialised Request
  * holding a RegistryVersion (the exact bytes to log), `digest` the
  * registry's. Nothing is written when the last version logged has the
@@ -110,5 +116,11 @@ int hub_history_version_request(const char *units_path,
 int hub_history_log_files(hub_store_t *s, const bc_registry_t *reg,
                           const char *units_path, const char *catalog_path,
                           char *err, size_t errlen);
+
+/* The same with the units file's bytes given (the national hub's composed
+ * file, hub_federate.h) and the catalogue read from catalog_path. */
+int hub_history_log_text(hub_store_t *s, const bc_registry_t *reg,
+                         const char *units, size_t ulen,
+                         const char *catalog_path, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 #include "bc_limits.h"
 #include "bc_mem.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Loads a value array record (plan or plan_eff) into a dense sid array. */
@@ -62,21 +63,27 @@ static bool is_rate(const hub_store_t *s, uint32_t sid)
                   == BC_KIND_RATIO;
 }
 
+/* Up the tree of the year's first month, as a query for the year reads
+ * it (issue 12: a year uses the tree of its first month): a unit that
+ * moved in the year adds to the parent it had in January; one not valid
+ * then keeps its own targets and adds to nobody that year. */
 static int refresh_plan(hub_store_t *s, MDB_txn *txn, const bc_unit_t *unit,
                         unsigned year)
 {
     int rc = BC_OK;
+    int32_t month = (int32_t) year * 12;
     int64_t *val = bc_malloc(s->nsid * sizeof *val);
     int64_t *cval = bc_malloc(s->nsid * sizeof *cval);
     bool *has = bc_malloc(s->nsid * sizeof *has);
     bool *chas = bc_malloc(s->nsid * sizeof *chas);
     for (const bc_unit_t *u = unit; u;
-         u = u->parent >= 0 ? bc_registry_unit(s->reg, (uint32_t) u->parent)
-                            : NULL) {
+         u = bc_registry_parent_at(s->reg, u, month)) {
         memset(val, 0, s->nsid * sizeof *val);
         memset(has, 0, s->nsid * sizeof *has);
         for (uint32_t c = 0; c < u->nchildren; c++) {
             const bc_unit_t *child = bc_registry_unit(s->reg, u->children[c]);
+            if (bc_registry_parent_at(s->reg, child, month) != u)
+                continue;   /* under u in other months only */
             memset(chas, 0, s->nsid * sizeof *chas);
             if ((rc = load_sid_values(s, txn, HUB_DB_PLAN_EFF, child->sid, year,
                                       cval, chas)))
@@ -106,6 +113,30 @@ out:
     return rc;
 }
 
+/* Own targets replaced by those given (others kept), effective ones
+ * refreshed up the tree, in txn. */
+static int set_plan(hub_store_t *self, MDB_txn *txn, const bc_unit_t *unit,
+                    unsigned year, const hub_val_t *vals, size_t n)
+{
+    int64_t *val = bc_calloc(self->nsid, sizeof *val);
+    bool *has = bc_calloc(self->nsid, sizeof *has);
+    int rc = load_sid_values(self, txn, HUB_DB_PLAN, unit->sid, year, val,
+                             has);
+    for (size_t i = 0; rc == BC_OK && i < n; i++)
+        if (vals[i].sid < self->nsid) {
+            val[vals[i].sid] = vals[i].value;
+            has[vals[i].sid] = true;
+        }
+    if (rc == BC_OK)
+        rc = store_sid_values(self, txn, HUB_DB_PLAN, unit->sid, year, val,
+                              has);
+    if (rc == BC_OK)
+        rc = refresh_plan(self, txn, unit, year);
+    free(val);
+    free(has);
+    return rc;
+}
+
 int hub_store_set_plan(hub_store_t *self, const bc_unit_t *unit,
                        unsigned year, const hub_val_t *vals, size_t n)
 {
@@ -113,27 +144,41 @@ int hub_store_set_plan(hub_store_t *self, const bc_unit_t *unit,
     int mrc = mdb_txn_begin(self->env, NULL, 0, &txn), rc;
     if (mrc)
         return hub_env_err(mrc);
-    int64_t *val = bc_calloc(self->nsid, sizeof *val);
-    bool *has = bc_calloc(self->nsid, sizeof *has);
-    if ((rc = load_sid_values(self, txn, HUB_DB_PLAN, unit->sid, year, val, has)))
-        goto out_abort;
-    for (size_t i = 0; i < n; i++)
-        if (vals[i].sid < self->nsid) {
-            val[vals[i].sid] = vals[i].value;
-            has[vals[i].sid] = true;
-        }
-    if ((rc = store_sid_values(self, txn, HUB_DB_PLAN, unit->sid, year, val, has))
-        || (rc = refresh_plan(self, txn, unit, year)))
-        goto out_abort;
-    free(val);
-    free(has);
+    if ((rc = set_plan(self, txn, unit, year, vals, n))) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
     return hub_env_err(mdb_txn_commit(txn));
+}
 
-out_abort:
-    free(val);
-    free(has);
-    mdb_txn_abort(txn);
-    return rc;
+int hub_plans_ingest(hub_store_t *s, MDB_txn *txn, hub_item_t *it,
+                     int64_t now_us)
+{
+    MDB_txn *child;
+    int mrc = mdb_txn_begin(s->env, txn, 0, &child);
+    if (mrc)
+        return hub_env_err(mrc);
+    int rc = set_plan(s, child, it->unit, it->year, it->vals, it->nvals);
+    if (rc == BC_ERANGE) {
+        /* Refused whole: the sums are checked, never wrapped. */
+        mdb_txn_abort(child);
+        it->status = BAOCAO__ACK_STATUS__ACK_REJECTED;
+        it->reason = BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE;
+        snprintf(it->message, sizeof it->message, "plan not stored: the sum "
+                 "of targets above %s would overflow", it->unit->code);
+        return hub_log_append(s, txn, it, now_us,
+                              BAOCAO__OUTCOME__OUTCOME_REJECTED);
+    }
+    if (rc) {
+        mdb_txn_abort(child);
+        return rc;
+    }
+    if ((rc = hub_env_err(mdb_txn_commit(child))))   /* frees child */
+        return rc;
+    it->status = BAOCAO__ACK_STATUS__ACK_STORED;
+    it->reason = BAOCAO__REJECT_REASON__REASON_NONE;
+    return hub_log_append(s, txn, it, now_us,
+                          BAOCAO__OUTCOME__OUTCOME_STORED);
 }
 
 int hub_plans_rebuild(hub_store_t *s, MDB_txn *txn)

@@ -38,6 +38,15 @@ int hub_reader_targets(hub_reader_t *self, const bc_unit_t *unit,
 
 /* --- for the store's other rooms ----------------------------------------- */
 
+/* A plan of a batch (it->plan: unit, year, vals), in the batch's
+ * transaction, then its log entry: STORED, or REJECTED with
+ * COUNT_TOO_LARGE when a sum up the tree would overflow (in a nested
+ * transaction, aborted: nothing of it stays). Plans are log entries (issue
+ * 14): audited, forwarded upward, rebuilt by `audit replay`. BC_OK or a
+ * store error (the batch aborts). */
+int hub_plans_ingest(hub_store_t *s, MDB_txn *txn, hub_item_t *it,
+                     int64_t now_us);
+
 /* Drops plan_eff and recomputes it from plan under the registry the store
  * holds now. BC_OK, BC_EFULL or BC_ESTORE. */
 int hub_plans_rebuild(hub_store_t *s, MDB_txn *txn);

@@ -21,6 +21,7 @@
  */
 #include "hub_server_int.h"
 #include "bc_notify.h"
+#include "hub_federate.h"
 #include "hub_history.h"
 #include "bc_csv.h"
 #include "bc_mem.h"
@@ -89,6 +90,10 @@ const bc_option_t hub_options[] = {
      "dead"},
     {"upstream-backoff-max", BC_OPT_INT, HC(upstream_backoff_max), 500,
      86400000, "60000", "MS", "longest reconnect delay to the national hub"},
+    {"upstream-resend-from", BC_OPT_INT, HC(upstream_resend_from), 0,
+     1LL << 62, "0", "SEQ", "send the log again from SEQ once (after the "
+     "national hub refused entries and its registry was fixed; see baocao "
+     "stats); 0: no"},
 };
 const size_t hub_noptions = sizeof hub_options / sizeof hub_options[0];
 
@@ -140,7 +145,8 @@ static int start_upstream(hub_server_t *self, char *err, size_t errlen)
     hub_upstream_config_t up = {
         cfg->upstream, cfg->upstream_key, cfg->upstream_cert,
         cfg->upstream_plain, name, (int) cfg->upstream_window,
-        (int) cfg->upstream_timeout, 500, (int) cfg->upstream_backoff_max};
+        (int) cfg->upstream_timeout, 500, (int) cfg->upstream_backoff_max,
+        (uint64_t) cfg->upstream_resend_from};
     if (cfg->upstream_plain)
         BC_WARN("forwarding to %s WITHOUT CURVE: use --upstream-key and "
                 "--upstream-cert outside a local demo", cfg->upstream);
@@ -183,6 +189,8 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
 {
     hub_server_t *self = bc_calloc(1, sizeof *self);
     int rc;
+    char *units_text = NULL;      /* the units file as composed */
+    size_t units_len = 0;
     self->cfg = *cfg;
     if (rc_out)
         *rc_out = BC_EINVAL;
@@ -200,7 +208,17 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     }
     if (parse_deadlines(self, cfg->deadlines, err, errlen))
         goto out_free;
-    self->reg = bc_registry_load(cfg->registry, cfg->catalog, err, errlen);
+    /* The files, with the provinces' subtrees a national hub keeps in its
+     * store composed in (hub_federate.h); any other hub: the files. */
+    hub_subtrees_t st;
+    if (hub_federate_read_dir(cfg->store, &st, err, errlen))
+        goto out_free;
+    self->reg = hub_federate_load(cfg->registry, cfg->catalog, &st,
+                                  &units_text, &units_len, err, errlen);
+    if (st.n && self->reg)
+        BC_INFO("national registry: %s with the subtrees of %zu provinces",
+                cfg->registry, st.n);
+    hub_subtrees_free(&st);
     if (!self->reg)
         goto out_free;
     if (cfg->rules && load_rules(self, self->reg, &self->rules,
@@ -226,9 +244,10 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     if (!self->store)
         goto out_free;
     /* The registry version into the log (issue 12): an export carries it. */
-    if (hub_history_log_files(self->store, self->reg, cfg->registry,
-                              cfg->catalog, err, errlen))
+    if (hub_history_log_text(self->store, self->reg, units_text, units_len,
+                             cfg->catalog, err, errlen))
         goto out_free;
+    bc_free(&units_text);
 
     /* czmq's own SIGINT handler would only set a flag we do not read. */
     zsys_handler_set(NULL);
@@ -331,6 +350,7 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     return self;
 
 out_free:
+    free(units_text);
     hub_server_destroy(&self);
     return NULL;
 }
@@ -407,6 +427,10 @@ static void garbage_count(hub_server_t *self, const char *peer, size_t bytes)
     self->garbage[i].bytes += bytes;
 }
 
+static void federate_registry(hub_server_t *self, zframe_t *route,
+                              zframe_t *payload, const char *peer,
+                              uint64_t tag);
+
 /* Reads one message from the router; returns false when none is waiting. */
 static bool receive_one(hub_server_t *self)
 {
@@ -476,8 +500,10 @@ static bool receive_one(hub_server_t *self)
         problem = text_err;
     }
 
+    /* Submissions and plans are log entries: decided in the batch. */
     if (why == BAOCAO__REJECT_REASON__REASON_NONE
-        && req->body_case == BAOCAO__REQUEST__BODY_SUBMIT) {
+        && (req->body_case == BAOCAO__REQUEST__BODY_SUBMIT
+            || req->body_case == BAOCAO__REQUEST__BODY_PLAN)) {
         hub_batch_add(self, &route, &payload, req, peer, why, "");
         return true;
     }
@@ -519,6 +545,10 @@ static bool receive_one(hub_server_t *self)
          * it is what arrived. */
         hub_batch_add(self, &route, &payload, req, peer, why, problem);
         return true;
+    }
+    if (req->body_case == BAOCAO__REQUEST__BODY_REGISTRY && req->origin) {
+        federate_registry(self, route, payload, peer, req->tag);
+        goto out_free;
     }
     /* Requests live in the batch's arena, freed with the batch. */
     hub_handler_fn fn = hub_handler_find(req->body_case);
@@ -622,11 +652,26 @@ static void reload_registry(hub_server_t *self)
      * stops first (writing its cursor) and starts again on the new one. */
     bool forwarding = self->upstream != NULL;
     hub_upstream_destroy(&self->upstream);
-    int rc = hub_history_reload(&self->store, &self->reg, self->cfg.store,
-                                (size_t) self->cfg.map_size,
-                                self->cfg.registry, self->cfg.catalog, err,
-                                sizeof err);
+    hub_subtrees_t st;
+    char *text = NULL;
+    size_t text_len = 0;
+    int rc = hub_federate_read(self->store, &st);
+    bc_registry_t *fresh = NULL;
+    if (rc)
+        snprintf(err, sizeof err, "cannot read the provinces' subtrees: %s",
+                 bc_strerror(rc));
+    else if (!(fresh = hub_federate_load(self->cfg.registry,
+                                         self->cfg.catalog, &st, &text,
+                                         &text_len, err, sizeof err)))
+        rc = BC_EINVAL;
+    hub_subtrees_free(&st);
+    if (fresh)
+        rc = hub_history_reload_with(&self->store, &self->reg, fresh,
+                                     self->cfg.store,
+                                     (size_t) self->cfg.map_size, err,
+                                     sizeof err);
     if (rc == BC_EFATAL) {
+        free(text);
         self->store_failed = true;
         return;
     }
@@ -640,11 +685,12 @@ static void reload_registry(hub_server_t *self)
             BC_ERROR("reloading the keys: %s", e2);
     }
     if (rc) {
+        free(text);
         BC_ERROR("registry reload refused, keeping the one loaded: %s", err);
         return;
     }
-    if (hub_history_log_files(self->store, self->reg, self->cfg.registry,
-                              self->cfg.catalog, err, sizeof err))
+    if (hub_history_log_text(self->store, self->reg, text, text_len,
+                             self->cfg.catalog, err, sizeof err))
         BC_ERROR("%s", err);
     if (self->cfg.rules) {
         bc_rules_t *nr = NULL;
@@ -666,8 +712,72 @@ static void reload_registry(hub_server_t *self)
         BC_INFO("rules reloaded: %zu rules from %s",
                 bc_rules_count(self->rules), self->cfg.rules);
     }
+    free(text);
     BC_INFO("registry reloaded: %zu units, %zu indicators",
             bc_registry_nunits(self->reg), bc_registry_nindicators(self->reg));
+}
+
+/* A registry version forwarded by a provincial hub (hub_federate.h). It
+ * changes the tree the next submissions are decided under, so everything
+ * received before it is committed first, under the tree it came in with:
+ * the writer's batch, then the filling one. Queries meanwhile wait in the
+ * socket: none sees half a change. The request is decoded again from
+ * `payload`, as the batches' arenas went with their answers. */
+static void federate_registry(hub_server_t *self, zframe_t *route,
+                              zframe_t *payload, const char *peer,
+                              uint64_t tag)
+{
+    if (self->writing)
+        hub_batch_collect(self);
+    if (self->batches[self->filling].n) {
+        hub_batch_dispatch(self);
+        hub_batch_collect(self);
+    }
+    hub_federate_result_t res;
+    memset(&res, 0, sizeof res);
+    Baocao__Request *req = baocao__request__unpack(NULL,
+                                                   zframe_size(payload),
+                                                   zframe_data(payload));
+    if (self->store_failed || !req) {
+        res.status = BAOCAO__ACK_STATUS__ACK_RETRY_LATER;
+        res.reason = BAOCAO__REJECT_REASON__REASON_INTERNAL;
+        snprintf(res.message, sizeof res.message, "%s", STORE_FAILED_MSG);
+    } else {
+        /* The forwarder of this hub (if it forwards too) reads the store
+         * that is reopened: stopped first, as on SIGHUP. */
+        bool forwarding = self->upstream != NULL;
+        hub_upstream_destroy(&self->upstream);
+        hub_federate_cfg_t fc = {self->cfg.store, (size_t) self->cfg.map_size,
+                                 self->cfg.registry, self->cfg.catalog};
+        hub_federate_accept(&self->store, &self->reg, &fc, req,
+                            zframe_data(payload), zframe_size(payload), peer,
+                            &res);
+        if (res.fatal || !self->store)
+            hub_server_check_store(self, BC_EFATAL,
+                                   "taking a province's registry");
+        char e2[512];
+        if (self->store && forwarding && start_upstream(self, e2, sizeof e2))
+            BC_ERROR("cannot restart the log forwarder: %s", e2);
+        if (res.changed && self->auth
+            && hub_auth_reload_units(self->auth, self->reg, e2, sizeof e2))
+            BC_ERROR("reloading the keys: %s", e2);
+    }
+    if (req)
+        baocao__request__free_unpacked(req, NULL);
+    if (res.status == BAOCAO__ACK_STATUS__ACK_REJECTED)
+        hub_server_count_reject(self, res.reason, peer, res.message);
+    Baocao__Reply reply = BAOCAO__REPLY__INIT;
+    Baocao__Ack ack = BAOCAO__ACK__INIT;
+    ack.status = res.status;
+    ack.reason = res.reason;
+    ack.message = res.message;
+    ack.hub_seq = res.status == BAOCAO__ACK_STATUS__ACK_STORED ? res.seq : 0;
+    reply.tag = tag;
+    reply.body_case = BAOCAO__REPLY__BODY_ACK;
+    reply.ack = &ack;
+    hub_server_reply(self, route, &reply);
+    self->acked++;
+    hub_stats_ack(&self->stats, res.status);
 }
 
 int hub_server_run(hub_server_t *self)
@@ -719,8 +829,10 @@ int hub_server_run(hub_server_t *self)
             break;
         /* Drain what is waiting into the filling batch (a handshake waits
          * at most one batch for its ZAP answer). */
-        b = &self->batches[self->filling];
-        while ((long long) b->n < self->cfg.batch_max && receive_one(self))
+        /* The filling batch is looked up each time: a forwarded registry
+         * version commits and swaps the batches (federate_registry). */
+        while ((long long) self->batches[self->filling].n
+                   < self->cfg.batch_max && receive_one(self))
             ;
         hub_batch_dispatch(self);
         if (zclock_mono() - self->last_recent >= DELIVERY_LOG_EVERY_MS)

@@ -53,6 +53,8 @@ typedef struct {
     long long upstream_window;     /* entries in flight at most */
     long long upstream_timeout;    /* silence that declares the link dead */
     long long upstream_backoff_max;/* longest reconnect delay, ms */
+    long long upstream_resend_from;/* send the log again from this seq
+                                      (once per value), 0: no */
     char *rules;              /* validation rules CSV (bc_rules.h), or
                                  NULL: none */
     char *operators;          /* operators CSV (hub_scope.h), or NULL */

@@ -56,6 +56,10 @@ typedef struct {
     bool approval;                /* an approve/unapprove: answered with an
                                      ApprovalReply, not an Ack */
     hub_approval_t approved;      /* its outcome: the approval in force */
+    bool ack;                     /* answered with an Ack: a submission, or
+                                     anything a provincial hub forwarded
+                                     (its forwarder settles on Acks); else
+                                     a plan's PlanReply or Error */
 } pending_t;
 
 /* Submissions committed together. Two of them alternate: while the writer
@@ -167,6 +171,12 @@ void hub_server_count_reject(hub_server_t *self, Baocao__RejectReason reason,
  * the loop stops (see hub_server.c's top comment). Returns true on
  * BC_EFATAL. */
 bool hub_server_check_store(hub_server_t *self, int rc, const char *what);
+
+/* Who may set a plan, then its content (hub_plan_validate): operators
+ * who are admins of the unit (anyone in plain mode), and a provincial hub
+ * forwarding its log for a unit of its subtree. Fills the batch item. */
+void hub_plan_admit(hub_server_t *self, const Baocao__Request *req,
+                    const char *peer, hub_item_t *it);
 
 /* The body of GET /metrics (arg: the server): a malloc'ed string. */
 char *hub_server_metrics_text(void *arg);

@@ -132,6 +132,10 @@ void hub_stats_reply_free(Baocao__StatsReply *r)
     free(r->rejections);
     r->rejections = NULL;
     r->n_rejections = 0;
+    if (r->upstream_refused_why
+        && r->upstream_refused_why != protobuf_c_empty_string)
+        free(r->upstream_refused_why);
+    r->upstream_refused_why = NULL;
 }
 
 /* A growing string. */

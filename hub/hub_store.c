@@ -248,6 +248,12 @@ int hub_store_ingest(hub_store_t *self, hub_item_t *items, size_t n,
             /* In order with the submissions around it: a report after an
              * approval in the same batch meets the lock. */
             rc = hub_approvals_ingest(self, txn, it, t);
+        } else if (it->plan) {
+            rc = hub_plans_ingest(self, txn, it, t);
+        } else if (it->record) {
+            it->status = BAOCAO__ACK_STATUS__ACK_STORED;
+            rc = hub_log_append(self, txn, it, t,
+                                BAOCAO__OUTCOME__OUTCOME_STORED);
         } else {
             rc = hub_reports_ingest(self, txn, batch, it, t);
         }
@@ -327,6 +333,56 @@ int hub_store_upstream_put(hub_store_t *self, uint64_t cursor,
     if (mrc)
         return hub_env_err(mrc);
     mrc = hub_env_meta_put(self, txn, "upstream", buf, 8 + nlen);
+    if (mrc) {
+        mdb_txn_abort(txn);
+        return hub_env_err(mrc);
+    }
+    return hub_env_err(mdb_txn_commit(txn));
+}
+
+/* Layout: count, first, last, resent_from (8 bytes big-endian each),
+ * then the text of the last refusal. */
+int hub_store_upstream_refused_get(hub_store_t *self,
+                                   hub_upstream_refused_t *out)
+{
+    MDB_txn *txn;
+    MDB_val v;
+    memset(out, 0, sizeof *out);
+    int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (mrc)
+        return hub_env_err(mrc);
+    int rc = BC_OK;
+    mrc = hub_env_meta_get(self, txn, "upstream_refused", &v);
+    if (mrc == 0 && v.mv_size >= 32) {
+        const uint8_t *p = v.mv_data;
+        out->count = hub_get_be64(p);
+        out->first = hub_get_be64(p + 8);
+        out->last = hub_get_be64(p + 16);
+        out->resent_from = hub_get_be64(p + 24);
+        snprintf(out->why, sizeof out->why, "%.*s", (int) (v.mv_size - 32),
+                 (const char *) p + 32);
+    } else if (mrc && mrc != MDB_NOTFOUND) {
+        rc = BC_ESTORE;
+    }
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int hub_store_upstream_refused_put(hub_store_t *self,
+                                   const hub_upstream_refused_t *in)
+{
+    MDB_txn *txn;
+    uint8_t buf[32 + sizeof in->why];
+    size_t wlen = strnlen(in->why, sizeof in->why);
+    hub_put_be64(buf, in->count);
+    hub_put_be64(buf + 8, in->first);
+    hub_put_be64(buf + 16, in->last);
+    hub_put_be64(buf + 24, in->resent_from);
+    memcpy(buf + 32, in->why, wlen);
+    int mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (mrc)
+        return hub_env_err(mrc);
+    mrc = hub_env_meta_put(self, txn, "upstream_refused", buf, 32 + wlen);
     if (mrc) {
         mdb_txn_abort(txn);
         return hub_env_err(mrc);

@@ -109,6 +109,15 @@ typedef struct {
     struct hub_approval_t *approved; /* outcome of an approval item: the
                                       approval in force afterwards (the
                                       caller's buffer), or NULL */
+    bool plan;                     /* a PlanSet, not a submission: unit,
+                                      year and vals (its targets, by sid)
+                                      are the plan's (hub_plans_ingest) */
+    unsigned year;                 /* the plan's year */
+    bool record;                   /* valid, but not a submission: logged
+                                      STORED and nothing else (a replayed
+                                      forwarded registry version, whose
+                                      effect is the version logged after
+                                      it, hub_federate.h) */
     /* outcome */
     Baocao__AckStatus status;      /* what to acknowledge */
     Baocao__RejectReason reason;   /* why, for rejections */
@@ -207,6 +216,25 @@ int hub_store_upstream_get(hub_store_t *self, uint64_t *cursor, char *name,
                            size_t namelen);
 int hub_store_upstream_put(hub_store_t *self, uint64_t cursor,
                            const char *name);
+
+/* The entries the national hub refused for good (hub_upstream.h), meta
+ * key "upstream_refused": they do not hold the cursor, and are kept here
+ * so that they do not vanish with a restart. */
+typedef struct {
+    uint64_t count;          /* refused since the last resend */
+    uint64_t first;          /* lowest seq refused, 0 if none */
+    uint64_t last;           /* highest */
+    uint64_t resent_from;    /* the last --upstream-resend-from applied */
+    char why[256];           /* the last: "seq N: reason: message" */
+} hub_upstream_refused_t;
+
+/* get: BC_OK (all zero when none: never refused) or BC_ESTORE; works on a
+ * store opened read-only. put: its own write transaction, as
+ * hub_store_upstream_put. */
+int hub_store_upstream_refused_get(hub_store_t *self,
+                                   hub_upstream_refused_t *out);
+int hub_store_upstream_refused_put(hub_store_t *self,
+                                   const hub_upstream_refused_t *in);
 
 /* The registry the store was opened with. */
 const bc_registry_t *hub_store_registry(const hub_store_t *self);

@@ -72,6 +72,9 @@ struct hub_upstream_t {
     uint64_t unforwardable;      /* skipped: no submission to cut out */
     bool connected;              /* the national hub answered */
     bool failed;                 /* the store's disk failed (BC_EFATAL) */
+    pthread_mutex_t lock;        /* guards `refused` for other threads */
+    bool lock_made;              /* lock initialised */
+    hub_upstream_refused_t refused;  /* refused for good (in the store) */
 };
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
@@ -198,6 +201,45 @@ static int connect_national(hub_upstream_t *self)
 
 /* --- sending --------------------------------------------------------------- */
 
+/* What goes up, by the logged Request's body (issue 14): a table, so that
+ * a new kind of log entry is one line here and one rule at the national
+ * hub. `own` says whose entries: the hub's own (peer "hub": the registry
+ * versions it loaded, issue 12) or its peers'. How the national hub
+ * authorises each (proto/README.md "Federation"):
+ *   submit    hub_may_submit: a unit of the relay's subtree;
+ *   registry  the version's root is the relay unit itself, and none of its
+ *             other codes is a unit of the national registry outside that
+ *             subtree (hub_federate.h);
+ *   plan      the plan's unit lies in the relay's subtree;
+ *   approval  the same (approve or unapprove, issue #11): the period is
+ *             locked at the national hub as at the province. */
+typedef struct {
+    uint32_t field;              /* Request body field number */
+    bool own;                    /* entries of peer "hub" (else not them) */
+    const char *what;            /* for the logs */
+} fwd_kind_t;
+
+static const fwd_kind_t kinds[] = {
+    {BAOCAO__REQUEST__BODY_SUBMIT, false, "submission"},
+    {BAOCAO__REQUEST__BODY_REGISTRY, true, "registry version"},
+    {BAOCAO__REQUEST__BODY_PLAN, false, "plan"},
+    {BAOCAO__REQUEST__BODY_APPROVAL, false, "approval"},
+};
+
+/* The kind of a logged entry, and its body's bytes; NULL when it does not
+ * go up. */
+static const fwd_kind_t *kind_of(const hub_log_entry_t *e,
+                                 const uint8_t **body, size_t *body_len)
+{
+    bool own = e->peer_len == 3 && memcmp(e->peer, "hub", 3) == 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kinds[i].own == own
+            && bc_wire_find_field(e->request, e->request_len, kinds[i].field,
+                                  body, body_len) == BC_OK)
+            return &kinds[i];
+    return NULL;
+}
+
 /* One log entry of a refill: skip it, or send it. Returns 1 to stop. */
 static int offer(void *arg, const hub_log_entry_t *e)
 {
@@ -211,30 +253,25 @@ static int offer(void *arg, const hub_log_entry_t *e)
         self->scan = e->seq;   /* duplicates and rejections stay here */
         return 0;
     }
-    /* The hub's own entries (registry versions, issue 12) stay here: the
-     * national hub logs the registry it loads itself. */
-    if (e->peer_len == 3 && memcmp(e->peer, "hub", 3) == 0) {
-        self->scan = e->seq;
-        return 0;
-    }
     const uint8_t *sub;
     size_t sub_len;
-    /* Approvals (issue #11, body 51) are not submissions: not forwarded
-     * yet (issue 14 will ship them as they are, the operator as peer). */
-    if (bc_wire_find_field(e->request, e->request_len, 51, &sub, &sub_len)
-        == BC_OK) {
+    const fwd_kind_t *kind = kind_of(e, &sub, &sub_len);
+    if (!kind && bc_wire_find_field(e->request, e->request_len,
+                                    BAOCAO__REQUEST__BODY_REGISTRY, &sub,
+                                    &sub_len) == BC_OK) {
+        /* A version a province forwarded to this hub (a national hub that
+         * forwards too): its effect is this hub's own composed version,
+         * which goes up in its place. */
         self->scan = e->seq;
         return 0;
     }
-    int rc = bc_wire_find_field(e->request, e->request_len, 10, &sub,
-                                &sub_len);
-    if (rc) {
+    if (!kind) {
         /* The province accepted it, so this cannot happen with a Request
-         * that protobuf-c decoded to one submission; say so loudly, and do
-         * not block the stream on it. */
-        BC_ERROR("upstream: log entry %llu holds no single submission "
-                 "field (%s): not forwarded", (unsigned long long) e->seq,
-                 bc_strerror(rc));
+         * that protobuf-c decoded to one body of a kind that goes up; say
+         * so loudly, and do not block the stream on it. */
+        BC_ERROR("upstream: log entry %llu holds no single body of a kind "
+                 "that is forwarded: not forwarded",
+                 (unsigned long long) e->seq);
         STORE(self->unforwardable, self->unforwardable + 1);
         self->scan = e->seq;
         return 0;
@@ -249,7 +286,7 @@ static int offer(void *arg, const hub_log_entry_t *e)
     req.tag = e->seq;
     req.origin = &origin;
     size_t len;
-    uint8_t *buf = bc_wire_wrap(&req.base, 10, sub, sub_len, &len);
+    uint8_t *buf = bc_wire_wrap(&req.base, kind->field, sub, sub_len, &len);
     zframe_t *f = zframe_new(buf, len);
     free(buf);
     if (zframe_send(&f, self->sock, ZFRAME_DONTWAIT) != 0) {
@@ -288,6 +325,31 @@ static void refill(hub_upstream_t *self)
 }
 
 /* --- answers --------------------------------------------------------------- */
+
+/* Keeps a refusal in the store, so that it survives a restart and shows in
+ * `baocao stats` until an operator resends. */
+static void record_refusal(hub_upstream_t *self, uint64_t seq,
+                           const Baocao__Ack *a)
+{
+    pthread_mutex_lock(&self->lock);
+    hub_upstream_refused_t *r = &self->refused;
+    r->count++;
+    if (!r->first || seq < r->first)
+        r->first = seq;
+    if (seq > r->last)
+        r->last = seq;
+    snprintf(r->why, sizeof r->why, "seq %llu: %s: %.200s",
+             (unsigned long long) seq, bc_reason_name(a->reason),
+             a->message ? a->message : "");
+    hub_upstream_refused_t copy = *r;
+    pthread_mutex_unlock(&self->lock);
+    int rc = hub_store_upstream_refused_put(self->store, &copy);
+    if (rc == BC_EFATAL)
+        STORE(self->failed, true);
+    else if (rc)
+        BC_ERROR("upstream: cannot record the refusal of seq %llu: %s",
+                 (unsigned long long) seq, bc_strerror(rc));
+}
 
 static void receive(hub_upstream_t *self)
 {
@@ -334,12 +396,14 @@ static void receive(hub_upstream_t *self)
             break;
         case BAOCAO__ACK_STATUS__ACK_REJECTED:
             if (slot && !slot->settled) {
-                BC_ERROR("upstream: national hub rejected log entry %llu: "
-                         "%s: %s (not sent again)",
-                         (unsigned long long) r->tag,
-                         bc_reason_name(a->reason), a->message);
+                BC_WARN("upstream: national hub rejected log entry %llu: "
+                        "%s: %s (recorded; not sent again unless "
+                        "--upstream-resend-from)",
+                        (unsigned long long) r->tag,
+                        bc_reason_name(a->reason), a->message);
                 STORE(self->rejected, self->rejected + 1);
                 slot->settled = true;
+                record_refusal(self, r->tag, a);
             }
             break;
         default:   /* RETRY_LATER, or a status this hub does not know */
@@ -505,6 +569,44 @@ hub_upstream_t *hub_upstream_new(hub_store_t *store,
     if (rc == BC_OK && strcmp(was, self->name) != 0)
         BC_WARN("upstream: this store forwarded as '%s' before, now as "
                 "'%s'", was, self->name);
+    pthread_mutex_init(&self->lock, NULL);
+    self->lock_made = true;
+    if ((rc = hub_store_upstream_refused_get(store, &self->refused))) {
+        bc_set_error(err, errlen, "upstream: cannot read the refusals: %s",
+                     bc_strerror(rc));
+        goto out_free;
+    }
+    if (self->refused.count)
+        BC_WARN("upstream: the national hub refused %llu log entries (seq "
+                "%llu to %llu; last %s): fix the national side, then "
+                "restart with --upstream-resend-from %llu",
+                (unsigned long long) self->refused.count,
+                (unsigned long long) self->refused.first,
+                (unsigned long long) self->refused.last, self->refused.why,
+                (unsigned long long) self->refused.first);
+    if (cfg->resend_from && cfg->resend_from != self->refused.resent_from) {
+        /* Everything from there goes again: what the national hub has is
+         * answered DUPLICATE, what it refused is decided again. */
+        uint64_t c = cfg->resend_from - 1;
+        if (c < self->cursor)
+            self->cursor = c;
+        memset(&self->refused, 0, sizeof self->refused);
+        self->refused.resent_from = cfg->resend_from;
+        if ((rc = hub_store_upstream_refused_put(store, &self->refused))
+            || (rc = hub_store_upstream_put(store, self->cursor,
+                                            self->name))) {
+            bc_set_error(err, errlen, "upstream: cannot rewind the cursor: "
+                         "%s", bc_strerror(rc));
+            goto out_free;
+        }
+        BC_INFO("upstream: sending the log again from seq %llu, as asked "
+                "(--upstream-resend-from)",
+                (unsigned long long) cfg->resend_from);
+    } else if (cfg->resend_from) {
+        BC_INFO("upstream: --upstream-resend-from %llu was applied before: "
+                "not again (remove the flag)",
+                (unsigned long long) cfg->resend_from);
+    }
     self->durable = self->cursor;
     self->scan = self->cursor;
     self->was_caught_up = true;
@@ -530,6 +632,8 @@ void hub_upstream_destroy(hub_upstream_t **self_p)
         STORE(self->stop, 1);
         pthread_join(self->thread, NULL);
     }
+    if (self->lock_made)
+        pthread_mutex_destroy(&self->lock);
     free(self->ring);
     free(self->endpoint);
     free(self->hub_key);
@@ -552,4 +656,7 @@ void hub_upstream_status(hub_upstream_t *self, hub_upstream_status_t *out)
     out->rejected = LOAD(self->rejected);
     out->unforwardable = LOAD(self->unforwardable);
     out->connected = LOAD(self->connected);
+    pthread_mutex_lock(&self->lock);
+    out->refused = self->refused;
+    pthread_mutex_unlock(&self->lock);
 }

@@ -22,9 +22,16 @@
  *     jitter, ACK_RETRY_LATER holds all sends for a backoff.
  *   - The durable cursor: the highest provincial seq such that every
  *     forwardable entry up to it was answered STORED, DUPLICATE,
- *     SUPERSEDED or REJECTED. A REJECTED entry is logged at ERROR with its
- *     reason and counted, and the stream goes on: one entry never blocks
- *     the others. The cursor is written to the meta database
+ *     SUPERSEDED or REJECTED. A REJECTED entry is logged at WARN with its
+ *     reason, counted and recorded in the store (how many, the first and
+ *     last seq, the last reason: hub_store_upstream_refused_put, shown by
+ *     `baocao stats`), and the stream goes on: one entry never blocks the
+ *     others, and none vanishes silently. Once the national side is fixed
+ *     (its registry, its catalogue), `--upstream-resend-from SEQ` sends
+ *     everything again from SEQ: entries the national hub has are answered
+ *     DUPLICATE, the refused ones are decided again. It applies once per
+ *     value (the store remembers it), so a flag left in a unit file does
+ *     not resend at every restart. The cursor is written to the meta database
  *     (hub_store_upstream_put) at most once a second or every 256 seqs, and
  *     when the forwarder stops; after a crash, the entries above it are
  *     sent again and answered DUPLICATE, which is harmless. A disk error
@@ -57,6 +64,8 @@ typedef struct {
     int timeout_ms;           /* silence that declares the link dead */
     int backoff_min_ms;       /* first reconnect delay */
     int backoff_max_ms;       /* longest reconnect delay */
+    uint64_t resend_from;     /* --upstream-resend-from: send again from
+                                 this seq (once per value), 0: no */
 } hub_upstream_config_t;
 
 /* What the forwarder has done, for stats and logs. */
@@ -68,6 +77,8 @@ typedef struct {
     uint64_t unforwardable;   /* logged entries whose submission could not
                                  be cut out (logged at ERROR, skipped) */
     bool connected;           /* the national hub answered on this link */
+    hub_upstream_refused_t refused;  /* refused for good, kept in the
+                                        store (hub_store.h) */
 } hub_upstream_status_t;
 
 typedef struct hub_upstream_t hub_upstream_t;

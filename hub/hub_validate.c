@@ -45,6 +45,15 @@ bool hub_may_submit(const bc_registry_t *reg, const char *peer,
     return self->on_behalf && unit->parent == (int32_t) self->idx;
 }
 
+bool hub_relay_may(const bc_registry_t *reg, const char *peer,
+                   const bc_unit_t *unit)
+{
+    if (!peer || strncmp(peer, "unit:", 5) != 0 || !unit)
+        return false;
+    const bc_unit_t *relay = bc_registry_find_unit(reg, peer + 5);
+    return relay && relay->relay && bc_registry_is_within(reg, unit, relay);
+}
+
 static int cmp_sid(const void *a, const void *b)
 {
     const hub_val_t *x = a, *y = b;
@@ -207,6 +216,53 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
     return BAOCAO__REJECT_REASON__REASON_NONE;
 
 out_reject:
+    bc_free(&item->vals);
+    item->nvals = 0;
+    return item->reject;
+}
+
+Baocao__RejectReason hub_plan_validate(const bc_registry_t *reg,
+                                       const Baocao__PlanSet *ps,
+                                       hub_item_t *item)
+{
+    bool *seen = NULL;             /* indicators already in the plan */
+    item->plan = true;
+    item->reject = BAOCAO__REJECT_REASON__REASON_NONE;
+    item->message[0] = '\0';
+    const bc_unit_t *u = bc_registry_find_unit(reg, ps->unit);
+    if (!u)
+        REJECT(item, UNKNOWN_UNIT, "unknown unit '%.60s'", ps->unit);
+    if (ps->year < BC_PERIOD_MIN_YEAR || ps->year > BC_PERIOD_MAX_YEAR)
+        REJECT(item, BAD_PERIOD, "year %u is out of range", ps->year);
+    item->unit = u;
+    item->year = ps->year;
+    item->vals = bc_malloc((ps->n_targets ? ps->n_targets : 1)
+                           * sizeof *item->vals);
+    item->nvals = ps->n_targets;
+    seen = bc_calloc(bc_registry_nindicators(reg) + 1, sizeof *seen);
+    for (size_t i = 0; i < ps->n_targets; i++) {
+        const bc_indicator_t *ind = bc_registry_find_indicator(
+            reg, ps->targets[i]->indicator);
+        if (!ind)
+            REJECT(item, UNKNOWN_INDICATOR, "unknown indicator '%.60s' in "
+                   "the plan", ps->targets[i]->indicator);
+        if (ps->targets[i]->target < 0)
+            REJECT(item, NEGATIVE, "negative target for %s", ind->code);
+        if (ps->targets[i]->target > BC_COUNT_MAX)
+            REJECT(item, COUNT_TOO_LARGE, "target for %s is %lld; at most "
+                   "10^12", ind->code, (long long) ps->targets[i]->target);
+        /* Which of two targets would count? Refused, as in a report. */
+        if (seen[ind->idx])
+            REJECT(item, DUPLICATE_VALUE, "%s appears twice in the plan",
+                   ind->code);
+        seen[ind->idx] = true;
+        item->vals[i] = (hub_val_t){ind->sid, 1, ps->targets[i]->target};
+    }
+    free(seen);
+    return BAOCAO__REJECT_REASON__REASON_NONE;
+
+out_reject:
+    free(seen);
     bc_free(&item->vals);
     item->nvals = 0;
     return item->reject;

@@ -49,6 +49,21 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
                                   const char *peer, const hub_limits_t *lim,
                                   hub_item_t *item);
 
+/* Checks a plan's content (who may set it is the caller's: scopes, relays)
+ * and, when valid, fills item->plan, unit, year and vals (targets by sid,
+ * bc_malloc'ed). The same reasons as a report: UNKNOWN_UNIT, BAD_PERIOD
+ * (year out of range), UNKNOWN_INDICATOR, NEGATIVE, COUNT_TOO_LARGE,
+ * DUPLICATE_VALUE. A rate may have a target (in the rate's own units).
+ * Returns the reason (REASON_NONE when valid), also in item->reject. */
+Baocao__RejectReason hub_plan_validate(const bc_registry_t *reg,
+                                       const Baocao__PlanSet *ps,
+                                       hub_item_t *item);
+
+/* Is `peer` a provincial hub forwarding its log ("unit:R", R a relay)
+ * and `unit` in R's subtree? (plans and approvals it forwards) */
+bool hub_relay_may(const bc_registry_t *reg, const char *peer,
+                   const bc_unit_t *unit);
+
 /* May `peer` act for `unit`? (the authorization rule above) */
 bool hub_may_submit(const bc_registry_t *reg, const char *peer,
                     const bc_unit_t *unit);

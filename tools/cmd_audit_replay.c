@@ -13,6 +13,7 @@
 #include "bc_wire.h"
 #include "cmd_audit.h"
 #include "hub_store.h"
+#include "hub_federate.h"
 #include "hub_history.h"
 #include "hub_validate.h"
 
@@ -239,7 +240,13 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
             reqs[n] = rq;
             const bc_unit_t *au;
             bc_period_t ap;
-            if (rq && rq->body_case == BAOCAO__REQUEST__BODY_APPROVAL
+            if (reqs[n] && reqs[n]->body_case == BAOCAO__REQUEST__BODY_REGISTRY
+                && reqs[n]->origin
+                && le->outcome == BAOCAO__OUTCOME__OUTCOME_STORED) {
+                /* A province's version the national hub took: its effect
+                 * is the composed version logged next (hub_federate.h). */
+                it->record = true;
+            } else if (rq && rq->body_case == BAOCAO__REQUEST__BODY_APPROVAL
                 && rq->version == BC_WIRE_VERSION
                 && hub_approval_prepare(reg, rq->approval, &au, &ap,
                                         it->message, sizeof it->message)
@@ -251,6 +258,13 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
                 it->approval = rq->approval;
                 it->unit = au;
                 it->period = ap;
+            } else if (reqs[n] && reqs[n]->body_case == BAOCAO__REQUEST__BODY_PLAN
+                       && reqs[n]->version == BC_WIRE_VERSION
+                       && le->outcome != BAOCAO__OUTCOME__OUTCOME_REJECTED) {
+                /* A plan (issue 14: plans are log entries). Who set it was
+                 * judged by the hub's scopes, which the log does not
+                 * carry: a plan it refused stays refused (below). */
+                hub_plan_validate(reg, reqs[n]->plan, it);
             } else if (!reqs[n]
                        || reqs[n]->body_case != BAOCAO__REQUEST__BODY_SUBMIT
                        || reqs[n]->version != BC_WIRE_VERSION) {
@@ -289,6 +303,14 @@ static int replay_into(audit_cfg_t *cfg, FILE *f, uint64_t total)
                         bc_ack_status_name(items[i].status),
                         audit_outcome_name(entries[i]->outcome));
             }
+            /* A province's subtree the national hub took: kept as the
+             * hub kept it, so a hub on this store composes the same. */
+            if (!rc && items[i].record
+                && hub_federate_keep(store, entries[i]->peer, reqs[i])
+                       != BC_OK)
+                fprintf(stderr, "warning: seq %llu: cannot keep the "
+                        "province's subtree\n",
+                        (unsigned long long) entries[i]->seq);
             free(items[i].vals);
             if (reqs[i])
                 baocao__request__free_unpacked(reqs[i], NULL);

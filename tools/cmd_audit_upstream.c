@@ -12,7 +12,8 @@
  *   - the province's entry at the same seq exists and has the same chain
  *     hash: a provincial log rewritten after forwarding, even with its
  *     chain recomputed from the altered entry on, is caught here;
- *   - it holds the same submission bytes, byte for byte.
+ *   - it holds the same submission bytes, byte for byte (or registry
+ *     version, or plan: whatever body was forwarded).
  *
  * National entries the national hub rejected are not checked: they hold
  * nothing (a hub using another province's name is refused there).
@@ -83,6 +84,9 @@ static int check_national(void *arg, const hub_log_entry_t *e)
     if (o->seq > v->last)
         v->last = o->seq;
     hub_log_entry_t pe;
+    /* The body forwarded, whatever its kind (a submission, a registry
+     * version, a plan: hub_upstream.c), compared byte for byte. */
+    uint32_t body = (uint32_t) req->body_case;
     const uint8_t *nsub, *psub;
     size_t nlen, plen;
     int rc = hub_reader_log_entry(v->province, o->seq, &pe);
@@ -95,14 +99,17 @@ static int check_national(void *arg, const hub_log_entry_t *e)
                  "another chain hash than the one forwarded: the province's "
                  "log was rewritten after forwarding",
                  (unsigned long long) o->seq);
-    } else if (bc_wire_find_field(e->request, e->request_len, 10, &nsub,
+    } else if (bc_wire_find_field(e->request, e->request_len, body, &nsub,
                                   &nlen) != BC_OK
-               || bc_wire_find_field(pe.request, pe.request_len, 10, &psub,
+               || bc_wire_find_field(pe.request, pe.request_len, body, &psub,
                                      &plen) != BC_OK
                || nlen != plen || memcmp(nsub, psub, nlen) != 0) {
         snprintf(v->problem, sizeof v->problem, "province entry %llu holds "
-                 "other submission bytes than the national hub received",
-                 (unsigned long long) o->seq);
+                 "other %s bytes than the national hub received",
+                 (unsigned long long) o->seq,
+                 body == BAOCAO__REQUEST__BODY_SUBMIT ? "submission"
+                 : body == BAOCAO__REQUEST__BODY_REGISTRY ? "registry version"
+                                                           : "request");
     } else {
         goto out_free;
     }

@@ -24,6 +24,7 @@
  *     proto/README.md "What audit verify proves").
  */
 #include "bc_error.h"
+#include "bc_wire.h"
 #include "bc_mem.h"
 #include "cmd_audit.h"
 #include "hub_head.h"
@@ -40,6 +41,7 @@ typedef struct {
     uint64_t outcomes[5];   /* entries by Baocao__Outcome */
     uint64_t versions;      /* registry versions the hub logged itself */
     uint64_t approvals[5];  /* approve/unapprove entries, by outcome */
+    uint64_t plans;         /* plans stored (log entries, issue 14) */
     uint64_t index;         /* entries checked (1-based position) */
     uint64_t first_seq;     /* first entry's seq, 0 before it */
     uint64_t prev_seq;      /* previous entry's seq, 0 before the first */
@@ -138,11 +140,18 @@ static bool check_entry(verify_ctx_t *v, uint64_t seq, int64_t received_at,
      * submissions: counted apart, so "stored" still counts reports. */
     const uint8_t *body;
     size_t body_len;
-    if (peer_len == 3 && memcmp(peer, "hub", 3) == 0)
-        v->versions++;
+    if ((peer_len == 3 && memcmp(peer, "hub", 3) == 0)
+        || (outcome == BAOCAO__OUTCOME__OUTCOME_STORED
+            && bc_wire_find_field(req, req_len, BAOCAO__REQUEST__BODY_REGISTRY,
+                                  &body, &body_len) == BC_OK))
+        v->versions++;   /* a province's, forwarded (issue 14) too */
     /* Approvals (issue #11, Request body 51) likewise: not reports. */
     else if (bc_wire_find_field(req, req_len, 51, &body, &body_len) == BC_OK)
         v->approvals[outcome < 5 ? outcome : 0]++;
+    else if (outcome == BAOCAO__OUTCOME__OUTCOME_STORED
+             && bc_wire_find_field(req, req_len, BAOCAO__REQUEST__BODY_PLAN,
+                                   &body, &body_len) == BC_OK)
+        v->plans++;      /* plans are log entries (issue 14), not reports */
     else
         v->outcomes[outcome < 5 ? outcome : 0]++;
     return true;
@@ -166,6 +175,8 @@ static void print_outcomes(const verify_ctx_t *v)
                (unsigned long long) v->approvals[BAOCAO__OUTCOME__OUTCOME_STORED],
                (unsigned long long) v->approvals[BAOCAO__OUTCOME__OUTCOME_DUPLICATE],
                (unsigned long long) v->approvals[BAOCAO__OUTCOME__OUTCOME_REJECTED]);
+    if (v->plans)
+        printf(", plans %llu", (unsigned long long) v->plans);
     printf("\n");
 }
 

@@ -30,7 +30,9 @@
  * exported like any other. Codes are the identifiers (idScheme=CODE) unless
  * a mapping gives DHIS2's.
  *
- * --children and --descendants walk the registry file (the same one the
+ * --children and --descendants walk the registry file, in the tree of the
+ * period asked (its first month: a unit that moved is exported under the
+ * parent it had then, one not valid then is left out), the same one the
  * hub loaded), one query per unit.
  */
 #include "bc_dhis2.h"
@@ -239,6 +241,7 @@ int cmd_export(int argc, char **argv)
         }
     }
     char ours[BC_PERIOD_STRLEN], iso[BC_DHIS2_PERIOD_STRLEN];
+    int32_t month = bc_registry_month(p);   /* whose tree: the period's */
     bc_period_format(p, ours);
     bc_dhis2_period_iso(p, iso);
 
@@ -251,8 +254,13 @@ int cmd_export(int argc, char **argv)
         add_figs(set, map, cfg.unit, iso, &own);
         figs_free(&own);
     } else if (cfg.children) {
+        /* The tree of the period asked (its first month), as the hub's
+         * queries use it (issue 12): a unit that moved counts under the
+         * parent it had then, a unit not valid then is not a row. */
         for (uint32_t c = 0; c < root->nchildren; c++) {
             const bc_unit_t *u = bc_registry_unit(reg, root->children[c]);
+            if (bc_registry_parent_at(reg, u, month) != root)
+                continue;
             if (fetch(client, &cfg, u->code, ours, &own))
                 goto out;
             add_figs(set, map, u->code, iso, &own);
@@ -263,12 +271,15 @@ int cmd_export(int argc, char **argv)
          * unit of the subtree gets its own report back. */
         for (size_t i = 0; i < bc_registry_nunits(reg); i++) {
             const bc_unit_t *u = bc_registry_unit(reg, (uint32_t) i);
-            if (!u->reports || !bc_registry_is_within(reg, u, root))
+            if (!u->reports
+                || !bc_registry_is_within_at(reg, u, root, month))
                 continue;
             if (fetch(client, &cfg, u->code, ours, &own))
                 goto out;
             for (uint32_t c = 0; c < u->nchildren; c++) {
                 const bc_unit_t *k = bc_registry_unit(reg, u->children[c]);
+                if (bc_registry_parent_at(reg, k, month) != u)
+                    continue;   /* under u in another month only */
                 if (fetch(client, &cfg, k->code, ours, &child))
                     goto out;
                 if (subtract(&own, &child)) {

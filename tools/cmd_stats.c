@@ -79,6 +79,16 @@ static void print_json(const Baocao__StatsReply *r)
                                           : 0));
         cJSON_AddBoolToObject(o, "upstream_connected",
                               r->upstream_connected);
+        /* Entries the national hub refused for good (issue 14). */
+        cJSON_AddNumberToObject(o, "upstream_refused",
+                                (double) r->upstream_refused);
+        cJSON_AddNumberToObject(o, "upstream_refused_first",
+                                (double) r->upstream_refused_first);
+        cJSON_AddNumberToObject(o, "upstream_refused_last",
+                                (double) r->upstream_refused_last);
+        cJSON_AddStringToObject(o, "upstream_refused_why",
+                                r->upstream_refused_why
+                                    ? r->upstream_refused_why : "");
     }
     char *text = cJSON_Print(o);
     printf("%s\n", text);
@@ -91,7 +101,7 @@ static void print_table(const Baocao__StatsReply *r)
     const char *cols[] = {"counter", "value"};
     bc_table_t *t = bc_table_new(2, cols);
     bc_table_align(t, 1, BC_ALIGN_RIGHT);
-    char v[64];
+    char v[320];
 #define ROW(label, ...)                                                       \
     do {                                                                      \
         snprintf(v, sizeof v, __VA_ARGS__);                                   \
@@ -135,6 +145,17 @@ static void print_table(const Baocao__StatsReply *r)
                                       : 0));
         ROW("upstream link", "%s", r->upstream_connected ? "answering"
                                                          : "down");
+        if (r->upstream_refused) {
+            ROW("upstream refused", "%llu (seq %llu to %llu; resend with "
+                "--upstream-resend-from %llu)",
+                (unsigned long long) r->upstream_refused,
+                (unsigned long long) r->upstream_refused_first,
+                (unsigned long long) r->upstream_refused_last,
+                (unsigned long long) r->upstream_refused_first);
+            ROW("upstream last refusal", "%s", r->upstream_refused_why);
+        } else {
+            ROW("upstream refused", "%s", "none");
+        }
     }
 #undef ROW
     bc_table_print(t, stdout);

@@ -20,6 +20,13 @@
  * is refused NOT_AUTHORIZED and nothing of it is stored; `audit
  * verify-upstream` passes for every province, and fails once a province's
  * log was rewritten after forwarding (even with its chain recomputed).
+ *
+ * Registry versions go up too (hub/hub_federate.h): a province opens a
+ * commune and reports for it, and the national hub answers for it without
+ * its own file naming it. Entries the national hub refuses for good are
+ * recorded at the province (stats) without holding its cursor, and sent
+ * again with --upstream-resend-from once the national file is fixed. The
+ * national log alone replays to the national store's digest.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +177,82 @@ static void start_province(fixture_t *f, int p, const char *bind)
     bc_hub_start(&f->prov[p], f->prov_dir[p], bind, extra);
 }
 
+/* Province p again, sending its log again from seq `from` (item 4). */
+static void restart_province_resending(fixture_t *f, int p, uint64_t from)
+{
+    char seq[32];
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long) from);
+    const char *extra[] = {"--registry", f->prov_units[p], "--log-level",
+                           "info", "--upstream", f->link[p],
+                           "--upstream-key", f->nat_pub, "--upstream-cert",
+                           f->prov_cert[p], "--upstream-window", "4",
+                           "--upstream-timeout", "2000",
+                           "--upstream-backoff-max", "1000",
+                           "--upstream-resend-from", seq, NULL};
+    char bind[128];
+    snprintf(bind, sizeof bind, "%s", f->prov[p].endpoint);
+    assert_int_equal(bc_hub_stop(&f->prov[p]), 0);
+    bc_hub_start(&f->prov[p], f->prov_dir[p], bind, extra);
+}
+
+/* How many times `needle` occurs in the file at path. */
+static int occurrences(const char *path, const char *needle)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return 0;
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof line, fp))
+        for (const char *s = line; (s = strstr(s, needle)); s++)
+            n++;
+    fclose(fp);
+    return n;
+}
+
+/* SIGHUP to a hub, and wait until it says the registry is reloaded. */
+static void reload(bc_hub_t *hub)
+{
+    int before = occurrences(hub->log, "registry reloaded");
+    assert_int_equal(kill(hub->proc.pid, SIGHUP), 0);
+    for (int i = 0; i < 200 && occurrences(hub->log, "registry reloaded")
+                                   == before; i++)
+        usleep(50000);
+    assert_true(occurrences(hub->log, "registry reloaded") > before);
+}
+
+/* A number from `baocao stats --format json` of a hub ("key": N). */
+static unsigned long long stat_of(const char *endpoint, const char *key)
+{
+    const char *argv[] = {"stats", "--hub", endpoint, "--plain", "--format",
+                          "json", NULL};
+    char *json = NULL, want[80];
+    unsigned long long v = 0;
+    assert_int_equal(bc_run("baocao", argv, &json), 0);
+    snprintf(want, sizeof want, "\"%s\":", key);
+    const char *at = strstr(json, want);
+    if (!at || sscanf(at + strlen(want), " %llu", &v) != 1)
+        fail_msg("no %s in: %s", key, json);
+    free(json);
+    return v;
+}
+
+static bool national_value(fixture_t *f, const char *unit,
+                           const char *period, int64_t *value);
+
+typedef struct {
+    fixture_t *f;
+    const char *unit, *period;
+    int64_t want;
+} wait_value_t;
+
+static bool national_has(void *arg)
+{
+    wait_value_t *w = arg;
+    int64_t v;
+    return national_value(w->f, w->unit, w->period, &v) && v == w->want;
+}
+
 static void start_proxy(fixture_t *f, int p)
 {
     flaky_config_t cfg;
@@ -308,6 +391,62 @@ static bool national_value(fixture_t *f, const char *unit,
     return present;
 }
 
+/* The annual target of births on the national hub (0 if none). */
+static int64_t national_target(fixture_t *f, const char *unit)
+{
+    char err[256];
+    bc_security_t sec = {f->nat_pub, f->op_secret};
+    bc_client_t *c = bc_client_new(f->national.endpoint, &sec, err,
+                                   sizeof err);
+    assert_non_null(c);
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Query q = BAOCAO__QUERY__INIT;
+    char *inds[1] = {"births"};
+    q.unit = (char *) unit;
+    q.period = "2023-12";
+    q.n_indicators = 1;
+    q.indicators = inds;
+    req.body_case = BAOCAO__REQUEST__BODY_QUERY;
+    req.query = &q;
+    Baocao__Reply *r = NULL;
+    assert_int_equal(bc_client_call(c, &req, &r, 10000), BC_OK);
+    bc_client_destroy(&c);
+    const Baocao__Figure *fig = bc_figure(r, "births");
+    int64_t t = fig && fig->target && fig->target->present
+                    ? fig->target->value : 0;
+    baocao__reply__free_unpacked(r, NULL);
+    return t;
+}
+
+/* Whether (unit, period) is approved (locked) on the national hub. */
+static bool national_approved(void *arg)
+{
+    fixture_t *f = arg;
+    char err[256];
+    bc_security_t sec = {f->nat_pub, f->op_secret};
+    bc_client_t *c = bc_client_new(f->national.endpoint, &sec, err,
+                                   sizeof err);
+    assert_non_null(c);
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Query q = BAOCAO__QUERY__INIT;
+    q.unit = "P0-D1";
+    q.period = "2023-03";
+    req.body_case = BAOCAO__REQUEST__BODY_QUERY;
+    req.query = &q;
+    Baocao__Reply *r = NULL;
+    assert_int_equal(bc_client_call(c, &req, &r, 10000), BC_OK);
+    bc_client_destroy(&c);
+    bool yes = r->body_case == BAOCAO__REPLY__BODY_QUERY && r->query->approved;
+    baocao__reply__free_unpacked(r, NULL);
+    return yes;
+}
+
+static bool national_has_target(void *arg)
+{
+    fixture_t *f = arg;
+    return national_target(f, "P0-D0") == 1000;
+}
+
 /* What was filed for a province (or, p < 0, the country) in a month. */
 static int64_t filed(int p, int m)
 {
@@ -410,8 +549,12 @@ static uint64_t rewrite_log(const char *store)
                      h.peer_len, h.outcome, h.reason, digest, h.hash);
         memcpy(rec, &h, sizeof h);
         memcpy(prev, h.hash, 32);
-        MDB_val nv = {v.mv_size, rec};
-        assert_int_equal(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+        /* The key from the page may move under a put of a large record
+         * (a registry version spills to overflow pages): a copy. */
+        uint8_t kb[8];
+        memcpy(kb, k.mv_data, 8);
+        MDB_val nk = {8, kb}, nv = {v.mv_size, rec};
+        assert_int_equal(mdb_cursor_put(cur, &nk, &nv, MDB_CURRENT), 0);
         free(rec);
     }
     mdb_cursor_close(cur);
@@ -559,11 +702,15 @@ static void test_federation(void **state)
     assert_int_equal(bc_submit(f->rogue.endpoint, NULL, "P1-D0-C0",
                                "2021-01", 1, 1704067200, "births=5"),
                      BAOCAO__ACK_STATUS__ACK_STORED);
-    for (int i = 0; i < 300 && !bc_file_contains(f->rogue.log,
-                                                 "not_authorized"); i++)
+    /* Entry 1 is the rogue's registry version (issue 12): forwarded, and
+     * refused too (its root is P1, the key P0's); entry 2 the report. */
+    for (int i = 0; i < 300 && !bc_file_contains(
+                                   f->rogue.log, "national hub rejected log "
+                                                 "entry 2: not_authorized");
+         i++)
         usleep(100000);
-    /* Entry 2: the rogue's log starts with its registry version (issue
-     * 12), which stays at the province. */
+    assert_true(bc_file_contains(f->rogue.log, "national hub rejected log "
+                                               "entry 1: not_authorized"));
     assert_true(bc_file_contains(f->rogue.log, "national hub rejected log "
                                                "entry 2: not_authorized"));
     int64_t v;
@@ -576,6 +723,136 @@ static void test_federation(void **state)
     assert_true(rejected >= 1);
     bc_hub_stop(&f->rogue);
     fprintf(stderr, "%.1f s: rogue refused\n", elapsed(&t0));
+
+    /* 5b. Province 0 opens a commune (its own registry, SIGHUP) and
+     * reports for it. The national hub takes P0's subtree from P0's log
+     * (the registry version is forwarded like a report) and answers for
+     * the commune, though its own units file never heard of it. */
+    FILE *fp = fopen(f->prov_units[0], "a");
+    assert_non_null(fp);
+    fprintf(fp, "P0-D0-C3,P0-D0,commune,Xã mới\n");
+    fclose(fp);
+    reload(&f->prov[0]);
+    assert_int_equal(bc_submit(f->prov[0].endpoint, NULL, "P0-D0-C3",
+                               "2023-06", 1, 1704067200, "births=500"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    wait_value_t wv = {f, "P0-D0-C3", "2023-06", 500};
+    if (!bc_eventually(national_has, &wv, 60000))
+        fail_msg("the national hub has no figure for the new commune (see "
+                 "%s)", f->national.log);
+    assert_true(national_value(f, "P0", "2023-06", &v));
+    assert_int_equal(v, filed(0, 5) + 500);
+    assert_true(national_value(f, "VN", "2023-06", &v));
+    assert_int_equal(v, filed(-1, 5) + 500);
+    assert_false(bc_file_contains(f->nat_units, "P0-D0-C3"));
+    fprintf(stderr, "%.1f s: a commune P0 opened is on the national hub\n",
+            elapsed(&t0));
+
+    /* 5c. Entries the national hub refuses for good are recorded, not
+     * lost: the national file's own top wrongly holds a P0-D1-C9 (a
+     * central hospital under VN; a row under a province that forwards its
+     * subtree would just give way to it), and P0 opens its own P0-D1-C9.
+     * Its registry version and its report are refused (NOT_AUTHORIZED:
+     * that code is not P0's there), the stream goes on, and P0's stats say
+     * what and from where. Once the national file is fixed,
+     * --upstream-resend-from sends them again. */
+    fp = fopen(f->nat_units, "a");
+    assert_non_null(fp);
+    fprintf(fp, "P0-D1-C9,VN,hospital,Stale,yes,,,\n");
+    fclose(fp);
+    reload(&f->national);
+    fp = fopen(f->prov_units[0], "a");
+    assert_non_null(fp);
+    fprintf(fp, "P0-D1-C9,P0-D1,commune,Xã chín\n");
+    fclose(fp);
+    /* The reload logs P0's version next, then the report after it. */
+    uint64_t refused_from = stat_of(f->prov[0].endpoint, "hub_seq") + 1;
+    reload(&f->prov[0]);
+    assert_int_equal(bc_submit(f->prov[0].endpoint, NULL, "P0-D1-C9",
+                               "2023-07", 1, 1704067200, "births=700"),
+                     BAOCAO__ACK_STATUS__ACK_STORED);
+    for (int i = 0; i < 300 && stat_of(f->prov[0].endpoint,
+                                       "upstream_refused") < 2; i++)
+        usleep(100000);
+    assert_int_equal(stat_of(f->prov[0].endpoint, "upstream_refused"), 2);
+    assert_int_equal(stat_of(f->prov[0].endpoint, "upstream_refused_first"),
+                     refused_from);
+    assert_int_equal(stat_of(f->prov[0].endpoint, "upstream_refused_last"),
+                     refused_from + 1);
+    assert_true(bc_file_contains(f->prov[0].log, "rejected log entry"));
+    /* Not blocked: the cursor passed them. */
+    assert_int_equal(stat_of(f->prov[0].endpoint, "upstream_behind"), 0);
+    assert_false(national_value(f, "P0-D1-C9", "2023-07", &v));
+    /* The national registry is fixed; P0 resends from the first refusal. */
+    char *nat_text = NULL;
+    {
+        FILE *in = fopen(f->nat_units, "r");
+        assert_non_null(in);
+        char line[512];
+        size_t cap = 1 << 16, used = 0;
+        nat_text = bc_malloc(cap);
+        nat_text[0] = '\0';
+        while (fgets(line, sizeof line, in))
+            if (!strstr(line, "Stale") && used + strlen(line) < cap) {
+                memcpy(nat_text + used, line, strlen(line) + 1);
+                used += strlen(line);
+            }
+        fclose(in);
+    }
+    bc_write_file(f->nat_units, nat_text);
+    free(nat_text);
+    reload(&f->national);
+    restart_province_resending(f, 0, refused_from);
+    wait_value_t wv2 = {f, "P0-D1-C9", "2023-07", 700};
+    if (!bc_eventually(national_has, &wv2, 60000))
+        fail_msg("the resend did not bring P0-D1-C9 (see %s)",
+                 f->prov[0].log);
+    for (int i = 0; i < 300 && stat_of(f->prov[0].endpoint,
+                                       "upstream_behind") > 0; i++)
+        usleep(100000);
+    assert_int_equal(stat_of(f->prov[0].endpoint, "upstream_behind"), 0);
+    assert_int_equal(stat_of(f->prov[0].endpoint, "upstream_refused"), 0);
+    assert_true(national_value(f, "P0", "2023-07", &v));
+    assert_int_equal(v, filed(0, 6) + 700);
+    fprintf(stderr, "%.1f s: refused entries recorded, resent once the "
+            "national registry was fixed\n", elapsed(&t0));
+
+    /* 5d. Plans are log entries too: one set at P0 reaches the national
+     * hub, where P0's own target is the sum of its districts'. */
+    char plan[700];
+    snprintf(plan, sizeof plan, "%s", bc_path(f->dir, "plan.csv"));
+    bc_write_file(plan, "indicator,target\nbirths,1000\n");
+    const char *pargv[] = {"plan", "--hub", f->prov[0].endpoint, "--plain",
+                           "--unit", "P0-D0", "--year", "2023", "--file",
+                           plan, NULL};
+    assert_int_equal(bc_run("baocao", pargv, NULL), 0);
+    if (!bc_eventually(national_has_target, f, 60000))
+        fail_msg("P0's plan did not reach the national hub (see %s)",
+                 f->prov[0].log);
+    assert_int_equal(national_target(f, "P0"), 1000);
+    for (int i = 0; i < 300 && stat_of(f->prov[0].endpoint,
+                                       "upstream_behind") > 0; i++)
+        usleep(100000);   /* the national hub's answer on its way back */
+    fprintf(stderr, "%.1f s: a plan set at P0 is on the national hub\n",
+            elapsed(&t0));
+
+    /* 5e. Approvals are log entries (issue #11) and go up too: a district
+     * P0 approves is locked at the national hub as well. */
+    assert_false(national_approved(f));
+    const char *aargv[] = {"approve", "--hub", f->prov[0].endpoint, "--plain",
+                           "--unit", "P0-D1", "--period", "2023-03", NULL};
+    char *aout = NULL;
+    if (bc_run_all("baocao", aargv, &aout) != 0)
+        fail_msg("approve at P0: %s", aout);
+    free(aout);
+    if (!bc_eventually(national_approved, f, 60000))
+        fail_msg("P0's approval did not reach the national hub (see %s)",
+                 f->national.log);
+    for (int i = 0; i < 300 && stat_of(f->prov[0].endpoint,
+                                       "upstream_behind") > 0; i++)
+        usleep(100000);
+    fprintf(stderr, "%.1f s: an approval at P0 locks the national hub\n",
+            elapsed(&t0));
 
     /* 6. Each provincial hub says it is caught up (baocao stats), and
      * leaves its durable cursor at the head of its log when it stops. */
@@ -632,6 +909,46 @@ static void test_federation(void **state)
              (unsigned long long) bad);
     assert_non_null(strstr(out, want));
     free(out);
+
+    /* 8. The national log alone rebuilds the national store: the
+     * provinces' registry versions and the composed ones are on it. */
+    char exp[700], fresh[800], fresh_dir[700];
+    snprintf(exp, sizeof exp, "%s", bc_path(f->dir, "national.bca"));
+    snprintf(fresh_dir, sizeof fresh_dir, "%s", bc_path(f->dir, "replayed"));
+    assert_int_equal(mkdir(fresh_dir, 0700), 0);
+    snprintf(fresh, sizeof fresh, "%s/hub", fresh_dir);
+    const char *eargv[] = {"audit", "export", "--store", f->national.store,
+                           "--out", exp, NULL};
+    assert_int_equal(bc_run("baocao", eargv, NULL), 0);
+    const char *rargv[] = {"audit", "replay", exp, "--into", fresh, NULL};
+    char *rout = NULL;
+    int rrc = bc_run_all("baocao", rargv, &rout);
+    if (rrc != 0)
+        fail_msg("replay of the national log: %s", rout);
+    free(rout);
+    const char *d1[] = {"audit", "digest", "--store", f->national.store,
+                        NULL};
+    const char *d2[] = {"audit", "digest", "--store", fresh, NULL};
+    char *live = NULL, *again = NULL;
+    assert_int_equal(bc_run("baocao", d1, &live), 0);
+    assert_int_equal(bc_run("baocao", d2, &again), 0);
+    assert_true(strlen(live) > 64 && strlen(again) > 64);
+    assert_memory_equal(live, again, 64);
+    free(live);
+    free(again);
+    /* A hub on the replayed store composes the same national registry
+     * (the provinces' subtrees came with the log) and answers as the
+     * national hub did: the commune P0 opened, P0's plan. */
+    bc_hub_t replayed;
+    bc_hub_init(&replayed);
+    const char *hextra[] = {"--registry", f->nat_units, NULL};
+    bc_hub_start(&replayed, fresh_dir, NULL, hextra);
+    int64_t got;
+    bool ok = bc_query_value(replayed.endpoint, "P0-D0-C3", "2023-06",
+                             "births", &got);
+    assert_int_equal(bc_hub_stop(&replayed), 0);
+    assert_true(ok);
+    assert_int_equal(got, 500);
 }
 
 int main(void)

@@ -809,6 +809,86 @@ static void audit_line(const char *const *argv, const char *prefix,
 /* Export, then replay with no --registry or --catalog: the registry
  * versions the hub logged (at start, and at a SIGHUP reload that ended E)
  * rebuild the same store: the same digest, the same chain head. */
+/* The target of sxh_cases for a unit and a year (0 when none). */
+static int64_t target_of(fixture_t *f, const char *unit, const char *year)
+{
+    Baocao__Reply *r = bc_query(f->hub.endpoint, unit, year);
+    assert_int_equal(r->body_case, BAOCAO__REPLY__BODY_QUERY);
+    const Baocao__Figure *g = bc_figure(r, "sxh_cases");
+    int64_t t = g && g->target && g->target->present ? g->target->value : -1;
+    baocao__reply__free_unpacked(r, NULL);
+    return t;
+}
+
+/* `baocao export --children/--descendants` of a period as DHIS2 CSV. */
+static char *export_csv(fixture_t *f, const char *unit, const char *period,
+                        const char *scope)
+{
+    char cat[4096];
+    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
+    const char *argv[] = {"export", "--hub", f->hub.endpoint, "--plain",
+                          "--unit", unit, "--period", period, scope,
+                          "--format", "dhis2-csv", "--registry", f->units,
+                          "--catalog", cat, NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    /* Fields may be quoted: compare without the quotes. */
+    char *w = out;
+    for (const char *r = out; *r; r++)
+        if (*r != '"')
+            *w++ = *r;
+    *w = '\0';
+    return out;
+}
+
+/* Issue 12's leftovers: plan totals and `export --children/--descendants`
+ * follow the tree of the period asked, as queries do. M hangs under D1
+ * until 2025-06 and under D2 after: a 2025 plan of M adds to D1 (a year
+ * uses the tree of its January), a 2026 one to D2; D2's children in
+ * 2025-03 are X alone, in 2025-09 M and X; D1 is no child of P in
+ * 2025-09. */
+static void test_plans_and_export_follow_the_period(void **state)
+{
+    fixture_t *f = *state;
+    file_all(f);
+    char plan[4096];
+    snprintf(plan, sizeof plan, "%s", bc_path(f->dir, "plan.csv"));
+    bc_write_file(plan, "indicator,target\nsxh_cases,100\n");
+    const char *years[] = {"2025", "2026"};
+    for (int y = 0; y < 2; y++) {
+        const char *argv[] = {"plan", "--hub", f->hub.endpoint, "--plain",
+                              "--unit", "M", "--year", years[y], "--file",
+                              plan, NULL};
+        assert_int_equal(bc_run("baocao", argv, NULL), 0);
+    }
+    assert_int_equal(target_of(f, "M", "2025"), 100);
+    assert_int_equal(target_of(f, "D1", "2025"), 100);
+    assert_int_equal(target_of(f, "D2", "2025"), -1);
+    assert_int_equal(target_of(f, "P", "2025"), 100);
+    assert_int_equal(target_of(f, "D2", "2026"), 100);
+    assert_int_equal(target_of(f, "P", "2026"), 100);
+
+    char *out = export_csv(f, "D2", "2025-03", "--children");
+    assert_non_null(strstr(out, ",202503,X,"));
+    assert_null(strstr(out, ",202503,M,"));
+    free(out);
+    out = export_csv(f, "D2", "2025-09", "--children");
+    assert_non_null(strstr(out, ",202509,X,"));
+    assert_non_null(strstr(out, ",202509,M,"));
+    free(out);
+    out = export_csv(f, "P", "2025-09", "--children");
+    assert_non_null(strstr(out, ",202509,D2,"));
+    assert_null(strstr(out, ",202509,D1,"));
+    free(out);
+    out = export_csv(f, "D1", "2025-03", "--descendants");
+    assert_non_null(strstr(out, ",202503,M,"));
+    assert_non_null(strstr(out, ",202503,E,"));
+    free(out);
+    out = export_csv(f, "D2", "2025-03", "--descendants");
+    assert_null(strstr(out, ",202503,M,"));
+    free(out);
+}
+
 static void test_replay_from_export_alone(void **state)
 {
     fixture_t *f = *state;
@@ -880,6 +960,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ended_unit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_and_splits, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_plans_and_export_follow_the_period, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_from_export_alone, setup,
                                         teardown),
     };
