@@ -17,6 +17,14 @@
  * With --approvals N the hub first approves N districts for 2022 (issue
  * #11), a year the workload does not file: every report then looks for a
  * lock up its tree and finds none, the dearest case of the lock check.
+ * It never waits silently: every few seconds it prints its progress on
+ * stderr, a report the hub refuses ends the run at once with the hub's
+ * reason (every synthetic report must be valid, so a refusal is a bug of
+ * the bench or of the hub, never a figure), and --stall-s seconds without
+ * any acknowledgement end it with the counts and the hub's log. A refusal
+ * left in a node's window used to hold that slot for ever: once the
+ * reports of 2023-12 were refused (a fixed filed_at before their month),
+ * every window filled with them and the run waited without end.
  *
  * Output: one "hub <name> <value>" / "raw <name> <value>" line per figure,
  * for bench/run.sh to tabulate.
@@ -48,6 +56,7 @@ typedef struct {
     long long kill_every;    /* SIGKILL the hub every N acks (0 = never) */
     long long queries;       /* queries per kind */
     long long approvals;     /* districts approved for 2022 first */
+    long long stall_s;       /* fail after this long without an ack */
     char *dir;               /* work folder (default: a new one in /tmp) */
     char *hub_bin;           /* baocao-hub */
     bool keep;               /* keep the work folder */
@@ -82,6 +91,18 @@ typedef struct {
     char endpoint[128];      /* where it listens */
 } hub_t;
 
+/* The running hub, so that no way out of the bench leaves it behind. */
+static pid_t g_hub_pid;
+
+static void stop_hub_at_exit(void)
+{
+    if (g_hub_pid > 0) {
+        kill(g_hub_pid, SIGKILL);
+        waitpid(g_hub_pid, NULL, 0);
+        g_hub_pid = 0;
+    }
+}
+
 static int start_hub(hub_t *h, const opts_t *o, const char *bind)
 {
     char store[4096], reg[4096], cat[4096], epf[4096], log[4096];
@@ -110,6 +131,7 @@ static int start_hub(hub_t *h, const opts_t *o, const char *bind)
             fclose(f);
             if (*line) {
                 snprintf(h->endpoint, sizeof h->endpoint, "%s", line);
+                g_hub_pid = h->pid;
                 return 0;
             }
         }
@@ -117,6 +139,7 @@ static int start_hub(hub_t *h, const opts_t *o, const char *bind)
             break;
         usleep(10000);
     }
+    g_hub_pid = 0;
     fprintf(stderr, "bench: the hub did not start (see %s)\n", log);
     return -1;
 }
@@ -155,7 +178,8 @@ static void node_connect(node_t *n, const char *endpoint)
 
 int main(int argc, char **argv)
 {
-    opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, 0, NULL,
+    opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, 0, 60,
+                NULL,
                 NULL, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -165,6 +189,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--kill-every") && v) o.kill_every = atoll(v), i++;
         else if (!strcmp(a, "--queries") && v) o.queries = atoll(v), i++;
         else if (!strcmp(a, "--approvals") && v) o.approvals = atoll(v), i++;
+        else if (!strcmp(a, "--stall-s") && v) o.stall_s = atoll(v), i++;
         else if (!strcmp(a, "--dir") && v) o.dir = bc_strdup(v), i++;
         else if (!strcmp(a, "--hub-bin") && v) o.hub_bin = bc_strdup(v), i++;
         else if (!strcmp(a, "--keep")) o.keep = true;
@@ -172,15 +197,16 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: bench_ingest [--reports N] [--nodes N] "
                     "[--window N] [--kill-every N] [--queries N] "
-                    "[--approvals N] [--dir DIR] "
+                    "[--approvals N] [--stall-s S] [--dir DIR] "
                     "[--hub-bin PATH] [--keep]\n");
             return 2;
         }
     }
     long long total = BENCH_FACILITIES * (long long) BENCH_MONTHS;
-    if (o.reports < 1 || o.reports > total || o.nodes < 1 || o.window < 1) {
-        fprintf(stderr, "bench: reports 1..%lld, nodes and window >= 1\n",
-                total);
+    if (o.reports < 1 || o.reports > total || o.nodes < 1 || o.window < 1
+        || o.stall_s < 1) {
+        fprintf(stderr, "bench: reports 1..%lld, nodes, window and stall-s "
+                ">= 1\n", total);
         return 2;
     }
     if (!o.hub_bin) {
@@ -201,6 +227,7 @@ int main(int argc, char **argv)
         return 1;
     }
     zsys_handler_set(NULL);
+    atexit(stop_hub_at_exit);
     bench_write_registry(o.dir, BENCH_INDICATORS);
 
     fprintf(stderr, "bench: encoding %lld reports...\n", o.reports);
@@ -209,6 +236,10 @@ int main(int argc, char **argv)
     size_t bytes = 0;
     for (long long r = 0; r < o.reports; r++) {
         req[r] = bench_encode(r, BENCH_INDICATORS, 2023, &req_len[r]);
+        if (!req[r]) {
+            fprintf(stderr, "bench: cannot encode report %lld\n", r);
+            return 1;
+        }
         bytes += req_len[r];
     }
     hub_t hub;
@@ -255,14 +286,16 @@ int main(int argc, char **argv)
     uint8_t *acked = bc_calloc((size_t) o.reports, 1);
     double *lat = bc_malloc((size_t) o.reports * sizeof *lat);
     size_t nlat = 0;
-    long long nacked = 0, kills = 0, resent = 0;
+    long long nacked = 0, nrefused = 0, kills = 0, resent = 0;
+    char first_refusal[512] = "";
     zmq_pollitem_t *items = bc_calloc((size_t) o.nodes, sizeof *items);
     fprintf(stderr, "bench: %lld nodes, window %lld, %zu bytes of requests "
             "(%.0f per report)\n", o.nodes, o.window, bytes,
             (double) bytes / (double) o.reports);
 
-    double t0 = now_s(), last_progress = t0;
-    while (nacked < o.reports) {
+    double t0 = now_s(), last_progress = t0, last_ack = t0, last_print = t0;
+    long long printed_acked = 0;
+    while (nacked + nrefused < o.reports) {
         /* Fill every node's window. */
         for (long long k = 0; k < o.nodes; k++) {
             node_t *n = &nodes[k];
@@ -281,6 +314,27 @@ int main(int argc, char **argv)
             }
             items[k] = (zmq_pollitem_t){zsock_resolve(n->sock), 0,
                                         ZMQ_POLLIN, 0};
+        }
+        double tp = now_s();
+        if (tp - last_print >= 5) {
+            long long inflight = 0;
+            for (long long k = 0; k < o.nodes; k++)
+                for (long long w = 0; w < o.window; w++)
+                    inflight += nodes[k].inflight[w] >= 0;
+            fprintf(stderr, "bench: %lld of %lld acknowledged after %.0f s "
+                    "(%.0f/s lately), %lld in flight, %lld kills\n", nacked,
+                    o.reports, tp - t0,
+                    (double) (nacked - printed_acked) / (tp - last_print),
+                    inflight, kills);
+            printed_acked = nacked;
+            last_print = tp;
+        }
+        if (tp - last_ack > (double) o.stall_s) {
+            fprintf(stderr, "bench: FAILED: no acknowledgement for %lld s "
+                    "(%lld of %lld acknowledged); the hub's log is %s/hub.log "
+                    "(kept)\n", o.stall_s, nacked, o.reports, o.dir);
+            printf("hub stalled_after %lld\n", nacked);
+            return 1;
         }
         if (zmq_poll(items, (int) o.nodes, 1000) <= 0) {
             /* Silence: after a kill, resend whatever is unanswered. */
@@ -321,18 +375,45 @@ int main(int argc, char **argv)
                     if (r >= 0 && r < o.reports && !acked[r]) {
                         acked[r] = 1;
                         nacked++;
-                        last_progress = t;
+                        last_progress = last_ack = t;
                     }
-                } else if (rep && rep->body_case == BAOCAO__REPLY__BODY_ACK) {
-                    fprintf(stderr, "bench: report %llu: %s %s\n",
-                            (unsigned long long) rep->tag,
-                            bc_ack_status_name(rep->ack->status),
-                            rep->ack->message);
+                } else {
+                    /* Refused, or not an ack at all: count it and free
+                     * its slot (it must not hold the window), then stop
+                     * below with the reason. */
+                    long long r = rep ? (long long) rep->tag - 1 : -1;
+                    for (long long w = 0; r >= 0 && w < o.window; w++)
+                        if (nodes[k].inflight[w] == r) {
+                            nodes[k].inflight[w] = -1;
+                            break;
+                        }
+                    if (r >= 0 && r < o.reports && !acked[r]) {
+                        acked[r] = 2;
+                        nrefused++;
+                    }
+                    if (!*first_refusal)
+                        snprintf(first_refusal, sizeof first_refusal,
+                                 "report %lld: %s %s", r,
+                                 !rep ? "undecodable reply"
+                                 : rep->body_case == BAOCAO__REPLY__BODY_ACK
+                                     ? bc_ack_status_name(rep->ack->status)
+                                     : "not an ack",
+                                 rep && rep->body_case
+                                             == BAOCAO__REPLY__BODY_ACK
+                                         ? rep->ack->message
+                                         : "");
                 }
                 if (rep)
                     baocao__reply__free_unpacked(rep, NULL);
             }
             zmq_msg_close(&m);
+        }
+        if (nrefused) {
+            fprintf(stderr, "bench: FAILED: the hub refused %lld report(s), "
+                    "first %s; every synthetic report must be accepted\n",
+                    nrefused, first_refusal);
+            printf("hub refused %lld\n", nrefused);
+            return 1;
         }
         if (o.kill_every && nacked >= (kills + 1) * o.kill_every
             && nacked < o.reports) {
@@ -341,7 +422,7 @@ int main(int argc, char **argv)
             kills++;
             if (start_hub(&hub, &o, bind))
                 return 1;
-            last_progress = now_s();
+            last_progress = last_ack = now_s();
         }
     }
     double elapsed = now_s() - t0;
@@ -529,6 +610,7 @@ int main(int argc, char **argv)
     printf("hub peak_rss_mb %.1f\n", (double) peak_rss_kb(hub.pid) / 1024);
     kill(hub.pid, SIGTERM);
     waitpid(hub.pid, NULL, 0);
+    g_hub_pid = 0;
     char path[4096];
     snprintf(path, sizeof path, "%s/hub/data.mdb", o.dir);
     struct stat st;

@@ -32,9 +32,9 @@ trap 'rm -f "$out"' EXIT
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(lscpu | sed -n 's/^Model name: *//p'), disk $(df -h /tmp | awk 'NR==2{print $1" "$2}')" >&2
 echo "== hub and raw LMDB: $reports reports" >&2
-"$bin/bench_ingest" --reports "$reports" --queries "$queries" 2>/dev/null | tee -a "$out" >&2
+"$bin/bench_ingest" --reports "$reports" --queries "$queries" | tee -a "$out" >&2
 echo "== hub SIGKILLed every 8000 acks" >&2
-"$bin/bench_ingest" --reports $((reports < 100000 ? reports : 100000)) --kill-every 8000 --queries 10 2>/dev/null \
+"$bin/bench_ingest" --reports $((reports < 100000 ? reports : 100000)) --kill-every 8000 --queries 10 \
   | sed -n 's/^hub \(kills\|resent\|check_all_acknowledged_present\|ingest_reports_per_s\) /kill \1 /p' | tee -a "$out" >&2
 if ((pg)); then
   echo "== PostgreSQL: $reports reports" >&2
