@@ -59,6 +59,8 @@ typedef struct {
     long long stall_s;       /* fail after this long without an ack */
     char *dir;               /* work folder (default: a new one in /tmp) */
     char *hub_bin;           /* baocao-hub */
+    char *endpoint;          /* only query this running hub (no ingest) */
+    char *only;              /* time only the query kinds naming this */
     bool keep;               /* keep the work folder */
 } opts_t;
 
@@ -176,11 +178,193 @@ static void node_connect(node_t *n, const char *endpoint)
     zsock_connect(n->sock, "%s", endpoint);
 }
 
+/* --- queries ------------------------------------------------------------ */
+
+/* Times every query kind and SliceQuery against the hub behind `c`, which
+ * holds the first o->reports reports, then checks its totals against what
+ * was sent. Returns 0 (all present), 1 (a total differs) or -1 (a query
+ * failed). */
+static int run_queries(bc_client_t *c, const opts_t *o)
+{
+    struct {
+        const char *name;    /* figure name */
+        const char *unit;    /* unit to ask for (NULL: random) */
+        int level;           /* 0 province, 1 district, 2 facility */
+        bool ytd;            /* read the cumulative figure */
+        int months;          /* period length: 1, 3 (quarter), 12 (year) */
+    } kinds[] = {{"q_province_month", "P", 0, false, 1},
+                 {"q_province_ytd", "P", 0, true, 1},
+                 {"q_district_month", NULL, 1, false, 1},
+                 {"q_facility_month", NULL, 2, false, 1},
+                 /* Longer periods: the contribution rule's month totals,
+                  * carried stocks and unit counts (#24). */
+                 {"q_province_quarter", "P", 0, false, 3},
+                 {"q_province_year", "P", 0, false, 12},
+                 {"q_facility_year", NULL, 2, false, 12}};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+    double *qlat = bc_malloc((size_t) o->queries * sizeof *qlat);
+    unsigned months = (unsigned) ((o->reports + BENCH_FACILITIES - 1)
+                                  / BENCH_FACILITIES);
+    srand(42);
+    /* The floor under every query figure: a Ping's round trip (ZeroMQ,
+     * protobuf, the hub's loop), with no store read. */
+    if (!o->only || strstr("q_ping", o->only)) {
+        for (long long q = 0; q < o->queries; q++) {
+            Baocao__Request pr = BAOCAO__REQUEST__INIT;
+            Baocao__Ping ping = BAOCAO__PING__INIT;
+            pr.body_case = BAOCAO__REQUEST__BODY_PING;
+            pr.ping = &ping;
+            Baocao__Reply *rep = NULL;
+            double a = now_s();
+            int rc = bc_client_call(c, &pr, &rep, 10000);
+            qlat[q] = (now_s() - a) * 1000;
+            if (rc || rep->body_case != BAOCAO__REPLY__BODY_PONG) {
+                fprintf(stderr, "bench: ping failed\n");
+                return -1;
+            }
+            baocao__reply__free_unpacked(rep, NULL);
+        }
+        printf("hub q_ping_p50_ms %.3f\n", pct(qlat, (size_t) o->queries, 0.50));
+        printf("hub q_ping_p99_ms %.3f\n", pct(qlat, (size_t) o->queries, 0.99));
+    }
+    for (size_t k = 0; k < NKINDS; k++) {
+        if (o->only && !strstr(kinds[k].name, o->only))
+            continue;
+        for (long long q = 0; q < o->queries; q++) {
+            char unit[32], period[16];
+            if (kinds[k].level == 1)
+                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
+                                    sizeof unit);
+            else if (kinds[k].level == 2)
+                bench_facility_code((unsigned) rand() % BENCH_FACILITIES, unit,
+                                    sizeof unit);
+            else
+                snprintf(unit, sizeof unit, "%s", kinds[k].unit);
+            unsigned m = (unsigned) rand() % months;
+            if (kinds[k].months == 3)
+                snprintf(period, sizeof period, "%04u-Q%u", 2023 + m / 12,
+                         m % 12 / 3 + 1);
+            else if (kinds[k].months == 12)
+                snprintf(period, sizeof period, "%04u", 2023 + m / 12);
+            else
+                bench_period(m, period, sizeof period);
+            Baocao__Request qr = BAOCAO__REQUEST__INIT;
+            Baocao__Query qq = BAOCAO__QUERY__INIT;
+            qq.unit = unit;
+            qq.period = period;
+            qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
+            qr.query = &qq;
+            Baocao__Reply *rep = NULL;
+            double a = now_s();
+            int rc = bc_client_call(c, &qr, &rep, 10000);
+            qlat[q] = (now_s() - a) * 1000;
+            if (rc || rep->body_case != BAOCAO__REPLY__BODY_QUERY
+                || rep->query->n_figures != BENCH_INDICATORS) {
+                fprintf(stderr, "bench: query %s %s failed\n", unit, period);
+                return -1;
+            }
+            baocao__reply__free_unpacked(rep, NULL);
+        }
+        printf("hub %s_p50_ms %.3f\n", kinds[k].name,
+               pct(qlat, (size_t) o->queries, 0.50));
+        printf("hub %s_p99_ms %.3f\n", kinds[k].name,
+               pct(qlat, (size_t) o->queries, 0.99));
+    }
+
+    /* SliceQuery (issue #13): one indicator for 100 children over all 24
+     * months in one request: the province's districts, and a district's
+     * facilities. */
+    struct {
+        const char *name;    /* figure name */
+        bool district;       /* a random district, else the province */
+    } slices[] = {{"q_slice_province", false}, {"q_slice_district", true}};
+    for (size_t k = 0; k < 2; k++) {
+        if (o->only && !strstr(slices[k].name, o->only))
+            continue;
+        for (long long q = 0; q < o->queries; q++) {
+            char unit[32], ind[16], from[16], to[16];
+            if (slices[k].district)
+                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
+                                    sizeof unit);
+            else
+                snprintf(unit, sizeof unit, "P");
+            snprintf(ind, sizeof ind, "ind%03u",
+                     (unsigned) rand() % BENCH_INDICATORS);
+            bench_period(0, from, sizeof from);
+            bench_period(months - 1, to, sizeof to);
+            Baocao__Request qr = BAOCAO__REQUEST__INIT;
+            Baocao__SliceQuery sq = BAOCAO__SLICE_QUERY__INIT;
+            sq.unit = unit;
+            sq.indicator = ind;
+            sq.from = from;
+            sq.to = to;
+            qr.body_case = BAOCAO__REQUEST__BODY_SLICE;
+            qr.slice = &sq;
+            Baocao__Reply *rep = NULL;
+            double a = now_s();
+            int rc = bc_client_call(c, &qr, &rep, 10000);
+            qlat[q] = (now_s() - a) * 1000;
+            if (rc || rep->body_case != BAOCAO__REPLY__BODY_SLICE
+                || rep->slice->n_rows != 100
+                || rep->slice->rows[0]->n_values != months) {
+                fprintf(stderr, "bench: slice %s %s failed\n", unit, ind);
+                return -1;
+            }
+            baocao__reply__free_unpacked(rep, NULL);
+        }
+        printf("hub %s_p50_ms %.3f\n", slices[k].name,
+               pct(qlat, (size_t) o->queries, 0.50));
+        printf("hub %s_p99_ms %.3f\n", slices[k].name,
+               pct(qlat, (size_t) o->queries, 0.99));
+    }
+
+    /* Count: every acknowledged report is there, and nothing twice. The
+     * province total of ind000 per month must equal the sum of what was
+     * sent; the completeness count, the number of reports. */
+    bool ok = true;
+    for (unsigned m = 0; m < months; m++) {
+        int64_t want = 0;
+        long long want_reports = 0;
+        for (unsigned fac = 0; fac < BENCH_FACILITIES; fac++)
+            if ((long long) m * BENCH_FACILITIES + fac < o->reports) {
+                want += bench_value(fac, m, 0);
+                want_reports++;
+            }
+        char period[16];
+        bench_period(m, period, sizeof period);
+        Baocao__Request qr = BAOCAO__REQUEST__INIT;
+        Baocao__Query qq = BAOCAO__QUERY__INIT;
+        char *ind[] = {"ind000"};
+        qq.unit = "P";
+        qq.period = period;
+        qq.n_indicators = 1;
+        qq.indicators = ind;
+        qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
+        qr.query = &qq;
+        Baocao__Reply *rep = NULL;
+        if (bc_client_call(c, &qr, &rep, 10000) != BC_OK) {
+            ok = false;
+            break;
+        }
+        const Baocao__Figure *f = rep->query->figures[0];
+        if (f->value->value != want
+            || (long long) f->reporting_units != want_reports) {
+            fprintf(stderr, "bench: %s: hub holds %lld from %u reports, sent "
+                    "%lld from %lld\n", period, (long long) f->value->value,
+                    f->reporting_units, (long long) want, want_reports);
+            ok = false;
+        }
+        baocao__reply__free_unpacked(rep, NULL);
+    }
+    printf("hub check_all_acknowledged_present %s\n", ok ? "yes" : "NO");
+    free(qlat);
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, 0, 60,
-                NULL,
-                NULL, false};
+                NULL, NULL, NULL, NULL, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--reports") && v) o.reports = atoll(v), i++;
@@ -192,13 +376,19 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--stall-s") && v) o.stall_s = atoll(v), i++;
         else if (!strcmp(a, "--dir") && v) o.dir = bc_strdup(v), i++;
         else if (!strcmp(a, "--hub-bin") && v) o.hub_bin = bc_strdup(v), i++;
+        else if (!strcmp(a, "--endpoint") && v) o.endpoint = bc_strdup(v), i++;
+        else if (!strcmp(a, "--only") && v) o.only = bc_strdup(v), i++;
         else if (!strcmp(a, "--keep")) o.keep = true;
         else {
             fprintf(stderr,
                     "usage: bench_ingest [--reports N] [--nodes N] "
                     "[--window N] [--kill-every N] [--queries N] "
                     "[--approvals N] [--stall-s S] [--dir DIR] "
-                    "[--hub-bin PATH] [--keep]\n");
+                    "[--hub-bin PATH] [--keep]\n"
+                    "       bench_ingest --endpoint EP [--reports N] "
+                    "[--queries N] [--only KIND]   (queries only, against a running hub "
+                    "holding the first N reports, e.g. one kept with --keep "
+                    "and run under a profiler)\n");
             return 2;
         }
     }
@@ -208,6 +398,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: reports 1..%lld, nodes, window and stall-s "
                 ">= 1\n", total);
         return 2;
+    }
+    if (o.endpoint) {
+        char err[256];
+        bc_client_t *c = bc_client_new(o.endpoint, NULL, err, sizeof err);
+        if (!c) {
+            fprintf(stderr, "bench: %s\n", err);
+            return 1;
+        }
+        int qrc = run_queries(c, &o);
+        bc_client_destroy(&c);
+        return qrc ? 1 : 0;
     }
     if (!o.hub_bin) {
         char self[4096];
@@ -457,152 +658,10 @@ int main(int argc, char **argv)
      * once the ingest's writes have reached the disk (otherwise the
      * kernel's writeback of ~700 MB competes with the readers). */
     sync();
-    struct {
-        const char *name;    /* figure name */
-        const char *unit;    /* unit to ask for (NULL: random) */
-        int level;           /* 0 province, 1 district, 2 facility */
-        bool ytd;            /* read the cumulative figure */
-        int months;          /* period length: 1, 3 (quarter), 12 (year) */
-    } kinds[] = {{"q_province_month", "P", 0, false, 1},
-                 {"q_province_ytd", "P", 0, true, 1},
-                 {"q_district_month", NULL, 1, false, 1},
-                 {"q_facility_month", NULL, 2, false, 1},
-                 /* Longer periods: the contribution rule's month totals,
-                  * carried stocks and unit counts (#24). */
-                 {"q_province_quarter", "P", 0, false, 3},
-                 {"q_province_year", "P", 0, false, 12},
-                 {"q_facility_year", NULL, 2, false, 12}};
-#define NKINDS (sizeof kinds / sizeof kinds[0])
-    double *qlat = bc_malloc((size_t) o.queries * sizeof *qlat);
-    unsigned months = (unsigned) ((o.reports + BENCH_FACILITIES - 1)
-                                  / BENCH_FACILITIES);
-    srand(42);
-    for (size_t k = 0; k < NKINDS; k++) {
-        for (long long q = 0; q < o.queries; q++) {
-            char unit[32], period[16];
-            if (kinds[k].level == 1)
-                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
-                                    sizeof unit);
-            else if (kinds[k].level == 2)
-                bench_facility_code((unsigned) rand() % BENCH_FACILITIES, unit,
-                                    sizeof unit);
-            else
-                snprintf(unit, sizeof unit, "%s", kinds[k].unit);
-            unsigned m = (unsigned) rand() % months;
-            if (kinds[k].months == 3)
-                snprintf(period, sizeof period, "%04u-Q%u", 2023 + m / 12,
-                         m % 12 / 3 + 1);
-            else if (kinds[k].months == 12)
-                snprintf(period, sizeof period, "%04u", 2023 + m / 12);
-            else
-                bench_period(m, period, sizeof period);
-            Baocao__Request qr = BAOCAO__REQUEST__INIT;
-            Baocao__Query qq = BAOCAO__QUERY__INIT;
-            qq.unit = unit;
-            qq.period = period;
-            qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
-            qr.query = &qq;
-            Baocao__Reply *rep = NULL;
-            double a = now_s();
-            int rc = bc_client_call(c, &qr, &rep, 10000);
-            qlat[q] = (now_s() - a) * 1000;
-            if (rc || rep->body_case != BAOCAO__REPLY__BODY_QUERY
-                || rep->query->n_figures != BENCH_INDICATORS) {
-                fprintf(stderr, "bench: query %s %s failed\n", unit, period);
-                return 1;
-            }
-            baocao__reply__free_unpacked(rep, NULL);
-        }
-        printf("hub %s_p50_ms %.3f\n", kinds[k].name,
-               pct(qlat, (size_t) o.queries, 0.50));
-        printf("hub %s_p99_ms %.3f\n", kinds[k].name,
-               pct(qlat, (size_t) o.queries, 0.99));
-    }
-
-    /* SliceQuery (issue #13): one indicator for 100 children over all 24
-     * months in one request: the province's districts, and a district's
-     * facilities. */
-    struct {
-        const char *name;    /* figure name */
-        bool district;       /* a random district, else the province */
-    } slices[] = {{"q_slice_province", false}, {"q_slice_district", true}};
-    for (size_t k = 0; k < 2; k++) {
-        for (long long q = 0; q < o.queries; q++) {
-            char unit[32], ind[16], from[16], to[16];
-            if (slices[k].district)
-                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
-                                    sizeof unit);
-            else
-                snprintf(unit, sizeof unit, "P");
-            snprintf(ind, sizeof ind, "ind%03u",
-                     (unsigned) rand() % BENCH_INDICATORS);
-            bench_period(0, from, sizeof from);
-            bench_period(months - 1, to, sizeof to);
-            Baocao__Request qr = BAOCAO__REQUEST__INIT;
-            Baocao__SliceQuery sq = BAOCAO__SLICE_QUERY__INIT;
-            sq.unit = unit;
-            sq.indicator = ind;
-            sq.from = from;
-            sq.to = to;
-            qr.body_case = BAOCAO__REQUEST__BODY_SLICE;
-            qr.slice = &sq;
-            Baocao__Reply *rep = NULL;
-            double a = now_s();
-            int rc = bc_client_call(c, &qr, &rep, 10000);
-            qlat[q] = (now_s() - a) * 1000;
-            if (rc || rep->body_case != BAOCAO__REPLY__BODY_SLICE
-                || rep->slice->n_rows != 100
-                || rep->slice->rows[0]->n_values != months) {
-                fprintf(stderr, "bench: slice %s %s failed\n", unit, ind);
-                return 1;
-            }
-            baocao__reply__free_unpacked(rep, NULL);
-        }
-        printf("hub %s_p50_ms %.3f\n", slices[k].name,
-               pct(qlat, (size_t) o.queries, 0.50));
-        printf("hub %s_p99_ms %.3f\n", slices[k].name,
-               pct(qlat, (size_t) o.queries, 0.99));
-    }
-
-    /* Count: every acknowledged report is there, and nothing twice. The
-     * province total of ind000 per month must equal the sum of what was
-     * sent; the completeness count, the number of reports. */
-    bool ok = true;
-    for (unsigned m = 0; m < months; m++) {
-        int64_t want = 0;
-        long long want_reports = 0;
-        for (unsigned fac = 0; fac < BENCH_FACILITIES; fac++)
-            if ((long long) m * BENCH_FACILITIES + fac < o.reports) {
-                want += bench_value(fac, m, 0);
-                want_reports++;
-            }
-        char period[16];
-        bench_period(m, period, sizeof period);
-        Baocao__Request qr = BAOCAO__REQUEST__INIT;
-        Baocao__Query qq = BAOCAO__QUERY__INIT;
-        char *ind[] = {"ind000"};
-        qq.unit = "P";
-        qq.period = period;
-        qq.n_indicators = 1;
-        qq.indicators = ind;
-        qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
-        qr.query = &qq;
-        Baocao__Reply *rep = NULL;
-        if (bc_client_call(c, &qr, &rep, 10000) != BC_OK) {
-            ok = false;
-            break;
-        }
-        const Baocao__Figure *f = rep->query->figures[0];
-        if (f->value->value != want
-            || (long long) f->reporting_units != want_reports) {
-            fprintf(stderr, "bench: %s: hub holds %lld from %u reports, sent "
-                    "%lld from %lld\n", period, (long long) f->value->value,
-                    f->reporting_units, (long long) want, want_reports);
-            ok = false;
-        }
-        baocao__reply__free_unpacked(rep, NULL);
-    }
-    printf("hub check_all_acknowledged_present %s\n", ok ? "yes" : "NO");
+    int qrc = run_queries(c, &o);
+    if (qrc < 0)
+        return 1;
+    bool ok = qrc == 0;
     bc_client_destroy(&c);
     for (long long k = 0; k < o.nodes; k++)
         zsock_destroy(&nodes[k].sock);
