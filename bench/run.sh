@@ -15,22 +15,26 @@
 #   7. the audit tools on a log of 1,000,000 submissions;
 #   8. the registry: loading 12,000 units (bench_registry);
 # and prints one table, with the disk's fsync time. Usage:
-#   bench/run.sh [--quick] [--no-pg] [--no-redis]
+#   bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves]
 #   --quick     60,000 reports and 200,000 audit submissions (a few minutes)
 #   --no-pg     skip PostgreSQL (its load alone takes about 4 minutes)
 #   --no-redis  skip Redis Streams
+#   --curves    also the cost curves (bench/curves.sh: 10/50/100 % of the
+#               reports, 10/100/1,000 nodes; table and curves.png in the
+#               current folder; about 10 more minutes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-reports=240000 audit=1000000 pg=1 redis=1 queries=1000 pgqueries=200
+reports=240000 audit=1000000 pg=1 redis=1 curves=0 queries=1000 pgqueries=200
 for a in "$@"; do
   case $a in
     --quick) reports=60000 audit=200000 queries=300 pgqueries=50 ;;
     --no-pg) pg=0 ;;
     --no-redis) redis=0 ;;
-    *) echo "usage: bench/run.sh [--quick] [--no-pg] [--no-redis]" >&2; exit 2 ;;
+    --curves) curves=1 ;;
+    *) echo "usage: bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves]" >&2; exit 2 ;;
   esac
 done
-if ((pg || redis)); then "$root/scripts/install-deps.sh" --bench; else "$root/scripts/install-deps.sh"; fi
+if ((pg || redis || curves)); then "$root/scripts/install-deps.sh" --bench; else "$root/scripts/install-deps.sh"; fi
 BUILD_DIR=$root/build-release BUILD_TYPE=Release "$root/scripts/build.sh" -DBC_TESTS=OFF >/dev/null
 bin=$root/build-release/bin
 out=$(mktemp /tmp/baocao-bench-XXXXXX.txt)
@@ -109,3 +113,12 @@ echo "hub / raw LMDB ingest: $(awk -v h="$h" -v r="$r" 'BEGIN{printf "%.1f %%", 
 echo "SIGKILL run: $(get kill kills) kills, $(get kill resent) resends, every acknowledged report present: $(get kill check_all_acknowledged_present)"
 echo "reconnect storm, $(get storm peers) peers ($(get storm answered) answered): hub RSS $(get storm rss_start_kb) kB idle, peak $(get storm rss_peak_kb) kB, $(get storm rss_end_kb) kB at the end"
 echo "audit, $(get audit submissions) submissions: export $(get audit export_s) s, verify $(get audit verify_s) s, replay $(get audit replay_s) s, digest $(get audit digest_s) s, replay digest matches: $(get audit replay_digest_matches); $(get audit export_bytes_per_submission) export bytes and $(get audit store_bytes_per_submission) store bytes per submission"
+if ((curves)); then
+  echo
+  if ((reports < 240000)); then
+    BENCH_BIN=$bin "$root/bench/curves.sh" --sizes "$((reports / 10)) $((reports / 2)) $reports" \
+      --node-reports $((reports / 4)) --queries 100 --out "$PWD"
+  else
+    BENCH_BIN=$bin "$root/bench/curves.sh" --out "$PWD"
+  fi
+fi
