@@ -300,13 +300,13 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             continue;
         for (long long q = 0; q < o->queries; q++) {
             char unit[32], ind[16], from[16], to[16];
+            unsigned d = (unsigned) rand() % BENCH_DISTRICTS;
             if (slices[k].district)
-                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
-                                    sizeof unit);
+                bench_district_code(d, unit, sizeof unit);
             else
                 snprintf(unit, sizeof unit, "P");
-            snprintf(ind, sizeof ind, "ind%03u",
-                     (unsigned) rand() % BENCH_INDICATORS);
+            unsigned ii = (unsigned) rand() % BENCH_INDICATORS;
+            snprintf(ind, sizeof ind, "ind%03u", ii);
             bench_period(0, from, sizeof from);
             bench_period(months - 1, to, sizeof to);
             Baocao__Request qr = BAOCAO__REQUEST__INIT;
@@ -325,6 +325,19 @@ static int run_queries(bc_client_t *c, const opts_t *o)
                 || rep->slice->n_rows != 100
                 || rep->slice->rows[0]->n_values != months) {
                 fprintf(stderr, "bench: slice %s %s failed\n", unit, ind);
+                return -1;
+            }
+            /* A facility's cell is what it sent (not timed: after the
+             * clock stopped). */
+            unsigned j = (unsigned) q % 100, m = (unsigned) q % months;
+            unsigned fac = d * BENCH_PER_DISTRICT + j;
+            if (slices[k].district
+                && (long long) m * BENCH_FACILITIES + fac < o->reports
+                && (rep->slice->rows[j]->n_values != months
+                    || rep->slice->rows[j]->values[m]
+                           != bench_value(fac, m, ii))) {
+                fprintf(stderr, "bench: slice %s %s: row %u month %u wrong\n",
+                        unit, ind, j, m);
                 return -1;
             }
             baocao__reply__free_unpacked(rep, NULL);
