@@ -104,11 +104,10 @@ echo
 h=$(get hub ingest_reports_per_s); r=$(get raw ingest_reports_per_s)
 echo "disk: a 4 KiB write + fdatasync takes $(get disk fsync_4k_ms) ms"
 if ((redis)); then
-  h=$(get hub ingest_reports_per_s); r=$(get redis ingest_reports_per_s)
-  echo "Redis Streams (appendfsync always, 100 clients x 8 in flight): $r XADD/s, ack p50 $(get redis ack_p50_ms) / p99 $(get redis ack_p99_ms) ms, $(get redis aof_bytes_per_report) AOF bytes per entry; hub / Redis ingest: $(awk -v h="$h" -v r="$r" 'BEGIN{if (r > 0) printf "%.2f", h/r}')x (goal: >= 1)"
+  hub_rate=$(get hub ingest_reports_per_s); redis_rate=$(get redis ingest_reports_per_s)
+  echo "Redis Streams (appendfsync always, 100 clients x 8 in flight): $redis_rate XADD/s, ack p50 $(get redis ack_p50_ms) / p99 $(get redis ack_p99_ms) ms, $(get redis aof_bytes_per_report) AOF bytes per entry; hub / Redis ingest: $(awk -v h="$hub_rate" -v r="$redis_rate" 'BEGIN{if (r > 0) printf "%.2f", h/r}')x (goal: >= 1)"
 fi
-h=$(get hub q_ping_p50_ms)
-echo "query floor (a Ping's round trip, no store read): p50 $h / p99 $(get hub q_ping_p99_ms) ms"
+echo "query floor (a Ping's round trip, no store read): p50 $(get hub q_ping_p50_ms) / p99 $(get hub q_ping_p99_ms) ms"
 echo "hub / raw LMDB ingest: $(awk -v h="$h" -v r="$r" 'BEGIN{printf "%.1f %%", 100*h/r}') (raw batch $(get raw batch), hub average batch $(get hub avg_batch)); hub peak RSS $(get hub peak_rss_mb) MB; all acknowledged present: $(get hub check_all_acknowledged_present)"
 echo "SIGKILL run: $(get kill kills) kills, $(get kill resent) resends, every acknowledged report present: $(get kill check_all_acknowledged_present)"
 echo "reconnect storm, $(get storm peers) peers ($(get storm answered) answered): hub RSS $(get storm rss_start_kb) kB idle, peak $(get storm rss_peak_kb) kB, $(get storm rss_end_kb) kB at the end"
