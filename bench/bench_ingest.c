@@ -17,6 +17,14 @@
  * With --approvals N the hub first approves N districts for 2022 (issue
  * #11), a year the workload does not file: every report then looks for a
  * lock up its tree and finds none, the dearest case of the lock check.
+ * It never waits silently: every few seconds it prints its progress on
+ * stderr, a report the hub refuses ends the run at once with the hub's
+ * reason (every synthetic report must be valid, so a refusal is a bug of
+ * the bench or of the hub, never a figure), and --stall-s seconds without
+ * any acknowledgement end it with the counts and the hub's log. A refusal
+ * left in a node's window used to hold that slot for ever: once the
+ * reports of 2023-12 were refused (a fixed filed_at before their month),
+ * every window filled with them and the run waited without end.
  *
  * Output: one "hub <name> <value>" / "raw <name> <value>" line per figure,
  * for bench/run.sh to tabulate.
@@ -48,8 +56,11 @@ typedef struct {
     long long kill_every;    /* SIGKILL the hub every N acks (0 = never) */
     long long queries;       /* queries per kind */
     long long approvals;     /* districts approved for 2022 first */
+    long long stall_s;       /* fail after this long without an ack */
     char *dir;               /* work folder (default: a new one in /tmp) */
     char *hub_bin;           /* baocao-hub */
+    char *endpoint;          /* only query this running hub (no ingest) */
+    char *only;              /* time only the query kinds naming this */
     bool keep;               /* keep the work folder */
 } opts_t;
 
@@ -82,6 +93,18 @@ typedef struct {
     char endpoint[128];      /* where it listens */
 } hub_t;
 
+/* The running hub, so that no way out of the bench leaves it behind. */
+static pid_t g_hub_pid;
+
+static void stop_hub_at_exit(void)
+{
+    if (g_hub_pid > 0) {
+        kill(g_hub_pid, SIGKILL);
+        waitpid(g_hub_pid, NULL, 0);
+        g_hub_pid = 0;
+    }
+}
+
 static int start_hub(hub_t *h, const opts_t *o, const char *bind)
 {
     char store[4096], reg[4096], cat[4096], epf[4096], log[4096];
@@ -110,6 +133,7 @@ static int start_hub(hub_t *h, const opts_t *o, const char *bind)
             fclose(f);
             if (*line) {
                 snprintf(h->endpoint, sizeof h->endpoint, "%s", line);
+                g_hub_pid = h->pid;
                 return 0;
             }
         }
@@ -117,6 +141,7 @@ static int start_hub(hub_t *h, const opts_t *o, const char *bind)
             break;
         usleep(10000);
     }
+    g_hub_pid = 0;
     fprintf(stderr, "bench: the hub did not start (see %s)\n", log);
     return -1;
 }
@@ -130,6 +155,23 @@ static long peak_rss_kb(pid_t pid)
     while (f && fgets(line, sizeof line, f))
         if (!strncmp(line, "VmHWM:", 6))
             kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* The hub's memory apart from LMDB's map: its anonymous pages (heap,
+ * thread stacks, libzmq's buffers), kB; the map is file-backed, so it is
+ * not in this count (/proc/PID/smaps_rollup). -1 if unreadable. */
+static long anon_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int) pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "Anonymous:", 10))
+            kb = strtol(line + 10, NULL, 10);
     if (f)
         fclose(f);
     return kb;
@@ -153,10 +195,210 @@ static void node_connect(node_t *n, const char *endpoint)
     zsock_connect(n->sock, "%s", endpoint);
 }
 
+/* --- queries ------------------------------------------------------------ */
+
+/* Times every query kind and SliceQuery against the hub behind `c`, which
+ * holds the first o->reports reports, then checks its totals against what
+ * was sent. Returns 0 (all present), 1 (a total differs) or -1 (a query
+ * failed). */
+static int run_queries(bc_client_t *c, const opts_t *o)
+{
+    struct {
+        const char *name;    /* figure name */
+        const char *unit;    /* unit to ask for (NULL: random) */
+        int level;           /* 0 province, 1 district, 2 facility */
+        bool ytd;            /* read the cumulative figure */
+        int months;          /* period length: 1, 3 (quarter), 12 (year) */
+    } kinds[] = {{"q_province_month", "P", 0, false, 1},
+                 {"q_province_ytd", "P", 0, true, 1},
+                 {"q_district_month", NULL, 1, false, 1},
+                 {"q_facility_month", NULL, 2, false, 1},
+                 /* Longer periods: the contribution rule's month totals,
+                  * carried stocks and unit counts (#24). */
+                 {"q_province_quarter", "P", 0, false, 3},
+                 {"q_province_year", "P", 0, false, 12},
+                 {"q_facility_year", NULL, 2, false, 12}};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+    double *qlat = bc_malloc((size_t) o->queries * sizeof *qlat);
+    unsigned months = (unsigned) ((o->reports + BENCH_FACILITIES - 1)
+                                  / BENCH_FACILITIES);
+    srand(42);
+    /* The floor under every query figure: a Ping's round trip (ZeroMQ,
+     * protobuf, the hub's loop), with no store read. */
+    if (!o->only || strstr("q_ping", o->only)) {
+        for (long long q = 0; q < o->queries; q++) {
+            Baocao__Request pr = BAOCAO__REQUEST__INIT;
+            Baocao__Ping ping = BAOCAO__PING__INIT;
+            pr.body_case = BAOCAO__REQUEST__BODY_PING;
+            pr.ping = &ping;
+            Baocao__Reply *rep = NULL;
+            double a = now_s();
+            int rc = bc_client_call(c, &pr, &rep, 10000);
+            qlat[q] = (now_s() - a) * 1000;
+            if (rc || rep->body_case != BAOCAO__REPLY__BODY_PONG) {
+                fprintf(stderr, "bench: ping failed\n");
+                return -1;
+            }
+            baocao__reply__free_unpacked(rep, NULL);
+        }
+        printf("hub q_ping_p50_ms %.3f\n", pct(qlat, (size_t) o->queries, 0.50));
+        printf("hub q_ping_p99_ms %.3f\n", pct(qlat, (size_t) o->queries, 0.99));
+    }
+    for (size_t k = 0; k < NKINDS; k++) {
+        if (o->only && !strstr(kinds[k].name, o->only))
+            continue;
+        for (long long q = 0; q < o->queries; q++) {
+            char unit[32], period[16];
+            if (kinds[k].level == 1)
+                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
+                                    sizeof unit);
+            else if (kinds[k].level == 2)
+                bench_facility_code((unsigned) rand() % BENCH_FACILITIES, unit,
+                                    sizeof unit);
+            else
+                snprintf(unit, sizeof unit, "%s", kinds[k].unit);
+            unsigned m = (unsigned) rand() % months;
+            if (kinds[k].months == 3)
+                snprintf(period, sizeof period, "%04u-Q%u", 2023 + m / 12,
+                         m % 12 / 3 + 1);
+            else if (kinds[k].months == 12)
+                snprintf(period, sizeof period, "%04u", 2023 + m / 12);
+            else
+                bench_period(m, period, sizeof period);
+            Baocao__Request qr = BAOCAO__REQUEST__INIT;
+            Baocao__Query qq = BAOCAO__QUERY__INIT;
+            qq.unit = unit;
+            qq.period = period;
+            qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
+            qr.query = &qq;
+            Baocao__Reply *rep = NULL;
+            double a = now_s();
+            int rc = bc_client_call(c, &qr, &rep, 10000);
+            qlat[q] = (now_s() - a) * 1000;
+            if (rc || rep->body_case != BAOCAO__REPLY__BODY_QUERY
+                || rep->query->n_figures != BENCH_INDICATORS) {
+                fprintf(stderr, "bench: query %s %s failed\n", unit, period);
+                return -1;
+            }
+            baocao__reply__free_unpacked(rep, NULL);
+        }
+        printf("hub %s_p50_ms %.3f\n", kinds[k].name,
+               pct(qlat, (size_t) o->queries, 0.50));
+        printf("hub %s_p99_ms %.3f\n", kinds[k].name,
+               pct(qlat, (size_t) o->queries, 0.99));
+    }
+
+    /* SliceQuery (issue #13): one indicator for 100 children over all 24
+     * months in one request: the province's districts, and a district's
+     * facilities. */
+    struct {
+        const char *name;    /* figure name */
+        bool district;       /* a random district, else the province */
+    } slices[] = {{"q_slice_province", false}, {"q_slice_district", true}};
+    for (size_t k = 0; k < 2; k++) {
+        if (o->only && !strstr(slices[k].name, o->only))
+            continue;
+        for (long long q = 0; q < o->queries; q++) {
+            char unit[32], ind[16], from[16], to[16];
+            unsigned d = (unsigned) rand() % BENCH_DISTRICTS;
+            if (slices[k].district)
+                bench_district_code(d, unit, sizeof unit);
+            else
+                snprintf(unit, sizeof unit, "P");
+            unsigned ii = (unsigned) rand() % BENCH_INDICATORS;
+            snprintf(ind, sizeof ind, "ind%03u", ii);
+            bench_period(0, from, sizeof from);
+            bench_period(months - 1, to, sizeof to);
+            Baocao__Request qr = BAOCAO__REQUEST__INIT;
+            Baocao__SliceQuery sq = BAOCAO__SLICE_QUERY__INIT;
+            sq.unit = unit;
+            sq.indicator = ind;
+            sq.from = from;
+            sq.to = to;
+            qr.body_case = BAOCAO__REQUEST__BODY_SLICE;
+            qr.slice = &sq;
+            Baocao__Reply *rep = NULL;
+            double a = now_s();
+            int rc = bc_client_call(c, &qr, &rep, 10000);
+            qlat[q] = (now_s() - a) * 1000;
+            if (rc || rep->body_case != BAOCAO__REPLY__BODY_SLICE
+                || rep->slice->n_rows != 100
+                || rep->slice->rows[0]->n_values != months) {
+                fprintf(stderr, "bench: slice %s %s failed\n", unit, ind);
+                return -1;
+            }
+            /* A facility's cell is what it sent (not timed: after the
+             * clock stopped). */
+            unsigned j = (unsigned) q % 100, m = (unsigned) q % months;
+            unsigned fac = d * BENCH_PER_DISTRICT + j;
+            if (slices[k].district
+                && (long long) m * BENCH_FACILITIES + fac < o->reports
+                && (rep->slice->rows[j]->n_values != months
+                    || rep->slice->rows[j]->values[m]
+                           != bench_value(fac, m, ii))) {
+                fprintf(stderr, "bench: slice %s %s: row %u month %u wrong\n",
+                        unit, ind, j, m);
+                return -1;
+            }
+            baocao__reply__free_unpacked(rep, NULL);
+        }
+        printf("hub %s_p50_ms %.3f\n", slices[k].name,
+               pct(qlat, (size_t) o->queries, 0.50));
+        printf("hub %s_p99_ms %.3f\n", slices[k].name,
+               pct(qlat, (size_t) o->queries, 0.99));
+    }
+
+    if (o->only) {   /* a profile of some kinds: nothing else asked */
+        free(qlat);
+        return 0;
+    }
+    /* Count: every acknowledged report is there, and nothing twice. The
+     * province total of ind000 per month must equal the sum of what was
+     * sent; the completeness count, the number of reports. */
+    bool ok = true;
+    for (unsigned m = 0; m < months; m++) {
+        int64_t want = 0;
+        long long want_reports = 0;
+        for (unsigned fac = 0; fac < BENCH_FACILITIES; fac++)
+            if ((long long) m * BENCH_FACILITIES + fac < o->reports) {
+                want += bench_value(fac, m, 0);
+                want_reports++;
+            }
+        char period[16];
+        bench_period(m, period, sizeof period);
+        Baocao__Request qr = BAOCAO__REQUEST__INIT;
+        Baocao__Query qq = BAOCAO__QUERY__INIT;
+        char *ind[] = {"ind000"};
+        qq.unit = "P";
+        qq.period = period;
+        qq.n_indicators = 1;
+        qq.indicators = ind;
+        qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
+        qr.query = &qq;
+        Baocao__Reply *rep = NULL;
+        if (bc_client_call(c, &qr, &rep, 10000) != BC_OK) {
+            ok = false;
+            break;
+        }
+        const Baocao__Figure *f = rep->query->figures[0];
+        if (f->value->value != want
+            || (long long) f->reporting_units != want_reports) {
+            fprintf(stderr, "bench: %s: hub holds %lld from %u reports, sent "
+                    "%lld from %lld\n", period, (long long) f->value->value,
+                    f->reporting_units, (long long) want, want_reports);
+            ok = false;
+        }
+        baocao__reply__free_unpacked(rep, NULL);
+    }
+    printf("hub check_all_acknowledged_present %s\n", ok ? "yes" : "NO");
+    free(qlat);
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-    opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, 0, NULL,
-                NULL, false};
+    opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, 0, 60,
+                NULL, NULL, NULL, NULL, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--reports") && v) o.reports = atoll(v), i++;
@@ -165,23 +407,42 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--kill-every") && v) o.kill_every = atoll(v), i++;
         else if (!strcmp(a, "--queries") && v) o.queries = atoll(v), i++;
         else if (!strcmp(a, "--approvals") && v) o.approvals = atoll(v), i++;
+        else if (!strcmp(a, "--stall-s") && v) o.stall_s = atoll(v), i++;
         else if (!strcmp(a, "--dir") && v) o.dir = bc_strdup(v), i++;
         else if (!strcmp(a, "--hub-bin") && v) o.hub_bin = bc_strdup(v), i++;
+        else if (!strcmp(a, "--endpoint") && v) o.endpoint = bc_strdup(v), i++;
+        else if (!strcmp(a, "--only") && v) o.only = bc_strdup(v), i++;
         else if (!strcmp(a, "--keep")) o.keep = true;
         else {
             fprintf(stderr,
                     "usage: bench_ingest [--reports N] [--nodes N] "
                     "[--window N] [--kill-every N] [--queries N] "
-                    "[--approvals N] [--dir DIR] "
-                    "[--hub-bin PATH] [--keep]\n");
+                    "[--approvals N] [--stall-s S] [--dir DIR] "
+                    "[--hub-bin PATH] [--keep]\n"
+                    "       bench_ingest --endpoint EP [--reports N] "
+                    "[--queries N] [--only KIND]   (queries only, against a running hub "
+                    "holding the first N reports, e.g. one kept with --keep "
+                    "and run under a profiler)\n");
             return 2;
         }
     }
     long long total = BENCH_FACILITIES * (long long) BENCH_MONTHS;
-    if (o.reports < 1 || o.reports > total || o.nodes < 1 || o.window < 1) {
-        fprintf(stderr, "bench: reports 1..%lld, nodes and window >= 1\n",
-                total);
+    if (o.reports < 1 || o.reports > total || o.nodes < 1 || o.window < 1
+        || o.stall_s < 1) {
+        fprintf(stderr, "bench: reports 1..%lld, nodes, window and stall-s "
+                ">= 1\n", total);
         return 2;
+    }
+    if (o.endpoint) {
+        char err[256];
+        bc_client_t *c = bc_client_new(o.endpoint, NULL, err, sizeof err);
+        if (!c) {
+            fprintf(stderr, "bench: %s\n", err);
+            return 1;
+        }
+        int qrc = run_queries(c, &o);
+        bc_client_destroy(&c);
+        return qrc ? 1 : 0;
     }
     if (!o.hub_bin) {
         char self[4096];
@@ -201,6 +462,7 @@ int main(int argc, char **argv)
         return 1;
     }
     zsys_handler_set(NULL);
+    atexit(stop_hub_at_exit);
     bench_write_registry(o.dir, BENCH_INDICATORS);
 
     fprintf(stderr, "bench: encoding %lld reports...\n", o.reports);
@@ -209,6 +471,10 @@ int main(int argc, char **argv)
     size_t bytes = 0;
     for (long long r = 0; r < o.reports; r++) {
         req[r] = bench_encode(r, BENCH_INDICATORS, 2023, &req_len[r]);
+        if (!req[r]) {
+            fprintf(stderr, "bench: cannot encode report %lld\n", r);
+            return 1;
+        }
         bytes += req_len[r];
     }
     hub_t hub;
@@ -255,14 +521,17 @@ int main(int argc, char **argv)
     uint8_t *acked = bc_calloc((size_t) o.reports, 1);
     double *lat = bc_malloc((size_t) o.reports * sizeof *lat);
     size_t nlat = 0;
-    long long nacked = 0, kills = 0, resent = 0;
+    long long nacked = 0, nrefused = 0, kills = 0, resent = 0;
+    char first_refusal[512] = "";
     zmq_pollitem_t *items = bc_calloc((size_t) o.nodes, sizeof *items);
     fprintf(stderr, "bench: %lld nodes, window %lld, %zu bytes of requests "
             "(%.0f per report)\n", o.nodes, o.window, bytes,
             (double) bytes / (double) o.reports);
 
-    double t0 = now_s(), last_progress = t0;
-    while (nacked < o.reports) {
+    double t0 = now_s(), last_progress = t0, last_ack = t0, last_print = t0;
+    long long printed_acked = 0;
+    long heap_peak = anon_kb(hub.pid);
+    while (nacked + nrefused < o.reports) {
         /* Fill every node's window. */
         for (long long k = 0; k < o.nodes; k++) {
             node_t *n = &nodes[k];
@@ -281,6 +550,30 @@ int main(int argc, char **argv)
             }
             items[k] = (zmq_pollitem_t){zsock_resolve(n->sock), 0,
                                         ZMQ_POLLIN, 0};
+        }
+        double tp = now_s();
+        if (tp - last_print >= 5) {
+            long long inflight = 0;
+            for (long long k = 0; k < o.nodes; k++)
+                for (long long w = 0; w < o.window; w++)
+                    inflight += nodes[k].inflight[w] >= 0;
+            fprintf(stderr, "bench: %lld of %lld acknowledged after %.0f s "
+                    "(%.0f/s lately), %lld in flight, %lld kills\n", nacked,
+                    o.reports, tp - t0,
+                    (double) (nacked - printed_acked) / (tp - last_print),
+                    inflight, kills);
+            printed_acked = nacked;
+            last_print = tp;
+            long a = anon_kb(hub.pid);
+            if (a > heap_peak)
+                heap_peak = a;
+        }
+        if (tp - last_ack > (double) o.stall_s) {
+            fprintf(stderr, "bench: FAILED: no acknowledgement for %lld s "
+                    "(%lld of %lld acknowledged); the hub's log is %s/hub.log "
+                    "(kept)\n", o.stall_s, nacked, o.reports, o.dir);
+            printf("hub stalled_after %lld\n", nacked);
+            return 1;
         }
         if (zmq_poll(items, (int) o.nodes, 1000) <= 0) {
             /* Silence: after a kill, resend whatever is unanswered. */
@@ -321,18 +614,45 @@ int main(int argc, char **argv)
                     if (r >= 0 && r < o.reports && !acked[r]) {
                         acked[r] = 1;
                         nacked++;
-                        last_progress = t;
+                        last_progress = last_ack = t;
                     }
-                } else if (rep && rep->body_case == BAOCAO__REPLY__BODY_ACK) {
-                    fprintf(stderr, "bench: report %llu: %s %s\n",
-                            (unsigned long long) rep->tag,
-                            bc_ack_status_name(rep->ack->status),
-                            rep->ack->message);
+                } else {
+                    /* Refused, or not an ack at all: count it and free
+                     * its slot (it must not hold the window), then stop
+                     * below with the reason. */
+                    long long r = rep ? (long long) rep->tag - 1 : -1;
+                    for (long long w = 0; r >= 0 && w < o.window; w++)
+                        if (nodes[k].inflight[w] == r) {
+                            nodes[k].inflight[w] = -1;
+                            break;
+                        }
+                    if (r >= 0 && r < o.reports && !acked[r]) {
+                        acked[r] = 2;
+                        nrefused++;
+                    }
+                    if (!*first_refusal)
+                        snprintf(first_refusal, sizeof first_refusal,
+                                 "report %lld: %s %s", r,
+                                 !rep ? "undecodable reply"
+                                 : rep->body_case == BAOCAO__REPLY__BODY_ACK
+                                     ? bc_ack_status_name(rep->ack->status)
+                                     : "not an ack",
+                                 rep && rep->body_case
+                                             == BAOCAO__REPLY__BODY_ACK
+                                         ? rep->ack->message
+                                         : "");
                 }
                 if (rep)
                     baocao__reply__free_unpacked(rep, NULL);
             }
             zmq_msg_close(&m);
+        }
+        if (nrefused) {
+            fprintf(stderr, "bench: FAILED: the hub refused %lld report(s), "
+                    "first %s; every synthetic report must be accepted\n",
+                    nrefused, first_refusal);
+            printf("hub refused %lld\n", nrefused);
+            return 1;
         }
         if (o.kill_every && nacked >= (kills + 1) * o.kill_every
             && nacked < o.reports) {
@@ -341,7 +661,7 @@ int main(int argc, char **argv)
             kills++;
             if (start_hub(&hub, &o, bind))
                 return 1;
-            last_progress = now_s();
+            last_progress = last_ack = now_s();
         }
     }
     double elapsed = now_s() - t0;
@@ -376,159 +696,24 @@ int main(int argc, char **argv)
      * once the ingest's writes have reached the disk (otherwise the
      * kernel's writeback of ~700 MB competes with the readers). */
     sync();
-    struct {
-        const char *name;    /* figure name */
-        const char *unit;    /* unit to ask for (NULL: random) */
-        int level;           /* 0 province, 1 district, 2 facility */
-        bool ytd;            /* read the cumulative figure */
-        int months;          /* period length: 1, 3 (quarter), 12 (year) */
-    } kinds[] = {{"q_province_month", "P", 0, false, 1},
-                 {"q_province_ytd", "P", 0, true, 1},
-                 {"q_district_month", NULL, 1, false, 1},
-                 {"q_facility_month", NULL, 2, false, 1},
-                 /* Longer periods: the contribution rule's month totals,
-                  * carried stocks and unit counts (#24). */
-                 {"q_province_quarter", "P", 0, false, 3},
-                 {"q_province_year", "P", 0, false, 12},
-                 {"q_facility_year", NULL, 2, false, 12}};
-#define NKINDS (sizeof kinds / sizeof kinds[0])
-    double *qlat = bc_malloc((size_t) o.queries * sizeof *qlat);
-    unsigned months = (unsigned) ((o.reports + BENCH_FACILITIES - 1)
-                                  / BENCH_FACILITIES);
-    srand(42);
-    for (size_t k = 0; k < NKINDS; k++) {
-        for (long long q = 0; q < o.queries; q++) {
-            char unit[32], period[16];
-            if (kinds[k].level == 1)
-                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
-                                    sizeof unit);
-            else if (kinds[k].level == 2)
-                bench_facility_code((unsigned) rand() % BENCH_FACILITIES, unit,
-                                    sizeof unit);
-            else
-                snprintf(unit, sizeof unit, "%s", kinds[k].unit);
-            unsigned m = (unsigned) rand() % months;
-            if (kinds[k].months == 3)
-                snprintf(period, sizeof period, "%04u-Q%u", 2023 + m / 12,
-                         m % 12 / 3 + 1);
-            else if (kinds[k].months == 12)
-                snprintf(period, sizeof period, "%04u", 2023 + m / 12);
-            else
-                bench_period(m, period, sizeof period);
-            Baocao__Request qr = BAOCAO__REQUEST__INIT;
-            Baocao__Query qq = BAOCAO__QUERY__INIT;
-            qq.unit = unit;
-            qq.period = period;
-            qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
-            qr.query = &qq;
-            Baocao__Reply *rep = NULL;
-            double a = now_s();
-            int rc = bc_client_call(c, &qr, &rep, 10000);
-            qlat[q] = (now_s() - a) * 1000;
-            if (rc || rep->body_case != BAOCAO__REPLY__BODY_QUERY
-                || rep->query->n_figures != BENCH_INDICATORS) {
-                fprintf(stderr, "bench: query %s %s failed\n", unit, period);
-                return 1;
-            }
-            baocao__reply__free_unpacked(rep, NULL);
-        }
-        printf("hub %s_p50_ms %.3f\n", kinds[k].name,
-               pct(qlat, (size_t) o.queries, 0.50));
-        printf("hub %s_p99_ms %.3f\n", kinds[k].name,
-               pct(qlat, (size_t) o.queries, 0.99));
-    }
-
-    /* SliceQuery (issue #13): one indicator for 100 children over all 24
-     * months in one request: the province's districts, and a district's
-     * facilities. */
-    struct {
-        const char *name;    /* figure name */
-        bool district;       /* a random district, else the province */
-    } slices[] = {{"q_slice_province", false}, {"q_slice_district", true}};
-    for (size_t k = 0; k < 2; k++) {
-        for (long long q = 0; q < o.queries; q++) {
-            char unit[32], ind[16], from[16], to[16];
-            if (slices[k].district)
-                bench_district_code((unsigned) rand() % BENCH_DISTRICTS, unit,
-                                    sizeof unit);
-            else
-                snprintf(unit, sizeof unit, "P");
-            snprintf(ind, sizeof ind, "ind%03u",
-                     (unsigned) rand() % BENCH_INDICATORS);
-            bench_period(0, from, sizeof from);
-            bench_period(months - 1, to, sizeof to);
-            Baocao__Request qr = BAOCAO__REQUEST__INIT;
-            Baocao__SliceQuery sq = BAOCAO__SLICE_QUERY__INIT;
-            sq.unit = unit;
-            sq.indicator = ind;
-            sq.from = from;
-            sq.to = to;
-            qr.body_case = BAOCAO__REQUEST__BODY_SLICE;
-            qr.slice = &sq;
-            Baocao__Reply *rep = NULL;
-            double a = now_s();
-            int rc = bc_client_call(c, &qr, &rep, 10000);
-            qlat[q] = (now_s() - a) * 1000;
-            if (rc || rep->body_case != BAOCAO__REPLY__BODY_SLICE
-                || rep->slice->n_rows != 100
-                || rep->slice->rows[0]->n_values != months) {
-                fprintf(stderr, "bench: slice %s %s failed\n", unit, ind);
-                return 1;
-            }
-            baocao__reply__free_unpacked(rep, NULL);
-        }
-        printf("hub %s_p50_ms %.3f\n", slices[k].name,
-               pct(qlat, (size_t) o.queries, 0.50));
-        printf("hub %s_p99_ms %.3f\n", slices[k].name,
-               pct(qlat, (size_t) o.queries, 0.99));
-    }
-
-    /* Count: every acknowledged report is there, and nothing twice. The
-     * province total of ind000 per month must equal the sum of what was
-     * sent; the completeness count, the number of reports. */
-    bool ok = true;
-    for (unsigned m = 0; m < months; m++) {
-        int64_t want = 0;
-        long long want_reports = 0;
-        for (unsigned fac = 0; fac < BENCH_FACILITIES; fac++)
-            if ((long long) m * BENCH_FACILITIES + fac < o.reports) {
-                want += bench_value(fac, m, 0);
-                want_reports++;
-            }
-        char period[16];
-        bench_period(m, period, sizeof period);
-        Baocao__Request qr = BAOCAO__REQUEST__INIT;
-        Baocao__Query qq = BAOCAO__QUERY__INIT;
-        char *ind[] = {"ind000"};
-        qq.unit = "P";
-        qq.period = period;
-        qq.n_indicators = 1;
-        qq.indicators = ind;
-        qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
-        qr.query = &qq;
-        Baocao__Reply *rep = NULL;
-        if (bc_client_call(c, &qr, &rep, 10000) != BC_OK) {
-            ok = false;
-            break;
-        }
-        const Baocao__Figure *f = rep->query->figures[0];
-        if (f->value->value != want
-            || (long long) f->reporting_units != want_reports) {
-            fprintf(stderr, "bench: %s: hub holds %lld from %u reports, sent "
-                    "%lld from %lld\n", period, (long long) f->value->value,
-                    f->reporting_units, (long long) want, want_reports);
-            ok = false;
-        }
-        baocao__reply__free_unpacked(rep, NULL);
-    }
-    printf("hub check_all_acknowledged_present %s\n", ok ? "yes" : "NO");
+    int qrc = run_queries(c, &o);
+    if (qrc < 0)
+        return 1;
+    bool ok = qrc == 0;
     bc_client_destroy(&c);
     for (long long k = 0; k < o.nodes; k++)
         zsock_destroy(&nodes[k].sock);
 
     printf("hub peak_rss_mb %.1f\n", (double) peak_rss_kb(hub.pid) / 1024);
+    long a = anon_kb(hub.pid);
+    if (a > heap_peak)
+        heap_peak = a;
+    /* Sampled every 5 s of the ingest and at the end: a lower bound. */
+    printf("hub heap_mb %.1f\n", (double) heap_peak / 1024);
+    printf("hub nodes %lld\n", o.nodes);
     kill(hub.pid, SIGTERM);
     waitpid(hub.pid, NULL, 0);
+    g_hub_pid = 0;
     char path[4096];
     snprintf(path, sizeof path, "%s/hub/data.mdb", o.dir);
     struct stat st;

@@ -9,37 +9,60 @@
 #   3. the hub again, SIGKILLed every 8,000 acks, counting at the end that
 #      every acknowledged report is there;
 #   4. PostgreSQL: the same reports into a DHIS2-style table (bench/pg_run.sh);
-#   5. a reconnect storm: 20,000 peers connecting and vanishing;
-#   6. the audit tools on a log of 1,000,000 submissions.
-# and prints one table. Usage: bench/run.sh [--quick] [--no-pg]
-#   --quick  60,000 reports and 200,000 audit submissions (a few minutes)
-#   --no-pg  skip PostgreSQL (its load alone takes about 4 minutes)
+#   5. Redis Streams, appendfsync always: XADD of the same bytes, 100 clients
+#      x 8 in flight (bench/redis_run.sh);
+#   6. a reconnect storm: 20,000 peers connecting and vanishing;
+#   7. the audit tools on a log of 1,000,000 submissions;
+#   8. the registry: loading 12,000 units (bench_registry);
+# and prints one table, with the disk's fsync time. Usage:
+#   bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves]
+#   --quick     60,000 reports and 200,000 audit submissions (a few minutes)
+#   --no-pg     skip PostgreSQL (its load alone takes about 4 minutes)
+#   --no-redis  skip Redis Streams
+#   --curves    also the cost curves (bench/curves.sh: 10/50/100 % of the
+#               reports, 10/100/1,000 nodes; table and curves.png in the
+#               current folder; about 10 more minutes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-reports=240000 audit=1000000 pg=1 queries=1000 pgqueries=200
+reports=240000 audit=1000000 pg=1 redis=1 curves=0 queries=1000 pgqueries=200
 for a in "$@"; do
   case $a in
     --quick) reports=60000 audit=200000 queries=300 pgqueries=50 ;;
     --no-pg) pg=0 ;;
-    *) echo "usage: bench/run.sh [--quick] [--no-pg]" >&2; exit 2 ;;
+    --no-redis) redis=0 ;;
+    --curves) curves=1 ;;
+    *) echo "usage: bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves]" >&2; exit 2 ;;
   esac
 done
-if ((pg)); then "$root/scripts/install-deps.sh" --bench; else "$root/scripts/install-deps.sh"; fi
+if ((pg || redis || curves)); then "$root/scripts/install-deps.sh" --bench; else "$root/scripts/install-deps.sh"; fi
 BUILD_DIR=$root/build-release BUILD_TYPE=Release "$root/scripts/build.sh" -DBC_TESTS=OFF >/dev/null
 bin=$root/build-release/bin
 out=$(mktemp /tmp/baocao-bench-XXXXXX.txt)
 trap 'rm -f "$out"' EXIT
+get() { awk -v k="$1 $2" '$1" "$2==k {print $3}' "$out"; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(lscpu | sed -n 's/^Model name: *//p'), disk $(df -h /tmp | awk 'NR==2{print $1" "$2}')" >&2
+# The disk's cost of one durable write, which bounds every durable ingest
+# here: 1,000 writes of 4 KiB, each followed by its fdatasync (dd's dsync).
+fs=$(mktemp /tmp/baocao-fsync-XXXXXX)
+fsync_ms=$(dd if=/dev/zero of="$fs" bs=4k count=1000 oflag=dsync 2>&1 \
+  | awk '/copied/ {for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) t = $(i-1); printf "%.3f", t}')
+rm -f "$fs"
+echo "disk fsync_4k_ms $fsync_ms" | tee -a "$out" >&2
 echo "== hub and raw LMDB: $reports reports" >&2
-"$bin/bench_ingest" --reports "$reports" --queries "$queries" 2>/dev/null | tee -a "$out" >&2
+"$bin/bench_ingest" --reports "$reports" --queries "$queries" | tee -a "$out" >&2
 echo "== hub SIGKILLed every 8000 acks" >&2
-"$bin/bench_ingest" --reports $((reports < 100000 ? reports : 100000)) --kill-every 8000 --queries 10 2>/dev/null \
+"$bin/bench_ingest" --reports $((reports < 100000 ? reports : 100000)) --kill-every 8000 --queries 10 \
   | sed -n 's/^hub \(kills\|resent\|check_all_acknowledged_present\|ingest_reports_per_s\) /kill \1 /p' | tee -a "$out" >&2
 if ((pg)); then
   echo "== PostgreSQL: $reports reports" >&2
   BENCH_PG=$bin/bench_pg "$root/bench/pg_run.sh" --reports "$reports" --queries "$pgqueries" 2>/dev/null \
     | grep '^pg ' | tee -a "$out" >&2
+fi
+if ((redis)); then
+  echo "== Redis Streams (appendfsync always): $reports XADDs" >&2
+  rb=$(get hub request_bytes_per_report)
+  "$root/bench/redis_run.sh" --requests "$reports" --bytes "${rb:-1350}" | tee -a "$out" >&2
 fi
 echo "== reconnect storm: 20,000 peers" >&2
 "$bin/bench_storm" --rounds 40 --peers 500 2>/dev/null | tee -a "$out" >&2
@@ -47,7 +70,6 @@ echo "== audit: $audit submissions" >&2
 "$bin/bench_audit" --submissions "$audit" 2>/dev/null | tee -a "$out" >&2
 "$bin/bench_registry" "$root/data/indicators.csv" 20 | tee -a "$out" >&2
 
-get() { awk -v k="$1 $2" '$1" "$2==k {print $3}' "$out"; }
 row() { # label, hub key, pg key, raw key
   local h p r ratio
   h=$(get hub "$2"); p=$(get pg "$3"); r=$(get raw "$4")
@@ -80,7 +102,22 @@ for q in slice_province slice_district; do
 done
 echo
 h=$(get hub ingest_reports_per_s); r=$(get raw ingest_reports_per_s)
+echo "disk: a 4 KiB write + fdatasync takes $(get disk fsync_4k_ms) ms"
+if ((redis)); then
+  hub_rate=$(get hub ingest_reports_per_s); redis_rate=$(get redis ingest_reports_per_s)
+  echo "Redis Streams (appendfsync always, 100 clients x 8 in flight): $redis_rate XADD/s, ack p50 $(get redis ack_p50_ms) / p99 $(get redis ack_p99_ms) ms, $(get redis aof_bytes_per_report) AOF bytes per entry; hub / Redis ingest: $(awk -v h="$hub_rate" -v r="$redis_rate" 'BEGIN{if (r > 0) printf "%.2f", h/r}')x (goal: >= 1)"
+fi
+echo "query floor (a Ping's round trip, no store read): p50 $(get hub q_ping_p50_ms) / p99 $(get hub q_ping_p99_ms) ms"
 echo "hub / raw LMDB ingest: $(awk -v h="$h" -v r="$r" 'BEGIN{printf "%.1f %%", 100*h/r}') (raw batch $(get raw batch), hub average batch $(get hub avg_batch)); hub peak RSS $(get hub peak_rss_mb) MB; all acknowledged present: $(get hub check_all_acknowledged_present)"
 echo "SIGKILL run: $(get kill kills) kills, $(get kill resent) resends, every acknowledged report present: $(get kill check_all_acknowledged_present)"
 echo "reconnect storm, $(get storm peers) peers ($(get storm answered) answered): hub RSS $(get storm rss_start_kb) kB idle, peak $(get storm rss_peak_kb) kB, $(get storm rss_end_kb) kB at the end"
 echo "audit, $(get audit submissions) submissions: export $(get audit export_s) s, verify $(get audit verify_s) s, replay $(get audit replay_s) s, digest $(get audit digest_s) s, replay digest matches: $(get audit replay_digest_matches); $(get audit export_bytes_per_submission) export bytes and $(get audit store_bytes_per_submission) store bytes per submission"
+if ((curves)); then
+  echo
+  if ((reports < 240000)); then
+    BENCH_BIN=$bin "$root/bench/curves.sh" --sizes "$((reports / 10)) $((reports / 2)) $reports" \
+      --node-reports $((reports / 4)) --queries 100 --out "$PWD"
+  else
+    BENCH_BIN=$bin "$root/bench/curves.sh" --out "$PWD"
+  fi
+fi

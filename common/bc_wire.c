@@ -8,6 +8,7 @@
  * makes it return BC_EINVAL, never read past the buffer.
  */
 #include "bc_wire.h"
+#include "bc_pack.h"
 #include "bc_error.h"
 #include "bc_limits.h"
 #include "bc_log.h"
@@ -69,10 +70,8 @@ int bc_id_parse(const char *hex, uint8_t id[BC_ID_LEN])
 
 uint8_t *bc_wire_pack(const ProtobufCMessage *msg, size_t *len)
 {
-    *len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = bc_malloc(*len);
-    protobuf_c_message_pack(msg, buf);
-    return buf;
+    /* protobuf-c's own bytes, each nested size computed once (bc_pack.c). */
+    return bc_pack(msg, len);
 }
 
 /* Reads a varint at *p (before end). false if truncated or over 10 bytes. */

@@ -178,9 +178,9 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
     hub_figures_clear(out);
     int rc = BC_OK;
     hub_unit_year_t uy;
-    hub_figures_t a, b;
-    hub_figures_init(&a, n);
-    hub_figures_init(&b, n);
+    /* Scratch for a unit with sub-units only: a facility's query reads
+     * its own reports and needs none (freeing NULL is a no-op). */
+    hub_figures_t a = {n, NULL, NULL, 0}, b = {n, NULL, NULL, 0};
 
     /* Which of a unit's reports the rule reads: those inside the period,
      * and for a stock's look-back the months before it (for the months'
@@ -201,6 +201,8 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
         goto out_free;
     }
 
+    hub_figures_init(&a, n);
+    hub_figures_init(&b, n);
     /* Monthly reporters: flows from each month's totals, stocks from the
      * carried last values at the period's end. */
     for (unsigned m = first; m <= last && !rc; m++) {

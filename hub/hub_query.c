@@ -141,11 +141,18 @@ static Baocao__Approval *approval_of(hub_reader_t *r, const bc_unit_t *u,
 typedef struct {
     Baocao__Figure fig;        /* the figure */
     Baocao__Num nums[13];      /* storage for its Num fields */
-    char note[160];            /* storage for its comparison_note */
 } figure_block_t;
 
+/* The reply and the one comparison note its figures share (the bases are
+ * the query's, not an indicator's), in one block that hub_query_free
+ * frees with the reply. */
+typedef struct {
+    Baocao__QueryReply reply;  /* first: the reply's pointer is the block's */
+    char note[160];            /* every figure's comparison_note */
+} reply_block_t;
+
 static void fill_figure(figure_block_t *b, const bc_indicator_t *ind,
-                        const figure_sets_t *s)
+                        const figure_sets_t *s, char *note)
 {
     Baocao__Figure *f = &b->fig;
     baocao__figure__init(f);
@@ -166,14 +173,7 @@ static void fill_figure(figure_block_t *b, const bc_indicator_t *ind,
         f->last_year_basis = s->b_ly.basis;
         f->cumulative_basis = s->b_cum.basis;
         f->cumulative_last_year_basis = s->b_cum_ly.basis;
-        /* One note: the worst basis's (they share one history). */
-        const hub_basis_t *worst = &s->b_prev;
-        const hub_basis_t *all[] = {&s->b_ly, &s->b_cum, &s->b_cum_ly};
-        for (size_t k = 0; k < 3; k++)
-            if (all[k]->basis > worst->basis)
-                worst = all[k];
-        snprintf(b->note, sizeof b->note, "%s", worst->note);
-        f->comparison_note = b->note;
+        f->comparison_note = note;
         return;
     }
     /* A ratio: the parts by their own rules; the client divides, and the
@@ -268,8 +268,16 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
         goto out_free;
     }
 
-    Baocao__QueryReply *reply = bc_malloc(sizeof *reply);
+    reply_block_t *rb = bc_malloc(sizeof *rb);
+    Baocao__QueryReply *reply = &rb->reply;
     baocao__query_reply__init(reply);
+    /* One note: the worst basis's (they share one history). */
+    const hub_basis_t *worst = &s.b_prev;
+    const hub_basis_t *all[] = {&s.b_ly, &s.b_cum, &s.b_cum_ly};
+    for (size_t k = 0; k < 3; k++)
+        if (all[k]->basis > worst->basis)
+            worst = all[k];
+    snprintf(rb->note, sizeof rb->note, "%s", worst->note);
     reply->unit = u->code;
     reply->unit_name = u->name;
     reply->period = bc_strdup(q->period);
@@ -279,7 +287,7 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     reply->figures = bc_malloc(nwant * sizeof *reply->figures);
     for (size_t i = 0; i < nwant; i++) {
         figure_block_t *b = bc_malloc(sizeof *b);
-        fill_figure(b, want[i], &s);
+        fill_figure(b, want[i], &s, rb->note);
         reply->figures[i] = &b->fig;
     }
     *out = reply;
@@ -304,7 +312,7 @@ void hub_query_free(Baocao__QueryReply **reply_p)
     free(r->figures);
     free(r->period);
     free(r->approval);   /* an approval_block_t */
-    free(r);
+    free(r);   /* the reply_block_t holding it and its note */
     *reply_p = NULL;
 }
 

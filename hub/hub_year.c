@@ -68,8 +68,12 @@ int hub_unit_year_load(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
                           uint32_t mask, hub_unit_year_t *uy)
 {
     int rc = BC_OK;
+    /* Figures only for the slots with a report: every reader looks at
+     * has[] first, and a month's query loads one slot of 19 (allocating
+     * and zeroing all 19 was 60 % of a facility query's reads, callgrind,
+     * BENCHMARKS.md). */
     for (int i = 0; i < HUB_YEAR_SLOTS; i++) {
-        hub_figures_init(&uy->rep[i], n);
+        uy->rep[i] = (hub_figures_t){n, NULL, NULL, 0};
         uy->has[i] = false;
     }
     for (int i = 0; i < HUB_YEAR_SLOTS && !rc; i++) {
@@ -85,6 +89,7 @@ int hub_unit_year_load(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
         }
         if (rc == BC_OK) {
             uy->has[i] = true;
+            hub_figures_init(&uy->rep[i], n);
             hub_figures_spread(s, (const uint8_t *) vals, nv, &uy->rep[i]);
         }
     }

@@ -33,7 +33,8 @@ int hub_year_children(int slot, int child[3]);
 /* One unit's own reports for every period of one year. */
 
 typedef struct {
-    hub_figures_t rep[HUB_YEAR_SLOTS];  /* figures by slot */
+    hub_figures_t rep[HUB_YEAR_SLOTS];  /* figures by slot; allocated only
+                                           where has[] (read has[] first) */
     bool has[HUB_YEAR_SLOTS];           /* a report exists for the slot */
 } hub_unit_year_t;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages baocao needs, only those that are missing.
-# Usage: scripts/install-deps.sh [--bench]   (--bench adds PostgreSQL)
+# Usage: scripts/install-deps.sh [--bench]   (--bench adds PostgreSQL, Redis, gnuplot)
 set -euo pipefail
 
 packages=(
@@ -31,6 +31,12 @@ packages=(
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(postgresql postgresql-client libpq-dev)
+  # Redis Streams, the durable-queue peer of bench/redis_run.sh (issue 21):
+  # redis-server, and redis-tools' redis-benchmark and redis-cli. The
+  # package's own service is not used; the bench starts a private one.
+  packages+=(redis-server redis-tools)
+  # The cost-curve plot of bench/curves.sh (PNG, no X).
+  packages+=(gnuplot-nox)
 fi
 
 missing=()
