@@ -349,7 +349,7 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
         goto out_free;
     BC_INFO("serving %s: %zu units, %zu indicators, store %s, log at seq "
             "%llu", self->endpoint, bc_registry_nunits(self->reg),
-            bc_registry_nindicators(self->reg), cfg->store,
+            bc_registry_ncatalogue(self->reg), cfg->store,
             (unsigned long long) hub_store_last_seq(self->store));
     return self;
 
@@ -721,7 +721,7 @@ static void reload_registry(hub_server_t *self)
     }
     free(text);
     BC_INFO("registry reloaded: %zu units, %zu indicators",
-            bc_registry_nunits(self->reg), bc_registry_nindicators(self->reg));
+            bc_registry_nunits(self->reg), bc_registry_ncatalogue(self->reg));
 }
 
 /* A registry version forwarded by a provincial hub (hub_federate.h). It

@@ -601,6 +601,64 @@ static void test_old_client_totals(void **state)
     baocao__reply__free_unpacked(r, NULL);
 }
 
+/* `baocao query --by` and `--option` in CSV, JSON and the table: the
+ * totals as before, then a row per combination with a column per
+ * category (empty for a total, as in a filed CSV). */
+static void test_query_command(void **state)
+{
+    fixture_t *f = *state;
+    expect_stored(f, "HP-HB-QT", "2025-09",
+                  "tcm_cases[age=0-4]=7;tcm_cases[age=5-14]=3;"
+                  "tcm_cases[age=15-49]=1;tcm_cases[age=50+]=0;soi_cases=2");
+    expect_stored(f, "HP-HB-HV", "2025-09",
+                  "tcm_cases[age=0-4]=5;tcm_cases[age=5-14]=2;"
+                  "tcm_cases[age=15-49]=0;tcm_cases[age=50+]=1");
+    const char *csv[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                         "--unit", "HP-HB", "--period", "2025-09",
+                         "--indicator", "tcm_cases", "--by", "age",
+                         "--format", "csv", NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", csv, &out), 0);
+    if (!strstr(out, "indicator,name,age,value,") ||
+        !strstr(out, "\ntcm_cases,Tay chân miệng: số ca mắc mới,,19,") ||
+        !strstr(out, "\ntcm_cases,Tay chân miệng: số ca mắc mới,0-4,12,") ||
+        !strstr(out, "\ntcm_cases,Tay chân miệng: số ca mắc mới,50+,1,"))
+        fail_msg("CSV:\n%s", out);
+    free(out);
+    const char *json[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                          "--unit", "HP-HB", "--period", "2025-09",
+                          "--indicator", "tcm_cases", "--option", "age=5-14",
+                          "--format", "json", NULL};
+    assert_int_equal(bc_run("baocao", json, &out), 0);
+    /* The figures object is what it was; breakdown is the new field. */
+    if (!strstr(out, "\"breakdown\":") ||
+        !strstr(out, "\"options\":\t{\n\t\t\t\t\"age\":\t\"5-14\"") ||
+        !strstr(out, "\"value\":\t5,"))
+        fail_msg("JSON:\n%s", out);
+    free(out);
+    const char *table[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                           "--unit", "HP-HB", "--period", "2025-09",
+                           "--by", "age", NULL};
+    assert_int_equal(bc_run("baocao", table, &out), 0);
+    /* Every indicator: soi_cases is a total only ("all"), and the rows of
+     * tcm_cases by age follow. */
+    if (!strstr(out, "age") || !strstr(out, " all ") ||
+        !strstr(out, " 15-49 "))
+        fail_msg("table:\n%s", out);
+    free(out);
+    /* A category the hub does not know: the hub's typed refusal. */
+    const char *bad[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                         "--unit", "HP-HB", "--period", "2025-09",
+                         "--by", "hair", NULL};
+    assert_int_not_equal(bc_run("baocao", bad, &out), 0);
+    free(out);
+    const char *shape[] = {"query", "--hub", f->hub.endpoint, "--plain",
+                           "--unit", "HP-HB", "--period", "2025-09",
+                           "--option", "sex", NULL};
+    assert_int_equal(bc_run("baocao", shape, &out), 2);
+    free(out);
+}
+
 /* The catalogue a node asks for lists the categories and which
  * indicators are broken down, and no internal combination codes. */
 static void test_catalogue_reply(void **state)
@@ -643,6 +701,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_old_client_totals, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_catalogue_reply, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_query_command, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
