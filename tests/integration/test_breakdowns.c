@@ -659,6 +659,76 @@ static void test_query_command(void **state)
     free(out);
 }
 
+/* Files with the real CLI into a node's outbox and drains it to the hub. */
+static void file_csv(fixture_t *f, const char *unit, const char *period,
+                     const char *csv, const char *how)
+{
+    char store[600], file[600];
+    snprintf(store, sizeof store, "%s", bc_path(f->dir, unit));
+    snprintf(file, sizeof file, "%s", bc_path(f->dir, "report.csv"));
+    bc_write_file(file, csv);
+    const char *sub[] = {"submit", "--store", store, "--unit", unit,
+                         "--period", period, "--file", file, how, NULL};
+    char *out = NULL;
+    int rc = bc_run("baocao", sub, &out);
+    if (rc)
+        fail_msg("baocao submit exit %d: %s", rc, out ? out : "");
+    free(out);
+    const char *node[] = {"--store", store, "--unit", unit, "--hub",
+                          f->hub.endpoint, "--plain", "--drain",
+                          "--max-seconds", "60", "--timeout", "2000", NULL};
+    bc_proc_t p = bc_spawn("baocao-node", node, NULL);
+    assert_int_equal(bc_wait(&p, 90000), 0);
+}
+
+/* Filing a breakdown as staff do: `indicator,sex,age,value`, empty
+ * category cells for a total, other indicators on the same sheet; then a
+ * correction with --merge that gives the breakdown again replaces all of
+ * it, and one that leaves the indicator out keeps it. */
+static void test_csv_filing(void **state)
+{
+    fixture_t *f = *state;
+    char csv[2048];
+    size_t n = (size_t) snprintf(csv, sizeof csv,
+                                 "indicator,sex,age,value\n");
+    int64_t total = 0;
+    for (int s = 0; s < 2; s++)
+        for (int a = 0; a < 4; a++) {
+            n += (size_t) snprintf(csv + n, sizeof csv - n,
+                                   "sxh_cases,%s,%s,%d\n", SEX[s], AGE[a],
+                                   2 * s + a);
+            total += 2 * s + a;
+        }
+    /* tcm_cases by age only: its sex cell is empty. */
+    n += (size_t) snprintf(csv + n, sizeof csv - n,
+                           "tcm_cases,,0-4,3\ntcm_cases,,5-14,1\n"
+                           "tcm_cases,,15-49,0\ntcm_cases,,50+,0\n"
+                           "sxh_cases,,,%lld\nsoi_cases,,,4\n",
+                           (long long) total);
+    file_csv(f, "HP-HB-QT", "2025-10", csv, NULL);
+    Baocao__Reply *r = query_by(f, "HP-HB", "2025-10",
+                                "sxh_cases,tcm_cases,soi_cases", "age", NULL);
+    assert_int_equal(bc_figure(r, "sxh_cases")->value->value, total);
+    assert_int_equal(bc_figure(r, "tcm_cases")->value->value, 4);
+    assert_int_equal(bc_figure(r, "soi_cases")->value->value, 4);
+    assert_int_equal(row_value(r, "sxh_cases", "age=50+"), 3 + 5);
+    assert_int_equal(row_value(r, "tcm_cases", "age=0-4"), 3);
+    baocao__reply__free_unpacked(r, NULL);
+    /* A correction of the breakdown alone, merged: every combination is
+     * the new one, the total derived again, soi_cases kept. */
+    n = (size_t) snprintf(csv, sizeof csv, "indicator,age,sex,value\n");
+    for (int s = 0; s < 2; s++)
+        for (int a = 0; a < 4; a++)
+            n += (size_t) snprintf(csv + n, sizeof csv - n,
+                                   "sxh_cases,%s,%s,1\n", AGE[a], SEX[s]);
+    file_csv(f, "HP-HB-QT", "2025-10", csv, "--merge");
+    r = query_by(f, "HP-HB", "2025-10", "sxh_cases,soi_cases", "sex", NULL);
+    assert_int_equal(bc_figure(r, "sxh_cases")->value->value, 8);
+    assert_int_equal(bc_figure(r, "soi_cases")->value->value, 4);
+    assert_int_equal(row_value(r, "sxh_cases", "sex=nu"), 4);
+    baocao__reply__free_unpacked(r, NULL);
+}
+
 /* The catalogue a node asks for lists the categories and which
  * indicators are broken down, and no internal combination codes. */
 static void test_catalogue_reply(void **state)
@@ -704,6 +774,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_query_command, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_csv_filing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
