@@ -517,9 +517,7 @@ static size_t base_len(const char *code)
     return b ? (size_t) (b - code) : strlen(code);
 }
 
-/* True if `next` holds any figure (total or combination) of the
- * indicator of `code`. */
-static bool holds_indicator(const bc_report_t *next, const char *code)
+bool bc_report_holds(const bc_report_t *next, const char *code)
 {
     size_t n = base_len(code);
     for (size_t i = 0; i < next->nvalues; i++) {
@@ -541,7 +539,7 @@ bc_report_t *bc_report_merge(const bc_report_t *prev,
         m->values[m->nvalues++].indicator = bc_strdup(next->values[i].indicator);
     }
     for (size_t i = 0; i < prev->nvalues; i++) {
-        if (holds_indicator(next, prev->values[i].indicator))
+        if (bc_report_holds(next, prev->values[i].indicator))
             continue;
         m->values[m->nvalues] = prev->values[i];
         m->values[m->nvalues++].indicator = bc_strdup(prev->values[i].indicator);

@@ -72,6 +72,10 @@ void bc_report_destroy(bc_report_t **self_p);
 const bc_report_value_t *bc_report_find(const bc_report_t *self,
                                         const char *code);
 
+/* True if self holds any figure (its total or any combination) of the
+ * indicator of `code` (a code or a combination's code). */
+bool bc_report_holds(const bc_report_t *self, const char *code);
+
 /* True when a and b hold the same indicators with the same values, in any
  * order. */
 bool bc_report_same(const bc_report_t *a, const bc_report_t *b);

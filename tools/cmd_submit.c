@@ -103,7 +103,9 @@ static size_t left_out(const bc_report_t *prev, const bc_report_t *next,
     buf[0] = '\0';
     for (size_t i = 0; i < prev->nvalues; i++) {
         const char *code = prev->values[i].indicator;
-        if (bc_report_find(next, code))
+        /* An indicator the correction gives, as its total or any
+         * combination, is replaced whole (bc_report_merge). */
+        if (bc_report_holds(next, code))
             continue;
         if (used < len) {
             int w = snprintf(buf + used, len - used, "%s%s", n ? ", " : "",

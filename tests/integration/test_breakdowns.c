@@ -20,6 +20,7 @@
 
 #include "bc_test.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -729,6 +730,167 @@ static void test_csv_filing(void **state)
     baocao__reply__free_unpacked(r, NULL);
 }
 
+static char *slurp(const char *path)
+{
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    char *buf = calloc(1, 1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, in);
+    buf[n] = '\0';
+    fclose(in);
+    return buf;
+}
+
+static int run_export(fixture_t *f, const char *unit, const char *scope,
+                      const char *format, const char *map, const char *out,
+                      char **err)
+{
+    char reg[1024], cat[1024], cats[1024];
+    snprintf(reg, sizeof reg, "%s", bc_source("data/units.csv"));
+    snprintf(cat, sizeof cat, "%s",
+             bc_source("data/indicators-breakdowns.csv"));
+    snprintf(cats, sizeof cats, "%s", bc_source("data/categories.csv"));
+    const char *argv[24] = {"export", "--hub", f->hub.endpoint, "--plain",
+                            "--unit", unit, "--period", "2025-05",
+                            "--format", format, "--out", out, "--registry",
+                            reg, "--mapping", map, "--catalog", cat,
+                            "--categories", cats};
+    size_t n = 20;
+    if (scope)
+        argv[n++] = scope;
+    argv[n] = NULL;
+    return bc_run_all("baocao", argv, err);
+}
+
+/* DHIS2 (issue "Upward"): each ward's dengue by sex and age goes out as
+ * eight data values with their categoryOptionCombo from the mapping's coc
+ * rows (ADX: the options as attributes); a ward that filed the total only
+ * goes out as the total; the district, whose combinations do not make up
+ * its total, as the total, said on stderr. Imported back through the same
+ * mapping for another month, the hub has the same combinations. */
+static void test_dhis2(void **state)
+{
+    fixture_t *f = *state;
+    for (int w = 0; w < 3; w++) {
+        char spec[1024];
+        size_t n = 0;
+        for (int s = 0; s < 2; s++)
+            for (int a = 0; a < 4; a++)
+                n += (size_t) snprintf(spec + n, sizeof spec - n,
+                                       "sxh_cases[sex=%s,age=%s]=%lld;",
+                                       SEX[s], AGE[a],
+                                       (long long) dengue(w, s, a));
+        expect_stored(f, WARDS[w], "2025-05", spec);
+    }
+    expect_stored(f, "HP-HB-TL", "2025-05", "sxh_cases=5");
+    char map[600], out[600], *err = NULL;
+    snprintf(map, sizeof map, "%s", bc_path(f->dir, "map.csv"));
+    snprintf(out, sizeof out, "%s", bc_path(f->dir, "out.json"));
+    char rows[2048];
+    /* The ours column holds commas: quoted. */
+    size_t n = (size_t) snprintf(rows, sizeof rows,
+                          "kind,ours,theirs\nindicator,sxh_cases,"
+                          "deSxhCases1\n");
+    for (int s = 0; s < 2; s++)
+        for (int a = 0; a < 4; a++)
+            n += (size_t) snprintf(rows + n, sizeof rows - n,
+                                   "coc,\"age=%s,sex=%s\",cocS%dA%d\n",
+                                   AGE[a], SEX[s], s, a);
+    bc_write_file(map, rows);
+    int erc = run_export(f, "HP-HB", "--children", "dhis2-json", map, out,
+                         &err);
+    if (erc)
+        fail_msg("export exit %d: %s", erc, err ? err : "");
+    free(err);
+    char *text = slurp(out);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_non_null(j);
+    const cJSON *dv = cJSON_GetObjectItem(j, "dataValues");
+    int combos = 0, totals = 0;
+    for (int i = 0; i < cJSON_GetArraySize(dv); i++) {
+        const cJSON *v = cJSON_GetArrayItem(dv, i);
+        const char *de = cJSON_GetObjectItem(v, "dataElement")->valuestring;
+        const char *ou = cJSON_GetObjectItem(v, "orgUnit")->valuestring;
+        const cJSON *coc = cJSON_GetObjectItem(v, "categoryOptionCombo");
+        const char *val = cJSON_GetObjectItem(v, "value")->valuestring;
+        if (strcmp(de, "deSxhCases1"))
+            continue;
+        if (coc && coc->valuestring[0]) {
+            combos++;
+            if (!strcmp(ou, "HP-HB-HV") && !strcmp(coc->valuestring, "cocS1A2")) {
+                char want[32];
+                snprintf(want, sizeof want, "%lld", (long long) dengue(1, 1, 2));
+                assert_string_equal(val, want);
+            }
+        } else {
+            totals++;
+            assert_string_equal(ou, "HP-HB-TL");
+            assert_string_equal(val, "5");
+        }
+    }
+    assert_int_equal(combos, 3 * 8);
+    assert_int_equal(totals, 1);
+    cJSON_Delete(j);
+
+    /* The district: its combinations do not make up its total. */
+    assert_int_equal(run_export(f, "HP-HB", NULL, "dhis2-json", map, out,
+                                &err), 0);
+    assert_non_null(strstr(err, "HP-HB 202505 sxh_cases: some reports gave "
+                                "its total only"));
+    free(err);
+    text = slurp(out);
+    assert_null(strstr(text, "cocS"));
+    free(text);
+
+    /* ADX: the options as attributes. */
+    char adx[600];
+    snprintf(adx, sizeof adx, "%s", bc_path(f->dir, "out.xml"));
+    assert_int_equal(run_export(f, "HP-HB", "--children", "adx", map, adx,
+                                &err), 0);
+    free(err);
+    text = slurp(adx);
+    if (!strstr(text, "dataElement=\"deSxhCases1\" age=\"0-4\" sex=\"nam\""))
+        fail_msg("ADX:\n%.2000s", text);
+    free(text);
+
+    /* Back in, as July, through the same coc rows. */
+    assert_int_equal(run_export(f, "HP-HB", "--children", "dhis2-json", map,
+                                out, &err), 0);
+    free(err);
+    text = slurp(out);
+    for (char *p = strstr(text, "202505"); p; p = strstr(p, "202505"))
+        memcpy(p, "202507", 6);
+    bc_write_file(out, text);
+    free(text);
+    char store[600];
+    snprintf(store, sizeof store, "%s", bc_path(f->dir, "import-node"));
+    const char *imp[] = {"import", "--store", store, "--file", out,
+                         "--mapping", map, NULL};
+    char *summary = NULL;
+    int rc = bc_run("baocao", imp, &summary);
+    if (rc)
+        fail_msg("import exit %d: %s", rc, summary ? summary : "");
+    free(summary);
+    const char *node[] = {"--store", store, "--unit", "HP-HB", "--hub",
+                          f->hub.endpoint, "--plain", "--drain",
+                          "--max-seconds", "60", "--timeout", "2000", NULL};
+    bc_proc_t p = bc_spawn("baocao-node", node, NULL);
+    assert_int_equal(bc_wait(&p, 90000), 0);
+    Baocao__Reply *r5 = query_by(f, "HP-HB", "2025-05", "sxh_cases",
+                                 "sex,age", NULL);
+    Baocao__Reply *r7 = query_by(f, "HP-HB", "2025-07", "sxh_cases",
+                                 "sex,age", NULL);
+    assert_int_equal(r7->query->n_breakdown, 8);
+    for (size_t i = 0; i < 8; i++)
+        assert_int_equal(r7->query->breakdown[i]->value->value,
+                         r5->query->breakdown[i]->value->value);
+    assert_int_equal(bc_figure(r7, "sxh_cases")->value->value,
+                     bc_figure(r5, "sxh_cases")->value->value);
+    baocao__reply__free_unpacked(r5, NULL);
+    baocao__reply__free_unpacked(r7, NULL);
+}
+
 /* The catalogue a node asks for lists the categories and which
  * indicators are broken down, and no internal combination codes. */
 static void test_catalogue_reply(void **state)
@@ -775,6 +937,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_query_command, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv_filing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dhis2, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
