@@ -44,11 +44,19 @@
  *
  * Catalogue file, UTF-8:
  *
- *   code,name,kind,numerator,denominator,scale[,programme]
+ *   code,name,kind,numerator,denominator,scale[,programme][,categories]
  *
  *   kind is flow, stock or ratio; numerator, denominator (indicator codes,
  *   defined anywhere in the file) and scale (100, 1000, 10000, ...) are
- *   filled for ratios only.
+ *   filled for ratios only. categories (issue 17): the categories of the
+ *   categories file the indicator is broken down by, `sex;age` (at most
+ *   BC_MAX_CATS, at most BC_MAX_COMBOS combinations); empty = none.
+ *
+ * Categories file (bc_registry_load_full), UTF-8:
+ *
+ *   category,option,name
+ *
+ *   one row per option, grouped into categories by code in file order.
  *
  * Load errors name the file, the line and the problem: duplicate code
  * (two rows of one code whose validity overlaps), two units with the same
@@ -56,7 +64,9 @@
  * child's row, a cycle, a tree deeper than BC_MAX_LEVELS, a bad month,
  * valid_from after valid_to, an unknown successor, shares that do not sum
  * to 1, unknown kind, a ratio whose parts are missing or are themselves
- * ratios.
+ * ratios; an unknown or repeated category, an option twice, too many
+ * combinations, a broken-down ratio whose parts are not broken down the
+ * same way.
  */
 #ifndef BC_REGISTRY_H
 #define BC_REGISTRY_H
