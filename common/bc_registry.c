@@ -20,6 +20,13 @@
  * bc_history.c, which also answers the month-dependent questions; this
  * file holds the rows, the code index, indicators and the digest.
  *
+ * Breakdowns (issue 17) are expanded here, once, into plain indicators:
+ * each combination of a broken-down indicator's options is an internal
+ * indicator of the same kind after the catalogue's own, so the store,
+ * rollups, periods, carried stocks, comparisons and history handle
+ * combinations with no code of their own, and a catalogue without
+ * breakdowns has exactly the indicators (and idx) it always had.
+ *
  * The digest is SHA-256 over a canonical serialisation of the parsed
  * content (not of the file bytes), so reordering columns, adding a comment
  * column or changing quoting does not change it, while any change that

@@ -4,6 +4,12 @@
  * Replies are built as protobuf-c structs whose strings point into the
  * registry (which outlives the reply) and whose arrays are allocated here;
  * hub_query_free() releases exactly what was allocated.
+ *
+ * Breakdown rows (issue 17) are sums of the figure sets' combination
+ * slots, which the reader has already computed like any indicator's: a
+ * row by sex adds each sex's combinations over every age, figure by figure
+ * (value, year to date, comparisons, target), and a ratio's row adds its
+ * parts' combinations before the client divides.
  */
 #include "hub_query.h"
 #include "hub_history.h"

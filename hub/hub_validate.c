@@ -5,6 +5,11 @@
  * period), then who may send it, then each figure. A report is accepted
  * whole or not at all, so one bad figure rejects it, naming that figure.
  *
+ * Breakdowns (issue 17): a value with options is stored under its
+ * combination's internal indicator (bc_registry.h); a report gives every
+ * combination of an indicator or none, and a total it does not state is
+ * their sum, so the store only ever sees plain figures that add up.
+ *
  * Clocks: the hub's decides FUTURE_PERIOD and bounds filed_at (from the
  * period's start to a day ahead of the hub); within that window the
  * facility's filed_at decides lateness (proto/README.md, Queries).
