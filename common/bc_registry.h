@@ -232,6 +232,12 @@ const bc_category_t *bc_registry_find_category(const bc_registry_t *self,
 /* The option's index in the category, or -1. */
 int bc_registry_find_option(const bc_category_t *cat, const char *code);
 
+/* The combination slot a code `ind[cat=opt,...]` names, its options in
+ * any order (a report file's code, bc_report.h), or NULL: not such a
+ * code, or not a combination of this catalogue. */
+bc_indicator_t *bc_registry_find_combination(const bc_registry_t *self,
+                                             const char *code);
+
 /* The combination slot of total `ind` whose option in its k-th category
  * is opts[k] (k < ind->ncats). */
 bc_indicator_t *bc_registry_combo(const bc_registry_t *self,

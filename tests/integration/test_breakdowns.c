@@ -728,6 +728,20 @@ static void test_csv_filing(void **state)
     assert_int_equal(bc_figure(r, "soi_cases")->value->value, 4);
     assert_int_equal(row_value(r, "sxh_cases", "sex=nu"), 4);
     baocao__reply__free_unpacked(r, NULL);
+    /* The node's copy of the catalogue knows the categories: an option
+     * the hub does not have is refused at filing, nothing filed. */
+    char store[600], file[600];
+    snprintf(store, sizeof store, "%s", bc_path(f->dir, "HP-HB-QT"));
+    snprintf(file, sizeof file, "%s", bc_path(f->dir, "bad.csv"));
+    bc_write_file(file, "indicator,sex,age,value\nsxh_cases,nu,99+,1\n");
+    const char *sub[] = {"submit", "--store", store, "--unit", "HP-HB-QT",
+                         "--period", "2025-11", "--file", file, NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run_all("baocao", sub, &out), 1);
+    if (!strstr(out, "sxh_cases[age=99+,sex=nu] is not a combination of "
+                     "the hub's categories"))
+        fail_msg("submit said: %s", out);
+    free(out);
 }
 
 static char *slurp(const char *path)
