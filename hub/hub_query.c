@@ -296,7 +296,7 @@ static int group_add(figure_sets_t *g, size_t to, const figure_sets_t *s,
  * BC_OK, or BC_ERANGE when a sum would overflow. */
 static int breakdown_rows(const bc_registry_t *reg, const bc_indicator_t *w,
                           const breakdown_ask_t *a, const figure_sets_t *s,
-                          Baocao__Figure **rows, size_t *nrows)
+                          char *note, Baocao__Figure **rows, size_t *nrows)
 {
     int bypos[BC_MAX_CATS], fpos[BC_MAX_CATS];
     uint32_t ngroups = 1;
@@ -355,7 +355,7 @@ static int breakdown_rows(const bc_registry_t *reg, const bc_indicator_t *w,
             fake.numerator = 1;
             fake.denominator = 2;
             breakdown_block_t *b = bc_calloc(1, sizeof *b);
-            fill_figure(&b->fb, &fake, &g);
+            fill_figure(&b->fb, &fake, &g, note);
             size_t no = 0;
             for (size_t i = 0; i < a->nby; i++, no++) {
                 const bc_category_t *cat =
@@ -499,7 +499,7 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
                                      * sizeof *reply->breakdown);
         for (size_t i = 0; i < nwant && !rc; i++)
             if (want[i]->ncombos)
-                rc = breakdown_rows(reg, want[i], &ask, &s,
+                rc = breakdown_rows(reg, want[i], &ask, &s, rb->note,
                                     reply->breakdown, &reply->n_breakdown);
         if (rc) {
             hub_query_free(&reply);
