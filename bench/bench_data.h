@@ -81,4 +81,28 @@ static inline void bench_write_registry(const char *dir, unsigned indicators)
     fclose(f);
 }
 
+/* Issue 17: DIR/categories.csv (sex: 2 options, age: 4) and
+ * DIR/indicators.csv again with every `every`-th indicator broken down by
+ * sex;age (a fifth of them for 5: 2 x 4 = 8 combinations each). */
+static inline void bench_write_breakdowns(const char *dir,
+                                          unsigned indicators, unsigned every)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/categories.csv", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "category,option,name\nsex,nam,Nam\nsex,nu,Nữ\n"
+               "age,0-4,0-4\nage,5-14,5-14\nage,15-49,15-49\nage,50+,50+\n");
+    fclose(f);
+    snprintf(path, sizeof path, "%s/indicators.csv", dir);
+    if (!(f = fopen(path, "w")))
+        return;
+    fprintf(f, "code,name,kind,numerator,denominator,scale,categories\n");
+    for (unsigned i = 0; i < indicators; i++)
+        fprintf(f, "ind%03u,Chỉ tiêu %u,flow,,,,%s\n", i, i,
+                every && i % every == 0 ? "sex;age" : "");
+    fclose(f);
+}
+
 #endif

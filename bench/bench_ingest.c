@@ -62,6 +62,7 @@ typedef struct {
     char *endpoint;          /* only query this running hub (no ingest) */
     char *only;              /* time only the query kinds naming this */
     bool keep;               /* keep the work folder */
+    long long breakdowns;    /* every Nth indicator by sex x age (0: none) */
 } opts_t;
 
 static double now_s(void)
@@ -113,15 +114,23 @@ static int start_hub(hub_t *h, const opts_t *o, const char *bind)
     snprintf(cat, sizeof cat, "%s/indicators.csv", o->dir);
     snprintf(epf, sizeof epf, "%s/hub.endpoint", o->dir);
     snprintf(log, sizeof log, "%s/hub.log", o->dir);
+    char cats[4096];
+    snprintf(cats, sizeof cats, "%s/categories.csv", o->dir);
     unlink(epf);
     h->pid = fork();
     if (h->pid == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(fd, 2);
-        execl(o->hub_bin, o->hub_bin, "--store", store, "--registry", reg,
-              "--catalog", cat, "--bind", bind, "--endpoint-file", epf,
-              "--plain", "--map-size", "32G", "--log-level", "warn",
-              (char *) NULL);
+        if (o->breakdowns)
+            execl(o->hub_bin, o->hub_bin, "--store", store, "--registry", reg,
+                  "--catalog", cat, "--categories", cats, "--bind", bind,
+                  "--endpoint-file", epf, "--plain", "--map-size", "32G",
+                  "--log-level", "warn", (char *) NULL);
+        else
+            execl(o->hub_bin, o->hub_bin, "--store", store, "--registry", reg,
+                  "--catalog", cat, "--bind", bind, "--endpoint-file", epf,
+                  "--plain", "--map-size", "32G", "--log-level", "warn",
+                  (char *) NULL);
         _exit(127);
     }
     for (int i = 0; i < 6000; i++) {
@@ -398,7 +407,7 @@ static int run_queries(bc_client_t *c, const opts_t *o)
 int main(int argc, char **argv)
 {
     opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, 0, 60,
-                NULL, NULL, NULL, NULL, false};
+                NULL, NULL, NULL, NULL, false, 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--reports") && v) o.reports = atoll(v), i++;
@@ -413,16 +422,21 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--endpoint") && v) o.endpoint = bc_strdup(v), i++;
         else if (!strcmp(a, "--only") && v) o.only = bc_strdup(v), i++;
         else if (!strcmp(a, "--keep")) o.keep = true;
+        else if (!strcmp(a, "--breakdowns") && v)
+            o.breakdowns = atoll(v), i++;
         else {
             fprintf(stderr,
                     "usage: bench_ingest [--reports N] [--nodes N] "
                     "[--window N] [--kill-every N] [--queries N] "
                     "[--approvals N] [--stall-s S] [--dir DIR] "
-                    "[--hub-bin PATH] [--keep]\n"
+                    "[--hub-bin PATH] [--keep] [--breakdowns EVERY]\n"
                     "       bench_ingest --endpoint EP [--reports N] "
                     "[--queries N] [--only KIND]   (queries only, against a running hub "
                     "holding the first N reports, e.g. one kept with --keep "
-                    "and run under a profiler)\n");
+                    "and run under a profiler)\n"
+                    "  --breakdowns 5: every 5th indicator (a fifth) broken "
+                    "down by sex x age,\n  sent as its 8 combinations "
+                    "(issue 17)\n");
             return 2;
         }
     }
@@ -464,13 +478,18 @@ int main(int argc, char **argv)
     zsys_handler_set(NULL);
     atexit(stop_hub_at_exit);
     bench_write_registry(o.dir, BENCH_INDICATORS);
+    if (o.breakdowns)
+        bench_write_breakdowns(o.dir, BENCH_INDICATORS,
+                               (unsigned) o.breakdowns);
 
     fprintf(stderr, "bench: encoding %lld reports...\n", o.reports);
     uint8_t **req = bc_malloc((size_t) o.reports * sizeof *req);
     size_t *req_len = bc_malloc((size_t) o.reports * sizeof *req_len);
     size_t bytes = 0;
     for (long long r = 0; r < o.reports; r++) {
-        req[r] = bench_encode(r, BENCH_INDICATORS, 2023, &req_len[r]);
+        req[r] = bench_encode_breakdowns(r, BENCH_INDICATORS, 2023,
+                                         (unsigned) o.breakdowns,
+                                         &req_len[r]);
         if (!req[r]) {
             fprintf(stderr, "bench: cannot encode report %lld\n", r);
             return 1;

@@ -375,6 +375,40 @@ static char *attr(xmlNode *n, const char *name)
     return s;
 }
 
+/* One NAME=VALUE pair of an ADX disaggregation. */
+typedef struct {
+    char *name, *value;
+} adx_pair_t;
+
+static int cmp_adx_pair(const void *a, const void *b)
+{
+    return strcmp(((const adx_pair_t *) a)->name,
+                  ((const adx_pair_t *) b)->name);
+}
+
+/* A dataValue's attributes other than dataElement and value, as
+ * "a=1,b=2" sorted by name ("" when none; cut at len). */
+static void adx_disaggregation(xmlNode *d, char *coc, size_t len)
+{
+    adx_pair_t pairs[16];
+    size_t n = 0, w = 0;
+    for (xmlAttr *a = d->properties; a && n < 16; a = a->next) {
+        const char *an = (const char *) a->name;
+        if (!strcmp(an, "dataElement") || !strcmp(an, "value") || a->ns)
+            continue;
+        pairs[n].name = (char *) an;
+        pairs[n++].value = attr(d, an);
+    }
+    qsort(pairs, n, sizeof *pairs, cmp_adx_pair);
+    coc[0] = '\0';
+    for (size_t k = 0; k < n; k++) {
+        if (w < len)
+            w += (size_t) snprintf(coc + w, len - w, "%s%s=%s", k ? "," : "",
+                                   pairs[k].name, pairs[k].value);
+        free(pairs[k].value);
+    }
+}
+
 static int parse_adx(const char *data, size_t len, const char *name,
                      bc_dhis2_set_t *set, char *err, size_t errlen)
 {
@@ -430,15 +464,7 @@ static int parse_adx(const char *data, size_t len, const char *name,
                 continue;
             char *de = attr(d, "dataElement"), *val = attr(d, "value");
             char coc[256] = "";
-            for (xmlAttr *a = d->properties; a && !coc[0]; a = a->next) {
-                const char *an = (const char *) a->name;
-                if (!strcmp(an, "dataElement") || !strcmp(an, "value")
-                    || a->ns)
-                    continue;
-                char *av = attr(d, an);
-                snprintf(coc, sizeof coc, "%s=%s", an, av);
-                free(av);
-            }
+            adx_disaggregation(d, coc, sizeof coc);
             long line = xmlGetLineNo(d);
             bc_dhis2_value_t *v = set_push(set, de, pe, ou, coc, val,
                                            line > 0 ? (size_t) line : 0);
@@ -466,6 +492,27 @@ static const char *now_utc(char buf[32])
     gmtime_r(&t, &tm);
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
+}
+
+/* A combination "age=5-14,sex=nu" as ADX attributes age="5-14"
+ * sex="nu" (ADX names categories and options itself, no combo UID);
+ * nothing for the default. < 0 when a write fails. */
+static int adx_write_options(xmlTextWriterPtr w, const char *coc)
+{
+    if (bc_dhis2_is_default_combo(coc) || !strchr(coc, '='))
+        return 0;
+    char *copy = bc_strdup(coc), *save = NULL;
+    int rc = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && rc >= 0;
+         t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        rc = xmlTextWriterWriteAttribute(w, BAD_CAST t, BAD_CAST (eq + 1));
+    }
+    free(copy);
+    return rc;
 }
 
 static int write_adx(FILE *out, const bc_dhis2_set_t *set)
@@ -509,6 +556,7 @@ static int write_adx(FILE *out, const bc_dhis2_set_t *set)
         if (xmlTextWriterStartElement(w, BAD_CAST "dataValue") < 0
             || xmlTextWriterWriteAttribute(w, BAD_CAST "dataElement",
                                            BAD_CAST v->data_element) < 0
+            || adx_write_options(w, v->coc) < 0
             || xmlTextWriterWriteAttribute(w, BAD_CAST "value",
                                            BAD_CAST v->value) < 0
             || xmlTextWriterEndElement(w) < 0)
@@ -730,7 +778,8 @@ static int cmp_theirs(const void *a, const void *b)
 
 static const char *kind_word(bc_dhis2_kind_t k)
 {
-    return k == BC_DHIS2_UNIT ? "unit" : "indicator";
+    return k == BC_DHIS2_UNIT ? "unit"
+           : k == BC_DHIS2_COC ? "coc" : "indicator";
 }
 
 bc_dhis2_map_t *bc_dhis2_map_parse(const char *data, size_t len,
@@ -762,9 +811,11 @@ bc_dhis2_map_t *bc_dhis2_map_parse(const char *data, size_t len,
             row->kind = BC_DHIS2_UNIT;
         else if (!strcmp(k, "indicator"))
             row->kind = BC_DHIS2_INDICATOR;
+        else if (!strcmp(k, "coc"))
+            row->kind = BC_DHIS2_COC;
         else {
-            bc_set_error(err, errlen, "%s:%zu: kind '%s' is not unit or "
-                         "indicator", name, line, k);
+            bc_set_error(err, errlen, "%s:%zu: kind '%s' is not unit, "
+                         "indicator or coc", name, line, k);
             goto fail;
         }
         if (!o[0] || !t[0]) {
@@ -863,6 +914,17 @@ const char *bc_dhis2_map_ours(const bc_dhis2_map_t *self,
     map_row_t **hit = bsearch(&kp, self->by_theirs, self->n,
                               sizeof *self->by_theirs, cmp_theirs);
     return hit ? (*hit)->ours : theirs;
+}
+
+const char *bc_dhis2_map_find_ours(const bc_dhis2_map_t *self,
+                                   bc_dhis2_kind_t kind, const char *theirs)
+{
+    if (!self || !self->n)
+        return NULL;
+    map_row_t key = {kind, NULL, (char *) theirs, 0}, *kp = &key;
+    map_row_t **hit = bsearch(&kp, self->by_theirs, self->n,
+                              sizeof *self->by_theirs, cmp_theirs);
+    return hit ? (*hit)->ours : NULL;
 }
 
 size_t bc_dhis2_map_size(const bc_dhis2_map_t *self)

@@ -25,13 +25,19 @@
  *                      (parsed by libxml2, no network, no entity expansion)
  *
  * Any attribute of an ADX dataValue other than dataElement and value is a
- * disaggregation (GENDER="FMLE"): it is kept in `coc` as NAME=VALUE so that
- * the importer can refuse it, as it refuses a non-default
- * categoryOptionCombo. baocao has no disaggregations.
+ * disaggregation (sex="nu" age="5-14"): they are kept in `coc` as
+ * NAME=VALUE pairs sorted by name and joined by ',' ("age=5-14,sex=nu"),
+ * which is how baocao writes a combination of options (issue 17); the
+ * ADX writer turns such a `coc` back into attributes.
  *
- * Mapping file (CSV, header `kind,ours,theirs`): kind is `unit` or
- * `indicator`; `ours` our code, `theirs` the DHIS2 UID or code. A code
- * without a row maps to itself (DHIS2 with idScheme=CODE).
+ * Mapping file (CSV, header `kind,ours,theirs`): kind is `unit`,
+ * `indicator` or `coc`; `ours` our code, `theirs` the DHIS2 UID or code. A
+ * `coc` row maps a combination of our options, written
+ * `age=5-14,sex=nu` (categories sorted), to a DHIS2 categoryOptionCombo
+ * (or, for ADX, to its attributes as read, `GENDER=FMLE`). A unit or
+ * indicator code without a row maps to itself (DHIS2 with
+ * idScheme=CODE); so does a combination on export, while an import takes
+ * a disaggregated value only through a `coc` row.
  */
 #ifndef BC_DHIS2_H
 #define BC_DHIS2_H
@@ -140,7 +146,8 @@ bool bc_dhis2_is_default_combo(const char *combo);
 
 typedef enum {
     BC_DHIS2_UNIT      = 0,   /* an org unit */
-    BC_DHIS2_INDICATOR = 1    /* a data element */
+    BC_DHIS2_INDICATOR = 1,   /* a data element */
+    BC_DHIS2_COC       = 2    /* a category option combo (issue 17) */
 } bc_dhis2_kind_t;
 
 typedef struct bc_dhis2_map_t bc_dhis2_map_t;
@@ -160,6 +167,10 @@ const char *bc_dhis2_map_theirs(const bc_dhis2_map_t *self,
                                 bc_dhis2_kind_t kind, const char *ours);
 const char *bc_dhis2_map_ours(const bc_dhis2_map_t *self,
                               bc_dhis2_kind_t kind, const char *theirs);
+
+/* Like bc_dhis2_map_ours, but NULL when no row maps `theirs`. */
+const char *bc_dhis2_map_find_ours(const bc_dhis2_map_t *self,
+                                   bc_dhis2_kind_t kind, const char *theirs);
 
 /* Rows in the mapping. */
 size_t bc_dhis2_map_size(const bc_dhis2_map_t *self);

@@ -20,6 +20,13 @@
  * bc_history.c, which also answers the month-dependent questions; this
  * file holds the rows, the code index, indicators and the digest.
  *
+ * Breakdowns (issue 17) are expanded here, once, into plain indicators:
+ * each combination of a broken-down indicator's options is an internal
+ * indicator of the same kind after the catalogue's own, so the store,
+ * rollups, periods, carried stocks, comparisons and history handle
+ * combinations with no code of their own, and a catalogue without
+ * breakdowns has exactly the indicators (and idx) it always had.
+ *
  * The digest is SHA-256 over a canonical serialisation of the parsed
  * content (not of the file bytes), so reordering columns, adding a comment
  * column or changing quoting does not change it, while any change that
@@ -65,6 +72,9 @@ struct bc_registry_t {
     size_t ninds;            /* length of inds */
     code_index_t unit_index; /* unit code -> idx */
     code_index_t ind_index;  /* indicator code -> idx */
+    size_t ncatalogue;       /* indicators of the file; combinations after */
+    bc_category_t *cats;     /* categories in file order */
+    size_t ncats;            /* length of cats */
     uint8_t digest[32];      /* SHA-256 of the canonical content */
     int32_t latest;          /* latest month any row starts: today's tree */
     bool history;            /* some unit has a bounded or second row */
@@ -460,6 +470,169 @@ out:
     return rc;
 }
 
+/* ---- categories (issue 17) -------------------------------------------- */
+
+/* An option code is a code that may also hold '+' ("50+"). */
+static bool option_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+              c == '+'))
+            return false;
+    }
+    return true;
+}
+
+static int load_categories(bc_registry_t *reg, const char *path,
+                           const char *data, size_t len, char *err,
+                           size_t errlen)
+{
+    bc_csv_t *csv = open_csv(path, data, len, err, errlen);
+    int rc = -1;
+    if (!csv)
+        return -1;
+    int c_cat = bc_csv_column(csv, "category");
+    int c_opt = bc_csv_column(csv, "option");
+    int c_name = bc_csv_column(csv, "name");
+    if (c_cat < 0 || c_opt < 0 || c_name < 0) {
+        bc_set_error(err, errlen, "%s:1: the header needs the columns "
+                     "category, option and name", path);
+        goto out;
+    }
+    size_t rows = bc_csv_rows(csv);
+    reg->cats = bc_calloc(rows ? rows : 1, sizeof *reg->cats);
+    for (size_t r = 0; r < rows; r++) {
+        size_t line = bc_csv_line(csv, r);
+        const char *cc = bc_csv_field(csv, r, c_cat);
+        const char *oc = bc_csv_field(csv, r, c_opt);
+        const char *name = bc_csv_field(csv, r, c_name);
+        if (!code_ok(cc) || strlen(cc) > 32) {
+            bc_set_error(err, errlen, "%s:%zu: bad category code '%s' (1 to "
+                         "32 of A-Z a-z 0-9 - _ .)", path, line, cc);
+            goto out;
+        }
+        if (!option_ok(oc)) {
+            bc_set_error(err, errlen, "%s:%zu: bad option code '%s' (1 to 32 "
+                         "of A-Z a-z 0-9 - _ . +)", path, line, oc);
+            goto out;
+        }
+        bc_category_t *cat = NULL;
+        for (size_t k = 0; k < reg->ncats; k++)
+            if (strcmp(reg->cats[k].code, cc) == 0)
+                cat = &reg->cats[k];
+        if (!cat) {
+            cat = &reg->cats[reg->ncats];
+            cat->idx = (uint32_t) reg->ncats++;
+            cat->code = bc_strdup(cc);
+            cat->opts = bc_calloc(rows, sizeof *cat->opts);
+            cat->names = bc_calloc(rows, sizeof *cat->names);
+        }
+        if (bc_registry_find_option(cat, oc) >= 0) {
+            bc_set_error(err, errlen, "%s:%zu: option %s of %s appears "
+                         "twice", path, line, oc, cc);
+            goto out;
+        }
+        cat->opts[cat->nopts] = bc_strdup(oc);
+        cat->names[cat->nopts++] = bc_strdup(name[0] ? name : oc);
+    }
+    rc = 0;
+out:
+    bc_csv_destroy(&csv);
+    return rc;
+}
+
+/* Parses one row's `categories` ("sex;age") into ind->cats; returns the
+ * number of combinations, or 0 with err set. */
+static size_t parse_ind_categories(bc_registry_t *reg, bc_indicator_t *ind,
+                                   const char *text, const char *path,
+                                   size_t line, char *err, size_t errlen)
+{
+    size_t combos = 1;
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t) (e - p) : strlen(p);
+        char code[40];
+        if (n == 0 || n >= sizeof code) {
+            bc_set_error(err, errlen, "%s:%zu: %s: bad categories '%s' "
+                         "(codes separated by ;)", path, line, ind->code,
+                         text);
+            return 0;
+        }
+        memcpy(code, p, n);
+        code[n] = '\0';
+        const bc_category_t *cat = bc_registry_find_category(reg, code);
+        if (!cat) {
+            bc_set_error(err, errlen, "%s:%zu: %s is broken down by an "
+                         "unknown category '%s'%s", path, line, ind->code,
+                         code, reg->ncats ? "" : " (no --categories file)");
+            return 0;
+        }
+        for (uint32_t k = 0; k < ind->ncats; k++)
+            if (ind->cats[k] == cat->idx) {
+                bc_set_error(err, errlen, "%s:%zu: %s names category %s "
+                             "twice", path, line, ind->code, code);
+                return 0;
+            }
+        if (ind->ncats == BC_MAX_CATS) {
+            bc_set_error(err, errlen, "%s:%zu: %s: at most %d categories",
+                         path, line, ind->code, BC_MAX_CATS);
+            return 0;
+        }
+        ind->cats[ind->ncats++] = cat->idx;
+        combos *= cat->nopts;
+        if (combos > BC_MAX_COMBOS) {
+            bc_set_error(err, errlen, "%s:%zu: %s: more than %d "
+                         "combinations", path, line, ind->code,
+                         BC_MAX_COMBOS);
+            return 0;
+        }
+        p += n;
+        if (*p == ';')
+            p++;
+    }
+    return combos;
+}
+
+/* Writes the combination slots of total `t` from slot `at` on. */
+static void make_combos(bc_registry_t *reg, uint32_t t, uint32_t at)
+{
+    bc_indicator_t *ind = &reg->inds[t];
+    ind->first_combo = at;
+    for (uint32_t c = 0; c < ind->ncombos; c++) {
+        bc_indicator_t *x = &reg->inds[at + c];
+        char code[BC_MAX_CATS * 72 + BC_CODE_MAX + 4];
+        size_t n = (size_t) snprintf(code, sizeof code, "%s[", ind->code);
+        uint32_t rest = c;
+        *x = *ind;
+        x->idx = at + c;
+        x->total = (int32_t) t;
+        x->ncombos = x->first_combo = 0;
+        x->numerator = x->denominator = -1;
+        for (uint32_t k = ind->ncats; k-- > 0;) {
+            uint32_t no = reg->cats[ind->cats[k]].nopts;
+            x->opts[k] = rest % no;
+            rest /= no;
+        }
+        for (uint32_t k = 0; k < ind->ncats; k++) {
+            const bc_category_t *cat = &reg->cats[ind->cats[k]];
+            n += (size_t) snprintf(code + n, sizeof code - n, "%s%s=%s",
+                                   k ? "," : "", cat->code,
+                                   cat->opts[x->opts[k]]);
+        }
+        snprintf(code + n, sizeof code - n, "]");
+        x->code = bc_strdup(code);
+        x->name = bc_strdup(ind->name);
+        x->programme = bc_strdup(ind->programme);
+        index_put(&reg->ind_index, x->code, x->idx);
+    }
+}
+
 /* ---- indicators ------------------------------------------------------- */
 
 static int parse_kind(const char *s, bc_kind_t *out)
@@ -480,8 +653,9 @@ static int load_indicators(bc_registry_t *reg, const char *path,
                            size_t errlen)
 {
     bc_csv_t *csv = NULL;
-    int c_code, c_name, c_kind, c_num, c_den, c_scale, c_prog;
+    int c_code, c_name, c_kind, c_num, c_den, c_scale, c_prog, c_cats;
     int rc = -1;
+    size_t ncombos = 0;
 
     csv = open_csv(path, data, len, err, errlen);
     if (!csv)
@@ -495,6 +669,7 @@ static int load_indicators(bc_registry_t *reg, const char *path,
     c_den = bc_csv_column(csv, "denominator");
     c_scale = bc_csv_column(csv, "scale");
     c_prog = bc_csv_column(csv, "programme");
+    c_cats = bc_csv_column(csv, "categories");
     if (c_code < 0 || c_name < 0 || c_kind < 0 || c_num < 0 || c_den < 0 ||
         c_scale < 0) {
         bc_set_error(err, errlen, "%s:1: the header needs the columns code, "
@@ -523,6 +698,7 @@ static int load_indicators(bc_registry_t *reg, const char *path,
 
         ind->idx = (uint32_t) r;
         ind->numerator = ind->denominator = -1;
+        ind->total = -1;
         ind->code = bc_strdup(code);
         ind->name = bc_strdup(bc_csv_field(csv, r, c_name));
         ind->programme = bc_strdup(bc_csv_field(csv, r, c_prog));
@@ -548,7 +724,17 @@ static int load_indicators(bc_registry_t *reg, const char *path,
                     bc_csv_line(csv, (size_t) dup));
             goto out;
         }
+        const char *cats = bc_csv_field(csv, r, c_cats);
+        if (cats[0]) {
+            ind->ncombos = (uint32_t) parse_ind_categories(reg, ind, cats,
+                                                           path, line, err,
+                                                           errlen);
+            if (!ind->ncombos)
+                goto out;
+            ncombos += ind->ncombos;
+        }
     }
+    reg->ncatalogue = reg->ninds;
 
     /* Step 3: ratio parts, now that every code is known. A part must be a
      * count: a ratio of ratios has no meaningful sum to aggregate. */
@@ -597,6 +783,53 @@ static int load_indicators(bc_registry_t *reg, const char *path,
                     ind->code, scale);
             goto out;
         }
+        /* A rate by sex is women's numerator over women's denominator:
+         * only parts broken down the same way give one. */
+        for (int part = 0; part < 2 && ind->ncats; part++) {
+            const bc_indicator_t *pt = &reg->inds[part ? d : n];
+            if (pt->ncats != ind->ncats
+                || memcmp(pt->cats, ind->cats, ind->ncats * sizeof *ind->cats)) {
+                bc_set_error(err, errlen, "%s:%zu: ratio %s is broken down "
+                        "by categories its %s %s is not broken down by the "
+                        "same way", path, line, ind->code,
+                        part ? "denominator" : "numerator", pt->code);
+                goto out;
+            }
+        }
+    }
+
+    /* Step 4: the combination slots, after the file's indicators so that
+     * theirs keep their idx (and a catalogue without breakdowns is what
+     * it always was). */
+    if (ncombos) {
+        size_t nfile = reg->ninds;
+        reg->ninds += ncombos;
+        reg->inds = bc_realloc(reg->inds, reg->ninds * sizeof *reg->inds);
+        memset(reg->inds + nfile, 0, ncombos * sizeof *reg->inds);
+        index_free(&reg->ind_index);
+        index_init(&reg->ind_index, reg->ninds);
+        for (size_t r = 0; r < nfile; r++)
+            index_put(&reg->ind_index, reg->inds[r].code, (uint32_t) r);
+        uint32_t at = (uint32_t) nfile;
+        for (size_t r = 0; r < nfile; r++) {
+            if (!reg->inds[r].ncombos)
+                continue;
+            make_combos(reg, (uint32_t) r, at);
+            at += reg->inds[r].ncombos;
+        }
+        for (size_t r = 0; r < nfile; r++) {
+            const bc_indicator_t *ind = &reg->inds[r];
+            if (ind->kind != BC_KIND_RATIO || !ind->ncombos)
+                continue;
+            const bc_indicator_t *nu = &reg->inds[ind->numerator];
+            const bc_indicator_t *de = &reg->inds[ind->denominator];
+            for (uint32_t c = 0; c < ind->ncombos; c++) {
+                reg->inds[ind->first_combo + c].numerator =
+                    (int32_t) (nu->first_combo + c);
+                reg->inds[ind->first_combo + c].denominator =
+                    (int32_t) (de->first_combo + c);
+            }
+        }
     }
     rc = 0;
 
@@ -604,6 +837,7 @@ out:
     bc_csv_destroy(&csv);
     return rc;
 }
+
 
 /* ---- digest ----------------------------------------------------------- */
 
@@ -665,8 +899,8 @@ static void compute_digest(bc_registry_t *reg)
             }
         }
     }
-    hash_u32(&st, (uint32_t) reg->ninds);
-    for (size_t i = 0; i < reg->ninds; i++) {
+    hash_u32(&st, (uint32_t) reg->ncatalogue);
+    for (size_t i = 0; i < reg->ncatalogue; i++) {
         const bc_indicator_t *ind = &reg->inds[i];
         hash_str(&st, ind->code);
         hash_str(&st, ind->name);
@@ -679,6 +913,19 @@ static void compute_digest(bc_registry_t *reg)
         /* %.17g round-trips a double, so equal scales hash equally. */
         snprintf(scale, sizeof scale, "%.17g", ind->scale);
         hash_str(&st, scale);
+        /* Breakdowns only where there are some: a catalogue without them
+         * keeps its digest (and no store rebuilds). */
+        if (ind->ncats) {
+            hash_str(&st, "categories");
+            hash_u32(&st, ind->ncats);
+            for (uint32_t k = 0; k < ind->ncats; k++) {
+                const bc_category_t *c = &reg->cats[ind->cats[k]];
+                hash_str(&st, c->code);
+                hash_u32(&st, c->nopts);
+                for (uint32_t o = 0; o < c->nopts; o++)
+                    hash_str(&st, c->opts[o]);
+            }
+        }
     }
     crypto_hash_sha256_final(&st, reg->digest);
 }
@@ -688,7 +935,8 @@ static void compute_digest(bc_registry_t *reg)
 static bc_registry_t *load(const char *units_path, const char *units_data,
                            size_t units_len, const char *catalog_path,
                            const char *catalog_data, size_t catalog_len,
-                           char *err, size_t errlen)
+                           const char *cats_path, const char *cats_data,
+                           size_t cats_len, char *err, size_t errlen)
 {
     bc_registry_t *reg;
 
@@ -705,6 +953,9 @@ static bc_registry_t *load(const char *units_path, const char *units_data,
     reg = bc_calloc(1, sizeof *reg);
     if (load_units(reg, units_path, units_data, units_len, err, errlen) != 0)
         goto out_destroy;
+    if (cats_path && load_categories(reg, cats_path, cats_data, cats_len,
+                                     err, errlen) != 0)
+        goto out_destroy;
     if (load_indicators(reg, catalog_path, catalog_data, catalog_len, err,
                         errlen) != 0)
         goto out_destroy;
@@ -720,7 +971,33 @@ bc_registry_t *bc_registry_load(const char *units_path,
                                 const char *catalog_path, char *err,
                                 size_t errlen)
 {
-    return load(units_path, NULL, 0, catalog_path, NULL, 0, err, errlen);
+    return load(units_path, NULL, 0, catalog_path, NULL, 0, NULL, NULL, 0,
+                err, errlen);
+}
+
+bc_registry_t *bc_registry_load_full(const char *units_path,
+                                     const char *catalog_path,
+                                     const char *categories_path, char *err,
+                                     size_t errlen)
+{
+    return load(units_path, NULL, 0, catalog_path, NULL, 0, categories_path,
+                NULL, 0, err, errlen);
+}
+
+bc_registry_t *bc_registry_parse_full(const char *units, size_t units_len,
+                                      const char *catalog, size_t catalog_len,
+                                      const char *categories,
+                                      size_t categories_len, const char *name,
+                                      char *err, size_t errlen)
+{
+    char un[256], cn[256], kn[256];
+    snprintf(un, sizeof un, "%s (units)", name);
+    snprintf(cn, sizeof cn, "%s (catalogue)", name);
+    snprintf(kn, sizeof kn, "%s (categories)", name);
+    return load(un, units ? units : "", units_len, cn,
+                catalog ? catalog : "", catalog_len,
+                categories ? kn : NULL, categories, categories_len, err,
+                errlen);
 }
 
 bc_registry_t *bc_registry_parse(const char *units, size_t units_len,
@@ -731,7 +1008,8 @@ bc_registry_t *bc_registry_parse(const char *units, size_t units_len,
     snprintf(un, sizeof un, "%s (units)", name);
     snprintf(cn, sizeof cn, "%s (catalogue)", name);
     return load(un, units ? units : "", units_len, cn,
-                catalog ? catalog : "", catalog_len, err, errlen);
+                catalog ? catalog : "", catalog_len, NULL, NULL, 0, err,
+                errlen);
 }
 
 void bc_registry_destroy(bc_registry_t **self_p)
@@ -762,6 +1040,17 @@ void bc_registry_destroy(bc_registry_t **self_p)
         free(ind->programme);
     }
     free(self->inds);
+    for (size_t i = 0; i < self->ncats; i++) {
+        bc_category_t *c = &self->cats[i];
+        for (uint32_t k = 0; k < c->nopts; k++) {
+            free(c->opts[k]);
+            free(c->names[k]);
+        }
+        free(c->opts);
+        free(c->names);
+        free(c->code);
+    }
+    free(self->cats);
     index_free(&self->unit_index);
     index_free(&self->ind_index);
     free(self);
@@ -776,6 +1065,105 @@ size_t bc_registry_nunits(const bc_registry_t *self)
 size_t bc_registry_nindicators(const bc_registry_t *self)
 {
     return self->ninds;
+}
+
+size_t bc_registry_ncatalogue(const bc_registry_t *self)
+{
+    return self->ncatalogue;
+}
+
+size_t bc_registry_ncategories(const bc_registry_t *self)
+{
+    return self->ncats;
+}
+
+const bc_category_t *bc_registry_category(const bc_registry_t *self,
+                                          uint32_t idx)
+{
+    assert(idx < self->ncats);
+    return &self->cats[idx];
+}
+
+const bc_category_t *bc_registry_find_category(const bc_registry_t *self,
+                                               const char *code)
+{
+    /* A handful of categories: a scan is the index. */
+    for (size_t i = 0; self && code && i < self->ncats; i++)
+        if (strcmp(self->cats[i].code, code) == 0)
+            return &self->cats[i];
+    return NULL;
+}
+
+int bc_registry_find_option(const bc_category_t *cat, const char *code)
+{
+    for (uint32_t i = 0; cat && code && i < cat->nopts; i++)
+        if (strcmp(cat->opts[i], code) == 0)
+            return (int) i;
+    return -1;
+}
+
+bc_indicator_t *bc_registry_find_combination(const bc_registry_t *self,
+                                             const char *code)
+{
+    const char *br = code ? strchr(code, '[') : NULL;
+    size_t len = code ? strlen(code) : 0;
+    if (!br || br == code || code[len - 1] != ']')
+        return NULL;
+    char base[BC_CODE_MAX + 1];
+    if ((size_t) (br - code) > BC_CODE_MAX)
+        return NULL;
+    memcpy(base, code, (size_t) (br - code));
+    base[br - code] = '\0';
+    const bc_indicator_t *ind = bc_registry_find_indicator(self, base);
+    if (!ind || !ind->ncats)
+        return NULL;
+    uint32_t opts[BC_MAX_CATS];
+    bool seen[BC_MAX_CATS] = {false};
+    const char *p = br + 1, *end = code + len - 1;
+    while (p < end) {
+        const char *eq = memchr(p, '=', (size_t) (end - p));
+        const char *comma = memchr(p, ',', (size_t) (end - p));
+        if (!comma)
+            comma = end;
+        if (!eq || eq > comma)
+            return NULL;
+        char cat[40], opt[40];
+        if ((size_t) (eq - p) >= sizeof cat
+            || (size_t) (comma - eq - 1) >= sizeof opt)
+            return NULL;
+        memcpy(cat, p, (size_t) (eq - p));
+        cat[eq - p] = '\0';
+        memcpy(opt, eq + 1, (size_t) (comma - eq - 1));
+        opt[comma - eq - 1] = '\0';
+        const bc_category_t *c = bc_registry_find_category(self, cat);
+        uint32_t k = 0;
+        while (c && k < ind->ncats && ind->cats[k] != c->idx)
+            k++;
+        int o = bc_registry_find_option(c, opt);
+        if (!c || k == ind->ncats || o < 0 || seen[k])
+            return NULL;
+        seen[k] = true;
+        opts[k] = (uint32_t) o;
+        p = comma + 1;
+    }
+    for (uint32_t k = 0; k < ind->ncats; k++)
+        if (!seen[k])
+            return NULL;
+    return bc_registry_combo(self, ind, opts);
+}
+
+bc_indicator_t *bc_registry_combo(const bc_registry_t *self,
+                                  const bc_indicator_t *ind,
+                                  const uint32_t *opts)
+{
+    uint32_t c = 0;
+    for (uint32_t k = 0; k < ind->ncats; k++) {
+        const bc_category_t *cat = &self->cats[ind->cats[k]];
+        assert(opts[k] < cat->nopts);
+        c = c * cat->nopts + opts[k];
+    }
+    assert(ind->ncombos && c < ind->ncombos);
+    return &self->inds[ind->first_combo + c];
 }
 
 bc_unit_t *bc_registry_unit(const bc_registry_t *self, uint32_t idx)

@@ -44,11 +44,19 @@
  *
  * Catalogue file, UTF-8:
  *
- *   code,name,kind,numerator,denominator,scale[,programme]
+ *   code,name,kind,numerator,denominator,scale[,programme][,categories]
  *
  *   kind is flow, stock or ratio; numerator, denominator (indicator codes,
  *   defined anywhere in the file) and scale (100, 1000, 10000, ...) are
- *   filled for ratios only.
+ *   filled for ratios only. categories (issue 17): the categories of the
+ *   categories file the indicator is broken down by, `sex;age` (at most
+ *   BC_MAX_CATS, at most BC_MAX_COMBOS combinations); empty = none.
+ *
+ * Categories file (bc_registry_load_full), UTF-8:
+ *
+ *   category,option,name
+ *
+ *   one row per option, grouped into categories by code in file order.
  *
  * Load errors name the file, the line and the problem: duplicate code
  * (two rows of one code whose validity overlaps), two units with the same
@@ -56,7 +64,9 @@
  * child's row, a cycle, a tree deeper than BC_MAX_LEVELS, a bad month,
  * valid_from after valid_to, an unknown successor, shares that do not sum
  * to 1, unknown kind, a ratio whose parts are missing or are themselves
- * ratios.
+ * ratios; an unknown or repeated category, an option twice, too many
+ * combinations, a broken-down ratio whose parts are not broken down the
+ * same way.
  */
 #ifndef BC_REGISTRY_H
 #define BC_REGISTRY_H
@@ -80,6 +90,12 @@
  * totals follow a report up through every ancestor on a fixed-size list;
  * the loader refuses a deeper tree rather than let totals stop short. */
 #define BC_MAX_LEVELS 64
+
+/* Most categories one indicator is broken down by, and most combinations
+ * (the product of their options): a report carries every combination, so
+ * this bounds a report's size and the catalogue's internal slots. */
+#define BC_MAX_CATS 4
+#define BC_MAX_COMBOS 256
 
 typedef enum {
     BC_KIND_FLOW  = 1,   /* sums over periods and over units */
@@ -147,7 +163,27 @@ typedef struct {
     int32_t denominator;     /* ratios: idx of the denominator, else -1 */
     double scale;            /* ratios: 100, 1000, ...; else 0 */
     uint32_t sid;            /* store id: set by the hub's store, 0 = unset */
+    /* Breakdowns (issue 17). A total broken down by ncats categories has
+     * ncombos combination slots, indicators first_combo.. in the
+     * catalogue's internal tail, in mixed-radix order (the last category
+     * varies fastest). A combination slot has `total` set and its options
+     * in opts[k] (option index within category cats[k]). */
+    uint32_t ncats;          /* categories broken down by, 0 = none */
+    uint32_t cats[BC_MAX_CATS];  /* their idx, in the catalogue's order */
+    uint32_t opts[BC_MAX_CATS];  /* a combination's options, else 0 */
+    uint32_t first_combo;    /* a total's first combination slot, else 0 */
+    uint32_t ncombos;        /* a total's number of combinations, else 0 */
+    int32_t total;           /* a combination's total's idx, else -1 */
 } bc_indicator_t;
+
+/* One category of a breakdown (sex, age, ...) and its options. */
+typedef struct {
+    uint32_t idx;            /* position in the categories file's order */
+    char *code;              /* e.g. "sex" */
+    uint32_t nopts;          /* number of options */
+    char **opts;             /* option codes, e.g. "nam", "nu" */
+    char **names;            /* option display names */
+} bc_category_t;
 
 typedef struct bc_registry_t bc_registry_t;
 
@@ -164,7 +200,49 @@ bc_registry_t *bc_registry_parse(const char *units, size_t units_len,
                                  const char *catalog, size_t catalog_len,
                                  const char *name, char *err, size_t errlen);
 
+/* Both, with a categories file (`category,option,name`; NULL = none), so
+ * that the catalogue's `categories` column (`sex;age`) can name them.
+ * Each disaggregated indicator gets one internal indicator per
+ * combination, appended after the catalogue's own (bc_registry_ncatalogue
+ * counts those), coded `sxh_cases[sex=nu,age=5-14]`, with the total's
+ * kind: the store, rollups and queries treat each like any indicator. A
+ * ratio broken down must have parts broken down by the same categories;
+ * its combination k is combination k of each part over the other. */
+bc_registry_t *bc_registry_load_full(const char *units_path,
+                                     const char *catalog_path,
+                                     const char *categories_path, char *err,
+                                     size_t errlen);
+bc_registry_t *bc_registry_parse_full(const char *units, size_t units_len,
+                                      const char *catalog, size_t catalog_len,
+                                      const char *categories,
+                                      size_t categories_len, const char *name,
+                                      char *err, size_t errlen);
+
 void bc_registry_destroy(bc_registry_t **self_p);
+
+/* Indicators of the catalogue file itself (idx 0..n-1); the combination
+ * slots come after them, up to bc_registry_nindicators. */
+size_t bc_registry_ncatalogue(const bc_registry_t *self);
+
+size_t bc_registry_ncategories(const bc_registry_t *self);
+const bc_category_t *bc_registry_category(const bc_registry_t *self,
+                                          uint32_t idx);
+const bc_category_t *bc_registry_find_category(const bc_registry_t *self,
+                                               const char *code);
+/* The option's index in the category, or -1. */
+int bc_registry_find_option(const bc_category_t *cat, const char *code);
+
+/* The combination slot a code `ind[cat=opt,...]` names, its options in
+ * any order (a report file's code, bc_report.h), or NULL: not such a
+ * code, or not a combination of this catalogue. */
+bc_indicator_t *bc_registry_find_combination(const bc_registry_t *self,
+                                             const char *code);
+
+/* The combination slot of total `ind` whose option in its k-th category
+ * is opts[k] (k < ind->ncats). */
+bc_indicator_t *bc_registry_combo(const bc_registry_t *self,
+                                  const bc_indicator_t *ind,
+                                  const uint32_t *opts);
 
 size_t bc_registry_nunits(const bc_registry_t *self);
 size_t bc_registry_nindicators(const bc_registry_t *self);

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 
 /* Classifies s: 1 integer, 2 decimal, 0 not a number (see the top). */
@@ -221,6 +222,52 @@ static int check_utf16(const char *head, size_t len, const char *name,
 
 /* The report in a parsed table (which it destroys); data and len are the
  * file's first bytes (or all of it), for the header hint. */
+/* Category names and options become part of a combination's code: the
+ * characters that delimit it, and control bytes, are not allowed. */
+static bool part_ok(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s == '[' || *s == ']' || *s == ',' || *s == '='
+            || (unsigned char) *s < 0x20)
+            return false;
+    return true;
+}
+
+typedef struct {
+    const char *cat;          /* category (header) */
+    const char *opt;          /* option (cell) */
+} cat_opt_t;
+
+static int cmp_cat_opt(const void *a, const void *b)
+{
+    return strcmp(((const cat_opt_t *) a)->cat, ((const cat_opt_t *) b)->cat);
+}
+
+char *bc_report_combination(const char *indicator, size_t n,
+                            const char *const *cats,
+                            const char *const *opts)
+{
+    if (!n)
+        return bc_strdup(indicator);
+    cat_opt_t *co = bc_malloc(n * sizeof *co);
+    size_t len = strlen(indicator) + 3;
+    for (size_t k = 0; k < n; k++) {
+        co[k] = (cat_opt_t){cats[k], opts[k]};
+        len += strlen(cats[k]) + strlen(opts[k]) + 2;
+    }
+    qsort(co, n, sizeof *co, cmp_cat_opt);
+    char *code = bc_malloc(len);
+    size_t w = (size_t) snprintf(code, len, "%s[", indicator);
+    for (size_t k = 0; k < n; k++)
+        w += (size_t) snprintf(code + w, len - w, "%s%s=%s", k ? "," : "",
+                               co[k].cat, co[k].opt);
+    snprintf(code + w, len - w, "]");
+    free(co);
+    return code;
+}
+
 static int report_from_csv(bc_csv_t *csv, const char *data, size_t len,
                            const char *name, bc_report_t **out, char *err,
                            size_t errlen)
@@ -254,6 +301,24 @@ static int report_from_csv(bc_csv_t *csv, const char *data, size_t len,
                 name);
         goto out;
     }
+    /* Breakdowns: the columns between indicator and value. */
+    int cat_cols[BC_REPORT_MAX_CATEGORIES];
+    const char *cat_names[BC_REPORT_MAX_CATEGORIES];
+    size_t ncat = 0;
+    for (int c = c_ind + 1; c < c_val; c++) {
+        const char *h = bc_csv_header(csv, (size_t) c);
+        if (strcasecmp(h, "name") == 0)
+            continue;
+        if (ncat == BC_REPORT_MAX_CATEGORIES || !part_ok(h)) {
+            bc_set_error(err, errlen, "%s:1: the columns between indicator "
+                    "and value are categories (sex, age): at most %d, each "
+                    "named without [ ] , =; not '%s'", name,
+                    BC_REPORT_MAX_CATEGORIES, h);
+            goto out;
+        }
+        cat_cols[ncat] = c;
+        cat_names[ncat++] = h;
+    }
 
     /* Step 2: one value per row. */
     rep = bc_calloc(1, sizeof *rep);
@@ -264,7 +329,23 @@ static int report_from_csv(bc_csv_t *csv, const char *data, size_t len,
         const char *val = bc_csv_field(csv, r, c_val);
         const char *why = NULL;
 
-        v->indicator = bc_strdup(code);
+        const char *opts[BC_REPORT_MAX_CATEGORIES];
+        const char *cats[BC_REPORT_MAX_CATEGORIES];
+        size_t nopt = 0;
+        for (size_t k = 0; k < ncat; k++) {
+            const char *cell = bc_csv_field(csv, r, cat_cols[k]);
+            if (!cell[0])
+                continue;   /* empty: this category's total */
+            if (!part_ok(cell)) {
+                bc_set_error(err, errlen, "%s:%zu: %s '%s' of %s: an option "
+                        "has no [ ] , = or control characters", name,
+                        bc_csv_line(csv, r), cat_names[k], cell, code);
+                goto out;   /* v->indicator is still NULL: freed as such */
+            }
+            cats[nopt] = cat_names[k];
+            opts[nopt++] = cell;
+        }
+        v->indicator = bc_report_combination(code, nopt, cats, opts);
         v->line = bc_csv_line(csv, r);
         rep->nvalues = r + 1;
         if (code[0] == '\0') {
@@ -272,9 +353,16 @@ static int report_from_csv(bc_csv_t *csv, const char *data, size_t len,
                     bc_csv_line(csv, r));
             goto out;
         }
+        if (strchr(code, '[')) {
+            bc_set_error(err, errlen, "%s:%zu: indicator code '%s' has a '[': "
+                    "a breakdown goes in category columns between indicator "
+                    "and value (indicator,sex,age,value)", name,
+                    bc_csv_line(csv, r), code);
+            goto out;
+        }
         if (parse_value(val, v, &why) != 0) {
             bc_set_error(err, errlen, "%s:%zu: value '%s' of %s %s", name,
-                    bc_csv_line(csv, r), val, code, why);
+                    bc_csv_line(csv, r), val, v->indicator, why);
             goto out;
         }
     }
@@ -289,9 +377,11 @@ static int report_from_csv(bc_csv_t *csv, const char *data, size_t len,
     qsort(order, n, sizeof *order, cmp_code_row);
     for (size_t i = 1; i < n; i++) {
         if (strcmp(order[i - 1].code, order[i].code) == 0) {
-            bc_set_error(err, errlen, "%s:%zu: indicator %s is listed twice "
+            bc_set_error(err, errlen, "%s:%zu: %s %s is listed twice "
                     "(first on line %zu)", name,
-                    bc_csv_line(csv, order[i].row), order[i].code,
+                    bc_csv_line(csv, order[i].row),
+                    strchr(order[i].code, '[') ? "combination" : "indicator",
+                    order[i].code,
                     bc_csv_line(csv, order[i - 1].row));
             goto out;
         }
@@ -420,6 +510,24 @@ bool bc_report_same(const bc_report_t *a, const bc_report_t *b)
     return true;
 }
 
+/* Length of a code's indicator: up to a combination's '['. */
+static size_t base_len(const char *code)
+{
+    const char *b = strchr(code, '[');
+    return b ? (size_t) (b - code) : strlen(code);
+}
+
+bool bc_report_holds(const bc_report_t *next, const char *code)
+{
+    size_t n = base_len(code);
+    for (size_t i = 0; i < next->nvalues; i++) {
+        const char *c = next->values[i].indicator;
+        if (base_len(c) == n && strncmp(c, code, n) == 0)
+            return true;
+    }
+    return false;
+}
+
 bc_report_t *bc_report_merge(const bc_report_t *prev,
                              const bc_report_t *next)
 {
@@ -431,7 +539,7 @@ bc_report_t *bc_report_merge(const bc_report_t *prev,
         m->values[m->nvalues++].indicator = bc_strdup(next->values[i].indicator);
     }
     for (size_t i = 0; i < prev->nvalues; i++) {
-        if (bc_report_find(next, prev->values[i].indicator))
+        if (bc_report_holds(next, prev->values[i].indicator))
             continue;
         m->values[m->nvalues] = prev->values[i];
         m->values[m->nvalues++].indicator = bc_strdup(prev->values[i].indicator);
@@ -439,12 +547,73 @@ bc_report_t *bc_report_merge(const bc_report_t *prev,
     return m;
 }
 
-void bc_report_to_wire(const bc_report_t *r, Baocao__Value *vals,
-                       Baocao__Value **ptrs)
+/* The wire pieces of one combination, in the block to_wire returns. */
+typedef struct {
+    Baocao__Option opt[BC_REPORT_MAX_CATEGORIES];
+    Baocao__Option *optp[BC_REPORT_MAX_CATEGORIES];
+    char text[];              /* the code, cut at '[' ',' '=' ']' */
+} wire_combo_t;
+
+/* Splits code `c` (`ind[cat=opt,...]`) into v's indicator and options, in
+ * a new block appended to *blocks. Returns false (v untouched) for a
+ * code that is not a combination. */
+static bool combo_to_wire(const char *c, Baocao__Value *v, void ***blocks,
+                          size_t *nblocks)
 {
+    const char *br = strchr(c, '[');
+    size_t len = strlen(c);
+    if (!br || len < 2 || c[len - 1] != ']')
+        return false;
+    wire_combo_t *w = bc_calloc(1, sizeof *w + len + 1);
+    memcpy(w->text, c, len + 1);
+    char *p = w->text + (br - c);
+    *p++ = '\0';
+    w->text[len - 1] = '\0';
+    size_t n = 0;
+    while (*p && n < BC_REPORT_MAX_CATEGORIES) {
+        char *eq = strchr(p, '='), *comma;
+        if (!eq)
+            break;
+        *eq = '\0';
+        comma = strchr(eq + 1, ',');
+        if (comma)
+            *comma = '\0';
+        baocao__option__init(&w->opt[n]);
+        w->opt[n].category = p;
+        w->opt[n].option = eq + 1;
+        w->optp[n] = &w->opt[n];
+        n++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    v->indicator = w->text;
+    v->n_options = n;
+    v->options = w->optp;
+    *blocks = bc_realloc(*blocks, (*nblocks + 2) * sizeof **blocks);
+    (*blocks)[(*nblocks)++] = w;
+    (*blocks)[*nblocks] = NULL;
+    return true;
+}
+
+/* The block to_wire returns: a NULL-terminated list of wire_combo_t. */
+void bc_report_wire_free(void *b)
+{
+    void **list = b;
+    for (size_t i = 0; list && list[i]; i++)
+        free(list[i]);
+    free(list);
+}
+
+void *bc_report_to_wire(const bc_report_t *r, Baocao__Value *vals,
+                        Baocao__Value **ptrs)
+{
+    void **blocks = NULL;
+    size_t nblocks = 0;
     for (size_t i = 0; i < r->nvalues; i++) {
         baocao__value__init(&vals[i]);
         vals[i].indicator = r->values[i].indicator;
+        combo_to_wire(r->values[i].indicator, &vals[i], &blocks, &nblocks);
         if (r->values[i].is_integer) {
             vals[i].v_case = BAOCAO__VALUE__V_COUNT;
             vals[i].count = r->values[i].count;
@@ -454,6 +623,7 @@ void bc_report_to_wire(const bc_report_t *r, Baocao__Value *vals,
         }
         ptrs[i] = &vals[i];
     }
+    return blocks;
 }
 
 size_t bc_report_wire_size(const bc_report_t *r, const char *unit,
@@ -465,7 +635,7 @@ size_t bc_report_wire_size(const bc_report_t *r, const char *unit,
     size_t n = r->nvalues ? r->nvalues : 1;
     Baocao__Value *vals = bc_calloc(n, sizeof *vals);
     Baocao__Value **ptrs = bc_calloc(n, sizeof *ptrs);
-    bc_report_to_wire(r, vals, ptrs);
+    void *blocks = bc_report_to_wire(r, vals, ptrs);
     /* The largest varints, so that no later send can be larger. */
     sub.id.data = id;
     sub.id.len = sizeof id;
@@ -480,6 +650,7 @@ size_t bc_report_wire_size(const bc_report_t *r, const char *unit,
     req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
     req.submit = &sub;
     size_t len = baocao__request__get_packed_size(&req);
+    bc_report_wire_free(blocks);
     free(vals);
     free(ptrs);
     return len;

@@ -2,6 +2,15 @@
  * bc_report.h -- a report file as staff export it: CSV with a header
  * `indicator,value`, one row per figure.
  *
+ * Breakdowns (issue 17): the columns between `indicator` and `value`
+ * (other than one called `name`) are categories, `indicator,sex,age,value`.
+ * A row's non-empty category cells are its combination's options; a row
+ * with all of them empty is the indicator's total. Columns elsewhere are
+ * ignored, as before, so `indicator,value,name` means what it always did.
+ * A combination is held as the code `sxh_cases[age=5-14,sex=nu]`
+ * (categories in byte order, so equal combinations have equal codes);
+ * bc_report_to_wire sends it as the indicator and its options.
+ *
  * Values are kept as written so that the hub, which owns the catalogue,
  * decides what is acceptable: an integer is a count, a number with a
  * fraction is a decimal (which the hub rejects for counts). Text that is not
@@ -17,13 +26,18 @@
 #include <stdint.h>
 
 typedef struct {
-    char *indicator;      /* indicator code as written */
+    char *indicator;      /* indicator code as written, or a combination's
+                             `code[cat=opt,...]` */
     bool is_integer;      /* true: `count` holds it; false: `decimal` */
     int64_t count;        /* the value when is_integer */
     double decimal;       /* the value otherwise */
     size_t line;          /* its line in the file read, 0: not from a
                              file (a form, a kept figure) */
 } bc_report_value_t;
+
+/* Most category columns in one report file (the hub allows as many
+ * categories per indicator, BC_MAX_CATS). */
+#define BC_REPORT_MAX_CATEGORIES 4
 
 typedef struct {
     bc_report_value_t *values;  /* in file order */
@@ -53,9 +67,14 @@ int bc_report_parse(const char *data, size_t len, const char *name,
 
 void bc_report_destroy(bc_report_t **self_p);
 
-/* The value of indicator `code` in self, or NULL when it has none. */
+/* The value of `code` in self (a code or a combination's code, exactly),
+ * or NULL when it has none. */
 const bc_report_value_t *bc_report_find(const bc_report_t *self,
                                         const char *code);
+
+/* True if self holds any figure (its total or any combination) of the
+ * indicator of `code` (a code or a combination's code). */
+bool bc_report_holds(const bc_report_t *self, const char *code);
 
 /* True when a and b hold the same indicators with the same values, in any
  * order. */
@@ -63,15 +82,29 @@ bool bc_report_same(const bc_report_t *a, const bc_report_t *b);
 
 /* A new report: every value of `next`, then each value of `prev` whose
  * indicator `next` does not hold (a correction merged over the revision it
- * replaces). Never NULL; free with bc_report_destroy. */
+ * replaces). An indicator in `next`, as its total or any combination,
+ * replaces all of prev's figures of it, so that a breakdown is corrected
+ * whole. Never NULL; free with bc_report_destroy. */
 bc_report_t *bc_report_merge(const bc_report_t *prev,
                              const bc_report_t *next);
 
 /* Fills vals[i] and ptrs[i] (caller's arrays of r->nvalues entries) with
  * the report's figures as wire Values: an integer as `count`, anything
- * else as `decimal`. The Values borrow the report's strings. */
-void bc_report_to_wire(const bc_report_t *r, Baocao__Value *vals,
-                       Baocao__Value **ptrs);
+ * else as `decimal`, a combination as its indicator and `options`. The
+ * Values borrow the report's strings; a combination's pieces live in the
+ * returned block, which the caller frees with bc_report_wire_free once
+ * the Values are packed. NULL when the report has no combination. */
+void *bc_report_to_wire(const bc_report_t *r, Baocao__Value *vals,
+                        Baocao__Value **ptrs);
+void bc_report_wire_free(void *block);
+
+/* Writes the code of `indicator` with options cats[k]=opts[k] (n) into a
+ * new string, `indicator[cat=opt,...]` with the categories sorted, or the
+ * indicator alone when n is 0 (how the node's outbox reads a Submission
+ * back into a report). */
+char *bc_report_combination(const char *indicator, size_t n,
+                            const char *const *cats,
+                            const char *const *opts);
 
 /* Bytes of the Request that would carry this report (revision, id and
  * tag at their largest), to check against the hub's --max-message before

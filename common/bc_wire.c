@@ -251,6 +251,10 @@ const char *bc_reason_name(Baocao__RejectReason reason)
             "not_valid_in_period",
         [BAOCAO__REJECT_REASON__REASON_UNIT_ENDED] = "unit_ended",
         [BAOCAO__REJECT_REASON__REASON_LOCKED] = "locked",
+        [BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION] =
+            "unknown_combination",
+        [BAOCAO__REJECT_REASON__REASON_INCOMPLETE_COMBINATION] =
+            "incomplete_combination",
     };
     if ((unsigned) reason >= sizeof names / sizeof names[0]
         || !names[reason])

@@ -21,10 +21,10 @@ static void usage(FILE *out)
             "| --plain) [options]\n\n"
             "The provincial hub: receives monthly reports from facility "
             "nodes, stores them\ndurably in LMDB, and answers queries. "
-            "Stops cleanly on SIGTERM or SIGINT;\nreloads --registry and "
-            "--catalog on SIGHUP, the units' keys included (baocao\n"
-            "registry approve-key), and --rules with them; a refused file "
-            "keeps the old\nones.\n\n"
+            "Stops cleanly on SIGTERM or SIGINT;\nreloads --registry, "
+            "--catalog and --categories on SIGHUP, the units' keys\n"
+            "included (baocao registry approve-key), and --rules with them; "
+            "a refused file\nkeeps the old ones.\n\n"
             "options:\n");
     bc_config_usage(hub_options, hub_noptions, out);
     fprintf(out, "\nexit status: 0 after a clean stop, 1 on a runtime "

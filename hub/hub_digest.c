@@ -36,6 +36,33 @@ typedef struct {
     int64_t value;             /* figure */
 } digest_val_t;
 
+static int cmp_opt(const void *a, const void *b)
+{
+    return strcmp((*(Baocao__Option *const *) a)->category,
+                  (*(Baocao__Option *const *) b)->category);
+}
+
+/* A combination's figure (issue 17) by "code[cat=opt,...]", categories in
+ * code order, so that the order the options were sent in does not
+ * matter; malloc'ed. */
+static char *value_key(const Baocao__Value *v)
+{
+    Baocao__Option **o = bc_malloc(v->n_options * sizeof *o);
+    memcpy(o, v->options, v->n_options * sizeof *o);
+    qsort(o, v->n_options, sizeof *o, cmp_opt);
+    size_t len = strlen(v->indicator) + 3;
+    for (size_t k = 0; k < v->n_options; k++)
+        len += strlen(o[k]->category) + strlen(o[k]->option) + 2;
+    char *key = bc_malloc(len);
+    size_t n = (size_t) snprintf(key, len, "%s[", v->indicator);
+    for (size_t k = 0; k < v->n_options; k++)
+        n += (size_t) snprintf(key + n, len - n, "%s%s=%s", k ? "," : "",
+                               o[k]->category, o[k]->option);
+    snprintf(key + n, len - n, "]");
+    free(o);
+    return key;
+}
+
 static int cmp_val(const void *a, const void *b)
 {
     return strcmp(((const digest_val_t *) a)->code,
@@ -135,13 +162,16 @@ int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports)
             hub_log_submission(self->store, self->txn, row->seq, self->arena);
         size_t nv = sub ? sub->n_values : 0;
         digest_val_t *vals = bc_malloc((nv ? nv : 1) * sizeof *vals);
+        char **keys = bc_calloc(nv ? nv : 1, sizeof *keys);
         for (size_t j = 0; j < nv; j++) {
             vals[j].code = sub->values[j]->indicator;
+            if (sub->values[j]->n_options)
+                vals[j].code = keys[j] = value_key(sub->values[j]);
             vals[j].value = sub->values[j]->count;
         }
         qsort(vals, nv, sizeof *vals, cmp_val);
         /* A line per report: "unit period revision code=value ...\n". */
-        char line[128];
+        char line[640];
         int len = snprintf(line, sizeof line, "%s %u %u", row->unit,
                            row->period, row->revision);
         crypto_hash_sha256_update(&st, (uint8_t *) line, (size_t) len);
@@ -151,6 +181,9 @@ int hub_reader_digest(hub_reader_t *self, uint8_t out[32], uint64_t *reports)
             crypto_hash_sha256_update(&st, (uint8_t *) line, (size_t) len);
         }
         crypto_hash_sha256_update(&st, (const uint8_t *) "\n", 1);
+        for (size_t j = 0; j < nv; j++)
+            free(keys[j]);
+        free(keys);
         free(vals);
     }
     if ((rc = digest_approvals(self, c.codes, c.ncodes, &st)))

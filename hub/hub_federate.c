@@ -175,13 +175,14 @@ static bool ever_under(const bc_registry_t *reg, const bc_unit_t *u,
 }
 
 static int compose(const char *units, size_t ulen, const char *name,
-                   const char *cat, size_t clen, const hub_subtrees_t *st,
-                   text_t *out, char *err, size_t errlen)
+                   const char *cat, size_t clen, const char *cats,
+                   size_t klen, const hub_subtrees_t *st, text_t *out,
+                   char *err, size_t errlen)
 {
     int rc = BC_EINVAL;
     bc_csv_t *nat = NULL, *sub = NULL;
-    bc_registry_t *reg = bc_registry_parse(units, ulen, cat, clen, name, err,
-                                           errlen);
+    bc_registry_t *reg = bc_registry_parse_full(units, ulen, cat, clen, cats,
+                                                klen, name, err, errlen);
     if (!reg)
         return BC_EINVAL;
     if (!(nat = bc_csv_parse(units, ulen, name, err, errlen)))
@@ -226,20 +227,24 @@ out:
 
 bc_registry_t *hub_federate_load(const char *units_path,
                                  const char *catalog_path,
+                                 const char *categories_path,
                                  const hub_subtrees_t *st, char **text,
                                  size_t *text_len, char *err, size_t errlen)
 {
-    char *units = NULL, *cat = NULL;
-    size_t ulen = 0, clen = 0;
+    char *units = NULL, *cat = NULL, *cats = NULL;
+    size_t ulen = 0, clen = 0, klen = 0;
     bc_registry_t *reg = NULL;
     text_t t = {NULL, 0, 0};
     int e;
     *text = NULL;
     *text_len = 0;
     if ((e = bc_read_file(units_path, &units, &ulen))
-        || (e = bc_read_file(catalog_path, &cat, &clen))) {
+        || (e = bc_read_file(catalog_path, &cat, &clen))
+        || (categories_path
+            && (e = bc_read_file(categories_path, &cats, &klen)))) {
         snprintf(err, errlen, "cannot read %s: %s",
-                 units ? catalog_path : units_path, strerror(e));
+                 !units ? units_path : !cat ? catalog_path : categories_path,
+                 strerror(e));
         goto out;
     }
     if (!st->n) {
@@ -247,15 +252,15 @@ bc_registry_t *hub_federate_load(const char *units_path,
         t.buf = units;
         t.len = ulen;
         units = NULL;
-    } else if (compose(units, ulen, units_path, cat, clen, st, &t, err,
-                       errlen)) {
+    } else if (compose(units, ulen, units_path, cat, clen, cats, klen, st,
+                       &t, err, errlen)) {
         goto out;
     }
     char name[4200];
     snprintf(name, sizeof name, "%s%s", units_path,
              st->n ? " with the provinces' subtrees" : "");
-    reg = bc_registry_parse(t.buf ? t.buf : "", t.len, cat, clen, name, err,
-                            errlen);
+    reg = bc_registry_parse_full(t.buf ? t.buf : "", t.len, cat, clen, cats,
+                                 klen, name, err, errlen);
     if (reg) {
         *text = t.buf;
         *text_len = t.len;
@@ -265,6 +270,7 @@ out:
     free(t.buf);
     free(units);
     free(cat);
+    free(cats);
     return reg;
 }
 
@@ -379,10 +385,15 @@ void hub_federate_accept(hub_store_t **store, bc_registry_t **reg,
     int rc;
     memset(out, 0, sizeof *out);
 
-    fwd = bc_registry_parse((const char *) rv->units.data, rv->units.len,
-                            (const char *) rv->catalog.data, rv->catalog.len,
-                            "the forwarded registry version", err,
-                            sizeof err);
+    fwd = bc_registry_parse_full((const char *) rv->units.data, rv->units.len,
+                                 (const char *) rv->catalog.data,
+                                 rv->catalog.len,
+                                 rv->categories.len
+                                     ? (const char *) rv->categories.data
+                                     : NULL,
+                                 rv->categories.len,
+                                 "the forwarded registry version", err,
+                                 sizeof err);
     /* Who sends it: a relay's key, or (plain mode) the version's root. */
     const bc_unit_t *relay = NULL;
     if (peer && *peer) {
@@ -438,7 +449,8 @@ void hub_federate_accept(hub_store_t **store, bc_registry_t **reg,
         memcpy(st.v[at].units, rv->units.data, rv->units.len);
     st.v[at].units[rv->units.len] = '\0';
 
-    fresh = hub_federate_load(cfg->units_path, cfg->catalog_path, &st,
+    fresh = hub_federate_load(cfg->units_path, cfg->catalog_path,
+                              cfg->categories_path, &st,
                               &text, &text_len, err, sizeof err);
     if (!fresh)
         REFUSE(BAD_REQUEST, "registry version of %s refused: the national "
@@ -466,7 +478,8 @@ void hub_federate_accept(hub_store_t **store, bc_registry_t **reg,
                    &out->seq);
     if (rc == BC_OK)
         rc = hub_history_log_text(*store, *reg, text, text_len,
-                                  cfg->catalog_path, err, sizeof err);
+                                  cfg->catalog_path, cfg->categories_path,
+                                  err, sizeof err);
     if (rc) {
         /* The registry is in force but not on the log yet: the province
          * resends (its cursor did not pass it), and the next start logs

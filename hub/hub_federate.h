@@ -74,6 +74,7 @@ int hub_federate_read_dir(const char *dir, hub_subtrees_t *out, char *err,
  * version logs. NULL with a message in err. */
 bc_registry_t *hub_federate_load(const char *units_path,
                                  const char *catalog_path,
+                                 const char *categories_path,
                                  const hub_subtrees_t *st, char **text,
                                  size_t *text_len, char *err, size_t errlen);
 
@@ -83,6 +84,7 @@ typedef struct {
     size_t map_size;            /* its map size */
     const char *units_path;     /* the national units file */
     const char *catalog_path;   /* the national catalogue */
+    const char *categories_path; /* its categories (issue 17), or NULL */
 } hub_federate_cfg_t;
 
 /* The outcome of one forwarded version. */

@@ -157,9 +157,24 @@ static void handle_slice(hub_server_t *self, zframe_t *route,
 static void handle_catalog(hub_server_t *self, zframe_t *route,
                            Baocao__Request *req, const char *peer)
 {
-    size_t n = bc_registry_nindicators(self->reg);
+    /* The catalogue's own indicators: combinations are internal (a
+     * client sends them as an indicator and its options). */
+    size_t n = bc_registry_ncatalogue(self->reg);
+    size_t nk = bc_registry_ncategories(self->reg);
     Baocao__CatalogEntry *e = bc_calloc(n ? n : 1, sizeof *e);
     Baocao__CatalogEntry **ptrs = bc_calloc(n ? n : 1, sizeof *ptrs);
+    char **catcodes = bc_calloc(n * BC_MAX_CATS + 1, sizeof *catcodes);
+    Baocao__Category *k = bc_calloc(nk ? nk : 1, sizeof *k);
+    Baocao__Category **kptrs = bc_calloc(nk ? nk : 1, sizeof *kptrs);
+    for (size_t i = 0; i < nk; i++) {
+        const bc_category_t *c = bc_registry_category(self->reg, (uint32_t) i);
+        baocao__category__init(&k[i]);
+        k[i].code = c->code;
+        k[i].n_options = k[i].n_names = c->nopts;
+        k[i].options = c->opts;
+        k[i].names = c->names;
+        kptrs[i] = &k[i];
+    }
     for (size_t i = 0; i < n; i++) {
         const bc_indicator_t *ind = bc_registry_indicator(self->reg,
                                                           (uint32_t) i);
@@ -175,12 +190,20 @@ static void handle_catalog(hub_server_t *self, zframe_t *route,
                 self->reg, (uint32_t) ind->denominator)->code;
             e[i].scale = ind->scale;
         }
+        e[i].n_categories = ind->ncats;
+        e[i].categories = catcodes + i * BC_MAX_CATS;
+        for (uint32_t j = 0; j < ind->ncats; j++)
+            e[i].categories[j] =
+                bc_registry_category(self->reg, ind->cats[j])->code;
         ptrs[i] = &e[i];
     }
     Baocao__Reply reply = BAOCAO__REPLY__INIT;
     Baocao__CatalogReply cr = BAOCAO__CATALOG_REPLY__INIT;
     cr.n_indicators = n;
     cr.indicators = ptrs;
+    /* Issue 17: the categories, before the stamp, which covers them. */
+    cr.n_categories = nk;
+    cr.categories = kptrs;
     cr.rules = self->rules_text ? self->rules_text : "";
     cr.max_values = (uint32_t) self->cfg.max_values;
     cr.max_message = (uint64_t) self->cfg.max_message;
@@ -199,6 +222,8 @@ static void handle_catalog(hub_server_t *self, zframe_t *route,
         cr.unchanged = true;
         cr.n_indicators = 0;
         cr.indicators = NULL;
+        cr.n_categories = 0;
+        cr.categories = NULL;
         cr.rules = "";
         cr.max_values = 0;
         cr.max_message = 0;
@@ -210,6 +235,9 @@ static void handle_catalog(hub_server_t *self, zframe_t *route,
     hub_server_reply(self, route, &reply);
     free(ptrs);
     free(e);
+    free(catcodes);
+    free(kptrs);
+    free(k);
     (void) peer;
 }
 

@@ -135,10 +135,12 @@ int hub_history_check(hub_store_t *s, MDB_txn *txn, char *err,
 int hub_history_reload(hub_store_t **store, bc_registry_t **reg,
                        const char *dir, size_t map_size,
                        const char *units_path, const char *catalog_path,
-                       char *err, size_t errlen)
+                       const char *categories_path, char *err,
+                       size_t errlen)
 {
-    bc_registry_t *fresh = bc_registry_load(units_path, catalog_path, err,
-                                            errlen);
+    bc_registry_t *fresh = bc_registry_load_full(units_path, catalog_path,
+                                                 categories_path, err,
+                                                 errlen);
     if (!fresh)
         return BC_EINVAL;
     return hub_history_reload_with(store, reg, fresh, dir, map_size, err,
@@ -363,14 +365,17 @@ int hub_history_log_version(hub_store_t *s, const uint8_t *raw, size_t len,
 
 /* The Request bytes of a RegistryVersion from the files' bytes. */
 static void version_bytes(const char *units, size_t ulen, const char *cat,
-                          size_t clen, const uint8_t digest[32],
-                          uint8_t **raw, size_t *len)
+                          size_t clen, const char *cats, size_t klen,
+                          const uint8_t digest[32], uint8_t **raw,
+                          size_t *len)
 {
     Baocao__RegistryVersion rv = BAOCAO__REGISTRY_VERSION__INIT;
     rv.units.data = (uint8_t *) units;
     rv.units.len = ulen;
     rv.catalog.data = (uint8_t *) cat;
     rv.catalog.len = clen;
+    rv.categories.data = (uint8_t *) cats;   /* issue 17; none: empty */
+    rv.categories.len = klen;
     rv.digest.data = (uint8_t *) digest;
     rv.digest.len = 32;
     Baocao__Request req = BAOCAO__REQUEST__INIT;
@@ -384,43 +389,55 @@ static void version_bytes(const char *units, size_t ulen, const char *cat,
 
 int hub_history_version_request(const char *units_path,
                                 const char *catalog_path,
+                                const char *categories_path,
                                 const uint8_t digest[32], uint8_t **raw,
                                 size_t *len, char *err, size_t errlen)
 {
-    char *units = NULL, *cat = NULL;
-    size_t ulen = 0, clen = 0;
+    char *units = NULL, *cat = NULL, *cats = NULL;
+    size_t ulen = 0, clen = 0, klen = 0;
     int e;
     if ((e = bc_read_file(units_path, &units, &ulen)) ||
-        (e = bc_read_file(catalog_path, &cat, &clen))) {
+        (e = bc_read_file(catalog_path, &cat, &clen)) ||
+        (categories_path && (e = bc_read_file(categories_path, &cats,
+                                              &klen)))) {
         snprintf(err, errlen, "cannot read %s: %s",
-                 units ? catalog_path : units_path, strerror(e));
+                 !units ? units_path : !cat ? catalog_path : categories_path,
+                 strerror(e));
         free(units);
         free(cat);
+        free(cats);
         return BC_EIO;
     }
-    version_bytes(units, ulen, cat, clen, digest, raw, len);
+    version_bytes(units, ulen, cat, clen, cats, klen, digest, raw, len);
     free(units);
     free(cat);
+    free(cats);
     return BC_OK;
 }
 
 int hub_history_log_text(hub_store_t *s, const bc_registry_t *reg,
                          const char *units, size_t ulen,
-                         const char *catalog_path, char *err, size_t errlen)
+                         const char *catalog_path,
+                         const char *categories_path, char *err,
+                         size_t errlen)
 {
     uint8_t digest[32], *raw = NULL;
-    size_t len = 0, clen = 0;
+    size_t len = 0, clen = 0, klen = 0;
     uint64_t seq = 0;
-    char *cat = NULL;
+    char *cat = NULL, *cats = NULL;
     int e = bc_read_file(catalog_path, &cat, &clen);
+    if (!e && categories_path)
+        e = bc_read_file(categories_path, &cats, &klen);
     if (e) {
-        snprintf(err, errlen, "cannot read %s: %s", catalog_path,
-                 strerror(e));
+        snprintf(err, errlen, "cannot read %s: %s",
+                 !cat ? catalog_path : categories_path, strerror(e));
+        free(cat);
         return BC_EIO;
     }
     bc_registry_digest(reg, digest);
-    version_bytes(units, ulen, cat, clen, digest, &raw, &len);
+    version_bytes(units, ulen, cat, clen, cats, klen, digest, &raw, &len);
     free(cat);
+    free(cats);
     int rc = hub_history_log_version(s, raw, len, digest, 0, &seq);
     free(raw);
     if (rc) {
@@ -436,14 +453,16 @@ int hub_history_log_text(hub_store_t *s, const bc_registry_t *reg,
 
 int hub_history_log_files(hub_store_t *s, const bc_registry_t *reg,
                           const char *units_path, const char *catalog_path,
-                          char *err, size_t errlen)
+                          const char *categories_path, char *err,
+                          size_t errlen)
 {
     uint8_t digest[32], *raw = NULL;
     size_t len = 0;
     uint64_t seq = 0;
     bc_registry_digest(reg, digest);
-    int rc = hub_history_version_request(units_path, catalog_path, digest,
-                                         &raw, &len, err, errlen);
+    int rc = hub_history_version_request(units_path, catalog_path,
+                                         categories_path, digest, &raw, &len,
+                                         err, errlen);
     if (rc)
         return rc;
     rc = hub_history_log_version(s, raw, len, digest, 0, &seq);

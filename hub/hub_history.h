@@ -83,7 +83,8 @@ int hub_history_check(hub_store_t *s, MDB_txn *txn, char *err,
 int hub_history_reload(hub_store_t **store, bc_registry_t **reg,
                        const char *dir, size_t map_size,
                        const char *units_path, const char *catalog_path,
-                       char *err, size_t errlen);
+                       const char *categories_path, char *err,
+                       size_t errlen);
 
 /* The same with a registry already loaded (the national hub's composed
  * one, hub_federate.h), which it takes: destroyed on refusal. */
@@ -107,6 +108,7 @@ int hub_history_log_version(hub_store_t *s, const uint8_t *raw, size_t len,
  * message in err when a file cannot be read. */
 int hub_history_version_request(const char *units_path,
                                 const char *catalog_path,
+                                const char *categories_path,
                                 const uint8_t digest[32], uint8_t **raw,
                                 size_t *len, char *err, size_t errlen);
 
@@ -115,12 +117,16 @@ int hub_history_version_request(const char *units_path,
  * says so in the hub's log. BC_OK or an error with a message in err. */
 int hub_history_log_files(hub_store_t *s, const bc_registry_t *reg,
                           const char *units_path, const char *catalog_path,
-                          char *err, size_t errlen);
+                          const char *categories_path, char *err,
+                          size_t errlen);
 
 /* The same with the units file's bytes given (the national hub's composed
- * file, hub_federate.h) and the catalogue read from catalog_path. */
+ * file, hub_federate.h) and the catalogue read from catalog_path (and the
+ * categories from categories_path, or none when NULL: issue 17). */
 int hub_history_log_text(hub_store_t *s, const bc_registry_t *reg,
                          const char *units, size_t ulen,
-                         const char *catalog_path, char *err, size_t errlen);
+                         const char *catalog_path,
+                         const char *categories_path, char *err,
+                         size_t errlen);
 
 #endif

@@ -36,6 +36,9 @@ const bc_option_t hub_options[] = {
      "hierarchy of reporting units"},
     {"catalog", BC_OPT_STRING, HC(catalog), 0, 0, NULL, "INDICATORS.csv",
      "indicator catalogue"},
+    {"categories", BC_OPT_STRING, HC(categories), 0, 0, NULL,
+     "CATEGORIES.csv", "categories and their options (category,option,name) "
+     "that the catalogue's `categories` column breaks indicators down by"},
     {"bind", BC_OPT_STRING, HC(bind), 0, 0, "tcp://127.0.0.1:5555",
      "ENDPOINT", "where nodes and tools connect (tcp://HOST:PORT; :* picks "
      "a free port)"},
@@ -213,7 +216,8 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     hub_subtrees_t st;
     if (hub_federate_read_dir(cfg->store, &st, err, errlen))
         goto out_free;
-    self->reg = hub_federate_load(cfg->registry, cfg->catalog, &st,
+    self->reg = hub_federate_load(cfg->registry, cfg->catalog,
+                                  cfg->categories, &st,
                                   &units_text, &units_len, err, errlen);
     if (st.n && self->reg)
         BC_INFO("national registry: %s with the subtrees of %zu provinces",
@@ -245,7 +249,7 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
         goto out_free;
     /* The registry version into the log (issue 12): an export carries it. */
     if (hub_history_log_text(self->store, self->reg, units_text, units_len,
-                             cfg->catalog, err, errlen))
+                             cfg->catalog, cfg->categories, err, errlen))
         goto out_free;
     bc_free(&units_text);
 
@@ -345,7 +349,7 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
         goto out_free;
     BC_INFO("serving %s: %zu units, %zu indicators, store %s, log at seq "
             "%llu", self->endpoint, bc_registry_nunits(self->reg),
-            bc_registry_nindicators(self->reg), cfg->store,
+            bc_registry_ncatalogue(self->reg), cfg->store,
             (unsigned long long) hub_store_last_seq(self->store));
     return self;
 
@@ -615,9 +619,10 @@ static void reload_registry(hub_server_t *self)
     if (self->auth) {
         /* Keys first: a key problem refuses the file before the store
          * is touched. */
-        bc_registry_t *probe = bc_registry_load(self->cfg.registry,
-                                                self->cfg.catalog, err,
-                                                sizeof err);
+        bc_registry_t *probe = bc_registry_load_full(self->cfg.registry,
+                                                     self->cfg.catalog,
+                                                     self->cfg.categories,
+                                                     err, sizeof err);
         int arc = probe ? hub_auth_reload_units(self->auth, probe, err,
                                                 sizeof err)
                         : BC_EINVAL;
@@ -661,7 +666,8 @@ static void reload_registry(hub_server_t *self)
         snprintf(err, sizeof err, "cannot read the provinces' subtrees: %s",
                  bc_strerror(rc));
     else if (!(fresh = hub_federate_load(self->cfg.registry,
-                                         self->cfg.catalog, &st, &text,
+                                         self->cfg.catalog,
+                                         self->cfg.categories, &st, &text,
                                          &text_len, err, sizeof err)))
         rc = BC_EINVAL;
     hub_subtrees_free(&st);
@@ -690,7 +696,8 @@ static void reload_registry(hub_server_t *self)
         return;
     }
     if (hub_history_log_text(self->store, self->reg, text, text_len,
-                             self->cfg.catalog, err, sizeof err))
+                             self->cfg.catalog, self->cfg.categories, err,
+                             sizeof err))
         BC_ERROR("%s", err);
     if (self->cfg.rules) {
         bc_rules_t *nr = NULL;
@@ -714,7 +721,7 @@ static void reload_registry(hub_server_t *self)
     }
     free(text);
     BC_INFO("registry reloaded: %zu units, %zu indicators",
-            bc_registry_nunits(self->reg), bc_registry_nindicators(self->reg));
+            bc_registry_nunits(self->reg), bc_registry_ncatalogue(self->reg));
 }
 
 /* A registry version forwarded by a provincial hub (hub_federate.h). It
@@ -748,7 +755,8 @@ static void federate_registry(hub_server_t *self, zframe_t *route,
         bool forwarding = self->upstream != NULL;
         hub_upstream_destroy(&self->upstream);
         hub_federate_cfg_t fc = {self->cfg.store, (size_t) self->cfg.map_size,
-                                 self->cfg.registry, self->cfg.catalog};
+                                 self->cfg.registry, self->cfg.catalog,
+                                 self->cfg.categories};
         hub_federate_accept(&self->store, &self->reg, &fc, req,
                             zframe_data(payload), zframe_size(payload), peer,
                             &res);

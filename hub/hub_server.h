@@ -32,6 +32,7 @@ typedef struct {
     char *store;              /* LMDB directory */
     char *registry;           /* units CSV */
     char *catalog;            /* indicators CSV */
+    char *categories;         /* categories CSV (issue 17), or NULL */
     char *bind;               /* endpoint, e.g. tcp://0.0.0.0:5555 */
     char *endpoint_file;      /* where to write the bound endpoint */
     long long map_size;       /* LMDB map size, bytes */

@@ -5,6 +5,11 @@
  * period), then who may send it, then each figure. A report is accepted
  * whole or not at all, so one bad figure rejects it, naming that figure.
  *
+ * Breakdowns (issue 17): a value with options is stored under its
+ * combination's internal indicator (bc_registry.h); a report gives every
+ * combination of an indicator or none, and a total it does not state is
+ * their sum, so the store only ever sees plain figures that add up.
+ *
  * Clocks: the hub's decides FUTURE_PERIOD and bounds filed_at (from the
  * period's start to a day ahead of the hub); within that window the
  * facility's filed_at decides lateness (proto/README.md, Queries).
@@ -64,19 +69,37 @@ static int cmp_sid(const void *a, const void *b)
  * checked: known, counts, no duplicates). Returns true when any fails,
  * with msg naming each failing rule and both sides' values; rules past
  * what fits are counted. */
+/* One disaggregated indicator of a report (issue 17): what its values
+ * said about the total and the combinations. */
+typedef struct {
+    const bc_indicator_t *ind;     /* the total */
+    bool stated;                   /* the total itself was sent */
+    int64_t total;                 /* its value, when stated */
+    uint32_t combos;               /* combinations sent */
+    int64_t sum;                   /* their sum */
+} breakdown_t;
+
 static bool check_rules(const bc_registry_t *reg, const bc_rules_t *rules,
-                        const Baocao__Submission *sub, char *msg,
+                        const Baocao__Submission *sub,
+                        const breakdown_t *bd, size_t nbd, char *msg,
                         size_t msglen)
 {
     size_t nind = bc_registry_nindicators(reg);
     int64_t *value = bc_calloc(nind ? nind : 1, sizeof *value);
     uint32_t *present = bc_calloc(nind ? nind : 1, sizeof *present);
     for (size_t i = 0; i < sub->n_values; i++) {
+        if (sub->values[i]->n_options)
+            continue;   /* rules are on totals: derived ones below */
         const bc_indicator_t *ind = bc_registry_find_indicator(
             reg, sub->values[i]->indicator);
         value[ind->idx] = sub->values[i]->count;
         present[ind->idx] = 1;
     }
+    for (size_t i = 0; i < nbd; i++)
+        if (!bd[i].stated && bd[i].combos) {
+            value[bd[i].ind->idx] = bd[i].sum;
+            present[bd[i].ind->idx] = 1;
+        }
     size_t failed = 0, shown = 0, len = 0;
     for (size_t i = 0; i < bc_rules_count(rules); i++) {
         int64_t left, right;
@@ -104,11 +127,87 @@ static bool check_rules(const bc_registry_t *reg, const bc_rules_t *rules,
     return failed > 0;
 }
 
+/* The combination slot a value's options name, or NULL with the reason
+ * in item. */
+static const bc_indicator_t *combination(const bc_registry_t *reg,
+                                         const bc_indicator_t *ind,
+                                         const Baocao__Value *v,
+                                         hub_item_t *item)
+{
+    uint32_t opts[BC_MAX_CATS];
+    bool seen[BC_MAX_CATS] = {false};
+    if (!ind->ncats) {
+        item->reject = BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION;
+        snprintf(item->message, sizeof item->message, "%s is not broken "
+                 "down by any category: send its total without options",
+                 ind->code);
+        return NULL;
+    }
+    for (size_t j = 0; j < v->n_options; j++) {
+        const Baocao__Option *o = v->options[j];
+        const bc_category_t *cat = bc_registry_find_category(reg, o->category);
+        uint32_t k = 0;
+        while (cat && k < ind->ncats && ind->cats[k] != cat->idx)
+            k++;
+        int opt = cat ? bc_registry_find_option(cat, o->option) : -1;
+        const char *why = !cat || k == ind->ncats ? "is not broken down by"
+                          : opt < 0 ? "has no option"
+                          : seen[k] ? "names twice the category" : NULL;
+        if (why) {
+            item->reject = BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION;
+            snprintf(item->message, sizeof item->message, "%s %s %.32s%s"
+                     "%.32s", ind->code, why, o->category,
+                     opt < 0 && cat && k < ind->ncats ? "=" : "",
+                     opt < 0 && cat && k < ind->ncats ? o->option : "");
+            return NULL;
+        }
+        seen[k] = true;
+        opts[k] = (uint32_t) opt;
+    }
+    for (uint32_t k = 0; k < ind->ncats; k++)
+        if (!seen[k]) {
+            item->reject =
+                BAOCAO__REJECT_REASON__REASON_INCOMPLETE_COMBINATION;
+            snprintf(item->message, sizeof item->message, "%s: a "
+                     "combination names every category it is broken down "
+                     "by; %s is missing", ind->code,
+                     bc_registry_category(reg, ind->cats[k])->code);
+            return NULL;
+        }
+    return bc_registry_combo(reg, ind, opts);
+}
+
+/* The entry of `ind` in bd (appended when new). */
+static breakdown_t *breakdown_of(breakdown_t *bd, size_t *nbd,
+                                 const bc_indicator_t *ind)
+{
+    for (size_t i = 0; i < *nbd; i++)
+        if (bd[i].ind == ind)
+            return &bd[i];
+    bd[*nbd] = (breakdown_t){ind, false, 0, 0, 0};
+    return &bd[(*nbd)++];
+}
+
+/* Writes the options of combination slot x as "sex=nu, age=5-14". */
+static void combo_text(const bc_registry_t *reg, const bc_indicator_t *x,
+                       char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (uint32_t k = 0; k < x->ncats && n < len; k++) {
+        const bc_category_t *c = bc_registry_category(reg, x->cats[k]);
+        n += (size_t) snprintf(buf + n, len - n, "%s%s=%s", k ? ", " : "",
+                               c->code, c->opts[x->opts[k]]);
+    }
+}
+
 Baocao__RejectReason hub_validate(const bc_registry_t *reg,
                                   const Baocao__Submission *sub,
                                   const char *peer, const hub_limits_t *lim,
                                   hub_item_t *item)
 {
+    breakdown_t *bd = NULL;        /* disaggregated indicators sent */
+    size_t nbd = 0;
     item->vals = NULL;
     item->nvals = 0;
     item->message[0] = '\0';
@@ -161,15 +260,21 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         REJECT(item, TOO_MANY_VALUES, "%zu figures in one report; at most "
                "%zu", sub->n_values, lim->max_values);
 
-    item->vals = bc_malloc((sub->n_values ? sub->n_values : 1)
+    /* Room for a derived total per value (at most one per value). */
+    item->vals = bc_malloc((sub->n_values ? 2 * sub->n_values : 1)
                            * sizeof(hub_val_t));
     for (size_t i = 0; i < sub->n_values; i++) {
         const Baocao__Value *v = sub->values[i];
         const bc_indicator_t *ind = bc_registry_find_indicator(reg,
                                                                v->indicator);
-        if (!ind)
+        /* A combination's internal code is not a catalogue code: a
+         * combination is sent as its indicator and options. */
+        if (!ind || ind->total >= 0)
             REJECT(item, UNKNOWN_INDICATOR, "unknown indicator '%.60s': not "
                    "in the hub's catalogue", v->indicator);
+        const bc_indicator_t *slot = ind;
+        if (v->n_options && !(slot = combination(reg, ind, v, item)))
+            goto out_reject;   /* combination() set the reason */
         if (ind->kind == BC_KIND_RATIO)
             REJECT(item, NOT_REPORTABLE, "%s is a rate computed by the hub "
                    "from %s and %s; send those instead", ind->code,
@@ -193,7 +298,19 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         if (value > BC_COUNT_MAX)
             REJECT(item, COUNT_TOO_LARGE, "%s is %lld; a count is at most "
                    "10^12", ind->code, (long long) value);
-        item->vals[i] = (hub_val_t){ind->sid, 1, value};
+        item->vals[i] = (hub_val_t){slot->sid, 1, value};
+        if (ind->ncats) {
+            if (!bd)
+                bd = bc_malloc(sub->n_values * sizeof *bd);
+            breakdown_t *b = breakdown_of(bd, &nbd, ind);
+            if (slot == ind) {
+                b->stated = true;
+                b->total = value;
+            } else {
+                b->combos++;
+                b->sum += value;   /* <= 10^12 x BC_MAX_COMBOS: no overflow */
+            }
+        }
     }
     item->nvals = sub->n_values;
     /* Reports usually list figures in catalogue order: skip the sort then. */
@@ -206,16 +323,59 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         if (item->vals[i].sid == item->vals[i - 1].sid)
             REJECT(item, DUPLICATE_VALUE, "an indicator appears twice in "
                    "the report");
+    /* Breakdowns: every combination or none; the total is theirs. */
+    bool derived = false;
+    for (size_t i = 0; i < nbd; i++) {
+        const breakdown_t *b = &bd[i];
+        if (!b->combos)
+            continue;   /* the total alone, as a version-1 client sends */
+        if (b->combos < b->ind->ncombos) {
+            /* Name the first one missing: the reader fills it in. */
+            const bc_indicator_t *miss = NULL;
+            for (uint32_t c = 0; c < b->ind->ncombos && !miss; c++) {
+                const bc_indicator_t *x =
+                    bc_registry_indicator(reg, b->ind->first_combo + c);
+                bool got = false;
+                for (size_t j = 0; j < item->nvals && !got; j++)
+                    got = item->vals[j].sid == x->sid;
+                if (!got)
+                    miss = x;
+            }
+            char t[160];
+            combo_text(reg, miss, t, sizeof t);
+            REJECT(item, INCOMPLETE_COMBINATION, "%s is broken down into %u "
+                   "combinations and the report gives %u: every one or "
+                   "none (the total alone); missing %s, ...", b->ind->code,
+                   b->ind->ncombos, b->combos, t);
+        }
+        if (b->stated && b->total != b->sum)
+            REJECT(item, VALIDATION, "validation failed: %s: the "
+                   "combinations sum to %lld, the total given is %lld "
+                   "(difference %lld)", b->ind->code, (long long) b->sum,
+                   (long long) b->total, (long long) (b->total - b->sum));
+        if (!b->stated) {
+            if (b->sum > BC_COUNT_MAX)
+                REJECT(item, COUNT_TOO_LARGE, "%s: its combinations sum to "
+                       "%lld; a count is at most 10^12", b->ind->code,
+                       (long long) b->sum);
+            item->vals[item->nvals++] = (hub_val_t){b->ind->sid, 1, b->sum};
+            derived = true;
+        }
+    }
+    if (derived)
+        qsort(item->vals, item->nvals, sizeof(hub_val_t), cmp_sid);
     if (bc_rules_count(lim->rules)
-        && check_rules(reg, lim->rules, sub, item->message,
+        && check_rules(reg, lim->rules, sub, bd, nbd, item->message,
                        sizeof item->message)) {
         /* check_rules wrote the message in place */
         item->reject = BAOCAO__REJECT_REASON__REASON_VALIDATION;
         goto out_reject;
     }
+    free(bd);
     return BAOCAO__REJECT_REASON__REASON_NONE;
 
 out_reject:
+    free(bd);
     bc_free(&item->vals);
     item->nvals = 0;
     return item->reject;

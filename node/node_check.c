@@ -73,6 +73,19 @@ static long check_value(const node_copy_t *copy, const bc_report_t *r,
         const bc_registry_t *cat = node_copy_catalog(copy);
         const bc_indicator_t *ind = bc_registry_find_indicator(cat,
                                                                v->indicator);
+        /* A combination's code (bc_report.h): the copy knows the hub's
+         * categories, so an option the hub does not have is caught here. */
+        if (strchr(v->indicator, '[')) {
+            ind = bc_registry_find_combination(cat, v->indicator);
+            if (!ind) {
+                figure_problem(c, name, v, (long) i,
+                               BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION,
+                               "%.160s is not a combination of the hub's "
+                               "categories for its indicator",
+                               v->indicator);
+                return -1;
+            }
+        }
         if (!ind) {
             figure_problem(c, name, v, (long) i,
                            BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR,

@@ -52,6 +52,28 @@ static void csv_cell(FILE *out, const char *s, bool last)
     fputc(last ? '\n' : ',', out);
 }
 
+/* The hub's categories (issue 17) as a categories file. */
+static char *categories_csv(const Baocao__CatalogReply *c, size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *out = open_memstream(&buf, &n);
+    if (!out)
+        return NULL;
+    fputs("category,option,name\n", out);
+    for (size_t i = 0; i < c->n_categories; i++) {
+        const Baocao__Category *k = c->categories[i];
+        for (size_t o = 0; o < k->n_options; o++) {
+            csv_cell(out, k->code, false);
+            csv_cell(out, k->options[o], false);
+            csv_cell(out, o < k->n_names ? k->names[o] : k->options[o], true);
+        }
+    }
+    fclose(out);
+    *len = n;
+    return buf;
+}
+
 char *node_copy_catalog_csv(const Baocao__CatalogReply *c, size_t *len)
 {
     char *buf = NULL;
@@ -59,7 +81,8 @@ char *node_copy_catalog_csv(const Baocao__CatalogReply *c, size_t *len)
     FILE *out = open_memstream(&buf, &n);
     if (!out)
         return NULL;      /* out of memory */
-    fputs("code,name,kind,numerator,denominator,scale,programme\n", out);
+    fputs("code,name,kind,numerator,denominator,scale,programme,"
+          "categories\n", out);
     for (size_t i = 0; i < c->n_indicators; i++) {
         const Baocao__CatalogEntry *e = c->indicators[i];
         char scale[32] = "";
@@ -71,7 +94,14 @@ char *node_copy_catalog_csv(const Baocao__CatalogReply *c, size_t *len)
         csv_cell(out, e->numerator, false);
         csv_cell(out, e->denominator, false);
         csv_cell(out, scale, false);
-        csv_cell(out, e->programme, true);
+        csv_cell(out, e->programme, false);
+        /* Issue 17: the categories it is broken down by, "sex;age". */
+        char cats[256] = "";
+        size_t w = 0;
+        for (size_t k = 0; k < e->n_categories && w < sizeof cats; k++)
+            w += (size_t) snprintf(cats + w, sizeof cats - w, "%s%s",
+                                   k ? ";" : "", e->categories[k]);
+        csv_cell(out, cats, true);
     }
     fclose(out);
     if (len)
@@ -96,10 +126,15 @@ node_copy_t *node_copy_from_reply(const Baocao__CatalogReply *reply,
         bc_set_error(err, errlen, "out of memory");
         goto out_fail;
     }
-    self->catalog = bc_registry_parse(placeholder_units,
-                                      sizeof placeholder_units - 1, csv, clen,
-                                      "the hub's catalogue", e2, sizeof e2);
+    size_t klen = 0;
+    char *kcsv = reply->n_categories ? categories_csv(reply, &klen) : NULL;
+    self->catalog = bc_registry_parse_full(placeholder_units,
+                                           sizeof placeholder_units - 1, csv,
+                                           clen, kcsv, klen,
+                                           "the hub's catalogue", e2,
+                                           sizeof e2);
     free(csv);
+    free(kcsv);
     if (!self->catalog) {
         bc_set_error(err, errlen, "%s", e2);
         goto out_fail;

@@ -413,11 +413,12 @@ int node_outbox_file(node_outbox_t *self, const char *unit,
                                     sizeof *vals);
     Baocao__Value **ptrs = bc_calloc(report->nvalues ? report->nvalues : 1,
                                      sizeof *ptrs);
-    bc_report_to_wire(report, vals, ptrs);
+    void *combos = bc_report_to_wire(report, vals, ptrs);
     sub.n_values = report->nvalues;
     sub.values = ptrs;
     size_t blob_len;
     uint8_t *blob = bc_wire_pack(&sub.base, &blob_len);
+    bc_report_wire_free(combos);
     free(vals);
     free(ptrs);
 
@@ -459,7 +460,15 @@ static bc_report_t *report_of(const Baocao__Submission *sub)
     for (size_t i = 0; i < sub->n_values; i++) {
         const Baocao__Value *v = sub->values[i];
         bc_report_value_t *o = &r->values[r->nvalues++];
-        o->indicator = bc_strdup(v->indicator);
+        /* A combination comes back as its code (bc_report.h). */
+        const char *cats[BC_REPORT_MAX_CATEGORIES], *opts[BC_REPORT_MAX_CATEGORIES];
+        size_t n = 0;
+        for (size_t k = 0; k < v->n_options && n < BC_REPORT_MAX_CATEGORIES;
+             k++, n++) {
+            cats[n] = v->options[k]->category;
+            opts[n] = v->options[k]->option;
+        }
+        o->indicator = bc_report_combination(v->indicator, n, cats, opts);
         o->is_integer = v->v_case != BAOCAO__VALUE__V_DECIMAL;
         o->count = v->v_case == BAOCAO__VALUE__V_COUNT ? v->count : 0;
         o->decimal = v->v_case == BAOCAO__VALUE__V_DECIMAL ? v->decimal : 0;

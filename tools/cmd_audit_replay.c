@@ -56,9 +56,14 @@ static bc_registry_t *registry_of(const Baocao__LogEntry *le,
     char name[64];
     snprintf(name, sizeof name, "the registry logged at seq %llu",
              (unsigned long long) le->seq);
-    return bc_registry_parse((const char *) rv->units.data, rv->units.len,
-                             (const char *) rv->catalog.data,
-                             rv->catalog.len, name, err, errlen);
+    return bc_registry_parse_full((const char *) rv->units.data,
+                                  rv->units.len,
+                                  (const char *) rv->catalog.data,
+                                  rv->catalog.len,
+                                  rv->categories.len
+                                      ? (const char *) rv->categories.data
+                                      : NULL,
+                                  rv->categories.len, name, err, errlen);
 }
 
 /* What a replay found against the log. */

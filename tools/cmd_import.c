@@ -19,9 +19,17 @@
  * NO_DATA_ELEMENT, BAD_PERIOD, DISAGGREGATED, BAD_VALUE, DUPLICATE_VALUE),
  * not one of DHIS2's E-numbers, which name DHIS2's own checks. Conflicts are what the hub would refuse for good, or
  * what baocao cannot represent: a value that is not a whole number >= 0, a
- * period baocao does not report on, a disaggregation (a category or
- * attribute option combo other than the default), a data element twice in
- * one report, a missing orgUnit or dataElement.
+ * period baocao does not report on, a disaggregation baocao cannot name
+ * (an attribute option combo other than the default, or a category option
+ * combo that is neither the default nor one of our combinations), a data
+ * element twice in one report, a missing orgUnit or dataElement.
+ *
+ * Breakdowns (issue 17): a categoryOptionCombo that a `coc` row of the
+ * mapping names (a DHIS2 UID, or an ADX dataValue's attributes as read,
+ * "GENDER=FMLE") is filed as that row's combination of our options
+ * ("age=5-14,sex=nu") of its indicator, and the hub checks it against its
+ * categories as it checks any report. Without a row, a disaggregated
+ * value is a conflict, as before.
  *
  * Then each report is checked as `baocao submit` checks one (issue #11,
  * node_check.h), against the node's copy of the hub's catalogue and rules
@@ -75,7 +83,9 @@ static const bc_option_t import_options[] = {
 typedef struct {
     const bc_dhis2_value_t *src;   /* as read */
     const char *unit;              /* our unit code */
-    const char *indicator;         /* our indicator code */
+    const char *indicator;         /* our indicator code, or combination's
+                                      (bc_report.h) */
+    char *owned;                   /* a combination's code, owned */
     char period[BC_PERIOD_STRLEN]; /* our period, canonical */
     long long count;               /* the figure */
     const char *why;               /* conflict reason, NULL if none */
@@ -123,6 +133,31 @@ static void add_conflict(cJSON *conflicts, const char *object,
     cJSON_AddItemToArray(conflicts, c);
 }
 
+/* Our options for a categoryOptionCombo ("age=5-14,sex=nu"), as the
+ * combination code of `indicator` (bc_report_combination), or NULL when
+ * the combo does not read as CAT=OPT pairs. */
+static char *combination_of(const char *indicator, const char *ours)
+{
+    const char *cats[BC_REPORT_MAX_CATEGORIES], *opts[BC_REPORT_MAX_CATEGORIES];
+    size_t n = 0;
+    char *copy = bc_strdup(ours), *save = NULL, *code = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '=');
+        if (!eq || eq == t || !eq[1] || n == BC_REPORT_MAX_CATEGORIES
+            || strpbrk(eq + 1, "=[]"))
+            goto out;
+        *eq = '\0';
+        cats[n] = t;
+        opts[n++] = eq + 1;
+    }
+    if (n)
+        code = bc_report_combination(indicator, n, cats, opts);
+out:
+    free(copy);
+    return code;
+}
+
 /* Judges one value: maps its codes, reads its period and figure. */
 static void judge(item_t *it, const bc_dhis2_map_t *map, cJSON *conflicts,
                   const char *place)
@@ -137,6 +172,7 @@ static void judge(item_t *it, const bc_dhis2_map_t *map, cJSON *conflicts,
     if (!bc_dhis2_period_parse(v->period, &p))
         bc_period_format(p, it->period);
     const char *code = NULL;
+    const char *ours_coc = bc_dhis2_map_find_ours(map, BC_DHIS2_COC, v->coc);
     if (!v->org_unit[0]) {
         it->why = "has no orgUnit";
         code = "NO_ORG_UNIT";
@@ -147,8 +183,15 @@ static void judge(item_t *it, const bc_dhis2_map_t *map, cJSON *conflicts,
         it->why = "has a period baocao does not report on (month, quarter, "
                   "six-month or year)";
         code = "BAD_PERIOD";
-    } else if (!bc_dhis2_is_default_combo(v->coc)) {
-        it->why = "is disaggregated (categoryOptionCombo is not the default)";
+    } else if (!bc_dhis2_is_default_combo(v->coc)
+               && !(ours_coc
+                    && (it->owned = combination_of(it->indicator,
+                                                    ours_coc)))) {
+        it->why = ours_coc
+                      ? "is disaggregated by a categoryOptionCombo whose coc "
+                        "row does not read CATEGORY=OPTION,..."
+                      : "is disaggregated (categoryOptionCombo is not the "
+                        "default, and no coc row of the mapping names it)";
         code = "DISAGGREGATED";
     } else if (!bc_dhis2_is_default_combo(v->aoc)) {
         it->why = "has an attributeOptionCombo that is not the default";
@@ -156,6 +199,8 @@ static void judge(item_t *it, const bc_dhis2_map_t *map, cJSON *conflicts,
     } else if (bc_dhis2_count(v->value, &it->count, &it->why)) {
         code = "BAD_VALUE";
     }
+    if (it->owned)
+        it->indicator = it->owned;
     if (!it->why)
         return;
     snprintf(msg, sizeof msg, "%.300s %.100s %.40s %.100s: value '%.60s' %s", place,
@@ -459,6 +504,8 @@ out:
     node_outbox_close(&outbox);
     free(groups);
     free(order);
+    for (size_t i = 0; items && set && i < set->n; i++)
+        free(items[i].owned);
     free(items);
     cJSON_Delete(conflicts);
     cJSON_Delete(root);

@@ -40,6 +40,8 @@ typedef struct {
     char *format;           /* table, csv, json */
     char *programme;        /* keep this programme's indicators, or NULL */
     bool all;               /* table/CSV: also the indicators without data */
+    char *by;               /* breakdown categories, "sex,age", or NULL */
+    char **options;         /* breakdown filter, "sex=nu", repeatable */
 } query_cfg_t;
 
 static const bc_option_t query_options[] = {
@@ -57,6 +59,13 @@ static const bc_option_t query_options[] = {
      "name, any case (SDD, KCB, lao, HIV)"},
     {"all", BC_OPT_BOOL, offsetof(query_cfg_t, all), 0, 0, NULL, NULL,
      "table and CSV: also the indicators without any data"},
+    {"by", BC_OPT_STRING, offsetof(query_cfg_t, by), 0, 0, NULL,
+     "CATEGORY[,CATEGORY]", "also the figures by these categories (sex, "
+     "age, sex,age) for the indicators broken down by them: one row per "
+     "combination, a column per category"},
+    {"option", BC_OPT_LIST, offsetof(query_cfg_t, options), 0, 0, NULL,
+     "CATEGORY=OPTION", "only the combinations with this option (sex=nu; "
+     "repeatable); alone, one row: the indicator over those combinations"},
 };
 #define NQUERY (sizeof query_options / sizeof query_options[0])
 
@@ -163,21 +172,11 @@ static void json_part(cJSON *o, const char *name, const Baocao__Num *n)
         cJSON_AddNullToObject(o, name);
 }
 
-static void print_json(const Baocao__QueryReply *q,
-                       const Baocao__Figure *const *figures, size_t n)
+/* One figure's fields into o (a total's, or a breakdown row's). */
+static void json_figure(cJSON *o, const Baocao__Figure *f)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "unit", q->unit);
-    cJSON_AddStringToObject(root, "unit_name", q->unit_name);
-    cJSON_AddStringToObject(root, "period", q->period);
-    /* Issue #11: new fields only, the old ones keep their names. */
-    cJSON_AddBoolToObject(root, "approved", q->approved);
-    cJSON_AddItemToObject(root, "approval", cmd_approval_json(q->approval));
-    cJSON *figs = cJSON_AddObjectToObject(root, "figures");
-    for (size_t i = 0; i < n; i++) {
-        const Baocao__Figure *f = figures[i];
+    {
         shown_t s = shown(f);
-        cJSON *o = cJSON_AddObjectToObject(figs, f->indicator);
         cJSON_AddStringToObject(o, "name", f->name);
         /* Added field (issue 15). */
         cJSON_AddStringToObject(o, "programme",
@@ -204,7 +203,7 @@ static void print_json(const Baocao__QueryReply *q,
                      s.has_cum && s.has_target && s.target != 0,
                      s.target != 0 ? round(s.cum / s.target * 1000.0) / 10.0
                                    : 0);
-            continue;
+            return;
         }
         json_num(o, "previous", s.has_prev, s.prev);
         json_num(o, "change_previous", s.has_value && s.has_prev,
@@ -246,6 +245,40 @@ static void print_json(const Baocao__QueryReply *q,
         if (s.has_target && s.target == 0)
             cJSON_AddStringToObject(o, "target_pct_note",
                                     "target is 0: % of plan is not defined");
+    }
+}
+
+static void print_json(const Baocao__QueryReply *q,
+                       const Baocao__Figure *const *figures, size_t n,
+                       const Baocao__Figure *const *rows, size_t nrows,
+                       bool breakdown)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "unit", q->unit);
+    cJSON_AddStringToObject(root, "unit_name", q->unit_name);
+    cJSON_AddStringToObject(root, "period", q->period);
+    /* Issue #11: new fields only, the old ones keep their names. */
+    cJSON_AddBoolToObject(root, "approved", q->approved);
+    cJSON_AddItemToObject(root, "approval", cmd_approval_json(q->approval));
+    cJSON *figs = cJSON_AddObjectToObject(root, "figures");
+    for (size_t i = 0; i < n; i++)
+        json_figure(cJSON_AddObjectToObject(figs, figures[i]->indicator),
+                    figures[i]);
+    /* Added field (issue 17), only when --by or --option asked for it:
+     * the rows by combination, each with its indicator and options. */
+    if (breakdown) {
+        cJSON *arr = cJSON_AddArrayToObject(root, "breakdown");
+        for (size_t i = 0; i < nrows; i++) {
+            const Baocao__Figure *f = rows[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "indicator", f->indicator);
+            cJSON *opts = cJSON_AddObjectToObject(o, "options");
+            for (size_t k = 0; k < f->n_options; k++)
+                cJSON_AddStringToObject(opts, f->options[k]->category,
+                                        f->options[k]->option);
+            json_figure(o, f);
+            cJSON_AddItemToArray(arr, o);
+        }
     }
     char *text = cJSON_Print(root);
     printf("%s\n", text);
@@ -340,34 +373,59 @@ static void group_digits(char *cell, size_t len)
     memcpy(cell, out, o + rest + 1);
 }
 
+/* The option a breakdown row has for category `cat`, or NULL (a total). */
+static const char *option_of(const Baocao__Figure *f, const char *cat)
+{
+    for (size_t k = 0; k < f->n_options; k++)
+        if (!strcmp(f->options[k]->category, cat))
+            return f->options[k]->option;
+    return NULL;
+}
+
+/* Table and CSV: the totals, then the breakdown rows, with one column per
+ * category after the name (issue 17): a total's is empty in CSV (as in a
+ * filed CSV, empty = total) and "all" in the table. */
 static void print_rows(const Baocao__QueryReply *q,
                        const Baocao__Figure *const *figures, size_t n,
-                       out_format_t fmt)
+                       out_format_t fmt, char *const *cats, size_t ncats)
 {
     char cells[NCOLS][48];
-    const char *row[NCOLS];
+    size_t width = NCOLS + ncats;
+    const char **row = bc_calloc(width, sizeof *row);
     char appr[BC_PEER_MAX + 200] = "";
+    /* Column j of the output: 0-1 the indicator and name, then the
+     * categories, then query_cols[2..]. */
+#define COL_HEAD(j) ((j) < 2 ? query_cols[j] : (j) < 2 + ncats \
+                     ? cats[(j) - 2] : query_cols[(j) - ncats])
     if (fmt == FMT_CSV) {
         /* The approval state (issue #11) in two last columns, the same on
          * every row: a spreadsheet filter keeps it beside each figure. */
         if (q->approval)
             cmd_approval_text(q->approval, appr, sizeof appr, false);
-        for (size_t c = 0; c < NCOLS; c++)
-            cmd_csv_field(stdout, query_cols[c], false);
+        for (size_t j = 0; j < width; j++)
+            cmd_csv_field(stdout, COL_HEAD(j), false);
         cmd_csv_field(stdout, "approved", false);
         cmd_csv_field(stdout, "approval", true);
         for (size_t i = 0; i < n; i++) {
             figure_row(figures[i], cells);
             /* No data is an empty field, which every spreadsheet reads as
              * empty; "-" would be read as text. */
-            for (size_t c = 0; c < NCOLS; c++)
-                cmd_csv_field(stdout, c == 1 ? figures[i]->name
-                                      : strcmp(cells[c], "-") ? cells[c]
-                                                              : "",
-                              false);
+            for (size_t j = 0; j < width; j++) {
+                const char *v;
+                if (j == 1)
+                    v = figures[i]->name;
+                else if (j >= 2 && j < 2 + ncats)
+                    v = option_of(figures[i], cats[j - 2]);
+                else {
+                    size_t c = j < 2 ? j : j - ncats;
+                    v = strcmp(cells[c], "-") ? cells[c] : "";
+                }
+                cmd_csv_field(stdout, v ? v : "", false);
+            }
             cmd_csv_field(stdout, q->approved ? "yes" : "no", false);
             cmd_csv_field(stdout, appr, true);
         }
+        free(row);
         return;
     }
     printf("%s (%s), %s\n", q->unit_name, q->unit, q->period);
@@ -389,24 +447,38 @@ static void print_rows(const Baocao__QueryReply *q,
                 group_digits(all[i][c], sizeof all[i][c]);
         }
     }
-    const char *heads[NCOLS];
-    size_t cols[NCOLS], nkeep = 0;
-    for (size_t c = 0; c < NCOLS; c++)
-        if (keep[c]) {
-            heads[nkeep] = query_cols[c];
-            cols[nkeep++] = c;
+    const char **heads = bc_calloc(width, sizeof *heads);
+    size_t *cols = bc_calloc(width, sizeof *cols), nkeep = 0;
+    for (size_t j = 0; j < width; j++) {
+        bool is_cat = j >= 2 && j < 2 + ncats;
+        if (is_cat || keep[j < 2 ? j : j - ncats]) {
+            heads[nkeep] = COL_HEAD(j);
+            cols[nkeep++] = j;
         }
+    }
+#undef COL_HEAD
     bc_table_t *t = bc_table_new(nkeep, heads);
-    for (size_t k = 2; k < nkeep; k++)
+    for (size_t k = 2 + ncats; k < nkeep; k++)
         bc_table_align(t, k, BC_ALIGN_RIGHT);
     for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < nkeep; k++)
-            row[k] = cols[k] == 1 ? figures[i]->name : all[i][cols[k]];
+        for (size_t k = 0; k < nkeep; k++) {
+            size_t j = cols[k];
+            if (j == 1)
+                row[k] = figures[i]->name;
+            else if (j >= 2 && j < 2 + ncats) {
+                const char *o = option_of(figures[i], cats[j - 2]);
+                row[k] = o ? o : "all";
+            } else
+                row[k] = all[i][j < 2 ? j : j - ncats];
+        }
         bc_table_add(t, row);
     }
     bc_table_print(t, stdout);
     bc_table_destroy(&t);
     free(all);
+    free(heads);
+    free(cols);
+    free(row);
     /* Flagged figures (#11): below the table, so its columns stay. */
     for (size_t i = 0; i < q->n_figures; i++)
         for (size_t k = 0; k < q->figures[i]->n_flags; k++)
@@ -506,8 +578,15 @@ int cmd_query(int argc, char **argv)
     int status = EXIT_USAGE;
     out_format_t fmt;
     bc_client_t *client = NULL;
+    char *bybuf = NULL, *bys[8];
+    char *cats[16];
+    size_t ncats = 0;
+    Baocao__Option opts[8], *optp[8];
+    char *optbuf[8] = {NULL};
+    size_t nopts = 0;
     int rc = cmd_parse("query", "--hub ENDPOINT --unit CODE --period PERIOD "
                        "[--indicator CODE]... [--programme TEXT] [--all] "
+                       "[--by CATEGORY[,CATEGORY]] [--option CAT=OPT]... "
                        "[--format table|csv|json]",
                        query_options, NQUERY, &cfg, argc, argv, NULL, 0,
                        &npos);
@@ -519,12 +598,56 @@ int cmd_query(int argc, char **argv)
         fprintf(stderr, "baocao query: --unit and --period are required\n");
         goto out_free;
     }
+    /* Breakdowns (issue 17): the hub checks the names; here only the
+     * shape, so that a typo is exit 2 before connecting. */
+    Baocao__Query q = BAOCAO__QUERY__INIT;
+    if (cfg.by) {
+        bybuf = bc_strdup(cfg.by);
+        char *save = NULL;
+        for (char *t = strtok_r(bybuf, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
+            if (q.n_by == 4) {
+                fprintf(stderr, "baocao query: --by takes at most 4 "
+                        "categories\n");
+                goto out_free;
+            }
+            bys[q.n_by++] = t;
+            cats[ncats++] = t;
+        }
+        if (!q.n_by) {
+            fprintf(stderr, "baocao query: --by needs a category (sex, "
+                    "age, sex,age)\n");
+            goto out_free;
+        }
+        q.by = bys;
+    }
+    for (char **p = cfg.options; p && *p; p++) {
+        char *eq = strchr(*p, '=');
+        if (!eq || eq == *p || !eq[1] || nopts == 4) {
+            fprintf(stderr, "baocao query: --option takes CATEGORY=OPTION "
+                    "(sex=nu), at most 4 times; not '%s'\n", *p);
+            goto out_free;
+        }
+        optbuf[nopts] = bc_strdup(*p);
+        optbuf[nopts][eq - *p] = '\0';
+        baocao__option__init(&opts[nopts]);
+        opts[nopts].category = optbuf[nopts];
+        opts[nopts].option = optbuf[nopts] + (eq - *p) + 1;
+        optp[nopts] = &opts[nopts];
+        bool seen = false;
+        for (size_t k = 0; k < ncats; k++)
+            seen |= !strcmp(cats[k], optbuf[nopts]);
+        if (!seen)
+            cats[ncats++] = optbuf[nopts];
+        nopts++;
+    }
+    q.n_options = nopts;
+    q.options = optp;
     /* A connect failure is one of the options: exit 2 (cmd.h). */
     if (!(client = cmd_connect("query", &cfg.client)))
         goto out_free;
     status = EXIT_FAIL;
     Baocao__Request req = BAOCAO__REQUEST__INIT;
-    Baocao__Query q = BAOCAO__QUERY__INIT;
     q.unit = cfg.unit;
     q.period = cfg.period;
     for (char **p = cfg.indicators; p && *p; p++)
@@ -537,20 +660,55 @@ int cmd_query(int argc, char **argv)
         goto out_close;
     if (reply->body_case == BAOCAO__REPLY__BODY_QUERY) {
         const Baocao__QueryReply *qr = reply->query;
-        const Baocao__Figure **figs = bc_calloc(qr->n_figures + 1,
+        const Baocao__Figure **figs = bc_calloc(qr->n_figures
+                                                + qr->n_breakdown + 1,
                                                 sizeof *figs);
         size_t nprog, nempty;
         size_t n = choose_figures(qr, &cfg, fmt, figs, &nprog, &nempty);
+        /* The breakdown rows after the totals, chosen the same way. */
+        size_t nrows = 0;
+        const Baocao__Figure **rows = figs + n;
+        for (size_t i = 0; i < qr->n_breakdown; i++) {
+            const Baocao__Figure *f = qr->breakdown[i];
+            if (cfg.programme
+                && !contains_nocase(f->programme ? f->programme : "",
+                                    cfg.programme))
+                continue;
+            if (fmt != FMT_JSON && !cfg.all && !cfg.indicators
+                && !has_data(f))
+                continue;
+            rows[nrows++] = f;
+        }
         if (cfg.programme && !nprog) {
             fprintf(stderr, "baocao query: no indicator of a programme "
                     "matching '%s'; the programmes are:\n", cfg.programme);
             list_programmes(qr, stderr);
             status = EXIT_USAGE;
         } else {
-            if (fmt == FMT_JSON)
-                print_json(qr, figs, n);
-            else
-                print_rows(qr, figs, n, fmt);
+            if (fmt == FMT_JSON) {
+                print_json(qr, figs, n, rows, nrows, ncats > 0);
+            } else {
+                /* Each total followed by its rows, so they read together. */
+                const Baocao__Figure **ord = bc_calloc(n + nrows + 1,
+                                                       sizeof *ord);
+                bool *used = bc_calloc(nrows + 1, sizeof *used);
+                size_t m = 0;
+                for (size_t i = 0; i < n; i++) {
+                    ord[m++] = figs[i];
+                    for (size_t k = 0; k < nrows; k++)
+                        if (!used[k]
+                            && !strcmp(rows[k]->indicator, figs[i]->indicator)) {
+                            ord[m++] = rows[k];
+                            used[k] = true;
+                        }
+                }
+                for (size_t k = 0; k < nrows; k++)
+                    if (!used[k])
+                        ord[m++] = rows[k];
+                print_rows(qr, ord, m, fmt, cats, ncats);
+                free(used);
+                free(ord);
+            }
             /* Say what was left out, on stderr so that CSV stays data. */
             if (nempty)
                 fprintf(fmt == FMT_TABLE ? stdout : stderr,
@@ -565,6 +723,9 @@ int cmd_query(int argc, char **argv)
 out_close:
     bc_client_destroy(&client);
 out_free:
+    free(bybuf);
+    for (size_t k = 0; k < nopts; k++)
+        free(optbuf[k]);
     bc_config_free(query_options, NQUERY, &cfg);
     return status;
 }

@@ -103,7 +103,9 @@ static size_t left_out(const bc_report_t *prev, const bc_report_t *next,
     buf[0] = '\0';
     for (size_t i = 0; i < prev->nvalues; i++) {
         const char *code = prev->values[i].indicator;
-        if (bc_report_find(next, code))
+        /* An indicator the correction gives, as its total or any
+         * combination, is replaced whole (bc_report_merge). */
+        if (bc_report_holds(next, code))
             continue;
         if (used < len) {
             int w = snprintf(buf + used, len - used, "%s%s", n ? ", " : "",
@@ -136,8 +138,12 @@ static int check_limits(const submit_cfg_t *cfg, const bc_report_t *r,
     }
     for (size_t i = 0; i < r->nvalues; i++) {
         const bc_report_value_t *v = &r->values[i];
-        size_t len = strlen(v->indicator);
-        if (!bc_text_valid(v->indicator, len) || len > BC_TEXT_MAX) {
+        /* A combination's code (bc_report.h) is its indicator's and the
+         * options, each of which the hub bounds like any text. */
+        const char *br = strchr(v->indicator, '[');
+        size_t len = br ? (size_t) (br - v->indicator) : strlen(v->indicator);
+        if (!bc_text_valid(v->indicator, strlen(v->indicator))
+            || len > BC_TEXT_MAX) {
             fprintf(stderr, "baocao submit: %s: figure %zu: an indicator code "
                     "is UTF-8 text of at most %d bytes; nothing filed\n",
                     cfg->file, i + 1, BC_TEXT_MAX);

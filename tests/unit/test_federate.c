@@ -70,7 +70,8 @@ static void test_compose(void **state)
     size_t len = 0;
     hub_subtrees_t none = {NULL, 0};
     /* No subtree: the file, byte for byte. */
-    bc_registry_t *reg = hub_federate_load(f->units, f->catalog, &none, &text,
+    bc_registry_t *reg = hub_federate_load(f->units, f->catalog, NULL, &none,
+                                           &text,
                                            &len, err, sizeof err);
     assert_non_null(reg);
     assert_int_equal(len, strlen(NATIONAL));
@@ -80,7 +81,7 @@ static void test_compose(void **state)
 
     hub_subtree_t t = {"P0", 7, P0_UNITS, strlen(P0_UNITS)};
     hub_subtrees_t st = {&t, 1};
-    reg = hub_federate_load(f->units, f->catalog, &st, &text, &len, err,
+    reg = hub_federate_load(f->units, f->catalog, NULL, &st, &text, &len, err,
                             sizeof err);
     if (!reg)
         fail_msg("%s", err);
@@ -113,7 +114,8 @@ static void test_compose_keeps_other_provinces(void **state)
     bc_write_file(f->units, NATIONAL "P0-D0-C9,P1-D0,commune,Stale,,,,\n");
     hub_subtree_t t = {"P0", 7, P0_UNITS, strlen(P0_UNITS)};
     hub_subtrees_t st = {&t, 1};
-    bc_registry_t *reg = hub_federate_load(f->units, f->catalog, &st, &text,
+    bc_registry_t *reg = hub_federate_load(f->units, f->catalog, NULL, &st,
+                                           &text,
                                            &len, err, sizeof err);
     if (!reg)
         fail_msg("%s", err);

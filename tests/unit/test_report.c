@@ -145,12 +145,96 @@ static void test_load(void **state)
     assert_non_null(strstr(err, "/nonexistent/r.csv"));
 }
 
+/* Issue 17: the columns between indicator and value are categories; a
+ * row's non-empty cells make its combination's code (categories sorted),
+ * empty ones its total; the wire carries the indicator and options. */
+static void test_breakdowns(void **state)
+{
+    (void) state;
+    char err[256] = "";
+    bc_report_t *r = NULL;
+    const char *text = "indicator,sex,name,age,value,note\n"
+                       "sxh_cases,nu,Sốt xuất huyết,5-14,3,a\n"
+                       "sxh_cases,nam,,5-14,2,\n"
+                       "sxh_cases,,,,5,\n"
+                       "tcm_cases,,,0-4,1,\n"
+                       "births,,,,7,\n";
+    assert_int_equal(parse(text, &r, err, sizeof err), BC_OK);
+    assert_int_equal(r->nvalues, 5);
+    assert_string_equal(r->values[0].indicator, "sxh_cases[age=5-14,sex=nu]");
+    assert_string_equal(r->values[1].indicator,
+                        "sxh_cases[age=5-14,sex=nam]");
+    assert_string_equal(r->values[2].indicator, "sxh_cases");
+    assert_string_equal(r->values[3].indicator, "tcm_cases[age=0-4]");
+    assert_string_equal(r->values[4].indicator, "births");
+    Baocao__Value vals[5], *ptrs[5];
+    void *wire = bc_report_to_wire(r, vals, ptrs);
+    assert_non_null(wire);
+    assert_string_equal(vals[0].indicator, "sxh_cases");
+    assert_int_equal(vals[0].n_options, 2);
+    assert_string_equal(vals[0].options[0]->category, "age");
+    assert_string_equal(vals[0].options[0]->option, "5-14");
+    assert_string_equal(vals[0].options[1]->category, "sex");
+    assert_string_equal(vals[0].options[1]->option, "nu");
+    assert_int_equal(vals[0].count, 3);
+    assert_string_equal(vals[2].indicator, "sxh_cases");
+    assert_int_equal(vals[2].n_options, 0);
+    assert_string_equal(vals[3].indicator, "tcm_cases");
+    assert_int_equal(vals[3].n_options, 1);
+    assert_int_equal(vals[4].n_options, 0);
+    bc_report_wire_free(wire);
+    /* Back from the wire's pieces, the same code. */
+    const char *cats[] = {"sex", "age"}, *opts[] = {"nu", "5-14"};
+    char *code = bc_report_combination("sxh_cases", 2, cats, opts);
+    assert_string_equal(code, r->values[0].indicator);
+    free(code);
+    /* A plain report needs no block. */
+    bc_report_t *plain = NULL;
+    assert_int_equal(parse("indicator,value\nbirths,1\n", &plain, err,
+                           sizeof err), BC_OK);
+    assert_null(bc_report_to_wire(plain, vals, ptrs));
+    /* A correction that gives the breakdown replaces all of it, its total
+     * included; one that leaves an indicator out keeps it. */
+    bc_report_t *next = NULL;
+    assert_int_equal(parse("indicator,sex,age,value\n"
+                           "sxh_cases,nu,0-4,9\n", &next, err, sizeof err),
+                     BC_OK);
+    bc_report_t *m = bc_report_merge(r, next);
+    assert_int_equal(m->nvalues, 3);
+    assert_string_equal(m->values[0].indicator, "sxh_cases[age=0-4,sex=nu]");
+    assert_string_equal(m->values[1].indicator, "tcm_cases[age=0-4]");
+    assert_string_equal(m->values[2].indicator, "births");
+    assert_false(bc_report_same(m, r));
+    assert_true(bc_report_same(r, r));
+    bc_report_destroy(&m);
+    bc_report_destroy(&next);
+    bc_report_destroy(&plain);
+    bc_report_destroy(&r);
+
+    /* The same combination twice, in either column order. */
+    expect_reject("indicator,sex,age,value\nsxh_cases,nu,0-4,1\n"
+                  "sxh_cases,nu,0-4,2\n",
+                  "r.csv:3: combination sxh_cases[age=0-4,sex=nu] is listed "
+                  "twice (first on line 2)");
+    expect_reject("indicator,sex,age,value\nsxh_cases,,,1\nsxh_cases,,,2\n",
+                  "r.csv:3: indicator sxh_cases is listed twice");
+    expect_reject("indicator,a,b,c,d,e,value\nx,1,2,3,4,5,1\n",
+                  "r.csv:1: the columns between indicator and value are "
+                  "categories (sex, age): at most 4");
+    expect_reject("indicator,se=x,value\nx,1,1\n", "not 'se=x'");
+    expect_reject("indicator,sex,value\nx,n]u,1\n",
+                  "r.csv:2: sex 'n]u' of x: an option has no [ ] , =");
+    expect_reject("indicator,value\nx[sex=nu],1\n",
+                  "r.csv:2: indicator code 'x[sex=nu]' has a '['");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_load),
+        cmocka_unit_test(test_breakdowns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
