@@ -105,6 +105,8 @@ static size_t put_varint(uint8_t *p, uint64_t v)
 int bc_wire_find_field(const uint8_t *buf, size_t len, uint32_t field,
                        const uint8_t **out, size_t *out_len)
 {
+    if (len == 0)      /* also buf == NULL: an empty message has no field */
+        return BC_ENOTFOUND;
     const uint8_t *p = buf, *end = buf + len;
     bool found = false;
     while (p < end) {
