@@ -206,14 +206,25 @@ void bc_keys_unwatch(zsock_t *sock, zsock_t **monitor_p)
 
 bc_handshake_t bc_keys_watch_read(zsock_t *monitor)
 {
+    uint16_t event;
+    uint32_t value;
+    return bc_keys_watch_read_event(monitor, &event, &value);
+}
+
+bc_handshake_t bc_keys_watch_read_event(zsock_t *monitor, uint16_t *event,
+                                        uint32_t *value)
+{
     zmsg_t *m = zmsg_recv(monitor);
     zframe_t *f = m ? zmsg_first(m) : NULL;
     bc_handshake_t what = BC_HANDSHAKE_OTHER;
+    *event = 0;
+    *value = 0;
     if (f && zframe_size(f) >= 6) {
-        uint16_t event;
-        memcpy(&event, zframe_data(f), 2);
-        what = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? BC_HANDSHAKE_REFUSED
-                                                        : BC_HANDSHAKE_FAILED;
+        /* libzmq's monitor frame: 16-bit event, then a 32-bit value. */
+        memcpy(event, zframe_data(f), 2);
+        memcpy(value, zframe_data(f) + 2, 4);
+        what = *event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? BC_HANDSHAKE_REFUSED
+                                                         : BC_HANDSHAKE_FAILED;
     }
     zmsg_destroy(&m);
     return what;

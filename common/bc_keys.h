@@ -65,4 +65,12 @@ typedef enum {
 /* Reads one event from a watch socket. */
 bc_handshake_t bc_keys_watch_read(zsock_t *monitor);
 
+/* The same, with what libzmq said: *event the ZMQ_EVENT_HANDSHAKE_FAILED_*
+ * value, *value its errno (NO_DETAIL: the socket error that ended the
+ * handshake, e.g. ECONNRESET for a cut) or protocol code (PROTOCOL, AUTH).
+ * Both are 0 when the event could not be read. The node uses them to tell
+ * a link cut during the handshake from a wrong key. */
+bc_handshake_t bc_keys_watch_read_event(zsock_t *monitor, uint16_t *event,
+                                        uint32_t *value);
+
 #endif

@@ -286,7 +286,7 @@ node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
     self->slots = bc_calloc(self->nslots, sizeof *self->slots);
     self->backoff = cfg->backoff_min_ms;
     node_link_config_t lc = {cfg->timeout_ms, cfg->poll_ms,
-                             cfg->idle_disconnect_ms,
+                             cfg->idle_disconnect_ms, cfg->backoff_max_ms,
                              cfg->hub_key && !cfg->plain, cfg->cert != NULL};
     self->link = node_link_new(&lc);
     self->rng = (uint64_t) zclock_usecs() ^ (uint64_t) getpid() << 32;
@@ -353,6 +353,9 @@ static int connect_hub(node_sender_t *self)
      * one backoff for every kind of failure. */
     zsock_set_reconnect_ivl(self->sock, (int) self->backoff);
     zsock_set_reconnect_ivl_max(self->sock, (int) self->cfg.backoff_max_ms);
+    /* A held probe waits for a link in a black hole longer than libzmq's
+     * 30 s (node_link_hold_ms). */
+    zsock_set_handshake_ivl(self->sock, (int) node_link_hold_ms(self->link));
     if (self->cfg.heartbeat_ms > 0) {
         zsock_set_heartbeat_ivl(self->sock, (int) self->cfg.heartbeat_ms);
         zsock_set_heartbeat_timeout(self->sock,
@@ -378,6 +381,14 @@ static int connect_hub(node_sender_t *self)
     return BC_OK;
 }
 
+/* Doubles the backoff, up to backoff_max. */
+static void grow_backoff(node_sender_t *self)
+{
+    self->backoff *= 2;
+    if (self->backoff > self->cfg.backoff_max_ms)
+        self->backoff = self->cfg.backoff_max_ms;
+}
+
 /* Waits longer after each failure, up to backoff_max, with +-25% jitter so
  * that a province's nodes do not all come back in the same second. */
 static void back_off(node_sender_t *self, const char *why)
@@ -393,9 +404,30 @@ static void back_off(node_sender_t *self, const char *why)
                                                                / 1000),
                     "cannot record the next retry") == BC_OK)
         self->retry_recorded = true;
-    self->backoff *= 2;
-    if (self->backoff > self->cfg.backoff_max_ms)
-        self->backoff = self->cfg.backoff_max_ms;
+    grow_backoff(self);
+}
+
+/* The link failed (see node_link.c, "the backlog probe"): the next
+ * connection is a probe. When the link carried nothing (silence, a ping
+ * unanswered), the probe connects at once and is held until it comes up;
+ * otherwise (refused, closed while being set up, a probe unanswered) it
+ * waits the backoff, which bounds the attempts. */
+static void link_failed(node_sender_t *self, const char *why, bool at_once)
+{
+    disconnect(self);
+    node_link_probe_begin(self->link);
+    if (!at_once) {
+        back_off(self, why);
+        return;
+    }
+    grow_backoff(self);
+    self->retry_at = 0;
+    BC_INFO("%s; probing: a ping on a new connection, held until the link "
+            "carries it", why);
+    if (self->retry_recorded
+        && check_store(self, node_outbox_set_retry(self->outbox, 0),
+                       "cannot record the next retry") == BC_OK)
+        self->retry_recorded = false;
 }
 
 /* Sends a Ping with this tag without waiting. Returns 0, or -1 when it
@@ -477,6 +509,12 @@ static void refill(node_sender_t *self)
     if (!self->sock || self->inflight == self->nslots)
         return;
     node_link_gate_t gate = node_link_gate(self->link, self->inflight);
+    if (gate == NODE_LINK_PROBE) {
+        /* After a failure: one Ping, and the window on its Pong. */
+        node_link_probe_sent(self->link, send_ping(self, NODE_PROBE_TAG) == 0,
+                             zclock_mono());
+        return;
+    }
     if (gate == NODE_LINK_PING_FIRST) {
         /* A Ping first: its Pong proves the link carries answers. */
         bool ok = send_ping(self, NODE_PING_TAG) == 0;
@@ -699,11 +737,22 @@ static void receive_acks(node_sender_t *self)
  * `baocao status`. */
 static void read_monitor(node_sender_t *self)
 {
-    bc_handshake_t what = bc_keys_watch_read(self->monitor);
+    uint16_t event;
+    uint32_t value;
+    bc_handshake_t what = bc_keys_watch_read_event(self->monitor, &event,
+                                                   &value);
     if (what == BC_HANDSHAKE_OTHER)
         return;
+    int64_t now = zclock_mono();
+    if (node_link_hold_expired(self->link, now)) {
+        /* A held probe that never came up: a fresh one, at once. */
+        BC_DEBUG("no connection after %lld ms: a new probe",
+                 (long long) node_link_hold_ms(self->link));
+        link_failed(self, "no connection yet", true);
+        return;
+    }
     char why[256];
-    node_link_handshake_failed(self->link, what, zclock_mono(), why,
+    node_link_handshake_failed(self->link, what, event, value, now, why,
                                sizeof why);
     /* record_error logs at WARN on a change of words; this one has its
      * own ERROR line, so write the outbox directly. */
@@ -712,8 +761,7 @@ static void read_monitor(node_sender_t *self)
         check_store(self, node_outbox_set_error(self->outbox, why),
                     "cannot record the last delivery problem");
     }
-    disconnect(self);
-    back_off(self, "handshake failed");
+    link_failed(self, "handshake failed", false);
 }
 
 /* Closes an idle link (node_link_idle_due says when) once nothing waits
@@ -904,8 +952,16 @@ int node_sender_run(node_sender_t *self)
 
         /* An isolation Ping unanswered for a timeout: the link is down. */
         if (node_link_ping_lost(self->link, now, self->inflight)) {
-            disconnect(self);
-            back_off(self, "no answer to a ping");
+            link_failed(self, "no answer to a ping", true);
+            continue;
+        }
+        /* A probe's connection came up but its Ping went unanswered: a
+         * failed attempt, the next one after the backoff. */
+        if (node_link_probe_lost(self->link, now)) {
+            record_error(self, "no answer from %s to a probe for %lld ms",
+                         self->cfg.hub,
+                         (long long) node_link_silence_limit(self->link));
+            link_failed(self, "no answer to a probe", false);
             continue;
         }
         /* Judge the link (node_link_is_silent), and give up on a
@@ -927,14 +983,12 @@ int node_sender_run(node_sender_t *self)
             record_error(self, "no answer from %s for %lld ms",
                          self->cfg.hub, (long long) silent_ms);
             node_link_judge(self->link, oldest);
-            disconnect(self);
-            back_off(self, "link is silent");
+            link_failed(self, "link is silent", true);
         } else if (node_link_unreachable(self->link, now, self->inflight,
                                          &silent_ms)) {
             record_error(self, "hub unreachable: no connection to %s for "
                          "%lld ms", self->cfg.hub, (long long) silent_ms);
-            disconnect(self);
-            back_off(self, "hub unreachable");
+            link_failed(self, "hub unreachable", true);
         } else {
             close_if_idle(self, now);
         }
