@@ -282,6 +282,18 @@ node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
                  (unsigned long long) uc.count, uc.other, cfg->unit);
         goto out_close;
     }
+    /* What an earlier run left: sends whose connection died with it, an
+     * error and a retry time of that run. None is current now. Only
+     * bookkeeping for `baocao status`: on a full disk it stays as it is
+     * (the loop reports the store's state). */
+    node_stats_t prev;
+    node_outbox_mark_unsent(self->outbox, NULL, 0);
+    if (node_outbox_stats(self->outbox, &prev) == BC_OK) {
+        if (*prev.last_error)
+            node_outbox_set_error(self->outbox, "");
+        if (prev.next_retry)
+            node_outbox_set_retry(self->outbox, 0);
+    }
     self->nslots = (size_t) cfg->window;
     self->slots = bc_calloc(self->nslots, sizeof *self->slots);
     self->backoff = cfg->backoff_min_ms;
@@ -314,7 +326,19 @@ static void disconnect(node_sender_t *self)
     bc_keys_unwatch(self->sock, &self->monitor);
     zsock_destroy(&self->sock);
     /* Whatever was in flight stays pending in the outbox and goes again on
-     * the next connection. */
+     * the next connection; meanwhile nothing is on the wire for it, and
+     * `baocao status` says so ("waiting to be sent", not "in flight": the
+     * field trial of issue #26 read "in flight 1" through an outage). */
+    if (self->inflight && self->outbox && !self->store_failed) {
+        uint64_t *seqs = bc_calloc(self->inflight, sizeof *seqs);
+        size_t n = 0;
+        for (size_t s = 0; s < self->nslots && n < self->inflight; s++)
+            if (self->slots[s].seq)
+                seqs[n++] = self->slots[s].seq;
+        check_store(self, node_outbox_mark_unsent(self->outbox, seqs, n),
+                    "cannot record what is no longer in flight");
+        free(seqs);
+    }
     memset(self->slots, 0, self->nslots * sizeof *self->slots);
     self->inflight = 0;
     self->cursor = 0;
@@ -424,10 +448,13 @@ static void link_failed(node_sender_t *self, const char *why, bool at_once)
     self->retry_at = 0;
     BC_INFO("%s; probing: a ping on a new connection, held until the link "
             "carries it", why);
-    if (self->retry_recorded
-        && check_store(self, node_outbox_set_retry(self->outbox, 0),
-                       "cannot record the next retry") == BC_OK)
-        self->retry_recorded = false;
+    /* For `baocao status`, the next try is when the held connection is
+     * renewed if the link stays dead (node_link_hold_ms). */
+    int64_t hold_s = (node_link_hold_ms(self->link) + 999) / 1000;
+    if (check_store(self, node_outbox_set_retry(self->outbox,
+                                                wall_s() + hold_s),
+                    "cannot record the next retry") == BC_OK)
+        self->retry_recorded = true;
 }
 
 /* Sends a Ping with this tag without waiting. Returns 0, or -1 when it
