@@ -181,6 +181,11 @@ zcert_t *bc_keys_load_pair(const char *path, char *err, size_t errlen)
 
 zsock_t *bc_keys_watch(zsock_t *sock)
 {
+    return bc_keys_watch_events(sock, 0);
+}
+
+zsock_t *bc_keys_watch_events(zsock_t *sock, int extra_events)
+{
     static int seq;   /* makes monitor endpoints unique in the process */
     char ep[96];
     snprintf(ep, sizeof ep, "inproc://bc-keys-watch-%d-%p",
@@ -188,7 +193,8 @@ zsock_t *bc_keys_watch(zsock_t *sock)
     if (zmq_socket_monitor(zsock_resolve(sock), ep,
                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                                | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                               | extra_events)
         != 0)
         return NULL;
     zsock_t *monitor = zsock_new(ZMQ_PAIR);

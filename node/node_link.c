@@ -81,6 +81,7 @@ struct node_link_t {
     uint64_t cut_by;           /* the hub process (started_at) that went
                                   silent on reading the suspect, awaiting
                                   the next Pong to confirm a strike; 0 none */
+    int64_t beat_at;           /* when the last heartbeat Ping went */
     bool probing;              /* the connection is a probe (Ping first) */
     bool probe_sent;           /* its Ping is out (this socket) */
     int64_t probe_at;          /* when it was sent, monotonic ms */
@@ -203,6 +204,35 @@ bool node_link_is_silent(const node_link_t *self, int64_t now,
     int64_t since = self->last_answer > oldest ? self->last_answer : oldest;
     *silent_ms = now - since;
     return stale || *silent_ms > limit;
+}
+
+/* Heartbeats. libzmq's own (ZMTP PING/PONG, --heartbeat) close a dead
+ * TCP connection, but the application never sees them answered, so they
+ * cannot tell the node that a hub slow to answer a report (a long commit
+ * on a slow disk) is alive: the node judged such a link silent, resent
+ * the window, and the hub logged every report twice. So while reports
+ * await answers and nothing has come back for half the silence limit,
+ * the node sends its own Ping (a few dozen bytes); the hub's main loop
+ * answers it while its writer commits, and the Pong, like any answer,
+ * moves the silence clock. What it cannot prove is that a report in
+ * flight reached the hub: a report lost with a cut connection is caught
+ * at once by the DISCONNECTED event (node_sender.c), and one lost
+ * otherwise by the rule of 3 x the limit (node_link_is_silent). */
+bool node_link_beat_due(const node_link_t *self, int64_t now,
+                        size_t inflight, int64_t oldest_sent)
+{
+    if (!inflight || self->probing)
+        return false;
+    int64_t since = self->last_answer > oldest_sent ? self->last_answer
+                                                     : oldest_sent;
+    if (self->beat_at > since)
+        since = self->beat_at;
+    return now - since >= node_link_silence_limit(self) / 2;
+}
+
+void node_link_beat_sent(node_link_t *self, int64_t now)
+{
+    self->beat_at = now;
 }
 
 bool node_link_waiting(const node_link_t *self)

@@ -20,6 +20,10 @@
  *   - Poison suspect: the oldest in flight when the link died, three
  *     rounds running, is sent alone after a Ping; three strikes and it
  *     is set aside (the bound is in proto/README.md).
+ *   - Heartbeats: while reports await answers and nothing has come back
+ *     for half the silence limit, a Ping; its Pong, like any answer, is a
+ *     sign of life. A connection that libzmq reports closed
+ *     (ZMQ_EVENT_DISCONNECTED) with reports in flight is dead at once.
  *   - Idle: nothing sent or heard for --idle-disconnect ms.
  *   - The backlog probe: after a link failure, the next connection sends
  *     a Ping alone and opens the window on its Pong; after a failure in
@@ -40,6 +44,7 @@
 #define NODE_PING_TAG UINT64_MAX         /* the isolation Ping (never a seq) */
 #define NODE_PING2_TAG (UINT64_MAX - 1)  /* the Ping sent right behind it */
 #define NODE_PROBE_TAG (UINT64_MAX - 2)  /* the backlog probe's Ping */
+#define NODE_BEAT_TAG (UINT64_MAX - 3)   /* a heartbeat Ping */
 
 typedef struct {
     long long timeout_ms;         /* --timeout: the least silence limit */
@@ -101,6 +106,14 @@ bool node_link_unreachable(const node_link_t *self, int64_t now,
  * connect (the caller checks that nothing waits); *idle_ms says how long. */
 bool node_link_idle_due(const node_link_t *self, int64_t now,
                         int64_t *idle_ms);
+
+/* True when a heartbeat Ping is due at `now`: `inflight` submissions, the
+ * oldest sent at `oldest_sent`, and nothing heard (nor a heartbeat sent)
+ * for half the silence limit. */
+bool node_link_beat_due(const node_link_t *self, int64_t now,
+                        size_t inflight, int64_t oldest_sent);
+/* A heartbeat Ping was queued at `now`. */
+void node_link_beat_sent(node_link_t *self, int64_t now);
 
 /* --- Poison suspect (see node_link.c) --------------------------------- */
 

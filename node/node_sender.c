@@ -393,7 +393,8 @@ static int connect_hub(node_sender_t *self)
             return BC_ECRYPTO;
         }
     }
-    self->monitor = bc_keys_watch(self->sock);
+    /* Handshake failures, and connections that libzmq saw close. */
+    self->monitor = bc_keys_watch_events(self->sock, ZMQ_EVENT_DISCONNECTED);
     if (zsock_connect(self->sock, "%s", self->cfg.hub) != 0) {
         record_error(self, "cannot connect to %s: %s", self->cfg.hub,
                      zmq_strerror(zmq_errno()));
@@ -771,6 +772,20 @@ static void read_monitor(node_sender_t *self)
     if (what == BC_HANDSHAKE_OTHER)
         return;
     int64_t now = zclock_mono();
+    if (event == ZMQ_EVENT_DISCONNECTED) {
+        /* A connection that was up closed (a cut, libzmq's heartbeat
+         * timeout): what was in flight on it is lost, and its answers
+         * can no longer come. libzmq would reconnect and the node wait
+         * out the silence limit; instead, a probe at once. With nothing
+         * in flight, libzmq's own reconnect will do. */
+        if (self->inflight && !node_link_probing(self->link)) {
+            record_error(self, "the connection to %s was cut with %zu "
+                         "report(s) in flight", self->cfg.hub,
+                         self->inflight);
+            link_failed(self, "connection cut", true);
+        }
+        return;
+    }
     if (node_link_hold_expired(self->link, now)) {
         /* A held probe that never came up: a fresh one, at once. */
         BC_DEBUG("no connection after %lld ms: a new probe",
@@ -990,6 +1005,18 @@ int node_sender_run(node_sender_t *self)
                          (long long) node_link_silence_limit(self->link));
             link_failed(self, "no answer to a probe", false);
             continue;
+        }
+        if (!node_link_probing(self->link)) {
+            int64_t oldest_sent = 0;
+            for (size_t s = 0; s < self->nslots; s++)
+                if (self->slots[s].seq && (!oldest_sent
+                                           || self->slots[s].sent_at
+                                                  < oldest_sent))
+                    oldest_sent = self->slots[s].sent_at;
+            if (node_link_beat_due(self->link, now, self->inflight,
+                                   oldest_sent)
+                && send_ping(self, NODE_BEAT_TAG) == 0)
+                node_link_beat_sent(self->link, now);
         }
         /* Judge the link (node_link_is_silent), and give up on a
          * connection that never came up while reports wait

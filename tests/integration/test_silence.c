@@ -46,6 +46,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define UNIT "HP-HB-QT"
@@ -451,6 +452,51 @@ static void test_old_error_is_not_current(void **state)
     assert_int_equal(bc_stop(&f->node, SIGTERM, 10000), 0);
 }
 
+/* A hub that is alive but slow to answer: each of its disk syncs takes
+ * 1.5 s (Debian's strace delays the fdatasync calls of its writer
+ * thread), so a commit takes 3 s, longer than the node's 2 s limit. The
+ * node's heartbeat Pings, answered by the hub's main loop meanwhile, are
+ * signs of life: the report goes once. Before, the node judged the link
+ * silent at 2 s and sent the report again (a duplicate in the hub's
+ * log). */
+static void test_slow_hub_answers_heartbeats(void **state)
+{
+    fixture_t *f = *state;
+    if (access("/usr/bin/strace", X_OK) != 0) {
+        fprintf(stderr, "no /usr/bin/strace (scripts/install-deps.sh "
+                "installs it)\n");
+        fail();
+    }
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s", bc_path(f->dir, "slow"));
+    assert_int_equal(mkdir(dir, 0700), 0);
+    const char *wrap[] = {"/usr/bin/strace", "-f", "-qq", "-o", "/dev/null",
+                          "-e", "trace=fdatasync", "-e",
+                          "inject=fdatasync:delay_enter=1500000", NULL};
+    bc_hub_init(&f->hub);
+    f->hub.wrap = wrap;
+    const char *extra[] = {"--log-level", "info", NULL};
+    bc_hub_start(&f->hub, dir, NULL, extra);
+    f->hub.wrap = NULL;
+    file_report(f, "2024-01", 21);
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->hub.endpoint, "--plain", "--timeout", "2000",
+                          "--drain", "--max-seconds", "60", "--log-level",
+                          "debug", NULL};
+    char log[4096];
+    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
+    f->node = bc_spawn("baocao-node", argv, log);
+    assert_int_equal(bc_wait(&f->node, 90000), 0);
+    unsigned long long stored, dups;
+    hub_counts(f, &stored, &dups);
+    assert_int_equal(stored, 1);
+    if (dups)
+        fail_msg("%llu duplicate(s): a slow hub taken for a silent link "
+                 "(see %s)", dups, log);
+    assert_false(bc_file_contains(log, "link is silent"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +511,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_error_is_not_current, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_slow_hub_answers_heartbeats,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests_name("integration.silence", tests, NULL,
                                        NULL);
