@@ -453,7 +453,7 @@ void node_link_probe_sent(node_link_t *self, bool ok, int64_t now)
 bool node_link_probe_lost(const node_link_t *self, int64_t now)
 {
     return self->probing && self->probe_sent
-           && now - self->probe_at > node_link_silence_limit(self);
+           && now - self->probe_at > node_link_hold_ms(self);
 }
 
 int64_t node_link_probe_since(const node_link_t *self)
@@ -467,6 +467,13 @@ int64_t node_link_hold_ms(const node_link_t *self)
     if (self->cfg.backoff_max_ms > ms)
         ms = self->cfg.backoff_max_ms;
     return limit3 > ms ? limit3 : ms;
+}
+
+bool node_link_probe_cut(const node_link_t *self, int64_t now)
+{
+    int64_t held = node_link_silence_limit(self) / 2;
+    return self->probing && now - self->connected_at >= (held > 1000 ? held
+                                                                      : 1000);
 }
 
 bool node_link_hold_expired(const node_link_t *self, int64_t now)

@@ -162,8 +162,11 @@ void node_link_probe_begin(node_link_t *self);
 bool node_link_probing(const node_link_t *self);
 /* The probe's Ping was queued at `now` (ok) or found no connection up. */
 void node_link_probe_sent(node_link_t *self, bool ok, int64_t now);
-/* True when the probe's Ping went out and no Pong came back within the
- * silence limit: the link takes connections but carries no answers. */
+/* True when the probe's Ping went out and no Pong came back within
+ * node_link_hold_ms on a connection that stays up: a hub that takes
+ * connections but does not answer (a shorter wait would take a black
+ * hole after the Ping for a hung hub; a dead connection is closed by
+ * libzmq's heartbeat and seen as DISCONNECTED). */
 bool node_link_probe_lost(const node_link_t *self, int64_t now);
 /* When the current probe began (monotonic ms), 0 when not probing. */
 int64_t node_link_probe_since(const node_link_t *self);
@@ -177,6 +180,12 @@ int64_t node_link_hold_ms(const node_link_t *self);
  * connection reaching node_link_hold_ms without coming up (not a failure
  * of the hub or of the key). */
 bool node_link_hold_expired(const node_link_t *self, int64_t now);
+/* True when the probe's connection, closed or reset at `now`, had been
+ * held for a while (half the silence limit, at least a second): the link
+ * cut it, where a hub that is gone (refused, a gateway resetting at once)
+ * closes it at once. The first calls for a new probe at once, the second
+ * for the backoff. */
+bool node_link_probe_cut(const node_link_t *self, int64_t now);
 
 /* --- Handshakes ------------------------------------------------------- */
 

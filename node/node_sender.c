@@ -783,6 +783,12 @@ static void read_monitor(node_sender_t *self)
                          "report(s) in flight", self->cfg.hub,
                          self->inflight);
             link_failed(self, "connection cut", true);
+        } else if (node_link_probing(self->link)) {
+            /* The probe's Ping went with it: a new probe, at once if the
+             * connection had lived (the link cut it), else after the
+             * backoff (a hub that is gone). */
+            link_failed(self, "the probe's connection closed",
+                        node_link_probe_cut(self->link, now));
         }
         return;
     }
@@ -794,6 +800,15 @@ static void read_monitor(node_sender_t *self)
         return;
     }
     char why[256];
+    if (node_link_probe_cut(self->link, now)) {
+        /* A held probe cut by the link before it came up: say so once at
+         * INFO, and probe again at once. */
+        BC_DEBUG("the probe's connection was cut, %lld ms after the hub "
+                 "last answered",
+                 (long long) (now - node_link_probe_since(self->link)));
+        link_failed(self, "the link cut the probe's connection", true);
+        return;
+    }
     node_link_handshake_failed(self->link, what, event, value, now, why,
                                sizeof why);
     /* record_error logs at WARN on a change of words; this one has its
@@ -997,12 +1012,13 @@ int node_sender_run(node_sender_t *self)
             link_failed(self, "no answer to a ping", true);
             continue;
         }
-        /* A probe's connection came up but its Ping went unanswered: a
-         * failed attempt, the next one after the backoff. */
+        /* A probe's connection is up but its Ping went unanswered for
+         * node_link_hold_ms: a hung hub, the next attempt after the
+         * backoff. */
         if (node_link_probe_lost(self->link, now)) {
             record_error(self, "no answer from %s to a probe for %lld ms",
                          self->cfg.hub,
-                         (long long) node_link_silence_limit(self->link));
+                         (long long) node_link_hold_ms(self->link));
             link_failed(self, "no answer to a probe", false);
             continue;
         }
