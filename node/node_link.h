@@ -43,8 +43,9 @@
 
 #define NODE_PING_TAG UINT64_MAX         /* the isolation Ping (never a seq) */
 #define NODE_PING2_TAG (UINT64_MAX - 1)  /* the Ping sent right behind it */
-#define NODE_PROBE_TAG (UINT64_MAX - 2)  /* the backlog probe's Ping */
-#define NODE_BEAT_TAG (UINT64_MAX - 3)   /* a heartbeat Ping */
+/* UINT64_MAX - 2 is node_sender.c's CatalogQuery (COPY_TAG). */
+#define NODE_PROBE_TAG (UINT64_MAX - 3)  /* the backlog probe's Ping */
+#define NODE_BEAT_TAG (UINT64_MAX - 4)   /* a heartbeat Ping */
 
 typedef struct {
     long long timeout_ms;         /* --timeout: the least silence limit */

@@ -83,8 +83,9 @@ const bc_option_t node_options[] = {
 };
 const size_t node_noptions = sizeof node_options / sizeof node_options[0];
 
-/* The tag of the CatalogQuery for the node's copy (beside NODE_PING_TAG
- * and NODE_PING2_TAG, node_link.h; never a seq). */
+/* The tag of the CatalogQuery for the node's copy (beside NODE_PING_TAG,
+ * NODE_PING2_TAG, NODE_PROBE_TAG and NODE_BEAT_TAG, node_link.h; never a
+ * seq). */
 #define COPY_TAG (UINT64_MAX - 2)
 
 /* One submission on the wire. */
