@@ -43,6 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,6 +118,27 @@ static uint64_t settled(const char *outbox, uint64_t *ok)
     }
     node_outbox_close(&o);
     return n;
+}
+
+/* Holds 127.0.0.1:port bound but not listening while the hub is down, so
+ * that connections to it are refused as to a stopped hub, and no other
+ * program (a test, another bench binding :*) takes the port meanwhile.
+ * Returns the socket, or -1. */
+static int hold_port(int port)
+{
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t) port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, (struct sockaddr *) &a, sizeof a) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    return fd;
 }
 
 static uint64_t delivered(const char *outbox)
@@ -248,9 +272,11 @@ int main(int argc, char **argv)
     /* 2-3. The outage, and the backlog filed meanwhile. */
     flaky_stats_t s0, s1, s2;
     flaky_proxy_stats(proxy, &s0);
+    int held = -1;
     if (hub_outage) {
         kill(hub, SIGTERM);
         waitpid(hub, NULL, 0);
+        held = hold_port(cfg.target_port);
     } else {
         flaky_proxy_blackhole(proxy, 1);
     }
@@ -263,6 +289,8 @@ int main(int argc, char **argv)
     /* 4-5. Reachable again: the clock runs until the outbox is drained. */
     double t0 = now_s();
     if (hub_outage) {
+        if (held >= 0)
+            close(held);
         hub = start_hub(hargv, hub_bin, epf, hlog, endpoint,
                         sizeof endpoint);
         if (hub < 0) {
