@@ -787,6 +787,15 @@ static void read_monitor(node_sender_t *self)
             record_error(self, "the connection to %s was cut with %zu "
                          "report(s) in flight", self->cfg.hub,
                          self->inflight);
+            /* A hub that cuts the link on reading a report (over its
+             * size limit) does it this way: the oldest in flight is a
+             * suspect, as for a silent link. */
+            uint64_t oldest = 0;
+            for (size_t s = 0; s < self->nslots; s++)
+                if (self->slots[s].seq
+                    && (!oldest || self->slots[s].seq < oldest))
+                    oldest = self->slots[s].seq;
+            node_link_judge(self->link, oldest);
             link_failed(self, "connection cut", true);
         } else if (node_link_probing(self->link)) {
             /* The probe's Ping went with it: a new probe, at once if the
