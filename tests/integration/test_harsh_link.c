@@ -24,7 +24,7 @@
  * too. The trial's full size (1 to 12 reports, 244 in all) is
  * integration.harsh_link_full (cmake -DBC_SLOW_TESTS=ON; the same program
  * with BC_HARSH_FULL=1 in its environment): it took 8 to 12 minutes before
- * the backlog probe, about 3 with it.
+ * the backlog probe, 3 to 8 with it.
  */
 #include <stdarg.h>
 #include <stddef.h>
