@@ -121,3 +121,24 @@ if ((curves)); then
     BENCH_BIN=$bin "$root/bench/curves.sh" --out "$PWD"
   fi
 fi
+
+# --- Backlog drain after an outage (issue #21 item 4; the weak-links
+# helper's block, separate from the rest) ------------------------------------
+# bench_drain: a district centre's backlog of 200 reports (70 figures)
+# through baocao-flaky at 64 kbit/s and 200 ms, after a 90 s outage of the
+# link (a black hole) and of the hub (stopped, then restarted at the same
+# address); the clock starts when the hub is reachable again. Goal: at
+# least 80 % of what the bandwidth allows. BENCHMARKS.md, "Backlog drain
+# after an outage".
+drain=$(mktemp /tmp/baocao-bench-drain-XXXXXX.txt)
+for o in link hub; do
+  "$bin/bench_drain" --outage "$o" --outage-s 90 --reports 200 2>/dev/null >>"$drain" || true
+done
+dget() { awk -v o="$1" -v k="$2" '$2=="outage"{cur=$3} cur==o && $2==k {print $3}' "$drain"; }
+echo
+echo "| backlog drain, 200 reports, 64 kbit/s, 200 ms | link outage 90 s | hub outage 90 s |"
+echo "|---|---|---|"
+for k in complete connections_during_outage bytes_up bandwidth_allows_s took_s ratio_pct; do
+  printf '| %s | %s | %s |\n' "$k" "$(dget link $k)" "$(dget hub $k)"
+done
+rm -f "$drain"

@@ -181,6 +181,11 @@ zcert_t *bc_keys_load_pair(const char *path, char *err, size_t errlen)
 
 zsock_t *bc_keys_watch(zsock_t *sock)
 {
+    return bc_keys_watch_events(sock, 0);
+}
+
+zsock_t *bc_keys_watch_events(zsock_t *sock, int extra_events)
+{
     static int seq;   /* makes monitor endpoints unique in the process */
     char ep[96];
     snprintf(ep, sizeof ep, "inproc://bc-keys-watch-%d-%p",
@@ -188,7 +193,8 @@ zsock_t *bc_keys_watch(zsock_t *sock)
     if (zmq_socket_monitor(zsock_resolve(sock), ep,
                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                                | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                               | extra_events)
         != 0)
         return NULL;
     zsock_t *monitor = zsock_new(ZMQ_PAIR);
@@ -206,14 +212,25 @@ void bc_keys_unwatch(zsock_t *sock, zsock_t **monitor_p)
 
 bc_handshake_t bc_keys_watch_read(zsock_t *monitor)
 {
+    uint16_t event;
+    uint32_t value;
+    return bc_keys_watch_read_event(monitor, &event, &value);
+}
+
+bc_handshake_t bc_keys_watch_read_event(zsock_t *monitor, uint16_t *event,
+                                        uint32_t *value)
+{
     zmsg_t *m = zmsg_recv(monitor);
     zframe_t *f = m ? zmsg_first(m) : NULL;
     bc_handshake_t what = BC_HANDSHAKE_OTHER;
+    *event = 0;
+    *value = 0;
     if (f && zframe_size(f) >= 6) {
-        uint16_t event;
-        memcpy(&event, zframe_data(f), 2);
-        what = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? BC_HANDSHAKE_REFUSED
-                                                        : BC_HANDSHAKE_FAILED;
+        /* libzmq's monitor frame: 16-bit event, then a 32-bit value. */
+        memcpy(event, zframe_data(f), 2);
+        memcpy(value, zframe_data(f) + 2, 4);
+        what = *event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? BC_HANDSHAKE_REFUSED
+                                                         : BC_HANDSHAKE_FAILED;
     }
     zmsg_destroy(&m);
     return what;

@@ -54,6 +54,11 @@ int bc_keys_apply_client(zsock_t *sock, const bc_security_t *sec, char *err,
  * if the monitor could not be set up. Detach with bc_keys_unwatch before
  * destroying sock. */
 zsock_t *bc_keys_watch(zsock_t *sock);
+/* The same, for these ZMQ_EVENT_* events besides the handshake failures
+ * (the node also watches ZMQ_EVENT_DISCONNECTED). Read them with
+ * bc_keys_watch_read_event, and look at *event first: any event other
+ * than AUTH reads as BC_HANDSHAKE_FAILED. */
+zsock_t *bc_keys_watch_events(zsock_t *sock, int extra_events);
 void bc_keys_unwatch(zsock_t *sock, zsock_t **monitor_p);
 
 typedef enum {
@@ -64,5 +69,13 @@ typedef enum {
 
 /* Reads one event from a watch socket. */
 bc_handshake_t bc_keys_watch_read(zsock_t *monitor);
+
+/* The same, with what libzmq said: *event the ZMQ_EVENT_HANDSHAKE_FAILED_*
+ * value, *value its errno (NO_DETAIL: the socket error that ended the
+ * handshake, e.g. ECONNRESET for a cut) or protocol code (PROTOCOL, AUTH).
+ * Both are 0 when the event could not be read. The node uses them to tell
+ * a link cut during the handshake from a wrong key. */
+bc_handshake_t bc_keys_watch_read_event(zsock_t *monitor, uint16_t *event,
+                                        uint32_t *value);
 
 #endif

@@ -30,8 +30,10 @@
 #include "bc_log.h"
 #include "bc_mem.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SUSPECT_ROUNDS 3   /* dead-link rounds before sending it alone */
 #define POISON_STRIKES 3   /* answered Pings it went unanswered behind */
@@ -63,6 +65,9 @@ struct node_link_t {
     uint64_t hs_failures;      /* handshake failures not yet logged */
     int64_t hs_logged_at;      /* monotonic ms of the last ERROR about them,
                                   0: none since the link last worked */
+    const char *hs_words;      /* the cause last logged (static words) */
+    bool heard_ever;           /* the hub answered in this run: the key
+                                  is right */
     uint64_t suspect;          /* oldest in flight when the link last died */
     unsigned suspect_rounds;   /* dead-link rounds it was that oldest */
     uint64_t isolate;          /* seq sent alone after a Ping, 0 = none */
@@ -76,6 +81,11 @@ struct node_link_t {
     uint64_t cut_by;           /* the hub process (started_at) that went
                                   silent on reading the suspect, awaiting
                                   the next Pong to confirm a strike; 0 none */
+    int64_t beat_at;           /* when the last heartbeat Ping went */
+    bool probing;              /* the connection is a probe (Ping first) */
+    bool probe_sent;           /* its Ping is out (this socket) */
+    int64_t probe_at;          /* when it was sent, monotonic ms */
+    int64_t probe_since;       /* when probing began, monotonic ms */
 };
 
 node_link_t *node_link_new(const node_link_config_t *cfg)
@@ -106,11 +116,13 @@ void node_link_dropped(node_link_t *self)
 {
     self->ping_sent = self->pong_seen = false;
     self->ping2_sent = self->pong2_seen = false;
+    self->probe_sent = false;
 }
 
 void node_link_heard(node_link_t *self, int64_t now)
 {
     self->last_answer = now;
+    self->heard_ever = true;
 }
 
 void node_link_sent(node_link_t *self, int64_t now)
@@ -194,6 +206,35 @@ bool node_link_is_silent(const node_link_t *self, int64_t now,
     return stale || *silent_ms > limit;
 }
 
+/* Heartbeats. libzmq's own (ZMTP PING/PONG, --heartbeat) close a dead
+ * TCP connection, but the application never sees them answered, so they
+ * cannot tell the node that a hub slow to answer a report (a long commit
+ * on a slow disk) is alive: the node judged such a link silent, resent
+ * the window, and the hub logged every report twice. So while reports
+ * await answers and nothing has come back for half the silence limit,
+ * the node sends its own Ping (a few dozen bytes); the hub's main loop
+ * answers it while its writer commits, and the Pong, like any answer,
+ * moves the silence clock. What it cannot prove is that a report in
+ * flight reached the hub: a report lost with a cut connection is caught
+ * at once by the DISCONNECTED event (node_sender.c), and one lost
+ * otherwise by the rule of 3 x the limit (node_link_is_silent). */
+bool node_link_beat_due(const node_link_t *self, int64_t now,
+                        size_t inflight, int64_t oldest_sent)
+{
+    if (!inflight || self->probing)
+        return false;
+    int64_t since = self->last_answer > oldest_sent ? self->last_answer
+                                                     : oldest_sent;
+    if (self->beat_at > since)
+        since = self->beat_at;
+    return now - since >= node_link_silence_limit(self) / 2;
+}
+
+void node_link_beat_sent(node_link_t *self, int64_t now)
+{
+    self->beat_at = now;
+}
+
 bool node_link_waiting(const node_link_t *self)
 {
     return self->link_wait;
@@ -213,7 +254,8 @@ bool node_link_unreachable(const node_link_t *self, int64_t now,
                            size_t inflight, int64_t *ms)
 {
     *ms = self->wait_since ? now - self->wait_since : 0;
-    return self->link_wait && !inflight && self->wait_since
+    /* A probe that waits for its connection costs nothing: it stays. */
+    return !self->probing && self->link_wait && !inflight && self->wait_since
            && now - self->wait_since > 3 * node_link_silence_limit(self);
 }
 
@@ -238,6 +280,8 @@ bool node_link_idle_due(const node_link_t *self, int64_t now,
 
 node_link_gate_t node_link_gate(const node_link_t *self, size_t inflight)
 {
+    if (self->probing)
+        return self->probe_sent ? NODE_LINK_HOLD : NODE_LINK_PROBE;
     if (!self->isolate)
         return NODE_LINK_GO;
     if (inflight)
@@ -274,6 +318,15 @@ void node_link_ping_sent(node_link_t *self, uint64_t tag, bool ok,
 
 bool node_link_pong(node_link_t *self, uint64_t tag, uint64_t started)
 {
+    if (tag == NODE_PROBE_TAG) {
+        if (self->probing && self->probe_sent)
+            BC_INFO("the hub answers again, %lld ms after it last did: "
+                    "sending",
+                    (long long) (self->last_answer - self->probe_since));
+        self->probing = self->probe_sent = false;
+        self->probe_since = 0;
+        return false;
+    }
     if (tag == NODE_PING2_TAG) {
         self->pong2_seen = true;
         return false;
@@ -351,41 +404,163 @@ unsigned node_link_strikes(const node_link_t *self)
     return self->strikes;
 }
 
+/* The backlog probe (issue #21, item 4). After a black hole or a cut, a
+ * node used to wait out its backoff with no connection at all: doubling
+ * after every failure and reset only by an answer, it reached
+ * --backoff-max (a minute) on the harsh link of issue #26, and a link
+ * that came back found the node asleep for up to 75 s. Sending the whole
+ * window again at once instead would resend up to --window reports into
+ * a link that may still be dead. So a connection made after a failure is
+ * a probe: it sends one Ping (a few dozen bytes) as soon as libzmq has a
+ * connection up, and only its Pong opens the window. When the failure
+ * was silence (the link took the connection but carried nothing: a black
+ * hole, a cut, a stall), the sender opens the probe's connection at once
+ * rather than after the backoff, and it is held for as long as it takes
+ * to come up (no "hub unreachable" judgement while probing): a held
+ * connection costs nothing on a link that carries nothing, and it comes
+ * up within a round trip or two of the link's return. The attempt bound
+ * is kept: a probe whose connection is refused or closed while being set
+ * up is a failed attempt like any other (the backoff before the next
+ * one; libzmq's own reconnects of a held socket start at the current
+ * backoff and double to --backoff-max), and so is a probe whose Ping
+ * goes unanswered for the silence limit. proto/README.md has the
+ * arithmetic. */
+void node_link_probe_begin(node_link_t *self)
+{
+    if (!self->probing)
+        self->probe_since = self->last_answer > self->connected_at
+                                ? self->last_answer : self->connected_at;
+    self->probing = true;
+    self->probe_sent = false;
+}
+
+bool node_link_probing(const node_link_t *self)
+{
+    return self->probing;
+}
+
+void node_link_probe_sent(node_link_t *self, bool ok, int64_t now)
+{
+    if (!ok) {
+        node_link_send_blocked(self, now);
+        return;
+    }
+    node_link_send_ok(self);
+    self->probe_sent = true;
+    self->probe_at = now;
+}
+
+bool node_link_probe_lost(const node_link_t *self, int64_t now)
+{
+    return self->probing && self->probe_sent
+           && now - self->probe_at > node_link_hold_ms(self);
+}
+
+int64_t node_link_probe_since(const node_link_t *self)
+{
+    return self->probe_since;
+}
+
+int64_t node_link_hold_ms(const node_link_t *self)
+{
+    int64_t ms = 30000, limit3 = 3 * node_link_silence_limit(self);
+    if (self->cfg.backoff_max_ms > ms)
+        ms = self->cfg.backoff_max_ms;
+    return limit3 > ms ? limit3 : ms;
+}
+
+bool node_link_probe_cut(const node_link_t *self, int64_t now)
+{
+    int64_t held = node_link_silence_limit(self) / 2;
+    return self->probing && now - self->connected_at >= (held > 1000 ? held
+                                                                      : 1000);
+}
+
+bool node_link_hold_expired(const node_link_t *self, int64_t now)
+{
+    /* libzmq's timer runs from the TCP connection, a little after the
+     * connect call: allow for it. */
+    return self->probing && !self->probe_sent
+           && now - self->connected_at >= node_link_hold_ms(self) - 500;
+}
+
 /* A failed handshake will fail again at once (libzmq would retry at its
  * reconnect interval, about twice a second, for ever): the sender drops
  * the socket and waits the same backoff as a silent link. Name what is
- * really wrong. Without --cert the node offered a throwaway key. Without
- * CURVE there is no key to check: a failed ZMTP handshake is a connection
- * closed while being set up (the hub stopped, the link was cut
- * mid-handshake: the field trial logged "check --hub-key" for that), or a
- * hub that requires encryption. */
-void node_link_handshake_failed(node_link_t *self, bc_handshake_t what,
-                                int64_t now, char *why, size_t len)
+ * really wrong, from what libzmq saw (measured with libzmq 4.3.4):
+ *   - ZAP refused the key (AUTH): the key is not registered. Without
+ *     --cert the node offered a throwaway key.
+ *   - The hub read our CURVE HELLO and closed the connection (NO_DETAIL,
+ *     EPIPE): what a wrong --hub-key looks like, as the hub cannot open
+ *     the HELLO; or a PROTOCOL error. Unless this node has had an answer
+ *     from the hub in this run: then the key works, and the hub closed
+ *     while stopping.
+ *   - The connection was reset or timed out during the handshake
+ *     (NO_DETAIL, ECONNRESET and the like): a cut on a weak link, or a
+ *     gateway whose hub is gone. The field trial of issue #26 logged
+ *     "check --hub-key" for that with a correct key; the key is not in
+ *     question.
+ *   - Without CURVE there is no key to check: a connection closed while
+ *     being set up, or a hub that requires encryption. */
+static const char *handshake_words(const node_link_t *self,
+                                   bc_handshake_t what, uint16_t event,
+                                   uint32_t value)
 {
-    const char *w;
     if (what == BC_HANDSHAKE_REFUSED)
-        w = self->cfg.cert ? "the hub refused this node's key: ask the "
-                             "province to register it"
-                           : "the hub refused this node's key: no --cert "
-                             "was given, so the node offered a throwaway "
-                             "key: pass --cert NODE.secret (the key "
-                             "registered for this unit)";
-    else if (self->cfg.curve)
-        w = "CURVE handshake with the hub failed: check --hub-key";
-    else
-        w = "hub unreachable: the connection closed while being set up "
-            "(the hub stopped, the link was cut, or the hub requires "
-            "encryption and this node runs with --plain: then pass "
-            "--hub-key hub.pub and --cert NODE.secret)";
+        return self->cfg.cert ? "the hub refused this node's key: ask the "
+                                "province to register it"
+                              : "the hub refused this node's key: no --cert "
+                                "was given, so the node offered a throwaway "
+                                "key: pass --cert NODE.secret (the key "
+                                "registered for this unit)";
+    if (!self->cfg.curve)
+        return "hub unreachable: the connection closed while being set up "
+               "(the hub stopped, the link was cut, or the hub requires "
+               "encryption and this node runs with --plain: then pass "
+               "--hub-key hub.pub and --cert NODE.secret)";
+    bool cut = event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+               && (value == ECONNRESET || value == ETIMEDOUT
+                   || value == ECONNABORTED || value == EHOSTUNREACH
+                   || value == ENETUNREACH || value == ECONNREFUSED
+                   || value == ENETDOWN);
+    if (cut)
+        return "hub unreachable: the connection was cut during the CURVE "
+               "handshake (the link or the hub's side, not the key)";
+    if (self->heard_ever)
+        return "the hub closed the connection during the CURVE handshake "
+               "(stopping or restarting?); the key is right, it worked "
+               "earlier in this run";
+    return "CURVE handshake with the hub failed: check --hub-key";
+}
+
+/* Logged once per change of cause (at ERROR for a key, WARN for a cut),
+ * and a cause that lasts again every HANDSHAKE_LOG_EVERY_MS with the
+ * count in between. */
+void node_link_handshake_failed(node_link_t *self, bc_handshake_t what,
+                                uint16_t event, uint32_t value, int64_t now,
+                                char *why, size_t len)
+{
+    BC_DEBUG("handshake failed: monitor event 0x%x, value %u", event, value);
+    const char *w = handshake_words(self, what, event, value);
+    bool weak = strncmp(w, "hub unreachable: the connection was cut", 39)
+                == 0;
     snprintf(why, len, "%s", w);
     self->hs_failures++;
-    if (!self->hs_logged_at) {
-        BC_ERROR("%s", w);
+    if (!self->hs_logged_at || self->hs_words != w) {
+        if (weak)
+            BC_WARN("%s", w);
+        else
+            BC_ERROR("%s", w);
         self->hs_failures = 0;
         self->hs_logged_at = now;
+        self->hs_words = w;
     } else if (now - self->hs_logged_at >= HANDSHAKE_LOG_EVERY_MS) {
-        BC_ERROR("%s (%llu more failed handshakes since the last report "
-                 "of it)", w, (unsigned long long) self->hs_failures);
+        if (weak)
+            BC_WARN("%s (%llu more since the last report of it)", w,
+                    (unsigned long long) self->hs_failures);
+        else
+            BC_ERROR("%s (%llu more failed handshakes since the last report "
+                     "of it)", w, (unsigned long long) self->hs_failures);
         self->hs_failures = 0;
         self->hs_logged_at = now;
     }
@@ -395,4 +570,5 @@ void node_link_recovered(node_link_t *self)
 {
     self->hs_failures = 0;
     self->hs_logged_at = 0;
+    self->hs_words = NULL;
 }

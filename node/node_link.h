@@ -20,7 +20,15 @@
  *   - Poison suspect: the oldest in flight when the link died, three
  *     rounds running, is sent alone after a Ping; three strikes and it
  *     is set aside (the bound is in proto/README.md).
+ *   - Heartbeats: while reports await answers and nothing has come back
+ *     for half the silence limit, a Ping; its Pong, like any answer, is a
+ *     sign of life. A connection that libzmq reports closed
+ *     (ZMQ_EVENT_DISCONNECTED) with reports in flight is dead at once.
  *   - Idle: nothing sent or heard for --idle-disconnect ms.
+ *   - The backlog probe: after a link failure, the next connection sends
+ *     a Ping alone and opens the window on its Pong; after a failure in
+ *     which the link carried nothing (silence), that connection is opened
+ *     at once and held, instead of after the backoff.
  *   - Handshake failures: named by their cause, logged at ERROR once and
  *     then at most every five minutes with a count.
  */
@@ -35,11 +43,15 @@
 
 #define NODE_PING_TAG UINT64_MAX         /* the isolation Ping (never a seq) */
 #define NODE_PING2_TAG (UINT64_MAX - 1)  /* the Ping sent right behind it */
+/* UINT64_MAX - 2 is node_sender.c's CatalogQuery (COPY_TAG). */
+#define NODE_PROBE_TAG (UINT64_MAX - 3)  /* the backlog probe's Ping */
+#define NODE_BEAT_TAG (UINT64_MAX - 4)   /* a heartbeat Ping */
 
 typedef struct {
     long long timeout_ms;         /* --timeout: the least silence limit */
     long long poll_ms;            /* --poll: the longest wait for a link */
     long long idle_disconnect_ms; /* --idle-disconnect (0 = never) */
+    long long backoff_max_ms;     /* --backoff-max */
     bool curve;                   /* CURVE on (--hub-key, not --plain) */
     bool cert;                    /* --cert given (not a throwaway key) */
 } node_link_config_t;
@@ -96,13 +108,22 @@ bool node_link_unreachable(const node_link_t *self, int64_t now,
 bool node_link_idle_due(const node_link_t *self, int64_t now,
                         int64_t *idle_ms);
 
+/* True when a heartbeat Ping is due at `now`: `inflight` submissions, the
+ * oldest sent at `oldest_sent`, and nothing heard (nor a heartbeat sent)
+ * for half the silence limit. */
+bool node_link_beat_due(const node_link_t *self, int64_t now,
+                        size_t inflight, int64_t oldest_sent);
+/* A heartbeat Ping was queued at `now`. */
+void node_link_beat_sent(node_link_t *self, int64_t now);
+
 /* --- Poison suspect (see node_link.c) --------------------------------- */
 
 typedef enum {
     NODE_LINK_GO = 0,          /* send up to the window */
     NODE_LINK_PING_FIRST = 1,  /* send the isolation Ping, then ask again */
     NODE_LINK_HOLD = 2,        /* send nothing now */
-    NODE_LINK_ALONE = 3        /* send the suspect alone (one report) */
+    NODE_LINK_ALONE = 3,       /* send the suspect alone (one report) */
+    NODE_LINK_PROBE = 4        /* send the probe's Ping, nothing else */
 } node_link_gate_t;
 
 /* May submissions go, with `inflight` on the wire? */
@@ -133,6 +154,40 @@ bool node_link_ping_lost(const node_link_t *self, int64_t now,
 /* Strikes so far against the suspect. */
 unsigned node_link_strikes(const node_link_t *self);
 
+/* --- The backlog probe (see node_link.c) ----------------------------- */
+
+/* The link failed: the next connection is a probe (a Ping first, the
+ * window only once its Pong is back). */
+void node_link_probe_begin(node_link_t *self);
+/* True while the current or next connection is a probe. */
+bool node_link_probing(const node_link_t *self);
+/* The probe's Ping was queued at `now` (ok) or found no connection up. */
+void node_link_probe_sent(node_link_t *self, bool ok, int64_t now);
+/* True when the probe's Ping went out and no Pong came back within
+ * node_link_hold_ms on a connection that stays up: a hub that takes
+ * connections but does not answer (a shorter wait would take a black
+ * hole after the Ping for a hung hub; a dead connection is closed by
+ * libzmq's heartbeat and seen as DISCONNECTED). */
+bool node_link_probe_lost(const node_link_t *self, int64_t now);
+/* When the current probe began (monotonic ms), 0 when not probing. */
+int64_t node_link_probe_since(const node_link_t *self);
+/* How long a connection may take to finish its handshake before libzmq
+ * drops it (ZMQ_HANDSHAKE_IVL), ms: the larger of 30 s (libzmq's default),
+ * --backoff-max and 3 x the silence limit. A held probe is renewed that
+ * often at most during a long outage: one connection per --backoff-max,
+ * the attempt bound's own rate. */
+int64_t node_link_hold_ms(const node_link_t *self);
+/* True when a handshake failure seen at `now` is the held probe's
+ * connection reaching node_link_hold_ms without coming up (not a failure
+ * of the hub or of the key). */
+bool node_link_hold_expired(const node_link_t *self, int64_t now);
+/* True when the probe's connection, closed or reset at `now`, had been
+ * held for a while (half the silence limit, at least a second): the link
+ * cut it, where a hub that is gone (refused, a gateway resetting at once)
+ * closes it at once. The first calls for a new probe at once, the second
+ * for the backoff. */
+bool node_link_probe_cut(const node_link_t *self, int64_t now);
+
 /* --- Handshakes ------------------------------------------------------- */
 
 /* The socket monitor saw `what` (not BC_HANDSHAKE_OTHER) at `now`: writes
@@ -140,7 +195,8 @@ unsigned node_link_strikes(const node_link_t *self);
  * logs it at ERROR the first time, then at most every five minutes with
  * the count of failures in between. */
 void node_link_handshake_failed(node_link_t *self, bc_handshake_t what,
-                                int64_t now, char *why, size_t len);
+                                uint16_t event, uint32_t value, int64_t now,
+                                char *why, size_t len);
 /* The hub answered: the next handshake failure is news again. */
 void node_link_recovered(node_link_t *self);
 

@@ -611,6 +611,75 @@ int node_outbox_mark_sent(node_outbox_t *self, const uint64_t *seqs,
     return map_err(mdb_txn_commit(txn));
 }
 
+static void edit_unsent(out_hdr_t *h, const void *arg)
+{
+    (void) arg;
+    /* Sent on a connection that is gone: nothing is on the wire for it
+     * any more, so `baocao status` counts it waiting to be sent. */
+    if (h->ack_status == AWAITING_ANSWER)
+        h->ack_status = 0;
+}
+
+/* The pending entries whose last send is unanswered, into a new array
+ * (*out, *n; NULL and 0 when none). */
+static int awaiting_entries(node_outbox_t *self, MDB_txn *txn,
+                            uint64_t **out, size_t *n)
+{
+    MDB_cursor *cur;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int mrc = mdb_cursor_open(txn, self->dbi[DB_PENDING], &cur);
+    if (mrc)
+        return map_err(mrc);
+    MDB_val k, v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        MDB_val ov;
+        out_hdr_t h;
+        if (mdb_get(txn, self->dbi[DB_OUT], &k, &ov) != 0)
+            continue;
+        memcpy(&h, ov.mv_data, sizeof h);
+        if (h.ack_status != AWAITING_ANSWER)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 32;
+            *out = bc_realloc(*out, cap * sizeof **out);
+        }
+        (*out)[(*n)++] = key_seq(&k);
+    }
+    mdb_cursor_close(cur);
+    return mrc == MDB_NOTFOUND ? BC_OK : map_err(mrc);
+}
+
+int node_outbox_mark_unsent(node_outbox_t *self, const uint64_t *seqs,
+                            size_t n)
+{
+    MDB_txn *txn;
+    uint64_t *all = NULL;
+    int rc = BC_OK, mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (mrc)
+        return map_err(mrc);
+    if (!seqs) {
+        if ((rc = awaiting_entries(self, txn, &all, &n)))
+            goto out_abort;
+        seqs = all;
+    }
+    if (!n)
+        goto out_abort;   /* nothing to write: no commit, no fsync */
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = update_entry(self, txn, seqs[i], edit_unsent, NULL, NULL);
+    if (rc)
+        goto out_abort;
+    free(all);
+    return map_err(mdb_txn_commit(txn));
+
+out_abort:
+    mdb_txn_abort(txn);
+    free(all);
+    return rc;
+}
+
 static void edit_ack(out_hdr_t *h, const void *arg)
 {
     const node_ack_t *a = arg;

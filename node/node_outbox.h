@@ -175,6 +175,14 @@ void node_pending_free(node_pending_t *p, size_t n);
 int node_outbox_mark_sent(node_outbox_t *self, const uint64_t *seqs,
                           size_t n, int64_t now);
 
+/* Records that the sends of these entries (or, with seqs NULL, of every
+ * pending entry awaiting an answer) are void: the connection they went
+ * on is closed, so they count as waiting to be sent again, not in
+ * flight. Entries answered or never sent are left as they are. Returns
+ * BC_OK, BC_ENOSPC, BC_EFULL, BC_EFATAL or BC_ESTORE. */
+int node_outbox_mark_unsent(node_outbox_t *self, const uint64_t *seqs,
+                            size_t n);
+
 /* Applies the hub's acknowledgements in one transaction: entries answered
  * with a final status (node_ack_final) become delivered or rejected and
  * leave the pending index; any other status keeps them pending. A

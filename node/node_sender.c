@@ -83,8 +83,9 @@ const bc_option_t node_options[] = {
 };
 const size_t node_noptions = sizeof node_options / sizeof node_options[0];
 
-/* The tag of the CatalogQuery for the node's copy (beside NODE_PING_TAG
- * and NODE_PING2_TAG, node_link.h; never a seq). */
+/* The tag of the CatalogQuery for the node's copy (beside NODE_PING_TAG,
+ * NODE_PING2_TAG, NODE_PROBE_TAG and NODE_BEAT_TAG, node_link.h; never a
+ * seq). */
 #define COPY_TAG (UINT64_MAX - 2)
 
 /* One submission on the wire. */
@@ -282,11 +283,23 @@ node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
                  (unsigned long long) uc.count, uc.other, cfg->unit);
         goto out_close;
     }
+    /* What an earlier run left: sends whose connection died with it, an
+     * error and a retry time of that run. None is current now. Only
+     * bookkeeping for `baocao status`: on a full disk it stays as it is
+     * (the loop reports the store's state). */
+    node_stats_t prev;
+    node_outbox_mark_unsent(self->outbox, NULL, 0);
+    if (node_outbox_stats(self->outbox, &prev) == BC_OK) {
+        if (*prev.last_error)
+            node_outbox_set_error(self->outbox, "");
+        if (prev.next_retry)
+            node_outbox_set_retry(self->outbox, 0);
+    }
     self->nslots = (size_t) cfg->window;
     self->slots = bc_calloc(self->nslots, sizeof *self->slots);
     self->backoff = cfg->backoff_min_ms;
     node_link_config_t lc = {cfg->timeout_ms, cfg->poll_ms,
-                             cfg->idle_disconnect_ms,
+                             cfg->idle_disconnect_ms, cfg->backoff_max_ms,
                              cfg->hub_key && !cfg->plain, cfg->cert != NULL};
     self->link = node_link_new(&lc);
     self->rng = (uint64_t) zclock_usecs() ^ (uint64_t) getpid() << 32;
@@ -314,7 +327,19 @@ static void disconnect(node_sender_t *self)
     bc_keys_unwatch(self->sock, &self->monitor);
     zsock_destroy(&self->sock);
     /* Whatever was in flight stays pending in the outbox and goes again on
-     * the next connection. */
+     * the next connection; meanwhile nothing is on the wire for it, and
+     * `baocao status` says so ("waiting to be sent", not "in flight": the
+     * field trial of issue #26 read "in flight 1" through an outage). */
+    if (self->inflight && self->outbox && !self->store_failed) {
+        uint64_t *seqs = bc_calloc(self->inflight, sizeof *seqs);
+        size_t n = 0;
+        for (size_t s = 0; s < self->nslots && n < self->inflight; s++)
+            if (self->slots[s].seq)
+                seqs[n++] = self->slots[s].seq;
+        check_store(self, node_outbox_mark_unsent(self->outbox, seqs, n),
+                    "cannot record what is no longer in flight");
+        free(seqs);
+    }
     memset(self->slots, 0, self->nslots * sizeof *self->slots);
     self->inflight = 0;
     self->cursor = 0;
@@ -353,6 +378,9 @@ static int connect_hub(node_sender_t *self)
      * one backoff for every kind of failure. */
     zsock_set_reconnect_ivl(self->sock, (int) self->backoff);
     zsock_set_reconnect_ivl_max(self->sock, (int) self->cfg.backoff_max_ms);
+    /* A held probe waits for a link in a black hole longer than libzmq's
+     * 30 s (node_link_hold_ms). */
+    zsock_set_handshake_ivl(self->sock, (int) node_link_hold_ms(self->link));
     if (self->cfg.heartbeat_ms > 0) {
         zsock_set_heartbeat_ivl(self->sock, (int) self->cfg.heartbeat_ms);
         zsock_set_heartbeat_timeout(self->sock,
@@ -366,7 +394,8 @@ static int connect_hub(node_sender_t *self)
             return BC_ECRYPTO;
         }
     }
-    self->monitor = bc_keys_watch(self->sock);
+    /* Handshake failures, and connections that libzmq saw close. */
+    self->monitor = bc_keys_watch_events(self->sock, ZMQ_EVENT_DISCONNECTED);
     if (zsock_connect(self->sock, "%s", self->cfg.hub) != 0) {
         record_error(self, "cannot connect to %s: %s", self->cfg.hub,
                      zmq_strerror(zmq_errno()));
@@ -376,6 +405,14 @@ static int connect_hub(node_sender_t *self)
     node_link_connected(self->link, zclock_mono());
     BC_DEBUG("connecting to %s", self->cfg.hub);
     return BC_OK;
+}
+
+/* Doubles the backoff, up to backoff_max. */
+static void grow_backoff(node_sender_t *self)
+{
+    self->backoff *= 2;
+    if (self->backoff > self->cfg.backoff_max_ms)
+        self->backoff = self->cfg.backoff_max_ms;
 }
 
 /* Waits longer after each failure, up to backoff_max, with +-25% jitter so
@@ -393,9 +430,37 @@ static void back_off(node_sender_t *self, const char *why)
                                                                / 1000),
                     "cannot record the next retry") == BC_OK)
         self->retry_recorded = true;
-    self->backoff *= 2;
-    if (self->backoff > self->cfg.backoff_max_ms)
-        self->backoff = self->cfg.backoff_max_ms;
+    grow_backoff(self);
+}
+
+/* The link failed (see node_link.c, "the backlog probe"): the next
+ * connection is a probe. When the link carried nothing (silence, a ping
+ * unanswered), the probe connects at once and is held until it comes up;
+ * otherwise (refused, closed while being set up, a probe unanswered) it
+ * waits the backoff, which bounds the attempts. */
+static void link_failed(node_sender_t *self, const char *why, bool at_once)
+{
+    disconnect(self);
+    node_link_probe_begin(self->link);
+    if (!at_once) {
+        back_off(self, why);
+        return;
+    }
+    /* Every failure grows the backoff, also those probed again at once:
+     * libzmq's reconnects of the held probe start from it, and a backoff
+     * that only refusals grew cost the harsh link of issue #26 a quarter
+     * of its reports twice (each cut resent a window at once). */
+    grow_backoff(self);
+    self->retry_at = 0;
+    BC_INFO("%s; probing: a ping on a new connection, held until the link "
+            "carries it", why);
+    /* For `baocao status`, the next try is when the held connection is
+     * renewed if the link stays dead (node_link_hold_ms). */
+    int64_t hold_s = (node_link_hold_ms(self->link) + 999) / 1000;
+    if (check_store(self, node_outbox_set_retry(self->outbox,
+                                                wall_s() + hold_s),
+                    "cannot record the next retry") == BC_OK)
+        self->retry_recorded = true;
 }
 
 /* Sends a Ping with this tag without waiting. Returns 0, or -1 when it
@@ -477,6 +542,12 @@ static void refill(node_sender_t *self)
     if (!self->sock || self->inflight == self->nslots)
         return;
     node_link_gate_t gate = node_link_gate(self->link, self->inflight);
+    if (gate == NODE_LINK_PROBE) {
+        /* After a failure: one Ping, and the window on its Pong. */
+        node_link_probe_sent(self->link, send_ping(self, NODE_PROBE_TAG) == 0,
+                             zclock_mono());
+        return;
+    }
     if (gate == NODE_LINK_PING_FIRST) {
         /* A Ping first: its Pong proves the link carries answers. */
         bool ok = send_ping(self, NODE_PING_TAG) == 0;
@@ -699,11 +770,60 @@ static void receive_acks(node_sender_t *self)
  * `baocao status`. */
 static void read_monitor(node_sender_t *self)
 {
-    bc_handshake_t what = bc_keys_watch_read(self->monitor);
+    uint16_t event;
+    uint32_t value;
+    bc_handshake_t what = bc_keys_watch_read_event(self->monitor, &event,
+                                                   &value);
     if (what == BC_HANDSHAKE_OTHER)
         return;
+    int64_t now = zclock_mono();
+    if (event == ZMQ_EVENT_DISCONNECTED) {
+        /* A connection that was up closed (a cut, libzmq's heartbeat
+         * timeout): what was in flight on it is lost, and its answers
+         * can no longer come. libzmq would reconnect and the node wait
+         * out the silence limit; instead, a probe at once. With nothing
+         * in flight, libzmq's own reconnect will do. */
+        if (self->inflight && !node_link_probing(self->link)) {
+            record_error(self, "the connection to %s was cut with %zu "
+                         "report(s) in flight", self->cfg.hub,
+                         self->inflight);
+            /* A hub that cuts the link on reading a report (over its
+             * size limit) does it this way: the oldest in flight is a
+             * suspect, as for a silent link. */
+            uint64_t oldest = 0;
+            for (size_t s = 0; s < self->nslots; s++)
+                if (self->slots[s].seq
+                    && (!oldest || self->slots[s].seq < oldest))
+                    oldest = self->slots[s].seq;
+            node_link_judge(self->link, oldest);
+            link_failed(self, "connection cut", true);
+        } else if (node_link_probing(self->link)) {
+            /* The probe's Ping went with it: a new probe, at once if the
+             * connection had lived (the link cut it), else after the
+             * backoff (a hub that is gone). */
+            link_failed(self, "the probe's connection closed",
+                        node_link_probe_cut(self->link, now));
+        }
+        return;
+    }
+    if (node_link_hold_expired(self->link, now)) {
+        /* A held probe that never came up: a fresh one, at once. */
+        BC_DEBUG("no connection after %lld ms: a new probe",
+                 (long long) node_link_hold_ms(self->link));
+        link_failed(self, "no connection yet", true);
+        return;
+    }
     char why[256];
-    node_link_handshake_failed(self->link, what, zclock_mono(), why,
+    if (node_link_probe_cut(self->link, now)) {
+        /* A held probe cut by the link before it came up: say so once at
+         * INFO, and probe again at once. */
+        BC_DEBUG("the probe's connection was cut, %lld ms after the hub "
+                 "last answered",
+                 (long long) (now - node_link_probe_since(self->link)));
+        link_failed(self, "the link cut the probe's connection", true);
+        return;
+    }
+    node_link_handshake_failed(self->link, what, event, value, now, why,
                                sizeof why);
     /* record_error logs at WARN on a change of words; this one has its
      * own ERROR line, so write the outbox directly. */
@@ -712,8 +832,7 @@ static void read_monitor(node_sender_t *self)
         check_store(self, node_outbox_set_error(self->outbox, why),
                     "cannot record the last delivery problem");
     }
-    disconnect(self);
-    back_off(self, "handshake failed");
+    link_failed(self, "handshake failed", false);
 }
 
 /* Closes an idle link (node_link_idle_due says when) once nothing waits
@@ -904,9 +1023,30 @@ int node_sender_run(node_sender_t *self)
 
         /* An isolation Ping unanswered for a timeout: the link is down. */
         if (node_link_ping_lost(self->link, now, self->inflight)) {
-            disconnect(self);
-            back_off(self, "no answer to a ping");
+            link_failed(self, "no answer to a ping", true);
             continue;
+        }
+        /* A probe's connection is up but its Ping went unanswered for
+         * node_link_hold_ms: a hung hub, the next attempt after the
+         * backoff. */
+        if (node_link_probe_lost(self->link, now)) {
+            record_error(self, "no answer from %s to a probe for %lld ms",
+                         self->cfg.hub,
+                         (long long) node_link_hold_ms(self->link));
+            link_failed(self, "no answer to a probe", false);
+            continue;
+        }
+        if (!node_link_probing(self->link)) {
+            int64_t oldest_sent = 0;
+            for (size_t s = 0; s < self->nslots; s++)
+                if (self->slots[s].seq && (!oldest_sent
+                                           || self->slots[s].sent_at
+                                                  < oldest_sent))
+                    oldest_sent = self->slots[s].sent_at;
+            if (node_link_beat_due(self->link, now, self->inflight,
+                                   oldest_sent)
+                && send_ping(self, NODE_BEAT_TAG) == 0)
+                node_link_beat_sent(self->link, now);
         }
         /* Judge the link (node_link_is_silent), and give up on a
          * connection that never came up while reports wait
@@ -927,14 +1067,12 @@ int node_sender_run(node_sender_t *self)
             record_error(self, "no answer from %s for %lld ms",
                          self->cfg.hub, (long long) silent_ms);
             node_link_judge(self->link, oldest);
-            disconnect(self);
-            back_off(self, "link is silent");
+            link_failed(self, "link is silent", true);
         } else if (node_link_unreachable(self->link, now, self->inflight,
                                          &silent_ms)) {
             record_error(self, "hub unreachable: no connection to %s for "
                          "%lld ms", self->cfg.hub, (long long) silent_ms);
-            disconnect(self);
-            back_off(self, "hub unreachable");
+            link_failed(self, "hub unreachable", true);
         } else {
             close_if_idle(self, now);
         }

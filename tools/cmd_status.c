@@ -209,8 +209,8 @@ int cmd_status(int argc, char **argv)
         char sat[32], hat[32];
         fmt_time(st.store_error_at, sat, sizeof sat, true);
         fmt_time(st.hub_store_error_at, hat, sizeof hat, true);
-        printf("pending     %llu  (waiting to be sent)\n"
-               "in flight   %llu  (sent, awaiting the hub's answer)\n"
+        printf("pending     %llu  (waiting to send)\n"
+               "in flight   %llu  (sent, awaiting answer)\n"
                "delivered   %llu\n"
                "rejected    %llu%s\nlast contact with the hub  %s\n"
                "last error  %s\n",
@@ -225,7 +225,8 @@ int cmd_status(int argc, char **argv)
             printf("hub's last store error  %s (%s)\n", st.hub_store_error,
                    hat);
         if (*retry)
-            printf("next retry  %s\n", retry);
+            printf("next retry  %s  (the node's next try of the link)\n",
+                   retry);
         ctx.table = bc_table_new(8, cols);
         node_outbox_each(outbox, on_entry, &ctx);
         if (cfg.list || st.rejected_new) {

@@ -165,6 +165,8 @@ struct flaky_proxy {
     int port;                   /* the port it is bound to */
     int wake[2];                /* self-pipe: stop() writes, poll() wakes */
     atomic_int stop;            /* set by flaky_proxy_stop() */
+    atomic_int forced;          /* set by flaky_proxy_blackhole() */
+    bool forced_on;             /* inside a forced black hole now */
     bool stopped;               /* run() has returned FLAKY_STOPPED */
     conn_t **conns;             /* live (and just-dead) connections */
     size_t nconns;              /* entries used in conns */
@@ -746,7 +748,21 @@ static void sweep(flaky_proxy_t *p)
 /* Enters and leaves black holes according to the clock. */
 static void blackhole_update(flaky_proxy_t *p, uint64_t now)
 {
-    if (!p->cfg.blackhole_mean_ms)
+    /* A black hole asked for by flaky_proxy_blackhole() overrides the
+     * schedule while it lasts. */
+    bool want = atomic_load(&p->forced) != 0;
+    if (want && !p->forced_on) {
+        p->forced_on = true;
+        if (!p->in_blackhole)
+            count(&p->blackholes, 1);
+        p->in_blackhole = true;
+        BC_INFO("black hole (asked for): nothing passes until it is lifted");
+    } else if (!want && p->forced_on) {
+        p->forced_on = false;
+        p->in_blackhole = false;
+        BC_INFO("black hole lifted: held data flows again");
+    }
+    if (p->forced_on || !p->cfg.blackhole_mean_ms)
         return;
     for (;;) {
         if (!p->in_blackhole && now >= p->bh_start_us) {
@@ -930,6 +946,7 @@ flaky_proxy_t *flaky_proxy_new(const flaky_config_t *cfg)
     p->listen_fd = -1;
     p->wake[0] = p->wake[1] = -1;
     atomic_init(&p->stop, 0);
+    atomic_init(&p->forced, 0);
 
     if (resolve_target(p) != FLAKY_OK)
         goto out_free;
@@ -1015,6 +1032,15 @@ void flaky_proxy_stop(flaky_proxy_t *self)
     ssize_t r = write(self->wake[1], "x", 1);
     (void) r;
     errno = saved;
+}
+
+void flaky_proxy_blackhole(flaky_proxy_t *self, int on)
+{
+    if (!self)
+        return;
+    atomic_store(&self->forced, on ? 1 : 0);
+    ssize_t r = write(self->wake[1], "x", 1);
+    (void) r;
 }
 
 void flaky_proxy_stats(const flaky_proxy_t *self, flaky_stats_t *out)

@@ -126,6 +126,12 @@ int flaky_proxy_run(flaky_proxy_t *self, int timeout_ms);
  * writes one byte to a self-pipe that wakes poll(). Accepts NULL. */
 void flaky_proxy_stop(flaky_proxy_t *self);
 
+/* Starts (on != 0) or lifts (on == 0) a black hole now, whatever the
+ * schedule: nothing is read, written or connected while it lasts, as in
+ * the scheduled ones. Thread-safe (an atomic flag and a wake-up of
+ * poll()), for benches and tests that time an outage. Accepts NULL. */
+void flaky_proxy_blackhole(flaky_proxy_t *self, int on);
+
 /* Copies the counters into *out (relaxed atomic loads: each is exact, the
  * set is not a snapshot). */
 void flaky_proxy_stats(const flaky_proxy_t *self, flaky_stats_t *out);

@@ -15,6 +15,13 @@
  * when a report is filed; with the hub gone it follows the one backoff
  * and says "hub unreachable", not "check --hub-key".
  *
+ * After the link goes silent with reports waiting, the node probes: one
+ * connection, opened at once and held through a black hole, that carries
+ * the backlog as soon as the link is back, instead of a sleep through
+ * the backoff (issue #21, item 4). And `baocao status` tells the truth
+ * about it: nothing "in flight" once the connection is gone, the current
+ * error and the next try, and no error of an earlier run as if current.
+ *
  * And `--max-seconds` used to exit 3 ("time ran out with reports
  * undelivered") after delivering everything: it must exit 0 then.
  */
@@ -39,6 +46,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define UNIT "HP-HB-QT"
@@ -329,6 +337,167 @@ static void test_idle_node_closes_the_link(void **state)
     assert_int_equal(dups, 0);
 }
 
+static char *status_json(const char *store)
+{
+    const char *argv[] = {"status", "--store", store, "--format", "json",
+                          NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run("baocao", argv, &out), 0);
+    return out;
+}
+
+typedef struct {
+    const char *store;         /* the outbox */
+    const char *want;          /* text the status JSON must hold */
+} status_has_t;
+
+static bool status_has(void *arg)
+{
+    status_has_t *h = arg;
+    char *js = status_json(h->store);
+    bool ok = strstr(js, h->want) != NULL;
+    free(js);
+    return ok;
+}
+
+/* A link that goes black with a report in flight. The node judges it
+ * silent and probes: it opens one connection at once and holds it for as
+ * long as the black hole lasts (here 12 s, where the old node slept
+ * through its backoff, then held a connection for 3 x --timeout, gave up
+ * on it as "hub unreachable", slept again: five connections or more).
+ * When the link is back, that same connection carries the report: no
+ * further connection is made. Meanwhile `baocao status` shows the report
+ * waiting to be sent (not in flight: nothing of it is on the wire), the
+ * error, and when the probe is renewed. */
+static void test_probe_holds_through_a_black_hole(void **state)
+{
+    fixture_t *f = *state;
+    start_slow_link(f);
+    file_report(f, "2023-10", 10);
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->link, "--plain", "--timeout", "3000",
+                          "--log-level", "debug", NULL};
+    char log[4096];
+    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
+    f->node = bc_spawn("baocao-node", argv, log);
+    delivered_t d = {f->store, 1};
+    assert_true(bc_eventually(all_delivered, &d, 30000));
+
+    flaky_proxy_blackhole(f->proxy, 1);
+    flaky_stats_t a, b;
+    flaky_proxy_stats(f->proxy, &a);
+    file_report(f, "2023-11", 11);
+    /* Sent, unanswered, judged silent: then waiting, not in flight. */
+    status_has_t h = {f->store, "no answer from"};
+    assert_true(bc_eventually(status_has, &h, 20000));
+    char *js = status_json(f->store);
+    if (!strstr(js, "\"in_flight\":\t0") || !strstr(js, "\"pending\":\t1")
+        || !strstr(js, "\"next_retry\""))
+        fail_msg("status after the link went silent:\n%s", js);
+    free(js);
+    sleep(10);
+    flaky_proxy_stats(f->proxy, &b);
+    uint64_t during = b.accepted - a.accepted;
+    flaky_proxy_blackhole(f->proxy, 0);
+    d.want++;
+    assert_true(bc_eventually(all_delivered, &d, 30000));
+    flaky_stats_t c;
+    flaky_proxy_stats(f->proxy, &c);
+    fprintf(stderr, "black hole of ~12 s: %llu connection(s) during it, "
+            "%llu after\n", (unsigned long long) during,
+            (unsigned long long) (c.accepted - b.accepted));
+    if (during != 1 || c.accepted != b.accepted)
+        fail_msg("%llu connections during the black hole and %llu after: "
+                 "the probe should hold one (see %s)",
+                 (unsigned long long) during,
+                 (unsigned long long) (c.accepted - b.accepted), log);
+    assert_true(bc_file_contains(log, "the hub answers again"));
+    assert_int_equal(bc_stop(&f->node, SIGTERM, 10000), 0);
+    unsigned long long stored, dups;
+    hub_counts(f, &stored, &dups);
+    assert_int_equal(stored, 2);
+}
+
+/* An error recorded by an earlier run is not the current one: a node
+ * that starts and delivers clears it (it used to stay "last error" for
+ * ever, the new process not knowing it was there). */
+static void test_old_error_is_not_current(void **state)
+{
+    fixture_t *f = *state;
+    start_slow_link(f);
+    flaky_proxy_blackhole(f->proxy, 1);
+    file_report(f, "2023-12", 12);
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->link, "--plain", "--timeout", "500",
+                          "--backoff-min", "200", "--backoff-max", "400",
+                          NULL};
+    char log[4096];
+    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
+    f->node = bc_spawn("baocao-node", argv, log);
+    /* The first run records why it cannot deliver, and stops. */
+    status_has_t h = {f->store, "hub unreachable"};
+    assert_true(bc_eventually(status_has, &h, 20000));
+    assert_int_equal(bc_stop(&f->node, SIGTERM, 10000), 0);
+    flaky_proxy_blackhole(f->proxy, 0);
+    /* The next run delivers: no error is current. */
+    const char *argv2[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                           f->link, "--plain", "--timeout", "5000", NULL};
+    f->node = bc_spawn("baocao-node", argv2, log);
+    delivered_t d = {f->store, 1};
+    assert_true(bc_eventually(all_delivered, &d, 30000));
+    char *js = status_json(f->store);
+    if (!strstr(js, "\"last_error\":\t\"\""))
+        fail_msg("an earlier run's error shown as current:\n%s", js);
+    free(js);
+    assert_int_equal(bc_stop(&f->node, SIGTERM, 10000), 0);
+}
+
+/* A hub that is alive but slow to answer: its commit's data sync takes
+ * 3 s (Debian's strace delays the fdatasync calls of its writer thread;
+ * LMDB writes the meta page through an O_DSYNC descriptor), longer than
+ * the node's 2 s limit, shorter than 3 x it. The
+ * node's heartbeat Pings, answered by the hub's main loop meanwhile, are
+ * signs of life: the report goes once. Before, the node judged the link
+ * silent at 2 s and sent the report again (a duplicate in the hub's
+ * log). */
+static void test_slow_hub_answers_heartbeats(void **state)
+{
+    fixture_t *f = *state;
+    if (access("/usr/bin/strace", X_OK) != 0) {
+        fprintf(stderr, "no /usr/bin/strace (scripts/install-deps.sh "
+                "installs it)\n");
+        fail();
+    }
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s", bc_path(f->dir, "slow"));
+    assert_int_equal(mkdir(dir, 0700), 0);
+    const char *wrap[] = {"/usr/bin/strace", "-f", "-qq", "-o", "/dev/null",
+                          "-e", "trace=fdatasync", "-e",
+                          "inject=fdatasync:delay_enter=3000000", NULL};
+    bc_hub_init(&f->hub);
+    f->hub.wrap = wrap;
+    const char *extra[] = {"--log-level", "info", NULL};
+    bc_hub_start(&f->hub, dir, NULL, extra);
+    f->hub.wrap = NULL;
+    file_report(f, "2024-01", 21);
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->hub.endpoint, "--plain", "--timeout", "2000",
+                          "--drain", "--max-seconds", "60", "--log-level",
+                          "debug", NULL};
+    char log[4096];
+    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
+    f->node = bc_spawn("baocao-node", argv, log);
+    assert_int_equal(bc_wait(&f->node, 90000), 0);
+    unsigned long long stored, dups;
+    hub_counts(f, &stored, &dups);
+    assert_int_equal(stored, 1);
+    if (dups)
+        fail_msg("%llu duplicate(s): a slow hub taken for a silent link "
+                 "(see %s)", dups, log);
+    assert_false(bc_file_contains(log, "link is silent"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +507,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hub_down_backs_off, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_idle_node_closes_the_link,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_probe_holds_through_a_black_hole,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_error_is_not_current, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_slow_hub_answers_heartbeats,
                                         setup, teardown),
     };
     return cmocka_run_group_tests_name("integration.silence", tests, NULL,

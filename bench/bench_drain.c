@@ -1,0 +1,349 @@
+/*
+ * bench_drain.c -- how fast a node's backlog drains once the hub is
+ * reachable again after an outage (issue #21, item 4).
+ *
+ * The goal is at least 80 % of what the link's bandwidth allows, counted
+ * from the moment the hub is reachable again: the node must learn quickly
+ * that the link is back (the backlog probe, node/node_link.c) and then
+ * fill it (the window). This starts a real hub and a real node (the
+ * shipped programs, default flags, plain) with baocao-flaky's engine
+ * between them in a thread of this process: 200 ms one-way latency and
+ * 64 kbit/s per direction, no random faults. The node is a district
+ * centre filing for its 100 facilities (a unit whose code extends its
+ * own), so the backlog can be as long as wanted. Then:
+ *   1. one report is delivered (the link is known to work);
+ *   2. the outage begins: --outage link is a black hole (the proxy reads,
+ *      writes and connects nothing: a radio link gone), --outage hub stops
+ *      the hub (the proxy then resets each connection it takes, as a
+ *      gateway whose server is gone);
+ *   3. --reports reports of 70 figures are filed while it lasts, and the
+ *      node tries what it tries for --outage-s seconds;
+ *   4. the outage ends (the black hole lifted, or the hub listening again
+ *      at the same address), and the clock starts;
+ *   5. it stops when the outbox says every report is delivered.
+ * The bandwidth allows bytes_up x 8 / 64,000 s for the bytes that crossed
+ * the link upwards during the drain (framing and handshakes included);
+ * the ratio is that over the drain time. A round trip (0.4 s) at each end
+ * of the drain cannot be avoided, so a short backlog cannot reach 80 %
+ * however fast the node learns: the default backlog (200 reports, about
+ * 35 s of transfer) makes them small.
+ *
+ * Usage: bench_drain [--outage link|hub] [--outage-s S] [--reports N]
+ * Output: "drain <name> <value>" lines.
+ */
+#include "bc_mem.h"
+#include "bc_report.h"
+#include "bench_data.h"
+#include "flaky_proxy.h"
+#include "node_outbox.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define INDICATORS 70
+#define RATE_BPS 64000
+#define LATENCY_MS 200
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static pid_t spawn(const char *bin, char *const argv[], const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(bin, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void *run_proxy(void *arg)
+{
+    flaky_proxy_run(arg, -1);
+    return NULL;
+}
+
+/* Starts the hub, bound to `bind`; waits until it listens and writes its
+ * endpoint into endpoint. Returns its pid, or -1. */
+static pid_t start_hub(char *const hargv[], const char *hub_bin,
+                       const char *epf, const char *log, char *endpoint,
+                       size_t len)
+{
+    unlink(epf);
+    pid_t hub = spawn(hub_bin, hargv, log);
+    *endpoint = '\0';
+    for (int i = 0; i < 3000 && !*endpoint; i++) {
+        FILE *f = fopen(epf, "r");
+        if (f) {
+            if (fgets(endpoint, (int) len, f))
+                endpoint[strcspn(endpoint, "\n")] = '\0';
+            fclose(f);
+        }
+        if (!*endpoint)
+            usleep(5000);
+    }
+    return *endpoint ? hub : -1;
+}
+
+/* Reports settled (delivered or rejected); *ok gets the delivered. */
+static uint64_t settled(const char *outbox, uint64_t *ok)
+{
+    char err[256];
+    node_stats_t st;
+    *ok = 0;
+    node_outbox_t *o = node_outbox_open(outbox, err, sizeof err);
+    if (!o)
+        return 0;
+    uint64_t n = 0;
+    if (node_outbox_stats(o, &st) == 0) {
+        n = st.delivered + st.rejected;
+        *ok = st.delivered;
+    }
+    node_outbox_close(&o);
+    return n;
+}
+
+/* Holds 127.0.0.1:port bound but not listening while the hub is down, so
+ * that connections to it are refused as to a stopped hub, and no other
+ * program (a test, another bench binding :*) takes the port meanwhile.
+ * Returns the socket, or -1. */
+static int hold_port(int port)
+{
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t) port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, (struct sockaddr *) &a, sizeof a) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    return fd;
+}
+
+static uint64_t delivered(const char *outbox)
+{
+    uint64_t ok;
+    settled(outbox, &ok);
+    return ok;
+}
+
+/* Files reports [from, to) for the district centre's facilities: report
+ * r is facility r % 100 for month r / 100. */
+static int file_reports(const char *outbox, unsigned from, unsigned to)
+{
+    char err[256];
+    node_outbox_t *o = node_outbox_open(outbox, err, sizeof err);
+    if (!o) {
+        fprintf(stderr, "bench_drain: %s\n", err);
+        return -1;
+    }
+    char codes[INDICATORS][16];
+    for (unsigned i = 0; i < INDICATORS; i++)
+        snprintf(codes[i], sizeof codes[i], "ind%03u", i);
+    for (unsigned r = from; r < to; r++) {
+        unsigned fac = r % BENCH_PER_DISTRICT, month = r / BENCH_PER_DISTRICT;
+        bc_report_value_t vals[INDICATORS];
+        for (unsigned i = 0; i < INDICATORS; i++)
+            vals[i] = (bc_report_value_t){codes[i], true,
+                                          bench_value(fac, month, i), 0, 0};
+        bc_report_t report = {vals, INDICATORS};
+        char unit[32], period[16];
+        bench_facility_code(fac, unit, sizeof unit);
+        bench_period(month, period, sizeof period);
+        uint8_t id[16];
+        uint32_t rev;
+        if (node_outbox_file(o, unit, period, &report, 1704067200, id, &rev)
+            != 0) {
+            fprintf(stderr, "bench_drain: cannot file report %u\n", r);
+            node_outbox_close(&o);
+            return -1;
+        }
+    }
+    node_outbox_close(&o);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *outage = "link";
+    int outage_s = 90;
+    unsigned reports = 200;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--outage"))
+            outage = argv[i + 1];
+        else if (!strcmp(argv[i], "--outage-s"))
+            outage_s = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--reports"))
+            reports = (unsigned) atoi(argv[i + 1]);
+    }
+    bool hub_outage = !strcmp(outage, "hub");
+    if ((!hub_outage && strcmp(outage, "link")) || reports < 1
+        || reports > BENCH_PER_DISTRICT * BENCH_MONTHS) {
+        fprintf(stderr, "usage: bench_drain [--outage link|hub] "
+                "[--outage-s S] [--reports N (1..2400)]\n");
+        return 2;
+    }
+    char self[4096], hub_bin[4200], node_bin[4200];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[len > 0 ? len : 0] = '\0';
+    *strrchr(self, '/') = '\0';
+    snprintf(hub_bin, sizeof hub_bin, "%s/baocao-hub", self);
+    snprintf(node_bin, sizeof node_bin, "%s/baocao-node", self);
+    char tmpl[] = "/tmp/baocao-bench-drain-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    if (!dir)
+        return 1;
+    bench_write_registry(dir, INDICATORS);
+    char store[4200], reg[4200], cat[4200], epf[4200], outbox[4200],
+        hlog[4200], nlog[4200];
+    snprintf(store, sizeof store, "%s/hub", dir);
+    snprintf(reg, sizeof reg, "%s/units.csv", dir);
+    snprintf(cat, sizeof cat, "%s/indicators.csv", dir);
+    snprintf(epf, sizeof epf, "%s/ep", dir);
+    snprintf(outbox, sizeof outbox, "%s/node", dir);
+    snprintf(hlog, sizeof hlog, "%s/hub.log", dir);
+    snprintf(nlog, sizeof nlog, "%s/node.log", dir);
+
+    /* The hub, on a port of its choosing first, then the same one. */
+    char bind[128] = "tcp://127.0.0.1:*", endpoint[128];
+    char *hargv[] = {hub_bin, "--store", store, "--registry", reg,
+                     "--catalog", cat, "--bind", bind, "--endpoint-file",
+                     epf, "--plain", "--log-level", "warn", NULL};
+    pid_t hub = start_hub(hargv, hub_bin, epf, hlog, endpoint,
+                          sizeof endpoint);
+    if (hub < 0) {
+        fprintf(stderr, "bench_drain: hub did not start (%s)\n", hlog);
+        return 1;
+    }
+    snprintf(bind, sizeof bind, "%s", endpoint);
+
+    flaky_config_t cfg;
+    flaky_config_init(&cfg);
+    cfg.target_host = "127.0.0.1";
+    cfg.target_port = atoi(strrchr(endpoint, ':') + 1);
+    cfg.latency_ms = LATENCY_MS;
+    cfg.rate_bps = RATE_BPS;
+    flaky_proxy_t *proxy = flaky_proxy_new(&cfg);
+    if (!proxy)
+        return 1;
+    pthread_t thread;
+    pthread_create(&thread, NULL, run_proxy, proxy);
+    char link[64];
+    snprintf(link, sizeof link, "tcp://127.0.0.1:%d", flaky_proxy_port(proxy));
+
+    /* 1. One report over a working link. */
+    char unit[32];
+    bench_district_code(0, unit, sizeof unit);
+    if (file_reports(outbox, 0, 1))
+        return 1;
+    char *nargv[] = {node_bin, "--store", outbox, "--unit", unit, "--hub",
+                     link, "--plain", "--log-level", "info", NULL};
+    pid_t node = spawn(node_bin, nargv, nlog);
+    double t = now_s();
+    while (delivered(outbox) < 1 && now_s() - t < 60)
+        usleep(20000);
+    if (delivered(outbox) < 1) {
+        fprintf(stderr, "bench_drain: the first report was not delivered "
+                "(%s)\n", nlog);
+        return 1;
+    }
+
+    /* 2-3. The outage, and the backlog filed meanwhile. */
+    flaky_stats_t s0, s1, s2;
+    flaky_proxy_stats(proxy, &s0);
+    int held = -1;
+    if (hub_outage) {
+        kill(hub, SIGTERM);
+        waitpid(hub, NULL, 0);
+        held = hold_port(cfg.target_port);
+    } else {
+        flaky_proxy_blackhole(proxy, 1);
+    }
+    fprintf(stderr, "bench_drain: %s outage for %d s, %u reports filed; "
+            "logs in %s\n", outage, outage_s, reports, dir);
+    if (file_reports(outbox, 1, reports + 1))
+        return 1;
+    sleep((unsigned) outage_s);
+
+    /* 4-5. Reachable again: the clock runs until the outbox is drained. */
+    double t0 = now_s();
+    if (hub_outage) {
+        if (held >= 0)
+            close(held);
+        hub = start_hub(hargv, hub_bin, epf, hlog, endpoint,
+                        sizeof endpoint);
+        if (hub < 0) {
+            /* Its port taken meanwhile (by another program: run one bench
+             * at a time). */
+            fprintf(stderr, "bench_drain: hub did not restart (%s)\n", hlog);
+            kill(node, SIGTERM);
+            waitpid(node, NULL, 0);
+            return 1;
+        }
+        t0 = now_s();   /* listening from here */
+    } else {
+        flaky_proxy_blackhole(proxy, 0);
+    }
+    flaky_proxy_stats(proxy, &s1);
+    uint64_t ok = 0;
+    while (settled(outbox, &ok) < reports + 1 && now_s() - t0 < 900)
+        usleep(20000);
+    double t1 = now_s();
+    flaky_proxy_stats(proxy, &s2);
+    /* A rejection means the bench is wrong (another program answered on
+     * the hub's port): say so rather than time it. */
+    bool done = ok >= reports + 1;
+
+    double up = (double) (s2.bytes_up - s1.bytes_up);
+    double allowed = up * 8 / RATE_BPS, took = t1 - t0;
+    printf("drain outage %s\n", outage);
+    printf("drain outage_s %d\n", outage_s);
+    printf("drain reports %u\n", reports);
+    printf("drain complete %s\n", done ? "yes"
+                                        : "NO (rejections, or 900 s passed)");
+    printf("drain connections_during_outage %llu\n",
+           (unsigned long long) (s1.accepted - s0.accepted));
+    printf("drain bytes_up %.0f\n", up);
+    printf("drain bytes_up_per_report %.0f\n", up / reports);
+    printf("drain bandwidth_allows_s %.2f\n", allowed);
+    printf("drain took_s %.2f\n", took);
+    printf("drain ratio_pct %.1f\n", 100.0 * allowed / took);
+
+    kill(node, SIGTERM);
+    waitpid(node, NULL, 0);
+    kill(hub, SIGTERM);
+    waitpid(hub, NULL, 0);
+    flaky_proxy_stop(proxy);
+    pthread_join(thread, NULL);
+    flaky_proxy_destroy(&proxy);
+    char cmd[4200];
+    if (getenv("BENCH_KEEP"))
+        fprintf(stderr, "bench_drain: kept %s\n", dir);
+    else {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            return 1;
+    }
+    return done ? 0 : 1;
+}
