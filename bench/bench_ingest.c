@@ -218,15 +218,18 @@ static int run_queries(bc_client_t *c, const opts_t *o)
         int level;           /* 0 province, 1 district, 2 facility */
         bool ytd;            /* read the cumulative figure */
         int months;          /* period length: 1, 3 (quarter), 12 (year) */
-    } kinds[] = {{"q_province_month", "P", 0, false, 1},
-                 {"q_province_ytd", "P", 0, true, 1},
-                 {"q_district_month", NULL, 1, false, 1},
-                 {"q_facility_month", NULL, 2, false, 1},
+        bool same;           /* the same question every time (a page
+                                reloaded: the hub's reply cache) */
+    } kinds[] = {{"q_province_month", "P", 0, false, 1, false},
+                 {"q_province_ytd", "P", 0, true, 1, false},
+                 {"q_district_month", NULL, 1, false, 1, false},
+                 {"q_facility_month", NULL, 2, false, 1, false},
                  /* Longer periods: the contribution rule's month totals,
                   * carried stocks and unit counts (#24). */
-                 {"q_province_quarter", "P", 0, false, 3},
-                 {"q_province_year", "P", 0, false, 12},
-                 {"q_facility_year", NULL, 2, false, 12}};
+                 {"q_province_quarter", "P", 0, false, 3, false},
+                 {"q_province_year", "P", 0, false, 12, false},
+                 {"q_facility_year", NULL, 2, false, 12, false},
+                 {"q_facility_month_same", NULL, 2, false, 1, true}};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
     double *qlat = bc_malloc((size_t) o->queries * sizeof *qlat);
     unsigned months = (unsigned) ((o->reports + BENCH_FACILITIES - 1)
@@ -267,6 +270,10 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             else
                 snprintf(unit, sizeof unit, "%s", kinds[k].unit);
             unsigned m = (unsigned) rand() % months;
+            if (kinds[k].same) {
+                bench_facility_code(0, unit, sizeof unit);
+                m = 0;
+            }
             if (kinds[k].months == 3)
                 snprintf(period, sizeof period, "%04u-Q%u", 2023 + m / 12,
                          m % 12 / 3 + 1);

@@ -95,6 +95,9 @@ for q in province_month province_ytd district_month facility_month \
   row "query $q p50, ms" "q_${q}_p50_ms" "q_${q}_p50_ms" none
   row "query $q p99, ms" "q_${q}_p99_ms" "q_${q}_p99_ms" none
 done
+# The same facility month every time: the hub's reply cache (issue 21).
+row "query facility_month_same p50, ms" q_facility_month_same_p50_ms none none
+row "query facility_month_same p99, ms" q_facility_month_same_p99_ms none none
 # SliceQuery: one indicator, 100 children x 24 months, one request (#13).
 for q in slice_province slice_district; do
   row "query $q (100 x 24) p50, ms" "q_${q}_p50_ms" none none

@@ -10,12 +10,9 @@
 
 /* --- replies ------------------------------------------------------------- */
 
-void hub_server_reply(hub_server_t *self, zframe_t *route,
-                      Baocao__Reply *reply)
+void hub_server_send(hub_server_t *self, zframe_t *route, const uint8_t *buf,
+                     size_t len)
 {
-    reply->version = BC_WIRE_VERSION;
-    size_t len;
-    uint8_t *buf = bc_wire_pack(&reply->base, &len);
     void *sock = zsock_resolve(self->router);
     if (zmq_send(sock, zframe_data(route), zframe_size(route),
                  ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
@@ -23,6 +20,35 @@ void hub_server_reply(hub_server_t *self, zframe_t *route,
         self->replies_dropped++;
         BC_DEBUG("reply dropped: %s", zmq_strerror(zmq_errno()));
     }
+}
+
+void hub_server_reply(hub_server_t *self, zframe_t *route,
+                      Baocao__Reply *reply)
+{
+    reply->version = BC_WIRE_VERSION;
+    size_t len;
+    /* A read's answer (never an error: the next try may succeed) is kept
+     * packed with tag 0, and the asker's tag written into a copy. */
+    bool keep = self->cache_fill
+                && reply->body_case != BAOCAO__REPLY__BODY_ERROR;
+    uint64_t tag = reply->tag;
+    if (keep)
+        reply->tag = 0;
+    uint8_t *buf = bc_wire_pack(&reply->base, &len);
+    reply->tag = tag;
+    const uint8_t *out = buf;
+    size_t out_len = len;
+    if (buf && keep) {
+        hub_cache_put(self->cache, self->cache_gen, buf, len);
+        if (!(out = hub_cache_retag(self->cache, buf, len, tag, &out_len))) {
+            out = NULL;
+            out_len = 0;
+        }
+    }
+    if (out)
+        hub_server_send(self, route, out, out_len);
+    else
+        self->replies_dropped++;
     free(buf);
 }
 

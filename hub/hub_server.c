@@ -54,6 +54,9 @@ const bc_option_t hub_options[] = {
      "an operator's public key, allowed to query (repeatable)"},
     {"max-message", BC_OPT_INT, HC(max_message), 256, 64 << 20, "1M",
      "BYTES", "largest request accepted"},
+    {"query-cache", BC_OPT_INT, HC(query_cache), 0, 1LL << 30, "4M", "BYTES",
+     "memory for the replies of repeated queries, slices and completeness "
+     "requests, kept until the next commit or reload (0: none)"},
     {"max-values", BC_OPT_INT, HC(max_values), 1, 100000, "1000", "N",
      "most figures in one report"},
     {"batch-max", BC_OPT_INT, HC(batch_max), 1, 100000, "4096", "N",
@@ -264,6 +267,10 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     reload_flag = 0;
 
     hub_stats_init(&self->stats);
+    if (!(self->cache = hub_cache_new((size_t) cfg->query_cache))) {
+        snprintf(err, errlen, "out of memory");
+        goto out_free;
+    }
     self->router = zsock_new(ZMQ_ROUTER);
     if (!self->router) {
         snprintf(err, errlen, "cannot create the socket: %s",
@@ -368,6 +375,7 @@ void hub_server_destroy(hub_server_t **self_p)
     hub_writer_stop(self);
     hub_metrics_destroy(&self->metrics);
     hub_stats_fini(&self->stats);
+    hub_cache_destroy(&self->cache);
     zsock_destroy(&self->router);
     hub_auth_destroy(&self->auth);
     hub_store_close(&self->store);
@@ -554,12 +562,36 @@ static bool receive_one(hub_server_t *self)
         federate_registry(self, route, payload, peer, req->tag);
         goto out_free;
     }
+    /* The reads a page repeats: answered from the cache while nothing
+     * was committed since (hub_cache.h). The generation is read before
+     * the handler opens its read transaction, so an answer is never
+     * older than the generation it is kept under. */
+    bool cacheable = req->body_case == BAOCAO__REQUEST__BODY_QUERY
+                     || req->body_case == BAOCAO__REQUEST__BODY_SLICE
+                     || req->body_case == BAOCAO__REQUEST__BODY_COMPLETENESS;
+    if (cacheable && self->store
+        && hub_cache_key(self->cache, peer, zframe_data(payload),
+                         zframe_size(payload)) == 0) {
+        self->cache_gen = hub_store_txnid(self->store);
+        size_t len;
+        const uint8_t *hit = hub_cache_get(self->cache, self->cache_gen,
+                                           req->tag, &len);
+        if (hit) {
+            BC_DEBUG("reply from the cache (%llu hits)",
+                     (unsigned long long) hub_cache_hits(self->cache));
+            hub_server_send(self, route, hit, len);
+            goto out_free;
+        }
+        self->cache_fill = true;
+    }
     /* Requests live in the batch's arena, freed with the batch. */
     hub_handler_fn fn = hub_handler_find(req->body_case);
     if (fn) {
         fn(self, route, req, peer);
+        self->cache_fill = false;
         goto out_free;
     }
+    self->cache_fill = false;
     hub_server_error(self, route, req->tag,
                      BAOCAO__REJECT_REASON__REASON_BAD_REQUEST,
                      "unknown request type");
@@ -598,10 +630,14 @@ static void log_stats(hub_server_t *self)
                                    bc_reason_name((Baocao__RejectReason) r),
                                    (unsigned long long) self->rejected[r]);
     BC_INFO("acknowledged %llu, log at %llu, replies dropped %llu, "
-            "undecodable %llu, rejections:%s", (unsigned long long) self->acked,
+            "undecodable %llu, query cache %llu hits %llu misses %zu bytes, "
+            "rejections:%s", (unsigned long long) self->acked,
             (unsigned long long) hub_store_last_seq(self->store),
             (unsigned long long) self->replies_dropped,
-            (unsigned long long) self->garbage_total, n ? buf : " none");
+            (unsigned long long) self->garbage_total,
+            (unsigned long long) hub_cache_hits(self->cache),
+            (unsigned long long) hub_cache_misses(self->cache),
+            hub_cache_bytes(self->cache), n ? buf : " none");
 }
 
 /* SIGHUP: the registry and catalogue files again (hub_history_reload),
@@ -614,6 +650,8 @@ static void reload_registry(hub_server_t *self)
     if (self->writing || self->batches[self->filling].n)
         return;   /* the flag stays set: the next turn of the loop */
     reload_flag = 0;
+    /* The store is reopened and the rules may change without a commit. */
+    hub_cache_clear(self->cache);
     BC_INFO("SIGHUP: reloading %s and %s", self->cfg.registry,
             self->cfg.catalog);
     if (self->auth) {
@@ -757,6 +795,7 @@ static void federate_registry(hub_server_t *self, zframe_t *route,
         hub_federate_cfg_t fc = {self->cfg.store, (size_t) self->cfg.map_size,
                                  self->cfg.registry, self->cfg.catalog,
                                  self->cfg.categories};
+        hub_cache_clear(self->cache);   /* the store is reopened */
         hub_federate_accept(&self->store, &self->reg, &fc, req,
                             zframe_data(payload), zframe_size(payload), peer,
                             &res);

@@ -60,6 +60,7 @@ typedef struct {
                                  NULL: none */
     char *operators;          /* operators CSV (hub_scope.h), or NULL */
     char *holidays;           /* holidays CSV (bc_holidays.h), or NULL */
+    long long query_cache;    /* bytes of the reply cache (hub_cache.h) */
 } hub_config_t;
 
 extern const bc_option_t hub_options[];

@@ -25,6 +25,7 @@
 #include "bc_registry.h"
 #include "bc_wire.h"
 #include "hub_auth.h"
+#include "hub_cache.h"
 #include "hub_head.h"
 #include "hub_query.h"
 #include "hub_metrics.h"
@@ -124,6 +125,9 @@ struct hub_server_t {
     int64_t garbage_since;        /* start of the minute, ms (monotonic) */
     uint64_t garbage_total;       /* undecodable messages since start */
     hub_upstream_t *upstream;     /* log forwarder, NULL without --upstream */
+    hub_cache_t *cache;           /* replies of repeated reads */
+    bool cache_fill;              /* the request being answered may be kept */
+    uint64_t cache_gen;           /* the store's txn id before it was read */
 };
 
 /* What a node reads in the Ack when its submission was caught by a disk
@@ -157,6 +161,10 @@ hub_handler_fn hub_handler_find(Baocao__Request__BodyCase body);
  * it (and will ask again). */
 void hub_server_reply(hub_server_t *self, zframe_t *route,
                       Baocao__Reply *reply);
+
+/* Sends packed reply bytes to route, as hub_server_reply. */
+void hub_server_send(hub_server_t *self, zframe_t *route, const uint8_t *buf,
+                     size_t len);
 
 /* Answers with an Error reply (reason, message) to the request `tag`. */
 void hub_server_error(hub_server_t *self, zframe_t *route, uint64_t tag,

@@ -199,6 +199,14 @@ const bc_registry_t *hub_store_registry(const hub_store_t *self)
     return self->reg;
 }
 
+uint64_t hub_store_txnid(hub_store_t *self)
+{
+    MDB_envinfo info;
+    if (mdb_env_info(self->env, &info))
+        return 0;
+    return (uint64_t) info.me_last_txnid;
+}
+
 void hub_store_space(hub_store_t *self, uint64_t *used_bytes,
                      uint64_t *map_bytes)
 {

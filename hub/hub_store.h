@@ -184,6 +184,11 @@ void hub_figures_free(hub_figures_t *f);
 /* Last log sequence number (hub_log.c). */
 uint64_t hub_store_last_seq(hub_store_t *self);
 
+/* The environment's last committed transaction id: it moves with every
+ * write of any kind (the reply cache's generation, hub_cache.h); 0 when
+ * it cannot be read. */
+uint64_t hub_store_txnid(hub_store_t *self);
+
 /* Opens an existing store read-only, without a registry: for the audit
  * tools, which may run beside a live hub (LMDB readers never block the
  * writer). Only the readers that take codes (hub_reports.h), the log's

@@ -156,6 +156,33 @@ static void test_facility_reads_own_unit(void **state)
     assert_int_equal(as(f, K_QT, "plan", "HP-HB-QT", NULL), 1);
 }
 
+/* The reply cache (hub_cache.h) is keyed by identity: an answer given
+ * to the root's admin, asked again so that it is cached, is never given
+ * to an identity whose scope does not hold the unit. */
+static void test_cached_answer_stays_with_its_reader(void **state)
+{
+    fixture_t *f = *state;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(as(f, K_ALICE, "query", "HP-LC", NULL), 0);
+        assert_int_equal(as(f, K_ALICE, "query", "HP-HB-HV", NULL), 0);
+        assert_int_equal(as(f, K_ALICE, "completeness", "HP-LC-AB", NULL), 0);
+        assert_int_equal(as(f, K_QT, "query", "HP-HB-QT", NULL), 0);
+    }
+    char *out = NULL;
+    assert_int_equal(as(f, K_HBVIEW, "query", "HP-LC", &out), 1);
+    assert_non_null(strstr(out, "not_authorized"));
+    free(out);
+    assert_int_equal(as(f, K_HBVIEW, "completeness", "HP-LC-AB", NULL), 1);
+    assert_int_equal(as(f, K_QT, "query", "HP-HB-HV", &out), 1);
+    assert_non_null(strstr(out, "unit:HP-HB-QT may read only its own "
+                                "unit's figures"));
+    free(out);
+    assert_int_equal(as(f, K_LCADMIN, "query", "HP-HB-QT", NULL), 1);
+    /* Within scope, the same questions are answered. */
+    assert_int_equal(as(f, K_HBVIEW, "query", "HP-HB-QT", NULL), 0);
+    assert_int_equal(as(f, K_LCADMIN, "query", "HP-LC", NULL), 0);
+}
+
 /* Plans need the admin role, within the scope; --operator-key is an
  * admin of every root. */
 static void test_roles(void **state)
@@ -206,6 +233,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_facility_reads_own_unit, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_cached_answer_stays_with_its_reader, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_operators_file, setup,
                                         teardown),
     };
