@@ -157,6 +157,10 @@ static void handle_completeness(hub_server_t *self, zframe_t *route,
 static void handle_slice(hub_server_t *self, zframe_t *route,
                          Baocao__Request *req, const char *peer)
 {
+    /* The rows are the unit's children: reading them is reading inside
+     * the unit's subtree, so the unit's scope covers them all. */
+    if (refuse_read(self, route, req->tag, peer, req->slice->unit))
+        return;
     char msg[160] = "";
     Baocao__SliceReply *sr = NULL;
     Baocao__RejectReason why = hub_query_slice(self->store, req->slice, &sr,
@@ -171,7 +175,6 @@ static void handle_slice(hub_server_t *self, zframe_t *route,
     reply.slice = sr;
     hub_server_reply(self, route, &reply);
     hub_slice_free(&sr);
-    (void) peer;
 }
 
 /* The catalogue, the rules and the limits: the node's copy, which

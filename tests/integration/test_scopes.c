@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "bc_test.h"
+#include "bc_client.h"
+#include "bc_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +158,50 @@ static void test_facility_reads_own_unit(void **state)
     assert_int_equal(as(f, K_QT, "plan", "HP-HB-QT", NULL), 1);
 }
 
+/* The dashboard's slice (one indicator for every child of a unit) is a
+ * read of the unit's subtree like any other: a ward may not read its
+ * district's rows (its siblings), a district's viewer may not read
+ * another district's, and within scope both are answered. */
+static int slice_as(fixture_t *f, int who, const char *unit)
+{
+    char hubkey[4096], cert[4096], err[256];
+    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", key_path(f, names[who], "secret"));
+    bc_security_t sec = {hubkey, cert};
+    bc_client_t *c = bc_client_new(f->hub.endpoint, &sec, err, sizeof err);
+    assert_non_null(c);
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__SliceQuery q = BAOCAO__SLICE_QUERY__INIT;
+    q.unit = (char *) unit;
+    q.indicator = (char *) "sxh_cases";
+    q.from = (char *) "2025-01";
+    q.to = (char *) "2025-03";
+    req.body_case = BAOCAO__REQUEST__BODY_SLICE;
+    req.slice = &q;
+    Baocao__Reply *r = NULL;
+    assert_int_equal(bc_client_call(c, &req, &r, 5000), 0);
+    int got = r->body_case == BAOCAO__REPLY__BODY_SLICE ? 0
+              : r->body_case == BAOCAO__REPLY__BODY_ERROR
+                    && r->error->reason
+                           == BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED
+                  ? 1 : -1;
+    baocao__reply__free_unpacked(r, NULL);
+    bc_client_destroy(&c);
+    return got;
+}
+
+static void test_slice_follows_scope(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(slice_as(f, K_QT, "HP-HB"), 1);
+    assert_int_equal(slice_as(f, K_QT, "HP"), 1);
+    assert_int_equal(slice_as(f, K_QT, "HP-HB-QT"), 0);
+    assert_int_equal(slice_as(f, K_HBVIEW, "HP-LC"), 1);
+    assert_int_equal(slice_as(f, K_HBVIEW, "HP"), 1);
+    assert_int_equal(slice_as(f, K_HBVIEW, "HP-HB"), 0);
+    assert_int_equal(slice_as(f, K_ALICE, "HP"), 0);
+}
+
 /* The reply cache (hub_cache.h) is keyed by identity: an answer given
  * to the root's admin, asked again so that it is cached, is never given
  * to an identity whose scope does not hold the unit. */
@@ -231,6 +277,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_operator_reads_in_scope, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_facility_reads_own_unit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_slice_follows_scope, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
         cmocka_unit_test_setup_teardown(
