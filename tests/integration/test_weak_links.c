@@ -183,9 +183,17 @@ static void wait_nodes(fixture_t *f)
 {
     for (int k = 0; k < NODES; k++) {
         int rc = bc_wait(&f->nodes[k], 420000);
-        if (rc != 0)
+        if (rc != 0) {
+            /* The folder goes with the fixture: show the node's last
+             * words (an abort's message is on its stderr) before it does. */
+            char cmd[4200];
+            snprintf(cmd, sizeof cmd, "tail -n 40 %s/node-%02d.log >&2",
+                     f->dir, k);
+            if (system(cmd) != 0)
+                fprintf(stderr, "(no log for node %d)\n", k);
             fail_msg("node %d exited %d (see %s/node-%02d.log)", k, rc,
                      f->dir, k);
+        }
     }
 }
 
