@@ -1014,10 +1014,15 @@ int node_sender_run(node_sender_t *self)
             zclock_sleep((int) (wait < 1000 ? wait : 1000));
         if (!self->sock)
             continue;
-        if (nitems == 2 && (items[1].revents & ZMQ_POLLIN))
-            read_monitor(self);
+        /* Replies first: a poll can see both the hub's last acks and the
+         * monitor's "disconnected", and the monitor's handler closes the
+         * socket (link_failed), which would lose acks already here and
+         * leave receive_acks a NULL socket (czmq asserts: the node
+         * aborted under test_hub_killed). */
         if (items[0].revents & ZMQ_POLLIN)
             receive_acks(self);
+        if (self->sock && nitems == 2 && (items[1].revents & ZMQ_POLLIN))
+            read_monitor(self);
         if (!self->sock)
             continue;
 
