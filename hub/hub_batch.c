@@ -11,7 +11,9 @@
  * index on its PAIR socket, commits that batch (the fsync happens here), and
  * answers "done". The loop meanwhile keeps receiving and validating into the
  * other batch, so decoding and syncing overlap on the machine's two cores.
- * Sockets never cross threads: the loop alone talks to clients. */
+ * Sockets never cross threads: the loop alone talks to clients. The thread
+ * takes no signal (bc_thread_start), so a NULL from zstr_recv is the end of
+ * the context, never an EINTR. */
 static void *writer_main(void *arg)
 {
     hub_server_t *self = arg;
@@ -37,7 +39,7 @@ int hub_writer_start(hub_server_t *self, char *err, size_t errlen)
 {
     self->to_writer = zsock_new_pair("@inproc://baocao-hub-writer");
     if (!self->to_writer
-        || pthread_create(&self->writer, NULL, writer_main, self) != 0) {
+        || bc_thread_start(&self->writer, writer_main, self) != BC_OK) {
         snprintf(err, errlen, "cannot start the writer thread");
         return BC_EINVAL;
     }

@@ -23,6 +23,7 @@
 #include "bc_log.h"
 #include "bc_mem.h"
 #include "bc_registry.h"
+#include "bc_thread.h"
 #include "bc_wire.h"
 #include "hub_auth.h"
 #include "hub_cache.h"

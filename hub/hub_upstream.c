@@ -15,6 +15,7 @@
 #include "bc_keys.h"
 #include "bc_log.h"
 #include "bc_mem.h"
+#include "bc_thread.h"
 #include "bc_wire.h"
 
 #include <czmq.h>
@@ -610,7 +611,7 @@ hub_upstream_t *hub_upstream_new(hub_store_t *store,
     self->durable = self->cursor;
     self->scan = self->cursor;
     self->was_caught_up = true;
-    if (pthread_create(&self->thread, NULL, forward_main, self) != 0) {
+    if (bc_thread_start(&self->thread, forward_main, self) != BC_OK) {
         bc_set_error(err, errlen, "upstream: cannot start the forwarding "
                      "thread");
         goto out_free;
