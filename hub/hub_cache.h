@@ -6,7 +6,9 @@
  * commits; the answer is a function of the request, of who asks (their
  * scope) and of the store's state. The cache keeps the packed replies,
  * keyed by the requester's identity and the request's bytes without its
- * tag, for one generation: the LMDB environment's last transaction id.
+ * tag, for one generation: the id of the snapshot a read begun then
+ * sees (hub_store_txnid; read before the answer's own read begins, so an
+ * answer is never older than its generation).
  * Every write to the store (a batch of reports, a plan, an approval, a
  * federated log, a registry version) commits a transaction, so a
  * lookup with a newer id empties the cache first; a registry reload

@@ -571,8 +571,8 @@ static bool receive_one(hub_server_t *self)
                      || req->body_case == BAOCAO__REQUEST__BODY_COMPLETENESS;
     if (cacheable && self->store
         && hub_cache_key(self->cache, peer, zframe_data(payload),
-                         zframe_size(payload)) == 0) {
-        self->cache_gen = hub_store_txnid(self->store);
+                         zframe_size(payload)) == 0
+        && (self->cache_gen = hub_store_txnid(self->store)) != 0) {
         size_t len;
         const uint8_t *hit = hub_cache_get(self->cache, self->cache_gen,
                                            req->tag, &len);

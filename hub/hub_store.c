@@ -201,10 +201,19 @@ const bc_registry_t *hub_store_registry(const hub_store_t *self)
 
 uint64_t hub_store_txnid(hub_store_t *self)
 {
-    MDB_envinfo info;
-    if (mdb_env_info(self->env, &info))
+    /* A read transaction's id, not mdb_env_info's me_last_txnid: that one
+     * is the meta page's, which a commit writes before it syncs it and
+     * only then publishes to readers. In between (the length of an
+     * fdatasync) it is one ahead of every reader, and a reply read then
+     * was kept under a generation newer than its data: the figure of the
+     * commit in flight stayed missing from the cache until the next
+     * commit, for ever on a quiet hub. */
+    MDB_txn *txn;
+    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn))
         return 0;
-    return (uint64_t) info.me_last_txnid;
+    uint64_t id = (uint64_t) mdb_txn_id(txn);
+    mdb_txn_abort(txn);
+    return id;
 }
 
 void hub_store_space(hub_store_t *self, uint64_t *used_bytes,

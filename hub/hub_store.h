@@ -184,9 +184,11 @@ void hub_figures_free(hub_figures_t *f);
 /* Last log sequence number (hub_log.c). */
 uint64_t hub_store_last_seq(hub_store_t *self);
 
-/* The environment's last committed transaction id: it moves with every
- * write of any kind (the reply cache's generation, hub_cache.h); 0 when
- * it cannot be read. */
+/* The id of the snapshot a read begun now sees: it moves with every
+ * write of any kind, once that write is visible to readers (the reply
+ * cache's generation, hub_cache.h). Never ahead of what a reader begun
+ * after it sees. 0 when it cannot be read (a reader could not begin
+ * either). */
 uint64_t hub_store_txnid(hub_store_t *self);
 
 /* Opens an existing store read-only, without a registry: for the audit

@@ -1,7 +1,8 @@
 /*
  * test_store.c -- the hub's LMDB store on its own: ingest outcomes,
  * rollups, revisions, plans, the log chain, a registry change, a full map,
- * approvals decided in batch order and rolled back with their batch.
+ * approvals decided in batch order and rolled back with their batch, the
+ * reply cache's generation against readers under a writing thread.
  * A real LMDB environment in a temporary folder.
  */
 #include <stdarg.h>
@@ -15,8 +16,11 @@
 #include "bc_registry.h"
 #include "bc_test.h"
 #include "bc_wire.h"
+#include "hub_env.h"
 #include "hub_store.h"
 
+#include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +317,54 @@ static void test_upstream_cursor(void **state)
     f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, f->reg, err,
                               sizeof err);
     assert_non_null(f->store);
+}
+
+/* Commits while the test thread reads: each one a durable write. */
+static void *keep_writing(void *arg)
+{
+    fixture_t *f = arg;
+    for (uint64_t i = 1; i <= 200; i++)
+        if (hub_store_upstream_put(f->store, i, "HP") != BC_OK)
+            return (void *) 1;
+    return NULL;
+}
+
+/* The reply cache keeps an answer under hub_store_txnid() read before the
+ * answer's own read transaction; so a reader begun after it must never
+ * see an older snapshot. mdb_env_info's txnid broke this for the length
+ * of each commit's meta sync (the national hub then served a figure as
+ * missing until the next commit: test_federation). The generation must
+ * also move with each commit, or nothing would ever be invalidated. */
+static void test_txnid_never_ahead_of_readers(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t first = hub_store_txnid(f->store);
+    assert_true(first > 0);
+    pthread_t writer;
+    assert_int_equal(pthread_create(&writer, NULL, keep_writing, f), 0);
+    unsigned long samples = 0, ahead = 0;
+    for (;;) {
+        uint64_t gen = hub_store_txnid(f->store);
+        hub_reader_t *r = hub_store_reader(f->store);
+        assert_non_null(r);
+        if ((uint64_t) mdb_txn_id(r->txn) < gen)
+            ahead++;
+        samples++;
+        hub_reader_destroy(&r);
+        uint64_t cursor;
+        char name[8];
+        if (hub_store_upstream_get(f->store, &cursor, name, sizeof name)
+                == BC_OK
+            && cursor == 200)
+            break;
+    }
+    void *wrc;
+    assert_int_equal(pthread_join(writer, &wrc), 0);
+    assert_null(wrc);
+    if (ahead)
+        fail_msg("%lu of %lu generations were ahead of the reader begun "
+                 "after them", ahead, samples);
+    assert_true(hub_store_txnid(f->store) >= first + 200);
 }
 
 /* A ward moves to another district: the totals follow the hierarchy when
@@ -730,6 +782,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_approvals_in_batch_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_approval_aborted_with_batch,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_txnid_never_ahead_of_readers,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_upstream_cursor, setup,
                                         teardown),
