@@ -654,36 +654,25 @@ static void reload_registry(hub_server_t *self)
     hub_cache_clear(self->cache);
     BC_INFO("SIGHUP: reloading %s and %s", self->cfg.registry,
             self->cfg.catalog);
-    if (self->auth) {
-        /* Keys first: a key problem refuses the file before the store
-         * is touched. */
+    if (self->auth || self->cfg.rules) {
+        /* The files are tried first, on a probe, so that a problem
+         * refuses them before the store is touched: the keys (a key
+         * problem), then the rules, which name indicators by their place
+         * in the catalogue and so must fit the new one. */
         bc_registry_t *probe = bc_registry_load_full(self->cfg.registry,
                                                      self->cfg.catalog,
                                                      self->cfg.categories,
                                                      err, sizeof err);
-        int arc = probe ? hub_auth_reload_units(self->auth, probe, err,
-                                                sizeof err)
-                        : BC_EINVAL;
-        bc_registry_destroy(&probe);
-        if (arc) {
-            BC_ERROR("registry reload refused, keeping the one loaded: %s",
-                     err);
-            return;
+        int prc = probe ? BC_OK : BC_EINVAL;
+        if (prc == BC_OK && self->auth)
+            prc = hub_auth_reload_units(self->auth, probe, err, sizeof err);
+        if (prc == BC_OK && self->cfg.rules) {
+            bc_rules_t *pr = NULL;
+            char *pt = NULL;
+            prc = load_rules(self, probe, &pr, &pt, err, sizeof err);
+            bc_rules_destroy(&pr);
+            bc_free(&pt);
         }
-    }
-    /* The rules name indicators by their place in the catalogue: they
-     * are read again with it, and a rules file that does not fit the new
-     * catalogue refuses the reload before anything changes. */
-    if (self->cfg.rules) {
-        bc_registry_t *probe = bc_registry_load(self->cfg.registry,
-                                                self->cfg.catalog, err,
-                                                sizeof err);
-        bc_rules_t *pr = NULL;
-        char *pt = NULL;
-        int prc = probe ? load_rules(self, probe, &pr, &pt, err, sizeof err)
-                        : BC_EINVAL;
-        bc_rules_destroy(&pr);
-        bc_free(&pt);
         bc_registry_destroy(&probe);
         if (prc) {
             BC_ERROR("registry reload refused, keeping the one loaded: %s",
