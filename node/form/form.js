@@ -97,8 +97,12 @@ function cellValue(input) {
   return /^[0-9]+$/.test(v) ? Number(v) : null;
 }
 
-/* The sums of one grid, and its total unless staff typed it. */
+/* The sums of one grid, and its total unless staff typed it. What the
+ * node said about the grid is stale once it changes. */
 function recompute(g) {
+  document.getElementById('err-' + g.code).textContent = '';
+  for (const input of g.cells.concat([g.total]))
+    input.classList.remove('invalid');
   let any = false, bad = false, sum = 0;
   const rowSum = new Array(g.rows.length).fill(null);
   const colSum = new Array(g.cols.length).fill(null);
@@ -107,7 +111,7 @@ function recompute(g) {
     any = true;
     const v = cellValue(input);
     if (v === null) { bad = true; return; }
-    const r = Math.floor(i / g.cols.length), c = i % g.cols.length;
+    const r = Math.floor(i / g.width), c = i % g.width;
     rowSum[r] = (rowSum[r] || 0) + v;
     colSum[c] = (colSum[c] || 0) + v;
     sum += v;
@@ -120,7 +124,8 @@ function recompute(g) {
   if (!t.dataset.typed)
     t.value = any && !bad ? String(sum) : '';
   t.classList.toggle('computed', any && !t.dataset.typed);
-  const typed = t.dataset.typed && cellValue(t) !== null;
+  /* Booleans: toggle(name, undefined) would flip the class. */
+  const typed = !!t.dataset.typed && cellValue(t) !== null;
   const off = typed && any && !bad && cellValue(t) !== sum;
   t.classList.toggle('mismatch', off);
   g.note.textContent = off
@@ -139,12 +144,15 @@ function gridOf(ind) {
   wrap.appendChild(el('span', 'name', ind.name));
   const table = el('table', 'cells');
   table.id = 'grid-' + ind.code;
+  /* One category: a single row of cells ending with the total. */
+  const single = front.length === 0;
   const head = table.createTHead().insertRow();
-  head.appendChild(el('th', null, ''));
+  if (!single) head.appendChild(el('th', null, ''));
   for (const o of last.options) head.appendChild(el('th', null, o.name));
   head.appendChild(el('th', 'sum', 'Cộng'));
   const body = table.createTBody();
-  const g = {code: ind.code, cells: [], rows: [], cols: []};
+  const g = {code: ind.code, cells: [], rows: [], cols: [],
+             width: last.options.length};
   for (let r = 0; r < nrows; r++) {
     /* The row's options, the first category varying slowest. */
     const names = [];
@@ -155,7 +163,7 @@ function gridOf(ind) {
       rest = Math.floor(rest / n);
     }
     const tr = body.insertRow();
-    tr.appendChild(el('th', null, names.join(', ')));
+    if (!single) tr.appendChild(el('th', null, names.join(', ')));
     last.options.forEach((o, c) => {
       const input = el('input');
       input.name = ind.cells[r * last.options.length + c];
@@ -172,16 +180,22 @@ function gridOf(ind) {
       g.cells.push(input);
       tr.insertCell().appendChild(input);
     });
-    const out = el('td', 'sum');
-    g.rows.push(out);
-    tr.appendChild(out);
+    if (!single) {
+      const out = el('td', 'sum');
+      g.rows.push(out);
+      tr.appendChild(out);
+    }
   }
-  const foot = table.createTFoot().insertRow();
-  foot.appendChild(el('th', null, 'Cộng'));
-  for (let c = 0; c < last.options.length; c++) {
-    const out = el('td', 'sum');
-    g.cols.push(out);
-    foot.appendChild(out);
+  /* Sums by column, and the total at the corner. */
+  let corner = body.rows[0];
+  if (!single) {
+    corner = table.createTFoot().insertRow();
+    corner.appendChild(el('th', null, 'Cộng'));
+    for (let c = 0; c < last.options.length; c++) {
+      const out = el('td', 'sum');
+      g.cols.push(out);
+      corner.appendChild(out);
+    }
   }
   const total = el('input', 'total');
   total.name = ind.code;
@@ -200,7 +214,7 @@ function gridOf(ind) {
     total.classList.toggle('invalid', !!localCheck(total));
   });
   g.total = total;
-  foot.insertCell().appendChild(total);
+  corner.insertCell().appendChild(total);
   wrap.appendChild(table);
   g.note = el('span', 'grid-note');
   g.note.id = 'sum-' + ind.code;
