@@ -127,7 +127,6 @@ static void csv_cell(FILE *out, const char *s, bool last)
     fputc(last ? '\n' : ',', out);
 }
 
-
 static int load_catalog(form_t *f, const char *path, char *err,
                         size_t errlen)
 {
@@ -321,12 +320,10 @@ static void suggested_period(char *out)
     bc_period_format(bc_period_make(y, BC_PT_MONTH, m), out);
 }
 
-/* The grid of a disaggregated indicator (issue 17), from the node's copy
- * of the hub's catalogue: its categories with their options, and the
- * field name of every cell in mixed-radix order (the last category varies
- * fastest: the page's columns), each the combination's code as a CSV row
- * with category columns makes it (bc_report_combination), so that what
- * the page posts reads back exactly as that row. */
+/* The field of combination slot `slot` of ind's grid (issue 17): the
+ * combination's code as bc_report makes it from a CSV row with category
+ * columns (bc_report_combination), so that what the page posts reads
+ * back exactly as that row. Malloc'ed. */
 static char *cell_field(const bc_registry_t *cat, const bc_indicator_t *ind,
                         uint32_t slot)
 {
@@ -341,6 +338,10 @@ static char *cell_field(const bc_registry_t *cat, const bc_indicator_t *ind,
     return bc_report_combination(ind->code, ind->ncats, codes, opts);
 }
 
+/* The grid of a disaggregated indicator, from the node's copy of the
+ * hub's catalogue: its categories with their options' names, and every
+ * cell's field in the catalogue's mixed-radix order (the last category
+ * varies fastest: the page's columns). */
 static void add_grid(cJSON *o, const bc_registry_t *cat,
                      const bc_indicator_t *ind)
 {
