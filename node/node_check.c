@@ -25,6 +25,7 @@ static node_problem_t *add(node_check_t *c, bool error,
     p->reason = reason;
     p->value = value;
     p->rule = rule;
+    p->total = -1;
     p->text[0] = '\0';
     if (error)
         c->errors++;
@@ -61,9 +62,8 @@ static void figure_problem(node_check_t *c, const char *name,
     va_end(ap);
 }
 
-/* One figure on its own. Returns its catalogue index, or -1 (unknown, or
- * no copy). A figure's category options (issue 17) belong here, checked
- * against its catalogue entry. */
+/* One figure on its own. Returns its catalogue index (a combination's
+ * slot for a combination, bc_registry.h), or -1 (unknown, or no copy). */
 static long check_value(const node_copy_t *copy, const bc_report_t *r,
                         size_t i, const char *name, node_check_t *c)
 {
@@ -127,18 +127,114 @@ static long check_value(const node_copy_t *copy, const bc_report_t *r,
     return -1;
 }
 
-/* The rules on the report's own figures, as the hub evaluates them. */
+/* Breakdowns (issue 17), as the hub checks them (hub_validate.c): an
+ * indicator's combinations are given all or none (the total alone), and a
+ * total given with them is their sum. Each problem is about the figure
+ * staff fix: the stated total when the sum differs, else the indicator's
+ * first combination given. Returns whether all were fine. */
+static bool check_breakdowns(const node_copy_t *copy, const bc_report_t *r,
+                             const long *idx, const char *name,
+                             node_check_t *c)
+{
+    const bc_registry_t *cat = node_copy_catalog(copy);
+    int64_t max = node_copy_max_count(copy);
+    bool fine = true;
+    for (size_t i = 0; i < r->nvalues; i++) {
+        const bc_indicator_t *x = bc_registry_indicator(cat,
+                                                        (uint32_t) idx[i]);
+        if (x->total < 0)
+            continue;     /* a total, or not broken down */
+        /* Each indicator once: at its first combination in the report. */
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = bc_registry_indicator(cat, (uint32_t) idx[j])->total
+                   == x->total;
+        if (seen)
+            continue;
+        const bc_indicator_t *t = bc_registry_indicator(cat,
+                                                        (uint32_t) x->total);
+        uint32_t combos = 0;
+        int64_t sum = 0;
+        long stated = -1;
+        for (size_t j = 0; j < r->nvalues; j++) {
+            const bc_indicator_t *y =
+                bc_registry_indicator(cat, (uint32_t) idx[j]);
+            if (y == t) {
+                stated = (long) j;
+            } else if (y->total == (int32_t) t->idx) {
+                combos++;
+                sum += r->values[j].count;  /* <= 10^12 x 256: no overflow */
+            }
+        }
+        if (combos < t->ncombos) {
+            /* Name the first one missing, in the catalogue's order. */
+            const bc_indicator_t *miss = NULL;
+            for (uint32_t k = 0; k < t->ncombos && !miss; k++) {
+                const bc_indicator_t *s =
+                    bc_registry_indicator(cat, t->first_combo + k);
+                bool got = false;
+                for (size_t j = 0; j < r->nvalues && !got; j++)
+                    got = idx[j] == (long) s->idx;
+                if (!got)
+                    miss = s;
+            }
+            figure_problem(c, name, &r->values[i], (long) i,
+                           BAOCAO__REJECT_REASON__REASON_INCOMPLETE_COMBINATION,
+                           "%.64s is broken down into %u combinations and "
+                           "the report gives %u: every one or none (the "
+                           "total alone); missing %.160s", t->code,
+                           t->ncombos, combos, miss ? miss->code : "?");
+            c->items[c->n - 1].total = (long) t->idx;
+            fine = false;
+        } else if (stated >= 0 && r->values[stated].count != sum) {
+            int64_t total = r->values[stated].count;
+            figure_problem(c, name, &r->values[stated], stated,
+                           BAOCAO__REJECT_REASON__REASON_VALIDATION,
+                           "%.64s: the combinations sum to %lld, the total "
+                           "given is %lld (difference %lld)", t->code,
+                           (long long) sum, (long long) total,
+                           (long long) (total - sum));
+            c->items[c->n - 1].total = (long) t->idx;
+            fine = false;
+        } else if (stated < 0 && sum > max) {
+            figure_problem(c, name, &r->values[i], (long) i,
+                           BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE,
+                           "%.64s: its combinations sum to %lld, above the "
+                           "largest count the hub takes (%lld)", t->code,
+                           (long long) sum, (long long) max);
+            c->items[c->n - 1].total = (long) t->idx;
+            fine = false;
+        }
+    }
+    return fine;
+}
+
+/* The rules on the report's own figures, as the hub evaluates them: on
+ * totals, a total not given being the sum of its combinations. */
 static void check_rules(const node_copy_t *copy, const bc_report_t *r,
                         const long *idx, node_check_t *c)
 {
     const bc_rules_t *rules = node_copy_rules(copy);
-    size_t nind = bc_registry_nindicators(node_copy_catalog(copy));
+    const bc_registry_t *cat = node_copy_catalog(copy);
+    size_t nind = bc_registry_nindicators(cat);
     int64_t *value = bc_calloc(nind ? nind : 1, sizeof *value);
     uint32_t *present = bc_calloc(nind ? nind : 1, sizeof *present);
+    int64_t *derived = bc_calloc(nind ? nind : 1, sizeof *derived);
     for (size_t i = 0; i < r->nvalues; i++) {
         value[idx[i]] = r->values[i].count;
         present[idx[i]] = 1;
+        int32_t t = bc_registry_indicator(cat, (uint32_t) idx[i])->total;
+        if (t >= 0)
+            derived[t] += r->values[i].count;
     }
+    for (size_t i = 0; i < r->nvalues; i++) {
+        int32_t t = bc_registry_indicator(cat, (uint32_t) idx[i])->total;
+        if (t >= 0 && !present[t]) {
+            value[t] = derived[t];
+            present[t] = 1;
+        }
+    }
+    free(derived);
     for (size_t k = 0; k < bc_rules_count(rules); k++) {
         int64_t left, right;
         if (bc_rules_check(rules, k, value, present, &left, &right)
@@ -192,7 +288,7 @@ void node_check_report(const node_copy_t *copy, const bc_report_t *r,
                 all_fine = false;
                 break;
             }
-    if (copy && all_fine)
+    if (copy && all_fine && check_breakdowns(copy, r, idx, name, out))
         check_rules(copy, r, idx, out);
     free(idx);
 }

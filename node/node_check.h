@@ -9,8 +9,12 @@
  * figure an unknown indicator, a rate (computed by the hub), a value that
  * is not a whole number, a negative count, a count above the largest the
  * hub takes; the same indicator twice; then, once every figure is fine,
- * each error-level rule. A warning-level rule that fails is reported as a
- * warning: the report is filed and the hub flags it.
+ * an indicator's breakdown (issue 17: its combinations all given or none,
+ * a total given with them equal to their sum, named with the difference);
+ * then, once those are fine too, each error-level rule (on totals, a
+ * total not given being its combinations' sum). A warning-level rule
+ * that fails is reported as a warning: the report is filed and the hub
+ * flags it.
  *
  * Without a copy (a node that never reached the hub), only what needs no
  * catalogue is checked (every figure a node files is a count: a whole
@@ -20,9 +24,9 @@
  *
  * The hub still checks everything: a node's copy may be old.
  *
- * Structure: check_value judges one figure on its own (where a figure's
- * category options, issue 17, will be checked against the catalogue
- * entry's), then the report's checks run over all of them.
+ * Structure: check_value judges one figure on its own (a combination's
+ * options against the copy's categories), then the report's checks run
+ * over all of them.
  */
 #ifndef NODE_CHECK_H
 #define NODE_CHECK_H
@@ -47,6 +51,10 @@ typedef struct {
                                      count of figures) */
     long rule;                    /* the rule's index in the copy's rules,
                                      -1 when not a rule */
+    long total;                   /* about a breakdown as a whole (issue
+                                     17: incomplete, or not summing to its
+                                     total): the total's index in the
+                                     copy's catalogue, else -1 */
     char text[NODE_PROBLEM_TEXT]; /* for staff: "FILE:LINE: ..." or the
                                      rule with both sides' values and its
                                      message */

@@ -47,6 +47,8 @@
 
 #define FORM_MAX_BODY 65536        /* a month's report, form-encoded */
 #define FORM_MAX_FIELD 64          /* one value or period */
+#define FORM_MAX_KEY 256           /* a grid cell's field name */
+#define FORM_MAX_CELLS 4096        /* grid cells in one post */
 #define FORM_MAX_URL 256
 
 #define FC(field) offsetof(node_form_config_t, field)
@@ -87,6 +89,13 @@ typedef struct {
     pthread_mutex_t lock;      /* the catalogue may arrive while serving */
 } form_t;
 
+/* One grid cell of a POST (issue 17): its field, a combination's code
+ * `sxh_cases[age=0-4,sex=nu]`, and what was typed in it. */
+typedef struct {
+    char *key;                     /* the field's name, as posted */
+    char *val;                     /* its value text */
+} cell_t;
+
 /* Fields of one POST, gathered as they arrive. */
 typedef struct {
     form_t *form;                  /* the form it is for */
@@ -94,9 +103,29 @@ typedef struct {
     char period[FORM_MAX_FIELD];   /* the period field */
     char **vals;                   /* by catalogue index: value text */
     size_t nvals;                  /* = ninds */
+    cell_t *cells;                 /* grid cells, in the order posted */
+    size_t ncells;                 /* their number */
 } post_t;
 
 /* --- the catalogue --------------------------------------------------------- */
+
+/* One CSV cell, quoted when it must be (the indicators file the form
+ * keeps, a grid cell read as a report row). */
+static void csv_cell(FILE *out, const char *s, bool last)
+{
+    if (strpbrk(s, ",\"\n\r")) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputc(last ? '\n' : ',', out);
+}
 
 static int load_catalog(form_t *f, const char *path, char *err,
                         size_t errlen)
@@ -136,7 +165,9 @@ static int load_copy(form_t *f, const char *store)
     if (!copy)
         return rc == BC_ENOTFOUND ? rc : BC_EINVAL;
     const bc_registry_t *cat = node_copy_catalog(copy);
-    f->ninds = bc_registry_nindicators(cat);
+    /* The catalogue's own indicators: its combination slots are cells of
+     * their total's grid, not fields. */
+    f->ninds = bc_registry_ncatalogue(cat);
     f->inds = bc_calloc(f->ninds ? f->ninds : 1, sizeof *f->inds);
     for (size_t i = 0; i < f->ninds; i++) {
         const bc_indicator_t *ind = bc_registry_indicator(cat, (uint32_t) i);
@@ -289,12 +320,68 @@ static void suggested_period(char *out)
     bc_period_format(bc_period_make(y, BC_PT_MONTH, m), out);
 }
 
+/* The field of combination slot `slot` of ind's grid (issue 17): the
+ * combination's code as bc_report makes it from a CSV row with category
+ * columns (bc_report_combination), so that what the page posts reads
+ * back exactly as that row. Malloc'ed. */
+static char *cell_field(const bc_registry_t *cat, const bc_indicator_t *ind,
+                        uint32_t slot)
+{
+    const bc_indicator_t *x = bc_registry_indicator(cat,
+                                                    ind->first_combo + slot);
+    const char *codes[BC_MAX_CATS], *opts[BC_MAX_CATS];
+    for (uint32_t k = 0; k < ind->ncats; k++) {
+        const bc_category_t *c = bc_registry_category(cat, ind->cats[k]);
+        codes[k] = c->code;
+        opts[k] = c->opts[x->opts[k]];
+    }
+    return bc_report_combination(ind->code, ind->ncats, codes, opts);
+}
+
+/* The grid of a disaggregated indicator, from the node's copy of the
+ * hub's catalogue: its categories with their options' names, and every
+ * cell's field in the catalogue's mixed-radix order (the last category
+ * varies fastest: the page's columns). */
+static void add_grid(cJSON *o, const bc_registry_t *cat,
+                     const bc_indicator_t *ind)
+{
+    cJSON *cats = cJSON_AddArrayToObject(o, "categories");
+    for (uint32_t k = 0; k < ind->ncats; k++) {
+        const bc_category_t *c = bc_registry_category(cat, ind->cats[k]);
+        cJSON *jc = cJSON_CreateObject();
+        cJSON_AddStringToObject(jc, "code", c->code);
+        cJSON *opts = cJSON_AddArrayToObject(jc, "options");
+        for (uint32_t i = 0; i < c->nopts; i++) {
+            cJSON *jo = cJSON_CreateObject();
+            cJSON_AddStringToObject(jo, "code", c->opts[i]);
+            cJSON_AddStringToObject(jo, "name", c->names[i]);
+            cJSON_AddItemToArray(opts, jo);
+        }
+        cJSON_AddItemToArray(cats, jc);
+    }
+    cJSON *cells = cJSON_AddArrayToObject(o, "cells");
+    for (uint32_t s = 0; s < ind->ncombos; s++) {
+        char *name = cell_field(cat, ind, s);
+        cJSON_AddItemToArray(cells, cJSON_CreateString(name));
+        free(name);
+    }
+}
+
 static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
 {
     if (!f->inds)
         return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
                           "Đang chờ nhận danh mục chỉ tiêu từ tỉnh: máy "
                           "sẽ tự thử lại khi có kết nối");
+    /* Breakdowns come from the copy of the hub's catalogue, whatever the
+     * form's list of indicators was read from: without one, every
+     * indicator has its total alone. */
+    int rc;
+    char err[512];
+    node_copy_t *copy = node_copy_load(f->store, &rc, err, sizeof err);
+    if (!copy && rc != BC_ENOTFOUND)
+        BC_WARN("form: %s", err);
+    const bc_registry_t *cat = copy ? node_copy_catalog(copy) : NULL;
     cJSON *doc = cJSON_CreateObject();
     char period[BC_PERIOD_STRLEN];
     suggested_period(period);
@@ -317,8 +404,13 @@ static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "code", ind->code);
         cJSON_AddStringToObject(o, "name", ind->name);
+        const bc_indicator_t *ci = cat ? bc_registry_find_indicator(
+                                             cat, ind->code) : NULL;
+        if (ci && ci->ncats && ci->kind != BC_KIND_RATIO)
+            add_grid(o, cat, ci);
         cJSON_AddItemToArray(cJSON_GetObjectItem(g, "indicators"), o);
     }
+    node_copy_destroy(&copy);
     return send_json(conn, MHD_HTTP_OK, doc);
 }
 
@@ -360,6 +452,8 @@ static const char *problem_vi(const node_problem_t *p)
         return "Số quá lớn (tối đa 10^12)";
     case BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR:
         return "Chỉ tiêu không có trong danh mục của tỉnh";
+    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION:
+        return "Ô này không có trong bảng phân tổ của tỉnh";
     case BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE:
         return "Chỉ tiêu này do hệ thống tính, không nhập";
     default:
@@ -367,63 +461,214 @@ static const char *problem_vi(const node_problem_t *p)
     }
 }
 
+/* A grid cell's label, its options' names in its indicator's order
+ * ("Nữ, Dưới 5 tuổi"), from the copy; "" when the copy has no such
+ * combination (or there is no copy). `field` is a combination's code. */
+static void cell_label(const node_copy_t *copy, const char *field,
+                       char *out, size_t len)
+{
+    out[0] = '\0';
+    const bc_registry_t *cat = copy ? node_copy_catalog(copy) : NULL;
+    const bc_indicator_t *x = cat ? bc_registry_find_combination(cat, field)
+                                  : NULL;
+    if (!x)
+        return;
+    const bc_indicator_t *t = bc_registry_indicator(cat, (uint32_t) x->total);
+    size_t w = 0;
+    for (uint32_t k = 0; k < t->ncats && w < len; k++)
+        w += (size_t) snprintf(out + w, len - w, "%s%s", k ? ", " : "",
+                               bc_registry_category(cat, t->cats[k])
+                                   ->names[x->opts[k]]);
+}
+
+/* Reads one grid cell exactly as `baocao submit` reads a report row with
+ * category columns: its field `code[cat=opt,...]` and its text become
+ * the file `indicator,cat,...,value` / `code,opt,...,text`, parsed by
+ * bc_report. Returns NULL with *out filled (out->indicator the
+ * combination's code, malloc'ed: the caller frees it), else the error to
+ * show. */
+static const char *read_cell(const char *key, const char *text,
+                             bc_report_value_t *out)
+{
+    static const char *const bad = "Ô này không có trong bảng phân tổ";
+    char buf[FORM_MAX_KEY];
+    size_t len = strlen(key);
+    if (len >= sizeof buf)
+        return bad;
+    memcpy(buf, key, len + 1);
+    char *br = strchr(buf, '[');
+    if (!br || br == buf || buf[len - 1] != ']')
+        return bad;
+    *br = '\0';
+    buf[len - 1] = '\0';
+    const char *cats[BC_REPORT_MAX_CATEGORIES], *opts[BC_REPORT_MAX_CATEGORIES];
+    size_t n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(br + 1, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq || eq == tok || !eq[1] || n == BC_REPORT_MAX_CATEGORIES)
+            return bad;
+        *eq = '\0';
+        /* A column the file format keeps for itself is no category. */
+        if (!strcasecmp(tok, "indicator") || !strcasecmp(tok, "value")
+            || !strcasecmp(tok, "name"))
+            return bad;
+        cats[n] = tok;
+        opts[n++] = eq + 1;
+    }
+    if (!n)
+        return bad;
+    char *csv = NULL;
+    size_t clen = 0;
+    FILE *m = open_memstream(&csv, &clen);
+    if (!m)
+        return "Không đọc được ô này: thử lại";
+    csv_cell(m, "indicator", false);
+    for (size_t k = 0; k < n; k++)
+        csv_cell(m, cats[k], false);
+    csv_cell(m, "value", true);
+    csv_cell(m, buf, false);
+    for (size_t k = 0; k < n; k++)
+        csv_cell(m, opts[k], false);
+    csv_cell(m, text, true);
+    fclose(m);
+    bc_report_t *r = NULL;
+    char err[256];
+    const char *why = NULL;
+    if (bc_report_parse(csv, clen, "form", &r, err, sizeof err)
+        || r->nvalues != 1 || !strchr(r->values[0].indicator, '[')) {
+        /* A cell whose key parses but whose text does not is a number
+         * problem; the key was checked above. */
+        why = "Phải là một số";
+    } else {
+        *out = r->values[0];
+        out->indicator = bc_strdup(r->values[0].indicator);
+        out->line = 0;
+    }
+    bc_report_destroy(&r);
+    free(csv);
+    return why;
+}
+
 /* Adds msg to the field's entry of obj, after what is there ("; "). */
 static void add_note(cJSON *obj, const char *field, const char *msg)
 {
-    cJSON *old = cJSON_GetObjectItem(obj, field);
+    cJSON *old = cJSON_GetObjectItemCaseSensitive(obj, field);
     if (!old) {
         cJSON_AddStringToObject(obj, field, msg);
         return;
     }
     char buf[2048];
     snprintf(buf, sizeof buf, "%s; %s", cJSON_GetStringValue(old), msg);
-    cJSON_ReplaceItemInObject(obj, field, cJSON_CreateString(buf));
+    cJSON_ReplaceItemInObjectCaseSensitive(obj, field,
+                                           cJSON_CreateString(buf));
+}
+
+/* A breakdown's problem as a whole (node_check.h, `total`), in staff's
+ * words, with what the grid shows: the cells missing, or the typed total
+ * against the cells' sum. */
+static void breakdown_vi(const node_copy_t *copy, const bc_report_t *report,
+                         const node_problem_t *p, char *out, size_t len)
+{
+    const bc_registry_t *cat = node_copy_catalog(copy);
+    const bc_indicator_t *t = bc_registry_indicator(cat, (uint32_t) p->total);
+    int64_t sum = 0;
+    for (size_t i = 0; i < report->nvalues; i++) {
+        const bc_indicator_t *x = bc_registry_find_combination(
+            cat, report->values[i].indicator);
+        if (x && x->total == (int32_t) t->idx)
+            sum += report->values[i].count;
+    }
+    if (p->reason == BAOCAO__REJECT_REASON__REASON_INCOMPLETE_COMBINATION) {
+        size_t w = (size_t) snprintf(out, len, "Chưa nhập đủ các ô của bảng:"
+                                     " nhập mọi ô (ghi 0 nếu không có), "
+                                     "hoặc để trống cả bảng và chỉ nhập "
+                                     "tổng. Còn thiếu: ");
+        unsigned shown = 0;
+        for (uint32_t s = 0; s < t->ncombos && w < len; s++) {
+            char *field = cell_field(cat, t, s);
+            if (!bc_report_find(report, field)) {
+                char label[200];
+                cell_label(copy, field, label, sizeof label);
+                if (shown++ < 8)
+                    w += (size_t) snprintf(out + w, len - w, "%s%s",
+                                           shown > 1 ? "; " : "", label);
+            }
+            free(field);
+        }
+        if (shown > 8 && w < len)
+            snprintf(out + w, len - w, " và %u ô khác", shown - 8);
+    } else if (p->reason == BAOCAO__REJECT_REASON__REASON_VALIDATION) {
+        int64_t total = report->values[p->value].count;
+        snprintf(out, len, "Tổng đã nhập (%lld) khác tổng các ô (%lld), "
+                 "chênh lệch %lld", (long long) total, (long long) sum,
+                 (long long) (total - sum));
+    } else {
+        snprintf(out, len, "Tổng các ô (%lld) quá lớn (tối đa 10^12)",
+                 (long long) sum);
+    }
 }
 
 /* The report against the node's copy (node_check.h): errors into
- * `errors`, warnings into `warnings`, each next to its field: a figure's
- * own, or every figure a failing rule names. Returns whether a copy was
- * there to check against. */
-static bool check_report(form_t *f, const bc_report_t *report,
-                         bool figures_only, cJSON *errors, cJSON *warnings)
+ * `errors`, warnings into `warnings`, each next to its field (fields[i]
+ * is the field of report value i): a figure's own, with a cell's label;
+ * a breakdown's as a whole next to its total; or every total a failing
+ * rule names. */
+static void check_report(const node_copy_t *copy, const bc_report_t *report,
+                         const char *const *fields, bool figures_only,
+                         cJSON *errors, cJSON *warnings)
 {
-    int rc;
-    char err[512];
-    node_copy_t *copy = node_copy_load(f->store, &rc, err, sizeof err);
-    if (!copy && rc != BC_ENOTFOUND)
-        BC_WARN("form: %s", err);
     node_check_t chk;
     node_check_report(copy, report, NULL, &chk);
+    size_t nind = copy ? bc_registry_nindicators(node_copy_catalog(copy)) : 0;
+    bool *placed = bc_calloc(nind + 1, sizeof *placed);
     for (size_t i = 0; i < chk.n; i++) {
         const node_problem_t *p = &chk.items[i];
-        if (figures_only && p->value < 0)
-            continue;   /* a figure left out unreadable: no sums yet */
+        /* A field left out unreadable: no sums yet. */
+        if (figures_only && (p->value < 0 || p->total >= 0))
+            continue;
         cJSON *into = p->error ? errors : warnings;
-        if (p->value >= 0) {
-            add_note(into, report->values[p->value].indicator,
+        char msg[1200];
+        if (p->total >= 0) {
+            breakdown_vi(copy, report, p, msg, sizeof msg);
+            add_note(into, bc_registry_indicator(node_copy_catalog(copy),
+                                                 (uint32_t) p->total)->code,
+                     msg);
+        } else if (p->value >= 0) {
+            char label[200];
+            cell_label(copy, report->values[p->value].indicator, label,
+                       sizeof label);
+            snprintf(msg, sizeof msg, "%s%s%s", label, *label ? ": " : "",
                      problem_vi(p));
+            add_note(into, fields[p->value], msg);
         } else if (p->rule >= 0) {
+            /* Rules are on totals: a cell names its grid's total, which
+             * the page shows summed. */
             const bc_rules_t *rules = node_copy_rules(copy);
             const bc_registry_t *cat = node_copy_catalog(copy);
-            bool placed = false;
+            memset(placed, 0, (nind + 1) * sizeof *placed);
+            bool any = false;
             for (size_t k = 0; k < report->nvalues; k++) {
-                const bc_indicator_t *ind = bc_registry_find_indicator(
-                    cat, report->values[k].indicator);
-                if (ind && bc_rules_uses(rules, (size_t) p->rule, ind->idx)) {
+                const char *code = report->values[k].indicator;
+                const bc_indicator_t *ind = bc_registry_find_indicator(cat,
+                                                                       code);
+                if (!ind && (ind = bc_registry_find_combination(cat, code)))
+                    ind = bc_registry_indicator(cat, (uint32_t) ind->total);
+                if (ind && !placed[ind->idx]
+                    && bc_rules_uses(rules, (size_t) p->rule, ind->idx)) {
                     add_note(into, ind->code, p->text);
-                    placed = true;
+                    placed[ind->idx] = any = true;
                 }
             }
-            if (!placed)
+            if (!any)
                 add_note(into, "form", p->text);
         } else {
             add_note(into, "form", p->text);
         }
     }
+    free(placed);
     node_check_free(&chk);
-    bool checked = copy != NULL;
-    node_copy_destroy(&copy);
-    return checked;
 }
 
 static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
@@ -441,7 +686,18 @@ static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
         cJSON_AddStringToObject(errors, "period", "Kỳ báo cáo chưa bắt đầu");
     else
         bc_period_format(period, ptext);
-    bc_report_t report = {bc_calloc(f->ninds + 1, sizeof *report.values), 0};
+    /* The node's copy of the hub's catalogue: the checks (node_check.h)
+     * and the cells' labels. */
+    int rc;
+    char err[512];
+    node_copy_t *copy = node_copy_load(f->store, &rc, err, sizeof err);
+    if (!copy && rc != BC_ENOTFOUND)
+        BC_WARN("form: %s", err);
+    size_t cap = f->ninds + p->ncells + 1;
+    bc_report_t report = {bc_calloc(cap, sizeof *report.values), 0};
+    const char **fields = bc_calloc(cap, sizeof *fields);
+    char **codes = bc_calloc(cap, sizeof *codes);  /* cells' codes, owned */
+    size_t ncodes = 0;
     for (size_t i = 0; i < f->ninds; i++) {
         const char *text = p->vals[i];
         if (!text || !*text)
@@ -453,6 +709,26 @@ static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
             continue;
         }
         v.indicator = f->inds[i].code;
+        fields[report.nvalues] = f->inds[i].code;
+        report.values[report.nvalues++] = v;
+    }
+    /* Grid cells (issue 17), each read as a CSV row of the breakdown. */
+    for (size_t i = 0; i < p->ncells; i++) {
+        const cell_t *c = &p->cells[i];
+        if (!*c->val)
+            continue;        /* an empty cell: not reported */
+        bc_report_value_t v;
+        const char *why = read_cell(c->key, c->val, &v);
+        if (why) {
+            char label[200], msg[400];
+            cell_label(copy, c->key, label, sizeof label);
+            snprintf(msg, sizeof msg, "%s%s%s", label, *label ? ": " : "",
+                     why);
+            add_note(errors, c->key, msg);
+            continue;
+        }
+        codes[ncodes++] = v.indicator;
+        fields[report.nvalues] = c->key;
         report.values[report.nvalues++] = v;
     }
     if (!report.nvalues && !cJSON_GetArraySize(errors))
@@ -462,10 +738,9 @@ static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
         /* With a field unreadable, the figures alone: a rule would sum
          * the report without it. */
         bool figures_only = cJSON_GetArraySize(errors) > 0;
-        bool checked = check_report(f, &report, figures_only, errors,
-                                    warnings);
-        cJSON_AddBoolToObject(doc, "checked", checked);
-        if (!checked)
+        check_report(copy, &report, fields, figures_only, errors, warnings);
+        cJSON_AddBoolToObject(doc, "checked", copy != NULL);
+        if (!copy)
             cJSON_AddStringToObject(doc, "unchecked",
                                     "Máy chưa nhận được danh mục và quy tắc "
                                     "kiểm tra của tỉnh: báo cáo chưa được "
@@ -475,8 +750,8 @@ static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
     if (!cJSON_GetArraySize(errors)) {
         uint8_t id[BC_ID_LEN];
         uint32_t rev;
-        int rc = node_outbox_file(f->outbox, f->unit, ptext, &report,
-                                  (int64_t) time(NULL), id, &rev);
+        rc = node_outbox_file(f->outbox, f->unit, ptext, &report,
+                              (int64_t) time(NULL), id, &rev);
         if (rc) {
             cJSON_AddStringToObject(errors, "form", "Không lưu được báo cáo "
                                     "vào máy: thử lại");
@@ -493,7 +768,12 @@ static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
             status = MHD_HTTP_OK;
         }
     }
+    for (size_t i = 0; i < ncodes; i++)
+        free(codes[i]);
+    free(codes);
+    free(fields);
     free(report.values);
+    node_copy_destroy(&copy);
     return send_json(conn, status, doc);
 }
 
@@ -510,6 +790,33 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind,
     char *dst = NULL;
     if (!strcmp(key, "period")) {
         dst = p->period;
+    } else if (strchr(key, '[')) {
+        /* A grid cell (issue 17): of one of our indicators, else not a
+         * field of ours. libmicrohttpd hands a long value over in pieces,
+         * one after the other: off > 0 continues the last cell. */
+        size_t base = (size_t) (strchr(key, '[') - key);
+        bool ours = false;
+        for (size_t i = 0; i < f->ninds && !ours; i++)
+            ours = strlen(f->inds[i].code) == base
+                   && !strncmp(f->inds[i].code, key, base);
+        if (!ours)
+            return MHD_YES;
+        if (strlen(key) >= FORM_MAX_KEY) {
+            bc_http_body_bad_field(&p->body);
+            return MHD_YES;
+        }
+        if (off == 0 || !p->ncells
+            || strcmp(p->cells[p->ncells - 1].key, key)) {
+            if (p->ncells == FORM_MAX_CELLS) {
+                bc_http_body_bad_field(&p->body);
+                return MHD_YES;
+            }
+            p->cells = bc_realloc(p->cells,
+                                  (p->ncells + 1) * sizeof *p->cells);
+            p->cells[p->ncells].key = bc_strdup(key);
+            p->cells[p->ncells++].val = bc_calloc(1, FORM_MAX_FIELD);
+        }
+        dst = p->cells[p->ncells - 1].val;
     } else {
         int i = find_ind(f, key);
         if (i < 0)
@@ -537,6 +844,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     for (size_t i = 0; i < p->nvals; i++)
         free(p->vals[i]);
     free(p->vals);
+    for (size_t i = 0; i < p->ncells; i++) {
+        free(p->cells[i].key);
+        free(p->cells[i].val);
+    }
+    free(p->cells);
     free(p);
     *con_cls = NULL;
 }
@@ -639,22 +951,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 }
 
 /* --- the catalogue from the hub -------------------------------------------- */
-
-static void csv_cell(FILE *out, const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
-    fputc(last ? '\n' : ',', out);
-}
 
 /* Writes the hub's catalogue as an indicators file (the shipped format),
  * beside the outbox: the next start needs no link. */

@@ -21,10 +21,22 @@
  * twice in a process, and a second process is exactly what `baocao
  * submit` already is. The child dies with its parent (PR_SET_PDEATHSIG).
  *
+ * A disaggregated indicator (issue 17) is a grid: /api/form gives it its
+ * categories and the field of each cell, the combination's code
+ * (`sxh_cases[age=0-4,sex=nu]`, as bc_report codes a CSV row with
+ * category columns), from the node's copy of the hub's catalogue (the
+ * only place the node holds categories: without a copy, totals alone).
+ * Each posted cell is read as that CSV row by bc_report, and the report
+ * goes through node_check like any other, so a breakdown the hub would
+ * refuse (a cell not a count, a grid half filled, cells that do not sum
+ * to the total typed beside them) is refused here, next to the cell or
+ * the grid's total.
+ *
  * Routes: / (the form), /form.js, /style.css, GET /api/form (unit,
- * catalogue, suggested period), GET /api/reports (what was filed, its
- * delivery state and the hub's reason in Vietnamese), POST /api/file
- * (form-encoded: period, and one field per indicator code). No login (the
+ * catalogue, suggested period, grids), GET /api/reports (what was filed,
+ * its delivery state and the hub's reason in Vietnamese), POST /api/file
+ * (form-encoded: period, one field per indicator code, the total, and one
+ * per grid cell). No login (the
  * station's own machine), so it listens on loopback only, and a POST must
  * come from the page itself: same Origin and an X-Baocao-Form header, which
  * no other site's page can send without the browser asking first.

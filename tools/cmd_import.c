@@ -35,8 +35,10 @@
  * node_check.h), against the node's copy of the hub's catalogue and rules
  * when it has one: a failing error rule is a conflict VALIDATION_RULE
  * naming the rule with both values; an indicator the hub's catalogue does
- * not have, NO_DATA_ELEMENT; a rate or a count above the hub's largest,
- * BAD_VALUE. A failing warning rule is said on stderr and files.
+ * not have, NO_DATA_ELEMENT; a rate, a count above the hub's largest, or
+ * a breakdown the hub would refuse (a combination missing, parts that do
+ * not sum to the total given), BAD_VALUE. A failing warning rule is said
+ * on stderr and files.
  */
 #include "bc_csv.h"
 #include "bc_dhis2.h"

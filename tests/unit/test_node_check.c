@@ -224,6 +224,89 @@ static void test_copy_file(void **state)
     free(dir);
 }
 
+/* Issue 17: "cases" broken down by sex (nam, nu), as the hub sends it,
+ * with a rule on its total. The hub's checks of a breakdown, at filing:
+ * all combinations or none, a stated total equal to their sum (the
+ * difference named), rules on the total derived from the parts. */
+static void test_breakdowns(void **state)
+{
+    (void) state;
+    reply_t r;
+    make_reply(&r, "code,left,operator,right,importance,message\n"
+                   "few,cases,<=,10,error,An outbreak?\n");
+    char *cats[] = {"sex"}, *opts[] = {"nam", "nu"}, *names[] = {"Nam",
+                                                                 "Nữ"};
+    Baocao__Category sex = BAOCAO__CATEGORY__INIT, *sp = &sex;
+    sex.code = "sex";
+    sex.options = opts;
+    sex.n_options = 2;
+    sex.names = names;
+    sex.n_names = 2;
+    r.reply.categories = &sp;
+    r.reply.n_categories = 1;
+    r.e[2].categories = cats;
+    r.e[2].n_categories = 1;
+    r.reply.max_values = 10;
+    char err[512];
+    node_copy_t *c = node_copy_from_reply(&r.reply, err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    node_check_t chk;
+
+    /* Both parts and their total: fine. */
+    bc_report_t *rep = report("indicator,sex,value\ncases,nam,3\n"
+                              "cases,nu,4\ncases,,7\n");
+    node_check_report(c, rep, "r.csv", &chk);
+    assert_int_equal(chk.n, 0);
+    node_check_free(&chk);
+    bc_report_destroy(&rep);
+
+    /* A total that is not their sum: refused at the total's line. */
+    rep = report("indicator,sex,value\ncases,nam,3\ncases,nu,4\n"
+                 "cases,,9\n");
+    node_check_report(c, rep, "r.csv", &chk);
+    assert_int_equal(chk.errors, 1);
+    assert_int_equal(chk.items[0].reason, R(VALIDATION));
+    assert_int_equal(chk.items[0].value, 2);
+    assert_string_equal(chk.items[0].text, "r.csv:4: cases: the "
+                        "combinations sum to 7, the total given is 9 "
+                        "(difference 2)");
+    node_check_free(&chk);
+    bc_report_destroy(&rep);
+
+    /* One part only: incomplete, the missing one named. */
+    rep = report("indicator,sex,value\ncases,nu,4\n");
+    node_check_report(c, rep, "r.csv", &chk);
+    assert_int_equal(chk.errors, 1);
+    assert_int_equal(chk.items[0].reason, R(INCOMPLETE_COMBINATION));
+    assert_int_equal(chk.items[0].value, 0);
+    assert_non_null(strstr(chk.items[0].text, "r.csv:2: cases is broken "
+                           "down into 2 combinations and the report gives "
+                           "1"));
+    assert_non_null(strstr(chk.items[0].text, "missing cases[sex=nam]"));
+    node_check_free(&chk);
+    bc_report_destroy(&rep);
+
+    /* No total given: the rule reads the parts' sum (11 > 10). */
+    rep = report("indicator,sex,value\ncases,nam,5\ncases,nu,6\n");
+    node_check_report(c, rep, "r.csv", &chk);
+    assert_int_equal(chk.errors, 1);
+    assert_int_equal(chk.items[0].reason, R(VALIDATION));
+    assert_int_equal(chk.items[0].rule, 0);
+    assert_non_null(strstr(chk.items[0].text, "cases (11) <= 10"));
+    node_check_free(&chk);
+    bc_report_destroy(&rep);
+
+    /* An option the hub does not have. */
+    rep = report("indicator,sex,value\ncases,x,5\n");
+    node_check_report(c, rep, "r.csv", &chk);
+    assert_int_equal(chk.errors, 1);
+    assert_int_equal(chk.items[0].reason, R(UNKNOWN_COMBINATION));
+    node_check_free(&chk);
+    bc_report_destroy(&rep);
+    node_copy_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_no_copy),
         cmocka_unit_test(test_copy_file),
+        cmocka_unit_test(test_breakdowns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
