@@ -496,3 +496,19 @@ size_t bc_csv_line(const bc_csv_t *self, size_t row)
         return 0;
     return self->row_line[row];
 }
+
+void bc_csv_write_field(FILE *out, const char *s, bool last)
+{
+    if (strpbrk(s, ",\"\n\r")) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputc(last ? '\n' : ',', out);
+}

@@ -9,7 +9,9 @@
 #ifndef BC_CSV_H
 #define BC_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct bc_csv_t bc_csv_t;
 
@@ -59,5 +61,10 @@ const char *bc_csv_field(const bc_csv_t *self, size_t row, int col);
 
 /* The file line (1-based) where data row `row` started, for messages. */
 size_t bc_csv_line(const bc_csv_t *self, size_t row);
+
+/* Writes one field of a CSV row to out: quoted, its quotes doubled, when it
+ * holds a comma, a quote or a line break; then ',' or, after the row's last
+ * field, '\n'. */
+void bc_csv_write_field(FILE *out, const char *s, bool last);
 
 #endif

@@ -36,22 +36,6 @@ struct node_copy_t {
     int64_t confirmed_at;      /* the file's mtime, 0 from a reply */
 };
 
-static void csv_cell(FILE *out, const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
-    fputc(last ? '\n' : ',', out);
-}
-
 /* The hub's categories (issue 17) as a categories file. */
 static char *categories_csv(const Baocao__CatalogReply *c, size_t *len)
 {
@@ -64,9 +48,9 @@ static char *categories_csv(const Baocao__CatalogReply *c, size_t *len)
     for (size_t i = 0; i < c->n_categories; i++) {
         const Baocao__Category *k = c->categories[i];
         for (size_t o = 0; o < k->n_options; o++) {
-            csv_cell(out, k->code, false);
-            csv_cell(out, k->options[o], false);
-            csv_cell(out, o < k->n_names ? k->names[o] : k->options[o], true);
+            bc_csv_write_field(out, k->code, false);
+            bc_csv_write_field(out, k->options[o], false);
+            bc_csv_write_field(out, o < k->n_names ? k->names[o] : k->options[o], true);
         }
     }
     fclose(out);
@@ -88,20 +72,20 @@ char *node_copy_catalog_csv(const Baocao__CatalogReply *c, size_t *len)
         char scale[32] = "";
         if (e->kind == BAOCAO__INDICATOR_KIND__KIND_RATIO)
             snprintf(scale, sizeof scale, "%g", e->scale);
-        csv_cell(out, e->code, false);
-        csv_cell(out, e->name, false);
-        csv_cell(out, bc_kind_name(e->kind), false);
-        csv_cell(out, e->numerator, false);
-        csv_cell(out, e->denominator, false);
-        csv_cell(out, scale, false);
-        csv_cell(out, e->programme, false);
+        bc_csv_write_field(out, e->code, false);
+        bc_csv_write_field(out, e->name, false);
+        bc_csv_write_field(out, bc_kind_name(e->kind), false);
+        bc_csv_write_field(out, e->numerator, false);
+        bc_csv_write_field(out, e->denominator, false);
+        bc_csv_write_field(out, scale, false);
+        bc_csv_write_field(out, e->programme, false);
         /* Issue 17: the categories it is broken down by, "sex;age". */
         char cats[256] = "";
         size_t w = 0;
         for (size_t k = 0; k < e->n_categories && w < sizeof cats; k++)
             w += (size_t) snprintf(cats + w, sizeof cats - w, "%s%s",
                                    k ? ";" : "", e->categories[k]);
-        csv_cell(out, cats, true);
+        bc_csv_write_field(out, cats, true);
     }
     fclose(out);
     if (len)

@@ -109,24 +109,6 @@ typedef struct {
 
 /* --- the catalogue --------------------------------------------------------- */
 
-/* One CSV cell, quoted when it must be (the indicators file the form
- * keeps, a grid cell read as a report row). */
-static void csv_cell(FILE *out, const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
-    fputc(last ? '\n' : ',', out);
-}
-
 static int load_catalog(form_t *f, const char *path, char *err,
                         size_t errlen)
 {
@@ -524,14 +506,14 @@ static const char *read_cell(const char *key, const char *text,
     FILE *m = open_memstream(&csv, &clen);
     if (!m)
         return "Không đọc được ô này: thử lại";
-    csv_cell(m, "indicator", false);
+    bc_csv_write_field(m, "indicator", false);
     for (size_t k = 0; k < n; k++)
-        csv_cell(m, cats[k], false);
-    csv_cell(m, "value", true);
-    csv_cell(m, buf, false);
+        bc_csv_write_field(m, cats[k], false);
+    bc_csv_write_field(m, "value", true);
+    bc_csv_write_field(m, buf, false);
     for (size_t k = 0; k < n; k++)
-        csv_cell(m, opts[k], false);
-    csv_cell(m, text, true);
+        bc_csv_write_field(m, opts[k], false);
+    bc_csv_write_field(m, text, true);
     fclose(m);
     bc_report_t *r = NULL;
     char err[256];
@@ -967,13 +949,13 @@ static int save_catalog(const Baocao__CatalogReply *c, const char *path)
         char scale[32] = "";
         if (e->kind == BAOCAO__INDICATOR_KIND__KIND_RATIO)
             snprintf(scale, sizeof scale, "%g", e->scale);
-        csv_cell(out, e->code, false);
-        csv_cell(out, e->name, false);
-        csv_cell(out, bc_kind_name(e->kind), false);
-        csv_cell(out, e->numerator, false);
-        csv_cell(out, e->denominator, false);
-        csv_cell(out, scale, false);
-        csv_cell(out, e->programme, true);
+        bc_csv_write_field(out, e->code, false);
+        bc_csv_write_field(out, e->name, false);
+        bc_csv_write_field(out, bc_kind_name(e->kind), false);
+        bc_csv_write_field(out, e->numerator, false);
+        bc_csv_write_field(out, e->denominator, false);
+        bc_csv_write_field(out, scale, false);
+        bc_csv_write_field(out, e->programme, true);
     }
     if (fflush(out) || fsync(fileno(out))) {
         fclose(out);

@@ -111,7 +111,6 @@ void cmd_approval_text(const Baocao__Approval *a, char *buf, size_t len,
                        bool local);
 cJSON *cmd_approval_json(const Baocao__Approval *a);
 
-/* Prints a CSV field, quoting when needed. */
-void cmd_csv_field(FILE *out, const char *s, bool last);
+/* CSV fields are written with bc_csv_write_field (bc_csv.h). */
 
 #endif

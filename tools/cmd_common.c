@@ -3,6 +3,7 @@
  * with usage, connecting to the hub, calling it with readable errors.
  */
 #include "cmd.h"
+#include "bc_csv.h"
 #include "bc_error.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
@@ -113,18 +114,3 @@ int cmd_format(const char *name, const char *text, out_format_t *out)
     return 0;
 }
 
-void cmd_csv_field(FILE *out, const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
-    fputc(last ? '\n' : ',', out);
-}

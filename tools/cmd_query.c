@@ -403,9 +403,9 @@ static void print_rows(const Baocao__QueryReply *q,
         if (q->approval)
             cmd_approval_text(q->approval, appr, sizeof appr, false);
         for (size_t j = 0; j < width; j++)
-            cmd_csv_field(stdout, COL_HEAD(j), false);
-        cmd_csv_field(stdout, "approved", false);
-        cmd_csv_field(stdout, "approval", true);
+            bc_csv_write_field(stdout, COL_HEAD(j), false);
+        bc_csv_write_field(stdout, "approved", false);
+        bc_csv_write_field(stdout, "approval", true);
         for (size_t i = 0; i < n; i++) {
             figure_row(figures[i], cells);
             /* No data is an empty field, which every spreadsheet reads as
@@ -420,10 +420,10 @@ static void print_rows(const Baocao__QueryReply *q,
                     size_t c = j < 2 ? j : j - ncats;
                     v = strcmp(cells[c], "-") ? cells[c] : "";
                 }
-                cmd_csv_field(stdout, v ? v : "", false);
+                bc_csv_write_field(stdout, v ? v : "", false);
             }
-            cmd_csv_field(stdout, q->approved ? "yes" : "no", false);
-            cmd_csv_field(stdout, appr, true);
+            bc_csv_write_field(stdout, q->approved ? "yes" : "no", false);
+            bc_csv_write_field(stdout, appr, true);
         }
         free(row);
         return;
@@ -857,7 +857,7 @@ static void print_completeness(const Baocao__CompletenessReply *c,
     enum { NC = sizeof cols / sizeof cols[0] };
     if (fmt == FMT_CSV) {
         for (size_t k = 0; k < NC; k++)
-            cmd_csv_field(stdout, cols[k], k == NC - 1);
+            bc_csv_write_field(stdout, cols[k], k == NC - 1);
     } else {
         /* The rate is over reports; units are counted beside it (for a
          * month the two are the same). */
@@ -894,7 +894,7 @@ static void print_completeness(const Baocao__CompletenessReply *c,
             bc_table_add(t, row);
         else
             for (size_t k = 0; k < NC; k++)
-                cmd_csv_field(stdout, row[k], k == NC - 1);
+                bc_csv_write_field(stdout, row[k], k == NC - 1);
     }
     if (t) {
         bc_table_print(t, stdout);

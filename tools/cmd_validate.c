@@ -16,6 +16,7 @@
 #include "bc_table.h"
 #include "bc_wire.h"
 #include "cmd.h"
+#include "bc_csv.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -89,13 +90,13 @@ static void print_json(const Baocao__ValidateReply *r)
 static void print_csv(const Baocao__ValidateReply *r)
 {
     for (size_t c = 0; c < NCOLS; c++)
-        cmd_csv_field(stdout, cols[c], c == NCOLS - 1);
+        bc_csv_write_field(stdout, cols[c], c == NCOLS - 1);
     for (size_t i = 0; i < r->n_violations; i++) {
         char l[24], rt[24];
         const char *cells[NCOLS];
         cells_of(r->violations[i], l, rt, cells);
         for (size_t c = 0; c < NCOLS; c++)
-            cmd_csv_field(stdout, cells[c], c == NCOLS - 1);
+            bc_csv_write_field(stdout, cells[c], c == NCOLS - 1);
     }
 }
 

@@ -173,6 +173,35 @@ static void test_too_many_fields(void **state)
     bc_csv_destroy(&csv);
 }
 
+/* What bc_csv_write_field writes, bc_csv_parse reads back as it was:
+ * commas, quotes and line breaks inside a field included. */
+static void test_write_field_round_trip(void **state)
+{
+    (void) state;
+    const char *fields[] = {"plain", "a,b", "say \"hi\"", "two\nlines",
+                            "", "Xã Đại Bản"};
+    const size_t n = sizeof fields / sizeof fields[0];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    for (size_t i = 0; i < n; i++)   /* a header row, then the same row */
+        bc_csv_write_field(out, i ? fields[i] : "h0", i == n - 1);
+    for (size_t i = 0; i < n; i++)
+        bc_csv_write_field(out, fields[i], i == n - 1);
+    assert_int_equal(fclose(out), 0);
+    assert_non_null(strstr(buf, "\"say \"\"hi\"\"\""));
+    char err[256];
+    bc_csv_t *csv = bc_csv_parse(buf, len, "written", err, sizeof err);
+    assert_non_null(csv);
+    assert_int_equal(bc_csv_rows(csv), 1);
+    assert_int_equal(bc_csv_columns(csv), n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(bc_csv_field(csv, 0, (int) i), fields[i]);
+    bc_csv_destroy(&csv);
+    free(buf);
+}
+
 static void test_load_file(void **state)
 {
     char path[] = "/tmp/bc_test_csv_XXXXXX";
@@ -207,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_malformed_quote),
         cmocka_unit_test(test_too_many_fields),
         cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_write_field_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
