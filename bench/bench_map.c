@@ -31,6 +31,11 @@
  *
  *   bench_map [--queries N] [--nodes N] [--window N] [--query-cache BYTES]
  *             [--dir DIR] [--keep] [--hub PATH] [--only KIND]
+ *   bench_map --endpoint EP [--hub-pid PID] [--queries N] [--only KIND]
+ *
+ * The second form only asks the questions, of a hub already holding the
+ * map (a folder kept with --keep, its hub started by hand on DIR/hub,
+ * DIR/units.csv and DIR/indicators.csv, e.g. under perf record).
  */
 #include "baocao.pb-c.h"
 #include "bc_client.h"
@@ -67,6 +72,9 @@ typedef struct {
     char *dir;               /* work folder */
     char *hub_bin;           /* baocao-hub */
     const char *only;        /* time only the kinds naming this */
+    const char *endpoint;    /* only query this running hub (no ingest) */
+    long long hub_pid;       /* with --endpoint: the hub's pid, for its
+                                CPU time (0: not measured) */
     bool keep;               /* keep the work folder */
 } opts_t;
 
@@ -410,6 +418,8 @@ typedef enum {
     K_PROVINCE,        /* the province, 2024-01..12 */
     K_UNCHANGED,       /* control: a facility that never changed,
                           2024-01..12 */
+    K_UNCHANGED_YEAR,  /* control: the same for 2024 (K_SUCC_YEAR's
+                          twin without a change) */
     NKINDS
 } kind_t;
 
@@ -417,7 +427,7 @@ static const char *const KIND_NAME[NKINDS] = {
     "q_succ_first_month", "q_succ_month_after", "q_succ_year",
     "q_succ_before_refused", "q_merged_before", "q_merged_after_refused",
     "q_district_moved", "q_moved_facility", "q_province_after",
-    "q_unchanged_facility"};
+    "q_unchanged_facility", "q_unchanged_facility_year"};
 
 /* Question q of kind k: its unit, its period, and the month / unit index
  * the check needs. Walks every (unit, month) pair before repeating one. */
@@ -447,6 +457,9 @@ static void question(kind_t k, long long q, question_t *out)
     case K_PROVINCE: n = 1; break;
     case K_UNCHANGED: n = BENCH_DISTRICTS
                           * (BENCH_PER_DISTRICT - MOVED_END); break;
+    case K_UNCHANGED_YEAR: n = BENCH_DISTRICTS
+                               * (BENCH_PER_DISTRICT - MOVED_END);
+        months = 1; break;
     default: break;
     }
     /* A stride prime to n * months spreads consecutive questions over
@@ -476,14 +489,14 @@ static void question(kind_t k, long long q, question_t *out)
     case K_PROVINCE:
         snprintf(out->unit, sizeof out->unit, "P");
         break;
-    case K_UNCHANGED:
+    case K_UNCHANGED: case K_UNCHANGED_YEAR:
         out->idx = i / (BENCH_PER_DISTRICT - MOVED_END) * BENCH_PER_DISTRICT
                    + MOVED_END + i % (BENCH_PER_DISTRICT - MOVED_END);
         bench_facility_code(out->idx, out->unit, sizeof out->unit);
         break;
     default: break;
     }
-    if (k == K_SUCC_YEAR) {
+    if (k == K_SUCC_YEAR || k == K_UNCHANGED_YEAR) {
         out->year = true;
         out->month = BENCH_MONTHS - 1;
         snprintf(out->period, sizeof out->period, "2024");
@@ -604,6 +617,30 @@ static int check(kind_t k, const question_t *qu, const Baocao__Reply *rep)
     return 0;
 }
 
+/* The CPU time the hub process has used (all its threads, user and
+ * system), ms; -1 if unreadable. On a shared machine a latency's tail is
+ * mostly the time the hub waited for a core; its CPU time per question
+ * is what the question costs, whatever the load. */
+static double hub_cpu_ms(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* Fields after the command's closing parenthesis: state is field 3,
+     * utime 14 and stime 15. */
+    char *p = strrchr(buf, ')');
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                            "%llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double) (ut + st) * 1000.0 / (double) sysconf(_SC_CLK_TCK);
+}
+
 /* Asks every kind o->queries times, prints p50 / p99 / max, and checks
  * every answer after its clock stopped. 0, or -1 (a failed call or a
  * wrong answer). */
@@ -611,9 +648,36 @@ static int run_queries(bc_client_t *c, const opts_t *o)
 {
     double *lat = bc_malloc((size_t) o->queries * sizeof *lat);
     int rc = 0;
+    /* The floor under every figure, in the same conditions: a Ping's
+     * round trip (ZeroMQ, protobuf, the hub's loop), no store read. */
+    for (long long q = 0; q < o->queries && !o->only; q++) {
+        Baocao__Request req = BAOCAO__REQUEST__INIT;
+        Baocao__Ping ping = BAOCAO__PING__INIT;
+        req.body_case = BAOCAO__REQUEST__BODY_PING;
+        req.ping = &ping;
+        Baocao__Reply *rep = NULL;
+        double a = now_s();
+        int crc = bc_client_call(c, &req, &rep, 30000);
+        lat[q] = (now_s() - a) * 1000;
+        if (crc != BC_OK || rep->body_case != BAOCAO__REPLY__BODY_PONG) {
+            fprintf(stderr, "bench_map: ping failed\n");
+            free(lat);
+            return -1;
+        }
+        baocao__reply__free_unpacked(rep, NULL);
+        if (q == o->queries - 1) {
+            qsort(lat, (size_t) o->queries, sizeof *lat, cmp_double);
+            printf("map q_ping_p50_ms %.3f\nmap q_ping_p99_ms %.3f\n"
+                   "map q_ping_max_ms %.3f\n",
+                   pct(lat, (size_t) o->queries, 0.50),
+                   pct(lat, (size_t) o->queries, 0.99),
+                   lat[o->queries - 1]);
+        }
+    }
     for (int k = 0; k < NKINDS && !rc; k++) {
         if (o->only && !strstr(KIND_NAME[k], o->only))
             continue;
+        double cpu0 = hub_cpu_ms((pid_t) o->hub_pid), wall = 0;
         for (long long q = 0; q < o->queries && !rc; q++) {
             question_t qu;
             question((kind_t) k, q, &qu);
@@ -627,6 +691,7 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             double a = now_s();
             int crc = bc_client_call(c, &req, &rep, 30000);
             lat[q] = (now_s() - a) * 1000;
+            wall += lat[q];
             if (crc != BC_OK) {
                 fprintf(stderr, "bench_map: %s %s %s: %s\n", KIND_NAME[k],
                         qu.unit, qu.period, bc_strerror(crc));
@@ -639,6 +704,14 @@ static int run_queries(bc_client_t *c, const opts_t *o)
         }
         if (rc)
             break;
+        /* The checks ran outside the clocks, but inside this CPU
+         * window only on this side: the hub's time is the questions'. */
+        double cpu1 = hub_cpu_ms((pid_t) o->hub_pid);
+        if (o->hub_pid > 0 && cpu0 >= 0 && cpu1 >= 0)
+            printf("map %s_hub_cpu_us %.0f\n", KIND_NAME[k],
+                   (cpu1 - cpu0) * 1000.0 / (double) o->queries);
+        printf("map %s_mean_ms %.3f\n", KIND_NAME[k],
+               wall / (double) o->queries);
         qsort(lat, (size_t) o->queries, sizeof *lat, cmp_double);
         printf("map %s_p50_ms %.3f\n", KIND_NAME[k],
                pct(lat, (size_t) o->queries, 0.50));
@@ -658,13 +731,15 @@ static int usage(void)
 {
     fprintf(stderr, "usage: bench_map [--queries N] [--nodes N] [--window N]"
             " [--query-cache BYTES] [--dir DIR] [--keep] [--hub PATH]"
+            " [--only KIND]\n       bench_map --endpoint EP [--hub-pid PID]"
+            " [--queries N]"
             " [--only KIND]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    opts_t o = {1000, 50, 8, "0", NULL, NULL, NULL, false};
+    opts_t o = {1000, 50, 8, "0", NULL, NULL, NULL, NULL, 0, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--keep"))
@@ -685,11 +760,27 @@ int main(int argc, char **argv)
             o.hub_bin = bc_strdup(v), i++;
         else if (!strcmp(a, "--only"))
             o.only = v, i++;
+        else if (!strcmp(a, "--endpoint"))
+            o.endpoint = v, i++;
+        else if (!strcmp(a, "--hub-pid"))
+            o.hub_pid = atoll(v), i++;
         else
             return usage();
     }
     if (o.queries < 1 || o.nodes < 1 || o.window < 1)
         return usage();
+    if (o.endpoint) {
+        char err[256];
+        bc_client_t *c = bc_client_new(o.endpoint, NULL, err, sizeof err);
+        if (!c) {
+            fprintf(stderr, "bench_map: %s\n", err);
+            return 1;
+        }
+        int qrc = run_queries(c, &o);
+        bc_client_destroy(&c);
+        printf("map answers_checked %s\n", qrc ? "FAILED" : "all");
+        return qrc ? 1 : 0;
+    }
     if (!o.hub_bin) {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -751,6 +842,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_map: %s\n", err);
         return 1;
     }
+    o.hub_pid = g_hub_pid;
     int rc = run_queries(c, &o);
     bc_client_destroy(&c);
     printf("map queries_per_kind %lld\nmap query_cache %s\n", o.queries,
