@@ -859,5 +859,7 @@ int main(int argc, char **argv)
     } else {
         fprintf(stderr, "bench_map: kept %s\n", o.dir);
     }
+    free(o.dir);
+    free(o.hub_bin);
     return rc ? 1 : 0;
 }
