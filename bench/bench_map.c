@@ -618,12 +618,14 @@ static int check(kind_t k, const question_t *qu, const Baocao__Reply *rep)
 }
 
 /* The CPU time the hub process has used (all its threads, user and
- * system), ms; -1 if unreadable. On a shared machine a latency's tail is
- * mostly the time the hub waited for a core; its CPU time per question
- * is what the question costs, whatever the load. */
-static double hub_cpu_ms(pid_t pid)
+ * system), ms, and its major page faults (pages of the store's map read
+ * from the disk again); -1 if unreadable. On a shared machine a latency's
+ * tail is mostly the time the hub waited for a core or for a page; its
+ * CPU time per question is what the question costs, whatever the load. */
+static double hub_cpu_ms(pid_t pid, long long *majflt)
 {
     char path[64], buf[1024];
+    *majflt = -1;
     snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
     FILE *f = fopen(path, "r");
     if (!f)
@@ -632,12 +634,13 @@ static double hub_cpu_ms(pid_t pid)
     fclose(f);
     buf[n] = '\0';
     /* Fields after the command's closing parenthesis: state is field 3,
-     * utime 14 and stime 15. */
+     * majflt 12, utime 14 and stime 15. */
     char *p = strrchr(buf, ')');
-    unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-                            "%llu %llu", &ut, &st) != 2)
+    unsigned long long mf = 0, ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %llu %*u "
+                            "%llu %llu", &mf, &ut, &st) != 3)
         return -1;
+    *majflt = (long long) mf;
     return (double) (ut + st) * 1000.0 / (double) sysconf(_SC_CLK_TCK);
 }
 
@@ -677,7 +680,8 @@ static int run_queries(bc_client_t *c, const opts_t *o)
     for (int k = 0; k < NKINDS && !rc; k++) {
         if (o->only && !strstr(KIND_NAME[k], o->only))
             continue;
-        double cpu0 = hub_cpu_ms((pid_t) o->hub_pid), wall = 0;
+        long long mf0, mf1;
+        double cpu0 = hub_cpu_ms((pid_t) o->hub_pid, &mf0), wall = 0;
         for (long long q = 0; q < o->queries && !rc; q++) {
             question_t qu;
             question((kind_t) k, q, &qu);
@@ -706,10 +710,12 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             break;
         /* The checks ran outside the clocks, but inside this CPU
          * window only on this side: the hub's time is the questions'. */
-        double cpu1 = hub_cpu_ms((pid_t) o->hub_pid);
+        double cpu1 = hub_cpu_ms((pid_t) o->hub_pid, &mf1);
         if (o->hub_pid > 0 && cpu0 >= 0 && cpu1 >= 0)
-            printf("map %s_hub_cpu_us %.0f\n", KIND_NAME[k],
-                   (cpu1 - cpu0) * 1000.0 / (double) o->queries);
+            printf("map %s_hub_cpu_us %.0f\nmap %s_hub_major_faults %lld\n",
+                   KIND_NAME[k], (cpu1 - cpu0) * 1000.0
+                                     / (double) o->queries,
+                   KIND_NAME[k], mf1 - mf0);
         printf("map %s_mean_ms %.3f\n", KIND_NAME[k],
                wall / (double) o->queries);
         qsort(lat, (size_t) o->queries, sizeof *lat, cmp_double);

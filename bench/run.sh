@@ -121,14 +121,14 @@ echo "SIGKILL run: $(get kill kills) kills, $(get kill resent) resends, every ac
 echo "reconnect storm, $(get storm peers) peers ($(get storm answered) answered): hub RSS $(get storm rss_start_kb) kB idle, peak $(get storm rss_peak_kb) kB, $(get storm rss_end_kb) kB at the end"
 echo "audit, $(get audit submissions) submissions: export $(get audit export_s) s, verify $(get audit verify_s) s, replay $(get audit replay_s) s, digest $(get audit digest_s) s, replay digest matches: $(get audit replay_digest_matches); $(get audit export_bytes_per_submission) export bytes and $(get audit store_bytes_per_submission) store bytes per submission"
 echo
-echo "| across a change of the map (bench_map, $(get map queries_per_kind) each) | p50, ms | p99, ms | max, ms | hub CPU, us |"
-echo "|---|---|---|---|---|"
+echo "| across a change of the map (bench_map, $(get map queries_per_kind) each) | p50, ms | p99, ms | max, ms | hub CPU, us | hub major faults |"
+echo "|---|---|---|---|---|---|"
 for q in ping succ_first_month succ_month_after succ_year succ_before_refused \
          merged_before merged_after_refused district_moved moved_facility \
          province_after unchanged_facility unchanged_facility_year; do
-  printf '| %s | %s | %s | %s | %s |\n' "$q" "$(get map "q_${q}_p50_ms")" \
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$q" "$(get map "q_${q}_p50_ms")" \
     "$(get map "q_${q}_p99_ms")" "$(get map "q_${q}_max_ms")" \
-    "$(get map "q_${q}_hub_cpu_us")"
+    "$(get map "q_${q}_hub_cpu_us")" "$(get map "q_${q}_hub_major_faults")"
 done
 echo "answers checked: $(get map answers_checked)"
 if ((curves)); then
