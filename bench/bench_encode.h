@@ -31,14 +31,34 @@ static const char *const BENCH_AGE[4] = {"0-4", "5-14", "15-49", "50+"};
  * made every report after it refused, which stalled the bench at report
  * 110,000 (tests/unit/test_bench_data.c). Returns a bc_malloc'ed buffer
  * and its length. */
+static inline uint8_t *bench_encode_unit(long long r, const char *unit,
+                                         unsigned fac, unsigned month,
+                                         unsigned figures,
+                                         unsigned first_year, unsigned every,
+                                         size_t *len);
+
 static inline uint8_t *bench_encode_breakdowns(long long r, unsigned figures,
                                                unsigned first_year,
                                                unsigned every, size_t *len)
 {
-    enum { MAXV = BENCH_INDICATORS * 8 };
+    char unit[32];
     unsigned fac = (unsigned) (r % BENCH_FACILITIES);
-    unsigned month = (unsigned) (r / BENCH_FACILITIES);
-    char unit[32], period[16], codes[BENCH_INDICATORS][16];
+    bench_facility_code(fac, unit, sizeof unit);
+    return bench_encode_unit(r, unit, fac, (unsigned) (r / BENCH_FACILITIES),
+                             figures, first_year, every, len);
+}
+
+/* The same for any unit (bench_map's successors of merged facilities):
+ * report r (its tag and id) of `unit` for month `month` counted from
+ * January of first_year, with the values bench_value(fac, month, i). */
+static inline uint8_t *bench_encode_unit(long long r, const char *unit,
+                                         unsigned fac, unsigned month,
+                                         unsigned figures,
+                                         unsigned first_year, unsigned every,
+                                         size_t *len)
+{
+    enum { MAXV = BENCH_INDICATORS * 8 };
+    char period[16], codes[BENCH_INDICATORS][16];
     static Baocao__Value vals[MAXV];
     static Baocao__Value *ptrs[MAXV];
     static Baocao__Option opts[MAXV][2];
@@ -47,7 +67,6 @@ static inline uint8_t *bench_encode_breakdowns(long long r, unsigned figures,
     size_t nv = 0;
     if (figures > BENCH_INDICATORS)
         figures = BENCH_INDICATORS;
-    bench_facility_code(fac, unit, sizeof unit);
     snprintf(period, sizeof period, "%04u-%02u", first_year + month / 12,
              month % 12 + 1);
     for (unsigned i = 0; i < figures; i++) {
@@ -81,7 +100,7 @@ static inline uint8_t *bench_encode_breakdowns(long long r, unsigned figures,
     Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
     sub.id.data = id;
     sub.id.len = 16;
-    sub.unit = unit;
+    sub.unit = (char *) unit;
     sub.period = period;
     sub.revision = 1;
     bc_period_t p;

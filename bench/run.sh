@@ -14,6 +14,9 @@
 #   6. a reconnect storm: 20,000 peers connecting and vanishing;
 #   7. the audit tools on a log of 1,000,000 submissions;
 #   8. the registry: loading 12,000 units (bench_registry);
+#   9. the map changes (issue 12): the same province with a tenth of its
+#      facilities merged or moved on 2024-01, 236,400 reports, then the
+#      questions that cross the change (bench_map, always at full scale);
 # and prints one table, with the disk's fsync time. Usage:
 #   bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves]
 #   --quick     60,000 reports and 200,000 audit submissions (a few minutes)
@@ -69,6 +72,8 @@ echo "== reconnect storm: 20,000 peers" >&2
 echo "== audit: $audit submissions" >&2
 "$bin/bench_audit" --submissions "$audit" 2>/dev/null | tee -a "$out" >&2
 "$bin/bench_registry" "$root/data/indicators.csv" 20 | tee -a "$out" >&2
+echo "== the map changes: a tenth of the facilities merged or moved on 2024-01" >&2
+"$bin/bench_map" --queries "$queries" 2>/dev/null | tee -a "$out" >&2
 
 row() { # label, hub key, pg key, raw key
   local h p r ratio
@@ -115,6 +120,17 @@ echo "hub / raw LMDB ingest: $(awk -v h="$h" -v r="$r" 'BEGIN{printf "%.1f %%", 
 echo "SIGKILL run: $(get kill kills) kills, $(get kill resent) resends, every acknowledged report present: $(get kill check_all_acknowledged_present)"
 echo "reconnect storm, $(get storm peers) peers ($(get storm answered) answered): hub RSS $(get storm rss_start_kb) kB idle, peak $(get storm rss_peak_kb) kB, $(get storm rss_end_kb) kB at the end"
 echo "audit, $(get audit submissions) submissions: export $(get audit export_s) s, verify $(get audit verify_s) s, replay $(get audit replay_s) s, digest $(get audit digest_s) s, replay digest matches: $(get audit replay_digest_matches); $(get audit export_bytes_per_submission) export bytes and $(get audit store_bytes_per_submission) store bytes per submission"
+echo
+echo "| across a change of the map (bench_map, $(get map queries_per_kind) each) | p50, ms | p99, ms | max, ms | hub CPU, us | hub major faults |"
+echo "|---|---|---|---|---|---|"
+for q in ping succ_first_month succ_month_after succ_year succ_before_refused \
+         merged_before merged_after_refused district_moved moved_facility \
+         province_after unchanged_facility unchanged_facility_year; do
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$q" "$(get map "q_${q}_p50_ms")" \
+    "$(get map "q_${q}_p99_ms")" "$(get map "q_${q}_max_ms")" \
+    "$(get map "q_${q}_hub_cpu_us")" "$(get map "q_${q}_hub_major_faults")"
+done
+echo "answers checked: $(get map answers_checked)"
 if ((curves)); then
   echo
   if ((reports < 240000)); then

@@ -55,6 +55,25 @@ typedef struct {
  * single months), so that a unit's report for a quarter or a half counts
  * where its months would. Flows are summed over the pieces; a stock is the
  * last piece's (its last value up to `last`). */
+/* Adds one piece of a year to date into out: flows summed (exact, or
+ * BC_ERANGE), a stock the piece's (the last piece wins). */
+static int add_piece(const bc_registry_t *reg, hub_figures_t *out,
+                     const hub_figures_t *f)
+{
+    int rc = BC_OK;
+    for (size_t i = 0; i < out->n && !rc; i++) {
+        if (bc_registry_indicator(reg, (uint32_t) i)->kind
+            == BC_KIND_STOCK) {
+            out->value[i] = f->value[i];
+            out->count[i] = f->count[i];
+        } else if (f->count[i]) {
+            rc = bc_add_checked(out->value[i], f->value[i], &out->value[i]);
+            out->count[i] += f->count[i];
+        }
+    }
+    return rc;
+}
+
 static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
                         const bc_unit_t *u, unsigned year, unsigned last,
                         hub_figures_t *out, hub_basis_t *basis)
@@ -88,18 +107,8 @@ static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
     for (size_t k = 0; k < np && !rc; k++) {
         /* A piece before the unit existed counts the units it replaced. */
         rc = hub_history_period(r, reg, u, piece[k], &f, basis);
-        for (size_t i = 0; i < out->n && !rc; i++) {
-            if (bc_registry_indicator(reg, (uint32_t) i)->kind
-                == BC_KIND_STOCK) {
-                out->value[i] = f.value[i];   /* the last piece wins */
-                out->count[i] = f.count[i];
-            } else if (f.count[i]) {
-                /* Pieces combined: exact, or the query fails. */
-                rc = bc_add_checked(out->value[i], f.value[i],
-                                    &out->value[i]);
-                out->count[i] += f.count[i];
-            }
-        }
+        if (!rc)
+            rc = add_piece(reg, out, &f);
     }
     hub_figures_free(&f);
     if (rc == BC_OK &&
@@ -446,9 +455,24 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     if (!rc && bc_period_prev(p))
         rc = hub_history_period(r, reg, u, bc_period_prev(p), &s.prev,
                                 &s.b_prev);
-    if (!rc && ly) rc = hub_history_period(r, reg, u, ly, &s.ly, &s.b_ly);
-    if (!rc && ly) rc = year_to_date(r, reg, u, year - 1, last, &s.cum_ly,
-                                     &s.b_cum_ly);
+    if (bc_period_type(p) == BC_PT_YEAR && ly && bc_period_prev(p) == ly) {
+        /* A year's previous period is last year, and last year to date
+         * is that one piece: the same reads, done once (a year asked
+         * read them three times, 2.2x a month's CPU in bench_map). */
+        if (!rc) {
+            memcpy(s.ly.value, s.prev.value, nind * sizeof *s.ly.value);
+            memcpy(s.ly.count, s.prev.count, nind * sizeof *s.ly.count);
+            s.ly.reporters = s.prev.reporters;
+            s.b_ly = s.b_prev;
+            hub_figures_clear(&s.cum_ly);
+            rc = add_piece(reg, &s.cum_ly, &s.prev);
+            s.b_cum_ly = s.b_prev;
+        }
+    } else {
+        if (!rc && ly) rc = hub_history_period(r, reg, u, ly, &s.ly, &s.b_ly);
+        if (!rc && ly) rc = year_to_date(r, reg, u, year - 1, last,
+                                         &s.cum_ly, &s.b_cum_ly);
+    }
     if (!rc) rc = hub_reader_targets(r, u, year, &s.target);
     protobuf_c_boolean approved = false;
     Baocao__Approval *approval = rc ? NULL : approval_of(r, u, p, &approved);

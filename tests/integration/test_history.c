@@ -643,6 +643,40 @@ static void test_merge_and_splits(void **state)
                       CH_UNITS[u], period);
             baocao__reply__free_unpacked(r, NULL);
         }
+        /* The year 2025: its previous period, last year and last year to
+         * date are all 2024, the predecessors' whole year (the hub reads
+         * it once for the three); a stock's is their December's. */
+        int64_t year_ly = 0, fl, st, dec_st;
+        bool hs, c, yc = true, dec_hs;
+        for (int k = month_no(2024, 1); k <= month_no(2024, 12); k++) {
+            ch_month(u, k, &fl, &st, &hs, &c);
+            year_ly += fl;
+            yc &= c;
+        }
+        ch_month(u, month_no(2024, 12), &fl, &dec_st, &dec_hs, &c);
+        Baocao__Reply *r = bc_query(f->hub.endpoint, CH_UNITS[u], "2025");
+        const Baocao__Figure *g = bc_figure(r, "sxh_cases");
+        assert_non_null(g);
+        check_num(g->previous, yc, year_ly, "previous", CH_UNITS[u], "2025");
+        check_num(g->last_year, yc, year_ly, "last year", CH_UNITS[u],
+                  "2025");
+        check_num(g->cumulative_last_year, yc, year_ly,
+                  "cumulative last year", CH_UNITS[u], "2025");
+        Baocao__Comparison want = u == 2 ? BAOCAO__COMPARISON__COMPARISON_EXACT
+            : u <= 5 ? BAOCAO__COMPARISON__COMPARISON_ESTIMATED
+                     : BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE;
+        assert_int_equal(g->previous_basis, want);
+        assert_int_equal(g->last_year_basis, want);
+        assert_int_equal(g->cumulative_last_year_basis, want);
+        const Baocao__Figure *k = bc_figure(r, "tt_managed");
+        assert_non_null(k);
+        check_num(k->previous, yc && dec_hs, dec_st, "stock previous",
+                  CH_UNITS[u], "2025");
+        check_num(k->last_year, yc && dec_hs, dec_st, "stock last year",
+                  CH_UNITS[u], "2025");
+        check_num(k->cumulative_last_year, yc && dec_hs, dec_st,
+                  "stock cumulative last year", CH_UNITS[u], "2025");
+        baocao__reply__free_unpacked(r, NULL);
     }
     /* The district's totals are the tree's: unchanged by the marks. */
     for (int m = month_no(2024, 1); m <= month_no(2025, 12); m++) {

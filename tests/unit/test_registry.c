@@ -564,7 +564,8 @@ static void test_history_digest(void **state)
 
 /* The shipped history (data/units-history.csv): Hồng Bàng and its nine
  * wards until 2025-06, the wards Hồng Bàng and Hồng An from 2025-07,
- * Hậu Giang merged into Cần Thơ. */
+ * Quán Toan merged into Hồng An (Resolution 1669/NQ-UBTVQH15), Hậu Giang
+ * merged into Cần Thơ. */
 static void test_shipped_history(void **state)
 {
     char path[1100], err[512] = "";
@@ -583,6 +584,19 @@ static void test_shipped_history(void **state)
                         "ended 2025-06");
     assert_string_equal(bc_registry_validity(reg, hg, v, sizeof v),
                         "ended 2025-06; replaced by CT");
+    /* Quán Toan is Hồng An's one sourced predecessor; the other eight
+     * wards have none yet (data/README.md). */
+    const bc_unit_t *qt = bc_registry_find_unit(reg, "HP-HB-QT");
+    const bc_unit_t *ha = bc_registry_find_unit(reg, "HP-HAW");
+    const bc_unit_t *hv = bc_registry_find_unit(reg, "HP-HB-HV");
+    assert_non_null(qt);
+    assert_non_null(ha);
+    assert_string_equal(bc_registry_validity(reg, qt, v, sizeof v),
+                        "ended 2025-06; replaced by HP-HAW");
+    assert_string_equal(bc_registry_validity(reg, hv, v, sizeof v),
+                        "ended 2025-06");
+    assert_int_equal(ha->npreds, 1);
+    assert_ptr_equal(bc_registry_unit(reg, ha->preds[0]), qt);
     bc_period_t p;
     assert_int_equal(bc_period_parse("2025-06", &p), 0);
     assert_int_equal(bc_registry_expected_in(reg, hp, NULL, p, NULL, 0), 9);
