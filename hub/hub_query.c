@@ -49,12 +49,6 @@ typedef struct {
                                                    computed (history) */
 } figure_sets_t;
 
-/* Year to date, months 1..last of `year`, by the same rule as a period's
- * value: months 1..last are split into the longest periods that fit (the
- * year; else the first half, the third quarter, the first quarter, then
- * single months), so that a unit's report for a quarter or a half counts
- * where its months would. Flows are summed over the pieces; a stock is the
- * last piece's (its last value up to `last`). */
 /* Adds one piece of a year to date into out: flows summed (exact, or
  * BC_ERANGE), a stock the piece's (the last piece wins). */
 static int add_piece(const bc_registry_t *reg, hub_figures_t *out,
@@ -74,6 +68,12 @@ static int add_piece(const bc_registry_t *reg, hub_figures_t *out,
     return rc;
 }
 
+/* Year to date, months 1..last of `year`, by the same rule as a period's
+ * value: months 1..last are split into the longest periods that fit (the
+ * year; else the first half, the third quarter, the first quarter, then
+ * single months), so that a unit's report for a quarter or a half counts
+ * where its months would. Flows are summed over the pieces; a stock is the
+ * last piece's (its last value up to `last`). */
 static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
                         const bc_unit_t *u, unsigned year, unsigned last,
                         hub_figures_t *out, hub_basis_t *basis)
