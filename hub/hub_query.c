@@ -467,6 +467,9 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
             hub_figures_clear(&s.cum_ly);
             rc = add_piece(reg, &s.cum_ly, &s.prev);
             s.b_cum_ly = s.b_prev;
+            if (s.b_cum_ly.basis
+                == BAOCAO__COMPARISON__COMPARISON_NOT_COMPARABLE)
+                hub_figures_clear(&s.cum_ly);   /* as year_to_date does */
         }
     } else {
         if (!rc && ly) rc = hub_history_period(r, reg, u, ly, &s.ly, &s.b_ly);
