@@ -6,6 +6,8 @@
 #      SliceQuery (one indicator, 100 children x 24 months);
 #   2. raw LMDB: the same request bytes appended with the hub's batch size
 #      and full sync (inside bench_ingest);
+#   2b. the round trip's floor: a bare ZeroMQ ROUTER echo against the
+#      hub's Ping, from a bare DEALER and from bc_client (bench_floor);
 #   3. the hub again, SIGKILLed every 8,000 acks, counting at the end that
 #      every acknowledged report is there;
 #   4. PostgreSQL: the same reports into a DHIS2-style table (bench/pg_run.sh);
@@ -54,6 +56,8 @@ rm -f "$fs"
 echo "disk fsync_4k_ms $fsync_ms" | tee -a "$out" >&2
 echo "== hub and raw LMDB: $reports reports" >&2
 "$bin/bench_ingest" --reports "$reports" --queries "$queries" | tee -a "$out" >&2
+echo "== the round trip's floor: a bare ZeroMQ echo against the hub's Ping" >&2
+"$bin/bench_floor" --requests 2000 --rounds 5 | tee -a "$out" >&2
 echo "== hub SIGKILLed every 8000 acks" >&2
 "$bin/bench_ingest" --reports $((reports < 100000 ? reports : 100000)) --kill-every 8000 --queries 10 \
   | sed -n 's/^hub \(kills\|resent\|check_all_acknowledged_present\|ingest_reports_per_s\) /kill \1 /p' | tee -a "$out" >&2
@@ -116,6 +120,7 @@ if ((redis)); then
   echo "Redis Streams (appendfsync always, 100 clients x 8 in flight): $redis_rate XADD/s, ack p50 $(get redis ack_p50_ms) / p99 $(get redis ack_p99_ms) ms, $(get redis aof_bytes_per_report) AOF bytes per entry; hub / Redis ingest: $(awk -v h="$hub_rate" -v r="$redis_rate" 'BEGIN{if (r > 0) printf "%.2f", h/r}')x (goal: >= 1)"
 fi
 echo "query floor (a Ping's round trip, no store read): p50 $(get hub q_ping_p50_ms) / p99 $(get hub q_ping_p99_ms) ms"
+echo "round trip floor (bench_floor, 10,000 each, interleaved): bare ZeroMQ echo p50 $(get floor echo_raw_p50_ms) / p99 $(get floor echo_raw_p99_ms) ms; hub Ping through bc_client p50 $(get floor hub_bc_p50_ms) / p99 $(get floor hub_bc_p99_ms) ms"
 echo "hub / raw LMDB ingest: $(awk -v h="$h" -v r="$r" 'BEGIN{printf "%.1f %%", 100*h/r}') (raw batch $(get raw batch), hub average batch $(get hub avg_batch)); hub peak RSS $(get hub peak_rss_mb) MB; all acknowledged present: $(get hub check_all_acknowledged_present)"
 echo "SIGKILL run: $(get kill kills) kills, $(get kill resent) resends, every acknowledged report present: $(get kill check_all_acknowledged_present)"
 echo "reconnect storm, $(get storm peers) peers ($(get storm answered) answered): hub RSS $(get storm rss_start_kb) kB idle, peak $(get storm rss_peak_kb) kB, $(get storm rss_end_kb) kB at the end"

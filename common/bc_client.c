@@ -116,10 +116,17 @@ static bool read_monitor(bc_client_t *self)
  * without waiting. */
 static bool handshake_failed(bc_client_t *self)
 {
-    while (self->monitor && (zsock_events(self->monitor) & ZMQ_POLLIN))
+    for (;;) {
+        int ev = 0;
+        size_t evlen = sizeof ev;
+        if (!self->monitor
+            || zmq_getsockopt(zsock_resolve(self->monitor), ZMQ_EVENTS, &ev,
+                              &evlen) != 0
+            || !(ev & ZMQ_POLLIN))
+            return false;
         if (read_monitor(self))
             return true;
-    return false;
+    }
 }
 
 /* Sends buf without blocking: at once if the socket takes it (the common
