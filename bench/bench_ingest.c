@@ -17,6 +17,13 @@
  * With --approvals N the hub first approves N districts for 2022 (issue
  * #11), a year the workload does not file: every report then looks for a
  * lock up its tree and finds none, the dearest case of the lock check.
+ * With --breakdowns 5 every fifth indicator is broken down by sex x age
+ * (2 x 4 combinations, issue 17) and sent as its 8 combinations, the hub
+ * deriving the total; with --declare-breakdowns 5 the catalogue is the
+ * same but every report sends totals only, as a version-1 client does, so
+ * that the cost of declaring breakdowns and the cost of filing them can be
+ * told apart.
+ *
  * It never waits silently: every few seconds it prints its progress on
  * stderr, a report the hub refuses ends the run at once with the hub's
  * reason (every synthetic report must be valid, so a refusal is a bug of
@@ -63,6 +70,7 @@ typedef struct {
     char *only;              /* time only the query kinds naming this */
     bool keep;               /* keep the work folder */
     long long breakdowns;    /* every Nth indicator by sex x age (0: none) */
+    bool declare_only;       /* declare them, but send totals only */
 } opts_t;
 
 static double now_s(void)
@@ -414,7 +422,7 @@ static int run_queries(bc_client_t *c, const opts_t *o)
 int main(int argc, char **argv)
 {
     opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, 0, 60,
-                NULL, NULL, NULL, NULL, false, 0};
+                NULL, NULL, NULL, NULL, false, 0, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--reports") && v) o.reports = atoll(v), i++;
@@ -431,19 +439,25 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--keep")) o.keep = true;
         else if (!strcmp(a, "--breakdowns") && v)
             o.breakdowns = atoll(v), i++;
+        else if (!strcmp(a, "--declare-breakdowns") && v)
+            o.breakdowns = atoll(v), o.declare_only = true, i++;
         else {
             fprintf(stderr,
                     "usage: bench_ingest [--reports N] [--nodes N] "
                     "[--window N] [--kill-every N] [--queries N] "
                     "[--approvals N] [--stall-s S] [--dir DIR] "
-                    "[--hub-bin PATH] [--keep] [--breakdowns EVERY]\n"
+                    "[--hub-bin PATH] [--keep] [--breakdowns EVERY | "
+                    "--declare-breakdowns EVERY]\n"
                     "       bench_ingest --endpoint EP [--reports N] "
                     "[--queries N] [--only KIND]   (queries only, against a running hub "
                     "holding the first N reports, e.g. one kept with --keep "
                     "and run under a profiler)\n"
                     "  --breakdowns 5: every 5th indicator (a fifth) broken "
                     "down by sex x age,\n  sent as its 8 combinations "
-                    "(issue 17)\n");
+                    "(issue 17)\n"
+                    "  --declare-breakdowns 5: the same catalogue, but every "
+                    "report sends totals\n  only, as a version-1 client "
+                    "does\n");
             return 2;
         }
     }
@@ -495,7 +509,8 @@ int main(int argc, char **argv)
     size_t bytes = 0;
     for (long long r = 0; r < o.reports; r++) {
         req[r] = bench_encode_breakdowns(r, BENCH_INDICATORS, 2023,
-                                         (unsigned) o.breakdowns,
+                                         o.declare_only
+                                             ? 0 : (unsigned) o.breakdowns,
                                          &req_len[r]);
         if (!req[r]) {
             fprintf(stderr, "bench: cannot encode report %lld\n", r);
@@ -710,6 +725,17 @@ int main(int argc, char **argv)
     printf("hub ingest_reports_per_s %.0f\n", (double) o.reports / elapsed);
     printf("hub ingest_values_per_s %.0f\n",
            (double) o.reports * BENCH_INDICATORS / elapsed);
+    /* What the store keeps per report: every value sent, plus a total the
+     * hub derives for each indicator sent as its combinations (issue 17:
+     * 100 + 20 x 8 = 260 for --breakdowns 5). */
+    unsigned split = o.breakdowns && !o.declare_only
+                     ? (BENCH_INDICATORS + (unsigned) o.breakdowns - 1)
+                           / (unsigned) o.breakdowns
+                     : 0;
+    double stored = BENCH_INDICATORS + 8.0 * split;
+    printf("hub stored_figures_per_report %.0f\n", stored);
+    printf("hub ingest_stored_figures_per_s %.0f\n",
+           (double) o.reports * stored / elapsed);
     printf("hub ack_p50_ms %.2f\n", pct(lat, nlat, 0.50));
     printf("hub ack_p99_ms %.2f\n", pct(lat, nlat, 0.99));
     printf("hub request_bytes_per_report %.0f\n",
