@@ -388,8 +388,6 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
     /* Breakdowns: every combination or none; the total is theirs. The
      * totals derived are put in order apart (in vals they would be
      * overwritten by the merge), then merged in. */
-    if (nbd)
-        derived = bc_malloc(nbd * sizeof *derived);
     for (size_t i = 0; i < nbd; i++) {
         const breakdown_t *b = &bd[i];
         if (!b->combos)
@@ -424,6 +422,8 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
                        "%lld; a count is at most 10^12", b->ind->code,
                        (long long) b->sum);
             /* In sid order among themselves (a few: insertion). */
+            if (!derived)
+                derived = bc_malloc(nbd * sizeof *derived);
             size_t k = nderived++;
             for (; k > 0 && derived[k - 1].sid > b->ind->sid; k--)
                 derived[k] = derived[k - 1];
