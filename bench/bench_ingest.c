@@ -177,6 +177,33 @@ static long peak_rss_kb(pid_t pid)
     return kb;
 }
 
+/* The hub's page faults (minor, major) and CPU time (user + system, s)
+ * so far, from /proc/PID/stat: figures that do not depend on what else
+ * the machine runs, unlike the wall clock. false if unreadable. */
+static bool proc_counts(pid_t pid, unsigned long long *minflt,
+                        unsigned long long *majflt, double *cpu_s)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    /* Fields after the command's closing parenthesis (it may hold
+     * spaces): state ppid pgrp session tty tpgid flags minflt cminflt
+     * majflt cmajflt utime stime. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long mn, mj, ut, st;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu %*u "
+                     "%llu %llu", &mn, &mj, &ut, &st) != 4)
+        return false;
+    *minflt = mn;
+    *majflt = mj;
+    *cpu_s = (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
+    return true;
+}
+
 /* The hub's memory apart from LMDB's map: its anonymous pages (heap,
  * thread stacks, libzmq's buffers), kB; the map is file-backed, so it is
  * not in this count (/proc/PID/smaps_rollup). -1 if unreadable. */
@@ -706,6 +733,9 @@ int main(int argc, char **argv)
         }
     }
     double elapsed = now_s() - t0;
+    unsigned long long minflt = 0, majflt = 0;
+    double cpu_s = 0;
+    bool counted = !kills && proc_counts(hub.pid, &minflt, &majflt, &cpu_s);
 
     /* Batches: the hub counts its commits. */
     char err[256];
@@ -743,6 +773,15 @@ int main(int argc, char **argv)
     if (!kills && commits)
         printf("hub avg_batch %.1f\n", (double) o.reports / (double) commits);
     printf("hub kills %lld\nhub resent %lld\n", kills, resent);
+    if (counted) {
+        /* From the hub's start to the last acknowledgement: its start-up
+         * (registry, store open) is in them, the queries are not. */
+        printf("hub ingest_cpu_us_per_report %.1f\n",
+               cpu_s * 1e6 / (double) o.reports);
+        printf("hub ingest_minor_faults_per_report %.2f\n",
+               (double) minflt / (double) o.reports);
+        printf("hub ingest_major_faults %llu\n", majflt);
+    }
 
     /* Queries: the four kinds, all indicators, with every comparison,
      * once the ingest's writes have reached the disk (otherwise the
