@@ -3,7 +3,9 @@
  * rollups, revisions, plans, the log chain, a registry change, a full map,
  * approvals decided in batch order and rolled back with their batch, the
  * reply cache's generation against readers under a writing thread, an
- * aggregate updated from a hint as from a search (hub_agg_apply_from).
+ * aggregate updated from a hint as from a search (hub_agg_apply_from),
+ * the batch arena going back to a mark (a submission dropped once
+ * validated, bc_arena_rewind).
  * A real LMDB environment in a temporary folder.
  */
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "bc_arena.h"
 #include "bc_error.h"
 #include "bc_mem.h"
 #include "bc_registry.h"
@@ -799,6 +802,33 @@ static void test_agg_apply_from(void **state)
     free(b.vals);
 }
 
+/* What was allocated before the mark stays intact; what came after goes,
+ * across blocks too (a request larger than a block), and the space is
+ * handed out again. */
+static void test_arena_rewind(void **state)
+{
+    (void) state;
+    bc_arena_t *a = bc_arena_new(4096);
+    char *kept = bc_arena_alloc(a, 100);
+    memset(kept, 'k', 100);
+    for (int round = 0; round < 3; round++) {
+        bc_arena_mark_t m = bc_arena_mark(a);
+        char *p = bc_arena_alloc(a, 64);
+        memset(p, 'x', 64);
+        char *big = bc_arena_alloc(a, 3 * 4096);   /* a block of its own */
+        memset(big, 'y', 3 * 4096);
+        for (int i = 0; i < 200; i++)              /* more blocks */
+            memset(bc_arena_alloc(a, 100), 'z', 100);
+        bc_arena_rewind(a, m);
+        /* The next allocation is where p was: nothing leaked past it. */
+        assert_ptr_equal(bc_arena_alloc(a, 64), p);
+        bc_arena_rewind(a, m);
+        for (int i = 0; i < 100; i++)
+            assert_int_equal(kept[i], 'k');
+    }
+    bc_arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -827,6 +857,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_units_rebuild_matches, setup,
                                         teardown),
         cmocka_unit_test(test_agg_apply_from),
+        cmocka_unit_test(test_arena_rewind),
     };
     return cmocka_run_group_tests_name("unit.store", tests, NULL, NULL);
 }
