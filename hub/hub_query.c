@@ -476,8 +476,8 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
          * is that one piece: the same reads, done once (a year asked
          * read them three times, 2.2x a month's CPU in bench_map). */
         if (!rc) {
-            memcpy(s.ly.value, s.prev.value, nind * sizeof *s.ly.value);
-            memcpy(s.ly.count, s.prev.count, nind * sizeof *s.ly.count);
+            memcpy(s.ly.value, s.prev.value, nslots * sizeof *s.ly.value);
+            memcpy(s.ly.count, s.prev.count, nslots * sizeof *s.ly.count);
             s.ly.reporters = s.prev.reporters;
             s.b_ly = s.b_prev;
             hub_figures_clear(&s.cum_ly);
