@@ -17,6 +17,13 @@
  * With --approvals N the hub first approves N districts for 2022 (issue
  * #11), a year the workload does not file: every report then looks for a
  * lock up its tree and finds none, the dearest case of the lock check.
+ * With --breakdowns 5 every fifth indicator is broken down by sex x age
+ * (2 x 4 combinations, issue 17) and sent as its 8 combinations, the hub
+ * deriving the total; with --declare-breakdowns 5 the catalogue is the
+ * same but every report sends totals only, as a version-1 client does, so
+ * that the cost of declaring breakdowns and the cost of filing them can be
+ * told apart.
+ *
  * It never waits silently: every few seconds it prints its progress on
  * stderr, a report the hub refuses ends the run at once with the hub's
  * reason (every synthetic report must be valid, so a refusal is a bug of
@@ -63,6 +70,7 @@ typedef struct {
     char *only;              /* time only the query kinds naming this */
     bool keep;               /* keep the work folder */
     long long breakdowns;    /* every Nth indicator by sex x age (0: none) */
+    bool declare_only;       /* declare them, but send totals only */
 } opts_t;
 
 static double now_s(void)
@@ -167,6 +175,33 @@ static long peak_rss_kb(pid_t pid)
     if (f)
         fclose(f);
     return kb;
+}
+
+/* The hub's page faults (minor, major) and CPU time (user + system, s)
+ * so far, from /proc/PID/stat: figures that do not depend on what else
+ * the machine runs, unlike the wall clock. false if unreadable. */
+static bool proc_counts(pid_t pid, unsigned long long *minflt,
+                        unsigned long long *majflt, double *cpu_s)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    /* Fields after the command's closing parenthesis (it may hold
+     * spaces): state ppid pgrp session tty tpgid flags minflt cminflt
+     * majflt cmajflt utime stime. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long mn, mj, ut, st;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu %*u "
+                     "%llu %llu", &mn, &mj, &ut, &st) != 4)
+        return false;
+    *minflt = mn;
+    *majflt = mj;
+    *cpu_s = (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
+    return true;
 }
 
 /* The hub's memory apart from LMDB's map: its anonymous pages (heap,
@@ -414,7 +449,7 @@ static int run_queries(bc_client_t *c, const opts_t *o)
 int main(int argc, char **argv)
 {
     opts_t o = {BENCH_FACILITIES * BENCH_MONTHS, 100, 8, 0, 1000, 0, 60,
-                NULL, NULL, NULL, NULL, false, 0};
+                NULL, NULL, NULL, NULL, false, 0, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--reports") && v) o.reports = atoll(v), i++;
@@ -431,19 +466,25 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--keep")) o.keep = true;
         else if (!strcmp(a, "--breakdowns") && v)
             o.breakdowns = atoll(v), i++;
+        else if (!strcmp(a, "--declare-breakdowns") && v)
+            o.breakdowns = atoll(v), o.declare_only = true, i++;
         else {
             fprintf(stderr,
                     "usage: bench_ingest [--reports N] [--nodes N] "
                     "[--window N] [--kill-every N] [--queries N] "
                     "[--approvals N] [--stall-s S] [--dir DIR] "
-                    "[--hub-bin PATH] [--keep] [--breakdowns EVERY]\n"
+                    "[--hub-bin PATH] [--keep] [--breakdowns EVERY | "
+                    "--declare-breakdowns EVERY]\n"
                     "       bench_ingest --endpoint EP [--reports N] "
                     "[--queries N] [--only KIND]   (queries only, against a running hub "
                     "holding the first N reports, e.g. one kept with --keep "
                     "and run under a profiler)\n"
                     "  --breakdowns 5: every 5th indicator (a fifth) broken "
                     "down by sex x age,\n  sent as its 8 combinations "
-                    "(issue 17)\n");
+                    "(issue 17)\n"
+                    "  --declare-breakdowns 5: the same catalogue, but every "
+                    "report sends totals\n  only, as a version-1 client "
+                    "does\n");
             return 2;
         }
     }
@@ -495,7 +536,8 @@ int main(int argc, char **argv)
     size_t bytes = 0;
     for (long long r = 0; r < o.reports; r++) {
         req[r] = bench_encode_breakdowns(r, BENCH_INDICATORS, 2023,
-                                         (unsigned) o.breakdowns,
+                                         o.declare_only
+                                             ? 0 : (unsigned) o.breakdowns,
                                          &req_len[r]);
         if (!req[r]) {
             fprintf(stderr, "bench: cannot encode report %lld\n", r);
@@ -691,6 +733,9 @@ int main(int argc, char **argv)
         }
     }
     double elapsed = now_s() - t0;
+    unsigned long long minflt = 0, majflt = 0;
+    double cpu_s = 0;
+    bool counted = !kills && proc_counts(hub.pid, &minflt, &majflt, &cpu_s);
 
     /* Batches: the hub counts its commits. */
     char err[256];
@@ -710,6 +755,17 @@ int main(int argc, char **argv)
     printf("hub ingest_reports_per_s %.0f\n", (double) o.reports / elapsed);
     printf("hub ingest_values_per_s %.0f\n",
            (double) o.reports * BENCH_INDICATORS / elapsed);
+    /* What the store keeps per report: every value sent, plus a total the
+     * hub derives for each indicator sent as its combinations (issue 17:
+     * 100 + 20 x 8 = 260 for --breakdowns 5). */
+    unsigned split = o.breakdowns && !o.declare_only
+                     ? (BENCH_INDICATORS + (unsigned) o.breakdowns - 1)
+                           / (unsigned) o.breakdowns
+                     : 0;
+    double stored = BENCH_INDICATORS + 8.0 * split;
+    printf("hub stored_figures_per_report %.0f\n", stored);
+    printf("hub ingest_stored_figures_per_s %.0f\n",
+           (double) o.reports * stored / elapsed);
     printf("hub ack_p50_ms %.2f\n", pct(lat, nlat, 0.50));
     printf("hub ack_p99_ms %.2f\n", pct(lat, nlat, 0.99));
     printf("hub request_bytes_per_report %.0f\n",
@@ -717,6 +773,15 @@ int main(int argc, char **argv)
     if (!kills && commits)
         printf("hub avg_batch %.1f\n", (double) o.reports / (double) commits);
     printf("hub kills %lld\nhub resent %lld\n", kills, resent);
+    if (counted) {
+        /* From the hub's start to the last acknowledgement: its start-up
+         * (registry, store open) is in them, the queries are not. */
+        printf("hub ingest_cpu_us_per_report %.1f\n",
+               cpu_s * 1e6 / (double) o.reports);
+        printf("hub ingest_minor_faults_per_report %.2f\n",
+               (double) minflt / (double) o.reports);
+        printf("hub ingest_major_faults %llu\n", majflt);
+    }
 
     /* Queries: the four kinds, all indicators, with every comparison,
      * once the ingest's writes have reached the disk (otherwise the

@@ -90,6 +90,23 @@ void bc_arena_reset(bc_arena_t *self)
     self->head->used = 0;
 }
 
+bc_arena_mark_t bc_arena_mark(const bc_arena_t *self)
+{
+    return (bc_arena_mark_t){self->head, self->head->used};
+}
+
+void bc_arena_rewind(bc_arena_t *self, bc_arena_mark_t mark)
+{
+    /* Blocks are newest first: those above the mark's go. */
+    while (self->head != mark.block && self->head->next) {
+        block_t *next = self->head->next;
+        free(self->head);
+        self->head = next;
+    }
+    if (self->head == mark.block && mark.used <= self->head->used)
+        self->head->used = mark.used;
+}
+
 ProtobufCAllocator *bc_arena_allocator(bc_arena_t *self)
 {
     return &self->pb;

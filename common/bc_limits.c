@@ -65,6 +65,11 @@ bool bc_text_valid(const char *s, size_t len)
     if (!s)
         return len == 0;
     while (i < len) {
+        /* Printable ASCII, nearly every byte of a request: no decoding. */
+        if (p[i] >= 0x20 && p[i] < 0x7F) {
+            i++;
+            continue;
+        }
         if (is_control(p[i]))
             return false;
         size_t n = utf8_seq(p + i, len - i);

@@ -13,17 +13,13 @@
 
 /* --- value arrays -------------------------------------------------------- */
 
-int hub_agg_apply(hub_agg_t *a, uint32_t sid, int64_t dv, int32_t dc)
+/* Applies (dv, dc) to the entry of sid, whose place (the first entry of
+ * sid or above) is lo; returns lo moved past it when it stays. */
+static int apply_at(hub_agg_t *a, uint32_t lo, uint32_t sid, int64_t dv,
+                    int32_t dc, uint32_t *next)
 {
-    uint32_t lo = 0, hi = a->n;
-    while (lo < hi) {
-        uint32_t mid = (lo + hi) / 2;
-        if (a->vals[mid].sid < sid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
     a->dirty = true;
+    *next = lo;
     if (lo < a->n && a->vals[lo].sid == sid) {
         if (bc_add_checked(a->vals[lo].value, dv, &a->vals[lo].value))
             return BC_ERANGE;
@@ -32,6 +28,8 @@ int hub_agg_apply(hub_agg_t *a, uint32_t sid, int64_t dv, int32_t dc)
             memmove(&a->vals[lo], &a->vals[lo + 1],
                     (a->n - lo - 1) * sizeof(hub_val_t));
             a->n--;
+        } else {
+            *next = lo + 1;
         }
         return BC_OK;
     }
@@ -44,7 +42,44 @@ int hub_agg_apply(hub_agg_t *a, uint32_t sid, int64_t dv, int32_t dc)
     memmove(&a->vals[lo + 1], &a->vals[lo], (a->n - lo) * sizeof(hub_val_t));
     a->vals[lo] = (hub_val_t){sid, (uint32_t) dc, dv};
     a->n++;
+    *next = lo + 1;
     return BC_OK;
+}
+
+/* The first entry of a->vals[lo..] whose sid is sid or above. */
+static uint32_t lower_bound(const hub_agg_t *a, uint32_t lo, uint32_t sid)
+{
+    uint32_t hi = a->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (a->vals[mid].sid < sid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int hub_agg_apply(hub_agg_t *a, uint32_t sid, int64_t dv, int32_t dc)
+{
+    uint32_t next;
+    return apply_at(a, lower_bound(a, 0, sid), sid, dv, dc, &next);
+}
+
+int hub_agg_apply_from(hub_agg_t *a, uint32_t *hint, uint32_t sid,
+                       int64_t dv, int32_t dc)
+{
+    /* The hint holds only if every entry before it is below sid (sids in
+     * increasing order since it was set); otherwise search it all. */
+    uint32_t lo = *hint;
+    if (lo > a->n || (lo > 0 && a->vals[lo - 1].sid >= sid))
+        lo = 0;
+    /* Usually the next entry is sid itself (an aggregate holds the same
+     * indicators as the reports that made it): look there first. */
+    if (!(lo < a->n && a->vals[lo].sid >= sid))
+        lo = lo + 1 < a->n && a->vals[lo + 1].sid >= sid
+                 ? lo + 1 : lower_bound(a, lo, sid);
+    return apply_at(a, lo, sid, dv, dc, hint);
 }
 
 void hub_agg_cache_init(hub_agg_cache_t *c, size_t expect, int db)

@@ -43,6 +43,15 @@ typedef struct {
 
 int hub_agg_apply(hub_agg_t *a, uint32_t sid, int64_t dv, int32_t dc);
 
+/* The same, for a run of sids in increasing order: *hint (0 before the
+ * first) is where the previous one was left, so that the next is found a
+ * step or two further rather than by a binary search over the whole array
+ * (a report's figures against a district's total). A hint that no longer
+ * holds (sids not increasing) is ignored: the result is hub_agg_apply's
+ * in any order. */
+int hub_agg_apply_from(hub_agg_t *a, uint32_t *hint, uint32_t sid,
+                       int64_t dv, int32_t dc);
+
 /* The aggregates touched by one batch, by key: open addressing. */
 
 typedef struct {

@@ -97,6 +97,13 @@ void hub_batch_add(hub_server_t *self, zframe_t **route_p,
     hub_limits_t lim = {(size_t) self->cfg.max_values, time(NULL),
                         self->rules};
     hub_validate(self->reg, req->submit, peer, &lim, it);
+    /* The item keeps nothing else of the decoded request (its figures
+     * are in vals, its bytes in the payload), so the caller may drop it
+     * (receive_one). */
+    if (it->id) {
+        memcpy(it->id_copy, it->id, sizeof it->id_copy);
+        it->id = it->id_copy;
+    }
 }
 
 bool hub_batch_approval(hub_server_t *self, zframe_t **route_p,

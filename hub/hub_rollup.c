@@ -39,21 +39,27 @@ static int rollup(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *c,
         else if (old && !new && a->reporters)
             a->reporters--;
         a->dirty = true;
-        /* Merge walk over the two sorted arrays. Stored values are
-         * counts (0 .. BC_COUNT_MAX), so negating one cannot overflow. */
+        /* Merge walk over the two sorted arrays, in increasing sids, so
+         * that each is found from where the last one was (hint). Stored
+         * values are counts (0 .. BC_COUNT_MAX), so negating one cannot
+         * overflow. */
         size_t i = 0, j = 0;
+        uint32_t hint = 0;
         while ((i < nold || j < nnew) && !rc) {
             if (j >= nnew || (i < nold && old[i].sid < new[j].sid)) {
-                rc = hub_agg_apply(a, old[i].sid, -old[i].value, -1);
+                rc = hub_agg_apply_from(a, &hint, old[i].sid, -old[i].value,
+                                        -1);
                 i++;
             } else if (i >= nold || new[j].sid < old[i].sid) {
-                rc = hub_agg_apply(a, new[j].sid, new[j].value, 1);
+                rc = hub_agg_apply_from(a, &hint, new[j].sid, new[j].value,
+                                        1);
                 j++;
             } else {
                 int64_t d;
                 if (new[j].value != old[i].value)
                     rc = bc_add_checked(new[j].value, -old[i].value, &d)
-                             ? BC_ERANGE : hub_agg_apply(a, new[j].sid, d, 0);
+                             ? BC_ERANGE
+                             : hub_agg_apply_from(a, &hint, new[j].sid, d, 0);
                 i++;
                 j++;
             }

@@ -494,12 +494,14 @@ static bool receive_one(hub_server_t *self)
     const char *problem = NULL;
     char text_err[160];
     Baocao__RejectReason why = BAOCAO__REJECT_REASON__REASON_NONE;
+    bc_arena_t *arena = self->batches[self->filling].arena;
+    bc_arena_mark_t before = bc_arena_mark(arena);
     if ((long long) zframe_size(payload) > self->cfg.max_message) {
         why = BAOCAO__REJECT_REASON__REASON_TOO_LARGE;
         problem = "request is larger than the hub's --max-message";
     } else if (!(req = baocao__request__unpack(
-                     bc_arena_allocator(self->batches[self->filling].arena),
-                     zframe_size(payload), zframe_data(payload)))) {
+                     bc_arena_allocator(arena), zframe_size(payload),
+                     zframe_data(payload)))) {
         why = BAOCAO__REJECT_REASON__REASON_MALFORMED;
         problem = "request is not a valid protobuf Request";
     } else if (req->version != BC_WIRE_VERSION) {
@@ -517,6 +519,11 @@ static bool receive_one(hub_server_t *self)
         && (req->body_case == BAOCAO__REQUEST__BODY_SUBMIT
             || req->body_case == BAOCAO__REQUEST__BODY_PLAN)) {
         hub_batch_add(self, &route, &payload, req, peer, why, "");
+        /* A submission is validated now, and its item holds nothing of
+         * the decoded request (hub_batch_add): it is the arena's last
+         * allocation, so it goes at once. A plan's stays with its batch. */
+        if (req->body_case == BAOCAO__REQUEST__BODY_SUBMIT)
+            bc_arena_rewind(arena, before);
         return true;
     }
     /* Approvals go through the batch too: logged and decided in order
@@ -554,8 +561,10 @@ static bool receive_one(hub_server_t *self)
     }
     if (why != BAOCAO__REJECT_REASON__REASON_NONE) {
         /* A submission refused before validation still goes on record:
-         * it is what arrived. */
+         * it is what arrived. Its item keeps nothing of the decoded
+         * request either. */
         hub_batch_add(self, &route, &payload, req, peer, why, problem);
+        bc_arena_rewind(arena, before);
         return true;
     }
     if (req->body_case == BAOCAO__REQUEST__BODY_REGISTRY && req->origin) {

@@ -94,6 +94,8 @@ typedef struct {
     uint8_t req_digest[32];        /* SHA-256 of raw, when has_digest */
     bool has_digest;               /* req_digest computed by the caller */
     const uint8_t *id;             /* 16-byte submission id, or NULL */
+    uint8_t id_copy[16];           /* where id points once the decoded
+                                      request is gone (hub_batch_add) */
     const bc_unit_t *unit;         /* resolved unit (when valid) */
     bc_period_t period;            /* parsed period (when valid) */
     uint32_t revision;             /* revision (when valid) */

@@ -179,12 +179,16 @@ static int units_apply(hub_store_t *s, MDB_txn *txn, hub_agg_cache_t *units,
             if ((rc = hub_agg_cache_get(s, txn, units, targets[t]->sid,
                                 hub_year_period(year, k), &agg)))
                 break;
+            /* Indicators in catalogue order, which is sid order in a
+             * store that got them all at once: the hint then finds each
+             * next to the last (hub_agg.h). */
+            uint32_t hint = 0;
             for (size_t w = 0; w < W; w++)
                 for (uint64_t d = diff[w]; d; d &= d - 1) {
                     unsigned bit = (unsigned) __builtin_ctzll(d);
                     size_t i = w * 64 + bit;
                     bool now = after[(size_t) k * W + w] >> bit & 1;
-                    hub_agg_apply(agg,
+                    hub_agg_apply_from(agg, &hint,
                               bc_registry_indicator(s->reg, (uint32_t) i)->sid,
                               0, now ? 1 : -1);
                 }

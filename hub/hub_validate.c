@@ -59,10 +59,48 @@ bool hub_relay_may(const bc_registry_t *reg, const char *peer,
     return relay && relay->relay && bc_registry_is_within(reg, unit, relay);
 }
 
-static int cmp_sid(const void *a, const void *b)
+/* Sorts v[0..n) by sid, with tmp[0..n) as scratch: a bottom-up merge
+ * sort, in place of qsort. A report with breakdowns lists each total's
+ * combinations (sids after every total's, in a store made with the
+ * categories) among the totals, so it is never in sid order, and qsort's
+ * comparison calls were half of what validating such a report cost
+ * (BENCHMARKS.md, "Breakdowns"). */
+static void sort_by_sid(hub_val_t *v, size_t n, hub_val_t *tmp)
 {
-    const hub_val_t *x = a, *y = b;
-    return x->sid < y->sid ? -1 : x->sid > y->sid;
+    hub_val_t *src = v, *dst = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n;
+            size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = src[j].sid < src[i].sid ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        hub_val_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+}
+
+/* Merges the m sorted values of extra into the n sorted values of v,
+ * which has room for n + m: from the end, so that nothing is moved
+ * twice. */
+static void merge_in(hub_val_t *v, size_t n, const hub_val_t *extra,
+                     size_t m)
+{
+    size_t i = n, j = m, k = n + m;
+    while (j > 0) {
+        if (i > 0 && v[i - 1].sid > extra[j - 1].sid)
+            v[--k] = v[--i];
+        else
+            v[--k] = extra[--j];
+    }
 }
 
 /* Evaluates the error-level rules on the report's own figures (already
@@ -145,10 +183,20 @@ static const bc_indicator_t *combination(const bc_registry_t *reg,
     }
     for (size_t j = 0; j < v->n_options; j++) {
         const Baocao__Option *o = v->options[j];
-        const bc_category_t *cat = bc_registry_find_category(reg, o->category);
+        /* Among the indicator's own categories first (a scan of at most
+         * BC_MAX_CATS codes); the registry's, only to name what is
+         * wrong. */
+        const bc_category_t *cat = NULL;
         uint32_t k = 0;
-        while (cat && k < ind->ncats && ind->cats[k] != cat->idx)
-            k++;
+        for (; k < ind->ncats; k++) {
+            const bc_category_t *c = bc_registry_category(reg, ind->cats[k]);
+            if (o->category && strcmp(c->code, o->category) == 0) {
+                cat = c;
+                break;
+            }
+        }
+        if (!cat)
+            cat = bc_registry_find_category(reg, o->category);
         int opt = cat ? bc_registry_find_option(cat, o->option) : -1;
         const char *why = !cat || k == ind->ncats ? "is not broken down by"
                           : opt < 0 ? "has no option"
@@ -181,6 +229,9 @@ static const bc_indicator_t *combination(const bc_registry_t *reg,
 static breakdown_t *breakdown_of(breakdown_t *bd, size_t *nbd,
                                  const bc_indicator_t *ind)
 {
+    /* The last one first: its combinations come one after another. */
+    if (*nbd && bd[*nbd - 1].ind == ind)
+        return &bd[*nbd - 1];
     for (size_t i = 0; i < *nbd; i++)
         if (bd[i].ind == ind)
             return &bd[i];
@@ -208,6 +259,8 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
 {
     breakdown_t *bd = NULL;        /* disaggregated indicators sent */
     size_t nbd = 0;
+    hub_val_t *derived = NULL;     /* the totals derived from them */
+    size_t nderived = 0;
     item->vals = NULL;
     item->nvals = 0;
     item->message[0] = '\0';
@@ -260,13 +313,22 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         REJECT(item, TOO_MANY_VALUES, "%zu figures in one report; at most "
                "%zu", sub->n_values, lim->max_values);
 
-    /* Room for a derived total per value (at most one per value). */
+    /* Room for a derived total per value (at most one per value); until
+     * they are merged in, the upper half is the sort's scratch. */
     item->vals = bc_malloc((sub->n_values ? 2 * sub->n_values : 1)
                            * sizeof(hub_val_t));
+    const char *prev_code = NULL;  /* the previous value's indicator */
+    const bc_indicator_t *prev_ind = NULL;
     for (size_t i = 0; i < sub->n_values; i++) {
         const Baocao__Value *v = sub->values[i];
-        const bc_indicator_t *ind = bc_registry_find_indicator(reg,
-                                                               v->indicator);
+        /* A breakdown's combinations come one after another under the
+         * same code: one lookup for all of them. */
+        const bc_indicator_t *ind =
+            v->n_options && prev_ind && prev_ind->ncats && v->indicator
+                    && strcmp(v->indicator, prev_code) == 0
+                ? prev_ind : bc_registry_find_indicator(reg, v->indicator);
+        prev_code = v->indicator;
+        prev_ind = ind;
         /* A combination's internal code is not a catalogue code: a
          * combination is sent as its indicator and options. */
         if (!ind || ind->total >= 0)
@@ -318,13 +380,14 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
     for (size_t i = 1; i < item->nvals && sorted; i++)
         sorted = item->vals[i - 1].sid < item->vals[i].sid;
     if (!sorted)
-        qsort(item->vals, item->nvals, sizeof(hub_val_t), cmp_sid);
+        sort_by_sid(item->vals, item->nvals, item->vals + item->nvals);
     for (size_t i = 1; i < item->nvals; i++)
         if (item->vals[i].sid == item->vals[i - 1].sid)
             REJECT(item, DUPLICATE_VALUE, "an indicator appears twice in "
                    "the report");
-    /* Breakdowns: every combination or none; the total is theirs. */
-    bool derived = false;
+    /* Breakdowns: every combination or none; the total is theirs. The
+     * totals derived are put in order apart (in vals they would be
+     * overwritten by the merge), then merged in. */
     for (size_t i = 0; i < nbd; i++) {
         const breakdown_t *b = &bd[i];
         if (!b->combos)
@@ -358,12 +421,19 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
                 REJECT(item, COUNT_TOO_LARGE, "%s: its combinations sum to "
                        "%lld; a count is at most 10^12", b->ind->code,
                        (long long) b->sum);
-            item->vals[item->nvals++] = (hub_val_t){b->ind->sid, 1, b->sum};
-            derived = true;
+            /* In sid order among themselves (a few: insertion). */
+            if (!derived)
+                derived = bc_malloc(nbd * sizeof *derived);
+            size_t k = nderived++;
+            for (; k > 0 && derived[k - 1].sid > b->ind->sid; k--)
+                derived[k] = derived[k - 1];
+            derived[k] = (hub_val_t){b->ind->sid, 1, b->sum};
         }
     }
-    if (derived)
-        qsort(item->vals, item->nvals, sizeof(hub_val_t), cmp_sid);
+    if (nderived) {
+        merge_in(item->vals, item->nvals, derived, nderived);
+        item->nvals += nderived;
+    }
     if (bc_rules_count(lim->rules)
         && check_rules(reg, lim->rules, sub, bd, nbd, item->message,
                        sizeof item->message)) {
@@ -371,10 +441,12 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         item->reject = BAOCAO__REJECT_REASON__REASON_VALIDATION;
         goto out_reject;
     }
+    free(derived);
     free(bd);
     return BAOCAO__REJECT_REASON__REASON_NONE;
 
 out_reject:
+    free(derived);
     free(bd);
     bc_free(&item->vals);
     item->nvals = 0;

@@ -2,7 +2,10 @@
  * test_store.c -- the hub's LMDB store on its own: ingest outcomes,
  * rollups, revisions, plans, the log chain, a registry change, a full map,
  * approvals decided in batch order and rolled back with their batch, the
- * reply cache's generation against readers under a writing thread.
+ * reply cache's generation against readers under a writing thread, an
+ * aggregate updated from a hint as from a search (hub_agg_apply_from),
+ * the batch arena going back to a mark (a submission dropped once
+ * validated, bc_arena_rewind).
  * A real LMDB environment in a temporary folder.
  */
 #include <stdarg.h>
@@ -11,11 +14,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "bc_arena.h"
 #include "bc_error.h"
 #include "bc_mem.h"
 #include "bc_registry.h"
 #include "bc_test.h"
 #include "bc_wire.h"
+#include "hub_agg.h"
 #include "hub_env.h"
 #include "hub_store.h"
 
@@ -764,6 +769,66 @@ static void test_units_rebuild_matches(void **state)
     assert_memory_equal(live, rebuilt, sizeof live);
 }
 
+/* hub_agg_apply_from gives exactly hub_agg_apply's array whatever the
+ * order of sids: runs in increasing order (a report's figures, where the
+ * hint is used), runs that go back (the hint must be dropped), entries
+ * added, changed and removed (count back to 0). */
+static void test_agg_apply_from(void **state)
+{
+    (void) state;
+    hub_agg_t a = {0}, b = {0};
+    uint32_t hint = 0;
+    uint64_t x = 12345;
+    for (int step = 0; step < 20000; step++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t r = (uint32_t) (x >> 33);
+        /* Mostly the next sid up (a run), sometimes back to anywhere. */
+        static uint32_t sid = 1;
+        sid = r % 8 ? sid + 1 + r % 3 : 1 + r % 300;
+        if (sid > 300) {
+            sid = 1 + r % 7;
+            hint = r % 2 ? 0 : hint;   /* a stale hint half the time */
+        }
+        int32_t dc = r % 5 == 0 ? -1 : r % 5 == 1 ? 0 : 1;
+        int64_t dv = (int64_t) (r % 1000) - (dc < 0 ? 1000 : 0);
+        assert_int_equal(hub_agg_apply(&a, sid, dv, dc),
+                         hub_agg_apply_from(&b, &hint, sid, dv, dc));
+        assert_int_equal(a.n, b.n);
+        if (a.n)
+            assert_memory_equal(a.vals, b.vals, a.n * sizeof *a.vals);
+    }
+    assert_true(a.n > 50);   /* it grew and shrank, not stayed empty */
+    free(a.vals);
+    free(b.vals);
+}
+
+/* What was allocated before the mark stays intact; what came after goes,
+ * across blocks too (a request larger than a block), and the space is
+ * handed out again. */
+static void test_arena_rewind(void **state)
+{
+    (void) state;
+    bc_arena_t *a = bc_arena_new(4096);
+    char *kept = bc_arena_alloc(a, 100);
+    memset(kept, 'k', 100);
+    for (int round = 0; round < 3; round++) {
+        bc_arena_mark_t m = bc_arena_mark(a);
+        char *p = bc_arena_alloc(a, 64);
+        memset(p, 'x', 64);
+        char *big = bc_arena_alloc(a, 3 * 4096);   /* a block of its own */
+        memset(big, 'y', 3 * 4096);
+        for (int i = 0; i < 200; i++)              /* more blocks */
+            memset(bc_arena_alloc(a, 100), 'z', 100);
+        bc_arena_rewind(a, m);
+        /* The next allocation is where p was: nothing leaked past it. */
+        assert_ptr_equal(bc_arena_alloc(a, 64), p);
+        bc_arena_rewind(a, m);
+        for (int i = 0; i < 100; i++)
+            assert_int_equal(kept[i], 'k');
+    }
+    bc_arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -791,6 +856,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_units_rebuild_matches, setup,
                                         teardown),
+        cmocka_unit_test(test_agg_apply_from),
+        cmocka_unit_test(test_arena_rewind),
     };
     return cmocka_run_group_tests_name("unit.store", tests, NULL, NULL);
 }
