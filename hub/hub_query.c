@@ -633,16 +633,16 @@ static slice_row_t *slice_row(const bc_unit_t *u, const bc_indicator_t *ind,
     return b;
 }
 
-/* Month k of every row, from one batched read (hub_reader_pick_units). */
-static int slice_month_fill(hub_reader_t *r, const bc_unit_t *const *units,
+/* Month k of every row, from one batched read (hub_reader_pick). */
+static int slice_month_fill(hub_reader_t *r, hub_pick_t *set,
                             Baocao__SliceRow **rows, size_t nrows,
                             bc_period_t month, size_t k, size_t nm,
                             const uint32_t *sids, size_t nparts,
                             int64_t *vals, uint32_t *counts,
                             uint32_t *reporters)
 {
-    int rc = hub_reader_pick_units(r, units, nrows, month, sids, nparts,
-                                   vals, counts, reporters);
+    int rc = hub_reader_pick(r, set, month, sids, nparts, vals, counts,
+                             reporters);
     for (size_t i = 0; i < nrows && !rc; i++) {
         slice_row_t *b = (slice_row_t *) rows[i];
         for (size_t j = 0; j < nparts; j++)
@@ -747,13 +747,15 @@ Baocao__RejectReason hub_query_slice(hub_store_t *store,
     uint32_t *counts = bc_calloc(nrows * nparts + 1, sizeof *counts);
     uint32_t *reporters = bc_calloc(nrows + 1, sizeof *reporters);
     int rc = BC_OK;
+    hub_pick_t *set = hub_pick_new(units, nrows);   /* sorted once */
     for (size_t k = 0; k < nm && !rc; k++) {
         unsigned mm = (m0 - 1 + (unsigned) k) % 12 + 1;
         unsigned yy = y0 + (m0 - 1 + (unsigned) k) / 12;
-        rc = slice_month_fill(r, units, reply->rows, nrows,
+        rc = slice_month_fill(r, set, reply->rows, nrows,
                               bc_period_make(yy, BC_PT_MONTH, mm), k, nm,
                               sids, nparts, vals, counts, reporters);
     }
+    hub_pick_destroy(&set);
     free(vals);
     free(counts);
     free(reporters);

@@ -447,39 +447,79 @@ static void agg_row(void *arg, size_t i, const MDB_val *v)
     }
 }
 
-int hub_reader_pick_units(hub_reader_t *self, const bc_unit_t *const *units,
-                          size_t nunits, bc_period_t period,
-                          const uint32_t *sids, size_t n, int64_t *vals,
-                          uint32_t *counts, uint32_t *reporters)
+/* A set of units sorted for hub_reader_pick: facilities (read from cur)
+ * first, then units with sub-units (agg), each group in store-id order. */
+struct hub_pick_t {
+    size_t nunits;           /* rows */
+    size_t nleaf;            /* refs[0..nleaf): facilities */
+    unit_ref_t *refs;        /* the two groups, sorted, with their rows */
+    uint32_t *usids;         /* refs' store ids, for hub_env_walk */
+    int64_t *lv;             /* facilities' values in sid order, scratch */
+    uint32_t *lc;            /* their counts, scratch */
+    size_t nsids;            /* indicators the scratch rows are sized for */
+};
+
+hub_pick_t *hub_pick_new(const bc_unit_t *const *units, size_t nunits)
+{
+    hub_pick_t *self = bc_calloc(1, sizeof *self);
+    self->nunits = nunits;
+    self->refs = bc_malloc((nunits + 1) * sizeof *self->refs);
+    self->usids = bc_malloc((nunits + 1) * sizeof *self->usids);
+    size_t nleaf = 0, nup = 0;
+    for (size_t i = 0; i < nunits; i++)
+        if (!units[i]->nchildren)
+            self->refs[nleaf++] = (unit_ref_t){units[i]->sid, i};
+    for (size_t i = 0; i < nunits; i++)
+        if (units[i]->nchildren)
+            self->refs[nleaf + nup++] = (unit_ref_t){units[i]->sid, i};
+    qsort(self->refs, nleaf, sizeof *self->refs, by_sid);
+    qsort(self->refs + nleaf, nup, sizeof *self->refs, by_sid);
+    for (size_t i = 0; i < nunits; i++)
+        self->usids[i] = self->refs[i].sid;
+    self->nleaf = nleaf;
+    return self;
+}
+
+void hub_pick_destroy(hub_pick_t **self_p)
+{
+    hub_pick_t *self = *self_p;
+    if (!self)
+        return;
+    free(self->refs);
+    free(self->usids);
+    free(self->lv);
+    free(self->lc);
+    free(self);
+    *self_p = NULL;
+}
+
+int hub_reader_pick(hub_reader_t *self, hub_pick_t *set, bc_period_t period,
+                    const uint32_t *sids, size_t n, int64_t *vals,
+                    uint32_t *counts, uint32_t *reporters)
 {
     hub_store_t *s = self->store;
+    size_t nunits = set->nunits, nleaf = set->nleaf;
     memset(vals, 0, nunits * n * sizeof *vals);
     memset(counts, 0, nunits * n * sizeof *counts);
     memset(reporters, 0, nunits * sizeof *reporters);
     if (!nunits)
         return BC_OK;
-    /* Two groups, each in store-id order: facilities (cur), units above
-     * (agg). refs[0..nleaf) and refs[nleaf..nunits). */
-    unit_ref_t *refs = bc_malloc(nunits * sizeof *refs);
-    uint32_t *usids = bc_malloc(nunits * sizeof *usids);
-    size_t nleaf = 0, nup = 0;
-    for (size_t i = 0; i < nunits; i++)
-        if (!units[i]->nchildren)
-            refs[nleaf++] = (unit_ref_t){units[i]->sid, i};
-    for (size_t i = 0; i < nunits; i++)
-        if (units[i]->nchildren)
-            refs[nleaf + nup++] = (unit_ref_t){units[i]->sid, i};
-    qsort(refs, nleaf, sizeof *refs, by_sid);
-    qsort(refs + nleaf, nup, sizeof *refs, by_sid);
-    for (size_t i = 0; i < nunits; i++)
-        usids[i] = refs[i].sid;
-
+    if (set->nsids < n) {
+        free(set->lv);
+        free(set->lc);
+        set->lv = bc_malloc((nleaf * n + 1) * sizeof *set->lv);
+        set->lc = bc_malloc((nleaf * n + 1) * sizeof *set->lc);
+        set->nsids = n;
+    }
     /* Facilities: their own reports, into scratch rows in sid order, then
      * moved to the caller's rows. */
-    int64_t *lv = bc_calloc(nleaf * n + 1, sizeof *lv);
-    uint32_t *lc = bc_calloc(nleaf * n + 1, sizeof *lc);
-    int rc = hub_reports_pick_units(s, self->txn, period, usids, nleaf, sids,
-                                    n, lv, lc);
+    int64_t *lv = set->lv;
+    uint32_t *lc = set->lc;
+    memset(lv, 0, nleaf * n * sizeof *lv);
+    memset(lc, 0, nleaf * n * sizeof *lc);
+    const unit_ref_t *refs = set->refs;
+    int rc = hub_reports_pick_units(s, self->txn, period, set->usids, nleaf,
+                                    sids, n, lv, lc);
     for (size_t i = 0; i < nleaf && !rc; i++) {
         size_t row = refs[i].row;
         memcpy(vals + row * n, lv + i * n, n * sizeof *vals);
@@ -488,15 +528,23 @@ int hub_reader_pick_units(hub_reader_t *self, const bc_unit_t *const *units,
             if (lc[i * n + j])
                 reporters[row] = 1;
     }
-    free(lv);
-    free(lc);
     if (!rc) {
         agg_pick_t a = {refs + nleaf, sids, n, vals, counts, reporters};
         rc = hub_env_walk(self->txn, s->dbi[HUB_DB_AGG], period,
-                          usids + nleaf, nup, agg_row, &a);
+                          set->usids + nleaf, nunits - nleaf, agg_row, &a);
     }
-    free(refs);
-    free(usids);
+    return rc;
+}
+
+int hub_reader_pick_units(hub_reader_t *self, const bc_unit_t *const *units,
+                          size_t nunits, bc_period_t period,
+                          const uint32_t *sids, size_t n, int64_t *vals,
+                          uint32_t *counts, uint32_t *reporters)
+{
+    hub_pick_t *set = hub_pick_new(units, nunits);
+    int rc = hub_reader_pick(self, set, period, sids, n, vals, counts,
+                             reporters);
+    hub_pick_destroy(&set);
     return rc;
 }
 

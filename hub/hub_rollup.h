@@ -46,6 +46,22 @@ int hub_reader_pick_units(hub_reader_t *self, const bc_unit_t *const *units,
                           const uint32_t *sids, size_t n, int64_t *vals,
                           uint32_t *counts, uint32_t *reporters);
 
+/* The units of hub_reader_pick_units sorted once for many periods: a
+ * SliceQuery reads the same 100 units for 24 months, and sorting them for
+ * each month was a quarter of a province slice's instructions (callgrind,
+ * BENCHMARKS.md "SliceQuery"). Holds no pointer into `units` after it
+ * returns; never fails (out of memory aborts, bc_mem.h). */
+typedef struct hub_pick_t hub_pick_t;
+hub_pick_t *hub_pick_new(const bc_unit_t *const *units, size_t nunits);
+void hub_pick_destroy(hub_pick_t **self_p);
+
+/* hub_reader_pick_units over the units of `set`, in the order given to
+ * hub_pick_new: the same figures, rows and return codes. `set` keeps
+ * scratch rows between calls (one reader's use at a time). */
+int hub_reader_pick(hub_reader_t *self, hub_pick_t *set, bc_period_t period,
+                    const uint32_t *sids, size_t n, int64_t *vals,
+                    uint32_t *counts, uint32_t *reporters);
+
 /* Combines months first..last of `year` by each indicator's rule: flows
  * summed (checked), stocks the last value present. Returns BC_OK,
  * BC_ESTORE, or BC_ERANGE when a sum over the months would overflow. */

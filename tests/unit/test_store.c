@@ -5,7 +5,8 @@
  * reply cache's generation against readers under a writing thread, an
  * aggregate updated from a hint as from a search (hub_agg_apply_from),
  * the batch arena going back to a mark (a submission dropped once
- * validated, bc_arena_rewind).
+ * validated, bc_arena_rewind), the batched reads of a SliceQuery against
+ * the plain ones.
  * A real LMDB environment in a temporary folder.
  */
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include "bc_arena.h"
 #include "bc_error.h"
+#include "bc_limits.h"
 #include "bc_mem.h"
 #include "bc_registry.h"
 #include "bc_test.h"
@@ -829,6 +831,211 @@ static void test_arena_rewind(void **state)
     bc_arena_destroy(&a);
 }
 
+/* A report of many figures for hub_store_ingest: the item, its figures and
+ * the encoded Request the log keeps. */
+typedef struct {
+    hub_item_t it;             /* the item */
+    uint8_t id[16];            /* its id */
+    hub_val_t *vals;           /* its figures, sorted by sid */
+    uint8_t *raw;              /* the encoded request */
+} many_t;
+
+static void make_many(many_t *o, const bc_registry_t *reg,
+                      const bc_unit_t *u, const char *period,
+                      const uint32_t *idx, const int64_t *v, size_t n)
+{
+    memset(o, 0, sizeof *o);
+    bc_id_new(o->id);
+    o->it.id = o->id;
+    o->it.unit = u;
+    assert_int_equal(bc_period_parse(period, &o->it.period), 0);
+    o->it.revision = 1;
+    o->it.filed_at = 1735689600;
+    o->it.peer = "";
+    o->vals = bc_calloc(n + 1, sizeof *o->vals);
+    Baocao__Value *pv = bc_calloc(n + 1, sizeof *pv);
+    Baocao__Value **pp = bc_calloc(n + 1, sizeof *pp);
+    for (size_t i = 0; i < n; i++) {
+        const bc_indicator_t *ind = bc_registry_indicator(reg, idx[i]);
+        o->vals[i] = (hub_val_t){ind->sid, 1, v[i]};
+        baocao__value__init(&pv[i]);
+        pv[i].indicator = (char *) ind->code;
+        pv[i].v_case = BAOCAO__VALUE__V_COUNT;
+        pv[i].count = v[i];
+        pp[i] = &pv[i];
+    }
+    o->it.vals = o->vals;
+    o->it.nvals = n;
+    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    sub.id.data = o->id;
+    sub.id.len = 16;
+    sub.unit = (char *) u->code;
+    sub.period = (char *) period;
+    sub.revision = 1;
+    sub.filed_at = o->it.filed_at;
+    sub.n_values = n;
+    sub.values = pp;
+    req.version = 1;
+    req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
+    req.submit = &sub;
+    o->raw = bc_malloc(protobuf_c_message_get_packed_size(&req.base) + 1);
+    o->it.raw_len = protobuf_c_message_pack(&req.base, o->raw);
+    o->it.raw = o->raw;
+    free(pv);
+    free(pp);
+}
+
+/* The batched reads of a SliceQuery (hub_reader_pick_units, and
+ * hub_reader_pick over a set sorted once) give, cell by cell, what
+ * hub_reader_figures gives, which unpacks the whole record: on reports
+ * of 2 to 180 of 200 indicators (sid gaps over 127: two-byte deltas),
+ * values of one byte to the largest count (six-byte varints), records
+ * ending within eight bytes, and units picked far apart (walks that jump)
+ * or next to each other (walks that step), in any order. */
+static void test_pick_equals_figures(void **state)
+{
+    fixture_t *f = *state;
+    hub_store_close(&f->store);
+    bc_registry_destroy(&f->reg);
+    /* A province, 4 districts of 30 facilities, 200 indicators. */
+    char units[8192] = "code,parent_code,level,name\nP,,province,P\n";
+    char *cat = bc_calloc(1, 32768);
+    size_t len = strlen(units);
+    for (int d = 0; d < 4; d++) {
+        len += (size_t) snprintf(units + len, sizeof units - len,
+                                 "D%d,P,district,D%d\n", d, d);
+        for (int k = 0; k < 30; k++)
+            len += (size_t) snprintf(units + len, sizeof units - len,
+                                     "F%d_%02d,D%d,commune,F\n", d, k, d);
+    }
+    len = (size_t) snprintf(cat, 32768,
+                            "code,name,kind,numerator,denominator,scale\n");
+    for (int i = 0; i < 200; i++)
+        len += (size_t) snprintf(cat + len, 32768 - len, "i%03d,I,%s,,,\n",
+                                 i, i % 7 == 3 ? "stock" : "flow");
+    bc_write_file(bc_path(f->dir, "u.csv"), units);
+    bc_write_file(bc_path(f->dir, "c.csv"), cat);
+    free(cat);
+    char *up = bc_strdup(bc_path(f->dir, "u.csv"));
+    f->reg = load_registry(up, bc_path(f->dir, "c.csv"));
+    free(up);
+    char err[512];
+    char *store = bc_strdup(bc_path(f->dir, "pick"));
+    f->store = hub_store_open(store, 64 << 20, f->reg, err, sizeof err);
+    free(store);
+    assert_non_null(f->store);
+
+    const bc_registry_t *reg = f->reg;
+    size_t nu = bc_registry_nunits(reg), ni = bc_registry_nindicators(reg);
+    const char *months[] = {"2024-11", "2024-12"};
+    srand(7);
+    for (size_t m = 0; m < 2; m++) {
+        many_t *items = bc_calloc(nu, sizeof *items);
+        hub_item_t *batch = bc_calloc(nu, sizeof *batch);
+        size_t nb = 0;
+        for (size_t ui = 0; ui < nu; ui++) {
+            const bc_unit_t *u = bc_registry_unit(reg, (uint32_t) ui);
+            if (u->nchildren || rand() % 5 == 0)
+                continue;   /* every fifth facility silent */
+            uint32_t idx[200];
+            int64_t v[200];
+            size_t n = 0;
+            int shape = rand() % 3;
+            for (uint32_t i = 0; i < ni; i++) {
+                bool take = shape == 0 ? rand() % 10 < 9
+                          : shape == 1 ? i == 0 || i == ni - 1
+                                       : rand() % 4 == 0;
+                if (!take)
+                    continue;
+                idx[n] = i;
+                int r = rand() % 4;
+                v[n++] = r == 0 ? rand() % 100
+                       : r == 1 ? 100 + rand() % 100000
+                       : r == 2 ? BC_COUNT_MAX - rand() % 1000
+                                : (int64_t) rand() * 397;
+            }
+            make_many(&items[nb], reg, u, months[m], idx, v, n);
+            batch[nb] = items[nb].it;
+            nb++;
+        }
+        assert_int_equal(hub_store_ingest(f->store, batch, nb, 1000000),
+                         BC_OK);
+        for (size_t i = 0; i < nb; i++) {
+            assert_int_equal(batch[i].status, BAOCAO__ACK_STATUS__ACK_STORED);
+            free(items[i].vals);
+            free(items[i].raw);
+        }
+        free(items);
+        free(batch);
+    }
+
+    /* Sets of units: every unit, every third one backwards, facilities
+     * far apart with their districts, and one unit. */
+    const bc_unit_t **set = bc_calloc(nu, sizeof *set);
+    int64_t *vals = bc_calloc(nu * 2, sizeof *vals);
+    uint32_t *counts = bc_calloc(nu * 2, sizeof *counts);
+    uint32_t *rep = bc_calloc(nu, sizeof *rep);
+    hub_figures_t fig;
+    hub_figures_init(&fig, ni);
+    size_t cells = 0, present = 0;
+    for (int shape = 0; shape < 4; shape++) {
+        size_t ns = 0;
+        for (size_t ui = 0; ui < nu; ui++) {
+            size_t pick = shape == 1 ? nu - 1 - ui : ui;
+            if ((shape == 0) || (shape == 1 && ui % 3 == 0)
+                || (shape == 2 && (ui % 11 == 0
+                                   || bc_registry_unit(reg, (uint32_t) ui)
+                                          ->nchildren))
+                || (shape == 3 && ui == nu / 2))
+                set[ns++] = bc_registry_unit(reg, (uint32_t) pick);
+        }
+        hub_pick_t *ps = hub_pick_new(set, ns);
+        for (size_t m = 0; m < 2; m++) {
+            bc_period_t p;
+            bc_period_parse(months[m], &p);
+            for (uint32_t i = 0; i < ni; i += (shape == 0 ? 1 : 13)) {
+                uint32_t sids[2] = {bc_registry_indicator(reg, i)->sid,
+                                    bc_registry_indicator(reg,
+                                                          (i * 7 + 5) % (uint32_t) ni)
+                                        ->sid};
+                for (size_t n = 1; n <= 2; n++) {
+                    hub_reader_t *r = hub_store_reader(f->store);
+                    if (n == 1 && i % 2)
+                        assert_int_equal(hub_reader_pick(r, ps, p, sids, n,
+                                                         vals, counts, rep),
+                                         BC_OK);
+                    else
+                        assert_int_equal(hub_reader_pick_units(r, set, ns, p,
+                                                               sids, n, vals,
+                                                               counts, rep),
+                                         BC_OK);
+                    for (size_t k = 0; k < ns; k++) {
+                        assert_int_equal(hub_reader_figures(r, set[k], p,
+                                                            &fig), BC_OK);
+                        for (size_t j = 0; j < n; j++) {
+                            int32_t x = hub_env_indicator(f->store, sids[j]);
+                            assert_true(vals[k * n + j] == fig.value[x]);
+                            assert_int_equal(counts[k * n + j], fig.count[x]);
+                            cells++;
+                            present += fig.count[x] > 0;
+                        }
+                    }
+                    hub_reader_destroy(&r);
+                }
+            }
+        }
+        hub_pick_destroy(&ps);
+    }
+    /* The data is what the comment says: most cells read, not all. */
+    assert_true(present > cells / 4 && present < cells);
+    hub_figures_free(&fig);
+    free(set);
+    free(vals);
+    free(counts);
+    free(rep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -858,6 +1065,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_agg_apply_from),
         cmocka_unit_test(test_arena_rewind),
+        cmocka_unit_test_setup_teardown(test_pick_equals_figures, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("unit.store", tests, NULL, NULL);
 }
