@@ -17,6 +17,7 @@
 #include "bench_encode.h"
 #include "hub_store.h"
 #include "hub_validate.h"
+#include "bench_time.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,18 +30,11 @@
 #define FIGURES 10
 #define BATCH 10000
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 /* Runs a shell command, returns seconds taken (exits on failure). */
 static double timed(const char *what, const char *cmd, char *out,
                     size_t outlen)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     FILE *p = popen(cmd, "r");
     size_t n = 0;
     if (p) {
@@ -59,7 +53,7 @@ static double timed(const char *what, const char *cmd, char *out,
         fprintf(stderr, "bench_audit: %s failed: %s\n", what, cmd);
         exit(1);
     }
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 static long long file_size(const char *path)
@@ -111,7 +105,7 @@ int main(int argc, char **argv)
     hub_item_t *items = bc_calloc(BATCH, sizeof *items);
     uint8_t **raw = bc_calloc(BATCH, sizeof *raw);
     Baocao__Request **reqs = bc_calloc(BATCH, sizeof *reqs);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (long long base = 0; base < n; base += BATCH) {
         size_t m = (size_t) (n - base < BATCH ? n - base : BATCH);
         for (size_t j = 0; j < m; j++) {
@@ -139,7 +133,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    double fill = now_s() - t0;
+    double fill = bench_now_s() - t0;
     hub_store_close(&s);
     bc_registry_destroy(&reg);
 

@@ -36,6 +36,7 @@
 #include "bench_data.h"
 #include "flaky_proxy.h"
 #include "node_outbox.h"
+#include "bench_time.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -53,13 +54,6 @@
 #define INDICATORS 70
 #define RATE_BPS 64000
 #define LATENCY_MS 200
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 static pid_t spawn(const char *bin, char *const argv[], const char *log)
 {
@@ -260,8 +254,8 @@ int main(int argc, char **argv)
     char *nargv[] = {node_bin, "--store", outbox, "--unit", unit, "--hub",
                      link, "--plain", "--log-level", "info", NULL};
     pid_t node = spawn(node_bin, nargv, nlog);
-    double t = now_s();
-    while (delivered(outbox) < 1 && now_s() - t < 60)
+    double t = bench_now_s();
+    while (delivered(outbox) < 1 && bench_now_s() - t < 60)
         usleep(20000);
     if (delivered(outbox) < 1) {
         fprintf(stderr, "bench_drain: the first report was not delivered "
@@ -287,7 +281,7 @@ int main(int argc, char **argv)
     sleep((unsigned) outage_s);
 
     /* 4-5. Reachable again: the clock runs until the outbox is drained. */
-    double t0 = now_s();
+    double t0 = bench_now_s();
     if (hub_outage) {
         if (held >= 0)
             close(held);
@@ -301,15 +295,15 @@ int main(int argc, char **argv)
             waitpid(node, NULL, 0);
             return 1;
         }
-        t0 = now_s();   /* listening from here */
+        t0 = bench_now_s();   /* listening from here */
     } else {
         flaky_proxy_blackhole(proxy, 0);
     }
     flaky_proxy_stats(proxy, &s1);
     uint64_t ok = 0;
-    while (settled(outbox, &ok) < reports + 1 && now_s() - t0 < 900)
+    while (settled(outbox, &ok) < reports + 1 && bench_now_s() - t0 < 900)
         usleep(20000);
-    double t1 = now_s();
+    double t1 = bench_now_s();
     flaky_proxy_stats(proxy, &s2);
     /* A rejection means the bench is wrong (another program answered on
      * the hub's port): say so rather than time it. */

@@ -46,6 +46,7 @@
 #include "bc_mem.h"
 #include "bc_wire.h"
 #include "bench_data.h"
+#include "bench_time.h"
 
 #include <czmq.h>
 #include <dirent.h>
@@ -60,28 +61,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
-
-static double pct(double *v, size_t n, double p)
-{
-    if (!n)
-        return 0;
-    qsort(v, n, sizeof *v, cmp_double);
-    size_t i = (size_t) (p * (double) (n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
-}
 
 /* --- counters of a process, all its threads ------------------------------ */
 
@@ -293,12 +272,12 @@ static int run_round(pair_t *p, long long n, pid_t self)
     long sw0 = switches(self), ssw0 = p->server ? switches(p->server) : 0;
     double c0 = self_cpu_s(), s0 = p->server ? cpu_s(p->server) : 0;
     for (long long i = 0; i < n; i++) {
-        double a = now_s();
+        double a = bench_now_s();
         if (ping_once(p, (uint64_t) p->n + 1)) {
             fprintf(stderr, "bench_floor: %s: no answer\n", p->name);
             return -1;
         }
-        p->lat[p->n++] = (now_s() - a) * 1000;
+        p->lat[p->n++] = (bench_now_s() - a) * 1000;
     }
     p->client_sw += switches(self) - sw0;
     p->client_cpu += self_cpu_s() - c0;
@@ -448,8 +427,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < np; i++) {
         pair_t *p = &pairs[i];
         double n = (double) p->n;
-        printf("floor %s_p50_ms %.3f\n", p->name, pct(p->lat, p->n, 0.50));
-        printf("floor %s_p99_ms %.3f\n", p->name, pct(p->lat, p->n, 0.99));
+        printf("floor %s_p50_ms %.3f\n", p->name, bench_pct(p->lat, p->n, 0.50));
+        printf("floor %s_p99_ms %.3f\n", p->name, bench_pct(p->lat, p->n, 0.99));
         printf("floor %s_client_switches_per_req %.2f\n", p->name,
                (double) p->client_sw / n);
         printf("floor %s_client_cpu_us_per_req %.1f\n", p->name,

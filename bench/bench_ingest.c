@@ -42,6 +42,7 @@
 #include "bc_mem.h"
 #include "bc_wire.h"
 #include "bench_encode.h"
+#include "bench_time.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -72,28 +73,6 @@ typedef struct {
     long long breakdowns;    /* every Nth indicator by sex x age (0: none) */
     bool declare_only;       /* declare them, but send totals only */
 } opts_t;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
-
-static double pct(double *v, size_t n, double p)
-{
-    if (!n)
-        return 0;
-    qsort(v, n, sizeof *v, cmp_double);
-    size_t i = (size_t) (p * (double) (n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
-}
 
 /* --- the hub process ----------------------------------------------------- */
 
@@ -279,17 +258,17 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             pr.body_case = BAOCAO__REQUEST__BODY_PING;
             pr.ping = &ping;
             Baocao__Reply *rep = NULL;
-            double a = now_s();
+            double a = bench_now_s();
             int rc = bc_client_call(c, &pr, &rep, 10000);
-            qlat[q] = (now_s() - a) * 1000;
+            qlat[q] = (bench_now_s() - a) * 1000;
             if (rc || rep->body_case != BAOCAO__REPLY__BODY_PONG) {
                 fprintf(stderr, "bench: ping failed\n");
                 return -1;
             }
             baocao__reply__free_unpacked(rep, NULL);
         }
-        printf("hub q_ping_p50_ms %.3f\n", pct(qlat, (size_t) o->queries, 0.50));
-        printf("hub q_ping_p99_ms %.3f\n", pct(qlat, (size_t) o->queries, 0.99));
+        printf("hub q_ping_p50_ms %.3f\n", bench_pct(qlat, (size_t) o->queries, 0.50));
+        printf("hub q_ping_p99_ms %.3f\n", bench_pct(qlat, (size_t) o->queries, 0.99));
     }
     for (size_t k = 0; k < NKINDS; k++) {
         if (o->only && !strstr(kinds[k].name, o->only))
@@ -323,9 +302,9 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             qr.body_case = BAOCAO__REQUEST__BODY_QUERY;
             qr.query = &qq;
             Baocao__Reply *rep = NULL;
-            double a = now_s();
+            double a = bench_now_s();
             int rc = bc_client_call(c, &qr, &rep, 10000);
-            qlat[q] = (now_s() - a) * 1000;
+            qlat[q] = (bench_now_s() - a) * 1000;
             if (rc || rep->body_case != BAOCAO__REPLY__BODY_QUERY
                 || rep->query->n_figures != BENCH_INDICATORS) {
                 fprintf(stderr, "bench: query %s %s failed\n", unit, period);
@@ -334,9 +313,9 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             baocao__reply__free_unpacked(rep, NULL);
         }
         printf("hub %s_p50_ms %.3f\n", kinds[k].name,
-               pct(qlat, (size_t) o->queries, 0.50));
+               bench_pct(qlat, (size_t) o->queries, 0.50));
         printf("hub %s_p99_ms %.3f\n", kinds[k].name,
-               pct(qlat, (size_t) o->queries, 0.99));
+               bench_pct(qlat, (size_t) o->queries, 0.99));
     }
 
     /* SliceQuery (issue #13): one indicator for 100 children over all 24
@@ -369,9 +348,9 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             qr.body_case = BAOCAO__REQUEST__BODY_SLICE;
             qr.slice = &sq;
             Baocao__Reply *rep = NULL;
-            double a = now_s();
+            double a = bench_now_s();
             int rc = bc_client_call(c, &qr, &rep, 10000);
-            qlat[q] = (now_s() - a) * 1000;
+            qlat[q] = (bench_now_s() - a) * 1000;
             if (rc || rep->body_case != BAOCAO__REPLY__BODY_SLICE
                 || rep->slice->n_rows != 100
                 || rep->slice->rows[0]->n_values != months) {
@@ -394,9 +373,9 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             baocao__reply__free_unpacked(rep, NULL);
         }
         printf("hub %s_p50_ms %.3f\n", slices[k].name,
-               pct(qlat, (size_t) o->queries, 0.50));
+               bench_pct(qlat, (size_t) o->queries, 0.50));
         printf("hub %s_p99_ms %.3f\n", slices[k].name,
-               pct(qlat, (size_t) o->queries, 0.99));
+               bench_pct(qlat, (size_t) o->queries, 0.99));
     }
 
     if (o->only) {   /* a profile of some kinds: nothing else asked */
@@ -596,7 +575,7 @@ int main(int argc, char **argv)
             "(%.0f per report)\n", o.nodes, o.window, bytes,
             (double) bytes / (double) o.reports);
 
-    double t0 = now_s(), last_progress = t0, last_ack = t0, last_print = t0;
+    double t0 = bench_now_s(), last_progress = t0, last_ack = t0, last_print = t0;
     long long printed_acked = 0;
     long heap_peak = anon_kb(hub.pid);
     while (nacked + nrefused < o.reports) {
@@ -614,12 +593,12 @@ int main(int argc, char **argv)
                 n->next += o.nodes;
                 zmq_send(zsock_resolve(n->sock), req[r], req_len[r], 0);
                 n->inflight[w] = r;
-                n->sent_at[w] = now_s();
+                n->sent_at[w] = bench_now_s();
             }
             items[k] = (zmq_pollitem_t){zsock_resolve(n->sock), 0,
                                         ZMQ_POLLIN, 0};
         }
-        double tp = now_s();
+        double tp = bench_now_s();
         if (tp - last_print >= 5) {
             long long inflight = 0;
             for (long long k = 0; k < o.nodes; k++)
@@ -645,21 +624,21 @@ int main(int argc, char **argv)
         }
         if (zmq_poll(items, (int) o.nodes, 1000) <= 0) {
             /* Silence: after a kill, resend whatever is unanswered. */
-            if (o.kill_every && now_s() - last_progress > 2) {
+            if (o.kill_every && bench_now_s() - last_progress > 2) {
                 for (long long k = 0; k < o.nodes; k++)
                     for (long long w = 0; w < o.window; w++)
                         if (nodes[k].inflight[w] >= 0) {
                             long long r = nodes[k].inflight[w];
                             zmq_send(zsock_resolve(nodes[k].sock), req[r],
                                      req_len[r], 0);
-                            nodes[k].sent_at[w] = now_s();
+                            nodes[k].sent_at[w] = bench_now_s();
                             resent++;
                         }
-                last_progress = now_s();
+                last_progress = bench_now_s();
             }
             continue;
         }
-        double t = now_s();
+        double t = bench_now_s();
         for (long long k = 0; k < o.nodes; k++) {
             if (!(items[k].revents & ZMQ_POLLIN))
                 continue;
@@ -729,10 +708,10 @@ int main(int argc, char **argv)
             kills++;
             if (start_hub(&hub, &o, bind))
                 return 1;
-            last_progress = last_ack = now_s();
+            last_progress = last_ack = bench_now_s();
         }
     }
-    double elapsed = now_s() - t0;
+    double elapsed = bench_now_s() - t0;
     unsigned long long minflt = 0, majflt = 0;
     double cpu_s = 0;
     bool counted = !kills && proc_counts(hub.pid, &minflt, &majflt, &cpu_s);
@@ -766,8 +745,8 @@ int main(int argc, char **argv)
     printf("hub stored_figures_per_report %.0f\n", stored);
     printf("hub ingest_stored_figures_per_s %.0f\n",
            (double) o.reports * stored / elapsed);
-    printf("hub ack_p50_ms %.2f\n", pct(lat, nlat, 0.50));
-    printf("hub ack_p99_ms %.2f\n", pct(lat, nlat, 0.99));
+    printf("hub ack_p50_ms %.2f\n", bench_pct(lat, nlat, 0.50));
+    printf("hub ack_p99_ms %.2f\n", bench_pct(lat, nlat, 0.99));
     printf("hub request_bytes_per_report %.0f\n",
            (double) bytes / (double) o.reports);
     if (!kills && commits)
@@ -827,7 +806,7 @@ int main(int argc, char **argv)
     mdb_env_create(&env);
     mdb_env_set_mapsize(env, 32ULL << 30);
     if (mdb_env_open(env, path, 0, 0640) == 0) {
-        double r0 = now_s();
+        double r0 = bench_now_s();
         for (long long r = 0; r < o.reports;) {
             mdb_txn_begin(env, NULL, 0, &txn);
             mdb_dbi_open(txn, NULL, 0, &dbi);
@@ -841,7 +820,7 @@ int main(int argc, char **argv)
                 break;
             }
         }
-        double raw = now_s() - r0;
+        double raw = bench_now_s() - r0;
         printf("raw batch %zu\n", batch);
         printf("raw ingest_reports_per_s %.0f\n", (double) o.reports / raw);
         printf("raw ingest_values_per_s %.0f\n",

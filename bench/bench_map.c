@@ -43,6 +43,7 @@
 #include "bc_mem.h"
 #include "bc_wire.h"
 #include "bench_encode.h"
+#include "bench_time.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -77,28 +78,6 @@ typedef struct {
                                 CPU time (0: not measured) */
     bool keep;               /* keep the work folder */
 } opts_t;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
-
-/* v sorted; the p-th quantile. */
-static double pct(const double *v, size_t n, double p)
-{
-    if (!n)
-        return 0;
-    size_t i = (size_t) (p * (double) (n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
-}
 
 /* --- the map ------------------------------------------------------------ */
 
@@ -311,7 +290,7 @@ static int ingest(const opts_t *o, const char *endpoint, uint8_t **req,
         for (long long w = 0; w < o->window; w++)
             nodes[k].slot[w] = -1;
     }
-    double t0 = now_s(), last_ack = t0, last_print = t0;
+    double t0 = bench_now_s(), last_ack = t0, last_print = t0;
     while (nacked < n) {
         for (long long k = 0; k < o->nodes; k++) {
             node_t *nd = &nodes[k];
@@ -326,7 +305,7 @@ static int ingest(const opts_t *o, const char *endpoint, uint8_t **req,
             items[k] = (zmq_pollitem_t){zsock_resolve(nd->sock), 0,
                                         ZMQ_POLLIN, 0};
         }
-        double t = now_s();
+        double t = bench_now_s();
         if (t - last_print >= 5) {
             fprintf(stderr, "bench_map: %lld of %lld acknowledged after "
                     "%.0f s\n", nacked, n, t - t0);
@@ -375,7 +354,7 @@ static int ingest(const opts_t *o, const char *endpoint, uint8_t **req,
                 if (r >= 0 && r < n && !acked[r]) {
                     acked[r] = 1;
                     nacked++;
-                    last_ack = now_s();
+                    last_ack = bench_now_s();
                 }
                 baocao__reply__free_unpacked(rep, NULL);
             }
@@ -383,7 +362,7 @@ static int ingest(const opts_t *o, const char *endpoint, uint8_t **req,
         }
     }
     printf("map reports %lld\n", n);
-    printf("map ingest_reports_per_s %.0f\n", (double) n / (now_s() - t0));
+    printf("map ingest_reports_per_s %.0f\n", (double) n / (bench_now_s() - t0));
     rc = 0;
 out:
     for (long long k = 0; k < o->nodes; k++) {
@@ -659,9 +638,9 @@ static int run_queries(bc_client_t *c, const opts_t *o)
         req.body_case = BAOCAO__REQUEST__BODY_PING;
         req.ping = &ping;
         Baocao__Reply *rep = NULL;
-        double a = now_s();
+        double a = bench_now_s();
         int crc = bc_client_call(c, &req, &rep, 30000);
-        lat[q] = (now_s() - a) * 1000;
+        lat[q] = (bench_now_s() - a) * 1000;
         if (crc != BC_OK || rep->body_case != BAOCAO__REPLY__BODY_PONG) {
             fprintf(stderr, "bench_map: ping failed\n");
             free(lat);
@@ -669,11 +648,11 @@ static int run_queries(bc_client_t *c, const opts_t *o)
         }
         baocao__reply__free_unpacked(rep, NULL);
         if (q == o->queries - 1) {
-            qsort(lat, (size_t) o->queries, sizeof *lat, cmp_double);
+            qsort(lat, (size_t) o->queries, sizeof *lat, bench_cmp_double);
             printf("map q_ping_p50_ms %.3f\nmap q_ping_p99_ms %.3f\n"
                    "map q_ping_max_ms %.3f\n",
-                   pct(lat, (size_t) o->queries, 0.50),
-                   pct(lat, (size_t) o->queries, 0.99),
+                   bench_pct_sorted(lat, (size_t) o->queries, 0.50),
+                   bench_pct_sorted(lat, (size_t) o->queries, 0.99),
                    lat[o->queries - 1]);
         }
     }
@@ -692,9 +671,9 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             req.body_case = BAOCAO__REQUEST__BODY_QUERY;
             req.query = &qq;
             Baocao__Reply *rep = NULL;
-            double a = now_s();
+            double a = bench_now_s();
             int crc = bc_client_call(c, &req, &rep, 30000);
-            lat[q] = (now_s() - a) * 1000;
+            lat[q] = (bench_now_s() - a) * 1000;
             wall += lat[q];
             if (crc != BC_OK) {
                 fprintf(stderr, "bench_map: %s %s %s: %s\n", KIND_NAME[k],
@@ -718,11 +697,11 @@ static int run_queries(bc_client_t *c, const opts_t *o)
                    KIND_NAME[k], mf1 - mf0);
         printf("map %s_mean_ms %.3f\n", KIND_NAME[k],
                wall / (double) o->queries);
-        qsort(lat, (size_t) o->queries, sizeof *lat, cmp_double);
+        qsort(lat, (size_t) o->queries, sizeof *lat, bench_cmp_double);
         printf("map %s_p50_ms %.3f\n", KIND_NAME[k],
-               pct(lat, (size_t) o->queries, 0.50));
+               bench_pct_sorted(lat, (size_t) o->queries, 0.50));
         printf("map %s_p99_ms %.3f\n", KIND_NAME[k],
-               pct(lat, (size_t) o->queries, 0.99));
+               bench_pct_sorted(lat, (size_t) o->queries, 0.99));
         printf("map %s_max_ms %.3f\n", KIND_NAME[k],
                lat[o->queries - 1]);
         fflush(stdout);
@@ -826,10 +805,10 @@ int main(int argc, char **argv)
         return 1;
     }
     char endpoint[128];
-    double t0 = now_s();
+    double t0 = bench_now_s();
     if (start_hub(&o, endpoint, sizeof endpoint))
         return 1;
-    printf("map hub_start_s %.2f\n", now_s() - t0);
+    printf("map hub_start_s %.2f\n", bench_now_s() - t0);
     fprintf(stderr, "bench_map: %lld reports (%zu bytes), %lld nodes x %lld "
             "in flight\n", n, bytes, o.nodes, o.window);
     if (ingest(&o, endpoint, req, len, n))

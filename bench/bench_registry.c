@@ -13,6 +13,7 @@
  *   bench_registry [CATALOG.csv] [RUNS]
  */
 #include "bc_registry.h"
+#include "bench_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +26,6 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
 }
 
 /* The file: 100 districts of 119 communes; commune c of district d is
@@ -113,7 +108,7 @@ int main(int argc, char **argv)
             units = bc_registry_nunits(reg);
         bc_registry_destroy(&reg);
     }
-    qsort(t, (size_t) runs, sizeof *t, cmp_double);
+    qsort(t, (size_t) runs, sizeof *t, bench_cmp_double);
     printf("registry with history: %zu units on %zu rows, %d loads: median "
            "%.1f ms, worst %.1f ms\n", units, rows, runs, t[runs / 2],
            t[runs - 1]);
