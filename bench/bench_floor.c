@@ -138,6 +138,10 @@ static int serve_echo(const char *bind, int ready)
     if (!router)
         return 1;
     zsock_set_linger(router, 0);
+    /* A SIGTERM may land on one of libzmq's threads, which do not block
+     * it, and then interrupts nothing: the receive times out so that the
+     * flag is looked at anyway (a stop without it waited for ever). */
+    zsock_set_rcvtimeo(router, 100);
     if (zsock_bind(router, "%s", bind) < 0) {
         fprintf(stderr, "bench_floor: cannot bind %s: %s\n", bind,
                 zmq_strerror(zmq_errno()));
@@ -159,7 +163,7 @@ static int serve_echo(const char *bind, int ready)
     zmq_msg_init(&body);
     while (!echo_stop) {
         if (zmq_msg_recv(&route, s, 0) < 0 || zmq_msg_recv(&body, s, 0) < 0)
-            continue;   /* EINTR: look at the flag */
+            continue;   /* EINTR or the timeout: look at the flag */
         /* zmq_msg_send takes the frames' contents and leaves them empty
          * for the next receive: no copy, no allocation. */
         zmq_msg_send(&route, s, ZMQ_SNDMORE);
