@@ -17,6 +17,7 @@
 #include "bench_encode.h"
 #include "hub_store.h"
 #include "hub_validate.h"
+#include "bench_proc.h"
 #include "bench_time.h"
 
 #include <errno.h>
@@ -79,9 +80,7 @@ int main(int argc, char **argv)
     }
     char self[4096];
     if (!bin) {
-        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-        self[len > 0 ? len : 0] = '\0';
-        *strrchr(self, '/') = '\0';
+        bench_self_dir(self, sizeof self);
         bin = self;
     }
     char tmpl[] = "/tmp/baocao-bench-audit-XXXXXX";

@@ -36,6 +36,7 @@
 #include "bench_data.h"
 #include "flaky_proxy.h"
 #include "node_outbox.h"
+#include "bench_proc.h"
 #include "bench_time.h"
 
 #include <fcntl.h>
@@ -199,9 +200,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char self[4096], hub_bin[4200], node_bin[4200];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[len > 0 ? len : 0] = '\0';
-    *strrchr(self, '/') = '\0';
+    bench_self_dir(self, sizeof self);
     snprintf(hub_bin, sizeof hub_bin, "%s/baocao-hub", self);
     snprintf(node_bin, sizeof node_bin, "%s/baocao-node", self);
     char tmpl[] = "/tmp/baocao-bench-drain-XXXXXX";

@@ -46,6 +46,7 @@
 #include "bc_mem.h"
 #include "bc_wire.h"
 #include "bench_data.h"
+#include "bench_proc.h"
 #include "bench_time.h"
 
 #include <czmq.h>
@@ -63,57 +64,6 @@
 #include <unistd.h>
 
 /* --- counters of a process, all its threads ------------------------------ */
-
-/* Context switches (voluntary + involuntary) summed over pid's threads:
- * /proc/PID/status alone shows the main thread's, and libzmq's work is in
- * its I/O thread. Each one is a sleep and a wakeup. */
-static long switches(pid_t pid)
-{
-    char path[64], line[256];
-    long n = 0;
-    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p2[300];
-        snprintf(p2, sizeof p2, "/proc/%d/task/%s/status", (int) pid,
-                 e->d_name);
-        FILE *f = fopen(p2, "r");
-        while (f && fgets(line, sizeof line, f))
-            if (!strncmp(line, "voluntary_ctxt_switches:", 24))
-                n += strtol(line + 24, NULL, 10);
-            else if (!strncmp(line, "nonvoluntary_ctxt_switches:", 27))
-                n += strtol(line + 27, NULL, 10);
-        if (f)
-            fclose(f);
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-/* CPU time of pid (every thread: utime + stime of /proc/PID/stat), s. */
-static double cpu_s(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* After the command's closing parenthesis: state is field 3; utime
-     * and stime are fields 14 and 15. */
-    char *p = strrchr(buf, ')');
-    unsigned long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-                     "%lu %lu", &ut, &st) != 2)
-        return -1;
-    return (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
-}
 
 /* --- the echo server ----------------------------------------------------- */
 
@@ -273,8 +223,10 @@ static int ping_once(pair_t *p, uint64_t tag)
 
 static int run_round(pair_t *p, long long n, pid_t self)
 {
-    long sw0 = switches(self), ssw0 = p->server ? switches(p->server) : 0;
-    double c0 = self_cpu_s(), s0 = p->server ? cpu_s(p->server) : 0;
+    long sw0 = bench_proc_switches(self, true),
+         ssw0 = p->server ? bench_proc_switches(p->server, true) : 0;
+    double c0 = self_cpu_s(),
+           s0 = p->server ? bench_proc_cpu_s(p->server) : 0;
     for (long long i = 0; i < n; i++) {
         double a = bench_now_s();
         if (ping_once(p, (uint64_t) p->n + 1)) {
@@ -283,11 +235,11 @@ static int run_round(pair_t *p, long long n, pid_t self)
         }
         p->lat[p->n++] = (bench_now_s() - a) * 1000;
     }
-    p->client_sw += switches(self) - sw0;
+    p->client_sw += bench_proc_switches(self, true) - sw0;
     p->client_cpu += self_cpu_s() - c0;
     if (p->server) {
-        p->server_sw += switches(p->server) - ssw0;
-        p->server_cpu += cpu_s(p->server) - s0;
+        p->server_sw += bench_proc_switches(p->server, true) - ssw0;
+        p->server_cpu += bench_proc_cpu_s(p->server) - s0;
     }
     return 0;
 }
@@ -360,12 +312,7 @@ int main(int argc, char **argv)
     else if (!no_hub) {
         char self_path[4096], bin[4200];
         if (!hub_bin) {
-            ssize_t n = readlink("/proc/self/exe", self_path,
-                                 sizeof self_path - 1);
-            self_path[n > 0 ? n : 0] = '\0';
-            char *slash = strrchr(self_path, '/');
-            if (slash)
-                *slash = '\0';
+            bench_self_dir(self_path, sizeof self_path);
             snprintf(bin, sizeof bin, "%s/baocao-hub", self_path);
             hub_bin = bin;
         }

@@ -21,6 +21,7 @@
 #include "bc_mem.h"
 #include "bc_report.h"
 #include "bench_data.h"
+#include "bench_proc.h"
 #include "flaky_proxy.h"
 #include "node_outbox.h"
 
@@ -32,42 +33,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* Context switches of pid (each one a wakeup of a sleeping process). */
-static long switches(pid_t pid)
-{
-    char path[64], line[256];
-    long n = 0;
-    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen(path, "r");
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "voluntary_ctxt_switches:", 24))
-            n += strtol(line + 24, NULL, 10);
-        else if (!strncmp(line, "nonvoluntary_ctxt_switches:", 27))
-            n += strtol(line + 27, NULL, 10);
-    if (f)
-        fclose(f);
-    return n;
-}
-
-/* CPU time of pid in clock ticks (utime + stime, fields 14 and 15). */
-static long cpu_ticks(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');   /* the name may hold spaces */
-    long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-                            "%ld %ld", &ut, &st) != 2)
-        return -1;
-    return ut + st;
-}
 
 static pid_t spawn(const char *bin, char *const argv[], const char *log)
 {
@@ -101,9 +66,7 @@ int main(int argc, char **argv)
             window = atoi(argv[i + 1]);
     }
     char self[4096], hub_bin[4200], node_bin[4200];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[len > 0 ? len : 0] = '\0';
-    *strrchr(self, '/') = '\0';
+    bench_self_dir(self, sizeof self);
     snprintf(hub_bin, sizeof hub_bin, "%s/baocao-hub", self);
     snprintf(node_bin, sizeof node_bin, "%s/baocao-node", self);
     char tmpl[] = "/tmp/baocao-bench-idle-XXXXXX";
@@ -179,13 +142,14 @@ int main(int argc, char **argv)
 
     flaky_stats_t a, b;
     flaky_proxy_stats(proxy, &a);
-    long sw0 = switches(node), cpu0 = cpu_ticks(node);
+    long sw0 = bench_proc_switches(node, false);
+    double cpu0 = bench_proc_cpu_s(node);
     sleep((unsigned) window);
     flaky_proxy_stats(proxy, &b);
-    long sw1 = switches(node), cpu1 = cpu_ticks(node);
+    long sw1 = bench_proc_switches(node, false);
+    double cpu1 = bench_proc_cpu_s(node);
     double up = (double) (b.bytes_up - a.bytes_up),
            down = (double) (b.bytes_down - a.bytes_down);
-    double hz = (double) sysconf(_SC_CLK_TCK);
     printf("idle idle_disconnect_ms %s\n", idle_ms);
     printf("idle window_s %d\n", window);
     printf("idle bytes_up_per_hour %.0f\n", up * 3600 / window);
@@ -195,7 +159,7 @@ int main(int argc, char **argv)
     printf("idle connections %llu\n", (unsigned long long) b.accepted);
     printf("idle wakeups_per_s %.2f\n", (double) (sw1 - sw0) / window);
     printf("idle cpu_pct %.3f\n",
-           100.0 * (double) (cpu1 - cpu0) / hz / window);
+           100.0 * (cpu1 - cpu0) / window);
 
     kill(node, SIGTERM);
     waitpid(node, NULL, 0);

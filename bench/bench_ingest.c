@@ -42,6 +42,7 @@
 #include "bc_mem.h"
 #include "bc_wire.h"
 #include "bench_encode.h"
+#include "bench_proc.h"
 #include "bench_time.h"
 
 #include <czmq.h>
@@ -140,64 +141,6 @@ static int start_hub(hub_t *h, const opts_t *o, const char *bind)
     g_hub_pid = 0;
     fprintf(stderr, "bench: the hub did not start (see %s)\n", log);
     return -1;
-}
-
-static long peak_rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmHWM:", 6))
-            kb = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kb;
-}
-
-/* The hub's page faults (minor, major) and CPU time (user + system, s)
- * so far, from /proc/PID/stat: figures that do not depend on what else
- * the machine runs, unlike the wall clock. false if unreadable. */
-static bool proc_counts(pid_t pid, unsigned long long *minflt,
-                        unsigned long long *majflt, double *cpu_s)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    /* Fields after the command's closing parenthesis (it may hold
-     * spaces): state ppid pgrp session tty tpgid flags minflt cminflt
-     * majflt cmajflt utime stime. */
-    const char *p = strrchr(buf, ')');
-    unsigned long long mn, mj, ut, st;
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu %*u "
-                     "%llu %llu", &mn, &mj, &ut, &st) != 4)
-        return false;
-    *minflt = mn;
-    *majflt = mj;
-    *cpu_s = (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
-    return true;
-}
-
-/* The hub's memory apart from LMDB's map: its anonymous pages (heap,
- * thread stacks, libzmq's buffers), kB; the map is file-backed, so it is
- * not in this count (/proc/PID/smaps_rollup). -1 if unreadable. */
-static long anon_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int) pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "Anonymous:", 10))
-            kb = strtol(line + 10, NULL, 10);
-    if (f)
-        fclose(f);
-    return kb;
 }
 
 /* --- sending ------------------------------------------------------------- */
@@ -487,9 +430,7 @@ int main(int argc, char **argv)
     }
     if (!o.hub_bin) {
         char self[4096];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        self[n > 0 ? n : 0] = '\0';
-        *strrchr(self, '/') = '\0';
+        bench_self_dir(self, sizeof self);
         o.hub_bin = bc_malloc(strlen(self) + 16);
         sprintf(o.hub_bin, "%s/baocao-hub", self);
     }
@@ -577,7 +518,7 @@ int main(int argc, char **argv)
 
     double t0 = bench_now_s(), last_progress = t0, last_ack = t0, last_print = t0;
     long long printed_acked = 0;
-    long heap_peak = anon_kb(hub.pid);
+    long heap_peak = bench_proc_kb(hub.pid, "smaps_rollup", "Anonymous:");
     while (nacked + nrefused < o.reports) {
         /* Fill every node's window. */
         for (long long k = 0; k < o.nodes; k++) {
@@ -611,7 +552,7 @@ int main(int argc, char **argv)
                     inflight, kills);
             printed_acked = nacked;
             last_print = tp;
-            long a = anon_kb(hub.pid);
+            long a = bench_proc_kb(hub.pid, "smaps_rollup", "Anonymous:");
             if (a > heap_peak)
                 heap_peak = a;
         }
@@ -712,9 +653,8 @@ int main(int argc, char **argv)
         }
     }
     double elapsed = bench_now_s() - t0;
-    unsigned long long minflt = 0, majflt = 0;
-    double cpu_s = 0;
-    bool counted = !kills && proc_counts(hub.pid, &minflt, &majflt, &cpu_s);
+    bench_proc_stat_t hub_st = {0};
+    bool counted = !kills && bench_proc_stat(hub.pid, &hub_st);
 
     /* Batches: the hub counts its commits. */
     char err[256];
@@ -756,10 +696,10 @@ int main(int argc, char **argv)
         /* From the hub's start to the last acknowledgement: its start-up
          * (registry, store open) is in them, the queries are not. */
         printf("hub ingest_cpu_us_per_report %.1f\n",
-               cpu_s * 1e6 / (double) o.reports);
+               hub_st.cpu_s * 1e6 / (double) o.reports);
         printf("hub ingest_minor_faults_per_report %.2f\n",
-               (double) minflt / (double) o.reports);
-        printf("hub ingest_major_faults %llu\n", majflt);
+               (double) hub_st.minflt / (double) o.reports);
+        printf("hub ingest_major_faults %llu\n", hub_st.majflt);
     }
 
     /* Queries: the four kinds, all indicators, with every comparison,
@@ -774,8 +714,9 @@ int main(int argc, char **argv)
     for (long long k = 0; k < o.nodes; k++)
         zsock_destroy(&nodes[k].sock);
 
-    printf("hub peak_rss_mb %.1f\n", (double) peak_rss_kb(hub.pid) / 1024);
-    long a = anon_kb(hub.pid);
+    printf("hub peak_rss_mb %.1f\n",
+           (double) bench_proc_kb(hub.pid, "status", "VmHWM:") / 1024);
+    long a = bench_proc_kb(hub.pid, "smaps_rollup", "Anonymous:");
     if (a > heap_peak)
         heap_peak = a;
     /* Sampled every 5 s of the ingest and at the end: a lower bound. */

@@ -43,6 +43,7 @@
 #include "bc_mem.h"
 #include "bc_wire.h"
 #include "bench_encode.h"
+#include "bench_proc.h"
 #include "bench_time.h"
 
 #include <czmq.h>
@@ -603,24 +604,13 @@ static int check(kind_t k, const question_t *qu, const Baocao__Reply *rep)
  * CPU time per question is what the question costs, whatever the load. */
 static double hub_cpu_ms(pid_t pid, long long *majflt)
 {
-    char path[64], buf[1024];
-    *majflt = -1;
-    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    bench_proc_stat_t st;
+    if (!bench_proc_stat(pid, &st)) {
+        *majflt = -1;
         return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* Fields after the command's closing parenthesis: state is field 3,
-     * majflt 12, utime 14 and stime 15. */
-    char *p = strrchr(buf, ')');
-    unsigned long long mf = 0, ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %llu %*u "
-                            "%llu %llu", &mf, &ut, &st) != 3)
-        return -1;
-    *majflt = (long long) mf;
-    return (double) (ut + st) * 1000.0 / (double) sysconf(_SC_CLK_TCK);
+    }
+    *majflt = (long long) st.majflt;
+    return st.cpu_s * 1000.0;
 }
 
 /* Asks every kind o->queries times, prints p50 / p99 / max, and checks
@@ -768,11 +758,7 @@ int main(int argc, char **argv)
     }
     if (!o.hub_bin) {
         char self[4096];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        self[n > 0 ? n : 0] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash)
-            *slash = '\0';
+        bench_self_dir(self, sizeof self);
         o.hub_bin = bc_malloc(strlen(self) + 16);
         sprintf(o.hub_bin, "%s/baocao-hub", self);
     }

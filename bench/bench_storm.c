@@ -13,6 +13,7 @@
 #include "bc_mem.h"
 #include "bc_wire.h"
 #include "bench_data.h"
+#include "bench_proc.h"
 
 #include <czmq.h>
 #include <fcntl.h>
@@ -22,21 +23,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static long rss_kb(pid_t pid, const char *field)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    size_t n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, field, n))
-            kb = strtol(line + n, NULL, 10);
-    if (f)
-        fclose(f);
-    return kb;
-}
 
 int main(int argc, char **argv)
 {
@@ -48,9 +34,7 @@ int main(int argc, char **argv)
             per_round = atoi(argv[i + 1]);
     }
     char self[4096], hub_bin[4200];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[len > 0 ? len : 0] = '\0';
-    *strrchr(self, '/') = '\0';
+    bench_self_dir(self, sizeof self);
     snprintf(hub_bin, sizeof hub_bin, "%s/baocao-hub", self);
     char tmpl[] = "/tmp/baocao-bench-storm-XXXXXX";
     char *dir = mkdtemp(tmpl);
@@ -93,7 +77,7 @@ int main(int argc, char **argv)
     req.ping = &ping;
     size_t plen;
     uint8_t *packed = bc_wire_pack(&req.base, &plen);
-    long start = rss_kb(hub, "VmRSS:"), peak = start;
+    long start = bench_proc_kb(hub, "status", "VmRSS:"), peak = start;
     zsock_t **socks = bc_calloc((size_t) per_round, sizeof *socks);
     long answered = 0;
     for (int r = 0; r < rounds; r++) {
@@ -110,7 +94,7 @@ int main(int argc, char **argv)
                 answered++;
             zframe_destroy(&f);
         }
-        long now = rss_kb(hub, "VmRSS:");
+        long now = bench_proc_kb(hub, "status", "VmRSS:");
         if (now > peak)
             peak = now;
         for (int i = 0; i < per_round; i++)
@@ -120,7 +104,7 @@ int main(int argc, char **argv)
                     r + 1, (long) (r + 1) * per_round, now);
     }
     sleep(1);
-    long end = rss_kb(hub, "VmRSS:");
+    long end = bench_proc_kb(hub, "status", "VmRSS:");
     printf("storm peers %ld\n", (long) rounds * per_round);
     printf("storm answered %ld\n", answered);
     printf("storm rss_start_kb %ld\nstorm rss_peak_kb %ld\nstorm rss_end_kb %ld\n",

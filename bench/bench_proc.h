@@ -1,0 +1,132 @@
+/*
+ * bench_proc.h -- what the bench programs read of a process from /proc:
+ * its CPU time and page faults, one "Key:  N kB" line of its status or
+ * smaps_rollup, its context switches, and the folder this program runs
+ * from (the hub and the node are built beside the benches).
+ *
+ * Each of these was once written into every bench program that needed
+ * it, each a little differently (one counted the main thread's switches,
+ * another every thread's). One copy means that "CPU time" or "heap" is
+ * the same figure in every program's output.
+ *
+ * CPU time and page faults are what a question or a report costs whatever
+ * else the machine runs, unlike the wall clock: the benches print them
+ * beside their latencies.
+ */
+#ifndef BENCH_PROC_H
+#define BENCH_PROC_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* Counters of /proc/PID/stat: every thread of the process. */
+typedef struct {
+    unsigned long long minflt;   /* minor page faults */
+    unsigned long long majflt;   /* major page faults: pages read from disk */
+    double cpu_s;                /* user + system time, seconds */
+} bench_proc_stat_t;
+
+/* Read pid's counters; false if the process is gone or unreadable. */
+static inline bool bench_proc_stat(pid_t pid, bench_proc_stat_t *out)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The fields after the command's closing parenthesis (the command
+     * may hold spaces): state ppid pgrp session tty tpgid flags minflt
+     * cminflt majflt cmajflt utime stime. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long mn, mj, ut, st;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu %*u "
+                     "%llu %llu", &mn, &mj, &ut, &st) != 4)
+        return false;
+    out->minflt = mn;
+    out->majflt = mj;
+    out->cpu_s = (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
+    return true;
+}
+
+/* pid's CPU time so far, seconds; -1 if unreadable. */
+static inline double bench_proc_cpu_s(pid_t pid)
+{
+    bench_proc_stat_t st;
+    return bench_proc_stat(pid, &st) ? st.cpu_s : -1;
+}
+
+/* The number of the line "KEY  N kB" of /proc/PID/FILE ("status" for
+ * VmRSS: and VmHWM:, "smaps_rollup" for Anonymous:, the memory apart from
+ * file-backed maps such as LMDB's); -1 if unreadable. KEY ends with ':'. */
+static inline long bench_proc_kb(pid_t pid, const char *file, const char *key)
+{
+    char path[320], line[256];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int) pid, file);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    size_t len = strlen(key);
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, len))
+            kb = strtol(line + len, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* Context switches (voluntary + involuntary), each one a sleep and a
+ * wakeup. /proc/PID/status counts the main thread's only, so with
+ * all_threads the count is summed over /proc/PID/task/STAR (libzmq's work
+ * is in its I/O thread). */
+static inline long bench_proc_switches(pid_t pid, bool all_threads)
+{
+    static const char *keys[] = {"voluntary_ctxt_switches:",
+                                 "nonvoluntary_ctxt_switches:"};
+    long n = 0;
+    if (!all_threads) {
+        for (int k = 0; k < 2; k++) {
+            long v = bench_proc_kb(pid, "status", keys[k]);
+            n += v > 0 ? v : 0;
+        }
+        return n;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char file[300];
+        snprintf(file, sizeof file, "task/%s/status", e->d_name);
+        for (int k = 0; k < 2; k++) {
+            long v = bench_proc_kb(pid, file, keys[k]);
+            n += v > 0 ? v : 0;
+        }
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* The folder of this program (from /proc/self/exe), where the build puts
+ * baocao-hub and baocao-node beside the benches: "." if unreadable. */
+static inline void bench_self_dir(char *out, size_t size)
+{
+    ssize_t n = readlink("/proc/self/exe", out, size - 1);
+    out[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(out, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(out, size, ".");
+}
+
+#endif
