@@ -20,23 +20,17 @@ Environment (set by ctest): BC_BIN_DIR, BC_SOURCE_DIR, BC_SCREENSHOT_DIR.
 import csv
 import io
 import os
-import shutil
 import subprocess
-import tempfile
 import time
 import unittest
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from bc_browser import BIN, SHOTS, SRC, Programs, chromium, page_shot, \
+    wait_file
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-BIN = os.environ["BC_BIN_DIR"]
-SRC = os.environ["BC_SOURCE_DIR"]
-SHOTS = os.environ.get("BC_SCREENSHOT_DIR", os.path.join(BIN, "..",
-                                                         "screenshots"))
 SEX = ["nam", "nu"]
 AGE = ["0-4", "5-14", "15-49", "50+"]
 PERIOD = "2025-05"
@@ -52,24 +46,13 @@ def cell(s, a):
     return f"sxh_cases[age={AGE[a]},sex={SEX[s]}]"
 
 
-def wait_file(path, seconds=20):
-    end = time.time() + seconds
-    while time.time() < end:
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            with open(path) as f:
-                return f.read().strip()
-        time.sleep(0.05)
-    raise AssertionError(f"{path} did not appear within {seconds} s")
-
-
 class FormGrid(unittest.TestCase):
     """One hub, one node with its form, one browser for the class."""
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="baocao-grid-")
-        cls.procs = []
-        cls.logs = []
+        cls.progs = Programs("baocao-grid-")
+        cls.dir = cls.progs.dir
         cls.browser = None
         try:
             cls.start()
@@ -78,32 +61,24 @@ class FormGrid(unittest.TestCase):
             raise
 
     @classmethod
-    def spawn(cls, argv, name):
-        log = open(os.path.join(cls.dir, name + ".log"), "w")
-        cls.logs.append(log)
-        p = subprocess.Popen([os.path.join(BIN, argv[0])] + argv[1:],
-                             stdout=log, stderr=subprocess.STDOUT)
-        cls.procs.append(p)
-        return p
-
-    @classmethod
     def start(cls):
         ep_file = os.path.join(cls.dir, "hub.endpoint")
-        cls.spawn(["baocao-hub", "--store", os.path.join(cls.dir, "hub"),
-                   "--registry", os.path.join(SRC, "data", "units.csv"),
-                   "--catalog",
-                   os.path.join(SRC, "data", "indicators-breakdowns.csv"),
-                   "--categories", os.path.join(SRC, "data",
-                                                "categories.csv"),
-                   "--bind", "tcp://127.0.0.1:*", "--endpoint-file", ep_file,
-                   "--plain", "--log-level", "warn"], "hub")
-        cls.hub = wait_file(ep_file)
+        cls.progs.spawn(
+            ["baocao-hub", "--store", os.path.join(cls.dir, "hub"),
+             "--registry", os.path.join(SRC, "data", "units.csv"),
+             "--catalog",
+             os.path.join(SRC, "data", "indicators-breakdowns.csv"),
+             "--categories", os.path.join(SRC, "data", "categories.csv"),
+             "--bind", "tcp://127.0.0.1:*", "--endpoint-file", ep_file,
+             "--plain", "--log-level", "warn"], "hub")
+        cls.hub = wait_file(ep_file, 20)
         cls.store = os.path.join(cls.dir, "node")
         form_file = os.path.join(cls.dir, "form.url")
-        cls.spawn(["baocao-node", "--store", cls.store, "--unit", "HP-HB-QT",
-                   "--hub", cls.hub, "--plain", "--poll", "100", "--form",
-                   "127.0.0.1:0", "--form-url-file", form_file], "node")
-        cls.form_url = wait_file(form_file).rstrip("/")
+        cls.progs.spawn(
+            ["baocao-node", "--store", cls.store, "--unit", "HP-HB-QT",
+             "--hub", cls.hub, "--plain", "--poll", "100", "--form",
+             "127.0.0.1:0", "--form-url-file", form_file], "node")
+        cls.form_url = wait_file(form_file, 20).rstrip("/")
         # The grids come from the node's copy of the hub's catalogue.
         copy = os.path.join(cls.store, "hub-copy.pb")
         end = time.time() + 30
@@ -112,58 +87,26 @@ class FormGrid(unittest.TestCase):
                 raise AssertionError("the node never fetched its copy")
             time.sleep(0.05)
         os.makedirs(SHOTS, exist_ok=True)
-        opts = webdriver.ChromeOptions()
-        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                  "--disable-gpu", "--window-size=1280,1600", "--lang=vi",
-                  f"--user-data-dir={cls.dir}/chromium"):
-            opts.add_argument(a)
-        opts.binary_location = "/usr/bin/chromium"
-        cls.browser = webdriver.Chrome(
-            service=Service("/usr/bin/chromedriver"), options=opts)
-        cls.browser.set_page_load_timeout(30)
+        cls.browser = chromium(os.path.join(cls.dir, "chromium"))
 
     @classmethod
     def stop_all(cls):
         if cls.browser:
             cls.browser.quit()
             cls.browser = None
-        for p in reversed(cls.procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        for log in cls.logs:
-            log.close()
-        if os.environ.get("BC_KEEP"):
-            print("kept", cls.dir)
-        else:
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        return cls.progs.stop()
 
     @classmethod
     def tearDownClass(cls):
-        procs = list(cls.procs)
-        cls.stop_all()
         # Each stops cleanly on SIGTERM (and ASan finds no leak).
-        codes = [p.returncode for p in procs]
+        codes = cls.stop_all()
         assert codes == [0] * len(codes), f"exit codes {codes} (hub, node)"
 
     # --- helpers ----------------------------------------------------------
 
     def shot(self, name):
         """The whole page, not just the window."""
-        path = os.path.join(SHOTS, name + ".png")
-        height = self.browser.execute_script(
-            "return document.documentElement.scrollHeight")
-        self.browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": 1280, "height": height, "deviceScaleFactor": 1,
-            "mobile": False})
-        self.browser.save_screenshot(path)
-        self.browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride",
-                                     {})
-        return path
+        return page_shot(self.browser, name)
 
     def shot_grids(self, name):
         """The first programme's fieldset alone (the grids, readable)."""

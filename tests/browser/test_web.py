@@ -18,27 +18,20 @@ import csv
 import http.client
 import io
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import urllib.error
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from bc_browser import BIN, SRC, Programs, chromium, page_shot, wait_file
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-BIN = os.environ["BC_BIN_DIR"]
-SRC = os.environ["BC_SOURCE_DIR"]
 SHARED = os.environ["BC_SHARED_DIR"]
-SHOTS = os.environ.get("BC_SCREENSHOT_DIR", os.path.join(BIN, "..",
-                                                         "screenshots"))
 
 # Ward codes in the fixture's row order (data/units.csv names them).
 WARDS = ["HP-HB-QT", "HP-HB-HV", "HP-HB-SD", "HP-HB-TC", "HP-HB-TL",
@@ -49,23 +42,13 @@ PASSWORD = "Mật-khẩu đủ dài 2023"
 PHONES = {"HP-HB-HVT": "0225 3842 111", "HP-HB-PBC": "0225 3745 222"}
 
 
-def wait_file(path, seconds=10):
-    end = time.time() + seconds
-    while time.time() < end:
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            with open(path) as f:
-                return f.read().strip()
-        time.sleep(0.05)
-    raise AssertionError(f"{path} did not appear within {seconds} s")
-
-
 class Desk(unittest.TestCase):
     """One hub, nine nodes and one baocao-web for the whole class."""
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="baocao-web-")
-        cls.procs = []
+        cls.progs = Programs("baocao-web-")
+        cls.dir = cls.progs.dir
         cls.browser = None
         # unittest skips tearDownClass when setUpClass fails: stop what was
         # started here, so that a failed start leaves no hub or desk behind.
@@ -89,12 +72,11 @@ class Desk(unittest.TestCase):
         with open(units, "w", encoding="utf-8", newline="") as f:
             csv.writer(f, lineterminator="\n").writerows(rows)
         catalog = os.path.join(SRC, "data", "indicators.csv")
-        cls.hub_log = open(os.path.join(cls.dir, "hub.log"), "w")
         ep_file = os.path.join(cls.dir, "hub.endpoint")
         cls.spawn(["baocao-hub", "--store", os.path.join(cls.dir, "hub"),
                    "--registry", units, "--catalog", catalog,
                    "--bind", "tcp://127.0.0.1:*", "--endpoint-file", ep_file,
-                   "--plain", "--log-level", "warn"], cls.hub_log)
+                   "--plain", "--log-level", "warn"], "hub")
         cls.hub = wait_file(ep_file)
         cls.file_reports()
         # A 2023 plan for the district: % of plan is year to date / target.
@@ -123,48 +105,29 @@ class Desk(unittest.TestCase):
             f.write(f"{cls.station_key},1701388800,192.0.2.7\n")
         cls.units = units
         url_file = os.path.join(cls.dir, "web.url")
-        cls.web_log = open(os.path.join(cls.dir, "web.log"), "w")
         cls.web = cls.spawn(["baocao-web", "--hub", cls.hub, "--plain",
                              "--listen", "127.0.0.1:0", "--url-file",
                              url_file, "--registry", units, "--catalog",
                              catalog, "--operators", cls.operators,
                              "--pending", cls.pending, "--hub-pid",
-                             str(cls.procs[0].pid)],
-                            cls.web_log)
+                             str(cls.progs.procs[0].pid)],
+                            "web")
         cls.url = wait_file(url_file).rstrip("/")
         # Quán Toan's node, running on, with the station's form.
         form_file = os.path.join(cls.dir, "form.url")
-        cls.node_log = open(os.path.join(cls.dir, "node-form.log"), "w")
         cls.spawn(["baocao-node", "--store",
                    os.path.join(cls.dir, "node-HP-HB-QT"), "--unit",
                    "HP-HB-QT", "--hub", cls.hub, "--plain", "--poll", "100",
                    "--form", "127.0.0.1:0", "--catalog", catalog,
-                   "--form-url-file", form_file], cls.node_log)
+                   "--form-url-file", form_file], "node-form")
         cls.form_url = wait_file(form_file).rstrip("/")
-        os.makedirs(SHOTS, exist_ok=True)
-        cls.browser = webdriver.Chrome(
-            service=Service("/usr/bin/chromedriver"),
-            options=cls.browser_options("main"))
-        cls.browser.set_page_load_timeout(30)
+        cls.browser = chromium(os.path.join(cls.dir, "chromium-main"))
         cls.login(cls.browser, cls.url, "admin", PASSWORD)
         assert "/login" not in cls.browser.current_url
 
     @classmethod
-    def browser_options(cls, profile):
-        opts = webdriver.ChromeOptions()
-        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                  "--disable-gpu", "--window-size=1280,1600",
-                  "--lang=vi", f"--user-data-dir={cls.dir}/chromium-{profile}"):
-            opts.add_argument(a)
-        opts.binary_location = "/usr/bin/chromium"
-        return opts
-
-    @classmethod
-    def spawn(cls, argv, log):
-        p = subprocess.Popen([os.path.join(BIN, argv[0])] + argv[1:],
-                             stdout=log, stderr=subprocess.STDOUT)
-        cls.procs.append(p)
-        return p
+    def spawn(cls, argv, name):
+        return cls.progs.spawn(argv, name)
 
     @classmethod
     def run_prog(cls, argv):
@@ -213,37 +176,12 @@ class Desk(unittest.TestCase):
         if getattr(cls, "browser", None):
             cls.browser.quit()
             cls.browser = None
-        for p in reversed(cls.procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        if not os.environ.get("BC_KEEP"):
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        return cls.progs.stop()
 
     @classmethod
     def tearDownClass(cls):
-        if getattr(cls, "browser", None):
-            cls.browser.quit()
-        for p in reversed(cls.procs):
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        cls.hub_log.close()
-        cls.web_log.close()
-        cls.node_log.close()
         # Each stops cleanly on SIGTERM (and ASan finds no leak).
-        codes = [p.returncode for p in cls.procs]
-        if os.environ.get("BC_KEEP"):
-            print("kept", cls.dir)
-        else:
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        codes = cls.stop_all()
         assert codes == [0] * len(codes), f"exit codes {codes} (hub, desk, " \
             "nodes)"
 
@@ -274,16 +212,7 @@ class Desk(unittest.TestCase):
 
     def shot(self, name):
         """The whole page, not just the window."""
-        path = os.path.join(SHOTS, name + ".png")
-        height = self.browser.execute_script(
-            "return document.documentElement.scrollHeight")
-        self.browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": 1280, "height": height, "deviceScaleFactor": 1,
-            "mobile": False})
-        self.browser.save_screenshot(path)
-        self.browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride",
-                                     {})
-        return path
+        return page_shot(self.browser, name)
 
     def cell(self, indicator, cls):
         return self.browser.find_element(
@@ -539,8 +468,7 @@ class Desk(unittest.TestCase):
         self.assertEqual(self.status_of(
             "GET", "/api/dashboard?unit=HP-HB&period=2023-12"), 200)
         # A wrong password, in the browser: the page says so.
-        other = webdriver.Chrome(service=Service("/usr/bin/chromedriver"),
-                                 options=self.browser_options("other"))
+        other = chromium(os.path.join(self.dir, "chromium-other"))
         try:
             self.login(other, self.url, "admin", "wrong password")
             self.assertIn("failed=1", other.current_url)
@@ -648,7 +576,7 @@ class Desk(unittest.TestCase):
                                                            "node-down"),
                     "--unit", "HP-HB-HV", "--hub", dead, "--plain",
                     "--form", "127.0.0.1:0", "--form-url-file", down_file],
-                   self.node_log)
+                   "node-down")
         down = wait_file(down_file).rstrip("/")
         with self.assertRaises(urllib.error.HTTPError) as cm:
             urllib.request.urlopen(down + "/api/form", timeout=10)
@@ -658,7 +586,7 @@ class Desk(unittest.TestCase):
         up_file = os.path.join(self.dir, "form-up.url")
         self.spawn(["baocao-node", "--store", store, "--unit", "HP-HB-HV",
                     "--hub", self.hub, "--plain", "--form", "127.0.0.1:0",
-                    "--form-url-file", up_file], self.node_log)
+                    "--form-url-file", up_file], "node-up")
         up = wait_file(up_file).rstrip("/")
         doc = None
         end = time.time() + 20
@@ -736,7 +664,7 @@ class Desk(unittest.TestCase):
         self.shot("enrolment")
         # The hub took the SIGHUP and serves on (plain mode: nothing to
         # reload, it says so in its log).
-        self.assertIsNone(self.procs[0].poll())
+        self.assertIsNone(self.progs.procs[0].poll())
         self.assertEqual(self.status_of(
             "GET", "/api/dashboard?unit=HP-HB&period=2023-12"), 200)
 
