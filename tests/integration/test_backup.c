@@ -23,20 +23,9 @@ static const char *wards[9] = {"HP-HB-QT", "HP-HB-HV", "HP-HB-SD",
                                "HP-HB-TC", "HP-HB-TL", "HP-HB-HL",
                                "HP-HB-HVT", "HP-HB-PBC", "HP-HB-MK"};
 
-typedef struct {
-    char *dir;          /* temporary folder */
-    bc_hub_t hub;       /* the hub under test */
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = bc_tmpdir("backup");
-    bc_hub_init(&f->hub);
-    bc_hub_start(&f->hub, f->dir, NULL, NULL);
-    *state = f;
-    return 0;
-}
+/* Each test's state: a hub on the shipped registry in a temporary folder
+ * (tests/support/bc_test.h). */
+typedef bc_fixture_t fixture_t;
 
 static int teardown(void **state)
 {
@@ -181,10 +170,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_backup_under_load_then_restore,
-                                        setup, teardown),
+                                        bc_fixture_setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_backup_refuses_what_it_should,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_node_outbox_backup, setup,
+                                        bc_fixture_setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_node_outbox_backup,
+                                        bc_fixture_setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("integration.backup", tests, NULL,

@@ -18,30 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct {
-    char *dir;          /* temporary folder */
-    bc_hub_t hub;       /* the hub under test */
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = bc_tmpdir("delivery");
-    bc_hub_init(&f->hub);
-    bc_hub_start(&f->hub, f->dir, NULL, NULL);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    assert_int_equal(bc_hub_stop(&f->hub), 0);   /* SIGTERM: clean exit */
-    bc_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+/* Each test's state: a hub on the shipped registry in a temporary folder
+ * (tests/support/bc_test.h). */
+typedef bc_fixture_t fixture_t;
 
 /* Files a report into a node's outbox with the real CLI; `how` is
  * "--replace", "--merge" or NULL. */
@@ -326,19 +305,26 @@ static void test_sigkill_keeps_acknowledged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_hongbang_district_totals, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_resend_is_stored_once, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_revision_replaces, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_cli_correction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_filed_while_hub_down, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_rejections_settle, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hongbang_district_totals,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_resend_is_stored_once,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_revision_replaces,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_cli_correction, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_filed_while_hub_down,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_rejections_settle,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_keeps_acknowledged,
-                                        setup, teardown),
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
     };
     return cmocka_run_group_tests_name("integration.delivery", tests, NULL,
                                        NULL);

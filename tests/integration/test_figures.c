@@ -21,30 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    char *dir;          /* temporary folder */
-    bc_hub_t hub;       /* the hub under test */
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = bc_tmpdir("figures");
-    bc_hub_init(&f->hub);
-    bc_hub_start(&f->hub, f->dir, NULL, NULL);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
-    bc_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+/* Each test's state: a hub on the shipped registry in a temporary folder
+ * (tests/support/bc_test.h). */
+typedef bc_fixture_t fixture_t;
 
 #define FILED 1767225600   /* 2026-01-01T00:00:00Z */
 
@@ -362,16 +341,21 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_stock_over_quarter_half_year,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_year_previous, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mixed_periods, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reporting_units, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_export_as_filed, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_zero_target, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quarter_completeness, setup,
-                                        teardown),
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_year_previous, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_mixed_periods, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_reporting_units, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_export_as_filed, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_zero_target, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_quarter_completeness,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
     };
     return cmocka_run_group_tests_name("integration.figures", tests, NULL,
                                        NULL);

@@ -25,21 +25,9 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct {
-    char *dir;          /* temporary folder */
-    bc_hub_t hub;       /* the hub under test */
-} fixture_t;
-
-/* A hub on the shipped Hải Phòng registry. */
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = bc_tmpdir("limits");
-    bc_hub_init(&f->hub);
-    bc_hub_start(&f->hub, f->dir, NULL, NULL);
-    *state = f;
-    return 0;
-}
+/* Each test's state: a hub on the shipped registry in a temporary folder
+ * (tests/support/bc_test.h). */
+typedef bc_fixture_t fixture_t;
 
 /* A hub whose hard message limit (4 x --max-message) is 16 KiB. */
 static int setup_small(void **state)
@@ -66,16 +54,6 @@ static int setup_bench(void **state)
     const char *extra[] = {"--registry", reg, "--catalog", cat, NULL};
     bc_hub_start(&f->hub, f->dir, NULL, extra);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
-    bc_rmtree(f->dir);
-    free(f->dir);
-    free(f);
     return 0;
 }
 
@@ -547,18 +525,23 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_counts_at_max_never_wrap,
-                                        setup_bench, teardown),
-        cmocka_unit_test_setup_teardown(test_plan_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_filed_at_window, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_text_is_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_submit_refuses_oversized, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_garbage_is_bounded, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_level, setup, teardown),
+                                        setup_bench, bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_plan_limits, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_filed_at_window, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_text_is_clean, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_submit_refuses_oversized,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_is_bounded,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_level, bc_fixture_setup,
+                                        bc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_poison_set_aside, setup_small,
-                                        teardown),
+                                        bc_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,30 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    char *dir;          /* temporary folder */
-    bc_hub_t hub;       /* the hub under test */
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = bc_tmpdir("queries");
-    bc_hub_init(&f->hub);
-    bc_hub_start(&f->hub, f->dir, NULL, NULL);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
-    bc_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+/* Each test's state: a hub on the shipped registry in a temporary folder
+ * (tests/support/bc_test.h). */
+typedef bc_fixture_t fixture_t;
 
 #define FILED_2023_12 1704067200   /* 2024-01-01T00:00:00Z */
 
@@ -581,18 +560,23 @@ static void test_slice(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_rate_from_parts, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_comparisons_and_stocks, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_percent_of_plan, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_completeness, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stock_carried_forward, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_longer_periods_and_levels, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_slice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rate_from_parts, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_comparisons_and_stocks,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_percent_of_plan, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_completeness, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_stock_carried_forward,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_longer_periods_and_levels,
+                                        bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_slice, bc_fixture_setup,
+                                        bc_fixture_teardown),
     };
     return cmocka_run_group_tests_name("integration.queries", tests, NULL,
                                        NULL);

@@ -108,6 +108,20 @@ int bc_hub_stop(bc_hub_t *hub);
  * bc_hub_start on the same endpoint releases it. Returns the exit status. */
 int bc_hub_pause(bc_hub_t *hub, int sig);
 
+/* The fixture most integration tests share, as cmocka's setup and
+ * teardown: a temporary folder named after the test program, and a hub
+ * started in it on the shipped registry and catalogue. The test's state is
+ * then a bc_fixture_t. The teardown fails the test unless the hub stopped
+ * cleanly (exit 0: no leak, nothing left unwritten), then removes the
+ * folder. A test whose hub needs other flags writes its own setup. */
+typedef struct {
+    char *dir;       /* temporary folder */
+    bc_hub_t hub;    /* the hub under test */
+} bc_fixture_t;
+
+int bc_fixture_setup(void **state);
+int bc_fixture_teardown(void **state);
+
 /* Queries one figure directly (plain link). Returns true and the value if
  * the hub has data for it; asserts when the hub does not answer. */
 bool bc_query_value(const char *endpoint, const char *unit,
