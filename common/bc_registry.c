@@ -39,6 +39,7 @@
 #include "bc_error.h"
 #include "bc_limits.h"
 #include "bc_mem.h"
+#include "bc_report.h"
 
 #include <assert.h>
 #include <math.h>
@@ -1105,46 +1106,27 @@ int bc_registry_find_option(const bc_category_t *cat, const char *code)
 bc_indicator_t *bc_registry_find_combination(const bc_registry_t *self,
                                              const char *code)
 {
-    const char *br = code ? strchr(code, '[') : NULL;
-    size_t len = code ? strlen(code) : 0;
-    if (!br || br == code || code[len - 1] != ']')
+    bc_report_combo_t combo;
+    if (bc_report_split_combination(code, &combo) != BC_OK)
         return NULL;
-    char base[BC_CODE_MAX + 1];
-    if ((size_t) (br - code) > BC_CODE_MAX)
-        return NULL;
-    memcpy(base, code, (size_t) (br - code));
-    base[br - code] = '\0';
-    const bc_indicator_t *ind = bc_registry_find_indicator(self, base);
+    const bc_indicator_t *ind = bc_registry_find_indicator(self,
+                                                           combo.indicator);
     if (!ind || !ind->ncats)
         return NULL;
+    /* Every category of the indicator once, in any order. */
     uint32_t opts[BC_MAX_CATS];
     bool seen[BC_MAX_CATS] = {false};
-    const char *p = br + 1, *end = code + len - 1;
-    while (p < end) {
-        const char *eq = memchr(p, '=', (size_t) (end - p));
-        const char *comma = memchr(p, ',', (size_t) (end - p));
-        if (!comma)
-            comma = end;
-        if (!eq || eq > comma)
-            return NULL;
-        char cat[40], opt[40];
-        if ((size_t) (eq - p) >= sizeof cat
-            || (size_t) (comma - eq - 1) >= sizeof opt)
-            return NULL;
-        memcpy(cat, p, (size_t) (eq - p));
-        cat[eq - p] = '\0';
-        memcpy(opt, eq + 1, (size_t) (comma - eq - 1));
-        opt[comma - eq - 1] = '\0';
-        const bc_category_t *c = bc_registry_find_category(self, cat);
+    for (size_t i = 0; i < combo.n; i++) {
+        const bc_category_t *c = bc_registry_find_category(self,
+                                                           combo.cats[i]);
         uint32_t k = 0;
         while (c && k < ind->ncats && ind->cats[k] != c->idx)
             k++;
-        int o = bc_registry_find_option(c, opt);
+        int o = bc_registry_find_option(c, combo.opts[i]);
         if (!c || k == ind->ncats || o < 0 || seen[k])
             return NULL;
         seen[k] = true;
         opts[k] = (uint32_t) o;
-        p = comma + 1;
     }
     for (uint32_t k = 0; k < ind->ncats; k++)
         if (!seen[k])

@@ -473,46 +473,28 @@ static const char *read_cell(const char *key, const char *text,
                              bc_report_value_t *out)
 {
     static const char *const bad = "Ô này không có trong bảng phân tổ";
-    char buf[FORM_MAX_KEY];
-    size_t len = strlen(key);
-    if (len >= sizeof buf)
+    bc_report_combo_t combo;
+    if (strlen(key) >= FORM_MAX_KEY
+        || bc_report_split_combination(key, &combo) != BC_OK)
         return bad;
-    memcpy(buf, key, len + 1);
-    char *br = strchr(buf, '[');
-    if (!br || br == buf || buf[len - 1] != ']')
-        return bad;
-    *br = '\0';
-    buf[len - 1] = '\0';
-    const char *cats[BC_REPORT_MAX_CATEGORIES], *opts[BC_REPORT_MAX_CATEGORIES];
-    size_t n = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(br + 1, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq || eq == tok || !eq[1] || n == BC_REPORT_MAX_CATEGORIES)
+    /* A column the file format keeps for itself is no category. */
+    for (size_t k = 0; k < combo.n; k++)
+        if (!strcasecmp(combo.cats[k], "indicator")
+            || !strcasecmp(combo.cats[k], "value")
+            || !strcasecmp(combo.cats[k], "name"))
             return bad;
-        *eq = '\0';
-        /* A column the file format keeps for itself is no category. */
-        if (!strcasecmp(tok, "indicator") || !strcasecmp(tok, "value")
-            || !strcasecmp(tok, "name"))
-            return bad;
-        cats[n] = tok;
-        opts[n++] = eq + 1;
-    }
-    if (!n)
-        return bad;
     char *csv = NULL;
     size_t clen = 0;
     FILE *m = open_memstream(&csv, &clen);
     if (!m)
         return "Không đọc được ô này: thử lại";
     bc_csv_write_field(m, "indicator", false);
-    for (size_t k = 0; k < n; k++)
-        bc_csv_write_field(m, cats[k], false);
+    for (size_t k = 0; k < combo.n; k++)
+        bc_csv_write_field(m, combo.cats[k], false);
     bc_csv_write_field(m, "value", true);
-    bc_csv_write_field(m, buf, false);
-    for (size_t k = 0; k < n; k++)
-        bc_csv_write_field(m, opts[k], false);
+    bc_csv_write_field(m, combo.indicator, false);
+    for (size_t k = 0; k < combo.n; k++)
+        bc_csv_write_field(m, combo.opts[k], false);
     bc_csv_write_field(m, text, true);
     fclose(m);
     bc_report_t *r = NULL;
