@@ -11,7 +11,7 @@
  * indicator's: a row by sex adds each sex's combinations over every age,
  * figure by figure (value, year to date, comparisons, target), and a
  * ratio's row adds its parts' combinations before the client divides. A
- * row is filled by hub_query_fill_figure, as a figure is, from a
+ * row is filled by hub_figure_fill, as a figure is, from a
  * three-slot set (the row's value and a ratio's two parts).
  */
 #include "hub_breakdown.h"
@@ -26,7 +26,7 @@
 
 /* A breakdown row: the figure block, then its options. */
 typedef struct {
-    figure_block_t fb;                 /* first: the reply's pointer */
+    hub_figure_block_t fb;             /* first: the reply's pointer */
     Baocao__Option opt[2 * BC_MAX_CATS];
     Baocao__Option *optp[2 * BC_MAX_CATS];
 } breakdown_block_t;
@@ -88,8 +88,8 @@ static int cat_pos(const bc_indicator_t *ind, uint32_t cat)
 /* Adds slot `from` of each set into slot `to` of g's (values summed,
  * counts the largest: a report gives every combination or none, so each
  * combination of an indicator has the same reporters). */
-static int group_add(figure_sets_t *g, size_t to, const figure_sets_t *s,
-                     size_t from)
+static int group_add(hub_figure_sets_t *g, size_t to,
+                     const hub_figure_sets_t *s, size_t from)
 {
     hub_figures_t *gs[] = {&g->value, &g->cum, &g->prev, &g->ly, &g->cum_ly,
                            &g->target};
@@ -108,8 +108,9 @@ static int group_add(figure_sets_t *g, size_t to, const figure_sets_t *s,
 }
 
 int hub_breakdown_rows(const bc_registry_t *reg, const bc_indicator_t *w,
-                       const hub_breakdown_ask_t *a, const figure_sets_t *s,
-                       char *note, Baocao__Figure **rows, size_t *nrows)
+                       const hub_breakdown_ask_t *a,
+                       const hub_figure_sets_t *s, char *note,
+                       Baocao__Figure **rows, size_t *nrows)
 {
     int bypos[BC_MAX_CATS], fpos[BC_MAX_CATS];
     uint32_t ngroups = 1;
@@ -135,7 +136,7 @@ int hub_breakdown_rows(const bc_registry_t *reg, const bc_indicator_t *w,
             gopt[i] = rest % no;
             rest /= no;
         }
-        figure_sets_t g;
+        hub_figure_sets_t g;
         hub_figures_t *gs[] = {&g.value, &g.cum, &g.prev, &g.ly, &g.cum_ly,
                                &g.target};
         for (size_t k = 0; k < 6; k++)
@@ -168,7 +169,7 @@ int hub_breakdown_rows(const bc_registry_t *reg, const bc_indicator_t *w,
             fake.numerator = 1;
             fake.denominator = 2;
             breakdown_block_t *b = bc_calloc(1, sizeof *b);
-            hub_query_fill_figure(&b->fb, &fake, &g, note);
+            hub_figure_fill(&b->fb, &fake, &g, note);
             size_t no = 0;
             for (size_t i = 0; i < a->nby; i++, no++) {
                 const bc_category_t *cat =

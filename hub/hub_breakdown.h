@@ -7,7 +7,7 @@
 #ifndef HUB_BREAKDOWN_H
 #define HUB_BREAKDOWN_H
 
-#include "hub_query_int.h"
+#include "hub_figure.h"
 
 #include "baocao.pb-c.h"
 #include "bc_registry.h"
@@ -42,7 +42,8 @@ Baocao__RejectReason hub_breakdown_ask(const bc_registry_t *reg,
  * comparison_note. An indicator not broken down by every asked category
  * gives no rows. BC_OK, or BC_ERANGE when a sum would overflow. */
 int hub_breakdown_rows(const bc_registry_t *reg, const bc_indicator_t *w,
-                       const hub_breakdown_ask_t *a, const figure_sets_t *s,
-                       char *note, Baocao__Figure **rows, size_t *nrows);
+                       const hub_breakdown_ask_t *a,
+                       const hub_figure_sets_t *s, char *note,
+                       Baocao__Figure **rows, size_t *nrows);
 
 #endif

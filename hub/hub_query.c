@@ -6,10 +6,12 @@
  * hub_query_free() releases exactly what was allocated.
  *
  * Breakdown rows (issue 17) are hub_breakdown.c's, made from the same
- * figure sets as the figures (hub_query_int.h).
+ * figure sets as the figures; both fill a Figure with hub_figure.c.
  */
-#include "hub_query_int.h"
+#include "hub_query.h"
 #include "hub_breakdown.h"
+#include "hub_figure.h"
+#include "hub_history.h"
 #include "bc_error.h"
 #include "bc_limits.h"
 #include "bc_mem.h"
@@ -107,18 +109,6 @@ static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
     return rc;
 }
 
-/* A number with data behind it, or NULL (absent on the wire: a reply
- * with no history or plan stays small). */
-static Baocao__Num *num(Baocao__Num *slot, const hub_figures_t *f, size_t i)
-{
-    if (f->count[i] == 0)
-        return NULL;
-    baocao__num__init(slot);
-    slot->present = true;
-    slot->value = f->value[i];
-    return slot;
-}
-
 /* The approval state of (u, p) for a reply (issue #11), in one block so
  * that free(reply->approval) frees it all; NULL (and *approved false)
  * when none is in force or the store could not say. */
@@ -149,45 +139,6 @@ typedef struct {
     Baocao__QueryReply reply;  /* first: the reply's pointer is the block's */
     char note[160];            /* every figure's comparison_note */
 } reply_block_t;
-
-void hub_query_fill_figure(figure_block_t *b, const bc_indicator_t *ind,
-                           const figure_sets_t *s, char *note)
-{
-    Baocao__Figure *f = &b->fig;
-    baocao__figure__init(f);
-    f->indicator = ind->code;
-    f->name = ind->name;
-    f->programme = ind->programme ? ind->programme : "";
-    f->kind = (Baocao__IndicatorKind) ind->kind;
-    size_t i = ind->idx;
-    if (ind->kind != BC_KIND_RATIO) {
-        f->value = num(&b->nums[0], &s->value, i);
-        f->cumulative = num(&b->nums[1], &s->cum, i);
-        f->previous = num(&b->nums[2], &s->prev, i);
-        f->last_year = num(&b->nums[3], &s->ly, i);
-        f->cumulative_last_year = num(&b->nums[4], &s->cum_ly, i);
-        f->target = num(&b->nums[5], &s->target, i);
-        f->reporting_units = s->value.count[i];
-        f->previous_basis = s->b_prev.basis;
-        f->last_year_basis = s->b_ly.basis;
-        f->cumulative_basis = s->b_cum.basis;
-        f->cumulative_last_year_basis = s->b_cum_ly.basis;
-        f->comparison_note = note;
-        return;
-    }
-    /* A ratio: the parts by their own rules; the client divides, and the
-     * reply carries the parts so that anyone can check the division. */
-    size_t ni = (size_t) ind->numerator, di = (size_t) ind->denominator;
-    f->scale = ind->scale;
-    f->numerator = num(&b->nums[6], &s->value, ni);
-    f->denominator = num(&b->nums[7], &s->value, di);
-    f->cumulative_numerator = num(&b->nums[8], &s->cum, ni);
-    f->cumulative_denominator = num(&b->nums[9], &s->cum, di);
-    /* A rate's own target, in its units (hub_plans.h: never summed). */
-    f->target = num(&b->nums[10], &s->target, i);
-    /* The units contributing to either part (hub_reader_period). */
-    f->reporting_units = s->value.count[i];
-}
 
 Baocao__RejectReason hub_query_figures(hub_store_t *store,
                                        const Baocao__Query *q,
@@ -248,7 +199,7 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
             if (want[i]->idx >= nslots)
                 nslots = nind;   /* a combination asked by its own code */
     }
-    figure_sets_t s;
+    hub_figure_sets_t s;
     hub_figures_t *sets[] = {&s.value, &s.cum, &s.prev, &s.ly, &s.cum_ly,
                              &s.target};
     for (size_t i = 0; i < 6; i++)
@@ -327,8 +278,8 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     reply->n_figures = nwant;
     reply->figures = bc_malloc(nwant * sizeof *reply->figures);
     for (size_t i = 0; i < nwant; i++) {
-        figure_block_t *b = bc_malloc(sizeof *b);
-        hub_query_fill_figure(b, want[i], &s, rb->note);
+        hub_figure_block_t *b = bc_malloc(sizeof *b);
+        hub_figure_fill(b, want[i], &s, rb->note);
         reply->figures[i] = &b->fig;
     }
     if (ask.nby || ask.nf) {
@@ -367,7 +318,7 @@ void hub_query_free(Baocao__QueryReply **reply_p)
     for (size_t i = 0; i < r->n_figures; i++)
     {
         free(r->figures[i]->flags);  /* hub_rules_flag's, or NULL */
-        free(r->figures[i]);   /* the figure_block_t holding it */
+        free(r->figures[i]);   /* the hub_figure_block_t holding it */
     }
     free(r->figures);
     for (size_t i = 0; i < r->n_breakdown; i++)
