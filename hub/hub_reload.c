@@ -12,10 +12,66 @@
  * and started again on the new one, and the query cache is cleared; and
  * both reload the keys of the registry in force. A refused file or
  * version leaves everything as it was.
+ *
+ * The two loads start-up shares with them are here too, so that the
+ * server's start-up and its changes read the rules file and start the
+ * log forwarder one way: hub_server_load_rules, hub_server_start_upstream.
  */
 #include "hub_server_int.h"
+#include "bc_csv.h"
 #include "hub_federate.h"
 #include "hub_history.h"
+
+/* --- what start-up loads too ------------------------------------------- */
+
+/* The text is read once and parsed from those bytes (hub_server_int.h). */
+int hub_server_load_rules(const hub_server_t *self, const bc_registry_t *reg,
+                          bc_rules_t **rules, char **text, char *err,
+                          size_t errlen)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int e = bc_read_file(self->cfg.rules, &data, &len);
+    if (e) {
+        snprintf(err, errlen, "%s: %s", self->cfg.rules, strerror(e));
+        return BC_EIO;
+    }
+    bc_rules_t *r = bc_rules_parse(data, len, self->cfg.rules, reg, err,
+                                   errlen);
+    if (!r) {
+        bc_free(&data);
+        return BC_EINVAL;
+    }
+    *rules = r;
+    /* NUL-terminated for the reply's string (bc_read_file's buffer is not;
+     * the parser has refused any NUL byte inside). */
+    *text = bc_strndup(data, len);
+    bc_free(&data);
+    return BC_OK;
+}
+
+int hub_server_start_upstream(hub_server_t *self, char *err, size_t errlen)
+{
+    const hub_config_t *cfg = &self->cfg;
+    const char *name = cfg->upstream_name;
+    for (size_t i = 0; !name && i < bc_registry_nunits(self->reg); i++) {
+        const bc_unit_t *u = bc_registry_unit(self->reg, (uint32_t) i);
+        if (u->parent < 0)
+            name = u->code;
+    }
+    hub_upstream_config_t up = {
+        cfg->upstream, cfg->upstream_key, cfg->upstream_cert,
+        cfg->upstream_plain, name, (int) cfg->upstream_window,
+        (int) cfg->upstream_timeout, 500, (int) cfg->upstream_backoff_max,
+        (uint64_t) cfg->upstream_resend_from};
+    if (cfg->upstream_plain)
+        BC_WARN("forwarding to %s WITHOUT CURVE: use --upstream-key and "
+                "--upstream-cert outside a local demo", cfg->upstream);
+    self->upstream = hub_upstream_new(self->store, &up, err, errlen);
+    return self->upstream ? BC_OK : BC_EINVAL;
+}
+
+/* --- changes ----------------------------------------------------------- */
 
 /* SIGHUP: the files again, tried on a probe before the store is touched. */
 void hub_reload_registry(hub_server_t *self)

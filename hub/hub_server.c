@@ -26,7 +26,6 @@
 #include "bc_notify.h"
 #include "hub_federate.h"
 #include "hub_history.h"
-#include "bc_csv.h"
 #include "bc_mem.h"
 
 #include <string.h>
@@ -140,57 +139,6 @@ static int parse_deadlines(hub_server_t *self, const char *text, char *err,
     }
     free(copy);
     return rc;
-}
-
-int hub_server_start_upstream(hub_server_t *self, char *err, size_t errlen)
-{
-    const hub_config_t *cfg = &self->cfg;
-    const char *name = cfg->upstream_name;
-    for (size_t i = 0; !name && i < bc_registry_nunits(self->reg); i++) {
-        const bc_unit_t *u = bc_registry_unit(self->reg, (uint32_t) i);
-        if (u->parent < 0)
-            name = u->code;
-    }
-    hub_upstream_config_t up = {
-        cfg->upstream, cfg->upstream_key, cfg->upstream_cert,
-        cfg->upstream_plain, name, (int) cfg->upstream_window,
-        (int) cfg->upstream_timeout, 500, (int) cfg->upstream_backoff_max,
-        (uint64_t) cfg->upstream_resend_from};
-    if (cfg->upstream_plain)
-        BC_WARN("forwarding to %s WITHOUT CURVE: use --upstream-key and "
-                "--upstream-cert outside a local demo", cfg->upstream);
-    self->upstream = hub_upstream_new(self->store, &up, err, errlen);
-    return self->upstream ? BC_OK : BC_EINVAL;
-}
-
-/* Reads the --rules file once and parses those bytes against `reg`, so
- * that the text sent to nodes for their copy (handle_catalog) is exactly
- * what the hub checks with, even if the file is edited meanwhile. BC_OK
- * with *rules and *text set, or an error (message in err) leaving both
- * untouched. */
-int hub_server_load_rules(const hub_server_t *self, const bc_registry_t *reg,
-                          bc_rules_t **rules, char **text, char *err,
-                          size_t errlen)
-{
-    char *data = NULL;
-    size_t len = 0;
-    int e = bc_read_file(self->cfg.rules, &data, &len);
-    if (e) {
-        snprintf(err, errlen, "%s: %s", self->cfg.rules, strerror(e));
-        return BC_EIO;
-    }
-    bc_rules_t *r = bc_rules_parse(data, len, self->cfg.rules, reg, err,
-                                   errlen);
-    if (!r) {
-        bc_free(&data);
-        return BC_EINVAL;
-    }
-    *rules = r;
-    /* NUL-terminated for the reply's string (bc_read_file's buffer is not;
-     * the parser has refused any NUL byte inside). */
-    *text = bc_strndup(data, len);
-    bc_free(&data);
-    return BC_OK;
 }
 
 hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,

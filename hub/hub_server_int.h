@@ -151,23 +151,6 @@ static inline int64_t hub_now_us(void)
     return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* --- hub_server.c -------------------------------------------------------- */
-
-/* Reads the --rules file once and parses those bytes against `reg`, so
- * that the text sent to nodes for their copy (handle_catalog) is exactly
- * what the hub checks with, even if the file is edited meanwhile. BC_OK
- * with *rules and *text set, or BC_EIO (the file cannot be read) /
- * BC_EINVAL (it does not parse), message in err, leaving both
- * untouched. */
-int hub_server_load_rules(const hub_server_t *self, const bc_registry_t *reg,
-                          bc_rules_t **rules, char **text, char *err,
-                          size_t errlen);
-
-/* Starts the log forwarder (hub_upstream.h) on the store in force, named
- * --upstream-name or the registry's first root. BC_OK, or BC_EINVAL with
- * a message in err. */
-int hub_server_start_upstream(hub_server_t *self, char *err, size_t errlen);
-
 /* --- hub_handlers.c ------------------------------------------------------ */
 
 /* Answers one request that is not a submission. */
@@ -250,6 +233,21 @@ void hub_batch_dispatch(hub_server_t *self);
 void hub_batch_collect(hub_server_t *self);
 
 /* --- hub_reload.c -------------------------------------------------------- */
+
+/* Reads the --rules file once and parses those bytes against `reg`, so
+ * that the text sent to nodes for their copy (handle_catalog) is exactly
+ * what the hub checks with, even if the file is edited meanwhile. BC_OK
+ * with *rules and *text set, or BC_EIO (the file cannot be read) /
+ * BC_EINVAL (it does not parse), message in err, leaving both
+ * untouched. */
+int hub_server_load_rules(const hub_server_t *self, const bc_registry_t *reg,
+                          bc_rules_t **rules, char **text, char *err,
+                          size_t errlen);
+
+/* Starts the log forwarder (hub_upstream.h) on the store in force, named
+ * --upstream-name or the registry's first root. BC_OK, or BC_EINVAL with
+ * a message in err. */
+int hub_server_start_upstream(hub_server_t *self, char *err, size_t errlen);
 
 /* SIGHUP: the registry and catalogue files again (hub_history_reload),
  * and the rules with them. Call only between batches (none filling, none
