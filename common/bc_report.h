@@ -116,7 +116,8 @@ char *bc_report_combination(const char *indicator, size_t n,
 typedef struct {
     char text[BC_REPORT_COMBO_MAX + 1];  /* the code, NUL at each [ = , ] */
     const char *indicator;               /* the indicator's code */
-    size_t n;                            /* pairs, 1..BC_REPORT_MAX_CATEGORIES */
+    size_t n;                            /* pairs: 1 to the most a report
+                                            holds, BC_REPORT_MAX_CATEGORIES */
     const char *cats[BC_REPORT_MAX_CATEGORIES];  /* each pair's category */
     const char *opts[BC_REPORT_MAX_CATEGORIES];  /* each pair's option */
 } bc_report_combo_t;
