@@ -229,6 +229,20 @@ static void test_breakdowns(void **state)
                   "r.csv:2: indicator code 'x[sex=nu]' has a '['");
 }
 
+/* Expects code to split into `want`: the indicator, then |cat=opt for
+ * each pair in order. */
+static void expect_split(const char *code, const char *want)
+{
+    bc_report_combo_t c;
+    char got[BC_REPORT_COMBO_MAX + 8];
+    assert_int_equal(bc_report_split_combination(code, &c), BC_OK);
+    size_t w = (size_t) snprintf(got, sizeof got, "%s", c.indicator);
+    for (size_t k = 0; k < c.n; k++)
+        w += (size_t) snprintf(got + w, sizeof got - w, "|%s=%s", c.cats[k],
+                               c.opts[k]);
+    assert_string_equal(got, want);
+}
+
 /* Expects bc_report_split_combination to refuse code with rc. */
 static void expect_split_fails(const char *code, int rc)
 {
@@ -242,33 +256,15 @@ static void expect_split_fails(const char *code, int rc)
 static void test_split_combination(void **state)
 {
     (void) state;
-    bc_report_combo_t c;
 
     /* Valid: the pieces in the order written, the inverse of
      * bc_report_combination (which sorts the categories). */
-    assert_int_equal(bc_report_split_combination("sxh_cases[sex=nu]", &c),
-                     BC_OK);
-    assert_string_equal(c.indicator, "sxh_cases");
-    assert_int_equal(c.n, 1);
-    assert_string_equal(c.cats[0], "sex");
-    assert_string_equal(c.opts[0], "nu");
-    assert_int_equal(bc_report_split_combination(
-                         "x[sex=nu,age=50+,a-b=c.d,z_1=5-14]", &c), BC_OK);
-    assert_string_equal(c.indicator, "x");
-    assert_int_equal(c.n, 4);
-    assert_string_equal(c.cats[1], "age");
-    assert_string_equal(c.opts[1], "50+");
-    assert_string_equal(c.cats[3], "z_1");
-    assert_string_equal(c.opts[3], "5-14");
+    expect_split("sxh_cases[sex=nu]", "sxh_cases|sex=nu");
+    expect_split("x[sex=nu,age=50+,a-b=c.d,z_1=5-14]",
+                 "x|sex=nu|age=50+|a-b=c.d|z_1=5-14");
     const char *cats[] = {"sex", "age"}, *opts[] = {"nu", "0-4"};
     char *code = bc_report_combination("sdd_u5", 2, cats, opts);
-    assert_int_equal(bc_report_split_combination(code, &c), BC_OK);
-    assert_string_equal(c.indicator, "sdd_u5");
-    assert_int_equal(c.n, 2);
-    assert_string_equal(c.cats[0], "age");
-    assert_string_equal(c.opts[0], "0-4");
-    assert_string_equal(c.cats[1], "sex");
-    assert_string_equal(c.opts[1], "nu");
+    expect_split(code, "sdd_u5|age=0-4|sex=nu");
     free(code);
 
     /* Empty. */
@@ -291,7 +287,7 @@ static void test_split_combination(void **state)
     expect_split_fails("x[sex=n=u]", BC_EPARSE);         /* a second = */
     expect_split_fails("x[sex=n]u]", BC_EPARSE);         /* a ] inside */
     expect_split_fails("x[[sex=nu]", BC_EPARSE);         /* a [ inside */
-    expect_split_fails("x[sex=n\tu]", BC_EPARSE);       /* a control byte */
+    expect_split_fails("x[sex=n\tu]", BC_EPARSE);        /* a control byte */
 
     /* Too long: more pairs than a report holds, more bytes than a code. */
     expect_split_fails("x[a=1,b=2,c=3,d=4,e=5]", BC_ERANGE);
@@ -304,6 +300,7 @@ static void test_split_combination(void **state)
     /* At the limit itself it splits. */
     longc[BC_REPORT_COMBO_MAX - 1] = ']';
     longc[BC_REPORT_COMBO_MAX] = '\0';
+    bc_report_combo_t c;
     assert_int_equal(bc_report_split_combination(longc, &c), BC_OK);
     assert_int_equal(strlen(c.opts[0]), BC_REPORT_COMBO_MAX - 7);
 }
