@@ -25,7 +25,9 @@
  * indicator of the same kind after the catalogue's own, so the store,
  * rollups, periods, carried stocks, comparisons and history handle
  * combinations with no code of their own, and a catalogue without
- * breakdowns has exactly the indicators (and idx) it always had.
+ * breakdowns has exactly the indicators (and idx) it always had. The
+ * categories file, an indicator's `categories` column and the
+ * combinations' options and codes are bc_categories.c's.
  *
  * The digest is SHA-256 over a canonical serialisation of the parsed
  * content (not of the file bytes), so reordering columns, adding a comment
@@ -34,11 +36,13 @@
  */
 #include "bc_registry.h"
 
+#include "bc_categories.h"
 #include "bc_csv.h"
 #include "bc_history.h"
 #include "bc_error.h"
 #include "bc_limits.h"
 #include "bc_mem.h"
+#include "bc_report.h"
 
 #include <assert.h>
 #include <math.h>
@@ -470,134 +474,10 @@ out:
     return rc;
 }
 
-/* ---- categories (issue 17) -------------------------------------------- */
-
-/* An option code is a code that may also hold '+' ("50+"). */
-static bool option_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 32)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-              c == '+'))
-            return false;
-    }
-    return true;
-}
-
-static int load_categories(bc_registry_t *reg, const char *path,
-                           const char *data, size_t len, char *err,
-                           size_t errlen)
-{
-    bc_csv_t *csv = open_csv(path, data, len, err, errlen);
-    int rc = -1;
-    if (!csv)
-        return -1;
-    int c_cat = bc_csv_column(csv, "category");
-    int c_opt = bc_csv_column(csv, "option");
-    int c_name = bc_csv_column(csv, "name");
-    if (c_cat < 0 || c_opt < 0 || c_name < 0) {
-        bc_set_error(err, errlen, "%s:1: the header needs the columns "
-                     "category, option and name", path);
-        goto out;
-    }
-    size_t rows = bc_csv_rows(csv);
-    reg->cats = bc_calloc(rows ? rows : 1, sizeof *reg->cats);
-    for (size_t r = 0; r < rows; r++) {
-        size_t line = bc_csv_line(csv, r);
-        const char *cc = bc_csv_field(csv, r, c_cat);
-        const char *oc = bc_csv_field(csv, r, c_opt);
-        const char *name = bc_csv_field(csv, r, c_name);
-        if (!code_ok(cc) || strlen(cc) > 32) {
-            bc_set_error(err, errlen, "%s:%zu: bad category code '%s' (1 to "
-                         "32 of A-Z a-z 0-9 - _ .)", path, line, cc);
-            goto out;
-        }
-        if (!option_ok(oc)) {
-            bc_set_error(err, errlen, "%s:%zu: bad option code '%s' (1 to 32 "
-                         "of A-Z a-z 0-9 - _ . +)", path, line, oc);
-            goto out;
-        }
-        bc_category_t *cat = NULL;
-        for (size_t k = 0; k < reg->ncats; k++)
-            if (strcmp(reg->cats[k].code, cc) == 0)
-                cat = &reg->cats[k];
-        if (!cat) {
-            cat = &reg->cats[reg->ncats];
-            cat->idx = (uint32_t) reg->ncats++;
-            cat->code = bc_strdup(cc);
-            cat->opts = bc_calloc(rows, sizeof *cat->opts);
-            cat->names = bc_calloc(rows, sizeof *cat->names);
-        }
-        if (bc_registry_find_option(cat, oc) >= 0) {
-            bc_set_error(err, errlen, "%s:%zu: option %s of %s appears "
-                         "twice", path, line, oc, cc);
-            goto out;
-        }
-        cat->opts[cat->nopts] = bc_strdup(oc);
-        cat->names[cat->nopts++] = bc_strdup(name[0] ? name : oc);
-    }
-    rc = 0;
-out:
-    bc_csv_destroy(&csv);
-    return rc;
-}
-
-/* Parses one row's `categories` ("sex;age") into ind->cats; returns the
- * number of combinations, or 0 with err set. */
-static size_t parse_ind_categories(bc_registry_t *reg, bc_indicator_t *ind,
-                                   const char *text, const char *path,
-                                   size_t line, char *err, size_t errlen)
-{
-    size_t combos = 1;
-    const char *p = text;
-    while (*p) {
-        const char *e = strchr(p, ';');
-        size_t n = e ? (size_t) (e - p) : strlen(p);
-        char code[40];
-        if (n == 0 || n >= sizeof code) {
-            bc_set_error(err, errlen, "%s:%zu: %s: bad categories '%s' "
-                         "(codes separated by ;)", path, line, ind->code,
-                         text);
-            return 0;
-        }
-        memcpy(code, p, n);
-        code[n] = '\0';
-        const bc_category_t *cat = bc_registry_find_category(reg, code);
-        if (!cat) {
-            bc_set_error(err, errlen, "%s:%zu: %s is broken down by an "
-                         "unknown category '%s'%s", path, line, ind->code,
-                         code, reg->ncats ? "" : " (no --categories file)");
-            return 0;
-        }
-        for (uint32_t k = 0; k < ind->ncats; k++)
-            if (ind->cats[k] == cat->idx) {
-                bc_set_error(err, errlen, "%s:%zu: %s names category %s "
-                             "twice", path, line, ind->code, code);
-                return 0;
-            }
-        if (ind->ncats == BC_MAX_CATS) {
-            bc_set_error(err, errlen, "%s:%zu: %s: at most %d categories",
-                         path, line, ind->code, BC_MAX_CATS);
-            return 0;
-        }
-        ind->cats[ind->ncats++] = cat->idx;
-        combos *= cat->nopts;
-        if (combos > BC_MAX_COMBOS) {
-            bc_set_error(err, errlen, "%s:%zu: %s: more than %d "
-                         "combinations", path, line, ind->code,
-                         BC_MAX_COMBOS);
-            return 0;
-        }
-        p += n;
-        if (*p == ';')
-            p++;
-    }
-    return combos;
-}
+/* ---- breakdowns (issue 17) --------------------------------------------
+ * The categories, their combinations' options and codes are
+ * bc_categories.c's; the registry holds the slots and indexes their
+ * codes. */
 
 /* Writes the combination slots of total `t` from slot `at` on. */
 static void make_combos(bc_registry_t *reg, uint32_t t, uint32_t at)
@@ -606,27 +486,13 @@ static void make_combos(bc_registry_t *reg, uint32_t t, uint32_t at)
     ind->first_combo = at;
     for (uint32_t c = 0; c < ind->ncombos; c++) {
         bc_indicator_t *x = &reg->inds[at + c];
-        char code[BC_MAX_CATS * 72 + BC_CODE_MAX + 4];
-        size_t n = (size_t) snprintf(code, sizeof code, "%s[", ind->code);
-        uint32_t rest = c;
         *x = *ind;
         x->idx = at + c;
         x->total = (int32_t) t;
         x->ncombos = x->first_combo = 0;
         x->numerator = x->denominator = -1;
-        for (uint32_t k = ind->ncats; k-- > 0;) {
-            uint32_t no = reg->cats[ind->cats[k]].nopts;
-            x->opts[k] = rest % no;
-            rest /= no;
-        }
-        for (uint32_t k = 0; k < ind->ncats; k++) {
-            const bc_category_t *cat = &reg->cats[ind->cats[k]];
-            n += (size_t) snprintf(code + n, sizeof code - n, "%s%s=%s",
-                                   k ? "," : "", cat->code,
-                                   cat->opts[x->opts[k]]);
-        }
-        snprintf(code + n, sizeof code - n, "]");
-        x->code = bc_strdup(code);
+        bc_categories_combo_opts(reg->cats, ind, c, x->opts);
+        x->code = bc_categories_combo_code(reg->cats, ind, x->opts);
         x->name = bc_strdup(ind->name);
         x->programme = bc_strdup(ind->programme);
         index_put(&reg->ind_index, x->code, x->idx);
@@ -726,9 +592,8 @@ static int load_indicators(bc_registry_t *reg, const char *path,
         }
         const char *cats = bc_csv_field(csv, r, c_cats);
         if (cats[0]) {
-            ind->ncombos = (uint32_t) parse_ind_categories(reg, ind, cats,
-                                                           path, line, err,
-                                                           errlen);
+            ind->ncombos = (uint32_t) bc_categories_parse_list(
+                reg->cats, reg->ncats, ind, cats, path, line, err, errlen);
             if (!ind->ncombos)
                 goto out;
             ncombos += ind->ncombos;
@@ -953,8 +818,9 @@ static bc_registry_t *load(const char *units_path, const char *units_data,
     reg = bc_calloc(1, sizeof *reg);
     if (load_units(reg, units_path, units_data, units_len, err, errlen) != 0)
         goto out_destroy;
-    if (cats_path && load_categories(reg, cats_path, cats_data, cats_len,
-                                     err, errlen) != 0)
+    if (cats_path && bc_categories_load(cats_path, cats_data, cats_len,
+                                        &reg->cats, &reg->ncats, err,
+                                        errlen) != 0)
         goto out_destroy;
     if (load_indicators(reg, catalog_path, catalog_data, catalog_len, err,
                         errlen) != 0)
@@ -1040,17 +906,7 @@ void bc_registry_destroy(bc_registry_t **self_p)
         free(ind->programme);
     }
     free(self->inds);
-    for (size_t i = 0; i < self->ncats; i++) {
-        bc_category_t *c = &self->cats[i];
-        for (uint32_t k = 0; k < c->nopts; k++) {
-            free(c->opts[k]);
-            free(c->names[k]);
-        }
-        free(c->opts);
-        free(c->names);
-        free(c->code);
-    }
-    free(self->cats);
+    bc_categories_free(self->cats, self->ncats);
     index_free(&self->unit_index);
     index_free(&self->ind_index);
     free(self);
@@ -1087,68 +943,27 @@ const bc_category_t *bc_registry_category(const bc_registry_t *self,
 const bc_category_t *bc_registry_find_category(const bc_registry_t *self,
                                                const char *code)
 {
-    /* A handful of categories: a scan is the index. */
-    for (size_t i = 0; self && code && i < self->ncats; i++)
-        if (strcmp(self->cats[i].code, code) == 0)
-            return &self->cats[i];
-    return NULL;
+    return self ? bc_categories_find(self->cats, self->ncats, code) : NULL;
 }
 
 int bc_registry_find_option(const bc_category_t *cat, const char *code)
 {
-    for (uint32_t i = 0; cat && code && i < cat->nopts; i++)
-        if (strcmp(cat->opts[i], code) == 0)
-            return (int) i;
-    return -1;
+    return bc_categories_find_option(cat, code);
 }
 
 bc_indicator_t *bc_registry_find_combination(const bc_registry_t *self,
                                              const char *code)
 {
-    const char *br = code ? strchr(code, '[') : NULL;
-    size_t len = code ? strlen(code) : 0;
-    if (!br || br == code || code[len - 1] != ']')
+    bc_report_combo_t combo;
+    if (bc_report_split_combination(code, &combo) != BC_OK)
         return NULL;
-    char base[BC_CODE_MAX + 1];
-    if ((size_t) (br - code) > BC_CODE_MAX)
-        return NULL;
-    memcpy(base, code, (size_t) (br - code));
-    base[br - code] = '\0';
-    const bc_indicator_t *ind = bc_registry_find_indicator(self, base);
+    const bc_indicator_t *ind = bc_registry_find_indicator(self,
+                                                           combo.indicator);
     if (!ind || !ind->ncats)
         return NULL;
     uint32_t opts[BC_MAX_CATS];
-    bool seen[BC_MAX_CATS] = {false};
-    const char *p = br + 1, *end = code + len - 1;
-    while (p < end) {
-        const char *eq = memchr(p, '=', (size_t) (end - p));
-        const char *comma = memchr(p, ',', (size_t) (end - p));
-        if (!comma)
-            comma = end;
-        if (!eq || eq > comma)
-            return NULL;
-        char cat[40], opt[40];
-        if ((size_t) (eq - p) >= sizeof cat
-            || (size_t) (comma - eq - 1) >= sizeof opt)
-            return NULL;
-        memcpy(cat, p, (size_t) (eq - p));
-        cat[eq - p] = '\0';
-        memcpy(opt, eq + 1, (size_t) (comma - eq - 1));
-        opt[comma - eq - 1] = '\0';
-        const bc_category_t *c = bc_registry_find_category(self, cat);
-        uint32_t k = 0;
-        while (c && k < ind->ncats && ind->cats[k] != c->idx)
-            k++;
-        int o = bc_registry_find_option(c, opt);
-        if (!c || k == ind->ncats || o < 0 || seen[k])
-            return NULL;
-        seen[k] = true;
-        opts[k] = (uint32_t) o;
-        p = comma + 1;
-    }
-    for (uint32_t k = 0; k < ind->ncats; k++)
-        if (!seen[k])
-            return NULL;
+    if (!bc_categories_resolve(self->cats, self->ncats, ind, &combo, opts))
+        return NULL;
     return bc_registry_combo(self, ind, opts);
 }
 
@@ -1156,12 +971,7 @@ bc_indicator_t *bc_registry_combo(const bc_registry_t *self,
                                   const bc_indicator_t *ind,
                                   const uint32_t *opts)
 {
-    uint32_t c = 0;
-    for (uint32_t k = 0; k < ind->ncats; k++) {
-        const bc_category_t *cat = &self->cats[ind->cats[k]];
-        assert(opts[k] < cat->nopts);
-        c = c * cat->nopts + opts[k];
-    }
+    uint32_t c = bc_categories_combo_index(self->cats, ind, opts);
     assert(ind->ncombos && c < ind->ncombos);
     return &self->inds[ind->first_combo + c];
 }

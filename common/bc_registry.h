@@ -56,7 +56,8 @@
  *
  *   category,option,name
  *
- *   one row per option, grouped into categories by code in file order.
+ *   one row per option, grouped into categories by code in file order
+ *   (bc_categories.h, which reads it and makes the combinations).
  *
  * Load errors name the file, the line and the problem: duplicate code
  * (two rows of one code whose validity overlaps), two units with the same

@@ -268,6 +268,48 @@ char *bc_report_combination(const char *indicator, size_t n,
     return code;
 }
 
+/* Cuts the code in place in out->text: each piece is checked as a
+ * category cell is (part_ok), so a split code is one that
+ * bc_report_combination could have written. */
+int bc_report_split_combination(const char *code, bc_report_combo_t *out)
+{
+    if (!code)
+        return BC_EPARSE;
+    size_t len = strlen(code);
+    if (len > BC_REPORT_COMBO_MAX)
+        return BC_ERANGE;
+    memcpy(out->text, code, len + 1);
+    char *br = strchr(out->text, '[');
+    if (!br || len < 2 || out->text[len - 1] != ']')
+        return BC_EPARSE;
+    *br = '\0';
+    out->text[len - 1] = '\0';
+    out->indicator = out->text;
+    out->n = 0;
+    if (!part_ok(out->indicator))
+        return BC_EPARSE;
+    /* Pairs up to the closing ']' (now the NUL): a comma ends each but
+     * the last, so an empty pair anywhere is malformed. */
+    for (char *p = br + 1;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        char *eq = strchr(p, '=');
+        if (!eq)
+            return BC_EPARSE;
+        *eq = '\0';
+        if (!part_ok(p) || !part_ok(eq + 1))
+            return BC_EPARSE;
+        if (out->n == BC_REPORT_MAX_CATEGORIES)
+            return BC_ERANGE;
+        out->cats[out->n] = p;
+        out->opts[out->n++] = eq + 1;
+        if (!comma)
+            return BC_OK;
+        p = comma + 1;
+    }
+}
+
 static int report_from_csv(bc_csv_t *csv, const char *data, size_t len,
                            const char *name, bc_report_t **out, char *err,
                            size_t errlen)

@@ -106,6 +106,35 @@ char *bc_report_combination(const char *indicator, size_t n,
                             const char *const *cats,
                             const char *const *opts);
 
+/* Longest code bc_report_split_combination takes, in bytes. The longest
+ * code a catalogue can make is about 330 (a 64-byte indicator code and
+ * BC_MAX_CATS pairs of 32-byte category and option codes). */
+#define BC_REPORT_COMBO_MAX 511
+
+/* A combination's code cut into its pieces: bc_report_combination's
+ * inverse. The pointers point into text. */
+typedef struct {
+    char text[BC_REPORT_COMBO_MAX + 1];  /* the code, NUL at each [ = , ] */
+    const char *indicator;               /* the indicator's code */
+    size_t n;                            /* pairs: 1 to the most a report
+                                            holds, BC_REPORT_MAX_CATEGORIES */
+    const char *cats[BC_REPORT_MAX_CATEGORIES];  /* each pair's category */
+    const char *opts[BC_REPORT_MAX_CATEGORIES];  /* each pair's option */
+} bc_report_combo_t;
+
+/* Splits `code`, `indicator[cat=opt,...]`, into out, its pairs in the
+ * order written (whether the catalogue knows them is the caller's
+ * question: bc_registry_find_combination). The one parser of such codes
+ * from outside (a posted grid cell, a code to look up), so that all read
+ * them alike. Returns BC_OK; BC_EPARSE when code is NULL or not of that
+ * shape: no '[' or no final ']', an empty indicator, category or option,
+ * an empty pair (`x[a=b,]`), a pair without '=' or with a second one, a
+ * piece holding '[' ']' ',' or a control byte (bc_report's rule for
+ * category names and options); BC_ERANGE when it is longer than
+ * BC_REPORT_COMBO_MAX bytes or has more than BC_REPORT_MAX_CATEGORIES
+ * pairs. out is undefined on error. */
+int bc_report_split_combination(const char *code, bc_report_combo_t *out);
+
 /* Bytes of the Request that would carry this report (revision, id and
  * tag at their largest), to check against the hub's --max-message before
  * filing. */

@@ -5,13 +5,12 @@
  * registry (which outlives the reply) and whose arrays are allocated here;
  * hub_query_free() releases exactly what was allocated.
  *
- * Breakdown rows (issue 17) are sums of the figure sets' combination
- * slots, which the reader has already computed like any indicator's: a
- * row by sex adds each sex's combinations over every age, figure by figure
- * (value, year to date, comparisons, target), and a ratio's row adds its
- * parts' combinations before the client divides.
+ * Breakdown rows (issue 17) are hub_breakdown.c's, made from the same
+ * figure sets as the figures; both fill a Figure with hub_figure.c.
  */
 #include "hub_query.h"
+#include "hub_breakdown.h"
+#include "hub_figure.h"
 #include "hub_history.h"
 #include "bc_error.h"
 #include "bc_limits.h"
@@ -41,13 +40,6 @@ static Baocao__RejectReason resolve(const bc_registry_t *reg, const char *unit,
     /* The registry is a history: a unit has no figures after its end. */
     return hub_history_question(reg, *u, *p, msg, msglen);
 }
-
-/* The six figure sets behind a query's answer. */
-typedef struct {
-    hub_figures_t value, cum, prev, ly, cum_ly, target;
-    hub_basis_t b_prev, b_ly, b_cum, b_cum_ly;  /* how each comparison was
-                                                   computed (history) */
-} figure_sets_t;
 
 /* Adds one piece of a year to date into out: flows summed (exact, or
  * BC_ERANGE), a stock the piece's (the last piece wins). */
@@ -117,18 +109,6 @@ static int year_to_date(hub_reader_t *r, const bc_registry_t *reg,
     return rc;
 }
 
-/* A number with data behind it, or NULL (absent on the wire: a reply
- * with no history or plan stays small). */
-static Baocao__Num *num(Baocao__Num *slot, const hub_figures_t *f, size_t i)
-{
-    if (f->count[i] == 0)
-        return NULL;
-    baocao__num__init(slot);
-    slot->present = true;
-    slot->value = f->value[i];
-    return slot;
-}
-
 /* The approval state of (u, p) for a reply (issue #11), in one block so
  * that free(reply->approval) frees it all; NULL (and *approved false)
  * when none is in force or the store could not say. */
@@ -152,12 +132,6 @@ static Baocao__Approval *approval_of(hub_reader_t *r, const bc_unit_t *u,
     return &b->w;
 }
 
-/* Each Figure is allocated together with its Num fields in one block. */
-typedef struct {
-    Baocao__Figure fig;        /* the figure */
-    Baocao__Num nums[13];      /* storage for its Num fields */
-} figure_block_t;
-
 /* The reply and the one comparison note its figures share (the bases are
  * the query's, not an indicator's), in one block that hub_query_free
  * frees with the reply. */
@@ -165,232 +139,6 @@ typedef struct {
     Baocao__QueryReply reply;  /* first: the reply's pointer is the block's */
     char note[160];            /* every figure's comparison_note */
 } reply_block_t;
-
-static void fill_figure(figure_block_t *b, const bc_indicator_t *ind,
-                        const figure_sets_t *s, char *note)
-{
-    Baocao__Figure *f = &b->fig;
-    baocao__figure__init(f);
-    f->indicator = ind->code;
-    f->name = ind->name;
-    f->programme = ind->programme ? ind->programme : "";
-    f->kind = (Baocao__IndicatorKind) ind->kind;
-    size_t i = ind->idx;
-    if (ind->kind != BC_KIND_RATIO) {
-        f->value = num(&b->nums[0], &s->value, i);
-        f->cumulative = num(&b->nums[1], &s->cum, i);
-        f->previous = num(&b->nums[2], &s->prev, i);
-        f->last_year = num(&b->nums[3], &s->ly, i);
-        f->cumulative_last_year = num(&b->nums[4], &s->cum_ly, i);
-        f->target = num(&b->nums[5], &s->target, i);
-        f->reporting_units = s->value.count[i];
-        f->previous_basis = s->b_prev.basis;
-        f->last_year_basis = s->b_ly.basis;
-        f->cumulative_basis = s->b_cum.basis;
-        f->cumulative_last_year_basis = s->b_cum_ly.basis;
-        f->comparison_note = note;
-        return;
-    }
-    /* A ratio: the parts by their own rules; the client divides, and the
-     * reply carries the parts so that anyone can check the division. */
-    size_t ni = (size_t) ind->numerator, di = (size_t) ind->denominator;
-    f->scale = ind->scale;
-    f->numerator = num(&b->nums[6], &s->value, ni);
-    f->denominator = num(&b->nums[7], &s->value, di);
-    f->cumulative_numerator = num(&b->nums[8], &s->cum, ni);
-    f->cumulative_denominator = num(&b->nums[9], &s->cum, di);
-    /* A rate's own target, in its units (hub_plans.h: never summed). */
-    f->target = num(&b->nums[10], &s->target, i);
-    /* The units contributing to either part (hub_reader_period). */
-    f->reporting_units = s->value.count[i];
-}
-
-/* --- breakdowns (issue 17) ------------------------------------------------ */
-
-/* A breakdown row: the figure block, then its options. */
-typedef struct {
-    figure_block_t fb;                 /* first: the reply's pointer */
-    Baocao__Option opt[2 * BC_MAX_CATS];
-    Baocao__Option *optp[2 * BC_MAX_CATS];
-} breakdown_block_t;
-
-/* What a query's `by` and `options` ask, as categories and options. */
-typedef struct {
-    uint32_t by[BC_MAX_CATS];          /* category idx */
-    size_t nby;
-    uint32_t fcat[BC_MAX_CATS];        /* filter: category idx */
-    uint32_t fopt[BC_MAX_CATS];        /* and its option */
-    size_t nf;
-} breakdown_ask_t;
-
-static Baocao__RejectReason breakdown_ask(const bc_registry_t *reg,
-                                          const Baocao__Query *q,
-                                          breakdown_ask_t *a, char *msg,
-                                          size_t msglen)
-{
-    memset(a, 0, sizeof *a);
-    if (q->n_by > BC_MAX_CATS || q->n_options > BC_MAX_CATS) {
-        snprintf(msg, msglen, "at most %d categories in `by` and %d "
-                 "options", BC_MAX_CATS, BC_MAX_CATS);
-        return BAOCAO__REJECT_REASON__REASON_BAD_REQUEST;
-    }
-    for (size_t i = 0; i < q->n_by; i++) {
-        const bc_category_t *c = bc_registry_find_category(reg, q->by[i]);
-        if (!c) {
-            snprintf(msg, msglen, "unknown category '%.40s'", q->by[i]);
-            return BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION;
-        }
-        for (size_t j = 0; j < a->nby; j++)
-            if (a->by[j] == c->idx) {
-                snprintf(msg, msglen, "category %s named twice", c->code);
-                return BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION;
-            }
-        a->by[a->nby++] = c->idx;
-    }
-    for (size_t i = 0; i < q->n_options; i++) {
-        const Baocao__Option *o = q->options[i];
-        const bc_category_t *c = bc_registry_find_category(reg, o->category);
-        int opt = bc_registry_find_option(c, o->option);
-        if (!c || opt < 0) {
-            snprintf(msg, msglen, "unknown %s '%.40s%s%.40s'",
-                     c ? "option" : "category", o->category, c ? "=" : "",
-                     c ? o->option : "");
-            return BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION;
-        }
-        for (size_t j = 0; j < a->nf; j++)
-            if (a->fcat[j] == c->idx) {
-                snprintf(msg, msglen, "two options for %s", c->code);
-                return BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION;
-            }
-        a->fcat[a->nf] = c->idx;
-        a->fopt[a->nf++] = (uint32_t) opt;
-    }
-    return BAOCAO__REJECT_REASON__REASON_NONE;
-}
-
-/* The position of category `cat` in ind's categories, or -1. */
-static int cat_pos(const bc_indicator_t *ind, uint32_t cat)
-{
-    for (uint32_t k = 0; k < ind->ncats; k++)
-        if (ind->cats[k] == cat)
-            return (int) k;
-    return -1;
-}
-
-/* Adds slot `from` of each set into slot `to` of g's (values summed,
- * counts the largest: a report gives every combination or none, so each
- * combination of an indicator has the same reporters). */
-static int group_add(figure_sets_t *g, size_t to, const figure_sets_t *s,
-                     size_t from)
-{
-    hub_figures_t *gs[] = {&g->value, &g->cum, &g->prev, &g->ly, &g->cum_ly,
-                           &g->target};
-    const hub_figures_t *ss[] = {&s->value, &s->cum, &s->prev, &s->ly,
-                                 &s->cum_ly, &s->target};
-    for (size_t k = 0; k < 6; k++) {
-        if (!ss[k]->count[from])
-            continue;
-        if (bc_add_checked(gs[k]->value[to], ss[k]->value[from],
-                           &gs[k]->value[to]))
-            return BC_ERANGE;
-        if (ss[k]->count[from] > gs[k]->count[to])
-            gs[k]->count[to] = ss[k]->count[from];
-    }
-    return BC_OK;
-}
-
-/* The breakdown rows of one asked indicator: one per combination of the
- * `by` categories' options, each summing the combinations that have
- * them and the filter's options. Appends to rows (room for ncombos).
- * BC_OK, or BC_ERANGE when a sum would overflow. */
-static int breakdown_rows(const bc_registry_t *reg, const bc_indicator_t *w,
-                          const breakdown_ask_t *a, const figure_sets_t *s,
-                          char *note, Baocao__Figure **rows, size_t *nrows)
-{
-    int bypos[BC_MAX_CATS], fpos[BC_MAX_CATS];
-    uint32_t ngroups = 1;
-    for (size_t i = 0; i < a->nby; i++) {
-        if ((bypos[i] = cat_pos(w, a->by[i])) < 0)
-            return BC_OK;   /* not broken down by it: no rows */
-        ngroups *= bc_registry_category(reg, a->by[i])->nopts;
-    }
-    for (size_t i = 0; i < a->nf; i++)
-        if ((fpos[i] = cat_pos(w, a->fcat[i])) < 0)
-            return BC_OK;
-    /* The group's parts in slots 0 (the figure), 1 and 2 (a ratio's). */
-    const bc_indicator_t *nu = NULL, *de = NULL;
-    if (w->kind == BC_KIND_RATIO) {
-        nu = bc_registry_indicator(reg, (uint32_t) w->numerator);
-        de = bc_registry_indicator(reg, (uint32_t) w->denominator);
-    }
-    int rc = BC_OK;
-    for (uint32_t gi = 0; gi < ngroups && !rc; gi++) {
-        uint32_t gopt[BC_MAX_CATS], rest = gi;
-        for (size_t i = a->nby; i-- > 0;) {
-            uint32_t no = bc_registry_category(reg, a->by[i])->nopts;
-            gopt[i] = rest % no;
-            rest /= no;
-        }
-        figure_sets_t g;
-        hub_figures_t *gs[] = {&g.value, &g.cum, &g.prev, &g.ly, &g.cum_ly,
-                               &g.target};
-        for (size_t k = 0; k < 6; k++)
-            hub_figures_init(gs[k], 3);
-        g.b_prev = s->b_prev;
-        g.b_ly = s->b_ly;
-        g.b_cum = s->b_cum;
-        g.b_cum_ly = s->b_cum_ly;
-        for (uint32_t c = 0; c < w->ncombos && !rc; c++) {
-            const bc_indicator_t *x =
-                bc_registry_indicator(reg, w->first_combo + c);
-            bool match = true;
-            for (size_t i = 0; i < a->nby && match; i++)
-                match = x->opts[bypos[i]] == gopt[i];
-            for (size_t i = 0; i < a->nf && match; i++)
-                match = x->opts[fpos[i]] == a->fopt[i];
-            if (!match)
-                continue;
-            rc = group_add(&g, 0, s, x->idx);
-            if (!rc && nu)
-                rc = group_add(&g, 1, s, nu->first_combo + c);
-            if (!rc && de)
-                rc = group_add(&g, 2, s, de->first_combo + c);
-        }
-        if (nu)   /* a rate's target is its own, never summed */
-            g.target.count[0] = 0;
-        if (!rc) {
-            bc_indicator_t fake = *w;
-            fake.idx = 0;
-            fake.numerator = 1;
-            fake.denominator = 2;
-            breakdown_block_t *b = bc_calloc(1, sizeof *b);
-            fill_figure(&b->fb, &fake, &g, note);
-            size_t no = 0;
-            for (size_t i = 0; i < a->nby; i++, no++) {
-                const bc_category_t *cat =
-                    bc_registry_category(reg, a->by[i]);
-                baocao__option__init(&b->opt[no]);
-                b->opt[no].category = cat->code;
-                b->opt[no].option = cat->opts[gopt[i]];
-            }
-            for (size_t i = 0; i < a->nf; i++, no++) {
-                const bc_category_t *cat =
-                    bc_registry_category(reg, a->fcat[i]);
-                baocao__option__init(&b->opt[no]);
-                b->opt[no].category = cat->code;
-                b->opt[no].option = cat->opts[a->fopt[i]];
-            }
-            for (size_t i = 0; i < no; i++)
-                b->optp[i] = &b->opt[i];
-            b->fb.fig.n_options = no;
-            b->fb.fig.options = b->optp;
-            rows[(*nrows)++] = &b->fb.fig;
-        }
-        for (size_t k = 0; k < 6; k++)
-            hub_figures_free(gs[k]);
-    }
-    return rc;
-}
 
 Baocao__RejectReason hub_query_figures(hub_store_t *store,
                                        const Baocao__Query *q,
@@ -423,8 +171,8 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
         }
     }
 
-    breakdown_ask_t ask;
-    if ((why = breakdown_ask(reg, q, &ask, msg, msglen))
+    hub_breakdown_ask_t ask;
+    if ((why = hub_breakdown_ask(reg, q, &ask, msg, msglen))
         != BAOCAO__REJECT_REASON__REASON_NONE) {
         free(want);
         return why;
@@ -451,7 +199,7 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
             if (want[i]->idx >= nslots)
                 nslots = nind;   /* a combination asked by its own code */
     }
-    figure_sets_t s;
+    hub_figure_sets_t s;
     hub_figures_t *sets[] = {&s.value, &s.cum, &s.prev, &s.ly, &s.cum_ly,
                              &s.target};
     for (size_t i = 0; i < 6; i++)
@@ -530,8 +278,8 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     reply->n_figures = nwant;
     reply->figures = bc_malloc(nwant * sizeof *reply->figures);
     for (size_t i = 0; i < nwant; i++) {
-        figure_block_t *b = bc_malloc(sizeof *b);
-        fill_figure(b, want[i], &s, rb->note);
+        hub_figure_block_t *b = bc_malloc(sizeof *b);
+        hub_figure_fill(b, want[i], &s, rb->note);
         reply->figures[i] = &b->fig;
     }
     if (ask.nby || ask.nf) {
@@ -542,8 +290,9 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
                                      * sizeof *reply->breakdown);
         for (size_t i = 0; i < nwant && !rc; i++)
             if (want[i]->ncombos)
-                rc = breakdown_rows(reg, want[i], &ask, &s, rb->note,
-                                    reply->breakdown, &reply->n_breakdown);
+                rc = hub_breakdown_rows(reg, want[i], &ask, &s, rb->note,
+                                        reply->breakdown,
+                                        &reply->n_breakdown);
         if (rc) {
             hub_query_free(&reply);
             snprintf(msg, msglen, "a breakdown of %s for %s would overflow "
@@ -569,11 +318,11 @@ void hub_query_free(Baocao__QueryReply **reply_p)
     for (size_t i = 0; i < r->n_figures; i++)
     {
         free(r->figures[i]->flags);  /* hub_rules_flag's, or NULL */
-        free(r->figures[i]);   /* the figure_block_t holding it */
+        free(r->figures[i]);   /* the hub_figure_block_t holding it */
     }
     free(r->figures);
     for (size_t i = 0; i < r->n_breakdown; i++)
-        free(r->breakdown[i]);   /* the breakdown_block_t holding it */
+        free(r->breakdown[i]);   /* the block holding it (hub_breakdown.c) */
     free(r->breakdown);
     free(r->period);
     free(r->approval);   /* an approval_block_t */

@@ -18,12 +18,14 @@
  * retry could appear to succeed. A restart reopens the store at its newest
  * intact meta page, the last commit that returned success: everything
  * acknowledged is there, and nothing that was not acknowledged is.
+ *
+ * A change of the registry under the running hub (SIGHUP, a province's
+ * registry version) is hub_reload.c's; this loop only decides when.
  */
 #include "hub_server_int.h"
 #include "bc_notify.h"
 #include "hub_federate.h"
 #include "hub_history.h"
-#include "bc_csv.h"
 #include "bc_mem.h"
 
 #include <string.h>
@@ -139,57 +141,6 @@ static int parse_deadlines(hub_server_t *self, const char *text, char *err,
     return rc;
 }
 
-static int start_upstream(hub_server_t *self, char *err, size_t errlen)
-{
-    const hub_config_t *cfg = &self->cfg;
-    const char *name = cfg->upstream_name;
-    for (size_t i = 0; !name && i < bc_registry_nunits(self->reg); i++) {
-        const bc_unit_t *u = bc_registry_unit(self->reg, (uint32_t) i);
-        if (u->parent < 0)
-            name = u->code;
-    }
-    hub_upstream_config_t up = {
-        cfg->upstream, cfg->upstream_key, cfg->upstream_cert,
-        cfg->upstream_plain, name, (int) cfg->upstream_window,
-        (int) cfg->upstream_timeout, 500, (int) cfg->upstream_backoff_max,
-        (uint64_t) cfg->upstream_resend_from};
-    if (cfg->upstream_plain)
-        BC_WARN("forwarding to %s WITHOUT CURVE: use --upstream-key and "
-                "--upstream-cert outside a local demo", cfg->upstream);
-    self->upstream = hub_upstream_new(self->store, &up, err, errlen);
-    return self->upstream ? BC_OK : BC_EINVAL;
-}
-
-/* Reads the --rules file once and parses those bytes against `reg`, so
- * that the text sent to nodes for their copy (handle_catalog) is exactly
- * what the hub checks with, even if the file is edited meanwhile. BC_OK
- * with *rules and *text set, or an error (message in err) leaving both
- * untouched. */
-static int load_rules(const hub_server_t *self, const bc_registry_t *reg,
-                      bc_rules_t **rules, char **text, char *err,
-                      size_t errlen)
-{
-    char *data = NULL;
-    size_t len = 0;
-    int e = bc_read_file(self->cfg.rules, &data, &len);
-    if (e) {
-        snprintf(err, errlen, "%s: %s", self->cfg.rules, strerror(e));
-        return BC_EIO;
-    }
-    bc_rules_t *r = bc_rules_parse(data, len, self->cfg.rules, reg, err,
-                                   errlen);
-    if (!r) {
-        bc_free(&data);
-        return BC_EINVAL;
-    }
-    *rules = r;
-    /* NUL-terminated for the reply's string (bc_read_file's buffer is not;
-     * the parser has refused any NUL byte inside). */
-    *text = bc_strndup(data, len);
-    bc_free(&data);
-    return BC_OK;
-}
-
 hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
                              char *err, size_t errlen)
 {
@@ -228,8 +179,8 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     hub_subtrees_free(&st);
     if (!self->reg)
         goto out_free;
-    if (cfg->rules && load_rules(self, self->reg, &self->rules,
-                                 &self->rules_text, err, errlen))
+    if (cfg->rules && hub_server_load_rules(self, self->reg, &self->rules,
+                                            &self->rules_text, err, errlen))
         goto out_free;
     if (!(self->scope = hub_scope_new(self->reg, cfg->operators, err,
                                       errlen)))
@@ -352,7 +303,7 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     }
     if (hub_writer_start(self, err, errlen))
         goto out_free;
-    if (cfg->upstream && start_upstream(self, err, errlen))
+    if (cfg->upstream && hub_server_start_upstream(self, err, errlen))
         goto out_free;
     BC_INFO("serving %s: %zu units, %zu indicators, store %s, log at seq "
             "%llu", self->endpoint, bc_registry_nunits(self->reg),
@@ -438,10 +389,6 @@ static void garbage_count(hub_server_t *self, const char *peer, size_t bytes)
     self->garbage[i].count++;
     self->garbage[i].bytes += bytes;
 }
-
-static void federate_registry(hub_server_t *self, zframe_t *route,
-                              zframe_t *payload, const char *peer,
-                              uint64_t tag);
 
 /* Reads one message from the router; returns false when none is waiting. */
 static bool receive_one(hub_server_t *self)
@@ -568,7 +515,7 @@ static bool receive_one(hub_server_t *self)
         return true;
     }
     if (req->body_case == BAOCAO__REQUEST__BODY_REGISTRY && req->origin) {
-        federate_registry(self, route, payload, peer, req->tag);
+        hub_reload_federated(self, route, payload, peer, req->tag);
         goto out_free;
     }
     /* The reads a page repeats: answered from the cache while nothing
@@ -649,182 +596,6 @@ static void log_stats(hub_server_t *self)
             hub_cache_bytes(self->cache), n ? buf : " none");
 }
 
-/* SIGHUP: the registry and catalogue files again (hub_history_reload),
- * and the rules with them.
- * Only between batches: a batch holds units of the registry it was
- * validated against. A refused file leaves everything as it was. */
-static void reload_registry(hub_server_t *self)
-{
-    char err[1024];
-    if (self->writing || self->batches[self->filling].n)
-        return;   /* the flag stays set: the next turn of the loop */
-    reload_flag = 0;
-    /* The store is reopened and the rules may change without a commit. */
-    hub_cache_clear(self->cache);
-    BC_INFO("SIGHUP: reloading %s and %s", self->cfg.registry,
-            self->cfg.catalog);
-    if (self->auth || self->cfg.rules) {
-        /* The files are tried first, on a probe, so that a problem
-         * refuses them before the store is touched: the keys (a key
-         * problem), then the rules, which name indicators by their place
-         * in the catalogue and so must fit the new one. */
-        bc_registry_t *probe = bc_registry_load_full(self->cfg.registry,
-                                                     self->cfg.catalog,
-                                                     self->cfg.categories,
-                                                     err, sizeof err);
-        int prc = probe ? BC_OK : BC_EINVAL;
-        if (prc == BC_OK && self->auth)
-            prc = hub_auth_reload_units(self->auth, probe, err, sizeof err);
-        if (prc == BC_OK && self->cfg.rules) {
-            bc_rules_t *pr = NULL;
-            char *pt = NULL;
-            prc = load_rules(self, probe, &pr, &pt, err, sizeof err);
-            bc_rules_destroy(&pr);
-            bc_free(&pt);
-        }
-        bc_registry_destroy(&probe);
-        if (prc) {
-            BC_ERROR("registry reload refused, keeping the one loaded: %s",
-                     err);
-            return;
-        }
-    }
-    /* The store is reopened: the log forwarder's thread reads it, so it
-     * stops first (writing its cursor) and starts again on the new one. */
-    bool forwarding = self->upstream != NULL;
-    hub_upstream_destroy(&self->upstream);
-    hub_subtrees_t st;
-    char *text = NULL;
-    size_t text_len = 0;
-    int rc = hub_federate_read(self->store, &st);
-    bc_registry_t *fresh = NULL;
-    if (rc)
-        snprintf(err, sizeof err, "cannot read the provinces' subtrees: %s",
-                 bc_strerror(rc));
-    else if (!(fresh = hub_federate_load(self->cfg.registry,
-                                         self->cfg.catalog,
-                                         self->cfg.categories, &st, &text,
-                                         &text_len, err, sizeof err)))
-        rc = BC_EINVAL;
-    hub_subtrees_free(&st);
-    if (fresh)
-        rc = hub_history_reload_with(&self->store, &self->reg, fresh,
-                                     self->cfg.store,
-                                     (size_t) self->cfg.map_size, err,
-                                     sizeof err);
-    if (rc == BC_EFATAL) {
-        free(text);
-        self->store_failed = true;
-        return;
-    }
-    char e3[512];
-    if (forwarding && start_upstream(self, e3, sizeof e3))
-        BC_ERROR("cannot restart the log forwarder: %s", e3);
-    if (self->auth) {
-        /* The keys of the registry in force (the old one if refused). */
-        char e2[512];
-        if (hub_auth_reload_units(self->auth, self->reg, e2, sizeof e2))
-            BC_ERROR("reloading the keys: %s", e2);
-    }
-    if (rc) {
-        free(text);
-        BC_ERROR("registry reload refused, keeping the one loaded: %s", err);
-        return;
-    }
-    if (hub_history_log_text(self->store, self->reg, text, text_len,
-                             self->cfg.catalog, self->cfg.categories, err,
-                             sizeof err))
-        BC_ERROR("%s", err);
-    if (self->cfg.rules) {
-        bc_rules_t *nr = NULL;
-        char *nt = NULL;
-        if (load_rules(self, self->reg, &nr, &nt, err, sizeof err) == BC_OK) {
-            bc_rules_destroy(&self->rules);
-            bc_free(&self->rules_text);
-            self->rules = nr;
-            self->rules_text = nt;
-        } else {
-            /* Checked above; only a file changed in between gets here.
-             * The old rules would name the old catalogue's places: none
-             * is safer than wrong ones, and the log says why. */
-            BC_ERROR("rules not reloaded, none in force until the next "
-                     "SIGHUP: %s", err);
-            bc_rules_destroy(&self->rules);
-            bc_free(&self->rules_text);
-        }
-        BC_INFO("rules reloaded: %zu rules from %s",
-                bc_rules_count(self->rules), self->cfg.rules);
-    }
-    free(text);
-    BC_INFO("registry reloaded: %zu units, %zu indicators",
-            bc_registry_nunits(self->reg), bc_registry_ncatalogue(self->reg));
-}
-
-/* A registry version forwarded by a provincial hub (hub_federate.h). It
- * changes the tree the next submissions are decided under, so everything
- * received before it is committed first, under the tree it came in with:
- * the writer's batch, then the filling one. Queries meanwhile wait in the
- * socket: none sees half a change. The request is decoded again from
- * `payload`, as the batches' arenas went with their answers. */
-static void federate_registry(hub_server_t *self, zframe_t *route,
-                              zframe_t *payload, const char *peer,
-                              uint64_t tag)
-{
-    if (self->writing)
-        hub_batch_collect(self);
-    if (self->batches[self->filling].n) {
-        hub_batch_dispatch(self);
-        hub_batch_collect(self);
-    }
-    hub_federate_result_t res;
-    memset(&res, 0, sizeof res);
-    Baocao__Request *req = baocao__request__unpack(NULL,
-                                                   zframe_size(payload),
-                                                   zframe_data(payload));
-    if (self->store_failed || !req) {
-        res.status = BAOCAO__ACK_STATUS__ACK_RETRY_LATER;
-        res.reason = BAOCAO__REJECT_REASON__REASON_INTERNAL;
-        snprintf(res.message, sizeof res.message, "%s", STORE_FAILED_MSG);
-    } else {
-        /* The forwarder of this hub (if it forwards too) reads the store
-         * that is reopened: stopped first, as on SIGHUP. */
-        bool forwarding = self->upstream != NULL;
-        hub_upstream_destroy(&self->upstream);
-        hub_federate_cfg_t fc = {self->cfg.store, (size_t) self->cfg.map_size,
-                                 self->cfg.registry, self->cfg.catalog,
-                                 self->cfg.categories};
-        hub_cache_clear(self->cache);   /* the store is reopened */
-        hub_federate_accept(&self->store, &self->reg, &fc, req,
-                            zframe_data(payload), zframe_size(payload), peer,
-                            &res);
-        if (res.fatal || !self->store)
-            hub_server_check_store(self, BC_EFATAL,
-                                   "taking a province's registry");
-        char e2[512];
-        if (self->store && forwarding && start_upstream(self, e2, sizeof e2))
-            BC_ERROR("cannot restart the log forwarder: %s", e2);
-        if (res.changed && self->auth
-            && hub_auth_reload_units(self->auth, self->reg, e2, sizeof e2))
-            BC_ERROR("reloading the keys: %s", e2);
-    }
-    if (req)
-        baocao__request__free_unpacked(req, NULL);
-    if (res.status == BAOCAO__ACK_STATUS__ACK_REJECTED)
-        hub_server_count_reject(self, res.reason, peer, res.message);
-    Baocao__Reply reply = BAOCAO__REPLY__INIT;
-    Baocao__Ack ack = BAOCAO__ACK__INIT;
-    ack.status = res.status;
-    ack.reason = res.reason;
-    ack.message = res.message;
-    ack.hub_seq = res.status == BAOCAO__ACK_STATUS__ACK_STORED ? res.seq : 0;
-    reply.tag = tag;
-    reply.body_case = BAOCAO__REPLY__BODY_ACK;
-    reply.ack = &ack;
-    hub_server_reply(self, route, &reply);
-    self->acked++;
-    hub_stats_ack(&self->stats, res.status);
-}
-
 int hub_server_run(hub_server_t *self)
 {
     /* Poll items: the router and the writer always, then what is on. */
@@ -845,8 +616,13 @@ int hub_server_run(hub_server_t *self)
     self->garbage_since = self->last_stats;
     while (!stop_flag && !self->store_failed) {
         bc_notify_watchdog();   /* each turn is at most a 1 s poll */
-        if (reload_flag)
-            reload_registry(self);
+        /* Only between batches: a batch holds units of the registry it
+         * was validated against. Else the flag stays set: the next turn
+         * of the loop. */
+        if (reload_flag && !self->writing && !self->batches[self->filling].n) {
+            reload_flag = 0;
+            hub_reload_registry(self);
+        }
         /* While the filling batch is full, take nothing more from the
          * router: wait for the writer. */
         batch_t *b = &self->batches[self->filling];

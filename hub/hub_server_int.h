@@ -1,5 +1,5 @@
 /*
- * hub_server_int.h -- the hub server's shared state, private to its three
+ * hub_server_int.h -- the hub server's shared state, private to its four
  * files:
  *
  *   hub_server.c    the daemon: options, start-up and tear-down, the event
@@ -8,6 +8,8 @@
  *                   body -> handler, each handler
  *   hub_batch.c     submissions: the two alternating batches, the writer
  *                   thread that commits them, and their acknowledgements
+ *   hub_reload.c    the registry, catalogue and rules changing under the
+ *                   running hub: SIGHUP, and a province's registry version
  *
  * Nothing outside these files includes it; the rest of the hub sees only
  * hub_server.h.
@@ -229,5 +231,39 @@ void hub_batch_dispatch(hub_server_t *self);
 
 /* Waits for the writer's "done" and answers that batch. */
 void hub_batch_collect(hub_server_t *self);
+
+/* --- hub_reload.c -------------------------------------------------------- */
+
+/* Reads the --rules file once and parses those bytes against `reg`, so
+ * that the text sent to nodes for their copy (handle_catalog) is exactly
+ * what the hub checks with, even if the file is edited meanwhile. BC_OK
+ * with *rules and *text set, or BC_EIO (the file cannot be read) /
+ * BC_EINVAL (it does not parse), message in err, leaving both
+ * untouched. */
+int hub_server_load_rules(const hub_server_t *self, const bc_registry_t *reg,
+                          bc_rules_t **rules, char **text, char *err,
+                          size_t errlen);
+
+/* Starts the log forwarder (hub_upstream.h) on the store in force, named
+ * --upstream-name or the registry's first root. BC_OK, or BC_EINVAL with
+ * a message in err. */
+int hub_server_start_upstream(hub_server_t *self, char *err, size_t errlen);
+
+/* SIGHUP: the registry and catalogue files again (hub_history_reload),
+ * and the rules with them. Call only between batches (none filling, none
+ * being written). The files are tried on a probe first (keys, rules), so
+ * that a refused file leaves the store, registry, rules and keys as they
+ * were; the outcome is logged. A store that fails sets store_failed. */
+void hub_reload_registry(hub_server_t *self);
+
+/* A registry version forwarded by a provincial hub (hub_federate.h),
+ * answered on route with an Ack (tag) once decided. It changes the tree
+ * the next submissions are decided under, so everything received before
+ * it is committed first, under the tree it came in with: the writer's
+ * batch, then the filling one. Queries meanwhile wait in the socket: none
+ * sees half a change. The request is decoded again from `payload`, as the
+ * batches' arenas went with their answers. */
+void hub_reload_federated(hub_server_t *self, zframe_t *route,
+                          zframe_t *payload, const char *peer, uint64_t tag);
 
 #endif

@@ -6,12 +6,17 @@
  * of ours to version, and a node that is upgraded reads the fields it
  * knows. Parsing goes through the same loaders as the hub's (registry,
  * rules), so that the node cannot read a rule otherwise than the hub.
+ *
+ * The exchange with the hub (the request and what its answer does) is
+ * here too, beside the file it fills, so that the delivery loop only
+ * decides when to ask.
  */
 #include "node_copy.h"
 
 #include "bc_csv.h"
 #include "bc_error.h"
 #include "bc_limits.h"
+#include "bc_log.h"
 #include "bc_mem.h"
 #include "bc_wire.h"
 
@@ -319,4 +324,42 @@ int64_t node_copy_max_count(const node_copy_t *self)
 int64_t node_copy_confirmed_at(const node_copy_t *self)
 {
     return self->confirmed_at;
+}
+
+/* --- the exchange ------------------------------------------------------- */
+
+uint8_t *node_copy_request(const char *store, uint64_t tag, size_t *len)
+{
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__CatalogQuery q = BAOCAO__CATALOG_QUERY__INIT;
+    uint8_t stamp[NODE_COPY_STAMP];
+    if (node_copy_stamp(store, stamp)) {
+        q.stamp.data = stamp;
+        q.stamp.len = sizeof stamp;
+    }
+    req.version = BC_WIRE_VERSION;
+    req.tag = tag;
+    req.body_case = BAOCAO__REQUEST__BODY_CATALOG;
+    req.catalog = &q;
+    return bc_wire_pack(&req.base, len);
+}
+
+void node_copy_on_reply(const char *store, const Baocao__Reply *r)
+{
+    char err[512];
+    if (r->body_case != BAOCAO__REPLY__BODY_CATALOG) {
+        BC_DEBUG("the hub sent no catalogue copy (body %d)",
+                 (int) r->body_case);
+        return;
+    }
+    if (r->catalog->unchanged) {
+        node_copy_touch(store);
+        BC_DEBUG("the copy of the hub's catalogue and rules is current");
+    } else if (node_copy_save(store, r->catalog, err, sizeof err) == BC_OK) {
+        BC_INFO("copy of the hub's catalogue (%zu indicators) and rules "
+                "kept in %s/%s: reports are checked against it at filing",
+                r->catalog->n_indicators, store, NODE_COPY_FILE);
+    } else {
+        BC_WARN("the hub's catalogue and rules not kept: %s", err);
+    }
 }

@@ -74,6 +74,23 @@ size_t node_copy_max_message(const node_copy_t *self);
 int64_t node_copy_max_count(const node_copy_t *self);
 int64_t node_copy_confirmed_at(const node_copy_t *self);
 
+/* --- the exchange -------------------------------------------------------
+ * What the delivery loop (node_sender.c) asks the hub for and does with
+ * the answer; when it asks (once on each socket) and how long it waits
+ * are the loop's. */
+
+/* The Request asking the hub for its copy: a CatalogQuery tagged `tag`,
+ * with the stamp of the copy in `store` when there is a readable one, so
+ * that a current copy costs one small "unchanged" answer. Packed
+ * (bc_wire.h), malloc'ed; *len its length. */
+uint8_t *node_copy_request(const char *store, uint64_t tag, size_t *len);
+
+/* The hub's answer r to that request: a full CatalogReply is kept as the
+ * copy in `store` (node_copy_save), an "unchanged" one confirms it
+ * (node_copy_touch). Another kind of answer, or one that does not parse,
+ * leaves the copy as it is; each outcome is logged. */
+void node_copy_on_reply(const char *store, const Baocao__Reply *r);
+
 /* The reply's catalogue as an indicators file (the shipped format,
  * bc_registry.h), malloc'ed and NUL-terminated; *len its length. NULL
  * when out of memory. */

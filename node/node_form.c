@@ -9,6 +9,9 @@
  * They are `baocao submit`'s (node_check.h), against the node's copy of
  * the hub's catalogue and rules (node_copy.h): a rule that fails is shown
  * next to each field it names, with both sides' values.
+ *
+ * Breakdown grids (what /api/form says of one, how a posted cell is read,
+ * a grid's problems in staff's words) are node_form_grid.c's.
  */
 #include "node_form.h"
 
@@ -25,6 +28,7 @@
 #include "node_check.h"
 #include "node_copy.h"
 #include "node_form_assets.h"
+#include "node_form_grid.h"
 #include "node_outbox.h"
 
 #include <arpa/inet.h>
@@ -38,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -47,7 +50,7 @@
 
 #define FORM_MAX_BODY 65536        /* a month's report, form-encoded */
 #define FORM_MAX_FIELD 64          /* one value or period */
-#define FORM_MAX_KEY 256           /* a grid cell's field name */
+#define FORM_MAX_KEY NODE_FORM_GRID_MAX_KEY  /* a grid cell's field name */
 #define FORM_MAX_CELLS 4096        /* grid cells in one post */
 #define FORM_MAX_URL 256
 
@@ -302,53 +305,6 @@ static void suggested_period(char *out)
     bc_period_format(bc_period_make(y, BC_PT_MONTH, m), out);
 }
 
-/* The field of combination slot `slot` of ind's grid (issue 17): the
- * combination's code as bc_report makes it from a CSV row with category
- * columns (bc_report_combination), so that what the page posts reads
- * back exactly as that row. Malloc'ed. */
-static char *cell_field(const bc_registry_t *cat, const bc_indicator_t *ind,
-                        uint32_t slot)
-{
-    const bc_indicator_t *x = bc_registry_indicator(cat,
-                                                    ind->first_combo + slot);
-    const char *codes[BC_MAX_CATS], *opts[BC_MAX_CATS];
-    for (uint32_t k = 0; k < ind->ncats; k++) {
-        const bc_category_t *c = bc_registry_category(cat, ind->cats[k]);
-        codes[k] = c->code;
-        opts[k] = c->opts[x->opts[k]];
-    }
-    return bc_report_combination(ind->code, ind->ncats, codes, opts);
-}
-
-/* The grid of a disaggregated indicator, from the node's copy of the
- * hub's catalogue: its categories with their options' names, and every
- * cell's field in the catalogue's mixed-radix order (the last category
- * varies fastest: the page's columns). */
-static void add_grid(cJSON *o, const bc_registry_t *cat,
-                     const bc_indicator_t *ind)
-{
-    cJSON *cats = cJSON_AddArrayToObject(o, "categories");
-    for (uint32_t k = 0; k < ind->ncats; k++) {
-        const bc_category_t *c = bc_registry_category(cat, ind->cats[k]);
-        cJSON *jc = cJSON_CreateObject();
-        cJSON_AddStringToObject(jc, "code", c->code);
-        cJSON *opts = cJSON_AddArrayToObject(jc, "options");
-        for (uint32_t i = 0; i < c->nopts; i++) {
-            cJSON *jo = cJSON_CreateObject();
-            cJSON_AddStringToObject(jo, "code", c->opts[i]);
-            cJSON_AddStringToObject(jo, "name", c->names[i]);
-            cJSON_AddItemToArray(opts, jo);
-        }
-        cJSON_AddItemToArray(cats, jc);
-    }
-    cJSON *cells = cJSON_AddArrayToObject(o, "cells");
-    for (uint32_t s = 0; s < ind->ncombos; s++) {
-        char *name = cell_field(cat, ind, s);
-        cJSON_AddItemToArray(cells, cJSON_CreateString(name));
-        free(name);
-    }
-}
-
 static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
 {
     if (!f->inds)
@@ -389,7 +345,7 @@ static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
         const bc_indicator_t *ci = cat ? bc_registry_find_indicator(
                                              cat, ind->code) : NULL;
         if (ci && ci->ncats && ci->kind != BC_KIND_RATIO)
-            add_grid(o, cat, ci);
+            node_form_grid_add(o, cat, ci);
         cJSON_AddItemToArray(cJSON_GetObjectItem(g, "indicators"), o);
     }
     node_copy_destroy(&copy);
@@ -443,96 +399,6 @@ static const char *problem_vi(const node_problem_t *p)
     }
 }
 
-/* A grid cell's label, its options' names in its indicator's order
- * ("Nữ, Dưới 5 tuổi"), from the copy; "" when the copy has no such
- * combination (or there is no copy). `field` is a combination's code. */
-static void cell_label(const node_copy_t *copy, const char *field,
-                       char *out, size_t len)
-{
-    out[0] = '\0';
-    const bc_registry_t *cat = copy ? node_copy_catalog(copy) : NULL;
-    const bc_indicator_t *x = cat ? bc_registry_find_combination(cat, field)
-                                  : NULL;
-    if (!x)
-        return;
-    const bc_indicator_t *t = bc_registry_indicator(cat, (uint32_t) x->total);
-    size_t w = 0;
-    for (uint32_t k = 0; k < t->ncats && w < len; k++)
-        w += (size_t) snprintf(out + w, len - w, "%s%s", k ? ", " : "",
-                               bc_registry_category(cat, t->cats[k])
-                                   ->names[x->opts[k]]);
-}
-
-/* Reads one grid cell exactly as `baocao submit` reads a report row with
- * category columns: its field `code[cat=opt,...]` and its text become
- * the file `indicator,cat,...,value` / `code,opt,...,text`, parsed by
- * bc_report. Returns NULL with *out filled (out->indicator the
- * combination's code, malloc'ed: the caller frees it), else the error to
- * show. */
-static const char *read_cell(const char *key, const char *text,
-                             bc_report_value_t *out)
-{
-    static const char *const bad = "Ô này không có trong bảng phân tổ";
-    char buf[FORM_MAX_KEY];
-    size_t len = strlen(key);
-    if (len >= sizeof buf)
-        return bad;
-    memcpy(buf, key, len + 1);
-    char *br = strchr(buf, '[');
-    if (!br || br == buf || buf[len - 1] != ']')
-        return bad;
-    *br = '\0';
-    buf[len - 1] = '\0';
-    const char *cats[BC_REPORT_MAX_CATEGORIES], *opts[BC_REPORT_MAX_CATEGORIES];
-    size_t n = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(br + 1, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq || eq == tok || !eq[1] || n == BC_REPORT_MAX_CATEGORIES)
-            return bad;
-        *eq = '\0';
-        /* A column the file format keeps for itself is no category. */
-        if (!strcasecmp(tok, "indicator") || !strcasecmp(tok, "value")
-            || !strcasecmp(tok, "name"))
-            return bad;
-        cats[n] = tok;
-        opts[n++] = eq + 1;
-    }
-    if (!n)
-        return bad;
-    char *csv = NULL;
-    size_t clen = 0;
-    FILE *m = open_memstream(&csv, &clen);
-    if (!m)
-        return "Không đọc được ô này: thử lại";
-    bc_csv_write_field(m, "indicator", false);
-    for (size_t k = 0; k < n; k++)
-        bc_csv_write_field(m, cats[k], false);
-    bc_csv_write_field(m, "value", true);
-    bc_csv_write_field(m, buf, false);
-    for (size_t k = 0; k < n; k++)
-        bc_csv_write_field(m, opts[k], false);
-    bc_csv_write_field(m, text, true);
-    fclose(m);
-    bc_report_t *r = NULL;
-    char err[256];
-    const char *why = NULL;
-    if (bc_report_parse(csv, clen, "form", &r, err, sizeof err)
-        || r->nvalues != 1 || !strchr(r->values[0].indicator, '[')) {
-        /* A cell whose key parses but whose text does not is a number
-         * problem; the key was checked above. */
-        why = "Phải là một số";
-    } else {
-        *out = r->values[0];
-        out->indicator = bc_strdup(r->values[0].indicator);
-        out->line = 0;
-    }
-    bc_report_destroy(&r);
-    free(csv);
-    return why;
-}
-
 /* Adds msg to the field's entry of obj, after what is there ("; "). */
 static void add_note(cJSON *obj, const char *field, const char *msg)
 {
@@ -545,51 +411,6 @@ static void add_note(cJSON *obj, const char *field, const char *msg)
     snprintf(buf, sizeof buf, "%s; %s", cJSON_GetStringValue(old), msg);
     cJSON_ReplaceItemInObjectCaseSensitive(obj, field,
                                            cJSON_CreateString(buf));
-}
-
-/* A breakdown's problem as a whole (node_check.h, `total`), in staff's
- * words, with what the grid shows: the cells missing, or the typed total
- * against the cells' sum. */
-static void breakdown_vi(const node_copy_t *copy, const bc_report_t *report,
-                         const node_problem_t *p, char *out, size_t len)
-{
-    const bc_registry_t *cat = node_copy_catalog(copy);
-    const bc_indicator_t *t = bc_registry_indicator(cat, (uint32_t) p->total);
-    int64_t sum = 0;
-    for (size_t i = 0; i < report->nvalues; i++) {
-        const bc_indicator_t *x = bc_registry_find_combination(
-            cat, report->values[i].indicator);
-        if (x && x->total == (int32_t) t->idx)
-            sum += report->values[i].count;
-    }
-    if (p->reason == BAOCAO__REJECT_REASON__REASON_INCOMPLETE_COMBINATION) {
-        size_t w = (size_t) snprintf(out, len, "Chưa nhập đủ các ô của bảng:"
-                                     " nhập mọi ô (ghi 0 nếu không có), "
-                                     "hoặc để trống cả bảng và chỉ nhập "
-                                     "tổng. Còn thiếu: ");
-        unsigned shown = 0;
-        for (uint32_t s = 0; s < t->ncombos && w < len; s++) {
-            char *field = cell_field(cat, t, s);
-            if (!bc_report_find(report, field)) {
-                char label[200];
-                cell_label(copy, field, label, sizeof label);
-                if (shown++ < 8)
-                    w += (size_t) snprintf(out + w, len - w, "%s%s",
-                                           shown > 1 ? "; " : "", label);
-            }
-            free(field);
-        }
-        if (shown > 8 && w < len)
-            snprintf(out + w, len - w, " và %u ô khác", shown - 8);
-    } else if (p->reason == BAOCAO__REJECT_REASON__REASON_VALIDATION) {
-        int64_t total = report->values[p->value].count;
-        snprintf(out, len, "Tổng đã nhập (%lld) khác tổng các ô (%lld), "
-                 "chênh lệch %lld", (long long) total, (long long) sum,
-                 (long long) (total - sum));
-    } else {
-        snprintf(out, len, "Tổng các ô (%lld) quá lớn (tối đa 10^12)",
-                 (long long) sum);
-    }
 }
 
 /* The report against the node's copy (node_check.h): errors into
@@ -613,13 +434,13 @@ static void check_report(const node_copy_t *copy, const bc_report_t *report,
         cJSON *into = p->error ? errors : warnings;
         char msg[1200];
         if (p->total >= 0) {
-            breakdown_vi(copy, report, p, msg, sizeof msg);
+            node_form_grid_problem(copy, report, p, msg, sizeof msg);
             add_note(into, bc_registry_indicator(node_copy_catalog(copy),
                                                  (uint32_t) p->total)->code,
                      msg);
         } else if (p->value >= 0) {
             char label[200];
-            cell_label(copy, report->values[p->value].indicator, label,
+            node_form_grid_label(copy, report->values[p->value].indicator, label,
                        sizeof label);
             snprintf(msg, sizeof msg, "%s%s%s", label, *label ? ": " : "",
                      problem_vi(p));
@@ -700,10 +521,10 @@ static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
         if (!*c->val)
             continue;        /* an empty cell: not reported */
         bc_report_value_t v;
-        const char *why = read_cell(c->key, c->val, &v);
+        const char *why = node_form_grid_read(c->key, c->val, &v);
         if (why) {
             char label[200], msg[400];
-            cell_label(copy, c->key, label, sizeof label);
+            node_form_grid_label(copy, c->key, label, sizeof label);
             snprintf(msg, sizeof msg, "%s%s%s", label, *label ? ": " : "",
                      why);
             add_note(errors, c->key, msg);

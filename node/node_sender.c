@@ -485,24 +485,13 @@ static int send_ping(node_sender_t *self, uint64_t tag)
 }
 
 /* The node's copy of the hub's catalogue, rules and limits (node_copy.h):
- * asked for once on each socket, with the stamp of the copy held, so that
- * a current copy costs one small "unchanged" answer. Not a slot: the
+ * asked for once on each socket (node_copy_request says what is asked,
+ * node_copy_on_reply what is done with the answer). Not a slot: the
  * silence rule and the window know nothing of it. */
 static void ask_copy(node_sender_t *self)
 {
-    Baocao__Request req = BAOCAO__REQUEST__INIT;
-    Baocao__CatalogQuery q = BAOCAO__CATALOG_QUERY__INIT;
-    uint8_t stamp[NODE_COPY_STAMP];
-    if (node_copy_stamp(self->cfg.store, stamp)) {
-        q.stamp.data = stamp;
-        q.stamp.len = sizeof stamp;
-    }
-    req.version = BC_WIRE_VERSION;
-    req.tag = COPY_TAG;
-    req.body_case = BAOCAO__REQUEST__BODY_CATALOG;
-    req.catalog = &q;
     size_t len;
-    uint8_t *buf = bc_wire_pack(&req.base, &len);
+    uint8_t *buf = node_copy_request(self->cfg.store, COPY_TAG, &len);
     zframe_t *f = zframe_new(buf, len);
     free(buf);
     if (zframe_send(&f, self->sock, ZFRAME_DONTWAIT) != 0) {
@@ -511,29 +500,6 @@ static void ask_copy(node_sender_t *self)
     }
     self->copy_asked = true;
     self->copy_sent_at = zclock_mono();
-}
-
-/* The hub's answer to ask_copy: keep it (or note it confirmed). */
-static void on_copy(node_sender_t *self, const Baocao__Reply *r)
-{
-    char err[512];
-    self->copy_sent_at = 0;
-    if (r->body_case != BAOCAO__REPLY__BODY_CATALOG) {
-        BC_DEBUG("the hub sent no catalogue copy (body %d)",
-                 (int) r->body_case);
-        return;
-    }
-    if (r->catalog->unchanged) {
-        node_copy_touch(self->cfg.store);
-        BC_DEBUG("the copy of the hub's catalogue and rules is current");
-    } else if (node_copy_save(self->cfg.store, r->catalog, err, sizeof err)
-               == BC_OK) {
-        BC_INFO("copy of the hub's catalogue (%zu indicators) and rules "
-                "kept in %s/%s: reports are checked against it at filing",
-                r->catalog->n_indicators, self->cfg.store, NODE_COPY_FILE);
-    } else {
-        BC_WARN("the hub's catalogue and rules not kept: %s", err);
-    }
 }
 
 /* Puts more pending submissions on the wire, up to the window. */
@@ -660,7 +626,8 @@ static void receive_acks(node_sender_t *self)
             continue;
         }
         if (r->tag == COPY_TAG) {
-            on_copy(self, r);
+            self->copy_sent_at = 0;
+            node_copy_on_reply(self->cfg.store, r);
             baocao__reply__free_unpacked(r, NULL);
             continue;
         }

@@ -133,6 +133,23 @@ static void test_combinations(void **state)
     assert_int_equal(bc_registry_find_option(sex, "nu"), 1);
     assert_int_equal(bc_registry_find_option(sex, "x"), -1);
     assert_null(bc_registry_find_category(reg, "nope"));
+    /* A combination by its code, its categories in any order; not one of
+     * this catalogue's, or not such a code: none. */
+    assert_ptr_equal(bc_registry_find_combination(reg, "a[sex=nu,age=50+]"),
+                     x);
+    assert_ptr_equal(bc_registry_find_combination(reg, "a[age=50+,sex=nu]"),
+                     x);
+    assert_null(bc_registry_find_combination(reg, "a[sex=nu]"));
+    assert_null(bc_registry_find_combination(reg, "a[sex=nu,sex=nam]"));
+    assert_null(bc_registry_find_combination(reg,
+                                             "a[sex=nu,age=50+,sex=nu]"));
+    assert_null(bc_registry_find_combination(reg, "a[sex=x,age=50+]"));
+    assert_null(bc_registry_find_combination(reg, "a[hue=nu,age=50+]"));
+    assert_null(bc_registry_find_combination(reg, "b[sex=nu,age=50+]"));
+    assert_null(bc_registry_find_combination(reg, "q[sex=nu,age=50+]"));
+    assert_null(bc_registry_find_combination(reg, "a[sex=nu,age=50+,]"));
+    assert_null(bc_registry_find_combination(reg, "a"));
+    assert_null(bc_registry_find_combination(reg, NULL));
     bc_registry_destroy(&reg);
 }
 

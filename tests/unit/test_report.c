@@ -1,6 +1,7 @@
 /*
  * test_report.c -- report files: integers and decimals told apart, bad
- * values, duplicates and bad headers refused with their line.
+ * values, duplicates and bad headers refused with their line; a
+ * combination's code split back into its pieces.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -228,6 +229,82 @@ static void test_breakdowns(void **state)
                   "r.csv:2: indicator code 'x[sex=nu]' has a '['");
 }
 
+/* Expects code to split into `want`: the indicator, then |cat=opt for
+ * each pair in order. */
+static void expect_split(const char *code, const char *want)
+{
+    bc_report_combo_t c;
+    char got[BC_REPORT_COMBO_MAX + 8];
+    assert_int_equal(bc_report_split_combination(code, &c), BC_OK);
+    size_t w = (size_t) snprintf(got, sizeof got, "%s", c.indicator);
+    for (size_t k = 0; k < c.n; k++)
+        w += (size_t) snprintf(got + w, sizeof got - w, "|%s=%s", c.cats[k],
+                               c.opts[k]);
+    assert_string_equal(got, want);
+}
+
+/* Expects bc_report_split_combination to refuse code with rc. */
+static void expect_split_fails(const char *code, int rc)
+{
+    bc_report_combo_t c;
+    int got = bc_report_split_combination(code, &c);
+    if (got != rc)
+        fail_msg("'%s' gave %d, expected %d", code ? code : "(null)", got,
+                 rc);
+}
+
+static void test_split_combination(void **state)
+{
+    (void) state;
+
+    /* Valid: the pieces in the order written, the inverse of
+     * bc_report_combination (which sorts the categories). */
+    expect_split("sxh_cases[sex=nu]", "sxh_cases|sex=nu");
+    expect_split("x[sex=nu,age=50+,a-b=c.d,z_1=5-14]",
+                 "x|sex=nu|age=50+|a-b=c.d|z_1=5-14");
+    const char *cats[] = {"sex", "age"}, *opts[] = {"nu", "0-4"};
+    char *code = bc_report_combination("sdd_u5", 2, cats, opts);
+    expect_split(code, "sdd_u5|age=0-4|sex=nu");
+    free(code);
+
+    /* Empty. */
+    expect_split_fails(NULL, BC_EPARSE);
+    expect_split_fails("", BC_EPARSE);
+    expect_split_fails("[]", BC_EPARSE);
+    expect_split_fails("x[]", BC_EPARSE);
+
+    /* Malformed. */
+    expect_split_fails("sxh_cases", BC_EPARSE);          /* no breakdown */
+    expect_split_fails("x[sex=nu", BC_EPARSE);           /* not closed */
+    expect_split_fails("x[sex=nu]y", BC_EPARSE);         /* after the ] */
+    expect_split_fails("[sex=nu]", BC_EPARSE);           /* no indicator */
+    expect_split_fails("x[sex]", BC_EPARSE);             /* no = */
+    expect_split_fails("x[=nu]", BC_EPARSE);             /* no category */
+    expect_split_fails("x[sex=]", BC_EPARSE);            /* no option */
+    expect_split_fails("x[sex=nu,]", BC_EPARSE);         /* empty pair */
+    expect_split_fails("x[,sex=nu]", BC_EPARSE);
+    expect_split_fails("x[sex=nu,,age=0-4]", BC_EPARSE);
+    expect_split_fails("x[sex=n=u]", BC_EPARSE);         /* a second = */
+    expect_split_fails("x[sex=n]u]", BC_EPARSE);         /* a ] inside */
+    expect_split_fails("x[[sex=nu]", BC_EPARSE);         /* a [ inside */
+    expect_split_fails("x[sex=n\tu]", BC_EPARSE);        /* a control byte */
+
+    /* Too long: more pairs than a report holds, more bytes than a code. */
+    expect_split_fails("x[a=1,b=2,c=3,d=4,e=5]", BC_ERANGE);
+    char longc[BC_REPORT_COMBO_MAX + 16];
+    memset(longc, 'o', sizeof longc);
+    memcpy(longc, "x[sex=", 6);
+    longc[sizeof longc - 2] = ']';
+    longc[sizeof longc - 1] = '\0';
+    expect_split_fails(longc, BC_ERANGE);
+    /* At the limit itself it splits. */
+    longc[BC_REPORT_COMBO_MAX - 1] = ']';
+    longc[BC_REPORT_COMBO_MAX] = '\0';
+    bc_report_combo_t c;
+    assert_int_equal(bc_report_split_combination(longc, &c), BC_OK);
+    assert_int_equal(strlen(c.opts[0]), BC_REPORT_COMBO_MAX - 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_breakdowns),
+        cmocka_unit_test(test_split_combination),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
