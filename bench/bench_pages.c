@@ -32,13 +32,24 @@
  *
  *   bench_ingest --reports 200000 --queries 10 --keep --dir /tmp/p
  *   bench_pages --dir /tmp/p --from 200000 --batches "1 10 100" --commits 20
+ *   bench_pages --dir /tmp/p --from 210220 --batches 400 --spread 4
  *
  * It files reports --from, --from + 1, ... (the next ones bench_ingest
- * would have sent, so every one is a new report) and prints, per batch
- * size, "pages bB_<what> <value>" lines: per report, the pages of each DB,
- * the total with the meta page, and /proc/self/io's write_bytes over the
- * same commits in pages, the cross-check (the kernel counts a page of the
- * page cache when it is dirtied, so each page LMDB writes counts once).
+ * would have sent, so every one is a new report). A batch of consecutive
+ * reports is the kindest case: their keys are neighbours in every table.
+ * The hub's batches are not: 100 nodes with 8 in flight each deliver a
+ * batch scattered over the ~800 reports in flight and more, and a real
+ * province's facilities report in no order at all. --spread W models
+ * that: W commits share W x B consecutive reports, each taking every W-th
+ * (W = 10,000 / B: one facility of each district a batch, the worst).
+ * It prints, per batch size, "pages bB_<what> <value>" lines ("bBwW_"
+ * with --spread): per report, the pages of each DB (and of them the
+ * branch and overflow pages), the total with the meta page, the pages
+ * taken past the old end of the file rather than from the freelist, and
+ * the cross-checks of /proc/self/io over the same commits: wchar, the
+ * bytes LMDB handed to pwrite and writev, must equal the walk's count to
+ * the byte (syscall_matches_walk), and write_bytes, the page cache the
+ * kernel counted as dirtied (see print_tally for why it is larger).
  */
 #include "bc_error.h"
 #include "bc_limits.h"
@@ -305,11 +316,11 @@ typedef struct {
     bool io_ok;                  /* both counters read every time */
 } tally_t;
 
-/* Files reports first..first+n-1 in one commit, as the hub's loop and
- * writer do. BC_OK, or an error with a message. */
+/* Files reports first, first + stride, ... (n of them) in one commit, as
+ * the hub's loop and writer do. BC_OK, or an error with a message. */
 static int commit_batch(hub_store_t *st, const bc_registry_t *reg,
-                        const bench_layout_t *lay, long long first, size_t n,
-                        char *err, size_t errlen)
+                        const bench_layout_t *lay, long long first,
+                        long long stride, size_t n, char *err, size_t errlen)
 {
     int rc = BC_OK;
     hub_item_t *items = bc_calloc(n, sizeof *items);
@@ -317,7 +328,7 @@ static int commit_batch(hub_store_t *st, const bc_registry_t *reg,
     hub_limits_t lim = {BC_MAX_VALUES_DEFAULT, (int64_t) time(NULL), NULL};
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
-        long long r = first + (long long) i;
+        long long r = first + stride * (long long) i;
         raw[i] = bench_encode_layout(r, BENCH_INDICATORS, lay, 0, &len);
         Baocao__Request *req = raw[i]
             ? baocao__request__unpack(NULL, len, raw[i]) : NULL;
@@ -352,7 +363,7 @@ static int commit_batch(hub_store_t *st, const bc_registry_t *reg,
         if (items[i].status != BAOCAO__ACK_STATUS__ACK_STORED) {
             snprintf(err, errlen, "report %lld not stored (status %d: %s): "
                      "is --from past what the store holds?",
-                     first + (long long) i, (int) items[i].status,
+                     first + stride * (long long) i, (int) items[i].status,
                      items[i].message);
             rc = BC_EINVAL;
         }
@@ -380,30 +391,31 @@ static void tally_diff(tally_t *t, const snap_t *a, const snap_t *b)
     }
 }
 
-static void print_tally(const tally_t *t, const owners_t *own, size_t batch)
+static void print_tally(const tally_t *t, const owners_t *own, const char *b)
 {
     double r = (double) t->reports;
     uint64_t total = 1 * t->commits;   /* one meta page a commit */
-    printf("pages b%zu_commits %llu\n", batch, (unsigned long long) t->commits);
-    printf("pages b%zu_reports %llu\n", batch, (unsigned long long) t->reports);
+    printf("pages %s_commits %llu\n", b,
+           (unsigned long long) t->commits);
+    printf("pages %s_reports %llu\n", b, (unsigned long long) t->reports);
     for (int o = OWN_FREE; o < own->n; o++) {
         total += t->pages[o];
         if (!t->pages[o])
             continue;
-        printf("pages b%zu_db_%s %.3f\n", batch, own->name[o],
+        printf("pages %s_db_%s %.3f\n", b, own->name[o],
                (double) t->pages[o] / r);
         if (t->overflow[o])
-            printf("pages b%zu_db_%s_overflow %.3f\n", batch, own->name[o],
+            printf("pages %s_db_%s_overflow %.3f\n", b, own->name[o],
                    (double) t->overflow[o] / r);
         if (t->branch[o])
-            printf("pages b%zu_db_%s_branch %.3f\n", batch, own->name[o],
+            printf("pages %s_db_%s_branch %.3f\n", b, own->name[o],
                    (double) t->branch[o] / r);
     }
-    printf("pages b%zu_meta_page %.3f\n", batch, (double) t->commits / r);
-    printf("pages b%zu_total %.3f\n", batch, (double) total / r);
-    printf("pages b%zu_appended_to_file %.3f\n", batch,
+    printf("pages %s_meta_page %.3f\n", b, (double) t->commits / r);
+    printf("pages %s_total %.3f\n", b, (double) total / r);
+    printf("pages %s_appended_to_file %.3f\n", b,
            (double) t->appended / r);
-    printf("pages b%zu_total_bytes_per_report %.0f\n", batch,
+    printf("pages %s_total_bytes_per_report %.0f\n", b,
            (double) total * 4096 / r);
     if (!t->io_ok)
         return;
@@ -418,36 +430,42 @@ static void print_tally(const tally_t *t, const owners_t *own, size_t batch)
      * (BENCHMARKS.md). */
     long long want = (long long) (total - t->commits) * 4096
                      + LM_META_WRITE * (long long) t->commits;
-    printf("pages b%zu_syscall_pages %.3f\n", batch,
+    printf("pages %s_syscall_pages %.3f\n", b,
            (double) t->wchar / 4096.0 / r);
-    printf("pages b%zu_syscall_matches_walk %s\n", batch,
+    printf("pages %s_syscall_matches_walk %s\n", b,
            t->wchar == want ? "yes" : "NO");
-    printf("pages b%zu_io_write_bytes_pages %.3f\n", batch,
+    printf("pages %s_io_write_bytes_pages %.3f\n", b,
            (double) t->io_bytes / 4096.0 / r);
 }
 
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *batches = "1 10 100";
-    long long from = -1, commits = 20;
+    long long from = -1, commits = 20, spread = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--dir") && v) dir = v, i++;
         else if (!strcmp(a, "--from") && v) from = atoll(v), i++;
         else if (!strcmp(a, "--batches") && v) batches = v, i++;
         else if (!strcmp(a, "--commits") && v) commits = atoll(v), i++;
+        else if (!strcmp(a, "--spread") && v) spread = atoll(v), i++;
         else {
             fprintf(stderr,
                     "usage: bench_pages --dir DIR --from N [--batches \"1 10 "
-                    "100\"] [--commits K]\n"
+                    "100\"] [--commits K] [--spread W]\n"
                     "  DIR: a folder bench_ingest --keep --dir DIR filled "
                     "with its first N reports\n"
                     "  (the hub stopped); files reports N, N + 1, ... in K "
-                    "commits of each batch size\n");
+                    "commits of each batch size\n"
+                    "  --spread W: W commits of B share W x B consecutive "
+                    "reports, each taking every\n"
+                    "  W-th (as from many nodes at once: bench_ingest's 100 "
+                    "x 8 in flight spread a\n"
+                    "  batch of 400 over about 800 reports, W = 2)\n");
             return 2;
         }
     }
-    if (!dir || from < 0 || commits < 1) {
+    if (!dir || from < 0 || commits < 1 || spread < 1) {
         fprintf(stderr, "bench_pages: --dir and --from are needed (--help)\n");
         return 2;
     }
@@ -478,23 +496,12 @@ int main(int argc, char **argv)
     snprintf(own.name[OWN_MAIN], sizeof own.name[0], "(main)");
     own.n = OWN_FIRST_NAMED;
 
-    /* Every report of the run is one the store does not hold yet: the
-     * layout is that of a run of all of them (bench_layout). */
-    long long total = from, r = from;
-    for (const char *p = batches; *p;) {
-        char *end;
-        long long b = strtoll(p, &end, 10);
-        if (end == p)
-            break;
-        total += b * commits;
-        p = end;
-    }
-    bench_layout_t lay = bench_layout(total);
-    if (lay.months > BENCH_MONTHS || total > BENCH_FACILITIES * 24LL) {
-        fprintf(stderr, "bench_pages: --from plus the reports filed must stay "
-                "within 240,000 (the layout bench_ingest gave the store)\n");
-        goto out_fd;
-    }
+    /* The store holds reports 0..from-1 as bench_ingest laid them out
+     * (bench_layout of its run); the next ones continue that layout month
+     * after month, past 2024-12 if need be (a report filed for a month
+     * not yet closed is refused, and the bench stops saying so). */
+    bench_layout_t lay = bench_layout(from > 0 ? from : 1);
+    long long r = from;
     snap_t prev, next;
     if (snap_take(fd, &own, &prev, err, sizeof err)) {
         fprintf(stderr, "bench_pages: %s\n", err);
@@ -513,16 +520,21 @@ int main(int argc, char **argv)
         tally_t t;
         memset(&t, 0, sizeof t);
         t.io_ok = true;
-        for (long long k = 0; k < commits; k++) {
+        /* Whole groups of `spread` commits, so every report of a group
+         * is filed. */
+        long long ncommits = (commits + spread - 1) / spread * spread;
+        for (long long k = 0; k < ncommits; k++) {
             long long c0, w0, c1, w1;
             bool io0 = self_io(&c0, &w0);
-            if (commit_batch(st, reg, &lay, r, (size_t) b, err, sizeof err)) {
+            if (commit_batch(st, reg, &lay, r + k % spread, spread,
+                             (size_t) b, err, sizeof err)) {
                 fprintf(stderr, "bench_pages: %s\n", err);
                 snap_free(&prev);
                 goto out_fd;
             }
             bool io1 = self_io(&c1, &w1);
-            r += b;
+            if (k % spread == spread - 1)
+                r += b * spread;
             if (snap_take(fd, &own, &next, err, sizeof err)) {
                 fprintf(stderr, "bench_pages: %s\n", err);
                 snap_free(&prev);
@@ -545,7 +557,12 @@ int main(int argc, char **argv)
             snap_free(&prev);
             prev = next;
         }
-        print_tally(&t, &own, (size_t) b);
+        char label[64];   /* b400, or b400w4 when spread */
+        if (spread > 1)
+            snprintf(label, sizeof label, "b%lldw%lld", b, spread);
+        else
+            snprintf(label, sizeof label, "b%lld", b);
+        print_tally(&t, &own, label);
     }
     printf("pages store_pages_after %llu\n",
            (unsigned long long) prev.last_pg + 1);
