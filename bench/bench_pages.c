@@ -441,7 +441,7 @@ static void print_tally(const tally_t *t, const owners_t *own, const char *b)
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *batches = "1 10 100";
-    long long from = -1, commits = 20, spread = 1;
+    long long from = -1, fill = -1, commits = 20, spread = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--dir") && v) dir = v, i++;
@@ -449,10 +449,11 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--batches") && v) batches = v, i++;
         else if (!strcmp(a, "--commits") && v) commits = atoll(v), i++;
         else if (!strcmp(a, "--spread") && v) spread = atoll(v), i++;
+        else if (!strcmp(a, "--fill") && v) fill = atoll(v), i++;
         else {
             fprintf(stderr,
                     "usage: bench_pages --dir DIR --from N [--batches \"1 10 "
-                    "100\"] [--commits K] [--spread W]\n"
+                    "100\"] [--commits K] [--spread W] [--fill F]\n"
                     "  DIR: a folder bench_ingest --keep --dir DIR filled "
                     "with its first N reports\n"
                     "  (the hub stopped); files reports N, N + 1, ... in K "
@@ -461,7 +462,11 @@ int main(int argc, char **argv)
                     "reports, each taking every\n"
                     "  W-th (as from many nodes at once: bench_ingest's 100 "
                     "x 8 in flight spread a\n"
-                    "  batch of 400 over about 800 reports, W = 2)\n");
+                    "  batch of 400 over about 800 reports, W = 2)\n"
+                    "  --fill F: the store was filled by bench_ingest "
+                    "--reports F (default N), and\n"
+                    "  earlier runs of bench_pages filed N - F more: "
+                    "the months follow F's layout\n");
             return 2;
         }
     }
@@ -496,11 +501,14 @@ int main(int argc, char **argv)
     snprintf(own.name[OWN_MAIN], sizeof own.name[0], "(main)");
     own.n = OWN_FIRST_NAMED;
 
-    /* The store holds reports 0..from-1 as bench_ingest laid them out
-     * (bench_layout of its run); the next ones continue that layout month
-     * after month, past 2024-12 if need be (a report filed for a month
-     * not yet closed is refused, and the bench stops saying so). */
-    bench_layout_t lay = bench_layout(from > 0 ? from : 1);
+    /* The store holds reports 0..from-1 as bench_ingest --reports fill
+     * laid them out (bench_layout of its run) and earlier runs of this
+     * bench continued; the next ones continue that layout month after
+     * month, past 2024-12 if need be (a report filed for a month not yet
+     * closed is refused, and the bench stops saying so). */
+    if (fill < 0)
+        fill = from;
+    bench_layout_t lay = bench_layout(fill > 0 ? fill : 1);
     long long r = from;
     snap_t prev, next;
     if (snap_take(fd, &own, &prev, err, sizeof err)) {

@@ -95,8 +95,8 @@ echo "== pages written per report: $pfill reports, then batches of 1, 10, 100, 4
 pdir=$(mktemp -d /tmp/baocao-bench-pages-XXXXXX)
 "$bin/bench_ingest" --reports "$pfill" --queries 10 --keep --dir "$pdir" >/dev/null 2>&1
 { "$bin/bench_pages" --dir "$pdir" --from "$pfill" --batches "1 10 100 400" --commits 20
-  "$bin/bench_pages" --dir "$pdir" --from $((pfill + 10220)) --batches 400 --commits 20 --spread 4
-  "$bin/bench_pages" --dir "$pdir" --from $((pfill + 18220)) --batches 100 --commits 100 --spread 100
+  "$bin/bench_pages" --dir "$pdir" --from $((pfill + 10220)) --fill "$pfill" --batches 400 --commits 20 --spread 4
+  "$bin/bench_pages" --dir "$pdir" --from $((pfill + 18220)) --fill "$pfill" --batches 100 --commits 100 --spread 100
 } | grep -v store_pages | tee -a "$out" >&2
 rm -rf "$pdir"
 
