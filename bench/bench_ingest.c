@@ -554,15 +554,24 @@ int main(int argc, char **argv)
         }
         double tp = bench_now_s();
         if (tp - last_print >= 5) {
-            long long inflight = 0;
-            for (long long k = 0; k < o.nodes; k++)
+            long long inflight = 0, lo = o.reports, hi = 0;
+            for (long long k = 0; k < o.nodes; k++) {
                 for (long long w = 0; w < o.window; w++)
                     inflight += nodes[k].inflight[w] >= 0;
+                if (nodes[k].next < o.reports) {
+                    lo = nodes[k].next < lo ? nodes[k].next : lo;
+                    hi = nodes[k].next > hi ? nodes[k].next : hi;
+                }
+            }
+            /* The spread: how far apart the nodes' next reports are. A
+             * batch's reports are scattered over about that many, which
+             * sets how many leaves it touches (bench_pages --spread). */
             fprintf(stderr, "bench: %lld of %lld acknowledged after %.0f s "
-                    "(%.0f/s lately), %lld in flight, %lld kills\n", nacked,
+                    "(%.0f/s lately), %lld in flight, %lld kills, nodes "
+                    "%lld reports apart\n", nacked,
                     o.reports, tp - t0,
                     (double) (nacked - printed_acked) / (tp - last_print),
-                    inflight, kills);
+                    inflight, kills, hi >= lo ? hi - lo : 0);
             printed_acked = nacked;
             last_print = tp;
             long a = bench_proc_kb(hub.pid, "smaps_rollup", "Anonymous:");

@@ -65,6 +65,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -122,6 +123,7 @@ typedef struct {
     uint64_t npages;         /* pages in the file when mapped */
     uint64_t last_pg;        /* the meta's last page in use */
     uint64_t txnid;          /* the meta's transaction */
+    uint64_t entries[OWN_MAX]; /* each named DB's entries (its record) */
 } snap_t;
 
 /* The names of the owners, shared by every snapshot so that a DB keeps
@@ -220,6 +222,8 @@ static void walk_tree(walk_t *w, uint64_t root, int owner, bool is_main)
             int sub = is_main && !(nflags & F_DUPDATA)
                           ? owner_of(w->own, (const char *) node + 8, ksize)
                           : owner;
+            if (sub != owner)
+                w->s->entries[sub] = db.entries;
             walk_tree(w, db.root, sub, false);
         }
     }
@@ -438,10 +442,146 @@ static void print_tally(const tally_t *t, const owners_t *own, const char *b)
            (double) t->io_bytes / 4096.0 / r);
 }
 
+/* --- watching the hub's own commits ---------------------------------------
+ * The in-process commits above choose their batches; the hub's own come as
+ * its nodes deliver. To attribute those too, --watch PID stops the hub
+ * (SIGSTOP: its writer either between commits or in one, whose pages no
+ * committed tree reaches yet), walks the file, lets it run a moment, stops
+ * it again and walks again. A pair of walks one transaction apart is one
+ * of the hub's commits, counted exactly as above; its reports are the new
+ * entries of `log`, and the hub's wchar over the pair checks the count
+ * (within a page: libzmq's eventfd writes are in it too). Pairs with no
+ * commit or several between them are skipped. */
+
+static pid_t g_stopped;   /* a hub left stopped must be continued */
+
+static void continue_hub(void)
+{
+    if (g_stopped > 0)
+        kill(g_stopped, SIGCONT);
+    g_stopped = 0;
+}
+
+static long long proc_wchar(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/io", (int) pid);
+    FILE *f = fopen(path, "r");
+    long long b = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "wchar:", 6))
+            b = strtoll(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return b;
+}
+
+/* Stops pid and waits until every thread of it is stopped (state T).
+ * false if it is gone. */
+static bool stop_hub(pid_t pid)
+{
+    if (kill(pid, SIGSTOP) != 0)
+        return false;
+    g_stopped = pid;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    for (int i = 0; i < 10000; i++) {
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        if (!p)
+            return false;
+        if (p[2] == 'T' || p[2] == 't')
+            return true;
+        usleep(100);
+    }
+    return false;
+}
+
+static int watch_hub(int fd, owners_t *own, pid_t pid, long long samples,
+                     long long gap_us)
+{
+    char err[512];
+    tally_t t;
+    memset(&t, 0, sizeof t);
+    t.io_ok = true;
+    long long skipped = 0, near = 0, log_owner = -1;
+    atexit(continue_hub);
+    for (long long k = 0; k < samples; k++) {
+        snap_t a, b;
+        if (!stop_hub(pid))
+            break;
+        long long c0 = proc_wchar(pid);
+        if (snap_take(fd, own, &a, err, sizeof err)) {
+            fprintf(stderr, "bench_pages: %s\n", err);
+            return 1;
+        }
+        continue_hub();
+        usleep((useconds_t) gap_us);
+        if (!stop_hub(pid)) {
+            snap_free(&a);
+            break;
+        }
+        long long c1 = proc_wchar(pid);
+        if (snap_take(fd, own, &b, err, sizeof err)) {
+            fprintf(stderr, "bench_pages: %s\n", err);
+            snap_free(&a);
+            return 1;
+        }
+        continue_hub();
+        for (int o = OWN_FIRST_NAMED; log_owner < 0 && o < own->n; o++)
+            if (!strcmp(own->name[o], "log"))
+                log_owner = o;
+        if (b.txnid == a.txnid + 1 && log_owner >= 0) {
+            tally_t one;
+            memset(&one, 0, sizeof one);
+            tally_diff(&one, &a, &b);
+            uint64_t pages = 1;
+            for (int o = 0; o < OWN_MAX; o++) {
+                t.pages[o] += one.pages[o];
+                t.overflow[o] += one.overflow[o];
+                t.branch[o] += one.branch[o];
+                pages += one.pages[o];
+            }
+            t.appended += one.appended;
+            t.commits++;
+            t.reports += b.entries[log_owner] - a.entries[log_owner];
+            t.wchar += c1 - c0;
+            long long want = (long long) (pages - 1) * 4096 + LM_META_WRITE;
+            near += c1 - c0 >= want && c1 - c0 < want + 4096;
+        } else {
+            skipped++;
+        }
+        snap_free(&a);
+        snap_free(&b);
+        usleep((useconds_t) gap_us * 10);   /* let it run between samples */
+    }
+    continue_hub();
+    if (!t.commits || !t.reports) {
+        fprintf(stderr, "bench_pages: no single commit caught in %lld "
+                "samples (try another --gap-us)\n", samples);
+        return 1;
+    }
+    t.io_ok = false;   /* write_bytes is not sampled here */
+    print_tally(&t, own, "hub");
+    printf("pages hub_wchar_pages %.3f\n",
+           (double) t.wchar / 4096.0 / (double) t.reports);
+    printf("pages hub_wchar_within_a_page %lld of %llu\n", near,
+           (unsigned long long) t.commits);
+    printf("pages hub_samples_skipped %lld\n", skipped);
+    printf("pages hub_avg_batch %.1f\n",
+           (double) t.reports / (double) t.commits);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *batches = "1 10 100";
     long long from = -1, fill = -1, commits = 20, spread = 1;
+    long long watch = 0, samples = 200, gap_us = 20000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--dir") && v) dir = v, i++;
@@ -450,6 +590,9 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--commits") && v) commits = atoll(v), i++;
         else if (!strcmp(a, "--spread") && v) spread = atoll(v), i++;
         else if (!strcmp(a, "--fill") && v) fill = atoll(v), i++;
+        else if (!strcmp(a, "--watch") && v) watch = atoll(v), i++;
+        else if (!strcmp(a, "--samples") && v) samples = atoll(v), i++;
+        else if (!strcmp(a, "--gap-us") && v) gap_us = atoll(v), i++;
         else {
             fprintf(stderr,
                     "usage: bench_pages --dir DIR --from N [--batches \"1 10 "
@@ -466,9 +609,32 @@ int main(int argc, char **argv)
                     "  --fill F: the store was filled by bench_ingest "
                     "--reports F (default N), and\n"
                     "  earlier runs of bench_pages filed N - F more: "
-                    "the months follow F's layout\n");
+                    "the months follow F's layout\n"
+                    "       bench_pages --dir DIR --watch PID [--samples S] "
+                    "[--gap-us U]\n"
+                    "  the running hub PID on DIR/hub: S pairs of walks U "
+                    "us apart, the hub stopped\n"
+                    "  (SIGSTOP) for each; the pairs one commit apart are "
+                    "counted\n");
             return 2;
         }
+    }
+    if (dir && watch > 0) {
+        char data[4096];
+        snprintf(data, sizeof data, "%s/hub/data.mdb", dir);
+        int wfd = open(data, O_RDONLY);
+        if (wfd < 0) {
+            fprintf(stderr, "bench_pages: %s: %s\n", data, strerror(errno));
+            return 1;
+        }
+        owners_t wown;
+        memset(&wown, 0, sizeof wown);
+        snprintf(wown.name[OWN_FREE], sizeof wown.name[0], "(freelist)");
+        snprintf(wown.name[OWN_MAIN], sizeof wown.name[0], "(main)");
+        wown.n = OWN_FIRST_NAMED;
+        int wrc = watch_hub(wfd, &wown, (pid_t) watch, samples, gap_us);
+        close(wfd);
+        return wrc;
     }
     if (!dir || from < 0 || commits < 1 || spread < 1) {
         fprintf(stderr, "bench_pages: --dir and --from are needed (--help)\n");

@@ -25,7 +25,8 @@
 #      average batch here) of consecutive reports, 400 spread over 1,600
 #      (about the hub's own batches) and 100 spread over a whole month (the
 #      worst), each commit's new pages counted by DB from a walk of LMDB's
-#      file (bench_pages);
+#      file (bench_pages); and the hub's own commits, sampled while it
+#      fills that store (bench_pages --watch: stopped, walked, run, walked);
 # and prints one table, with the disk's fsync time. Usage:
 #   bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves [--million]]
 #   --quick     60,000 reports and 200,000 audit submissions (a few minutes)
@@ -93,7 +94,21 @@ echo "== the map changes: a tenth of the facilities merged or moved on 2024-01" 
 pfill=$((reports - 30000))
 echo "== pages written per report: $pfill reports, then batches of 1, 10, 100, 400; 400 spread over 1,600; 100 over 10,000" >&2
 pdir=$(mktemp -d /tmp/baocao-bench-pages-XXXXXX)
-"$bin/bench_ingest" --reports "$pfill" --queries 10 --keep --dir "$pdir" >/dev/null 2>&1
+"$bin/bench_ingest" --reports "$pfill" --queries 10 --keep --dir "$pdir" >/dev/null 2>&1 &
+fillpid=$!
+# The hub's own commits, sampled while it fills the store: stopped, walked,
+# run a moment, stopped and walked again (bench_pages --watch).
+hubpid=""
+for _ in $(seq 1 600); do
+  hubpid=$(pgrep -f "baocao-hub --store $pdir/hub" | head -1 || true)
+  [[ -n $hubpid && -s $pdir/hub/data.mdb ]] && break
+  sleep 0.2
+done
+sleep 5
+if [[ -n $hubpid ]]; then
+  "$bin/bench_pages" --dir "$pdir" --watch "$hubpid" --samples 40 --gap-us 20000 | tee -a "$out" >&2 || true
+fi
+wait "$fillpid"
 { "$bin/bench_pages" --dir "$pdir" --from "$pfill" --batches "1 10 100 400" --commits 20
   "$bin/bench_pages" --dir "$pdir" --from $((pfill + 10220)) --fill "$pfill" --batches 400 --commits 20 --spread 4
   "$bin/bench_pages" --dir "$pdir" --from $((pfill + 18220)) --fill "$pfill" --batches 100 --commits 100 --spread 100
@@ -161,15 +176,16 @@ echo
 # Where a commit's pages go (bench_pages): per report, by DB, at each batch
 # size; the total adds LMDB's meta page (one a commit). "syscall = walk":
 # the bytes LMDB handed to pwrite/writev equal the walk's count.
-echo "| pages written per report, by DB | batch 1 | batch 10 | batch 100 | batch 400 | 400 of 1,600 | 100 of 10,000 |"
-echo "|---|---|---|---|---|---|---|"
+echo "| pages written per report, by DB | batch 1 | batch 10 | batch 100 | batch 400 | 400 of 1,600 | 100 of 10,000 | the hub's own, sampled |"
+echo "|---|---|---|---|---|---|---|---|"
 for k in db_log db_cur db_agg db_revs db_subs db_units db_carry "db_(freelist)" "db_(main)" \
          meta_page total appended_to_file total_bytes_per_report syscall_matches_walk \
          io_write_bytes_pages; do
   printf '| %s |' "$k"
-  for b in b1 b10 b100 b400 b400w4 b100w100; do printf ' %s |' "$(get pages "${b}_$k")"; done
+  for b in b1 b10 b100 b400 b400w4 b100w100 hub; do printf ' %s |' "$(get pages "${b}_$k")"; done
   echo
 done
+echo "the hub's own commits sampled: $(get pages hub_commits) commits, average batch $(get pages hub_avg_batch)"
 echo "the hub's own run: $(get hub ingest_syscall_write_pages_per_report) pages a report handed to pwrite/writev at its average batch $(get hub avg_batch); write_bytes $(get hub ingest_write_bytes_per_report) bytes a report (large folios inflate it: BENCHMARKS.md)"
 if ((curves)); then
   echo
