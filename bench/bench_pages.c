@@ -428,10 +428,9 @@ static void print_tally(const tally_t *t, const owners_t *own, const char *b)
      * changed part (LMDB rewrites only the 120 bytes from mm_dbs on):
      * equal to the walk's count, or this reader is wrong. write_bytes is
      * what the kernel counts as dirtied: the same on a page cache of 4 KiB
-     * pages, far more where a page LMDB writes sits in a large folio (a
-     * file read through LMDB's map or read ahead, Linux 6.x ext4): the
-     * whole folio is counted, though only its dirty blocks go to the disk
-     * (BENCHMARKS.md). */
+     * pages, far more where a page LMDB writes sits in a large folio
+     * (Linux 6.x ext4): the whole folio is counted, while the disk's
+     * sectors written barely move (BENCHMARKS.md). */
     long long want = (long long) (total - t->commits) * 4096
                      + LM_META_WRITE * (long long) t->commits;
     printf("pages %s_syscall_pages %.3f\n", b,

@@ -79,13 +79,16 @@ set output "$out/curves.png"
 set multiplot layout 2,2 title "baocao-hub: cost against store size and connected nodes"
 set key left top
 set grid
+# Sizes span 10x (40x with --million): a log scale, ticks as 24k, 1M.
+set logscale x
+set format x "%.0s%c"
 set title "ingest rate against store size"; set xlabel "reports in the store"; set ylabel "reports/s"
 plot "$out/curves_size.dat" using 1:2 with linespoints title "ingest"
 set title "query p99 against store size"; set ylabel "ms"
 plot "$out/curves_size.dat" using 1:3 with linespoints title "province month", \
      "" using 1:4 with linespoints title "facility month", \
      "" using 1:5 with linespoints title "district slice"
-set logscale x
+set format x "%g"
 set title "ingest rate against connected nodes"; set xlabel "nodes"; set ylabel "reports/s"
 plot "$out/curves_nodes.dat" using 1:2 with linespoints title "ingest"
 set title "hub heap (LMDB map excluded) against nodes"; set ylabel "MB"
