@@ -56,6 +56,7 @@
 #include "bc_mem.h"
 #include "bc_registry.h"
 #include "bench_encode.h"
+#include "bench_proc.h"
 #include "hub_log.h"
 #include "hub_store.h"
 #include "hub_validate.h"
@@ -288,22 +289,12 @@ out_unmap:
 
 /* --- the commits --------------------------------------------------------- */
 
-/* This process's counters of /proc/self/io: wchar (bytes handed to
- * write, pwrite and writev) and write_bytes (bytes of page cache the
- * kernel counts as dirtied for it). false if unreadable. */
+/* This process's counters of /proc/self/io (bench_proc.h): wchar and
+ * write_bytes. false if unreadable. */
 static bool self_io(long long *wchar, long long *write_bytes)
 {
-    char line[256];
-    FILE *f = fopen("/proc/self/io", "r");
-    *wchar = *write_bytes = -1;
-    while (f && fgets(line, sizeof line, f)) {
-        if (!strncmp(line, "wchar:", 6))
-            *wchar = strtoll(line + 6, NULL, 10);
-        else if (!strncmp(line, "write_bytes:", 12))
-            *write_bytes = strtoll(line + 12, NULL, 10);
-    }
-    if (f)
-        fclose(f);
+    *wchar = bench_proc_io(getpid(), "wchar:");
+    *write_bytes = bench_proc_io(getpid(), "write_bytes:");
     return *wchar >= 0 && *write_bytes >= 0;
 }
 
@@ -461,20 +452,6 @@ static void continue_hub(void)
     g_stopped = 0;
 }
 
-static long long proc_wchar(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/io", (int) pid);
-    FILE *f = fopen(path, "r");
-    long long b = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "wchar:", 6))
-            b = strtoll(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return b;
-}
-
 /* Stops pid and waits until every thread of it is stopped (state T).
  * false if it is gone. */
 static bool stop_hub(pid_t pid)
@@ -513,7 +490,7 @@ static int watch_hub(int fd, owners_t *own, pid_t pid, long long samples,
         snap_t a, b;
         if (!stop_hub(pid))
             break;
-        long long c0 = proc_wchar(pid);
+        long long c0 = bench_proc_io(pid, "wchar:");
         if (snap_take(fd, own, &a, err, sizeof err)) {
             fprintf(stderr, "bench_pages: %s\n", err);
             return 1;
@@ -524,7 +501,7 @@ static int watch_hub(int fd, owners_t *own, pid_t pid, long long samples,
             snap_free(&a);
             break;
         }
-        long long c1 = proc_wchar(pid);
+        long long c1 = bench_proc_io(pid, "wchar:");
         if (snap_take(fd, own, &b, err, sizeof err)) {
             fprintf(stderr, "bench_pages: %s\n", err);
             snap_free(&a);
