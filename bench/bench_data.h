@@ -10,6 +10,11 @@
  *   r / 10,000 (all facilities' January first, as a province's backlog would
  *   arrive month by month); its value for indicator i is
  *   bench_value(facility, month, i).
+ *
+ *   Larger runs (issue 21, goal 6: 1,000,000 reports = 100 months) start
+ *   earlier and still end on 2024-12 (bench_layout), so that the questions
+ *   the benches ask, about 2023-01..2024-12, stay the same at every size:
+ *   only the history behind them grows.
  */
 #ifndef BENCH_DATA_H
 #define BENCH_DATA_H
@@ -22,6 +27,40 @@
 #define BENCH_FACILITIES (BENCH_DISTRICTS * BENCH_PER_DISTRICT)
 #define BENCH_INDICATORS 100
 #define BENCH_MONTHS 24
+/* Most months a run may hold: 1,200,000 reports. */
+#define BENCH_MAX_MONTHS 120
+
+/* Where the reports of a run of `reports` go in time. Months are counted
+ * from January of first_year: report r is month skip + r / 10,000. Up to
+ * 24 months (240,000 reports) this is the province above (2023, skip 0);
+ * beyond, whole years are added before 2023 and skip drops the first
+ * months of the first one, so that the last month is 2024-12. The queries'
+ * month q (0 = 2023-01, q < qmonths) is month qoff + q. */
+typedef struct {
+    unsigned months;      /* months holding reports (the last may be partial
+                             when months <= 24) */
+    unsigned first_year;  /* year of month 0 */
+    unsigned skip;        /* month of report 0 */
+    unsigned qoff;        /* month of 2023-01 */
+    unsigned qmonths;     /* months the queries ask about, from 2023-01 */
+} bench_layout_t;
+
+static inline bench_layout_t bench_layout(long long reports)
+{
+    bench_layout_t l;
+    l.months = (unsigned) ((reports + BENCH_FACILITIES - 1) / BENCH_FACILITIES);
+    l.first_year = 2023;
+    l.skip = l.qoff = 0;
+    l.qmonths = l.months;
+    if (l.months > BENCH_MONTHS) {
+        unsigned extra = (l.months - BENCH_MONTHS + 11) / 12;
+        l.first_year = 2023 - extra;
+        l.skip = extra * 12 - (l.months - BENCH_MONTHS);
+        l.qoff = extra * 12;
+        l.qmonths = BENCH_MONTHS;
+    }
+    return l;
+}
 
 /* Deterministic figure: a small hash of its coordinates, 0..999. */
 static inline int64_t bench_value(unsigned facility, unsigned month,
@@ -45,7 +84,7 @@ static inline void bench_district_code(unsigned d, char *out, size_t len)
     snprintf(out, len, "P-D%03u", d);
 }
 
-/* Month index 0..23 -> "2023-01".."2024-12". */
+/* Month index 0..23 -> "2023-01".."2024-12" (the queries' months). */
 static inline void bench_period(unsigned month, char *out, size_t len)
 {
     snprintf(out, len, "%04u-%02u", 2023 + month / 12, month % 12 + 1);

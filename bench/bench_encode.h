@@ -117,6 +117,21 @@ static inline uint8_t *bench_encode_unit(long long r, const char *unit,
     return bc_wire_pack(&req.base, len);
 }
 
+/* Report r of a run laid out by bench_layout (bench_data.h): facility
+ * r % 10,000 for month l->skip + r / 10,000 counted from January of
+ * l->first_year, its values bench_value(facility, that month, i). */
+static inline uint8_t *bench_encode_layout(long long r, unsigned figures,
+                                           const bench_layout_t *l,
+                                           unsigned every, size_t *len)
+{
+    char unit[32];
+    unsigned fac = (unsigned) (r % BENCH_FACILITIES);
+    bench_facility_code(fac, unit, sizeof unit);
+    return bench_encode_unit(r, unit, fac,
+                             l->skip + (unsigned) (r / BENCH_FACILITIES),
+                             figures, l->first_year, every, len);
+}
+
 static inline uint8_t *bench_encode(long long r, unsigned figures,
                                     unsigned first_year, size_t *len)
 {

@@ -189,8 +189,10 @@ static int run_queries(bc_client_t *c, const opts_t *o)
                  {"q_facility_month_same", NULL, 2, false, 1, true}};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
     double *qlat = bc_malloc((size_t) o->queries * sizeof *qlat);
-    unsigned months = (unsigned) ((o->reports + BENCH_FACILITIES - 1)
-                                  / BENCH_FACILITIES);
+    /* The questions are about 2023-01..2024-12 at every size (fewer months
+     * below 240,000 reports): a larger store only has more history. */
+    bench_layout_t lay = bench_layout(o->reports);
+    unsigned months = lay.qmonths;
     srand(42);
     /* The floor under every query figure: a Ping's round trip (ZeroMQ,
      * protobuf, the hub's loop), with no store read. */
@@ -303,12 +305,13 @@ static int run_queries(bc_client_t *c, const opts_t *o)
             /* A facility's cell is what it sent (not timed: after the
              * clock stopped). */
             unsigned j = (unsigned) q % 100, m = (unsigned) q % months;
-            unsigned fac = d * BENCH_PER_DISTRICT + j;
+            unsigned fac = d * BENCH_PER_DISTRICT + j, dm = lay.qoff + m;
             if (slices[k].district
-                && (long long) m * BENCH_FACILITIES + fac < o->reports
+                && (long long) (dm - lay.skip) * BENCH_FACILITIES + fac
+                       < o->reports
                 && (rep->slice->rows[j]->n_values != months
                     || rep->slice->rows[j]->values[m]
-                           != bench_value(fac, m, ii))) {
+                           != bench_value(fac, dm, ii))) {
                 fprintf(stderr, "bench: slice %s %s: row %u month %u wrong\n",
                         unit, ind, j, m);
                 return -1;
@@ -329,16 +332,18 @@ static int run_queries(bc_client_t *c, const opts_t *o)
      * province total of ind000 per month must equal the sum of what was
      * sent; the completeness count, the number of reports. */
     bool ok = true;
-    for (unsigned m = 0; m < months; m++) {
+    for (unsigned m = 0; m < lay.months; m++) {   /* every month stored */
         int64_t want = 0;
         long long want_reports = 0;
+        unsigned dm = lay.skip + m;
         for (unsigned fac = 0; fac < BENCH_FACILITIES; fac++)
             if ((long long) m * BENCH_FACILITIES + fac < o->reports) {
-                want += bench_value(fac, m, 0);
+                want += bench_value(fac, dm, 0);
                 want_reports++;
             }
         char period[16];
-        bench_period(m, period, sizeof period);
+        snprintf(period, sizeof period, "%04u-%02u",
+                 lay.first_year + dm / 12, dm % 12 + 1);
         Baocao__Request qr = BAOCAO__REQUEST__INIT;
         Baocao__Query qq = BAOCAO__QUERY__INIT;
         char *ind[] = {"ind000"};
@@ -410,7 +415,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    long long total = BENCH_FACILITIES * (long long) BENCH_MONTHS;
+    /* Beyond 240,000 the run starts before 2023 (bench_layout). */
+    long long total = BENCH_FACILITIES * (long long) BENCH_MAX_MONTHS;
     if (o.reports < 1 || o.reports > total || o.nodes < 1 || o.window < 1
         || o.stall_s < 1) {
         fprintf(stderr, "bench: reports 1..%lld, nodes, window and stall-s "
@@ -454,11 +460,16 @@ int main(int argc, char **argv)
     uint8_t **req = bc_malloc((size_t) o.reports * sizeof *req);
     size_t *req_len = bc_malloc((size_t) o.reports * sizeof *req_len);
     size_t bytes = 0;
+    bench_layout_t lay = bench_layout(o.reports);
+    if (lay.months > BENCH_MONTHS)
+        fprintf(stderr, "bench: %u months, %04u-%02u..2024-12 (the queries "
+                "ask about 2023-01..2024-12)\n", lay.months,
+                lay.first_year + lay.skip / 12, lay.skip % 12 + 1);
     for (long long r = 0; r < o.reports; r++) {
-        req[r] = bench_encode_breakdowns(r, BENCH_INDICATORS, 2023,
-                                         o.declare_only
-                                             ? 0 : (unsigned) o.breakdowns,
-                                         &req_len[r]);
+        req[r] = bench_encode_layout(r, BENCH_INDICATORS, &lay,
+                                     o.declare_only
+                                         ? 0 : (unsigned) o.breakdowns,
+                                     &req_len[r]);
         if (!req[r]) {
             fprintf(stderr, "bench: cannot encode report %lld\n", r);
             return 1;
@@ -519,6 +530,8 @@ int main(int argc, char **argv)
     double t0 = bench_now_s(), last_progress = t0, last_ack = t0, last_print = t0;
     long long printed_acked = 0;
     long heap_peak = bench_proc_kb(hub.pid, "smaps_rollup", "Anonymous:");
+    long long wb0 = bench_proc_io(hub.pid, "write_bytes:");
+    long long wc0 = bench_proc_io(hub.pid, "wchar:");
     while (nacked + nrefused < o.reports) {
         /* Fill every node's window. */
         for (long long k = 0; k < o.nodes; k++) {
@@ -541,15 +554,24 @@ int main(int argc, char **argv)
         }
         double tp = bench_now_s();
         if (tp - last_print >= 5) {
-            long long inflight = 0;
-            for (long long k = 0; k < o.nodes; k++)
+            long long inflight = 0, lo = o.reports, hi = 0;
+            for (long long k = 0; k < o.nodes; k++) {
                 for (long long w = 0; w < o.window; w++)
                     inflight += nodes[k].inflight[w] >= 0;
+                if (nodes[k].next < o.reports) {
+                    lo = nodes[k].next < lo ? nodes[k].next : lo;
+                    hi = nodes[k].next > hi ? nodes[k].next : hi;
+                }
+            }
+            /* The spread: how far apart the nodes' next reports are. A
+             * batch's reports are scattered over about that many, which
+             * sets how many leaves it touches (bench_pages --spread). */
             fprintf(stderr, "bench: %lld of %lld acknowledged after %.0f s "
-                    "(%.0f/s lately), %lld in flight, %lld kills\n", nacked,
+                    "(%.0f/s lately), %lld in flight, %lld kills, nodes "
+                    "%lld reports apart\n", nacked,
                     o.reports, tp - t0,
                     (double) (nacked - printed_acked) / (tp - last_print),
-                    inflight, kills);
+                    inflight, kills, hi >= lo ? hi - lo : 0);
             printed_acked = nacked;
             last_print = tp;
             long a = bench_proc_kb(hub.pid, "smaps_rollup", "Anonymous:");
@@ -653,6 +675,8 @@ int main(int argc, char **argv)
         }
     }
     double elapsed = bench_now_s() - t0;
+    long long wb1 = bench_proc_io(hub.pid, "write_bytes:");
+    long long wc1 = bench_proc_io(hub.pid, "wchar:");
     bench_proc_stat_t hub_st = {0};
     bool counted = !kills && bench_proc_stat(hub.pid, &hub_st);
 
@@ -701,6 +725,13 @@ int main(int argc, char **argv)
                (double) hub_st.minflt / (double) o.reports);
         printf("hub ingest_major_faults %llu\n", hub_st.majflt);
     }
+    if (!kills && wb0 >= 0 && wb1 >= wb0) {
+        printf("hub ingest_write_bytes_per_report %.0f\n",
+               (double) (wb1 - wb0) / (double) o.reports);
+    }
+    if (!kills && wc0 >= 0 && wc1 >= wc0)
+        printf("hub ingest_syscall_write_pages_per_report %.3f\n",
+               (double) (wc1 - wc0) / 4096.0 / (double) o.reports);
 
     /* Queries: the four kinds, all indicators, with every comparison,
      * once the ingest's writes have reached the disk (otherwise the

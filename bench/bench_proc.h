@@ -1,8 +1,9 @@
 /*
  * bench_proc.h -- what the bench programs read of a process from /proc:
  * its CPU time and page faults, one "Key:  N kB" line of its status or
- * smaps_rollup, its context switches, and the folder this program runs
- * from (the hub and the node are built beside the benches).
+ * smaps_rollup, its I/O counters, its context switches, and the folder
+ * this program runs from (the hub and the node are built beside the
+ * benches).
  *
  * Each of these was once written into every bench program that needed
  * it, each a little differently (one counted the main thread's switches,
@@ -79,6 +80,27 @@ static inline long bench_proc_kb(pid_t pid, const char *file, const char *key)
     if (f)
         fclose(f);
     return kb;
+}
+
+/* A counter of /proc/PID/io: KEY (with its colon) "wchar:", the bytes
+ * the process handed to write, pwrite and writev (for the hub: LMDB's
+ * pages, 120 bytes of meta page a commit and libzmq's 8-byte eventfd
+ * signals; socket sends are not counted), or "write_bytes:", the page
+ * cache the kernel counted as dirtied for it, which a large folio inflates
+ * (bench_pages.c, BENCHMARKS.md). -1 if unreadable. */
+static inline long long bench_proc_io(pid_t pid, const char *key)
+{
+    char path[64], line[256];
+    size_t len = strlen(key);
+    snprintf(path, sizeof path, "/proc/%d/io", (int) pid);
+    FILE *f = fopen(path, "r");
+    long long b = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, len))
+            b = strtoll(line + len, NULL, 10);
+    if (f)
+        fclose(f);
+    return b;
 }
 
 /* Context switches (voluntary + involuntary), each one a sleep and a

@@ -19,24 +19,36 @@
 #   9. the map changes (issue 12): the same province with a tenth of its
 #      facilities merged or moved on 2024-01, 236,400 reports, then the
 #      questions that cross the change (bench_map, always at full scale);
+#  10. the pages written per report and the DBs they go to (issue 21, goal
+#      1): a store filled with all but 30,000 of the reports, then the next
+#      ones committed in batches of 1, 10, 100 and 400 (about the hub's
+#      average batch here) of consecutive reports, 400 spread over 1,600
+#      (about the hub's own batches) and 100 spread over a whole month (the
+#      worst), each commit's new pages counted by DB from a walk of LMDB's
+#      file (bench_pages); and the hub's own commits, sampled while it
+#      fills that store (bench_pages --watch: stopped, walked, run, walked);
 # and prints one table, with the disk's fsync time. Usage:
-#   bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves]
+#   bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves [--million]]
 #   --quick     60,000 reports and 200,000 audit submissions (a few minutes)
 #   --no-pg     skip PostgreSQL (its load alone takes about 4 minutes)
 #   --no-redis  skip Redis Streams
 #   --curves    also the cost curves (bench/curves.sh: 10/50/100 % of the
 #               reports, 10/100/1,000 nodes; table and curves.png in the
 #               current folder; about 10 more minutes)
+#   --million   with --curves, also the 1,000,000-report point (a few more
+#               minutes, ~5 GB of disk in /tmp while it runs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 reports=240000 audit=1000000 pg=1 redis=1 curves=0 queries=1000 pgqueries=200
+million=0
 for a in "$@"; do
   case $a in
     --quick) reports=60000 audit=200000 queries=300 pgqueries=50 ;;
     --no-pg) pg=0 ;;
     --no-redis) redis=0 ;;
     --curves) curves=1 ;;
-    *) echo "usage: bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves]" >&2; exit 2 ;;
+    --million) million=1 ;;
+    *) echo "usage: bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves [--million]]" >&2; exit 2 ;;
   esac
 done
 if ((pg || redis || curves)); then "$root/scripts/install-deps.sh" --bench; else "$root/scripts/install-deps.sh"; fi
@@ -78,6 +90,30 @@ echo "== audit: $audit submissions" >&2
 "$bin/bench_registry" "$root/data/indicators.csv" 20 | tee -a "$out" >&2
 echo "== the map changes: a tenth of the facilities merged or moved on 2024-01" >&2
 "$bin/bench_map" --queries "$queries" 2>/dev/null | tee -a "$out" >&2
+
+pfill=$((reports - 30000))
+echo "== pages written per report: $pfill reports, then batches of 1, 10, 100, 400; 400 spread over 1,600; 100 over 10,000" >&2
+pdir=$(mktemp -d /tmp/baocao-bench-pages-XXXXXX)
+"$bin/bench_ingest" --reports "$pfill" --queries 10 --keep --dir "$pdir" >/dev/null 2>&1 &
+fillpid=$!
+# The hub's own commits, sampled while it fills the store: stopped, walked,
+# run a moment, stopped and walked again (bench_pages --watch).
+hubpid=""
+for _ in $(seq 1 600); do
+  hubpid=$(pgrep -f "baocao-hub --store $pdir/hub" | head -1 || true)
+  [[ -n $hubpid && -s $pdir/hub/data.mdb ]] && break
+  sleep 0.2
+done
+sleep 5
+if [[ -n $hubpid ]]; then
+  "$bin/bench_pages" --dir "$pdir" --watch "$hubpid" --samples 40 --gap-us 20000 | tee -a "$out" >&2 || true
+fi
+wait "$fillpid"
+{ "$bin/bench_pages" --dir "$pdir" --from "$pfill" --batches "1 10 100 400" --commits 20
+  "$bin/bench_pages" --dir "$pdir" --from $((pfill + 10220)) --fill "$pfill" --batches 400 --commits 20 --spread 4
+  "$bin/bench_pages" --dir "$pdir" --from $((pfill + 18220)) --fill "$pfill" --batches 100 --commits 100 --spread 100
+} | grep -v store_pages | tee -a "$out" >&2
+rm -rf "$pdir"
 
 row() { # label, hub key, pg key, raw key
   local h p r ratio
@@ -136,13 +172,29 @@ for q in ping succ_first_month succ_month_after succ_year succ_before_refused \
     "$(get map "q_${q}_hub_cpu_us")" "$(get map "q_${q}_hub_major_faults")"
 done
 echo "answers checked: $(get map answers_checked)"
+echo
+# Where a commit's pages go (bench_pages): per report, by DB, at each batch
+# size; the total adds LMDB's meta page (one a commit). "syscall = walk":
+# the bytes LMDB handed to pwrite/writev equal the walk's count.
+echo "| pages written per report, by DB | batch 1 | batch 10 | batch 100 | batch 400 | 400 of 1,600 | 100 of 10,000 | the hub's own, sampled |"
+echo "|---|---|---|---|---|---|---|---|"
+for k in db_log db_cur db_agg db_revs db_subs db_units db_carry "db_(freelist)" "db_(main)" \
+         meta_page total appended_to_file total_bytes_per_report syscall_matches_walk \
+         io_write_bytes_pages; do
+  printf '| %s |' "$k"
+  for b in b1 b10 b100 b400 b400w4 b100w100 hub; do printf ' %s |' "$(get pages "${b}_$k")"; done
+  echo
+done
+echo "the hub's own commits sampled: $(get pages hub_commits) commits, average batch $(get pages hub_avg_batch)"
+echo "the hub's own run: $(get hub ingest_syscall_write_pages_per_report) pages a report handed to pwrite/writev at its average batch $(get hub avg_batch); write_bytes $(get hub ingest_write_bytes_per_report) bytes a report (large folios inflate it: BENCHMARKS.md)"
 if ((curves)); then
   echo
+  mflag=(); if ((million)); then mflag=(--million); fi
   if ((reports < 240000)); then
     BENCH_BIN=$bin "$root/bench/curves.sh" --sizes "$((reports / 10)) $((reports / 2)) $reports" \
-      --node-reports $((reports / 4)) --queries 100 --out "$PWD"
+      --node-reports $((reports / 4)) --queries 100 --out "$PWD" "${mflag[@]}"
   else
-    BENCH_BIN=$bin "$root/bench/curves.sh" --out "$PWD"
+    BENCH_BIN=$bin "$root/bench/curves.sh" --out "$PWD" "${mflag[@]}"
   fi
 fi
 

@@ -8,7 +8,8 @@
  * filed_at window (BAD_FILED_AT: not before the period began) refuses from
  * 2023-12 on: the 240,000-report run stalled at report 110,000, silently.
  * This checks the first and last facility of each of bench_ingest's 24
- * months (from 2023) and of bench_audit's 100 (from 2015) against the
+ * months (from 2023), of bench_audit's 100 (from 2015) and of
+ * bench_ingest --reports 1000000 (100 months to 2024-12) against the
  * bench's own registry and a real store (for the ids), the way the hub
  * validates them.
  */
@@ -29,8 +30,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static void check_months(const bc_registry_t *reg, unsigned first_year,
-                         unsigned months)
+/* Every month of the first and last facility: of a province starting in
+ * January of first_year (lay NULL), or of a run laid out by bench_layout
+ * (bench_ingest beyond 240,000 reports). */
+static void check_months_of(const bc_registry_t *reg, unsigned first_year,
+                            unsigned months, const bench_layout_t *lay)
 {
     hub_limits_t lim = {BC_MAX_VALUES_DEFAULT, (int64_t) time(NULL), NULL};
     for (unsigned m = 0; m < months; m++) {
@@ -38,7 +42,10 @@ static void check_months(const bc_registry_t *reg, unsigned first_year,
         for (size_t f = 0; f < 2; f++) {
             long long r = (long long) m * BENCH_FACILITIES + facs[f];
             size_t len = 0;
-            uint8_t *raw = bench_encode(r, BENCH_INDICATORS, first_year, &len);
+            uint8_t *raw = lay ? bench_encode_layout(r, BENCH_INDICATORS, lay,
+                                                     0, &len)
+                               : bench_encode(r, BENCH_INDICATORS, first_year,
+                                              &len);
             assert_non_null(raw);
             Baocao__Request *req = baocao__request__unpack(NULL, len, raw);
             assert_non_null(req);
@@ -57,6 +64,12 @@ static void check_months(const bc_registry_t *reg, unsigned first_year,
             free(raw);
         }
     }
+}
+
+static void check_months(const bc_registry_t *reg, unsigned first_year,
+                         unsigned months)
+{
+    check_months_of(reg, first_year, months, NULL);
 }
 
 static void test_every_month_valid(void **state)
@@ -81,6 +94,17 @@ static void test_every_month_valid(void **state)
         fail_msg("%s", err);
     check_months(reg, 2023, BENCH_MONTHS);   /* bench_ingest */
     check_months(reg, 2015, 100);            /* bench_audit: 1,000,000 */
+    /* bench_ingest --reports 1000000: 2016-09..2024-12, the queries'
+     * 2023-01 at month 84 (issue 21, goal 6). */
+    bench_layout_t lay = bench_layout(1000000);
+    assert_int_equal(lay.months, 100);
+    assert_int_equal(lay.first_year, 2016);
+    assert_int_equal(lay.skip + lay.months - 1, lay.qoff + 23);
+    assert_int_equal(lay.qmonths, BENCH_MONTHS);
+    check_months_of(reg, lay.first_year, lay.months, &lay);
+    lay = bench_layout(240000);   /* the province as it was */
+    assert_true(lay.first_year == 2023 && lay.skip == 0 && lay.qoff == 0
+                && lay.months == 24);
     hub_store_close(&st);
     bc_registry_destroy(&reg);
     bc_rmtree(dir);
