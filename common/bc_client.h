@@ -40,8 +40,9 @@ int bc_client_call(bc_client_t *self, Baocao__Request *req,
  * may be held at once; it must never be passed to
  * baocao__reply__free_unpacked. A reply skipped for its tag (the answer
  * to an earlier call that timed out) is taken back out of the arena at
- * once. A 100-figure reply costs the client about a third fewer
- * instructions this way (BENCHMARKS.md, issue 21, "The client's decode and the hub's reply").
+ * once. A 100-figure reply costs the client about 40 % fewer
+ * instructions this way (BENCHMARKS.md, issue 21, "The client's decode
+ * and the hub's reply").
  * Same return codes as bc_client_call; *reply is NULL unless BC_OK. */
 int bc_client_call_arena(bc_client_t *self, Baocao__Request *req,
                          bc_arena_t *arena, Baocao__Reply **reply,
