@@ -15,10 +15,19 @@
  * (libzmq retries a refused handshake every 100 ms anyway), and a call
  * costs the client 23 system calls instead of 36 (BENCHMARKS.md, "The
  * round trip's floor").
+ *
+ * Decoding the reply was the rest of a call's cost: protobuf-c allocates
+ * every nested message and string (~400 mallocs for a 100-figure reply)
+ * and free_unpacked walks them again to free them; glibc then
+ * consolidated the freed chunks on the next large malloc (the request's
+ * packing buffer). bc_client_call_arena decodes into the caller's arena
+ * instead, and the request is packed into a buffer the client keeps
+ * (bc_pack_into), so a call allocates nothing once warm.
  */
 #include "bc_client.h"
 #include "bc_error.h"
 #include "bc_mem.h"
+#include "bc_pack.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +41,8 @@ struct bc_client_t {
     zsock_t *monitor;      /* PAIR receiving the DEALER's monitor events */
     uint64_t next_tag;     /* tag of the next request */
     int rcvtimeo;          /* the DEALER's ZMQ_RCVTIMEO as last set */
+    uint8_t *out;          /* the request's packing buffer, reused */
+    size_t out_cap;        /* its size in bytes */
     char auth_error[192];  /* last handshake failure, "" if none */
     bool curve;            /* a hub key was given (CURVE on) */
     bool own_key;          /* a key pair was given (--cert), not a
@@ -77,6 +88,7 @@ void bc_client_destroy(bc_client_t **self_p)
         return;
     bc_keys_unwatch(self->sock, &self->monitor);
     zsock_destroy(&self->sock);
+    free(self->out);
     free(self);
     *self_p = NULL;
 }
@@ -158,19 +170,23 @@ static int send_within(bc_client_t *self, const uint8_t *buf, size_t len,
     }
 }
 
-int bc_client_call(bc_client_t *self, Baocao__Request *req,
-                   Baocao__Reply **reply, int timeout_ms)
+/* One call; the reply decoded with protobuf-c's allocator when arena is
+ * NULL, else into the arena. */
+static int call(bc_client_t *self, Baocao__Request *req, bc_arena_t *arena,
+                Baocao__Reply **reply, int timeout_ms)
 {
     *reply = NULL;
     req->version = BC_WIRE_VERSION;
     req->tag = self->next_tag++;
     size_t len;
-    uint8_t *buf = bc_wire_pack(&req->base, &len);
+    const uint8_t *buf = bc_pack_into(&req->base, &self->out, &self->out_cap,
+                                      &len);
     int64_t deadline = zclock_mono() + timeout_ms;
     int rc = send_within(self, buf, len, deadline);
-    free(buf);
     if (rc)
         return rc;
+    ProtobufCAllocator *alloc = arena ? bc_arena_allocator(arena) : NULL;
+    void *sock = zsock_resolve(self->sock);
     for (;;) {
         int64_t left = deadline - zclock_mono();
         if (left <= 0)
@@ -180,8 +196,12 @@ int bc_client_call(bc_client_t *self, Baocao__Request *req,
             zsock_set_rcvtimeo(self->sock, slice);
             self->rcvtimeo = slice;
         }
-        zframe_t *in = zframe_recv(self->sock);
-        if (!in) {
+        /* A bare zmq_msg_t: no zframe_t to allocate around it. The DEALER
+         * gets the hub's one payload frame (the router took the route). */
+        zmq_msg_t in;
+        zmq_msg_init(&in);
+        if (zmq_msg_recv(&in, sock, 0) < 0) {
+            zmq_msg_close(&in);
             if (zmq_errno() != EAGAIN)
                 return BC_ENET;
             /* A slice without a reply: has the handshake failed? */
@@ -189,17 +209,38 @@ int bc_client_call(bc_client_t *self, Baocao__Request *req,
                 return BC_ECRYPTO;
             continue;
         }
-        Baocao__Reply *r = baocao__reply__unpack(NULL, zframe_size(in),
-                                                 zframe_data(in));
-        zframe_destroy(&in);
-        if (!r)
+        bc_arena_mark_t mark = arena ? bc_arena_mark(arena)
+                                     : (bc_arena_mark_t){NULL, 0};
+        Baocao__Reply *r = baocao__reply__unpack(alloc, zmq_msg_size(&in),
+                                                 zmq_msg_data(&in));
+        zmq_msg_close(&in);
+        if (!r) {
+            if (arena)
+                bc_arena_rewind(arena, mark);
             return BC_EPARSE;
+        }
         if (r->tag != req->tag) {
             /* An answer to an earlier call that timed out: skip it. */
-            baocao__reply__free_unpacked(r, NULL);
+            if (arena)
+                bc_arena_rewind(arena, mark);
+            else
+                baocao__reply__free_unpacked(r, NULL);
             continue;
         }
         *reply = r;
         return BC_OK;
     }
+}
+
+int bc_client_call(bc_client_t *self, Baocao__Request *req,
+                   Baocao__Reply **reply, int timeout_ms)
+{
+    return call(self, req, NULL, reply, timeout_ms);
+}
+
+int bc_client_call_arena(bc_client_t *self, Baocao__Request *req,
+                         bc_arena_t *arena, Baocao__Reply **reply,
+                         int timeout_ms)
+{
+    return call(self, req, arena, reply, timeout_ms);
 }

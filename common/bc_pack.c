@@ -386,3 +386,25 @@ uint8_t *bc_pack(const ProtobufCMessage *msg, size_t *len)
     memmove(o.buf, o.buf + o.pos, *len);
     return o.buf;
 }
+
+const uint8_t *bc_pack_into(const ProtobufCMessage *msg, uint8_t **buf,
+                            size_t *cap, size_t *len)
+{
+    /* The bytes end at the buffer's end, where the writer starts: no copy
+     * to the front, and a buffer that was once large enough is not
+     * allocated or grown again (room() replaces it when it is not). */
+    out_t o;
+    if (!*buf || *cap == 0) {
+        free(*buf);
+        *cap = 4096;
+        *buf = bc_malloc(*cap);
+    }
+    o.buf = *buf;
+    o.cap = *cap;
+    o.pos = o.cap;
+    message_front(&o, msg);
+    *buf = o.buf;
+    *cap = o.cap;
+    *len = o.cap - o.pos;
+    return o.buf + o.pos;
+}

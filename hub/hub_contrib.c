@@ -167,6 +167,43 @@ static int collect_sid(void *arg, uint32_t sid)
 
 
 
+/* A leaf unit's year in the reader's memo, its slots of `mask` read
+ * (those not read yet are read now), as a view in *view: the memo's
+ * figures, with has[] only for the slots of mask, so that the view is what
+ * hub_unit_year_load(mask) gives. The view is not freed: the memo's
+ * figures go with the reader. BC_OK or BC_ESTORE. */
+static int year_read(hub_reader_t *self, const bc_unit_t *u, unsigned year,
+                     size_t n, uint32_t mask, hub_unit_year_t *view)
+{
+    hub_year_memo_t *m = NULL;
+    for (unsigned i = 0; i < HUB_READER_MEMOS && !m; i++)
+        if (self->memo[i].sid == u->sid && self->memo[i].year == year)
+            m = &self->memo[i];
+    int rc = BC_OK;
+    if (!m) {
+        m = &self->memo[self->memo_next];
+        self->memo_next = (self->memo_next + 1) % HUB_READER_MEMOS;
+        if (m->sid)
+            hub_unit_year_free(&m->uy);
+        m->sid = u->sid;
+        m->year = year;
+        m->loaded = 0;
+        bc_arena_reset(self->arena);
+        rc = hub_unit_year_load(self->store, self->txn, self->arena, u, year,
+                                n, 0, &m->uy);
+    }
+    uint32_t more = mask & ~m->loaded;
+    if (!rc && more) {
+        bc_arena_reset(self->arena);
+        rc = hub_unit_year_more(self->store, self->txn, self->arena, u, year,
+                                more, &m->uy, &m->loaded);
+    }
+    *view = m->uy;
+    for (int i = 0; i < HUB_YEAR_SLOTS; i++)
+        view->has[i] = m->uy.has[i] && (mask >> i & 1);
+    return rc;
+}
+
 int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
                       bc_period_t period, hub_figures_t *out)
 {
@@ -191,14 +228,20 @@ int hub_reader_period(hub_reader_t *self, const bc_unit_t *unit,
     uint32_t own_mask = inside | (stocks ? hub_year_months(first - 1) : 0);
     uint32_t x_mask = inside | (stocks ? hub_year_months(last) : 0);
 
-    /* A unit without sub-units: its own reports. */
+    /* A unit without sub-units: its own reports, through the reader's
+     * memo of its year. */
     if (!unit->nchildren) {
-        bc_arena_reset(self->arena);
-        if ((rc = hub_unit_year_load(s, self->txn, self->arena, unit, year, n,
-                                 own_mask, &uy)) == BC_OK)
+        if (!unit->sid) {   /* never stored: nothing to remember */
+            bc_arena_reset(self->arena);
+            if ((rc = hub_unit_year_load(s, self->txn, self->arena, unit,
+                                         year, n, own_mask, &uy)) == BC_OK)
+                rc = unit_contrib(s, &uy, period, out);
+            hub_unit_year_free(&uy);
+            goto out_free;
+        }
+        if ((rc = year_read(self, unit, year, n, own_mask, &uy)) == BC_OK)
             rc = unit_contrib(s, &uy, period, out);
-        hub_unit_year_free(&uy);
-        goto out_free;
+        goto out_free;   /* uy is a view of the memo: nothing to free */
     }
 
     hub_figures_init(&a, n);

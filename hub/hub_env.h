@@ -16,6 +16,7 @@
 
 #include "hub_store.h"
 #include "bc_arena.h"
+#include "hub_year.h"
 
 #include <lmdb.h>
 #include <stdbool.h>
@@ -61,10 +62,28 @@ struct hub_store_t {
     bc_arena_t *arena;             /* scratch of the write path, per batch */
 };
 
+/* A unit's year as a reader has read it so far (hub_contrib.c): a
+ * facility's month query asks for the same unit's year some 7 times (the
+ * month, the previous month, the pieces of two years to date, last
+ * year's month), each reading the same reports again (callgrind,
+ * BENCHMARKS.md, issue 21). The snapshot does not change under a reader,
+ * so what was read stays true for it. */
+typedef struct {
+    uint32_t sid;                  /* the unit's sid; 0: entry unused */
+    unsigned year;                 /* which year */
+    uint32_t loaded;               /* slots read, with a report or not */
+    hub_unit_year_t uy;            /* the reports of those slots */
+} hub_year_memo_t;
+
+/* Entries of a reader's memo: a facility's query reads two years. */
+#define HUB_READER_MEMOS 2
+
 struct hub_reader_t {
     hub_store_t *store;            /* the store read from */
     MDB_txn *txn;                  /* the read snapshot */
     bc_arena_t *arena;             /* scratch of one call */
+    hub_year_memo_t memo[HUB_READER_MEMOS]; /* leaf units' years read */
+    unsigned memo_next;            /* the entry to reuse next */
 };
 
 /* --- big-endian integers: keys sort numerically byte by byte ----------- */

@@ -34,7 +34,10 @@ void hub_server_reply(hub_server_t *self, zframe_t *route,
     uint64_t tag = reply->tag;
     if (keep)
         reply->tag = 0;
-    uint8_t *buf = bc_wire_pack(&reply->base, &len);
+    /* Packed into the server's buffer, kept from one reply to the next
+     * (zmq_send copies the bytes into its own message). */
+    const uint8_t *buf = bc_pack_into(&reply->base, &self->reply_buf,
+                                      &self->reply_cap, &len);
     reply->tag = tag;
     const uint8_t *out = buf;
     size_t out_len = len;
@@ -49,7 +52,11 @@ void hub_server_reply(hub_server_t *self, zframe_t *route,
         hub_server_send(self, route, out, out_len);
     else
         self->replies_dropped++;
-    free(buf);
+    if (self->reply_cap > REPLY_BUF_KEEP) {
+        free(self->reply_buf);
+        self->reply_buf = NULL;
+        self->reply_cap = 0;
+    }
 }
 
 void hub_server_error(hub_server_t *self, zframe_t *route, uint64_t tag,

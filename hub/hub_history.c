@@ -117,7 +117,7 @@ int hub_history_check(hub_store_t *s, MDB_txn *txn, char *err,
                                                   v, sizeof v), period);
         return BC_EINVAL;
     }
-    hub_reader_t r = {s, txn, NULL};
+    hub_reader_t r = {.store = s, .txn = txn, .arena = NULL};
     char **codes = NULL;
     uint32_t n = 0;
     if (hub_env_unit_codes(&r, &codes, &n) != BC_OK)

@@ -276,11 +276,18 @@ Baocao__RejectReason hub_query_figures(hub_store_t *store,
     reply->approved = approved;
     reply->approval = approval;
     reply->n_figures = nwant;
-    reply->figures = bc_malloc(nwant * sizeof *reply->figures);
+    /* The pointers and then the figure blocks, in one allocation that
+     * free(reply->figures) releases: a 100-figure reply made 101
+     * allocations here and as many frees (callgrind, issue 21). The
+     * blocks start after the pointers, at their own alignment. */
+    size_t align = _Alignof(hub_figure_block_t);
+    size_t at = (nwant * sizeof *reply->figures + align - 1) / align * align;
+    reply->figures = bc_malloc(at + nwant * sizeof(hub_figure_block_t));
+    char *base = (char *) reply->figures;
+    hub_figure_block_t *blocks = (hub_figure_block_t *) (void *) (base + at);
     for (size_t i = 0; i < nwant; i++) {
-        hub_figure_block_t *b = bc_malloc(sizeof *b);
-        hub_figure_fill(b, want[i], &s, rb->note);
-        reply->figures[i] = &b->fig;
+        hub_figure_fill(&blocks[i], want[i], &s, rb->note);
+        reply->figures[i] = &blocks[i].fig;
     }
     if (ask.nby || ask.nf) {
         size_t room = 0;
@@ -316,11 +323,8 @@ void hub_query_free(Baocao__QueryReply **reply_p)
     if (!r)
         return;
     for (size_t i = 0; i < r->n_figures; i++)
-    {
         free(r->figures[i]->flags);  /* hub_rules_flag's, or NULL */
-        free(r->figures[i]);   /* the hub_figure_block_t holding it */
-    }
-    free(r->figures);
+    free(r->figures);   /* with the figure blocks after the pointers */
     for (size_t i = 0; i < r->n_breakdown; i++)
         free(r->breakdown[i]);   /* the block holding it (hub_breakdown.c) */
     free(r->breakdown);

@@ -327,6 +327,7 @@ void hub_server_destroy(hub_server_t **self_p)
     hub_metrics_destroy(&self->metrics);
     hub_stats_fini(&self->stats);
     hub_cache_destroy(&self->cache);
+    free(self->reply_buf);
     zsock_destroy(&self->router);
     hub_auth_destroy(&self->auth);
     hub_store_close(&self->store);

@@ -24,6 +24,7 @@
 #include "bc_limits.h"
 #include "bc_log.h"
 #include "bc_mem.h"
+#include "bc_pack.h"
 #include "bc_registry.h"
 #include "bc_thread.h"
 #include "bc_wire.h"
@@ -131,7 +132,15 @@ struct hub_server_t {
     hub_cache_t *cache;           /* replies of repeated reads */
     bool cache_fill;              /* the request being answered may be kept */
     uint64_t cache_gen;           /* the store's txn id before it was read */
+    uint8_t *reply_buf;           /* replies are packed here (bc_pack_into),
+                                     reused: a query's reply allocates
+                                     nothing once warm */
+    size_t reply_cap;             /* its size in bytes */
 };
+
+/* A reply buffer grown past this (an audit export's page) is given back
+ * after its reply, so one large answer does not stay on the heap. */
+#define REPLY_BUF_KEEP (1u << 20)
 
 /* What a node reads in the Ack when its submission was caught by a disk
  * failure (it keeps the report and resends it). */

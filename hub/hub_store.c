@@ -430,6 +430,9 @@ void hub_reader_destroy(hub_reader_t **self_p)
         return;
     mdb_txn_abort(self->txn);
     bc_arena_destroy(&self->arena);
+    for (unsigned i = 0; i < HUB_READER_MEMOS; i++)
+        if (self->memo[i].sid)
+            hub_unit_year_free(&self->memo[i].uy);
     free(self);
     *self_p = NULL;
 }

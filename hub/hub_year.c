@@ -76,6 +76,16 @@ int hub_unit_year_load(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
         uy->rep[i] = (hub_figures_t){n, NULL, NULL, 0};
         uy->has[i] = false;
     }
+    uint32_t loaded = 0;
+    rc = hub_unit_year_more(s, txn, arena, u, year, mask, uy, &loaded);
+    return rc;
+}
+
+int hub_unit_year_more(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
+                       const bc_unit_t *u, unsigned year, uint32_t mask,
+                       hub_unit_year_t *uy, uint32_t *loaded)
+{
+    int rc = BC_OK;
     for (int i = 0; i < HUB_YEAR_SLOTS && !rc; i++) {
         if (!(mask >> i & 1))
             continue;
@@ -85,12 +95,14 @@ int hub_unit_year_load(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
                                 arena, &vals, &nv);
         if (rc == BC_ENOTFOUND) {
             rc = BC_OK;
+            *loaded |= 1u << i;
             continue;
         }
         if (rc == BC_OK) {
             uy->has[i] = true;
-            hub_figures_init(&uy->rep[i], n);
+            hub_figures_init(&uy->rep[i], uy->rep[i].n);
             hub_figures_spread(s, (const uint8_t *) vals, nv, &uy->rep[i]);
+            *loaded |= 1u << i;
         }
     }
     return rc;

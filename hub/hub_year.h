@@ -55,6 +55,15 @@ int hub_unit_year_load(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
                           const bc_unit_t *u, unsigned year, size_t n,
                           uint32_t mask, hub_unit_year_t *uy);
 
+/* Loads the slots of `mask` into uy, which holds u's year as loaded so
+ * far (by hub_unit_year_load) and must not have them yet: what a reader's
+ * memo of a unit's year reads when asked for more of it (hub_contrib.c).
+ * BC_OK or BC_ESTORE (the slots before the failing one are loaded). */
+
+int hub_unit_year_more(hub_store_t *s, MDB_txn *txn, bc_arena_t *arena,
+                       const bc_unit_t *u, unsigned year, uint32_t mask,
+                       hub_unit_year_t *uy, uint32_t *loaded);
+
 void hub_unit_year_free(hub_unit_year_t *uy);
 
 /* The slots inside `slot` that are longer than a month, itself included. */

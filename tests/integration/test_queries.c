@@ -10,12 +10,17 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "bc_arena.h"
+#include "bc_client.h"
 #include "bc_csv.h"
+#include "bc_error.h"
+#include "bc_pack.h"
 #include "bc_test.h"
 #include "bc_wire.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,6 +562,82 @@ static void test_slice(void **state)
     assert_int_equal(v, 7492);
 }
 
+/* A reply's bytes with its tag left out: two links' tags differ. */
+static uint8_t *untagged(Baocao__Reply *r, size_t *len)
+{
+    uint64_t tag = r->tag;
+    r->tag = 0;
+    uint8_t *b = bc_pack(&r->base, len);
+    r->tag = tag;
+    return b;
+}
+
+/* bc_client_call_arena (the web's and the bench's path) decodes the same
+ * replies as bc_client_call: a whole district's figures and a slice, held
+ * in one arena at once; and an answer that comes after its call timed out
+ * is skipped there too, the next call getting its own. */
+static void test_replies_in_an_arena(void **state)
+{
+    fixture_t *f = *state;
+    file_hongbang(f);
+    char err[256];
+    bc_client_t *c = bc_client_new(f->hub.endpoint, NULL, err, sizeof err);
+    assert_non_null(c);
+    bc_arena_t *arena = bc_arena_new(4096);   /* small: several blocks */
+
+    Baocao__Query q = BAOCAO__QUERY__INIT;
+    q.unit = "HP-HB";
+    q.period = "2023-12";
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    req.body_case = BAOCAO__REQUEST__BODY_QUERY;
+    req.query = &q;
+    Baocao__Reply *plain = NULL, *in_arena = NULL, *sl = NULL;
+    assert_int_equal(bc_client_call(c, &req, &plain, 20000), BC_OK);
+    assert_int_equal(bc_client_call_arena(c, &req, arena, &in_arena, 20000),
+                     BC_OK);
+    Baocao__SliceQuery sq = BAOCAO__SLICE_QUERY__INIT;
+    sq.unit = "HP-HB";
+    sq.indicator = "sdd_u5";
+    sq.from = "2023-01";
+    sq.to = "2024-12";
+    Baocao__Request sreq = BAOCAO__REQUEST__INIT;
+    sreq.body_case = BAOCAO__REQUEST__BODY_SLICE;
+    sreq.slice = &sq;
+    assert_int_equal(bc_client_call_arena(c, &sreq, arena, &sl, 20000),
+                     BC_OK);
+    /* The first arena reply is still whole after the second. */
+    assert_int_equal(in_arena->body_case, BAOCAO__REPLY__BODY_QUERY);
+    assert_true(in_arena->query->n_figures > 4);
+    assert_int_equal(bc_figure(in_arena, "sdd_u5")->value->value, 7492);
+    size_t n1, n2;
+    uint8_t *b1 = untagged(plain, &n1), *b2 = untagged(in_arena, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(b1, b2, n1);
+    free(b1);
+    free(b2);
+    assert_int_equal(sl->body_case, BAOCAO__REPLY__BODY_SLICE);
+    assert_int_equal(sl->slice->n_rows, 9);
+    baocao__reply__free_unpacked(plain, NULL);
+    bc_arena_reset(arena);
+
+    /* A late answer: the hub stopped, the call times out; resumed, the
+     * hub answers it first, and the next call skips it for its own. */
+    pid_t hub = f->hub.proc.group ? -f->hub.proc.pid : f->hub.proc.pid;
+    assert_int_equal(kill(hub, SIGSTOP), 0);
+    Baocao__Reply *late = NULL;
+    assert_int_equal(bc_client_call_arena(c, &sreq, arena, &late, 300),
+                     BC_ETIMEOUT);
+    assert_null(late);
+    assert_int_equal(kill(hub, SIGCONT), 0);
+    Baocao__Reply *own = NULL;
+    assert_int_equal(bc_client_call_arena(c, &req, arena, &own, 20000),
+                     BC_OK);
+    assert_int_equal(own->body_case, BAOCAO__REPLY__BODY_QUERY);
+    assert_int_equal(bc_figure(own, "sdd_u5")->value->value, 7492);
+    bc_arena_destroy(&arena);
+    bc_client_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +657,9 @@ int main(void)
                                         bc_fixture_setup,
                                         bc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_slice, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_replies_in_an_arena,
+                                        bc_fixture_setup,
                                         bc_fixture_teardown),
     };
     return cmocka_run_group_tests_name("integration.queries", tests, NULL,

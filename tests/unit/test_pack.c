@@ -11,7 +11,9 @@
  * messages four deep; and compares bc_pack's bytes with
  * protobuf_c_message_pack's for thousands of them. Unknown fields (from a
  * newer peer) are checked by parsing bytes that carry some and packing the
- * parsed message again.
+ * parsed message again. bc_pack_into (the client's and the hub's reused
+ * buffer) is held to the same bytes, and so is a message unpacked into a
+ * bc_arena (bc_client_call_arena's decoding) and packed again.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@
 #include <cmocka.h>
 
 #include "baocao.pb-c.h"
+#include "bc_arena.h"
 #include "bc_mem.h"
 #include "bc_pack.h"
 #include "bc_wire.h"
@@ -203,6 +206,27 @@ static void fill_message(gen_t *g, ProtobufCMessage *m,
     }
 }
 
+/* The buffer bc_pack_into reuses from one check to the next: it starts
+ * at 16 bytes, so that it is both grown and reused over the run. */
+static uint8_t *reuse;
+static size_t reuse_cap;
+
+/* The same bytes unpacked into an arena (what bc_client_call_arena
+ * does) and packed again. */
+static void check_arena_round_trip(const ProtobufCMessage *m,
+                                   const uint8_t *want, size_t want_len)
+{
+    bc_arena_t *arena = bc_arena_new(4096);
+    ProtobufCMessage *back = protobuf_c_message_unpack(
+        m->descriptor, bc_arena_allocator(arena), want_len, want);
+    assert_non_null(back);
+    size_t len = 0;
+    const uint8_t *got = bc_pack_into(back, &reuse, &reuse_cap, &len);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(got, want, len);
+    bc_arena_destroy(&arena);
+}
+
 static void check_same(const ProtobufCMessage *m)
 {
     size_t want_len = protobuf_c_message_get_packed_size(m);
@@ -218,6 +242,16 @@ static void check_same(const ProtobufCMessage *m)
     assert_int_equal(len, want_len);
     assert_memory_equal(got, want, len);
     free(got);
+    /* Into the reused buffer: the same bytes, at its end. */
+    if (!reuse) {
+        reuse_cap = 16;
+        reuse = bc_malloc(reuse_cap);
+    }
+    const uint8_t *in = bc_pack_into(m, &reuse, &reuse_cap, &len);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(in, want, len);
+    assert_ptr_equal(in + len, reuse + reuse_cap);
+    check_arena_round_trip(m, want, want_len);
     free(want);
 }
 
@@ -308,5 +342,7 @@ int main(void)
         cmocka_unit_test(test_full_query_reply),
         cmocka_unit_test(test_unknown_fields),
     };
-    return cmocka_run_group_tests_name("unit.pack", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("unit.pack", tests, NULL, NULL);
+    free(reuse);
+    return failed;
 }

@@ -13,6 +13,11 @@
  * Derived figures (changes, % of plan, share, rates) are computed here from
  * the parts the hub sent, exactly as `baocao query` computes them, so the
  * page, the CSV and the CLI agree to the digit.
+ *
+ * The replies of a page are decoded into one arena (bc_client_call_arena:
+ * no malloc per field, and no free_unpacked walk), reset when the next
+ * page starts: a reply never outlives the page built from it, as the
+ * JSON copies what it shows.
  */
 #include "web_hub.h"
 
@@ -36,6 +41,7 @@ struct web_hub_t {
     bc_registry_t *reg;      /* units and catalogue (read-only copy) */
     char **phones;           /* by unit idx: phone number or NULL */
     int timeout_ms;          /* per request to the hub */
+    bc_arena_t *arena;       /* the current page's replies */
 };
 
 /* Reads the optional `phone` column of the units file; a file without one
@@ -74,6 +80,7 @@ web_hub_t *web_hub_new(const char *endpoint, const bc_security_t *sec,
         goto out_fail;
     if (!(self->client = bc_client_new(endpoint, sec, err, errlen)))
         goto out_fail;
+    self->arena = bc_arena_new(64 << 10);
     return self;
 out_fail:
     web_hub_destroy(&self);
@@ -86,6 +93,7 @@ void web_hub_destroy(web_hub_t **self_p)
         return;
     web_hub_t *self = *self_p;
     bc_client_destroy(&self->client);
+    bc_arena_destroy(&self->arena);
     if (self->phones)
         for (size_t i = 0; i < bc_registry_nunits(self->reg); i++)
             free(self->phones[i]);
@@ -104,7 +112,8 @@ static int call(web_hub_t *self, Baocao__Request *req,
                 size_t errlen)
 {
     Baocao__Reply *reply = NULL;
-    int rc = bc_client_call(self->client, req, &reply, self->timeout_ms);
+    int rc = bc_client_call_arena(self->client, req, self->arena, &reply,
+                                  self->timeout_ms);
     if (rc == BC_ECRYPTO) {
         bc_set_error(err, errlen, "the hub refused our key: %s",
                      bc_client_auth_error(self->client));
@@ -125,12 +134,10 @@ static int call(web_hub_t *self, Baocao__Request *req,
                  || reply->error->reason
                         == BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR
              ? BC_EINVAL : BC_EREJECTED;
-        baocao__reply__free_unpacked(reply, NULL);
         return rc;
     }
     if (reply->body_case != want) {
         bc_set_error(err, errlen, "the hub answered with the wrong message");
-        baocao__reply__free_unpacked(reply, NULL);
         return BC_EPARSE;
     }
     *out = reply;
@@ -305,6 +312,8 @@ static int add_children(web_hub_t *self, cJSON *doc, const bc_unit_t *u,
     size_t i;
     for (i = 0; i < u->nchildren; i++) {
         const bc_unit_t *c = bc_registry_unit(self->reg, u->children[i]);
+        /* A child's reply is done with at the end of its row. */
+        bc_arena_mark_t mark = bc_arena_mark(self->arena);
         Baocao__Reply *r = NULL;
         if ((rc = query(self, c->code, period, ind, &r, err, errlen)))
             goto out_free;
@@ -325,7 +334,7 @@ static int add_children(web_hub_t *self, cJSON *doc, const bc_unit_t *u,
             put(kids[i].row, "target_pct", s.has_cum && s.has_target,
                 s.has_target ? pct1(s.cum, s.target) : 0);
         }
-        baocao__reply__free_unpacked(r, NULL);
+        bc_arena_rewind(self->arena, mark);
     }
     qsort(kids, u->nchildren, sizeof *kids, by_value_desc);
     cJSON *arr = cJSON_AddArrayToObject(doc, "children");
@@ -374,7 +383,6 @@ static int add_chart(web_hub_t *self, cJSON *doc, const bc_unit_t *u,
         || (ratio ? row->n_numerators != 24 || row->n_denominators != 24
                   : row->n_values != 24)) {
         bc_set_error(err, errlen, "the hub's slice has the wrong shape");
-        baocao__reply__free_unpacked(r, NULL);
         return BC_EPARSE;
     }
     cJSON *chart = cJSON_AddObjectToObject(doc, "chart");
@@ -396,7 +404,6 @@ static int add_chart(web_hub_t *self, cJSON *doc, const bc_unit_t *u,
         cJSON_AddItemToArray(series, has ? cJSON_CreateNumber(v)
                                          : cJSON_CreateNull());
     }
-    baocao__reply__free_unpacked(r, NULL);
     return BC_OK;
 }
 
@@ -406,6 +413,7 @@ int web_hub_dashboard(web_hub_t *self, const char *unit, const char *period,
 {
     bc_unit_t *u;
     bc_period_t p;
+    bc_arena_reset(self->arena);   /* the last page's replies */
     int rc = check_args(self, unit, period, &u, &p, err, errlen);
     if (rc)
         return rc;
@@ -471,12 +479,10 @@ int web_hub_dashboard(web_hub_t *self, const char *unit, const char *period,
         || (rc = add_chart(self, doc, u, bc_period_year(p), chosen, err,
                            errlen)))
         goto out_fail;
-    baocao__reply__free_unpacked(all, NULL);
     *out = doc;
     return BC_OK;
 out_fail:
     cJSON_Delete(doc);
-    baocao__reply__free_unpacked(all, NULL);
     return rc;
 }
 
@@ -497,6 +503,7 @@ int web_hub_completeness(web_hub_t *self, const char *unit,
 {
     bc_unit_t *u;
     bc_period_t p;
+    bc_arena_reset(self->arena);   /* the last page's replies */
     int rc = check_args(self, unit, period, &u, &p, err, errlen);
     if (rc)
         return rc;
@@ -522,6 +529,8 @@ int web_hub_completeness(web_hub_t *self, const char *unit,
         q.level = (char *) level;
         req.body_case = BAOCAO__REQUEST__BODY_COMPLETENESS;
         req.completeness = &q;
+        /* A month's reply is done with once its cells are copied. */
+        bc_arena_mark_t mark = bc_arena_mark(self->arena);
         Baocao__Reply *r = NULL;
         if ((rc = call(self, &req, BAOCAO__REPLY__BODY_COMPLETENESS, &r, err,
                        errlen)))
@@ -569,7 +578,7 @@ int web_hub_completeness(web_hub_t *self, const char *unit,
                 cJSON_AddItemToArray(missing, mi);
             }
         }
-        baocao__reply__free_unpacked(r, NULL);
+        bc_arena_rewind(self->arena, mark);
     }
     /* Per unit: months reported out of months expected. */
     cJSON *row;
