@@ -61,8 +61,12 @@ const bc_option_t hub_options[] = {
      "requests, kept until the next commit or reload (0: none)"},
     {"max-values", BC_OPT_INT, HC(max_values), 1, 100000, "1000", "N",
      "most figures in one report"},
-    {"batch-max", BC_OPT_INT, HC(batch_max), 1, 100000, "4096", "N",
-     "most submissions written in one commit"},
+    {"batch-max", BC_OPT_INT, HC(batch_max), 1, 100000, "512", "N",
+     "most submissions written in one commit (the hub holds at most two "
+     "batches of decoded submissions: the one committing, the one filling)"},
+    {"receive-hwm", BC_OPT_INT, HC(receive_hwm), 1, 100000, "2", "N",
+     "requests queued per connection before the hub stops reading it: the "
+     "rest wait in the kernel's socket buffers, not in the hub's memory"},
     {"deadlines", BC_OPT_STRING, HC(deadlines), 0, 0,
      "commune=5,district=15,province=25", "LEVEL=DAYS,...",
      "working days after the period ends, per level"},
@@ -239,7 +243,13 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     /* Hard limit well above the soft one so that an oversized report gets a
      * typed TOO_LARGE answer; beyond this libzmq drops the connection. */
     zsock_set_maxmsgsize(self->router, cfg->max_message * 4);
-    zsock_set_rcvhwm(self->router, 100000);
+    /* Requests beyond the batches wait outside the hub: once a
+     * connection's pipe holds receive-hwm of them, libzmq stops reading
+     * its socket and the rest stays in the kernel's buffers (and the
+     * node's), so 1,000 nodes with 8 in flight each cost the hub two
+     * batches, not 8,000 copies (BENCHMARKS.md, goal 5). Nothing is
+     * dropped: TCP pushes back on the node. */
+    zsock_set_rcvhwm(self->router, (int) cfg->receive_hwm);
     zsock_set_sndhwm(self->router, 100000);
     zsock_set_heartbeat_ivl(self->router, 5000);
     zsock_set_heartbeat_timeout(self->router, 30000);

@@ -61,6 +61,9 @@ typedef struct {
     char *operators;          /* operators CSV (hub_scope.h), or NULL */
     char *holidays;           /* holidays CSV (bc_holidays.h), or NULL */
     long long query_cache;    /* bytes of the reply cache (hub_cache.h) */
+    long long receive_hwm;    /* requests libzmq queues per connection
+                                 before it stops reading that connection
+                                 (ZMQ_RCVHWM of the router) */
 } hub_config_t;
 
 extern const bc_option_t hub_options[];

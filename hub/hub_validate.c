@@ -441,6 +441,11 @@ Baocao__RejectReason hub_validate(const bc_registry_t *reg,
         item->reject = BAOCAO__REJECT_REASON__REASON_VALIDATION;
         goto out_reject;
     }
+    /* The scratch half goes back: the figures wait for their commit, and
+     * a busy hub holds two batches of them (half their heap). */
+    if (item->nvals < 2 * sub->n_values)
+        item->vals = bc_realloc(item->vals, (item->nvals ? item->nvals : 1)
+                                                * sizeof(hub_val_t));
     free(derived);
     free(bd);
     return BAOCAO__REJECT_REASON__REASON_NONE;

@@ -41,6 +41,20 @@ static int setup_small(void **state)
     return 0;
 }
 
+/* A hub that holds almost nothing ahead of its commits: one request
+ * queued per connection, three submissions a batch (goal 5 of issue 21's
+ * bounds, at their smallest). */
+static int setup_tiny(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    f->dir = bc_tmpdir("limits-tiny");
+    bc_hub_init(&f->hub);
+    const char *extra[] = {"--receive-hwm", "1", "--batch-max", "3", NULL};
+    bc_hub_start(&f->hub, f->dir, NULL, extra);
+    *state = f;
+    return 0;
+}
+
 /* A hub on the bench's province of 10,000 facilities. */
 static int setup_bench(void **state)
 {
@@ -521,6 +535,123 @@ static void test_submit_refuses_oversized(void **state)
     free(json);
 }
 
+/* --- the hub's bounds on what it holds ---------------------------------- */
+
+#define TINY_NODES 8      /* connections, one ward each */
+#define TINY_MONTHS 25    /* 2022-01 .. 2024-01, all in flight at once */
+
+/* Sends every packed request on its DEALER before reading any answer, then
+ * reads one Ack per request into status[], by connection and tag. */
+static void tiny_round(fixture_t *f, zframe_t *const reqs[][TINY_MONTHS],
+                       Baocao__AckStatus status[][TINY_MONTHS])
+{
+    zsock_t *d[TINY_NODES];
+    for (int n = 0; n < TINY_NODES; n++) {
+        d[n] = zsock_new(ZMQ_DEALER);
+        assert_non_null(d[n]);
+        zsock_set_sndhwm(d[n], 0);
+        zsock_set_rcvtimeo(d[n], 60000);
+        assert_int_equal(zsock_connect(d[n], "%s", f->hub.endpoint), 0);
+    }
+    for (int m = 0; m < TINY_MONTHS; m++)
+        for (int n = 0; n < TINY_NODES; n++) {
+            zframe_t *fr = zframe_dup(reqs[n][m]);
+            assert_int_equal(zframe_send(&fr, d[n], 0), 0);
+        }
+    for (int n = 0; n < TINY_NODES; n++)
+        for (int i = 0; i < TINY_MONTHS; i++) {
+            zframe_t *fr = zframe_recv(d[n]);
+            assert_non_null(fr);   /* within 60 s: none is lost */
+            Baocao__Reply *r = baocao__reply__unpack(NULL, zframe_size(fr),
+                                                     zframe_data(fr));
+            zframe_destroy(&fr);
+            assert_non_null(r);
+            assert_true(r->tag < TINY_MONTHS);
+            Baocao__AckStatus st;
+            uint64_t tag = r->tag;
+            assert_int_equal(ack_reason(r, &st),
+                             BAOCAO__REJECT_REASON__REASON_NONE);
+            assert_int_equal(status[n][tag], 0);   /* one answer each */
+            status[n][tag] = st;
+        }
+    for (int n = 0; n < TINY_NODES; n++)
+        zsock_destroy(&d[n]);
+}
+
+/* With one request queued per connection and three submissions a batch,
+ * 200 reports sent at once from eight connections are all stored, once:
+ * the requests the hub does not hold wait in the sockets' buffers (TCP
+ * pushes back), none is dropped, and a resend of all of them is 200
+ * duplicates that change no total. */
+static void test_tiny_bounds_store_each_once(void **state)
+{
+    fixture_t *f = *state;
+    const char *codes[9];
+    bc_hongbang_reports(f->dir, codes);   /* the nine wards of HP-HB */
+    static zframe_t *reqs[TINY_NODES][TINY_MONTHS];
+    static Baocao__AckStatus status[TINY_NODES][TINY_MONTHS];
+    int64_t want[3] = {0, 0, 0};   /* 2022, 2023, 2024-01 */
+    for (int n = 0; n < TINY_NODES; n++)
+        for (int m = 0; m < TINY_MONTHS; m++) {
+            char period[16];
+            snprintf(period, sizeof period, "%04d-%02d", 2022 + m / 12,
+                     m % 12 + 1);
+            Baocao__Request req = BAOCAO__REQUEST__INIT;
+            Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
+            Baocao__Value val = BAOCAO__VALUE__INIT;
+            Baocao__Value *vals[1] = {&val};
+            uint8_t id[16];
+            bc_id_new(id);
+            val.indicator = "kcb_visits";
+            val.v_case = BAOCAO__VALUE__V_COUNT;
+            val.count = 1 + n * 100 + m;
+            want[m / 12] += val.count;
+            sub.id.data = id;
+            sub.id.len = 16;
+            sub.unit = (char *) codes[n];
+            sub.period = period;
+            sub.revision = 1;
+            sub.filed_at = (int64_t) time(NULL);
+            sub.n_values = 1;
+            sub.values = vals;
+            req.version = BC_WIRE_VERSION;
+            req.tag = (uint64_t) m;
+            req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
+            req.submit = &sub;
+            size_t len;
+            uint8_t *buf = bc_wire_pack(&req.base, &len);
+            reqs[n][m] = zframe_new(buf, len);
+            free(buf);
+        }
+    const char *years[3] = {"2022", "2023", "2024-01"};
+
+    tiny_round(f, (zframe_t *const (*)[TINY_MONTHS]) reqs, status);
+    for (int n = 0; n < TINY_NODES; n++)
+        for (int m = 0; m < TINY_MONTHS; m++)
+            assert_int_equal(status[n][m], BAOCAO__ACK_STATUS__ACK_STORED);
+    for (int y = 0; y < 3; y++) {
+        int64_t v;
+        assert_true(bc_query_value(f->hub.endpoint, "HP-HB", years[y],
+                                   "kcb_visits", &v));
+        assert_true(v == want[y]);
+    }
+
+    /* The same 200 again, as nodes resend what they saw no Ack for. */
+    memset(status, 0, sizeof status);
+    tiny_round(f, (zframe_t *const (*)[TINY_MONTHS]) reqs, status);
+    for (int n = 0; n < TINY_NODES; n++)
+        for (int m = 0; m < TINY_MONTHS; m++) {
+            assert_int_equal(status[n][m], BAOCAO__ACK_STATUS__ACK_DUPLICATE);
+            zframe_destroy(&reqs[n][m]);
+        }
+    for (int y = 0; y < 3; y++) {
+        int64_t v;
+        assert_true(bc_query_value(f->hub.endpoint, "HP-HB", years[y],
+                                   "kcb_visits", &v));
+        assert_true(v == want[y]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +673,8 @@ int main(void)
                                         bc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_poison_set_aside, setup_small,
                                         bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tiny_bounds_store_each_once,
+                                        setup_tiny, bc_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
