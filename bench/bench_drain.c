@@ -83,18 +83,8 @@ static pid_t start_hub(char *const hargv[], const char *hub_bin,
 {
     unlink(epf);
     pid_t hub = spawn(hub_bin, hargv, log);
-    *endpoint = '\0';
-    for (int i = 0; i < 3000 && !*endpoint; i++) {
-        FILE *f = fopen(epf, "r");
-        if (f) {
-            if (fgets(endpoint, (int) len, f))
-                endpoint[strcspn(endpoint, "\n")] = '\0';
-            fclose(f);
-        }
-        if (!*endpoint)
-            usleep(5000);
-    }
-    return *endpoint ? hub : -1;
+    return bench_wait_endpoint(hub, epf, endpoint, len, 15000) == 0 ? hub
+                                                                     : -1;
 }
 
 /* Reports settled (delivered or rejected); *ok gets the delivered. */
@@ -199,10 +189,9 @@ int main(int argc, char **argv)
                 "[--outage-s S] [--reports N (1..2400)]\n");
         return 2;
     }
-    char self[4096], hub_bin[4200], node_bin[4200];
-    bench_self_dir(self, sizeof self);
-    snprintf(hub_bin, sizeof hub_bin, "%s/baocao-hub", self);
-    snprintf(node_bin, sizeof node_bin, "%s/baocao-node", self);
+    char hub_bin[4200], node_bin[4200];
+    bench_sibling(hub_bin, sizeof hub_bin, "baocao-hub");
+    bench_sibling(node_bin, sizeof node_bin, "baocao-node");
     char tmpl[] = "/tmp/baocao-bench-drain-XXXXXX";
     char *dir = mkdtemp(tmpl);
     if (!dir)

@@ -149,24 +149,11 @@ static pid_t start_hub(const char *hub_bin, const char *dir, char *ep,
               "--log-level", "warn", (char *) NULL);
         _exit(127);
     }
-    for (int i = 0; pid > 0 && i < 3000; i++) {
-        FILE *f = fopen(epf, "r");
-        if (f) {
-            char line[128] = "";
-            if (fgets(line, sizeof line, f))
-                line[strcspn(line, "\n")] = '\0';
-            fclose(f);
-            if (*line) {
-                snprintf(ep, eplen, "%s", line);
-                return pid;
-            }
-        }
-        if (waitpid(pid, NULL, WNOHANG) == pid)
-            break;
-        usleep(10000);
-    }
+    int up = pid > 0 ? bench_wait_endpoint(pid, epf, ep, eplen, 30000) : 1;
+    if (up == 0)
+        return pid;
     fprintf(stderr, "bench_floor: the hub did not start (see %s)\n", log);
-    if (pid > 0) {
+    if (up < 0) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
     }
@@ -310,10 +297,9 @@ int main(int argc, char **argv)
     if (endpoint)
         snprintf(hub_ep, sizeof hub_ep, "%s", endpoint);
     else if (!no_hub) {
-        char self_path[4096], bin[4200];
+        char bin[4200];
         if (!hub_bin) {
-            bench_self_dir(self_path, sizeof self_path);
-            snprintf(bin, sizeof bin, "%s/baocao-hub", self_path);
+            bench_sibling(bin, sizeof bin, "baocao-hub");
             hub_bin = bin;
         }
         if (!mkdtemp(dir)) {

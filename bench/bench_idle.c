@@ -65,10 +65,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--window"))
             window = atoi(argv[i + 1]);
     }
-    char self[4096], hub_bin[4200], node_bin[4200];
-    bench_self_dir(self, sizeof self);
-    snprintf(hub_bin, sizeof hub_bin, "%s/baocao-hub", self);
-    snprintf(node_bin, sizeof node_bin, "%s/baocao-node", self);
+    char hub_bin[4200], node_bin[4200];
+    bench_sibling(hub_bin, sizeof hub_bin, "baocao-hub");
+    bench_sibling(node_bin, sizeof node_bin, "baocao-node");
     char tmpl[] = "/tmp/baocao-bench-idle-XXXXXX";
     char *dir = mkdtemp(tmpl);
     bench_write_registry(dir, 10);
@@ -89,16 +88,7 @@ int main(int argc, char **argv)
                      "error", NULL};
     pid_t hub = spawn(hub_bin, hargv, hlog);
     char endpoint[128] = "";
-    for (int i = 0; i < 1000 && !*endpoint; i++) {
-        FILE *f = fopen(epf, "r");
-        if (f) {
-            if (fgets(endpoint, sizeof endpoint, f))
-                endpoint[strcspn(endpoint, "\n")] = '\0';
-            fclose(f);
-        }
-        usleep(10000);
-    }
-    if (!*endpoint) {
+    if (bench_wait_endpoint(hub, epf, endpoint, sizeof endpoint, 10000)) {
         fprintf(stderr, "bench_idle: hub did not start (%s)\n", hlog);
         return 1;
     }

@@ -121,22 +121,10 @@ static int start_hub(hub_t *h, const opts_t *o, const char *bind)
                   (char *) NULL);
         _exit(127);
     }
-    for (int i = 0; i < 6000; i++) {
-        FILE *f = fopen(epf, "r");
-        if (f) {
-            char line[128] = "";
-            if (fgets(line, sizeof line, f))
-                line[strcspn(line, "\n")] = '\0';
-            fclose(f);
-            if (*line) {
-                snprintf(h->endpoint, sizeof h->endpoint, "%s", line);
-                g_hub_pid = h->pid;
-                return 0;
-            }
-        }
-        if (waitpid(h->pid, NULL, WNOHANG) == h->pid)
-            break;
-        usleep(10000);
+    if (bench_wait_endpoint(h->pid, epf, h->endpoint, sizeof h->endpoint,
+                            60000) == 0) {
+        g_hub_pid = h->pid;
+        return 0;
     }
     g_hub_pid = 0;
     fprintf(stderr, "bench: the hub did not start (see %s)\n", log);
@@ -446,10 +434,8 @@ int main(int argc, char **argv)
         return qrc ? 1 : 0;
     }
     if (!o.hub_bin) {
-        char self[4096];
-        bench_self_dir(self, sizeof self);
-        o.hub_bin = bc_malloc(strlen(self) + 16);
-        sprintf(o.hub_bin, "%s/baocao-hub", self);
+        o.hub_bin = bc_malloc(4200);
+        bench_sibling(o.hub_bin, 4200, "baocao-hub");
     }
     if (!o.dir) {
         char tmpl[] = "/tmp/baocao-bench-XXXXXX";

@@ -241,24 +241,11 @@ static int start_hub(const opts_t *o, char *endpoint, size_t len)
         _exit(127);
     }
     g_hub_pid = pid;
-    for (int i = 0; i < 12000; i++) {
-        FILE *f = fopen(epf, "r");
-        if (f) {
-            char line[128] = "";
-            if (fgets(line, sizeof line, f))
-                line[strcspn(line, "\n")] = '\0';
-            fclose(f);
-            if (*line) {
-                snprintf(endpoint, len, "%s", line);
-                return 0;
-            }
-        }
-        if (waitpid(pid, NULL, WNOHANG) == pid) {
-            g_hub_pid = 0;
-            break;
-        }
-        usleep(10000);
-    }
+    int up = bench_wait_endpoint(pid, epf, endpoint, len, 120000);
+    if (up == 0)
+        return 0;
+    if (up == 1)
+        g_hub_pid = 0;   /* exited, reaped */
     fprintf(stderr, "bench_map: the hub did not start (see %s)\n", log);
     return -1;
 }
@@ -757,10 +744,8 @@ int main(int argc, char **argv)
         return qrc ? 1 : 0;
     }
     if (!o.hub_bin) {
-        char self[4096];
-        bench_self_dir(self, sizeof self);
-        o.hub_bin = bc_malloc(strlen(self) + 16);
-        sprintf(o.hub_bin, "%s/baocao-hub", self);
+        o.hub_bin = bc_malloc(4200);
+        bench_sibling(o.hub_bin, 4200, "baocao-hub");
     }
     if (!o.dir) {
         char tmpl[] = "/tmp/baocao-bench-map-XXXXXX";

@@ -1,9 +1,9 @@
 /*
  * bench_proc.h -- what the bench programs read of a process from /proc:
  * its CPU time and page faults, one "Key:  N kB" line of its status or
- * smaps_rollup, its I/O counters, its context switches, and the folder
+ * smaps_rollup, its I/O counters, its context switches; the folder
  * this program runs from (the hub and the node are built beside the
- * benches).
+ * benches); and the wait for a hub it started to write its endpoint.
  *
  * Each of these was once written into every bench program that needed
  * it, each a little differently (one counted the main thread's switches,
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Counters of /proc/PID/stat: every thread of the process. */
@@ -149,6 +150,41 @@ static inline void bench_self_dir(char *out, size_t size)
         *slash = '\0';
     else
         snprintf(out, size, ".");
+}
+
+/* The path of the program `name` beside this one (baocao-hub,
+ * baocao-node), into out. */
+static inline void bench_sibling(char *out, size_t size, const char *name)
+{
+    char dir[4096];
+    bench_self_dir(dir, sizeof dir);
+    snprintf(out, size, "%s/%s", dir, name);
+}
+
+/* Waits up to timeout_ms for the process pid (a hub started with
+ * --endpoint-file FILE) to write its endpoint, a line, into file; copies
+ * it into out. 0 when written; 1 when the process exited first (it is
+ * reaped); -1 on the timeout (it still runs). */
+static inline int bench_wait_endpoint(pid_t pid, const char *file, char *out,
+                                      size_t len, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 10) {
+        FILE *f = fopen(file, "r");
+        if (f) {
+            char line[256] = "";
+            if (fgets(line, sizeof line, f))
+                line[strcspn(line, "\n")] = '\0';
+            fclose(f);
+            if (*line) {
+                snprintf(out, len, "%s", line);
+                return 0;
+            }
+        }
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return 1;
+        usleep(10000);
+    }
+    return -1;
 }
 
 #endif

@@ -33,9 +33,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--peers"))
             per_round = atoi(argv[i + 1]);
     }
-    char self[4096], hub_bin[4200];
-    bench_self_dir(self, sizeof self);
-    snprintf(hub_bin, sizeof hub_bin, "%s/baocao-hub", self);
+    char hub_bin[4200];
+    bench_sibling(hub_bin, sizeof hub_bin, "baocao-hub");
     char tmpl[] = "/tmp/baocao-bench-storm-XXXXXX";
     char *dir = mkdtemp(tmpl);
     bench_write_registry(dir, 10);
@@ -55,16 +54,7 @@ int main(int argc, char **argv)
         _exit(127);
     }
     char endpoint[128] = "";
-    for (int i = 0; i < 500 && !*endpoint; i++) {
-        FILE *f = fopen(epf, "r");
-        if (f) {
-            if (fgets(endpoint, sizeof endpoint, f))
-                endpoint[strcspn(endpoint, "\n")] = '\0';
-            fclose(f);
-        }
-        usleep(10000);
-    }
-    if (!*endpoint) {
+    if (bench_wait_endpoint(hub, epf, endpoint, sizeof endpoint, 5000)) {
         fprintf(stderr, "bench_storm: hub did not start\n");
         return 1;
     }
