@@ -71,32 +71,68 @@ static int setup_bench(void **state)
     return 0;
 }
 
+/* A submission of one figure (revision 1, a new id), its parts in one
+ * block that must outlive the request. */
+typedef struct {
+    Baocao__Request req;
+    Baocao__Submission sub;
+    Baocao__Value val;
+    Baocao__Value *vals[1];
+    uint8_t id[16];
+} one_figure_t;
+
+static Baocao__Request *one_figure(one_figure_t *o, const char *unit,
+                                   const char *period, const char *indicator,
+                                   int64_t count, int64_t filed_at,
+                                   uint64_t tag)
+{
+    baocao__request__init(&o->req);
+    baocao__submission__init(&o->sub);
+    baocao__value__init(&o->val);
+    o->vals[0] = &o->val;
+    bc_id_new(o->id);
+    o->val.indicator = (char *) indicator;
+    o->val.v_case = BAOCAO__VALUE__V_COUNT;
+    o->val.count = count;
+    o->sub.id.data = o->id;
+    o->sub.id.len = 16;
+    o->sub.unit = (char *) unit;
+    o->sub.period = (char *) period;
+    o->sub.revision = 1;
+    o->sub.filed_at = filed_at;
+    o->sub.n_values = 1;
+    o->sub.values = o->vals;
+    o->req.version = BC_WIRE_VERSION;
+    o->req.tag = tag;
+    o->req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
+    o->req.submit = &o->sub;
+    return &o->req;
+}
+
+/* The same, packed into a frame, to send without waiting for its answer. */
+static zframe_t *one_figure_frame(const char *unit, const char *period,
+                                  const char *indicator, int64_t count,
+                                  int64_t filed_at, uint64_t tag)
+{
+    one_figure_t o;
+    size_t len;
+    uint8_t *buf = bc_wire_pack(&one_figure(&o, unit, period, indicator,
+                                            count, filed_at, tag)->base,
+                                &len);
+    zframe_t *fr = zframe_new(buf, len);
+    free(buf);
+    return fr;
+}
+
 /* Sends one submission of one figure; returns the reply (caller frees). */
 static Baocao__Reply *send_one(fixture_t *f, const char *unit,
                                const char *period, const char *indicator,
                                int64_t count, int64_t filed_at)
 {
-    Baocao__Request req = BAOCAO__REQUEST__INIT;
-    Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
-    Baocao__Value val = BAOCAO__VALUE__INIT;
-    Baocao__Value *vals[1] = {&val};
-    uint8_t id[16];
-    bc_id_new(id);
-    val.indicator = (char *) indicator;
-    val.v_case = BAOCAO__VALUE__V_COUNT;
-    val.count = count;
-    sub.id.data = id;
-    sub.id.len = 16;
-    sub.unit = (char *) unit;
-    sub.period = (char *) period;
-    sub.revision = 1;
-    sub.filed_at = filed_at;
-    sub.n_values = 1;
-    sub.values = vals;
-    req.version = BC_WIRE_VERSION;
-    req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
-    req.submit = &sub;
-    return bc_send(f->hub.endpoint, &req);
+    one_figure_t o;
+    return bc_send(f->hub.endpoint,
+                   one_figure(&o, unit, period, indicator, count, filed_at,
+                              0));
 }
 
 /* The ack's reason (REASON_NONE when stored), checking the reply is an Ack
@@ -151,31 +187,10 @@ static void test_counts_at_max_never_wrap(void **state)
         for (unsigned u = 0; u < BENCH_FACILITIES; u++) {
             char code[32];
             bench_facility_code(u, code, sizeof code);
-            Baocao__Request req = BAOCAO__REQUEST__INIT;
-            Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
-            Baocao__Value val = BAOCAO__VALUE__INIT;
-            Baocao__Value *vals[1] = {&val};
-            uint8_t id[16];
-            bc_id_new(id);
-            val.indicator = "ind000";
-            val.v_case = BAOCAO__VALUE__V_COUNT;
-            val.count = BC_COUNT_MAX;
-            sub.id.data = id;
-            sub.id.len = 16;
-            sub.unit = code;
-            sub.period = (char *) periods[m];
-            sub.revision = 1;
-            sub.filed_at = 1677000000;   /* 2023-02-21 */
-            sub.n_values = 1;
-            sub.values = vals;
-            req.version = BC_WIRE_VERSION;
-            req.tag = sent;
-            req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
-            req.submit = &sub;
-            size_t len;
-            uint8_t *buf = bc_wire_pack(&req.base, &len);
-            zframe_t *fr = zframe_new(buf, len);
-            free(buf);
+            zframe_t *fr = one_figure_frame(code, periods[m], "ind000",
+                                            BC_COUNT_MAX,
+                                            1677000000,   /* 2023-02-21 */
+                                            sent);
             assert_int_equal(zframe_send(&fr, d, 0), 0);
             sent++;
         }
@@ -596,32 +611,11 @@ static void test_tiny_bounds_store_each_once(void **state)
             char period[16];
             snprintf(period, sizeof period, "%04d-%02d", 2022 + m / 12,
                      m % 12 + 1);
-            Baocao__Request req = BAOCAO__REQUEST__INIT;
-            Baocao__Submission sub = BAOCAO__SUBMISSION__INIT;
-            Baocao__Value val = BAOCAO__VALUE__INIT;
-            Baocao__Value *vals[1] = {&val};
-            uint8_t id[16];
-            bc_id_new(id);
-            val.indicator = "kcb_visits";
-            val.v_case = BAOCAO__VALUE__V_COUNT;
-            val.count = 1 + n * 100 + m;
-            want[m / 12] += val.count;
-            sub.id.data = id;
-            sub.id.len = 16;
-            sub.unit = (char *) codes[n];
-            sub.period = period;
-            sub.revision = 1;
-            sub.filed_at = (int64_t) time(NULL);
-            sub.n_values = 1;
-            sub.values = vals;
-            req.version = BC_WIRE_VERSION;
-            req.tag = (uint64_t) m;
-            req.body_case = BAOCAO__REQUEST__BODY_SUBMIT;
-            req.submit = &sub;
-            size_t len;
-            uint8_t *buf = bc_wire_pack(&req.base, &len);
-            reqs[n][m] = zframe_new(buf, len);
-            free(buf);
+            int64_t count = 1 + n * 100 + m;
+            want[m / 12] += count;
+            reqs[n][m] = one_figure_frame(codes[n], period, "kcb_visits",
+                                          count, (int64_t) time(NULL),
+                                          (uint64_t) m);
         }
     const char *years[3] = {"2022", "2023", "2024-01"};
 
