@@ -893,9 +893,14 @@ static void make_many(many_t *o, const bc_registry_t *reg,
  * values of one byte to the largest count (six-byte varints), records
  * ending within eight bytes, and units picked far apart (walks that jump)
  * or next to each other (walks that step), in any order. */
-static void test_pick_equals_figures(void **state)
+/* The store of the pick tests: a province, 4 districts of 30 facilities,
+ * 200 indicators (so a report spans several blocks of the cur records'
+ * skip index), two months of reports of three shapes: nine in ten
+ * indicators, the first and last only, one in four. */
+static const char *pick_months[] = {"2024-11", "2024-12"};
+
+static void pick_store(fixture_t *f)
 {
-    fixture_t *f = *state;
     hub_store_close(&f->store);
     bc_registry_destroy(&f->reg);
     /* A province, 4 districts of 30 facilities, 200 indicators. */
@@ -928,7 +933,7 @@ static void test_pick_equals_figures(void **state)
 
     const bc_registry_t *reg = f->reg;
     size_t nu = bc_registry_nunits(reg), ni = bc_registry_nindicators(reg);
-    const char *months[] = {"2024-11", "2024-12"};
+    const char **months = pick_months;
     srand(7);
     for (size_t m = 0; m < 2; m++) {
         many_t *items = bc_calloc(nu, sizeof *items);
@@ -969,7 +974,15 @@ static void test_pick_equals_figures(void **state)
         free(items);
         free(batch);
     }
+}
 
+/* Every way of picking figures for sets of units gives what the full
+ * decode of each report gives. */
+static void pick_check(fixture_t *f)
+{
+    const bc_registry_t *reg = f->reg;
+    size_t nu = bc_registry_nunits(reg), ni = bc_registry_nindicators(reg);
+    const char **months = pick_months;
     /* Sets of units: every unit, every third one backwards, facilities
      * far apart with their districts, and one unit. */
     const bc_unit_t **set = bc_calloc(nu, sizeof *set);
@@ -1036,6 +1049,55 @@ static void test_pick_equals_figures(void **state)
     free(rep);
 }
 
+/* Records written before the skip index (no CUR_INDEXED bit in nvals,
+ * the pairs right after the header) read as before: the store's cur
+ * records are rewritten in that form, byte for byte what an older hub
+ * wrote (hub_reports.c), and every pick checked again. */
+static void test_pick_reads_unindexed(void **state)
+{
+    fixture_t *f = *state;
+    pick_store(f);
+    hub_store_t *s = f->store;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    assert_int_equal(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_cursor_open(txn, s->dbi[HUB_DB_CUR], &cur), 0);
+    size_t stripped = 0;
+    const size_t hdr = 48, entry = 8, block = 32;
+    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint32_t nvals;
+        memcpy(&nvals, (uint8_t *) v.mv_data + 4, 4);
+        assert_true(nvals & 0x80000000u);   /* every new write indexed */
+        nvals &= ~0x80000000u;
+        size_t skip = nvals ? (nvals - 1) / block * entry : 0;
+        uint8_t *old = bc_malloc(v.mv_size - skip);
+        memcpy(old, v.mv_data, hdr);
+        memcpy(old + 4, &nvals, 4);
+        memcpy(old + hdr, (uint8_t *) v.mv_data + hdr + skip,
+               v.mv_size - hdr - skip);
+        /* The key is copied: k points into the page the put rewrites. */
+        uint8_t kb[8];
+        assert_int_equal(k.mv_size, sizeof kb);
+        memcpy(kb, k.mv_data, sizeof kb);
+        MDB_val kc = {sizeof kb, kb}, ov = {v.mv_size - skip, old};
+        assert_int_equal(mdb_cursor_put(cur, &kc, &ov, MDB_CURRENT), 0);
+        free(old);
+        stripped += skip > 0;
+    }
+    mdb_cursor_close(cur);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_true(stripped > 100);   /* most reports had an index */
+    pick_check(f);
+}
+
+static void test_pick_equals_figures(void **state)
+{
+    pick_store(*state);
+    pick_check(*state);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1066,6 +1128,8 @@ int main(void)
         cmocka_unit_test(test_agg_apply_from),
         cmocka_unit_test(test_arena_rewind),
         cmocka_unit_test_setup_teardown(test_pick_equals_figures, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pick_reads_unindexed, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("unit.store", tests, NULL, NULL);
