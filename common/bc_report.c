@@ -591,46 +591,33 @@ bc_report_t *bc_report_merge(const bc_report_t *prev,
 
 /* The wire pieces of one combination, in the block to_wire returns. */
 typedef struct {
+    bc_report_combo_t combo;  /* the code cut into its pieces */
     Baocao__Option opt[BC_REPORT_MAX_CATEGORIES];
     Baocao__Option *optp[BC_REPORT_MAX_CATEGORIES];
-    char text[];              /* the code, cut at '[' ',' '=' ']' */
 } wire_combo_t;
 
 /* Splits code `c` (`ind[cat=opt,...]`) into v's indicator and options, in
  * a new block appended to *blocks. Returns false (v untouched) for a
- * code that is not a combination. */
+ * code that is not a combination, or one too long to be one the
+ * catalogue knows: it goes as written, and the hub names it unknown. */
 static bool combo_to_wire(const char *c, Baocao__Value *v, void ***blocks,
                           size_t *nblocks)
 {
-    const char *br = strchr(c, '[');
-    size_t len = strlen(c);
-    if (!br || len < 2 || c[len - 1] != ']')
+    if (!strchr(c, '['))
         return false;
-    wire_combo_t *w = bc_calloc(1, sizeof *w + len + 1);
-    memcpy(w->text, c, len + 1);
-    char *p = w->text + (br - c);
-    *p++ = '\0';
-    w->text[len - 1] = '\0';
-    size_t n = 0;
-    while (*p && n < BC_REPORT_MAX_CATEGORIES) {
-        char *eq = strchr(p, '='), *comma;
-        if (!eq)
-            break;
-        *eq = '\0';
-        comma = strchr(eq + 1, ',');
-        if (comma)
-            *comma = '\0';
-        baocao__option__init(&w->opt[n]);
-        w->opt[n].category = p;
-        w->opt[n].option = eq + 1;
-        w->optp[n] = &w->opt[n];
-        n++;
-        if (!comma)
-            break;
-        p = comma + 1;
+    wire_combo_t *w = bc_calloc(1, sizeof *w);
+    if (bc_report_split_combination(c, &w->combo) != BC_OK) {
+        free(w);
+        return false;
     }
-    v->indicator = w->text;
-    v->n_options = n;
+    for (size_t k = 0; k < w->combo.n; k++) {
+        baocao__option__init(&w->opt[k]);
+        w->opt[k].category = (char *) w->combo.cats[k];
+        w->opt[k].option = (char *) w->combo.opts[k];
+        w->optp[k] = &w->opt[k];
+    }
+    v->indicator = (char *) w->combo.indicator;
+    v->n_options = w->combo.n;
     v->options = w->optp;
     *blocks = bc_realloc(*blocks, (*nblocks + 2) * sizeof **blocks);
     (*blocks)[(*nblocks)++] = w;
