@@ -36,14 +36,15 @@ typedef struct {
     uint8_t id[16];            /* submission id */
 } rev_rec_t;
 
-/* A current report: this header, its skip index (when nvals has
- * CUR_INDEXED), then its figures packed as varints (indicator sid delta,
+/* A current report: this header, its skip index (when nvals says one
+ * follows), then its figures packed as varints (indicator sid delta,
  * zigzag value: ~3 bytes a figure instead of 16), so that a facility's
  * year to date is a dozen small decodes. The exact bytes received are in
  * the log entry `seq`. */
 typedef struct {
     uint32_t revision;         /* current revision */
-    uint32_t nvals;            /* packed figures that follow, | CUR_INDEXED */
+    uint32_t nvals;            /* figures that follow (low 24 bits), the
+                                  skip index's block (top 8: CUR_SHIFT) */
     uint64_t seq;              /* log entry of the current revision */
     int64_t filed_at;          /* current revision's filing time, s */
     int64_t received_at;       /* current revision's receipt, us */
@@ -52,14 +53,19 @@ typedef struct {
 } cur_hdr_t;
 
 /* The skip index. A slice wants one indicator of 2,400 reports; without
- * the index each is walked pair by pair up to it (~50 varint pairs, a
- * third of a district slice's time). With it, the walk starts at the
- * block of CUR_BLOCK figures that holds the indicator: one entry a block
- * after the first, 8 bytes each (24 bytes for 100 figures, ~7 % of the
- * record). Records written before the index have no CUR_INDEXED bit and
- * are walked from the start; every write since writes the index. */
-#define CUR_INDEXED 0x80000000u
-#define CUR_BLOCK 32
+ * the index each is walked pair by pair up to it (~50 varint pairs, two
+ * thirds of a district slice's instructions). With it, the walk starts at
+ * the block of 2^CUR_SHIFT figures that holds the indicator: one entry a
+ * block after the first, 8 bytes each (48 bytes for 100 figures; store
+ * bytes a report +1 %, BENCHMARKS.md "SliceQuery").
+ *
+ * The top byte of nvals is the record's own block shift, so that a record
+ * says how it was written: 0 for records written before the index
+ * (walked from the start), and a later CUR_SHIFT cannot misread earlier
+ * records. The low 24 bits hold the count: a record holds one
+ * submission's figures, at most the hub's --max-values (100,000). */
+#define CUR_SHIFT 4u
+#define CUR_COUNT_MASK 0x00ffffffu
 
 typedef struct {
     uint32_t prev_sid;         /* sid of the figure before the block */
@@ -68,13 +74,21 @@ typedef struct {
 
 static uint32_t cur_nvals(const cur_hdr_t *h)
 {
-    return h->nvals & ~CUR_INDEXED;
+    return h->nvals & CUR_COUNT_MASK;
+}
+
+/* The record's block shift; 0: no skip index. */
+static unsigned cur_shift(const cur_hdr_t *h)
+{
+    unsigned shift = h->nvals >> 24;
+    return shift < 32 ? shift : 0;   /* a damaged record: walked whole */
 }
 
 static size_t cur_nskip(const cur_hdr_t *h)
 {
     uint32_t n = cur_nvals(h);
-    return (h->nvals & CUR_INDEXED) && n ? (n - 1) / CUR_BLOCK : 0;
+    unsigned shift = cur_shift(h);
+    return shift && n ? (n - 1) >> shift : 0;
 }
 
 /* Where a record's packed pairs start (its header read into h), NULL if
@@ -140,15 +154,15 @@ static size_t skip_varint(const uint8_t *p, const uint8_t *end)
 #define PACKED_MAX(n) ((n) * 15)
 
 /* Packs n figures into out, its skip entries into skip (room for
- * (n - 1) / CUR_BLOCK of them); returns the pairs' length. */
+ * (n - 1) >> CUR_SHIFT of them); returns the pairs' length. */
 static size_t pack_vals(const hub_val_t *v, size_t n, uint8_t *out,
                         cur_skip_t *skip)
 {
     size_t len = 0;
     uint32_t prev = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i && i % CUR_BLOCK == 0)
-            skip[i / CUR_BLOCK - 1] = (cur_skip_t){prev, (uint32_t) len};
+        if (i && !(i & ((1u << CUR_SHIFT) - 1)))
+            skip[(i >> CUR_SHIFT) - 1] = (cur_skip_t){prev, (uint32_t) len};
         len += put_varint(out + len, v[i].sid - prev);
         len += put_varint(out + len, ((uint64_t) v[i].value << 1)
                                          ^ (uint64_t) (v[i].value >> 63));
@@ -239,7 +253,9 @@ static int ingest_decided(hub_store_t *s, MDB_txn *txn,
     } else if (!current) {
         return BC_OK;   /* nothing in cur changes */
     }
-    h.nvals = (uint32_t) nvals | CUR_INDEXED;
+    if (nvals > CUR_COUNT_MASK)
+        return BC_ERANGE;   /* not reached: --max-values is at most 100,000 */
+    h.nvals = (uint32_t) nvals | CUR_SHIFT << 24;
     size_t slen = cur_nskip(&h) * sizeof(cur_skip_t);
     uint8_t *packed = bc_arena_alloc(s->arena, slen + PACKED_MAX(nvals) + 1);
     size_t plen = pack_vals(vals, nvals, packed + slen, (cur_skip_t *) packed);
@@ -396,7 +412,7 @@ static void pick_packed(const MDB_val *v, const uint32_t *sids, size_t n,
         if (off > (size_t) (end - p))
             return;
         p += off;
-        for (uint32_t i = (uint32_t) k * CUR_BLOCK; i < nvals && p < end;
+        for (uint32_t i = (uint32_t) k << cur_shift(&h); i < nvals && p < end;
              i++) {
             uint64_t d, z;
             if (!(*p & 0x80))
