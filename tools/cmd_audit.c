@@ -16,18 +16,15 @@
  *            province's own log (cmd_audit_upstream.c, own options)
  *
  * The tools open the hub's store read-only: they may run beside a live hub.
- * Each verb lives in its own file (cmd_audit_<verb>.c, see cmd_audit.h);
- * this one holds the shared option table, the helpers and the dispatcher.
+ * Each verb lives in its own file (cmd_audit_<verb>.c, see cmd_audit.h),
+ * the export file's format and the helpers they share in cmd_audit_file.c;
+ * this one holds the shared option table and the dispatcher.
  */
-#include "bc_error.h"
-#include "bc_mem.h"
-#include "bc_wire.h"
 #include "cmd_audit.h"
 
-#include <czmq.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 
 #define AC(f) offsetof(audit_cfg_t, f)
@@ -82,93 +79,6 @@ static const char *audit_synopsis =
     "NAME.secret | --plain] | --store HUB_DIR) [--seq N]\n"
     "       baocao audit verify-upstream --store NATIONAL_DIR "
     "--province-store PROVINCE_DIR";
-
-const char *audit_outcome_name(uint32_t o)
-{
-    switch (o) {
-    case BAOCAO__OUTCOME__OUTCOME_STORED:     return "stored";
-    case BAOCAO__OUTCOME__OUTCOME_DUPLICATE:  return "duplicate";
-    case BAOCAO__OUTCOME__OUTCOME_SUPERSEDED: return "superseded";
-    case BAOCAO__OUTCOME__OUTCOME_REJECTED:   return "rejected";
-    default:                                  return "?";
-    }
-}
-
-void audit_hex32(const uint8_t *h, char out[65])
-{
-    static const char d[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = d[h[i] >> 4];
-        out[2 * i + 1] = d[h[i] & 15];
-    }
-    out[64] = '\0';
-}
-
-/* Progress on a terminal only; logs and pipes stay clean. */
-void audit_progress(const char *what, uint64_t done, uint64_t total)
-{
-    static int64_t last;
-    if (!isatty(2))
-        return;
-    int64_t now = zclock_mono();
-    if (done != total && now - last < 200)
-        return;
-    last = now;
-    if (total)
-        fprintf(stderr, "\r%s %llu / %llu (%.0f %%)", what,
-                (unsigned long long) done, (unsigned long long) total,
-                100.0 * (double) done / (double) total);
-    else
-        fprintf(stderr, "\r%s %llu", what, (unsigned long long) done);
-    if (done == total)
-        fputc('\n', stderr);
-}
-
-/* --- length-delimited files ---------------------------------------------- */
-
-int audit_write_delimited(FILE *f, const ProtobufCMessage *m)
-{
-    size_t len;
-    uint8_t *buf = bc_wire_pack(m, &len);
-    uint8_t var[10];
-    size_t n = 0;
-    size_t l = len;
-    do {
-        var[n] = l & 0x7f;
-        l >>= 7;
-        var[n++] |= l ? 0x80 : 0;
-    } while (l);
-    int ok = fwrite(var, 1, n, f) == n && fwrite(buf, 1, len, f) == len;
-    free(buf);
-    return ok ? BC_OK : BC_EIO;
-}
-
-/* See cmd_audit.h. */
-int audit_read_delimited(FILE *f, uint8_t **buf, size_t *len)
-{
-    uint64_t l = 0;
-    int shift = 0, c;
-    for (;;) {
-        c = fgetc(f);
-        if (c == EOF)
-            return shift == 0 ? 0 : -1;
-        l |= (uint64_t) (c & 0x7f) << shift;
-        if (!(c & 0x80))
-            break;
-        shift += 7;
-        if (shift > 35)
-            return -1;
-    }
-    if (l > (64u << 20))
-        return -1;
-    *buf = bc_malloc(l ? l : 1);
-    if (fread(*buf, 1, l, f) != l) {
-        bc_free(buf);
-        return -1;
-    }
-    *len = l;
-    return 1;
-}
 
 int cmd_audit(int argc, char **argv)
 {

@@ -5,7 +5,8 @@
  * One file per subcommand (cmd_audit_export.c, cmd_audit_verify.c,
  * cmd_audit_history.c, cmd_audit_replay.c, cmd_audit_digest.c,
  * cmd_audit_head.c; cmd_audit_upstream.c has options of its own); the
- * dispatcher and the option table live in cmd_audit.c. The subcommands
+ * dispatcher and the option table live in cmd_audit.c, the helpers below
+ * in cmd_audit_file.c. The subcommands
  * share one option table because they share one command line (`baocao
  * audit VERB --store ...`), so each verb only reads the fields it needs.
  */
