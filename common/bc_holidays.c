@@ -132,3 +132,15 @@ bool bc_holidays_has(const bc_holidays_t *self, int64_t day)
         return false;
     return bsearch(&day, self->days, self->n, sizeof day, cmp_day) != NULL;
 }
+
+static bool holiday(const void *self, int64_t day)
+{
+    return bc_holidays_has(self, day);
+}
+
+int64_t bc_holidays_deadline(const bc_holidays_t *self, bc_period_t p,
+                             unsigned working_days)
+{
+    return bc_period_deadline_except(p, working_days, self ? holiday : NULL,
+                                     self);
+}

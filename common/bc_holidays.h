@@ -19,6 +19,8 @@
 #ifndef BC_HOLIDAYS_H
 #define BC_HOLIDAYS_H
 
+#include "bc_period.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,5 +47,10 @@ size_t bc_holidays_count(const bc_holidays_t *self);
 /* Is day number `day` (days since 1970-01-01, Vietnam time) a holiday?
  * A NULL set has none. */
 bool bc_holidays_has(const bc_holidays_t *self, int64_t day);
+
+/* The reporting deadline of period p (bc_period_deadline), a working day
+ * being Monday to Friday and not one of `self` (NULL: none). */
+int64_t bc_holidays_deadline(const bc_holidays_t *self, bc_period_t p,
+                             unsigned working_days);
 
 #endif

@@ -19,7 +19,6 @@
  * extend the deadline itself.
  */
 #include "bc_period.h"
-#include "bc_holidays.h"
 
 #include "bc_error.h"
 
@@ -256,11 +255,11 @@ int64_t bc_day_number(unsigned y, unsigned m, unsigned d)
 
 int64_t bc_period_deadline(bc_period_t p, unsigned working_days)
 {
-    return bc_period_deadline_holidays(p, working_days, NULL);
+    return bc_period_deadline_except(p, working_days, NULL, NULL);
 }
 
-int64_t bc_period_deadline_holidays(bc_period_t p, unsigned working_days,
-                                    const struct bc_holidays_t *holidays)
+int64_t bc_period_deadline_except(bc_period_t p, unsigned working_days,
+                                  bc_day_off_fn day_off, const void *arg)
 {
     int64_t day;
     unsigned counted = 0;
@@ -275,7 +274,7 @@ int64_t bc_period_deadline_holidays(bc_period_t p, unsigned working_days,
     while (counted < working_days) {
         /* 1970-01-01 was a Thursday: (day + 4) mod 7 gives 0 = Sunday. */
         int64_t wd = ((day + 4) % 7 + 7) % 7;
-        if (wd >= 1 && wd <= 5 && !bc_holidays_has(holidays, day))
+        if (wd >= 1 && wd <= 5 && !(day_off && day_off(arg, day)))
             counted++;
         day++;
     }

@@ -19,6 +19,7 @@
 #ifndef BC_PERIOD_H
 #define BC_PERIOD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,12 +74,13 @@ int64_t bc_period_end(bc_period_t p);
  * the period's end itself. */
 int64_t bc_period_deadline(bc_period_t p, unsigned working_days);
 
-/* The same, a working day being Monday to Friday and not one of
- * `holidays` (NULL: none; bc_holidays.h). So a commune's January deadline
- * moves past Tết. */
-struct bc_holidays_t;
-int64_t bc_period_deadline_holidays(bc_period_t p, unsigned working_days,
-                                    const struct bc_holidays_t *holidays);
+/* The same, a working day being Monday to Friday for which `day_off`
+ * (NULL: none) does not say true: so a commune's January deadline moves
+ * past Tết (bc_holidays_deadline in bc_holidays.h passes the holidays).
+ * day_off gets `arg` and a day number (bc_day_number). */
+typedef bool (*bc_day_off_fn)(const void *arg, int64_t day);
+int64_t bc_period_deadline_except(bc_period_t p, unsigned working_days,
+                                  bc_day_off_fn day_off, const void *arg);
 
 /* Day number of the civil date y-m-d: days since 1970-01-01 (proleptic
  * Gregorian), as the deadline counts days. */

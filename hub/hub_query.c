@@ -572,7 +572,7 @@ static void count_reports(hub_reader_t *r, const bc_unit_t *u, bc_period_t p,
         uint32_t months = last - first + 1;
         out->expected += months;
         out->received += months;
-        if (info.first_filed_at < bc_period_deadline_holidays(p, days, hol))
+        if (info.first_filed_at < bc_holidays_deadline(hol, p, days))
             out->on_time += months;
         return;
     }
@@ -654,7 +654,7 @@ Baocao__RejectReason hub_query_completeness(hub_store_t *store,
         ur->unit = u->code;
         ur->name = u->name;
         unsigned days = hub_deadline_days(deadlines, ndeadlines, u->level, 5);
-        int64_t deadline = bc_period_deadline_holidays(p, days, holidays);
+        int64_t deadline = bc_holidays_deadline(holidays, p, days);
         if (deadline > shown_deadline)
             shown_deadline = deadline;
         hub_report_info_t info;
