@@ -83,7 +83,8 @@ void bc_registry_digest_compute(const bc_registry_t *reg,
                 hash_str(&st, sp->level);
                 hash_u32(&st, sp->nsucc);
                 for (uint32_t j = 0; j < sp->nsucc; j++) {
-                    hash_str(&st, bc_registry_unit(reg, sp->succ[j].unit)->code);
+                    hash_str(&st,
+                             bc_registry_unit(reg, sp->succ[j].unit)->code);
                     snprintf(share, sizeof share, "%.17g",
                              sp->succ[j].has_share ? sp->succ[j].share : -1.0);
                     hash_str(&st, share);
