@@ -30,6 +30,7 @@
 #include "node_form_assets.h"
 #include "node_form_catalog.h"
 #include "node_form_grid.h"
+#include "node_form_words.h"
 #include "node_outbox.h"
 
 #include <arpa/inet.h>
@@ -145,44 +146,6 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
 
 /* --- what was filed -------------------------------------------------------- */
 
-/* The hub's reasons, in the words staff read. */
-static const char *reason_vi(uint32_t reason)
-{
-    switch ((Baocao__RejectReason) reason) {
-    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT:
-        return "Mã đơn vị không có trong danh mục của tỉnh";
-    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR:
-        return "Có chỉ tiêu không có trong danh mục";
-    case BAOCAO__REJECT_REASON__REASON_NEGATIVE:
-        return "Có số liệu âm";
-    case BAOCAO__REJECT_REASON__REASON_NOT_INTEGER:
-        return "Có số liệu không phải số nguyên";
-    case BAOCAO__REJECT_REASON__REASON_BAD_PERIOD:
-        return "Kỳ báo cáo không hợp lệ";
-    case BAOCAO__REJECT_REASON__REASON_FUTURE_PERIOD:
-        return "Kỳ báo cáo chưa bắt đầu";
-    case BAOCAO__REJECT_REASON__REASON_BAD_REVISION:
-        return "Số lần sửa báo cáo không hợp lệ";
-    case BAOCAO__REJECT_REASON__REASON_NOT_REPORTING:
-        return "Đơn vị này không phải gửi báo cáo";
-    case BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED:
-        return "Máy trạm không được phép gửi báo cáo cho đơn vị này";
-    case BAOCAO__REJECT_REASON__REASON_TOO_LARGE:
-    case BAOCAO__REJECT_REASON__REASON_TOO_MANY_VALUES:
-        return "Báo cáo quá lớn";
-    case BAOCAO__REJECT_REASON__REASON_DUPLICATE_VALUE:
-        return "Một chỉ tiêu được nhập hai lần";
-    case BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE:
-        return "Có chỉ tiêu tính toán (tỷ lệ), không nhập trực tiếp";
-    case BAOCAO__REJECT_REASON__REASON_LOCKED:
-        /* Approved upstream: only an unapproval reopens it. */
-        return "Kỳ báo cáo đã được phê duyệt và khóa; đề nghị tuyến trên "
-               "hủy phê duyệt trước khi sửa";
-    default:
-        return "Bị từ chối";
-    }
-}
-
 static void add_entry(void *arg, const node_entry_t *e)
 {
     cJSON *arr = arg, *o = cJSON_CreateObject();
@@ -195,7 +158,7 @@ static void add_entry(void *arg, const node_entry_t *e)
     cJSON_AddNumberToObject(o, "filed_at", (double) e->filed_at);
     cJSON_AddStringToObject(o, "id", e->id);
     if (e->state == NODE_REJECTED) {
-        cJSON_AddStringToObject(o, "reason", reason_vi(e->reason));
+        cJSON_AddStringToObject(o, "reason", node_form_words_reason(e->reason));
         cJSON_AddStringToObject(o, "hub_message", e->message);
     }
     /* Newest first: the page lists the latest at the top. */
@@ -306,27 +269,6 @@ static const char *check_value(const node_form_ind_t *ind, const char *text,
     return NULL;
 }
 
-/* node_check's problems in the words staff read. */
-static const char *problem_vi(const node_problem_t *p)
-{
-    switch (p->reason) {
-    case BAOCAO__REJECT_REASON__REASON_NOT_INTEGER:
-        return "Phải là số nguyên (không có phần thập phân)";
-    case BAOCAO__REJECT_REASON__REASON_NEGATIVE:
-        return "Không được là số âm";
-    case BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE:
-        return "Số quá lớn (tối đa 10^12)";
-    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR:
-        return "Chỉ tiêu không có trong danh mục của tỉnh";
-    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION:
-        return "Ô này không có trong bảng phân tổ của tỉnh";
-    case BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE:
-        return "Chỉ tiêu này do hệ thống tính, không nhập";
-    default:
-        return reason_vi(p->reason);
-    }
-}
-
 /* Adds msg to the field's entry of obj, after what is there ("; "). */
 static void add_note(cJSON *obj, const char *field, const char *msg)
 {
@@ -371,7 +313,7 @@ static void check_report(const node_copy_t *copy, const bc_report_t *report,
             node_form_grid_label(copy, report->values[p->value].indicator, label,
                        sizeof label);
             snprintf(msg, sizeof msg, "%s%s%s", label, *label ? ": " : "",
-                     problem_vi(p));
+                     node_form_words_problem(p));
             add_note(into, fields[p->value], msg);
         } else if (p->rule >= 0) {
             /* Rules are on totals: a cell names its grid's total, which
