@@ -3,10 +3,9 @@
  *
  * Design: units and indicators live in two arrays in file order, so an idx
  * is stable for one load and walking the tree is plain array access. Codes
- * are looked up through a small open-addressing hash table (FNV-1a, linear
- * probing, at most half full) per array: the hub resolves a unit and dozens
- * of indicator codes for every report it receives, and a sorted array or a
- * generic container would be either slower or a dependency for 60 lines.
+ * are looked up through a hash table per array (bc_code_index.c): the hub
+ * resolves a unit and dozens of indicator codes for every report it
+ * receives.
  *
  * Loading is all-or-nothing and validates everything the rest of the
  * system relies on, so that no later code has to: codes unique and made of
@@ -18,7 +17,7 @@
  *
  * History (several rows per code, validity, successors) is checked by
  * bc_history.c, which also answers the month-dependent questions; this
- * file holds the rows, the code index, indicators and the digest.
+ * file holds the rows and the indicators.
  *
  * Breakdowns (issue 17) are expanded here, once, into plain indicators:
  * each combination of a broken-down indicator's options is an internal
@@ -29,14 +28,14 @@
  * categories file, an indicator's `categories` column and the
  * combinations' options and codes are bc_categories.c's.
  *
- * The digest is SHA-256 over a canonical serialisation of the parsed
- * content (not of the file bytes), so reordering columns, adding a comment
- * column or changing quoting does not change it, while any change that
- * matters (a renamed unit, a moved commune, a new indicator) does.
+ * The digest, SHA-256 over a canonical serialisation of the parsed
+ * content, is computed once per load by bc_registry_digest.c.
  */
 #include "bc_registry.h"
 
 #include "bc_categories.h"
+#include "bc_code_index.h"
+#include "bc_registry_digest.h"
 #include "bc_csv.h"
 #include "bc_history.h"
 #include "bc_error.h"
@@ -56,26 +55,13 @@
 #define CODE_MAX BC_CODE_MAX /* longest accepted code, in bytes */
 #define Z85_KEY_LEN 40       /* a 32-byte CURVE key in Z85 */
 
-/* One slot of a code index. */
-typedef struct {
-    const char *code;        /* the code (owned by the unit/indicator), or NULL */
-    uint32_t hash;           /* FNV-1a of code, to skip most strcmp calls */
-    uint32_t idx;            /* position in the array the code belongs to */
-} slot_t;
-
-/* Open-addressing hash table from code to array position. */
-typedef struct {
-    slot_t *slots;           /* cap slots, empty ones have code NULL */
-    size_t cap;              /* a power of two, at least twice the entries */
-} code_index_t;
-
 struct bc_registry_t {
     bc_unit_t *units;        /* units in file order */
     size_t nunits;           /* length of units */
     bc_indicator_t *inds;    /* indicators in file order */
     size_t ninds;            /* length of inds */
-    code_index_t unit_index; /* unit code -> idx */
-    code_index_t ind_index;  /* indicator code -> idx */
+    bc_code_index_t *unit_index; /* unit code -> idx */
+    bc_code_index_t *ind_index;  /* indicator code -> idx */
     size_t ncatalogue;       /* indicators of the file; combinations after */
     bc_category_t *cats;     /* categories in file order */
     size_t ncats;            /* length of cats */
@@ -84,76 +70,6 @@ struct bc_registry_t {
     bool history;            /* some unit has a bounded or second row */
 };
 
-
-/* ---- code index ------------------------------------------------------- */
-
-static uint32_t fnv1a(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char) s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
-static void index_init(code_index_t *ix, size_t n)
-{
-    size_t cap = 16;
-    while (cap < n * 2)
-        cap *= 2;
-    ix->slots = bc_calloc(cap, sizeof *ix->slots);
-    ix->cap = cap;
-}
-
-static void index_free(code_index_t *ix)
-{
-    free(ix->slots);
-    ix->slots = NULL;
-    ix->cap = 0;
-}
-
-/* Finds `code` (len bytes); returns its slot, or the empty slot where it
- * would go. The table is never full, so the probe ends. */
-static slot_t *index_probe(const code_index_t *ix, const char *code,
-                           size_t len, uint32_t h)
-{
-    size_t mask = ix->cap - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        slot_t *s = &ix->slots[i];
-        if (!s->code)
-            return s;
-        if (s->hash == h && strncmp(s->code, code, len) == 0 &&
-            s->code[len] == '\0')
-            return s;
-    }
-}
-
-/* Inserts; returns the idx already holding the code, or -1 if it is new. */
-static int64_t index_put(code_index_t *ix, const char *code, uint32_t idx)
-{
-    size_t len = strlen(code);
-    uint32_t h = fnv1a(code, len);
-    slot_t *s = index_probe(ix, code, len, h);
-
-    if (s->code)
-        return s->idx;
-    s->code = code;
-    s->hash = h;
-    s->idx = idx;
-    return -1;
-}
-
-static int64_t index_get(const code_index_t *ix, const char *code,
-                         size_t len)
-{
-    slot_t *s;
-
-    if (!ix->slots)
-        return -1;
-    s = index_probe(ix, code, len, fnv1a(code, len));
-    return s->code ? (int64_t) s->idx : -1;
-}
 
 /* ---- field checks ----------------------------------------------------- */
 
@@ -242,7 +158,7 @@ static int load_units(bc_registry_t *reg, const char *path,
 {
     bc_csv_t *csv = NULL;
     uint32_t *row_unit = NULL;
-    code_index_t key_index = {NULL, 0};
+    bc_code_index_t *key_index = NULL;
     int c_code, c_parent, c_level, c_name, c_reports, c_behalf, c_relay, c_key;
     int c_from, c_to, c_repl;
     size_t nrows;
@@ -284,7 +200,7 @@ static int load_units(bc_registry_t *reg, const char *path,
      * a file may list a child before its parent. */
     reg->units = bc_calloc(nrows, sizeof *reg->units);
     row_unit = bc_malloc(nrows * sizeof *row_unit);
-    index_init(&reg->unit_index, nrows);
+    reg->unit_index = bc_code_index_new(nrows);
     for (size_t r = 0; r < nrows; r++) {
         size_t line = bc_csv_line(csv, r);
         const char *code = bc_csv_field(csv, r, c_code);
@@ -304,13 +220,13 @@ static int load_units(bc_registry_t *reg, const char *path,
                     code, name[0] == '\0' ? "name" : "level");
             goto out;
         }
-        have = index_get(&reg->unit_index, code, strlen(code));
+        have = bc_code_index_get(reg->unit_index, code, strlen(code));
         if (have < 0) {
             u = &reg->units[reg->nunits];
             u->idx = (uint32_t) reg->nunits++;
             u->parent = -1;
             u->code = bc_strdup(code);
-            index_put(&reg->unit_index, u->code, u->idx);
+            bc_code_index_put(reg->unit_index, u->code, u->idx);
         } else {
             u = &reg->units[have];
         }
@@ -340,7 +256,7 @@ static int load_units(bc_registry_t *reg, const char *path,
 
     /* Step 3: each unit's rows in month order, none overlapping; the unit's
      * own attributes come from its latest row. */
-    index_init(&key_index, reg->nunits);
+    key_index = bc_code_index_new(reg->nunits);
     for (size_t i = 0; i < reg->nunits; i++)
         if (bc_history_sort_spans(&reg->units[i], path, err, errlen) != 0)
             goto out;
@@ -374,7 +290,7 @@ static int load_units(bc_registry_t *reg, const char *path,
                 goto out;
             }
             u->key = bc_strdup(key);
-            dup = index_put(&key_index, u->key, u->idx);
+            dup = bc_code_index_put(key_index, u->key, u->idx);
             if (dup >= 0) {
                 bc_set_error(err, errlen, "%s:%zu: unit %s has the same key "
                         "as unit %s on line %zu (each node needs its own "
@@ -424,7 +340,7 @@ static int load_units(bc_registry_t *reg, const char *path,
             }
             if (pc[0] == '\0')
                 continue;
-            p = index_get(&reg->unit_index, pc, strlen(pc));
+            p = bc_code_index_get(reg->unit_index, pc, strlen(pc));
             if (p < 0) {
                 bc_set_error(err, errlen, "%s:%zu: unit %s has an unknown "
                         "parent %s", path, sp->line, u->code, pc);
@@ -468,7 +384,7 @@ static int load_units(bc_registry_t *reg, const char *path,
     rc = 0;
 
 out:
-    index_free(&key_index);
+    bc_code_index_destroy(&key_index);
     free(row_unit);
     bc_csv_destroy(&csv);
     return rc;
@@ -495,7 +411,7 @@ static void make_combos(bc_registry_t *reg, uint32_t t, uint32_t at)
         x->code = bc_categories_combo_code(reg->cats, ind, x->opts);
         x->name = bc_strdup(ind->name);
         x->programme = bc_strdup(ind->programme);
-        index_put(&reg->ind_index, x->code, x->idx);
+        bc_code_index_put(reg->ind_index, x->code, x->idx);
     }
 }
 
@@ -554,7 +470,7 @@ static int load_indicators(bc_registry_t *reg, const char *path,
     /* Step 2: one indicator per row. */
     reg->ninds = bc_csv_rows(csv);
     reg->inds = bc_calloc(reg->ninds, sizeof *reg->inds);
-    index_init(&reg->ind_index, reg->ninds);
+    reg->ind_index = bc_code_index_new(reg->ninds);
     for (size_t r = 0; r < reg->ninds; r++) {
         bc_indicator_t *ind = &reg->inds[r];
         size_t line = bc_csv_line(csv, r);
@@ -583,7 +499,7 @@ static int load_indicators(bc_registry_t *reg, const char *path,
                     "'%s' (flow, stock or ratio)", path, line, code, kind);
             goto out;
         }
-        dup = index_put(&reg->ind_index, ind->code, ind->idx);
+        dup = bc_code_index_put(reg->ind_index, ind->code, ind->idx);
         if (dup >= 0) {
             bc_set_error(err, errlen, "%s:%zu: duplicate indicator code %s "
                     "(first on line %zu)", path, line, code,
@@ -621,8 +537,8 @@ static int load_indicators(bc_registry_t *reg, const char *path,
             }
             continue;
         }
-        n = index_get(&reg->ind_index, num, strlen(num));
-        d = index_get(&reg->ind_index, den, strlen(den));
+        n = bc_code_index_get(reg->ind_index, num, strlen(num));
+        d = bc_code_index_get(reg->ind_index, den, strlen(den));
         if (n < 0 || d < 0) {
             bc_set_error(err, errlen, "%s:%zu: ratio %s has an unknown %s '%s'",
                     path, line, ind->code,
@@ -671,10 +587,11 @@ static int load_indicators(bc_registry_t *reg, const char *path,
         reg->ninds += ncombos;
         reg->inds = bc_realloc(reg->inds, reg->ninds * sizeof *reg->inds);
         memset(reg->inds + nfile, 0, ncombos * sizeof *reg->inds);
-        index_free(&reg->ind_index);
-        index_init(&reg->ind_index, reg->ninds);
+        bc_code_index_destroy(&reg->ind_index);
+        reg->ind_index = bc_code_index_new(reg->ninds);
         for (size_t r = 0; r < nfile; r++)
-            index_put(&reg->ind_index, reg->inds[r].code, (uint32_t) r);
+            bc_code_index_put(reg->ind_index, reg->inds[r].code,
+                              (uint32_t) r);
         uint32_t at = (uint32_t) nfile;
         for (size_t r = 0; r < nfile; r++) {
             if (!reg->inds[r].ncombos)
@@ -703,97 +620,6 @@ out:
     return rc;
 }
 
-
-/* ---- digest ----------------------------------------------------------- */
-
-static void hash_u32(crypto_hash_sha256_state *st, uint32_t v)
-{
-    uint8_t b[4] = { (uint8_t) (v >> 24), (uint8_t) (v >> 16),
-                     (uint8_t) (v >> 8), (uint8_t) v };
-    crypto_hash_sha256_update(st, b, sizeof b);
-}
-
-/* Length-prefixed, so that ("ab","c") and ("a","bc") differ. */
-static void hash_str(crypto_hash_sha256_state *st, const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    hash_u32(st, (uint32_t) n);
-    if (n)
-        crypto_hash_sha256_update(st, (const unsigned char *) s, n);
-}
-
-static void compute_digest(bc_registry_t *reg)
-{
-    crypto_hash_sha256_state st;
-    char scale[40];
-
-    crypto_hash_sha256_init(&st);
-    hash_str(&st, "baocao-registry-v1");
-    hash_u32(&st, (uint32_t) reg->nunits);
-    for (size_t i = 0; i < reg->nunits; i++) {
-        const bc_unit_t *u = &reg->units[i];
-        hash_str(&st, u->code);
-        hash_str(&st, u->parent >= 0 ? reg->units[u->parent].code : "");
-        hash_str(&st, u->level);
-        hash_str(&st, u->name);
-        hash_u32(&st, (uint32_t) u->relay << 2 | (uint32_t) u->reports << 1
-                          | (uint32_t) u->on_behalf);
-        hash_str(&st, u->key);
-        /* History only where there is some, so that a file without it
-         * keeps the digest it always had (and no store rebuilds). */
-        if (u->nspans > 1 || u->spans[0].from != BC_MONTH_OPEN_FROM ||
-            u->spans[0].to != BC_MONTH_OPEN_TO || u->spans[0].nsucc) {
-            hash_str(&st, "history");
-            hash_u32(&st, u->nspans);
-            for (uint32_t k = 0; k < u->nspans; k++) {
-                const bc_span_t *sp = &u->spans[k];
-                char share[40];
-                hash_u32(&st, (uint32_t) sp->from);
-                hash_u32(&st, (uint32_t) sp->to);
-                hash_str(&st, sp->parent >= 0 ? reg->units[sp->parent].code
-                                              : "");
-                hash_str(&st, sp->name);
-                hash_str(&st, sp->level);
-                hash_u32(&st, sp->nsucc);
-                for (uint32_t j = 0; j < sp->nsucc; j++) {
-                    hash_str(&st, reg->units[sp->succ[j].unit].code);
-                    snprintf(share, sizeof share, "%.17g",
-                             sp->succ[j].has_share ? sp->succ[j].share : -1.0);
-                    hash_str(&st, share);
-                }
-            }
-        }
-    }
-    hash_u32(&st, (uint32_t) reg->ncatalogue);
-    for (size_t i = 0; i < reg->ncatalogue; i++) {
-        const bc_indicator_t *ind = &reg->inds[i];
-        hash_str(&st, ind->code);
-        hash_str(&st, ind->name);
-        hash_str(&st, ind->programme);
-        hash_u32(&st, (uint32_t) ind->kind);
-        hash_str(&st, ind->numerator >= 0 ? reg->inds[ind->numerator].code
-                                          : "");
-        hash_str(&st, ind->denominator >= 0
-                          ? reg->inds[ind->denominator].code : "");
-        /* %.17g round-trips a double, so equal scales hash equally. */
-        snprintf(scale, sizeof scale, "%.17g", ind->scale);
-        hash_str(&st, scale);
-        /* Breakdowns only where there are some: a catalogue without them
-         * keeps its digest (and no store rebuilds). */
-        if (ind->ncats) {
-            hash_str(&st, "categories");
-            hash_u32(&st, ind->ncats);
-            for (uint32_t k = 0; k < ind->ncats; k++) {
-                const bc_category_t *c = &reg->cats[ind->cats[k]];
-                hash_str(&st, c->code);
-                hash_u32(&st, c->nopts);
-                for (uint32_t o = 0; o < c->nopts; o++)
-                    hash_str(&st, c->opts[o]);
-            }
-        }
-    }
-    crypto_hash_sha256_final(&st, reg->digest);
-}
 
 /* ---- public ----------------------------------------------------------- */
 
@@ -825,7 +651,7 @@ static bc_registry_t *load(const char *units_path, const char *units_data,
     if (load_indicators(reg, catalog_path, catalog_data, catalog_len, err,
                         errlen) != 0)
         goto out_destroy;
-    compute_digest(reg);
+    bc_registry_digest_compute(reg, reg->digest);
     return reg;
 
 out_destroy:
@@ -907,8 +733,8 @@ void bc_registry_destroy(bc_registry_t **self_p)
     }
     free(self->inds);
     bc_categories_free(self->cats, self->ncats);
-    index_free(&self->unit_index);
-    index_free(&self->ind_index);
+    bc_code_index_destroy(&self->unit_index);
+    bc_code_index_destroy(&self->ind_index);
     free(self);
     *self_p = NULL;
 }
@@ -995,7 +821,7 @@ bc_unit_t *bc_registry_find_unit(const bc_registry_t *self, const char *code)
 
     if (!self || !code)
         return NULL;
-    i = index_get(&self->unit_index, code, strlen(code));
+    i = bc_code_index_get(self->unit_index, code, strlen(code));
     return i < 0 ? NULL : &self->units[i];
 }
 
@@ -1006,7 +832,7 @@ bc_indicator_t *bc_registry_find_indicator(const bc_registry_t *self,
 
     if (!self || !code)
         return NULL;
-    i = index_get(&self->ind_index, code, strlen(code));
+    i = bc_code_index_get(self->ind_index, code, strlen(code));
     return i < 0 ? NULL : &self->inds[i];
 }
 

@@ -11,6 +11,7 @@
 #include "hub_reports.h"
 #include "bc_error.h"
 #include "bc_mem.h"
+#include "bc_report.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -36,30 +37,23 @@ typedef struct {
     int64_t value;             /* figure */
 } digest_val_t;
 
-static int cmp_opt(const void *a, const void *b)
-{
-    return strcmp((*(Baocao__Option *const *) a)->category,
-                  (*(Baocao__Option *const *) b)->category);
-}
-
 /* A combination's figure (issue 17) by "code[cat=opt,...]", categories in
  * code order, so that the order the options were sent in does not
- * matter; malloc'ed. */
+ * matter: the code bc_report_combination makes (bc_report.h), the one a
+ * CSV row with category columns reads as. Only for a value with options;
+ * malloc'ed. */
 static char *value_key(const Baocao__Value *v)
 {
-    Baocao__Option **o = bc_malloc(v->n_options * sizeof *o);
-    memcpy(o, v->options, v->n_options * sizeof *o);
-    qsort(o, v->n_options, sizeof *o, cmp_opt);
-    size_t len = strlen(v->indicator) + 3;
-    for (size_t k = 0; k < v->n_options; k++)
-        len += strlen(o[k]->category) + strlen(o[k]->option) + 2;
-    char *key = bc_malloc(len);
-    size_t n = (size_t) snprintf(key, len, "%s[", v->indicator);
-    for (size_t k = 0; k < v->n_options; k++)
-        n += (size_t) snprintf(key + n, len - n, "%s%s=%s", k ? "," : "",
-                               o[k]->category, o[k]->option);
-    snprintf(key + n, len - n, "]");
-    free(o);
+    const char **cats = bc_malloc(v->n_options * sizeof *cats);
+    const char **opts = bc_malloc(v->n_options * sizeof *opts);
+    for (size_t k = 0; k < v->n_options; k++) {
+        cats[k] = v->options[k]->category;
+        opts[k] = v->options[k]->option;
+    }
+    char *key = bc_report_combination(v->indicator, v->n_options, cats,
+                                      opts);
+    free(cats);
+    free(opts);
     return key;
 }
 

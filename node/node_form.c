@@ -28,7 +28,9 @@
 #include "node_check.h"
 #include "node_copy.h"
 #include "node_form_assets.h"
+#include "node_form_catalog.h"
 #include "node_form_grid.h"
+#include "node_form_words.h"
 #include "node_outbox.h"
 
 #include <arpa/inet.h>
@@ -74,18 +76,9 @@ void node_form_options_into(bc_option_t *out, size_t base)
     }
 }
 
-/* One indicator of the catalogue, as the form shows it. */
 typedef struct {
-    char *code;          /* indicator code: the field's name */
-    char *name;          /* its label */
-    char *programme;     /* its group */
-    bool ratio;          /* computed: no field */
-} form_ind_t;
-
-typedef struct {
-    form_ind_t *inds;          /* catalogue, in file order; NULL until the
-                                  hub has sent it (no --catalog) */
-    size_t ninds;              /* its length */
+    node_form_catalog_t catalog; /* the fields; empty until the hub has
+                                  sent them (no --catalog) */
     node_outbox_t *outbox;     /* where reports are filed */
     const char *unit;          /* this station */
     const char *store;         /* its outbox folder, where the copy is */
@@ -109,70 +102,6 @@ typedef struct {
     cell_t *cells;                 /* grid cells, in the order posted */
     size_t ncells;                 /* their number */
 } post_t;
-
-/* --- the catalogue --------------------------------------------------------- */
-
-static int load_catalog(form_t *f, const char *path, char *err,
-                        size_t errlen)
-{
-    bc_csv_t *csv = bc_csv_load(path, err, errlen);
-    if (!csv)
-        return BC_EIO;
-    int cc = bc_csv_column(csv, "code"), cn = bc_csv_column(csv, "name");
-    int ck = bc_csv_column(csv, "kind"), cp = bc_csv_column(csv,
-                                                            "programme");
-    if (cc < 0 || cn < 0 || ck < 0) {
-        bc_set_error(err, errlen, "%s: needs columns code,name,kind", path);
-        bc_csv_destroy(&csv);
-        return BC_EINVAL;
-    }
-    f->ninds = bc_csv_rows(csv);
-    f->inds = bc_calloc(f->ninds ? f->ninds : 1, sizeof *f->inds);
-    for (size_t i = 0; i < f->ninds; i++) {
-        f->inds[i].code = bc_strdup(bc_csv_field(csv, i, cc));
-        f->inds[i].name = bc_strdup(bc_csv_field(csv, i, cn));
-        f->inds[i].programme = bc_strdup(cp >= 0 ? bc_csv_field(csv, i, cp)
-                                                 : "");
-        f->inds[i].ratio = !strcmp(bc_csv_field(csv, i, ck), "ratio");
-    }
-    bc_csv_destroy(&csv);
-    return BC_OK;
-}
-
-/* The indicators of the node's copy of the hub's catalogue (node_copy.h),
- * which the delivery loop keeps current. BC_OK, or BC_ENOTFOUND while
- * there is none. */
-static int load_copy(form_t *f, const char *store)
-{
-    int rc;
-    char err[512];
-    node_copy_t *copy = node_copy_load(store, &rc, err, sizeof err);
-    if (!copy)
-        return rc == BC_ENOTFOUND ? rc : BC_EINVAL;
-    const bc_registry_t *cat = node_copy_catalog(copy);
-    /* The catalogue's own indicators: its combination slots are cells of
-     * their total's grid, not fields. */
-    f->ninds = bc_registry_ncatalogue(cat);
-    f->inds = bc_calloc(f->ninds ? f->ninds : 1, sizeof *f->inds);
-    for (size_t i = 0; i < f->ninds; i++) {
-        const bc_indicator_t *ind = bc_registry_indicator(cat, (uint32_t) i);
-        f->inds[i].code = bc_strdup(ind->code);
-        f->inds[i].name = bc_strdup(ind->name);
-        f->inds[i].programme = bc_strdup(ind->programme ? ind->programme
-                                                        : "");
-        f->inds[i].ratio = ind->kind == BC_KIND_RATIO;
-    }
-    node_copy_destroy(&copy);
-    return BC_OK;
-}
-
-static int find_ind(const form_t *f, const char *code)
-{
-    for (size_t i = 0; i < f->ninds; i++)
-        if (!strcmp(f->inds[i].code, code))
-            return (int) i;
-    return -1;
-}
 
 /* --- answers --------------------------------------------------------------- */
 
@@ -217,44 +146,6 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
 
 /* --- what was filed -------------------------------------------------------- */
 
-/* The hub's reasons, in the words staff read. */
-static const char *reason_vi(uint32_t reason)
-{
-    switch ((Baocao__RejectReason) reason) {
-    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_UNIT:
-        return "Mã đơn vị không có trong danh mục của tỉnh";
-    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR:
-        return "Có chỉ tiêu không có trong danh mục";
-    case BAOCAO__REJECT_REASON__REASON_NEGATIVE:
-        return "Có số liệu âm";
-    case BAOCAO__REJECT_REASON__REASON_NOT_INTEGER:
-        return "Có số liệu không phải số nguyên";
-    case BAOCAO__REJECT_REASON__REASON_BAD_PERIOD:
-        return "Kỳ báo cáo không hợp lệ";
-    case BAOCAO__REJECT_REASON__REASON_FUTURE_PERIOD:
-        return "Kỳ báo cáo chưa bắt đầu";
-    case BAOCAO__REJECT_REASON__REASON_BAD_REVISION:
-        return "Số lần sửa báo cáo không hợp lệ";
-    case BAOCAO__REJECT_REASON__REASON_NOT_REPORTING:
-        return "Đơn vị này không phải gửi báo cáo";
-    case BAOCAO__REJECT_REASON__REASON_NOT_AUTHORIZED:
-        return "Máy trạm không được phép gửi báo cáo cho đơn vị này";
-    case BAOCAO__REJECT_REASON__REASON_TOO_LARGE:
-    case BAOCAO__REJECT_REASON__REASON_TOO_MANY_VALUES:
-        return "Báo cáo quá lớn";
-    case BAOCAO__REJECT_REASON__REASON_DUPLICATE_VALUE:
-        return "Một chỉ tiêu được nhập hai lần";
-    case BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE:
-        return "Có chỉ tiêu tính toán (tỷ lệ), không nhập trực tiếp";
-    case BAOCAO__REJECT_REASON__REASON_LOCKED:
-        /* Approved upstream: only an unapproval reopens it. */
-        return "Kỳ báo cáo đã được phê duyệt và khóa; đề nghị tuyến trên "
-               "hủy phê duyệt trước khi sửa";
-    default:
-        return "Bị từ chối";
-    }
-}
-
 static void add_entry(void *arg, const node_entry_t *e)
 {
     cJSON *arr = arg, *o = cJSON_CreateObject();
@@ -267,7 +158,7 @@ static void add_entry(void *arg, const node_entry_t *e)
     cJSON_AddNumberToObject(o, "filed_at", (double) e->filed_at);
     cJSON_AddStringToObject(o, "id", e->id);
     if (e->state == NODE_REJECTED) {
-        cJSON_AddStringToObject(o, "reason", reason_vi(e->reason));
+        cJSON_AddStringToObject(o, "reason", node_form_words_reason(e->reason));
         cJSON_AddStringToObject(o, "hub_message", e->message);
     }
     /* Newest first: the page lists the latest at the top. */
@@ -307,7 +198,7 @@ static void suggested_period(char *out)
 
 static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
 {
-    if (!f->inds)
+    if (!f->catalog.inds)
         return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
                           "Đang chờ nhận danh mục chỉ tiêu từ tỉnh: máy "
                           "sẽ tự thử lại khi có kết nối");
@@ -328,8 +219,8 @@ static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
     cJSON *groups = cJSON_AddArrayToObject(doc, "programmes");
     cJSON *g = NULL;
     const char *gname = NULL;
-    for (size_t i = 0; i < f->ninds; i++) {
-        const form_ind_t *ind = &f->inds[i];
+    for (size_t i = 0; i < f->catalog.ninds; i++) {
+        const node_form_ind_t *ind = &f->catalog.inds[i];
         if (ind->ratio)
             continue;      /* computed by the hub from its parts */
         if (!g || strcmp(gname, ind->programme)) {
@@ -357,7 +248,7 @@ static enum MHD_Result serve_form(form_t *f, struct MHD_Connection *conn)
 /* Reads one value with the parser `baocao submit` uses. Returns NULL when
  * it is a number, else the error to show; what the number may be is
  * node_check's. */
-static const char *check_value(const form_ind_t *ind, const char *text,
+static const char *check_value(const node_form_ind_t *ind, const char *text,
                                bc_report_value_t *out)
 {
     if (ind->ratio)
@@ -376,27 +267,6 @@ static const char *check_value(const form_ind_t *ind, const char *text,
     out->line = 0;
     bc_report_destroy(&r);
     return NULL;
-}
-
-/* node_check's problems in the words staff read. */
-static const char *problem_vi(const node_problem_t *p)
-{
-    switch (p->reason) {
-    case BAOCAO__REJECT_REASON__REASON_NOT_INTEGER:
-        return "Phải là số nguyên (không có phần thập phân)";
-    case BAOCAO__REJECT_REASON__REASON_NEGATIVE:
-        return "Không được là số âm";
-    case BAOCAO__REJECT_REASON__REASON_COUNT_TOO_LARGE:
-        return "Số quá lớn (tối đa 10^12)";
-    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_INDICATOR:
-        return "Chỉ tiêu không có trong danh mục của tỉnh";
-    case BAOCAO__REJECT_REASON__REASON_UNKNOWN_COMBINATION:
-        return "Ô này không có trong bảng phân tổ của tỉnh";
-    case BAOCAO__REJECT_REASON__REASON_NOT_REPORTABLE:
-        return "Chỉ tiêu này do hệ thống tính, không nhập";
-    default:
-        return reason_vi(p->reason);
-    }
 }
 
 /* Adds msg to the field's entry of obj, after what is there ("; "). */
@@ -443,7 +313,7 @@ static void check_report(const node_copy_t *copy, const bc_report_t *report,
             node_form_grid_label(copy, report->values[p->value].indicator, label,
                        sizeof label);
             snprintf(msg, sizeof msg, "%s%s%s", label, *label ? ": " : "",
-                     problem_vi(p));
+                     node_form_words_problem(p));
             add_note(into, fields[p->value], msg);
         } else if (p->rule >= 0) {
             /* Rules are on totals: a cell names its grid's total, which
@@ -496,23 +366,23 @@ static enum MHD_Result post_file(form_t *f, struct MHD_Connection *conn,
     node_copy_t *copy = node_copy_load(f->store, &rc, err, sizeof err);
     if (!copy && rc != BC_ENOTFOUND)
         BC_WARN("form: %s", err);
-    size_t cap = f->ninds + p->ncells + 1;
+    size_t cap = f->catalog.ninds + p->ncells + 1;
     bc_report_t report = {bc_calloc(cap, sizeof *report.values), 0};
     const char **fields = bc_calloc(cap, sizeof *fields);
     char **codes = bc_calloc(cap, sizeof *codes);  /* cells' codes, owned */
     size_t ncodes = 0;
-    for (size_t i = 0; i < f->ninds; i++) {
+    for (size_t i = 0; i < f->catalog.ninds; i++) {
         const char *text = p->vals[i];
         if (!text || !*text)
             continue;        /* left empty: not reported */
         bc_report_value_t v;
-        const char *why = check_value(&f->inds[i], text, &v);
+        const char *why = check_value(&f->catalog.inds[i], text, &v);
         if (why) {
-            cJSON_AddStringToObject(errors, f->inds[i].code, why);
+            cJSON_AddStringToObject(errors, f->catalog.inds[i].code, why);
             continue;
         }
-        v.indicator = f->inds[i].code;
-        fields[report.nvalues] = f->inds[i].code;
+        v.indicator = f->catalog.inds[i].code;
+        fields[report.nvalues] = f->catalog.inds[i].code;
         report.values[report.nvalues++] = v;
     }
     /* Grid cells (issue 17), each read as a CSV row of the breakdown. */
@@ -599,9 +469,9 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind,
          * one after the other: off > 0 continues the last cell. */
         size_t base = (size_t) (strchr(key, '[') - key);
         bool ours = false;
-        for (size_t i = 0; i < f->ninds && !ours; i++)
-            ours = strlen(f->inds[i].code) == base
-                   && !strncmp(f->inds[i].code, key, base);
+        for (size_t i = 0; i < f->catalog.ninds && !ours; i++)
+            ours = strlen(f->catalog.inds[i].code) == base
+                   && !strncmp(f->catalog.inds[i].code, key, base);
         if (!ours)
             return MHD_YES;
         if (strlen(key) >= FORM_MAX_KEY) {
@@ -621,7 +491,7 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind,
         }
         dst = p->cells[p->ncells - 1].val;
     } else {
-        int i = find_ind(f, key);
+        int i = node_form_catalog_find(&f->catalog, key);
         if (i < 0)
             return MHD_YES;                /* not a field of ours */
         if (!p->vals[i])
@@ -692,8 +562,8 @@ static enum MHD_Result handle(form_t *f, struct MHD_Connection *conn,
         if (strcmp(url, "/api/file"))
             return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                               "nothing to post here");
-        p->nvals = f->ninds;
-        p->vals = bc_calloc(f->ninds + 1, sizeof *p->vals);
+        p->nvals = f->catalog.ninds;
+        p->vals = bc_calloc(f->catalog.ninds + 1, sizeof *p->vals);
         unsigned st = bc_http_body_begin(&p->body, conn, FORM_MAX_BODY, 4096,
                                          on_field, p);
         if (st)
@@ -720,7 +590,7 @@ static enum MHD_Result handle(form_t *f, struct MHD_Connection *conn,
                           : bc_http_body_posted(&p->body)
                               ? "báo cáo quá lớn" : "a GET has no body");
     bool posted = bc_http_body_posted(&p->body);
-    if (posted && !f->inds)
+    if (posted && !f->catalog.inds)
         return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
                           "Chưa có danh mục chỉ tiêu: chưa lưu");
     if (posted)
@@ -751,71 +621,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                upload_data_size, con_cls);
     pthread_mutex_unlock(&f->lock);
     return r;
-}
-
-/* --- the catalogue from the hub -------------------------------------------- */
-
-/* Writes the hub's catalogue as an indicators file (the shipped format),
- * beside the outbox: the next start needs no link. */
-static int save_catalog(const Baocao__CatalogReply *c, const char *path)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *out = fopen(tmp, "w");
-    if (!out)
-        return BC_EIO;
-    fputs("code,name,kind,numerator,denominator,scale,programme\n", out);
-    for (size_t i = 0; i < c->n_indicators; i++) {
-        const Baocao__CatalogEntry *e = c->indicators[i];
-        char scale[32] = "";
-        if (e->kind == BAOCAO__INDICATOR_KIND__KIND_RATIO)
-            snprintf(scale, sizeof scale, "%g", e->scale);
-        bc_csv_write_field(out, e->code, false);
-        bc_csv_write_field(out, e->name, false);
-        bc_csv_write_field(out, bc_kind_name(e->kind), false);
-        bc_csv_write_field(out, e->numerator, false);
-        bc_csv_write_field(out, e->denominator, false);
-        bc_csv_write_field(out, scale, false);
-        bc_csv_write_field(out, e->programme, true);
-    }
-    if (fflush(out) || fsync(fileno(out))) {
-        fclose(out);
-        unlink(tmp);
-        return BC_EIO;
-    }
-    if (fclose(out) || rename(tmp, path)) {
-        unlink(tmp);
-        return BC_EIO;
-    }
-    return BC_OK;
-}
-
-/* Asks the hub once. On success installs the catalogue and saves it. */
-static bool fetch_catalog(form_t *f, bc_client_t *client, const char *path)
-{
-    Baocao__Request req = BAOCAO__REQUEST__INIT;
-    Baocao__CatalogQuery q = BAOCAO__CATALOG_QUERY__INIT;
-    req.body_case = BAOCAO__REQUEST__BODY_CATALOG;
-    req.catalog = &q;
-    Baocao__Reply *reply = NULL;
-    if (bc_client_call(client, &req, &reply, 5000))
-        return false;
-    bool ok = reply->body_case == BAOCAO__REPLY__BODY_CATALOG
-              && reply->catalog->n_indicators > 0;
-    if (ok && save_catalog(reply->catalog, path) == BC_OK) {
-        char err[512];
-        pthread_mutex_lock(&f->lock);
-        ok = load_catalog(f, path, err, sizeof err) == BC_OK;
-        pthread_mutex_unlock(&f->lock);
-        if (ok)
-            BC_INFO("form: catalogue of %zu indicators from the hub, kept "
-                    "in %s", f->ninds, path);
-    } else if (ok) {
-        BC_WARN("form: cannot save the hub's catalogue to %s", path);
-        ok = false;
-    }
-    baocao__reply__free_unpacked(reply, NULL);
-    return ok;
 }
 
 /* --- the child ------------------------------------------------------------- */
@@ -900,23 +705,25 @@ static int run_child(form_t *f, const struct sockaddr_in *sa,
     bc_client_t *client = NULL;
     char cache[4096];
     snprintf(cache, sizeof cache, "%s/catalog.csv", store);
-    if (!f->inds && hub && !(client = bc_client_new(hub, sec, err,
+    if (!f->catalog.inds && hub && !(client = bc_client_new(hub, sec, err,
                                                    sizeof err)))
         BC_WARN("form: cannot ask the hub for the catalogue: %s", err);
     for (;;) {
-        if (!f->inds && client && fetch_catalog(f, client, cache))
+        if (!f->catalog.inds && client
+            && node_form_catalog_fetch(&f->catalog, &f->lock, client, cache))
             bc_client_destroy(&client);
-        if (!f->inds) {
+        if (!f->catalog.inds) {
             /* The delivery loop's copy, when this link failed and its
              * did not (or without --hub here). */
             pthread_mutex_lock(&f->lock);
-            bool got = load_copy(f, store) == BC_OK;
+            bool got = node_form_catalog_load_copy(&f->catalog,
+                                                   store) == BC_OK;
             pthread_mutex_unlock(&f->lock);
             if (got)
                 BC_INFO("form: catalogue of %zu indicators from the node's "
-                        "copy", f->ninds);
+                        "copy", f->catalog.ninds);
         }
-        struct timespec wait = {f->inds ? 3600 : 3, 0};
+        struct timespec wait = {f->catalog.inds ? 3600 : 3, 0};
         if (sigtimedwait(&stop, NULL, &wait) > 0)
             break;
     }
@@ -927,18 +734,6 @@ out_stop:
 out_close:
     node_outbox_close(&f->outbox);
     return status;
-}
-
-static void form_free(form_t *f)
-{
-    for (size_t i = 0; i < f->ninds; i++) {
-        free(f->inds[i].code);
-        free(f->inds[i].name);
-        free(f->inds[i].programme);
-    }
-    free(f->inds);
-    f->inds = NULL;
-    f->ninds = 0;
 }
 
 int node_form_start(const node_form_config_t *cfg, const char *store,
@@ -968,8 +763,9 @@ int node_form_start(const node_form_config_t *cfg, const char *store,
     f.store = store;
     const char *src = cfg->catalog ? cfg->catalog
                     : access(cache, R_OK) == 0 ? cache : NULL;
-    if (src && (rc = load_catalog(&f, src, err, errlen))) {
-        form_free(&f);
+    if (src && (rc = node_form_catalog_load(&f.catalog, src, err,
+                                                 errlen))) {
+        node_form_catalog_free(&f.catalog);
         return rc;
     }
     if (!src)
@@ -987,11 +783,11 @@ int node_form_start(const node_form_config_t *cfg, const char *store,
          * which ends this process (the library never exits). */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         *pid = run_child(&f, &sa, store, cfg->url_file, hub, sec);
-        form_free(&f);
+        node_form_catalog_free(&f.catalog);
         return NODE_FORM_CHILD;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    form_free(&f);
+    node_form_catalog_free(&f.catalog);
     if (child < 0) {
         bc_set_error(err, errlen, "--form: fork failed");
         return BC_EIO;

@@ -31,57 +31,13 @@
 #include "node_copy.h"
 #include "node_link.h"
 #include "node_outbox.h"
+#include "node_summary.h"
 
 #include <czmq.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#define NC(field) offsetof(node_config_t, field)
-const bc_option_t node_options[] = {
-    {"store", BC_OPT_STRING, NC(store), 0, 0, NULL, "DIR",
-     "outbox directory (LMDB; created if missing)"},
-    {"unit", BC_OPT_STRING, NC(unit), 0, 0, NULL, "CODE",
-     "this facility's unit code"},
-    {"on-behalf-of", BC_OPT_LIST, NC(on_behalf_of), 0, 0, NULL, "CODE",
-     "another unit this node delivers for, beyond --unit and the units "
-     "whose code extends it (repeat for each)"},
-    {"hub", BC_OPT_STRING, NC(hub), 0, 0, NULL, "ENDPOINT",
-     "the hub, e.g. tcp://hub.example:5555"},
-    {"plain", BC_OPT_BOOL, NC(plain), 0, 0, NULL, NULL,
-     "connect WITHOUT encryption (local demos and tests)"},
-    {"hub-key", BC_OPT_STRING, NC(hub_key), 0, 0, NULL, "HUB.pub",
-     "the hub's public key; turns CURVE on"},
-    {"cert", BC_OPT_STRING, NC(cert), 0, 0, NULL, "NODE.secret",
-     "this node's key pair (baocao keygen)"},
-    {"window", BC_OPT_INT, NC(window), 1, 1024, "32", "N",
-     "submissions in flight at most"},
-    {"timeout", BC_OPT_INT, NC(timeout_ms), 100, 3600000, "10000", "MS",
-     "silence since the oldest unanswered send that declares the link "
-     "dead (at least; longer on a link whose measured round trips need "
-     "it)"},
-    {"backoff-min", BC_OPT_INT, NC(backoff_min_ms), 10, 3600000, "500", "MS",
-     "first reconnect delay"},
-    {"backoff-max", BC_OPT_INT, NC(backoff_max_ms), 10, 86400000, "60000",
-     "MS", "longest reconnect delay"},
-    {"heartbeat", BC_OPT_INT, NC(heartbeat_ms), 0, 3600000, "5000", "MS",
-     "ZMQ heartbeat interval (0 = off)"},
-    {"poll", BC_OPT_INT, NC(poll_ms), 10, 60000, "500", "MS",
-     "how often to look for newly filed reports"},
-    {"idle-disconnect", BC_OPT_INT, NC(idle_disconnect_ms), 0, 86400000,
-     "60000", "MS",
-     "close the link after this long with nothing to send or await, and "
-     "open it again when a report is filed (0 = stay connected)"},
-    {"drain", BC_OPT_BOOL, NC(drain), 0, 0, NULL, NULL,
-     "exit once every report is delivered or rejected (status 0, or 1 "
-     "when a rejection needs action)"},
-    {"max-seconds", BC_OPT_INT, NC(max_seconds), 0, 31536000, "0", "S",
-     "give up after this long (exit 3; 0 = run for ever)"},
-    {"log-level", BC_OPT_STRING, NC(log_level), 0, 0, "info", "LEVEL",
-     "debug, info, warn or error"},
-};
-const size_t node_noptions = sizeof node_options / sizeof node_options[0];
 
 /* The tag of the CatalogQuery for the node's copy (beside NODE_PING_TAG,
  * NODE_PING2_TAG, NODE_PROBE_TAG and NODE_BEAT_TAG, node_link.h; never a
@@ -836,72 +792,6 @@ static bool wake_from_idle(node_sender_t *self)
     return true;
 }
 
-/* Tallies the rejections that still need action, by reason, for the last
- * line: "how many and why". */
-typedef struct {
-    uint32_t reason[8];     /* the first reasons met */
-    uint64_t count[8];      /* how many of each */
-    size_t n;               /* reasons in use */
-    uint64_t other;         /* rejections beyond the eighth reason */
-} reason_tally_t;
-
-static void tally_rejection(void *arg, const node_entry_t *e)
-{
-    reason_tally_t *t = arg;
-    if (e->state != NODE_REJECTED || e->seen)
-        return;
-    for (size_t i = 0; i < t->n; i++)
-        if (t->reason[i] == e->reason) {
-            t->count[i]++;
-            return;
-        }
-    if (t->n == 8) {
-        t->other++;
-        return;
-    }
-    t->reason[t->n] = e->reason;
-    t->count[t->n++] = 1;
-}
-
-/* The node's last words: the counts, which agree with each other, why the
- * rejections needing action were refused, and where to look. Returns how
- * many rejections need action (0 if the outbox cannot be read). */
-static uint64_t log_last_line(node_sender_t *self, const char *why)
-{
-    node_stats_t st;
-    if (node_outbox_stats(self->outbox, &st) != BC_OK) {
-        BC_INFO("%s", why);
-        return 0;
-    }
-    uint64_t waiting = st.pending + st.in_flight;
-    if (st.rejected_new) {
-        reason_tally_t t = {0};
-        char reasons[256] = "";
-        size_t used = 0;
-        node_outbox_each(self->outbox, tally_rejection, &t);
-        for (size_t i = 0; i < t.n && used < sizeof reasons; i++)
-            used += (size_t) snprintf(reasons + used, sizeof reasons - used,
-                                      "%s%s %llu", i ? ", " : "",
-                                      bc_reason_name((Baocao__RejectReason)
-                                                         t.reason[i]),
-                                      (unsigned long long) t.count[i]);
-        if (t.other && used < sizeof reasons)
-            snprintf(reasons + used, sizeof reasons - used, ", other %llu",
-                     (unsigned long long) t.other);
-        BC_WARN("%s: %llu delivered, %llu rejected, %llu waiting; %llu "
-                "rejection(s) need action (%s): see `baocao status --store "
-                "%s --list`", why, (unsigned long long) st.delivered,
-                (unsigned long long) st.rejected, (unsigned long long) waiting,
-                (unsigned long long) st.rejected_new, reasons,
-                self->cfg.store);
-    } else {
-        BC_INFO("%s: %llu delivered, %llu rejected, %llu waiting", why,
-                (unsigned long long) st.delivered,
-                (unsigned long long) st.rejected, (unsigned long long) waiting);
-    }
-    return st.rejected_new;
-}
-
 int node_sender_run(node_sender_t *self)
 {
     int64_t start = zclock_mono();
@@ -919,12 +809,14 @@ int node_sender_run(node_sender_t *self)
             if (check_store(self, node_outbox_stats(self->outbox, &st),
                             "cannot read the outbox") == BC_OK
                 && st.pending + st.in_flight == 0) {
-                log_last_line(self, "time is up, nothing left to send");
+                node_summary_log(self->outbox, self->cfg.store,
+                                 "time is up, nothing left to send");
                 return BC_OK;
             }
             BC_WARN("gave up after %lld s with reports undelivered",
                     self->cfg.max_seconds);
-            log_last_line(self, "time ran out");
+            node_summary_log(self->outbox, self->cfg.store,
+                             "time ran out");
             return BC_ETIMEOUT;
         }
         if (self->idle && !self->cfg.drain && !wake_from_idle(self)) {
@@ -959,7 +851,8 @@ int node_sender_run(node_sender_t *self)
                 && st.pending + st.in_flight == 0) {
                 /* Any rejection still needing action fails the drain
                  * (exit 1): a script that files and drains must see it. */
-                return log_last_line(self, "nothing left to send")
+                return node_summary_log(self->outbox, self->cfg.store,
+                                        "nothing left to send")
                            ? BC_EREJECTED : BC_OK;
             }
         }
@@ -1054,6 +947,6 @@ int node_sender_run(node_sender_t *self)
                  BC_EXIT_STORE_FAILED);
         return BC_EFATAL;
     }
-    log_last_line(self, "stopping");
+    node_summary_log(self->outbox, self->cfg.store, "stopping");
     return BC_OK;
 }

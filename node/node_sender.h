@@ -48,35 +48,9 @@
 #ifndef NODE_SENDER_H
 #define NODE_SENDER_H
 
-#include "bc_config.h"
+#include "node_config.h"
 
 #include <stdbool.h>
-
-typedef struct {
-    char *store;               /* outbox directory */
-    char *unit;                /* this node's unit code (required) */
-    char **on_behalf_of;       /* other units whose reports this node may
-                                  deliver (a district centre filing for
-                                  its wards); NULL-terminated or NULL */
-    char *hub;                 /* hub endpoint */
-    bool plain;                /* no CURVE (explicit) */
-    char *hub_key;             /* hub's .pub file */
-    char *cert;                /* our .secret key pair */
-    long long window;          /* submissions in flight at most */
-    long long timeout_ms;      /* silence that declares the link dead */
-    long long backoff_min_ms;  /* first reconnect delay */
-    long long backoff_max_ms;  /* longest reconnect delay */
-    long long heartbeat_ms;    /* ZMQ heartbeat interval (0 = off) */
-    long long poll_ms;         /* how often to look for new reports */
-    long long idle_disconnect_ms; /* close the link after this long with
-                                     nothing to send (0 = never) */
-    bool drain;                /* exit once nothing is left to deliver */
-    long long max_seconds;     /* give up after this long (0 = never) */
-    char *log_level;           /* debug, info, warn, error */
-} node_config_t;
-
-extern const bc_option_t node_options[];
-extern const size_t node_noptions;
 
 typedef struct node_sender_t node_sender_t;
 
