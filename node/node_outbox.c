@@ -15,8 +15,12 @@
  * Disk errors are typed so that callers say the right thing: ENOSPC (the
  * filesystem, not the map) is BC_ENOSPC, EIO and MDB_PANIC are BC_EFATAL.
  * Filing keeps NODE_OUTBOX_RESERVE free on the filesystem, for the daemon.
+ *
+ * What people read of the outbox (the list and counts of `baocao status`,
+ * the seen marks, the store's error note) is in node_outbox_status.c; the
+ * entry layout both files share is in node_outbox_int.h.
  */
-#include "node_outbox.h"
+#include "node_outbox_int.h"
 #include "baocao.pb-c.h"
 #include "bc_error.h"
 #include "bc_fs.h"
@@ -25,59 +29,15 @@
 #include "bc_wire.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <time.h>
-#include <unistd.h>
 
-enum { DB_OUT, DB_PENDING, DB_REVS, DB_META, DB_SEEN, DB_COUNT };
 static const char *db_names[DB_COUNT] = {"out", "pending", "revs", "meta",
                                          "seen"};
 
 #define OUTBOX_MAP_SIZE (1ULL << 30)   /* 1 GiB: years of monthly reports */
-
-/* Where the last error of the store itself is noted: a plain file beside
- * the LMDB files, because the store cannot record its own failure. */
-#define STORE_ERROR_FILE "store-error"
-
-struct node_outbox_t {
-    MDB_env *env;              /* the LMDB environment */
-    MDB_dbi dbi[DB_COUNT];     /* the named databases */
-    char *dir;                 /* the outbox directory (for messages) */
-    uint64_t repaired;         /* entries re-indexed by the open */
-};
-
-typedef struct {
-    uint32_t state;            /* node_state_t */
-    uint32_t attempts;         /* sends so far */
-    int64_t filed_at;          /* filing time, s */
-    int64_t last_sent;         /* last send, s */
-    uint64_t hub_seq;          /* hub log position once acknowledged */
-    uint32_t ack_status;       /* last Baocao__AckStatus */
-    uint32_t reason;           /* Baocao__RejectReason */
-    uint32_t blob_len;         /* bytes of Submission that follow */
-    uint32_t msg_len;          /* bytes of hub message after the blob */
-} out_hdr_t;
-
-/* out_hdr_t.ack_status of an entry sent and not answered since: not a
- * status the wire can carry (AckStatus values are small), so an answer of
- * ACK_UNSPECIFIED (0) is told apart from no answer at all. */
-#define AWAITING_ANSWER UINT32_MAX
-
-static int map_err(int mrc)
-{
-    if (mrc == MDB_MAP_FULL)
-        return BC_EFULL;
-    if (mrc == ENOSPC)
-        return BC_ENOSPC;   /* the disk, not the map: say so */
-    if (mrc == EIO || mrc == MDB_PANIC)
-        return BC_EFATAL;
-    return mrc ? BC_ESTORE : BC_OK;
-}
 
 bool node_ack_final(uint32_t status)
 {
@@ -85,21 +45,6 @@ bool node_ack_final(uint32_t status)
            || status == BAOCAO__ACK_STATUS__ACK_DUPLICATE
            || status == BAOCAO__ACK_STATUS__ACK_SUPERSEDED
            || status == BAOCAO__ACK_STATUS__ACK_REJECTED;
-}
-
-static MDB_val seq_key(uint8_t b[8], uint64_t seq)
-{
-    for (int i = 7; i >= 0; i--, seq >>= 8)
-        b[i] = (uint8_t) seq;
-    return (MDB_val){8, b};
-}
-
-static uint64_t key_seq(const MDB_val *k)
-{
-    uint64_t seq = 0;
-    for (size_t i = 0; i < 8 && i < k->mv_size; i++)
-        seq = seq << 8 | ((uint8_t *) k->mv_data)[i];
-    return seq;
 }
 
 /* Puts back in `pending` every entry still NODE_PENDING but missing from
@@ -206,99 +151,6 @@ int node_outbox_disk_free(const node_outbox_t *self, uint64_t *free_bytes)
         return -errno;
     *free_bytes = (uint64_t) sv.f_bavail * sv.f_frsize;
     return BC_OK;
-}
-
-/* "1.9 MiB", "640 KiB", "512 B". */
-static void human_bytes(uint64_t n, char *buf, size_t len)
-{
-    if (n >= 1ULL << 30)
-        snprintf(buf, len, "%.1f GiB", (double) n / (1ULL << 30));
-    else if (n >= 1ULL << 20)
-        snprintf(buf, len, "%.1f MiB", (double) n / (1ULL << 20));
-    else if (n >= 1ULL << 10)
-        snprintf(buf, len, "%.0f KiB", (double) n / (1ULL << 10));
-    else
-        snprintf(buf, len, "%llu B", (unsigned long long) n);
-}
-
-void node_outbox_explain(const node_outbox_t *self, int rc, char *buf,
-                         size_t len)
-{
-    uint64_t avail = 0;
-    char amount[32];
-    switch (rc) {
-    case BC_ENOSPC:
-        if (node_outbox_disk_free(self, &avail) == BC_OK)
-            human_bytes(avail, amount, sizeof amount);
-        else
-            snprintf(amount, sizeof amount, "unknown");
-        snprintf(buf, len, "the disk holding %s is full (%s free)", self->dir,
-                 amount);
-        break;
-    case BC_EFATAL:
-        snprintf(buf, len, "the disk holding %s failed (I/O error): check "
-                 "it (dmesg, smartctl)", self->dir);
-        break;
-    default:
-        snprintf(buf, len, "%s", bc_strerror(rc));
-        break;
-    }
-}
-
-void node_outbox_note_store_error(const node_outbox_t *self,
-                                  const char *text)
-{
-    /* Write then rename, so a reader sees the old note or the new one. A
-     * full or failing disk may refuse even this: the daemon's log has it. */
-    char path[4096], tmp[4100];
-    snprintf(path, sizeof path, "%s/%s", self->dir, STORE_ERROR_FILE);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return;
-    bool ok = fprintf(f, "%lld %s\n", (long long) time(NULL), text) > 0;
-    ok = fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
-}
-
-/* Reads the note left by node_outbox_note_store_error(), if any. */
-static void read_store_error(const node_outbox_t *self, node_stats_t *out)
-{
-    char path[4096], line[512];
-    snprintf(path, sizeof path, "%s/%s", self->dir, STORE_ERROR_FILE);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    long long at;
-    int off = 0;
-    if (fgets(line, sizeof line, f) && sscanf(line, "%lld %n", &at, &off) == 1
-        && off > 0) {
-        line[strcspn(line, "\n")] = '\0';
-        out->store_error_at = at;
-        snprintf(out->store_error, sizeof out->store_error, "%s", line + off);
-    }
-    fclose(f);
-}
-
-static int meta_put(node_outbox_t *s, MDB_txn *txn, const char *name,
-                    const void *data, size_t len)
-{
-    MDB_val k = {strlen(name), (void *) name}, v = {len, (void *) data};
-    return mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
-}
-
-static bool meta_get(node_outbox_t *s, MDB_txn *txn, const char *name,
-                     void *data, size_t len)
-{
-    MDB_val k = {strlen(name), (void *) name}, v;
-    if (mdb_get(txn, s->dbi[DB_META], &k, &v) != 0)
-        return false;
-    memset(data, 0, len);
-    memcpy(data, v.mv_data, v.mv_size < len ? v.mv_size : len);
-    return true;
 }
 
 /* The newest entry filed here for (unit, period) that counts, decoded
@@ -752,101 +604,6 @@ int node_outbox_set_error(node_outbox_t *self, const char *error)
     return map_err(mdb_txn_commit(txn));
 }
 
-/* Decodes an entry for display. */
-static void describe(const MDB_val *k, const MDB_val *v, node_entry_t *e)
-{
-    out_hdr_t h;
-    memcpy(&h, v->mv_data, sizeof h);
-    memset(e, 0, sizeof *e);
-    e->seq = key_seq(k);
-    e->state = (node_state_t) h.state;
-    e->attempts = h.attempts;
-    e->filed_at = h.filed_at;
-    e->last_sent = h.last_sent;
-    e->ack_status = h.ack_status == AWAITING_ANSWER ? 0 : h.ack_status;
-    e->reason = h.reason;
-    e->hub_seq = h.hub_seq;
-    e->awaiting = h.state == NODE_PENDING && h.ack_status == AWAITING_ANSWER;
-    const uint8_t *blob = (const uint8_t *) v->mv_data + sizeof h;
-    Baocao__Submission *sub = baocao__submission__unpack(NULL, h.blob_len,
-                                                         blob);
-    if (sub) {
-        snprintf(e->unit, sizeof e->unit, "%s", sub->unit);
-        snprintf(e->period, sizeof e->period, "%s", sub->period);
-        e->revision = sub->revision;
-        bc_id_hex(sub->id.data, sub->id.len, e->id);
-        baocao__submission__free_unpacked(sub, NULL);
-    }
-    size_t mlen = h.msg_len < sizeof e->message - 1 ? h.msg_len
-                                                    : sizeof e->message - 1;
-    memcpy(e->message, blob + h.blob_len, mlen);
-    e->message[mlen] = '\0';
-}
-
-int node_outbox_each(node_outbox_t *self, node_entry_fn fn, void *arg)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
-    if (mrc)
-        return map_err(mrc);
-    if ((mrc = mdb_cursor_open(txn, self->dbi[DB_OUT], &cur))) {
-        mdb_txn_abort(txn);
-        return map_err(mrc);
-    }
-    MDB_val k, v, sv;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        node_entry_t e;
-        describe(&k, &v, &e);
-        e.seen = e.state == NODE_REJECTED
-                 && mdb_get(txn, self->dbi[DB_SEEN], &k, &sv) == 0;
-        fn(arg, &e);
-    }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    return BC_OK;
-}
-
-static void count_entry(void *arg, const node_entry_t *e)
-{
-    node_stats_t *st = arg;
-    if (e->state == NODE_DELIVERED)
-        st->delivered++;
-    else if (e->state == NODE_REJECTED) {
-        st->rejected++;
-        st->rejected_new += !e->seen;
-    } else if (e->awaiting)
-        st->in_flight++;
-    else
-        st->pending++;
-}
-
-int node_outbox_stats(node_outbox_t *self, node_stats_t *out)
-{
-    memset(out, 0, sizeof *out);
-    int rc = node_outbox_each(self, count_entry, out);
-    if (rc)
-        return rc;
-    MDB_txn *txn;
-    int mrc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
-    if (mrc)
-        return map_err(mrc);
-    meta_get(self, txn, "last_contact", &out->last_contact,
-             sizeof out->last_contact);
-    meta_get(self, txn, "last_error", out->last_error,
-             sizeof out->last_error - 1);
-    meta_get(self, txn, "hub_store_error", out->hub_store_error,
-             sizeof out->hub_store_error - 1);
-    meta_get(self, txn, "hub_store_error_at", &out->hub_store_error_at,
-             sizeof out->hub_store_error_at);
-    meta_get(self, txn, "next_retry", &out->next_retry,
-             sizeof out->next_retry);
-    mdb_txn_abort(txn);
-    read_store_error(self, out);
-    return BC_OK;
-}
-
 int node_outbox_backup(node_outbox_t *self, const char *dir, char *err,
                        size_t errlen)
 {
@@ -864,48 +621,6 @@ int node_outbox_set_retry(node_outbox_t *self, int64_t at)
         return map_err(mrc);
     }
     return map_err(mdb_txn_commit(txn));
-}
-
-int node_outbox_ack_rejected(node_outbox_t *self, uint64_t *marked)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    uint64_t n = 0;
-    int mrc = mdb_txn_begin(self->env, NULL, 0, &txn);
-    if (mrc)
-        return map_err(mrc);
-    if ((mrc = mdb_cursor_open(txn, self->dbi[DB_OUT], &cur)))
-        goto out_abort;
-    /* A mark per rejected entry in its own table: the entries themselves
-     * are not rewritten, so the record of each stays as the hub left it. */
-    MDB_val k, v, empty = {0, NULL};
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        out_hdr_t h;
-        memcpy(&h, v.mv_data, sizeof h);
-        if (h.state != NODE_REJECTED)
-            continue;
-        int prc = mdb_put(txn, self->dbi[DB_SEEN], &k, &empty,
-                          MDB_NOOVERWRITE);
-        if (prc == 0)
-            n++;
-        else if (prc != MDB_KEYEXIST) {
-            mrc = prc;
-            break;
-        }
-    }
-    mdb_cursor_close(cur);
-    if (mrc != MDB_NOTFOUND)
-        goto out_abort;
-    if ((mrc = mdb_txn_commit(txn)))
-        return map_err(mrc);
-    if (marked)
-        *marked = n;
-    return BC_OK;
-
-out_abort:
-    mdb_txn_abort(txn);
-    return map_err(mrc);
 }
 
 int node_outbox_waiting(node_outbox_t *self, uint64_t *out)

@@ -26,8 +26,13 @@
  *
  * Connections are only freed in sweep(), at the end of an iteration, so
  * that the poll set indices stay valid while events are handled.
+ *
+ * What the link does to the bytes (the delay lines, the token buckets, the
+ * black-hole schedule, the random streams) is its model, in flaky_link.c;
+ * this file moves the bytes between sockets and keeps the poll loop.
  */
 #include "flaky_proxy.h"
+#include "flaky_link.h"
 
 #include "bc_log.h"
 #include "bc_mem.h"
@@ -36,7 +41,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,97 +58,9 @@
 #define SIDE_SERVER 1           /* fd[] index of the upstream socket */
 
 #define READ_MAX 16384          /* bytes per recv() */
-#define CHUNK_MIN_CAP 4096      /* so that many tiny reads share a chunk */
-#define COALESCE_US 1000        /* reads this close in release time merge */
 #define ACCEPT_BATCH 64         /* accepts per iteration, to stay fair */
 #define ACCEPT_PAUSE_US 100000  /* after EMFILE, wait before accepting */
 #define LISTEN_BACKLOG 512     /* room for bursts of 200+ connects */
-#define MIN_BURST 256.0         /* token bucket depth floor, bytes */
-
-/* Independent random streams: one per purpose, so that traffic cannot
- * shift the cut or black-hole sequences. */
-#define STREAM_CUT 1
-#define STREAM_BLACKHOLE 2
-#define STREAM_JITTER 3
-
-#define NEVER UINT64_MAX
-
-/* ---------------------------------------------------------------------
- * Random numbers: xoshiro256** seeded through splitmix64 (the seeding its
- * authors recommend). Never rand(): it is shared process state and its
- * sequence differs between C libraries.
- */
-typedef struct {
-    uint64_t s[4];              /* xoshiro256** state, never all zero */
-} rng_t;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(rng_t *r, uint64_t seed, uint64_t stream)
-{
-    /* Mixing the stream number in before splitmix64 gives unrelated
-     * states for the streams of one seed. */
-    uint64_t x = seed ^ (stream * 0xD1B54A32D192ED03ULL);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(rng_t *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Exponentially distributed duration with the given mean, in whole ms. */
-static uint64_t rng_exp_ms(rng_t *r, uint32_t mean_ms)
-{
-    double u = (double) (rng_next(r) >> 11) * 0x1.0p-53; /* [0, 1) */
-    return (uint64_t) llround(-log1p(-u) * (double) mean_ms);
-}
-
-/* ---------------------------------------------------------------------
- * Data structures
- */
-typedef struct chunk {
-    struct chunk *next;         /* next chunk in the lane, NULL at tail */
-    uint64_t release_us;        /* no byte of it leaves before this */
-    size_t off;                 /* bytes already written out */
-    size_t len;                 /* bytes held, from data[0] */
-    size_t cap;                 /* bytes allocated in data[] */
-    unsigned char data[];       /* the bytes */
-} chunk_t;
-
-typedef struct {
-    chunk_t *head;              /* oldest chunk, written first */
-    chunk_t *tail;              /* newest chunk, appended to */
-    size_t pending;             /* bytes queued, not yet written */
-    uint64_t last_release_us;   /* release of the newest bytes: no reorder */
-    double tokens;              /* token bucket content, in bytes */
-    uint64_t refill_us;         /* when tokens were last topped up */
-    bool eof_in;                /* the source sent FIN */
-    uint64_t eof_release_us;    /* when that FIN may be passed on */
-    bool eof_out;               /* FIN passed on (shutdown SHUT_WR done) */
-    bool want_out;              /* a write hit EAGAIN: wait for POLLOUT */
-} lane_t;
 
 typedef struct {
     uint64_t id;                /* accept order, from 1, for the logs */
@@ -152,7 +68,7 @@ typedef struct {
     bool connecting;            /* upstream connect() still in progress */
     bool has_cut;               /* a cut is scheduled at cut_us */
     uint64_t cut_us;            /* when to cut it */
-    lane_t lane[2];             /* [0] client->target, [1] target->client */
+    flaky_lane_t lane[2];       /* [0] client->target, [1] target->client */
     bool dead;                  /* closed; freed by the next sweep() */
 } conn_t;
 
@@ -171,14 +87,10 @@ struct flaky_proxy {
     conn_t **conns;             /* live (and just-dead) connections */
     size_t nconns;              /* entries used in conns */
     struct pollfd *pfds;        /* poll set: wake, listen, 2 per conn */
-    double burst;               /* token bucket depth, bytes */
-    rng_t cut_rng;              /* lifetimes, one per accepted connection */
-    rng_t bh_rng;               /* gaps between black holes */
-    rng_t jitter_rng;           /* per-read extra delay */
-    uint64_t deadline_us;       /* max_seconds as a time; NEVER if none */
-    bool in_blackhole;          /* inside a black hole now */
-    uint64_t bh_start_us;       /* start of the next/current black hole */
-    uint64_t bh_end_us;         /* its end */
+    flaky_link_t link;          /* latency, jitter, rate: every lane's */
+    flaky_rng_t cut_rng;        /* lifetimes, one per accepted connection */
+    flaky_outage_t outage;      /* black holes; outage.in: inside one now */
+    uint64_t deadline_us;       /* max_seconds as a time, or FLAKY_NEVER */
     uint64_t accept_pause_us;   /* do not accept before (after EMFILE) */
     uint64_t next_id;           /* id of the next accepted connection */
     /* Counters (see flaky_stats_t), atomic because tests read them from
@@ -214,73 +126,6 @@ static void set_nodelay(int fd)
     /* Nagle would add delays of its own on top of the ones we simulate. */
     int one = 1;
     (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-/* ---------------------------------------------------------------------
- * Configuration
- */
-void flaky_config_init(flaky_config_t *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    cfg->max_conns = FLAKY_DEFAULT_MAX_CONNS;
-    cfg->max_pending = FLAKY_DEFAULT_MAX_PENDING;
-}
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            if (why && why_len)                                               \
-                snprintf(why, why_len, __VA_ARGS__);                          \
-            return FLAKY_EINVAL;                                              \
-        }                                                                     \
-    } while (0)
-
-int flaky_config_check(const flaky_config_t *cfg, char *why, size_t why_len)
-{
-    CHECK(cfg, "no configuration");
-    CHECK(cfg->target_host && cfg->target_host[0], "no target host");
-    CHECK(cfg->target_port >= 1 && cfg->target_port <= 65535,
-          "target port %d not in 1..65535", cfg->target_port);
-    CHECK(cfg->listen_port >= 0 && cfg->listen_port <= 65535,
-          "listen port %d not in 0..65535", cfg->listen_port);
-    CHECK(cfg->blackhole_mean_ms == 0 || cfg->blackhole_ms > 0,
-          "a black hole mean needs a black hole length");
-    CHECK(cfg->blackhole_ms == 0 || cfg->blackhole_mean_ms > 0,
-          "a black hole length needs a black hole mean");
-    CHECK(cfg->max_conns >= 1, "max_conns must be at least 1");
-    CHECK(cfg->max_conns <= (uint32_t) ((INT_MAX - 2) / 2),
-          "max_conns %u too large", cfg->max_conns);
-    CHECK(cfg->max_pending >= 1024, "max_pending must be at least 1024");
-    return FLAKY_OK;
-}
-
-#undef CHECK
-
-const char *flaky_strerror(int err)
-{
-    switch (err) {
-    case FLAKY_OK:       return "FLAKY_OK: success";
-    case FLAKY_STOPPED:  return "FLAKY_STOPPED: the proxy was stopped";
-    case FLAKY_EINVAL:   return "FLAKY_EINVAL: invalid configuration";
-    case FLAKY_ERESOLVE: return "FLAKY_ERESOLVE: cannot resolve the target";
-    default: break;
-    }
-    if (err < 0 && err > -4096)
-        return strerror(-err);
-    return "unknown error";
-}
-
-int flaky_cut_schedule(uint64_t seed, uint32_t cut_mean_ms, uint64_t *out,
-                       size_t n)
-{
-    if ((n > 0 && !out) || cut_mean_ms == 0)
-        return FLAKY_EINVAL;
-    /* Exactly what accept_new() draws, in the same order. */
-    rng_t r;
-    rng_seed(&r, seed, STREAM_CUT);
-    for (size_t i = 0; i < n; i++)
-        out[i] = rng_exp_ms(&r, cut_mean_ms);
-    return FLAKY_OK;
 }
 
 int flaky_write_port_file(const char *path, int port)
@@ -336,114 +181,21 @@ out_unlink:
 }
 
 /* ---------------------------------------------------------------------
- * Lanes
+ * Lanes: their bytes between the sockets (the model is flaky_link.c)
  */
-static void lane_init(const flaky_proxy_t *p, lane_t *l, uint64_t now)
-{
-    memset(l, 0, sizeof *l);
-    l->tokens = p->burst;
-    l->refill_us = now;
-}
-
-static void lane_clear(lane_t *l)
-{
-    chunk_t *c = l->head;
-    while (c) {
-        chunk_t *next = c->next;
-        free(c);
-        c = next;
-    }
-    l->head = l->tail = NULL;
-    l->pending = 0;
-}
-
-static uint64_t hold_us(flaky_proxy_t *p, bool with_jitter)
-{
-    uint64_t d = (uint64_t) p->cfg.latency_ms * 1000u;
-    if (with_jitter && p->cfg.jitter_ms)
-        d += rng_next(&p->jitter_rng) %
-             ((uint64_t) p->cfg.jitter_ms * 1000u + 1);
-    return d;
-}
-
-/* Queues n bytes read just now. */
-static void lane_push(flaky_proxy_t *p, lane_t *l, const unsigned char *buf,
-                      size_t n, uint64_t now)
-{
-    uint64_t release = now + hold_us(p, true);
-    /* TCP delivers in order, so a byte with a shorter jitter must still
-     * wait for the bytes before it. */
-    if (release < l->last_release_us)
-        release = l->last_release_us;
-    l->last_release_us = release;
-
-    chunk_t *t = l->tail;
-    if (t && t->cap - t->len >= n && release - t->release_us <= COALESCE_US) {
-        /* Delaying the older bytes by under a millisecond keeps a stream
-         * of tiny reads from costing a chunk header each. */
-        memcpy(t->data + t->len, buf, n);
-        t->len += n;
-        t->release_us = release;
-    } else {
-        size_t cap = n > CHUNK_MIN_CAP ? n : CHUNK_MIN_CAP;
-        chunk_t *c = bc_malloc(sizeof *c + cap);
-        c->next = NULL;
-        c->release_us = release;
-        c->off = 0;
-        c->len = n;
-        c->cap = cap;
-        memcpy(c->data, buf, n);
-        if (t)
-            t->next = c;
-        else
-            l->head = c;
-        l->tail = c;
-    }
-    l->pending += n;
-}
-
-static void lane_refill(const flaky_proxy_t *p, lane_t *l, uint64_t now)
-{
-    if (now > l->refill_us) {
-        l->tokens += (double) (now - l->refill_us) *
-                     (double) p->cfg.rate_bps / 8e6;
-        if (l->tokens > p->burst)
-            l->tokens = p->burst;
-    }
-    l->refill_us = now;
-}
-
-/* Bytes the bucket must hold before the head may be written: the whole
- * head if it is small, else a full bucket, so that writes are not sliced
- * into a trickle of tiny segments. */
-static double lane_need(const flaky_proxy_t *p, const lane_t *l)
-{
-    double rem = (double) (l->head->len - l->head->off);
-    return rem < p->burst ? rem : p->burst;
-}
-
 /* Writes what is due on lane i of c. Returns 0 or a negated errno (the
  * destination failed: the caller resets the connection). */
 static int lane_pump(flaky_proxy_t *p, conn_t *c, int i, uint64_t now)
 {
-    lane_t *l = &c->lane[i];
+    flaky_lane_t *l = &c->lane[i];
     int out = c->fd[1 - i];
+    const unsigned char *data;
+    size_t want;
     l->want_out = false;
     if (l->eof_out)
         return 0;
-    while (l->head) {
-        chunk_t *h = l->head;
-        if (now < h->release_us)
-            return 0;
-        size_t want = h->len - h->off;
-        if (p->cfg.rate_bps) {
-            lane_refill(p, l, now);
-            if (l->tokens < lane_need(p, l))
-                return 0;
-            if ((double) want > l->tokens)
-                want = (size_t) l->tokens;
-        }
-        ssize_t n = send(out, h->data + h->off, want, MSG_NOSIGNAL);
+    while (flaky_lane_due(&p->link, l, now, &data, &want)) {
+        ssize_t n = send(out, data, want, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -453,19 +205,10 @@ static int lane_pump(flaky_proxy_t *p, conn_t *c, int i, uint64_t now)
             }
             return -errno;
         }
-        h->off += (size_t) n;
-        l->pending -= (size_t) n;
-        if (p->cfg.rate_bps)
-            l->tokens -= (double) n;
+        flaky_lane_sent(&p->link, l, (size_t) n);
         count(i == SIDE_CLIENT ? &p->bytes_up : &p->bytes_down, (uint64_t) n);
-        if (h->off == h->len) {
-            l->head = h->next;
-            if (!l->head)
-                l->tail = NULL;
-            free(h);
-        }
     }
-    if (l->eof_in && now >= l->eof_release_us) {
+    if (flaky_lane_eof_due(l, now)) {
         /* The source closed its side; tell the destination, no earlier
          * than its bytes would have arrived. */
         if (shutdown(out, SHUT_WR) != 0 && errno != ENOTCONN)
@@ -475,42 +218,18 @@ static int lane_pump(flaky_proxy_t *p, conn_t *c, int i, uint64_t now)
     return 0;
 }
 
-/* When lane l can make progress by time alone (NEVER if only an event can
- * move it). */
-static uint64_t lane_wake(const flaky_proxy_t *p, lane_t *l, uint64_t now)
-{
-    if (l->eof_out || l->want_out)
-        return NEVER;
-    if (!l->head)
-        return l->eof_in ? l->eof_release_us : NEVER;
-    if (now < l->head->release_us)
-        return l->head->release_us;
-    if (p->cfg.rate_bps) {
-        lane_refill(p, l, now);
-        double missing = lane_need(p, l) - l->tokens;
-        if (missing > 0) {
-            double wait_us = ceil(missing * 8e6 / (double) p->cfg.rate_bps);
-            return now + (uint64_t) wait_us;
-        }
-    }
-    return now;
-}
-
 /* Reads once from fd[i] into lane i. Returns 0 or a negated errno. */
 static int lane_read(flaky_proxy_t *p, conn_t *c, int i, uint64_t now)
 {
-    lane_t *l = &c->lane[i];
+    flaky_lane_t *l = &c->lane[i];
     unsigned char buf[READ_MAX];
     ssize_t n = recv(c->fd[i], buf, sizeof buf, 0);
     if (n > 0) {
-        lane_push(p, l, buf, (size_t) n, now);
+        flaky_lane_push(&p->link, l, buf, (size_t) n, now);
         return 0;
     }
     if (n == 0) {
-        l->eof_in = true;
-        l->eof_release_us = now + hold_us(p, false);
-        if (l->eof_release_us < l->last_release_us)
-            l->eof_release_us = l->last_release_us;
+        flaky_lane_eof(&p->link, l, now);
         return 0;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -539,8 +258,8 @@ static void conn_close(flaky_proxy_t *p, conn_t *c, bool reset)
         close(c->fd[s]);
         c->fd[s] = -1;
     }
-    lane_clear(&c->lane[0]);
-    lane_clear(&c->lane[1]);
+    flaky_lane_clear(&c->lane[0]);
+    flaky_lane_clear(&c->lane[1]);
     c->dead = true;
     uncount(&p->active);
 }
@@ -595,7 +314,7 @@ static void conn_service(flaky_proxy_t *p, conn_t *c, uint64_t now)
         conn_close(p, c, true);
         return;
     }
-    if (p->in_blackhole)
+    if (p->outage.in)
         return;
     if (c->fd[SIDE_SERVER] < 0) {
         /* Accepted during a black hole: connect now that it is over. */
@@ -674,13 +393,13 @@ static void conn_events(flaky_proxy_t *p, conn_t *c, const struct pollfd *pf,
 /* What to poll fd[s] of c for. */
 static short conn_events_wanted(const flaky_proxy_t *p, const conn_t *c, int s)
 {
-    if (c->dead || p->in_blackhole || c->fd[s] < 0 || c->fd[SIDE_SERVER] < 0)
+    if (c->dead || p->outage.in || c->fd[s] < 0 || c->fd[SIDE_SERVER] < 0)
         return 0;
     if (c->connecting)
         return s == SIDE_SERVER ? POLLOUT : 0;
     short ev = 0;
-    const lane_t *in = &c->lane[s];      /* lane s reads fd[s] */
-    const lane_t *out = &c->lane[1 - s]; /* lane 1-s writes fd[s] */
+    const flaky_lane_t *in = &c->lane[s];      /* lane s reads fd[s] */
+    const flaky_lane_t *out = &c->lane[1 - s]; /* lane 1-s writes fd[s] */
     if (!in->eof_in && in->pending < p->cfg.max_pending)
         ev |= POLLIN;
     if (out->want_out)
@@ -714,17 +433,17 @@ static void accept_new(flaky_proxy_t *p, uint64_t now)
          * one gets the Nth lifetime of flaky_cut_schedule(). */
         if (p->cfg.cut_mean_ms) {
             c->has_cut = true;
-            c->cut_us = now + 1000u * rng_exp_ms(&p->cut_rng,
-                                                  p->cfg.cut_mean_ms);
+            c->cut_us = now + 1000u * flaky_rng_exp_ms(&p->cut_rng,
+                                                        p->cfg.cut_mean_ms);
         }
-        lane_init(p, &c->lane[0], now);
-        lane_init(p, &c->lane[1], now);
+        flaky_lane_init(&p->link, &c->lane[0], now);
+        flaky_lane_init(&p->link, &c->lane[1], now);
         p->conns[p->nconns++] = c;
         count(&p->accepted, 1);
         count(&p->active, 1);
         BC_DEBUG("conn %llu: accepted%s", (unsigned long long) c->id,
-                 p->in_blackhole ? " (held: black hole)" : "");
-        if (!p->in_blackhole) {
+                 p->outage.in ? " (held: black hole)" : "");
+        if (!p->outage.in) {
             int err = upstream_start(p, c);
             if (err)
                 upstream_failed(p, c, err);
@@ -753,34 +472,20 @@ static void blackhole_update(flaky_proxy_t *p, uint64_t now)
     bool want = atomic_load(&p->forced) != 0;
     if (want && !p->forced_on) {
         p->forced_on = true;
-        if (!p->in_blackhole)
+        if (!p->outage.in)
             count(&p->blackholes, 1);
-        p->in_blackhole = true;
+        p->outage.in = true;
         BC_INFO("black hole (asked for): nothing passes until it is lifted");
     } else if (!want && p->forced_on) {
         p->forced_on = false;
-        p->in_blackhole = false;
+        p->outage.in = false;
         BC_INFO("black hole lifted: held data flows again");
     }
-    if (p->forced_on || !p->cfg.blackhole_mean_ms)
+    if (p->forced_on)
         return;
-    for (;;) {
-        if (!p->in_blackhole && now >= p->bh_start_us) {
-            p->in_blackhole = true;
-            count(&p->blackholes, 1);
-            BC_INFO("black hole: nothing passes for %u ms",
-                    p->cfg.blackhole_ms);
-        }
-        if (p->in_blackhole && now >= p->bh_end_us) {
-            p->in_blackhole = false;
-            p->bh_start_us = p->bh_end_us +
-                rng_exp_ms(&p->bh_rng, p->cfg.blackhole_mean_ms) * 1000u;
-            p->bh_end_us = p->bh_start_us + p->cfg.blackhole_ms * 1000ull;
-            BC_INFO("black hole over: held data flows again");
-            continue; /* the next one may be due already */
-        }
-        return;
-    }
+    unsigned entered = flaky_outage_update(&p->outage, now);
+    if (entered)
+        count(&p->blackholes, entered);
 }
 
 static void service_all(flaky_proxy_t *p)
@@ -811,11 +516,9 @@ static int iterate(flaky_proxy_t *p, uint64_t until)
         else if (p->accept_pause_us < wake)
             wake = p->accept_pause_us;
     }
-    if (p->cfg.blackhole_mean_ms) {
-        uint64_t edge = p->in_blackhole ? p->bh_end_us : p->bh_start_us;
-        if (edge < wake)
-            wake = edge;
-    }
+    uint64_t edge = flaky_outage_edge(&p->outage);
+    if (edge < wake)
+        wake = edge;
     size_t npolled = p->nconns;
     for (size_t i = 0; i < npolled; i++) {
         conn_t *c = p->conns[i];
@@ -826,9 +529,9 @@ static int iterate(flaky_proxy_t *p, uint64_t until)
         }
         if (c->has_cut && c->cut_us < wake)
             wake = c->cut_us;
-        if (!p->in_blackhole && !c->connecting) {
+        if (!p->outage.in && !c->connecting) {
             for (int l = 0; l < 2; l++) {
-                uint64_t t = lane_wake(p, &c->lane[l], now);
+                uint64_t t = flaky_lane_wake(&p->link, &c->lane[l], now);
                 if (t < wake)
                     wake = t;
             }
@@ -837,7 +540,7 @@ static int iterate(flaky_proxy_t *p, uint64_t until)
 
     /* 3. wait; rounding up so that we never wake just before a timer */
     int timeout = -1;
-    if (wake != NEVER) {
+    if (wake != FLAKY_NEVER) {
         uint64_t ms = wake > now ? (wake - now + 999) / 1000 : 0;
         timeout = ms > INT_MAX ? INT_MAX : (int) ms;
     }
@@ -959,23 +662,13 @@ flaky_proxy_t *flaky_proxy_new(const flaky_config_t *cfg)
 
     p->conns = bc_calloc(cfg->max_conns, sizeof *p->conns);
     p->pfds = bc_calloc(2 + 2 * (size_t) cfg->max_conns, sizeof *p->pfds);
-    /* A bucket of 10 ms worth of bytes: bursts short enough to keep the
-     * rate smooth at the scale the tests measure. */
-    p->burst = (double) cfg->rate_bps / 8.0 / 100.0;
-    if (p->burst < MIN_BURST)
-        p->burst = MIN_BURST;
-    rng_seed(&p->cut_rng, cfg->seed, STREAM_CUT);
-    rng_seed(&p->bh_rng, cfg->seed, STREAM_BLACKHOLE);
-    rng_seed(&p->jitter_rng, cfg->seed, STREAM_JITTER);
+    flaky_link_init(&p->link, cfg);
+    flaky_rng_seed(&p->cut_rng, cfg->seed, FLAKY_STREAM_CUT);
 
     uint64_t now = now_us();
     p->deadline_us = cfg->max_seconds ? now + cfg->max_seconds * 1000000ull
-                                      : NEVER;
-    if (cfg->blackhole_mean_ms) {
-        p->bh_start_us =
-            now + 1000u * rng_exp_ms(&p->bh_rng, cfg->blackhole_mean_ms);
-        p->bh_end_us = p->bh_start_us + cfg->blackhole_ms * 1000ull;
-    }
+                                      : FLAKY_NEVER;
+    flaky_outage_init(&p->outage, cfg, now);
     BC_INFO("listening on 127.0.0.1:%d, forwarding to %s:%d (latency %u+%u ms, "
             "rate %llu bit/s, cut mean %u ms, black hole %u ms every ~%u ms, "
             "seed %llu)",
@@ -1080,7 +773,7 @@ int flaky_proxy_run(flaky_proxy_t *self, int timeout_ms)
 {
     if (!self)
         return FLAKY_EINVAL;
-    uint64_t until = timeout_ms < 0 ? NEVER
+    uint64_t until = timeout_ms < 0 ? FLAKY_NEVER
                                     : now_us() + (uint64_t) timeout_ms * 1000u;
     while (!must_stop(self)) {
         int err = iterate(self, until);
