@@ -516,7 +516,10 @@ static int iterate(flaky_proxy_t *p, uint64_t until)
         else if (p->accept_pause_us < wake)
             wake = p->accept_pause_us;
     }
-    uint64_t edge = flaky_outage_edge(&p->outage);
+    /* While a black hole is forced the schedule stands still (its edge
+     * may lie in the past: waking for it would spin); lifting the force
+     * writes the wake pipe. */
+    uint64_t edge = p->forced_on ? FLAKY_NEVER : flaky_outage_edge(&p->outage);
     if (edge < wake)
         wake = edge;
     size_t npolled = p->nconns;
