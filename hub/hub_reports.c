@@ -627,6 +627,24 @@ int hub_reader_revisions_code(hub_reader_t *self, const char *unit,
     return rc ? rc : revisions_sid(self, sid, period, fn, arg);
 }
 
+int hub_reader_submission(hub_reader_t *self, const uint8_t id[16],
+                          uint64_t *seq, uint32_t *unit_sid)
+{
+    MDB_val k = {16, (void *) id}, v;
+    int mrc = mdb_get(self->txn, self->store->dbi[HUB_DB_SUBS], &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return BC_ENOTFOUND;
+    if (mrc)
+        return hub_env_err(mrc);
+    if (v.mv_size < sizeof(sub_rec_t))
+        return BC_ESTORE;
+    sub_rec_t rec;
+    memcpy(&rec, v.mv_data, sizeof rec);
+    *seq = rec.seq;
+    *unit_sid = rec.unit_sid;
+    return BC_OK;
+}
+
 uint32_t hub_reader_current_revision(hub_reader_t *self, const char *unit,
                                      bc_period_t period)
 {

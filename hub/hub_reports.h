@@ -49,6 +49,14 @@ int hub_reader_revisions_code(hub_reader_t *self, const char *unit,
 uint32_t hub_reader_current_revision(hub_reader_t *self, const char *unit,
                                      bc_period_t period);
 
+/* Where submission `id` (16 bytes) went, if the hub accepted it (stored
+ * or superseded; a rejection is not held: a resend is judged again):
+ * its log entry and its unit's store id. BC_OK, BC_ENOTFOUND or
+ * BC_ESTORE. The node's backlog probe asks this (Ping.held_asked) so that
+ * what the hub holds need not be sent again. */
+int hub_reader_submission(hub_reader_t *self, const uint8_t id[16],
+                          uint64_t *seq, uint32_t *unit_sid);
+
 /* Called for each unit with a current report for one period. */
 typedef int (*hub_period_unit_fn)(void *arg, uint32_t unit_sid);
 

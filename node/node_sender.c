@@ -44,6 +44,11 @@
  * seq). */
 #define COPY_TAG (UINT64_MAX - 2)
 
+/* The backlog probe's Ping asks which of the reports sent before, whose
+ * answers never came, the hub already holds (Ping.held_asked): at most
+ * this many, the oldest pending first (what was in the window). */
+#define PROBE_ASK_MAX 64
+
 /* One submission on the wire. */
 typedef struct {
     uint64_t seq;              /* outbox seq, also the request tag; 0 = free */
@@ -76,6 +81,10 @@ struct node_sender_t {
                                   reopened when a report is filed */
     bool copy_asked;           /* the copy was asked for on this socket */
     int64_t copy_sent_at;      /* when, monotonic ms; 0 once answered */
+    bool asked_ready;          /* asked[] gathered for this probe */
+    size_t nasked;             /* reports the probe asks about */
+    uint64_t asked_seq[PROBE_ASK_MAX];    /* their outbox seqs */
+    uint8_t asked_id[PROBE_ASK_MAX][16];  /* their submission ids */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -303,6 +312,8 @@ static void disconnect(node_sender_t *self)
         node_link_dropped(self->link);
     self->copy_asked = false;
     self->copy_sent_at = 0;
+    self->asked_ready = false;   /* the next probe looks again */
+    self->nasked = 0;
 }
 
 void node_sender_destroy(node_sender_t **self_p)
@@ -419,12 +430,20 @@ static void link_failed(node_sender_t *self, const char *why, bool at_once)
         self->retry_recorded = true;
 }
 
-/* Sends a Ping with this tag without waiting. Returns 0, or -1 when it
- * could not be queued (no connection up). */
+/* Sends a Ping with this tag without waiting; the probe's asks which of
+ * asked[] the hub holds. Returns 0, or -1 when it could not be queued (no
+ * connection up). */
 static int send_ping(node_sender_t *self, uint64_t tag)
 {
     Baocao__Request req = BAOCAO__REQUEST__INIT;
     Baocao__Ping ping = BAOCAO__PING__INIT;
+    ProtobufCBinaryData ids[PROBE_ASK_MAX];
+    if (tag == NODE_PROBE_TAG && self->nasked) {
+        for (size_t i = 0; i < self->nasked; i++)
+            ids[i] = (ProtobufCBinaryData){16, self->asked_id[i]};
+        ping.n_held_asked = self->nasked;
+        ping.held_asked = ids;
+    }
     req.version = BC_WIRE_VERSION;
     req.tag = tag;
     req.body_case = BAOCAO__REQUEST__BODY_PING;
@@ -458,6 +477,70 @@ static void ask_copy(node_sender_t *self)
     self->copy_sent_at = zclock_mono();
 }
 
+/* The probe's question: the pending reports already sent (attempts > 0)
+ * whose answer never came, oldest first: the window that went with the
+ * failed link. Their ids are read once per probe from the stored
+ * Submission bytes. A report never sent is not asked about: the hub
+ * cannot hold it. */
+static void gather_asked(node_sender_t *self)
+{
+    size_t want = self->nslots < PROBE_ASK_MAX ? self->nslots : PROBE_ASK_MAX;
+    node_pending_t *batch = bc_calloc(want, sizeof *batch);
+    size_t n = 0;
+    self->nasked = 0;
+    self->asked_ready = true;
+    if (check_store(self, node_outbox_pending(self->outbox, 0, want, batch,
+                                              &n),
+                    "cannot read the outbox"))
+        goto out_free;
+    for (size_t i = 0; i < n; i++) {
+        if (!batch[i].attempts)
+            continue;
+        Baocao__Submission *sub = baocao__submission__unpack(
+            NULL, batch[i].blob_len, batch[i].blob);
+        if (sub && sub->id.len == 16) {
+            self->asked_seq[self->nasked] = batch[i].seq;
+            memcpy(self->asked_id[self->nasked], sub->id.data, 16);
+            self->nasked++;
+        }
+        baocao__submission__free_unpacked(sub, NULL);
+    }
+out_free:
+    node_pending_free(batch, n);
+    free(batch);
+}
+
+/* The probe's Pong named what the hub holds of asked[]: settled as the
+ * resend would have been (ACK_DUPLICATE, at the hub's log entry), without
+ * the resend. */
+static void settle_held(node_sender_t *self, const Baocao__Pong *pong)
+{
+    node_ack_t acks[PROBE_ASK_MAX];
+    size_t n = 0;
+    for (size_t h = 0; h < pong->n_held && n < PROBE_ASK_MAX; h++) {
+        const ProtobufCBinaryData *id = &pong->held[h]->id;
+        for (size_t i = 0; id->len == 16 && i < self->nasked; i++)
+            if (self->asked_seq[i]
+                && memcmp(self->asked_id[i], id->data, 16) == 0) {
+                acks[n++] = (node_ack_t){
+                    self->asked_seq[i], BAOCAO__ACK_STATUS__ACK_DUPLICATE,
+                    BAOCAO__REJECT_REASON__REASON_NONE,
+                    pong->held[h]->hub_seq,
+                    "held by the hub (answered by the probe, not resent)"};
+                self->asked_seq[i] = 0;   /* once */
+                break;
+            }
+    }
+    if (!n || check_store(self, node_outbox_settle(self->outbox, acks, n,
+                                                   wall_s()),
+                          "cannot record acknowledgements"))
+        return;   /* not recorded: they go again, answered as duplicates */
+    uint64_t waiting = 0;
+    node_outbox_waiting(self->outbox, &waiting);
+    BC_INFO("delivered %zu (the hub held them: not resent), %llu waiting", n,
+            (unsigned long long) waiting);
+}
+
 /* Puts more pending submissions on the wire, up to the window. */
 static void refill(node_sender_t *self)
 {
@@ -466,6 +549,8 @@ static void refill(node_sender_t *self)
     node_link_gate_t gate = node_link_gate(self->link, self->inflight);
     if (gate == NODE_LINK_PROBE) {
         /* After a failure: one Ping, and the window on its Pong. */
+        if (!self->asked_ready)
+            gather_asked(self);
         node_link_probe_sent(self->link, send_ping(self, NODE_PROBE_TAG) == 0,
                              zclock_mono());
         return;
@@ -593,6 +678,9 @@ static void receive_acks(node_sender_t *self)
             baocao__reply__free_unpacked(r, NULL);
             continue;
         }
+        if (r->body_case == BAOCAO__REPLY__BODY_PONG
+            && r->tag == NODE_PROBE_TAG && r->pong->n_held)
+            settle_held(self, r->pong);   /* before the window opens */
         if (r->body_case == BAOCAO__REPLY__BODY_PONG
             && node_link_pong(self->link, r->tag, r->pong->started_at))
             set_aside(self);

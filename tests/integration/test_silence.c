@@ -97,16 +97,16 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A link of 500 ms +- 300 ms each way, no faults. */
-static void start_slow_link(fixture_t *f)
+/* A link of latency_ms +- jitter_ms each way, no faults. */
+static void start_link(fixture_t *f, int latency_ms, int jitter_ms)
 {
     flaky_config_t cfg;
     flaky_config_init(&cfg);
     const char *colon = strrchr(f->hub.endpoint, ':');
     cfg.target_host = "127.0.0.1";
     cfg.target_port = atoi(colon + 1);
-    cfg.latency_ms = 500;
-    cfg.jitter_ms = 300;
+    cfg.latency_ms = latency_ms;
+    cfg.jitter_ms = jitter_ms;
     cfg.seed = SEED;
     cfg.max_seconds = 300;
     f->proxy = flaky_proxy_new(&cfg);
@@ -115,6 +115,12 @@ static void start_slow_link(fixture_t *f)
              flaky_proxy_port(f->proxy));
     assert_int_equal(pthread_create(&f->proxy_thread, NULL, run_proxy,
                                     f->proxy), 0);
+}
+
+/* A link of 500 ms +- 300 ms each way, no faults. */
+static void start_slow_link(fixture_t *f)
+{
+    start_link(f, 500, 300);
 }
 
 /* Files one report for `period` with the real outbox code (beside a
@@ -418,6 +424,59 @@ static void test_probe_holds_through_a_black_hole(void **state)
     assert_int_equal(stored, 2);
 }
 
+typedef struct {
+    const char *endpoint;      /* the hub, directly */
+    const char *period;        /* the report's period */
+} stored_t;
+
+static bool hub_has(void *arg)
+{
+    stored_t *s = arg;
+    int64_t v = 0;
+    return bc_query_value(s->endpoint, UNIT, s->period, "births", &v)
+           && v > 0;
+}
+
+/* The answer to a report is lost after the hub stored it (the link goes
+ * black while the Ack crosses it). The probe that follows the silence
+ * asks which of the reports it sent the hub holds (Ping.held_asked): the
+ * report is settled from the Pong, not sent again, and the hub's log
+ * shows no duplicate. Before, every such report crossed the link twice
+ * (the harsh profile's duplicates, integration.harsh_link). */
+static void test_probe_asks_what_the_hub_holds(void **state)
+{
+    fixture_t *f = *state;
+    start_link(f, 1000, 0);   /* a second each way: time to black it out */
+    file_report(f, "2023-10", 10);
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->link, "--plain", "--timeout", "3000",
+                          "--log-level", "debug", NULL};
+    char log[4096];
+    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
+    f->node = bc_spawn("baocao-node", argv, log);
+    delivered_t d = {f->store, 1};
+    assert_true(bc_eventually(all_delivered, &d, 60000));
+
+    /* Report 2 goes up; once the hub has it, its Ack is still on the way
+     * down (a second): black out the link. */
+    file_report(f, "2023-11", 11);
+    stored_t s = {f->hub.endpoint, "2023-11"};
+    assert_true(bc_eventually(hub_has, &s, 30000));
+    flaky_proxy_blackhole(f->proxy, 1);
+    status_has_t h = {f->store, "no answer from"};
+    assert_true(bc_eventually(status_has, &h, 60000));
+    flaky_proxy_blackhole(f->proxy, 0);
+    d.want++;
+    assert_true(bc_eventually(all_delivered, &d, 60000));
+    assert_int_equal(bc_stop(&f->node, SIGTERM, 10000), 0);
+    if (!bc_file_contains(log, "the hub held them"))
+        fail_msg("report 2 was not settled by the probe (see %s)", log);
+    unsigned long long stored, dups;
+    hub_counts(f, &stored, &dups);
+    assert_int_equal(stored, 2);
+    assert_int_equal(dups, 0);
+}
+
 /* An error recorded by an earlier run is not the current one: a node
  * that starts and delivers clears it (it used to stay "last error" for
  * ever, the new process not knowing it was there). */
@@ -509,6 +568,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idle_node_closes_the_link,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_holds_through_a_black_hole,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_probe_asks_what_the_hub_holds,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_error_is_not_current, setup,
                                         teardown),
