@@ -6,6 +6,7 @@
 
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_fs.h"
 #include "bc_keys.h"
 
 #include <ctype.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool bc_enroll_fingerprint(const char *in, char out[20])
@@ -72,12 +74,14 @@ int bc_enroll_write_key(const char *path, const char *unit, const char *key,
             rc = BC_EEXIST;
             goto out_csv;
         }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    /* The whole file in memory, then replaced in one step: a crash leaves
+     * the old registry or the new one, never half of one. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
     rc = BC_EIO;
     if (!f) {
-        bc_set_error(err, errlen, "%s: %s", tmp, strerror(errno));
+        bc_set_error(err, errlen, "out of memory");
         goto out_csv;
     }
     size_t out_cols = ck >= 0 ? ncols : ncols + 1;
@@ -91,17 +95,15 @@ int bc_enroll_write_key(const char *path, const char *unit, const char *key,
                           : c < ncols ? bc_csv_field(csv, r, (int) c) : "";
             csv_out(f, v, c == out_cols - 1);
         }
-    if (fflush(f) || fsync(fileno(f)) || fclose(f)) {
-        bc_set_error(err, errlen, "%s: %s", tmp, strerror(errno));
-        unlink(tmp);
+    if (fclose(f)) {
+        bc_set_error(err, errlen, "out of memory");
+        free(buf);
         goto out_csv;
     }
-    if (rename(tmp, path)) {
-        bc_set_error(err, errlen, "rename %s: %s", path, strerror(errno));
-        unlink(tmp);
-        goto out_csv;
-    }
-    rc = BC_OK;
+    struct stat st;     /* the registry keeps its permissions */
+    mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
+    rc = bc_file_replace(path, buf, len, mode, err, errlen);
+    free(buf);
 out_csv:
     bc_csv_destroy(&csv);
     return rc;

@@ -35,9 +35,9 @@ int bc_enroll_find(const char *pending, const char *fp, char key[41],
 
 /* Rewrites the registry at path with key in unit's row (adding a `key`
  * column when there is none): every other cell kept, CSV quoting
- * restored, temporary file, fsync, rename. Returns BC_OK, BC_ENOTFOUND
- * (no such unit), BC_EEXIST (another unit has this key), BC_EPARSE or
- * BC_EIO, with a message. */
+ * restored, replaced whole (bc_file_replace), its permissions kept.
+ * Returns BC_OK, BC_ENOTFOUND (no such unit), BC_EEXIST (another unit has
+ * this key), BC_EPARSE, BC_EIO or BC_ENOSPC, with a message. */
 int bc_enroll_write_key(const char *path, const char *unit, const char *key,
                         char *err, size_t errlen);
 

@@ -1,15 +1,19 @@
 /*
- * bc_fs.c -- folder creation and sizes (see bc_fs.h).
+ * bc_fs.c -- folder creation and sizes, store copies, and small files
+ * replaced all or nothing (see bc_fs.h).
  */
 #include "bc_fs.h"
 #include "bc_error.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int bc_mkdir_p(const char *dir, mode_t mode, bool *made_parents, char *err,
                size_t errlen)
@@ -90,4 +94,70 @@ int64_t bc_dir_bytes(const char *dir)
     }
     closedir(d);
     return total;
+}
+
+/* The folder holding `path`, synced: a rename is durable only once the
+ * folder's entry is. Best effort, as mosquitto and Kafka do it: some file
+ * systems refuse fsync on a folder, and the file itself is already safe. */
+static void sync_parent(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void) fsync(fd);
+        close(fd);
+    }
+}
+
+int bc_file_replace(const char *path, const void *data, size_t len,
+                    mode_t mode, char *err, size_t errlen)
+{
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int) sizeof tmp) {
+        errno = ENAMETOOLONG;
+        bc_set_error(err, errlen, "file name too long: %.64s...", path);
+        return BC_EIO;
+    }
+    const char *failed = tmp;  /* the name the error is about */
+    int saved = 0;             /* errno of the step that failed */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) {
+        saved = errno;
+        goto out_fail;
+    }
+    const char *p = data;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, p + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            break;
+        off += (size_t) w;
+    }
+    if (off < len || fsync(fd) != 0) {
+        saved = errno;
+        close(fd);
+        goto out_unlink;
+    }
+    if (close(fd) != 0) {
+        saved = errno;
+        goto out_unlink;
+    }
+    if (rename(tmp, path) != 0) {
+        saved = errno;
+        failed = path;
+        goto out_unlink;
+    }
+    sync_parent(path);
+    return BC_OK;
+
+out_unlink:
+    unlink(tmp);
+out_fail:
+    errno = saved;
+    bc_set_error(err, errlen, "cannot write %s: %s", failed,
+                 strerror(saved));
+    return saved == ENOSPC || saved == EDQUOT ? BC_ENOSPC : BC_EIO;
 }

@@ -26,6 +26,7 @@
 #include "bc_notify.h"
 #include "hub_federate.h"
 #include "hub_history.h"
+#include "bc_fs.h"
 #include "bc_mem.h"
 
 #include <string.h>
@@ -293,16 +294,12 @@ hub_server_t *hub_server_new(const hub_config_t *cfg, int *rc_out,
     snprintf(self->endpoint, sizeof self->endpoint, "%s", ep ? ep : cfg->bind);
     zstr_free(&ep);
     if (cfg->endpoint_file) {
-        /* Write then rename, so a reader never sees half an endpoint. */
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp", cfg->endpoint_file);
-        FILE *f = fopen(tmp, "w");
-        if (!f || fprintf(f, "%s\n", self->endpoint) < 0 || fclose(f) != 0
-            || rename(tmp, cfg->endpoint_file) != 0) {
-            snprintf(err, errlen, "cannot write %s: %s", cfg->endpoint_file,
-                     strerror(errno));
+        /* Replaced whole, so a reader never sees half an endpoint. */
+        char line[sizeof self->endpoint + 1];
+        int n = snprintf(line, sizeof line, "%s\n", self->endpoint);
+        if (bc_file_replace(cfg->endpoint_file, line, (size_t) n, 0644, err,
+                            errlen) != BC_OK)
             goto out_free;
-        }
     }
     for (int b = 0; b < 2; b++) {
         self->batches[b].pend = bc_calloc((size_t) cfg->batch_max,

@@ -15,6 +15,7 @@
 
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_fs.h"
 #include "bc_limits.h"
 #include "bc_log.h"
 #include "bc_mem.h"
@@ -178,47 +179,12 @@ int node_copy_save(const char *store, const Baocao__CatalogReply *reply,
     if (!probe)
         return BC_EINVAL;
     node_copy_destroy(&probe);
-    char path[4096], tmp[4200];
+    char path[4096];
     copy_path(store, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     size_t len = baocao__catalog_reply__get_packed_size(reply);
     uint8_t *buf = bc_malloc(len ? len : 1);
     baocao__catalog_reply__pack(reply, buf);
-    int rc = BC_EIO;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        bc_set_error(err, errlen, "%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, buf + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t) w;
-    }
-    if (off < len || fsync(fd)) {
-        bc_set_error(err, errlen, "%s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        goto out;
-    }
-    close(fd);
-    if (rename(tmp, path)) {
-        bc_set_error(err, errlen, "%s: %s", path, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    /* The rename itself made durable: the folder's entry. */
-    int dfd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    rc = BC_OK;
-out:
+    int rc = bc_file_replace(path, buf, len, 0640, err, errlen);
     free(buf);
     return rc;
 }

@@ -44,8 +44,9 @@ node_copy_t *node_copy_from_reply(const Baocao__CatalogReply *reply,
 
 /* Checks a full reply (node_copy_from_reply) and saves it as the copy in
  * the folder `store`, atomically (see the top). BC_OK; BC_EINVAL when it
- * does not parse (the old copy is kept); BC_EIO when it cannot be
- * written. Message in err. */
+ * does not parse (the old copy is kept); BC_EIO or BC_ENOSPC when it
+ * cannot be written (bc_file_replace; the old copy is kept too). Message
+ * in err. */
 int node_copy_save(const char *store, const Baocao__CatalogReply *reply,
                    char *err, size_t errlen);
 

@@ -18,6 +18,7 @@
 #include "baocao.pb-c.h"
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_fs.h"
 #include "bc_http.h"
 #include "bc_log.h"
 #include "bc_mem.h"
@@ -689,12 +690,11 @@ static int run_child(form_t *f, const struct sockaddr_in *sa,
     snprintf(url, sizeof url, "http://%s:%u/", host, info ? info->port : 0);
     BC_INFO("form: serving %s for %s", url, f->unit);
     if (url_file) {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp", url_file);
-        FILE *uf = fopen(tmp, "w");
-        if (!uf || fprintf(uf, "%s\n", url) < 0 || fclose(uf)
-            || rename(tmp, url_file)) {
-            BC_ERROR("form: cannot write %s", url_file);
+        char line[sizeof url + 1];
+        int n = snprintf(line, sizeof line, "%s\n", url);
+        if (bc_file_replace(url_file, line, (size_t) n, 0644, err,
+                            sizeof err) != BC_OK) {
+            BC_ERROR("form: %s", err);
             goto out_stop;
         }
     }

@@ -16,6 +16,7 @@
 
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_fs.h"
 #include "bc_log.h"
 #include "bc_mem.h"
 #include "bc_registry.h"
@@ -103,39 +104,21 @@ void node_form_catalog_free(node_form_catalog_t *self)
     self->ninds = 0;
 }
 
-/* Writes the hub's catalogue as an indicators file (the shipped format),
- * beside the outbox: the next start needs no link. */
+/* Writes the hub's catalogue as an indicators file (the shipped format,
+ * the same writer as the node's copy: its breakdowns too), beside the
+ * outbox: the next start needs no link. */
 static int save_catalog(const Baocao__CatalogReply *c, const char *path)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *out = fopen(tmp, "w");
-    if (!out)
+    size_t len = 0;
+    char *csv = node_copy_catalog_csv(c, &len);
+    if (!csv)
         return BC_EIO;
-    fputs("code,name,kind,numerator,denominator,scale,programme\n", out);
-    for (size_t i = 0; i < c->n_indicators; i++) {
-        const Baocao__CatalogEntry *e = c->indicators[i];
-        char scale[32] = "";
-        if (e->kind == BAOCAO__INDICATOR_KIND__KIND_RATIO)
-            snprintf(scale, sizeof scale, "%g", e->scale);
-        bc_csv_write_field(out, e->code, false);
-        bc_csv_write_field(out, e->name, false);
-        bc_csv_write_field(out, bc_kind_name(e->kind), false);
-        bc_csv_write_field(out, e->numerator, false);
-        bc_csv_write_field(out, e->denominator, false);
-        bc_csv_write_field(out, scale, false);
-        bc_csv_write_field(out, e->programme, true);
-    }
-    if (fflush(out) || fsync(fileno(out))) {
-        fclose(out);
-        unlink(tmp);
-        return BC_EIO;
-    }
-    if (fclose(out) || rename(tmp, path)) {
-        unlink(tmp);
-        return BC_EIO;
-    }
-    return BC_OK;
+    char err[512];
+    int rc = bc_file_replace(path, csv, len, 0644, err, sizeof err);
+    if (rc)
+        BC_WARN("form: %s", err);
+    free(csv);
+    return rc;
 }
 
 bool node_form_catalog_fetch(node_form_catalog_t *self,

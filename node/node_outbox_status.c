@@ -12,6 +12,7 @@
  */
 #include "node_outbox_int.h"
 #include "baocao.pb-c.h"
+#include "bc_fs.h"
 #include "bc_wire.h"
 
 #include <stdio.h>
@@ -65,18 +66,15 @@ void node_outbox_note_store_error(const node_outbox_t *self,
 {
     /* Write then rename, so a reader sees the old note or the new one. A
      * full or failing disk may refuse even this: the daemon's log has it. */
-    char path[4096], tmp[4100];
+    char path[4096], line[600], err[512];
     snprintf(path, sizeof path, "%s/%s", self->dir, STORE_ERROR_FILE);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return;
-    bool ok = fprintf(f, "%lld %s\n", (long long) time(NULL), text) > 0;
-    ok = fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
+    int n = snprintf(line, sizeof line, "%lld %s\n", (long long) time(NULL),
+                     text);
+    if (n >= (int) sizeof line) {       /* cut, but still one line */
+        n = (int) sizeof line - 1;
+        line[n - 1] = '\n';
+    }
+    (void) bc_file_replace(path, line, (size_t) n, 0644, err, sizeof err);
 }
 
 /* Reads the note left by node_outbox_note_store_error(), if any. */

@@ -242,6 +242,27 @@ class FormGrid(unittest.TestCase):
         self.assertEqual(got, {(SEX[s], AGE[a]): str(dengue(s, a))
                                for s in range(2) for a in range(4)}, raw)
 
+    def test_kept_catalogue(self):
+        """The catalogue the form took from the hub is kept beside the
+        outbox as an indicators file like the one the hub was started
+        with, breakdowns included, so that the next start needs no link."""
+        kept_path = os.path.join(self.store, "catalog.csv")
+        end = time.time() + 30
+        while not os.path.exists(kept_path):
+            self.assertLess(time.time(), end, "no catalog.csv was kept")
+            time.sleep(0.05)
+        with open(kept_path, encoding="utf-8") as f:
+            kept = list(csv.DictReader(f))
+        with open(os.path.join(SRC, "data", "indicators-breakdowns.csv"),
+                  encoding="utf-8") as f:
+            shipped = list(csv.DictReader(f))
+        cols = ["code", "name", "kind", "numerator", "denominator",
+                "programme", "categories"]
+        self.assertEqual([[r[c] for c in cols] for r in kept],
+                         [[r[c] for c in cols] for r in shipped])
+        self.assertEqual({r["code"]: r["categories"] for r in kept}
+                         ["sxh_cases"], "sex;age")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

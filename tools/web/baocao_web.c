@@ -7,6 +7,7 @@
  */
 #include "bc_config.h"
 #include "bc_error.h"
+#include "bc_fs.h"
 #include "bc_log.h"
 #include "bc_version.h"
 #include "web_auth.h"
@@ -123,15 +124,14 @@ static int set_password(const web_config_t *cfg)
 
 static int write_url(const char *path, const char *url)
 {
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return BC_EIO;
-    fprintf(f, "%s\n", url);
-    if (fclose(f) || rename(tmp, path))
-        return BC_EIO;
-    return BC_OK;
+    char line[1024], err[512];
+    int n = snprintf(line, sizeof line, "%s\n", url);
+    if (n < 0 || (size_t) n >= sizeof line)
+        return BC_EINVAL;
+    int rc = bc_file_replace(path, line, (size_t) n, 0644, err, sizeof err);
+    if (rc)
+        BC_ERROR("%s", err);
+    return rc;
 }
 
 int main(int argc, char **argv)
