@@ -157,6 +157,20 @@ static bool all_delivered(void *arg)
     return ok;
 }
 
+/* Starts the node through the link (--timeout 3000, its debug log in
+ * `log`) and waits up to wait_ms for the report filed before to be
+ * delivered. */
+static void start_node(fixture_t *f, char *log, size_t loglen, int wait_ms)
+{
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->link, "--plain", "--timeout", "3000",
+                          "--log-level", "debug", NULL};
+    snprintf(log, loglen, "%s", bc_path(f->dir, "node.log"));
+    f->node = bc_spawn("baocao-node", argv, log);
+    delivered_t d = {f->store, 1};
+    assert_true(bc_eventually(all_delivered, &d, wait_ms));
+}
+
 /* The hub's log: "stored N, duplicate M, ..." from `baocao audit verify`. */
 static void hub_counts(fixture_t *f, unsigned long long *stored,
                        unsigned long long *dups)
@@ -179,14 +193,9 @@ static void test_idle_then_send(void **state)
     fixture_t *f = *state;
     start_slow_link(f);
     file_report(f, "2023-01", 11);
-    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
-                          f->link, "--plain", "--timeout", "3000",
-                          "--log-level", "debug", NULL};
     char log[4096];
-    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
-    f->node = bc_spawn("baocao-node", argv, log);
+    start_node(f, log, sizeof log, 30000);
     delivered_t d = {f->store, 1};
-    assert_true(bc_eventually(all_delivered, &d, 30000));
     for (int round = 0; round < 2; round++) {
         sleep(5);   /* idle: longer than --timeout since the last answer */
         char period[16];
@@ -380,14 +389,9 @@ static void test_probe_holds_through_a_black_hole(void **state)
     fixture_t *f = *state;
     start_slow_link(f);
     file_report(f, "2023-10", 10);
-    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
-                          f->link, "--plain", "--timeout", "3000",
-                          "--log-level", "debug", NULL};
     char log[4096];
-    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
-    f->node = bc_spawn("baocao-node", argv, log);
+    start_node(f, log, sizeof log, 30000);
     delivered_t d = {f->store, 1};
-    assert_true(bc_eventually(all_delivered, &d, 30000));
 
     flaky_proxy_blackhole(f->proxy, 1);
     flaky_stats_t a, b;
@@ -448,14 +452,9 @@ static void test_probe_asks_what_the_hub_holds(void **state)
     fixture_t *f = *state;
     start_link(f, 1000, 0);   /* a second each way: time to black it out */
     file_report(f, "2023-10", 10);
-    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
-                          f->link, "--plain", "--timeout", "3000",
-                          "--log-level", "debug", NULL};
     char log[4096];
-    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
-    f->node = bc_spawn("baocao-node", argv, log);
+    start_node(f, log, sizeof log, 60000);
     delivered_t d = {f->store, 1};
-    assert_true(bc_eventually(all_delivered, &d, 60000));
 
     /* Report 2 goes up; once the hub has it, its Ack is still on the way
      * down (a second): black out the link. */
