@@ -1,9 +1,10 @@
 /*
  * node_sender.c -- the delivery loop (design in node_sender.h).
  *
- * State: a window of in-flight slots, a cursor into the pending index, the
- * backoff (when the link may be tried again), and a node_link_t that
- * judges the link's health.
+ * State: the in-flight window (node_window.h), a cursor into the pending
+ * index, the backoff (when the link may be tried again), a node_link_t
+ * that judges the link's health, and the probe's question after a
+ * failure (node_probe.h).
  * Each turn of the loop: refill the window, wait for answers or a timer,
  * settle the answers, and judge the link.
  *
@@ -31,6 +32,8 @@
 #include "node_copy.h"
 #include "node_link.h"
 #include "node_outbox.h"
+#include "node_probe.h"
+#include "node_window.h"
 #include "node_summary.h"
 
 #include <czmq.h>
@@ -44,25 +47,12 @@
  * seq). */
 #define COPY_TAG (UINT64_MAX - 2)
 
-/* The backlog probe's Ping asks which of the reports sent before, whose
- * answers never came, the hub already holds (Ping.held_asked): at most
- * this many, the oldest pending first (what was in the window). */
-#define PROBE_ASK_MAX 64
-
-/* One submission on the wire. */
-typedef struct {
-    uint64_t seq;              /* outbox seq, also the request tag; 0 = free */
-    int64_t sent_at;           /* when sent, monotonic ms */
-} slot_t;
-
 struct node_sender_t {
     node_config_t cfg;         /* settings (strings borrowed) */
     node_outbox_t *outbox;     /* the durable outbox */
     zsock_t *sock;             /* DEALER to the hub, NULL while backing off */
     zsock_t *monitor;          /* PAIR receiving handshake failures */
-    slot_t *slots;             /* window of in-flight submissions */
-    size_t nslots;             /* window size */
-    size_t inflight;           /* used slots */
+    node_window_t *window;     /* what is in flight (node_window.h) */
     uint64_t cursor;           /* last seq put in flight since connecting */
     int64_t retry_at;          /* no socket / no sends before this */
     int64_t backoff;           /* current backoff, ms */
@@ -81,10 +71,7 @@ struct node_sender_t {
                                   reopened when a report is filed */
     bool copy_asked;           /* the copy was asked for on this socket */
     int64_t copy_sent_at;      /* when, monotonic ms; 0 once answered */
-    bool asked_ready;          /* asked[] gathered for this probe */
-    size_t nasked;             /* reports the probe asks about */
-    uint64_t asked_seq[PROBE_ASK_MAX];    /* their outbox seqs */
-    uint8_t asked_id[PROBE_ASK_MAX][16];  /* their submission ids */
+    node_probe_t *probe;       /* the probe's question (node_probe.h) */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -260,13 +247,13 @@ node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
         if (prev.next_retry)
             node_outbox_set_retry(self->outbox, 0);
     }
-    self->nslots = (size_t) cfg->window;
-    self->slots = bc_calloc(self->nslots, sizeof *self->slots);
+    self->window = node_window_new((size_t) cfg->window);
     self->backoff = cfg->backoff_min_ms;
     node_link_config_t lc = {cfg->timeout_ms, cfg->poll_ms,
                              cfg->idle_disconnect_ms, cfg->backoff_max_ms,
                              cfg->hub_key && !cfg->plain, cfg->cert != NULL};
     self->link = node_link_new(&lc);
+    self->probe = node_probe_new();
     self->rng = (uint64_t) zclock_usecs() ^ (uint64_t) getpid() << 32;
     if (!self->rng)
         self->rng = 1;
@@ -295,25 +282,23 @@ static void disconnect(node_sender_t *self)
      * the next connection; meanwhile nothing is on the wire for it, and
      * `baocao status` says so ("waiting to be sent", not "in flight": the
      * field trial of issue #26 read "in flight 1" through an outage). */
-    if (self->inflight && self->outbox && !self->store_failed) {
-        uint64_t *seqs = bc_calloc(self->inflight, sizeof *seqs);
-        size_t n = 0;
-        for (size_t s = 0; s < self->nslots && n < self->inflight; s++)
-            if (self->slots[s].seq)
-                seqs[n++] = self->slots[s].seq;
+    size_t inflight = self->window ? node_window_count(self->window) : 0;
+    if (inflight && self->outbox && !self->store_failed) {
+        uint64_t *seqs = bc_calloc(inflight, sizeof *seqs);
+        size_t n = node_window_seqs(self->window, seqs);
         check_store(self, node_outbox_mark_unsent(self->outbox, seqs, n),
                     "cannot record what is no longer in flight");
         free(seqs);
     }
-    memset(self->slots, 0, self->nslots * sizeof *self->slots);
-    self->inflight = 0;
+    if (self->window)
+        node_window_clear(self->window);
     self->cursor = 0;
     if (self->link)
         node_link_dropped(self->link);
     self->copy_asked = false;
     self->copy_sent_at = 0;
-    self->asked_ready = false;   /* the next probe looks again */
-    self->nasked = 0;
+    if (self->probe)
+        node_probe_reset(self->probe);   /* the next probe looks again */
 }
 
 void node_sender_destroy(node_sender_t **self_p)
@@ -325,7 +310,8 @@ void node_sender_destroy(node_sender_t **self_p)
     node_outbox_close(&self->outbox);
     bc_lock_destroy(&self->lock);   /* after the outbox is closed */
     node_link_destroy(&self->link);
-    free(self->slots);
+    node_probe_destroy(&self->probe);
+    node_window_destroy(&self->window);
     free(self);
     *self_p = NULL;
 }
@@ -430,20 +416,16 @@ static void link_failed(node_sender_t *self, const char *why, bool at_once)
         self->retry_recorded = true;
 }
 
-/* Sends a Ping with this tag without waiting; the probe's asks which of
- * asked[] the hub holds. Returns 0, or -1 when it could not be queued (no
- * connection up). */
+/* Sends a Ping with this tag without waiting; the probe's also asks what
+ * the hub holds (node_probe.h). Returns 0, or -1 when it could not be
+ * queued (no connection up). */
 static int send_ping(node_sender_t *self, uint64_t tag)
 {
     Baocao__Request req = BAOCAO__REQUEST__INIT;
     Baocao__Ping ping = BAOCAO__PING__INIT;
-    ProtobufCBinaryData ids[PROBE_ASK_MAX];
-    if (tag == NODE_PROBE_TAG && self->nasked) {
-        for (size_t i = 0; i < self->nasked; i++)
-            ids[i] = (ProtobufCBinaryData){16, self->asked_id[i]};
-        ping.n_held_asked = self->nasked;
-        ping.held_asked = ids;
-    }
+    ProtobufCBinaryData ids[NODE_PROBE_ASK_MAX];
+    if (tag == NODE_PROBE_TAG)
+        node_probe_ask(self->probe, &ping, ids);
     req.version = BC_WIRE_VERSION;
     req.tag = tag;
     req.body_case = BAOCAO__REQUEST__BODY_PING;
@@ -477,60 +459,12 @@ static void ask_copy(node_sender_t *self)
     self->copy_sent_at = zclock_mono();
 }
 
-/* The probe's question: the pending reports already sent (attempts > 0)
- * whose answer never came, oldest first: the window that went with the
- * failed link. Their ids are read once per probe from the stored
- * Submission bytes. A report never sent is not asked about: the hub
- * cannot hold it. */
-static void gather_asked(node_sender_t *self)
-{
-    size_t want = self->nslots < PROBE_ASK_MAX ? self->nslots : PROBE_ASK_MAX;
-    node_pending_t *batch = bc_calloc(want, sizeof *batch);
-    size_t n = 0;
-    self->nasked = 0;
-    self->asked_ready = true;
-    if (check_store(self, node_outbox_pending(self->outbox, 0, want, batch,
-                                              &n),
-                    "cannot read the outbox"))
-        goto out_free;
-    for (size_t i = 0; i < n; i++) {
-        if (!batch[i].attempts)
-            continue;
-        Baocao__Submission *sub = baocao__submission__unpack(
-            NULL, batch[i].blob_len, batch[i].blob);
-        if (sub && sub->id.len == 16) {
-            self->asked_seq[self->nasked] = batch[i].seq;
-            memcpy(self->asked_id[self->nasked], sub->id.data, 16);
-            self->nasked++;
-        }
-        baocao__submission__free_unpacked(sub, NULL);
-    }
-out_free:
-    node_pending_free(batch, n);
-    free(batch);
-}
-
-/* The probe's Pong named what the hub holds of asked[]: settled as the
- * resend would have been (ACK_DUPLICATE, at the hub's log entry), without
- * the resend. */
+/* The probe's Pong named what the hub holds of what it was asked:
+ * settled as the resend would have been, without the resend. */
 static void settle_held(node_sender_t *self, const Baocao__Pong *pong)
 {
-    node_ack_t acks[PROBE_ASK_MAX];
-    size_t n = 0;
-    for (size_t h = 0; h < pong->n_held && n < PROBE_ASK_MAX; h++) {
-        const ProtobufCBinaryData *id = &pong->held[h]->id;
-        for (size_t i = 0; id->len == 16 && i < self->nasked; i++)
-            if (self->asked_seq[i]
-                && memcmp(self->asked_id[i], id->data, 16) == 0) {
-                acks[n++] = (node_ack_t){
-                    self->asked_seq[i], BAOCAO__ACK_STATUS__ACK_DUPLICATE,
-                    BAOCAO__REJECT_REASON__REASON_NONE,
-                    pong->held[h]->hub_seq,
-                    "held by the hub (answered by the probe, not resent)"};
-                self->asked_seq[i] = 0;   /* once */
-                break;
-            }
-    }
+    node_ack_t acks[NODE_PROBE_ASK_MAX];
+    size_t n = node_probe_answer(self->probe, pong, acks);
     if (!n || check_store(self, node_outbox_settle(self->outbox, acks, n,
                                                    wall_s()),
                           "cannot record acknowledgements"))
@@ -544,13 +478,15 @@ static void settle_held(node_sender_t *self, const Baocao__Pong *pong)
 /* Puts more pending submissions on the wire, up to the window. */
 static void refill(node_sender_t *self)
 {
-    if (!self->sock || self->inflight == self->nslots)
+    if (!self->sock || !node_window_room(self->window))
         return;
-    node_link_gate_t gate = node_link_gate(self->link, self->inflight);
+    size_t inflight = node_window_count(self->window);
+    node_link_gate_t gate = node_link_gate(self->link, inflight);
     if (gate == NODE_LINK_PROBE) {
         /* After a failure: one Ping, and the window on its Pong. */
-        if (!self->asked_ready)
-            gather_asked(self);
+        check_store(self, node_probe_gather(self->probe, self->outbox,
+                                            node_window_size(self->window)),
+                    "cannot read the outbox");
         node_link_probe_sent(self->link, send_ping(self, NODE_PROBE_TAG) == 0,
                              zclock_mono());
         return;
@@ -559,13 +495,14 @@ static void refill(node_sender_t *self)
         /* A Ping first: its Pong proves the link carries answers. */
         bool ok = send_ping(self, NODE_PING_TAG) == 0;
         node_link_ping_sent(self->link, NODE_PING_TAG, ok, zclock_mono());
-        gate = ok ? node_link_gate(self->link, self->inflight)
+        gate = ok ? node_link_gate(self->link, inflight)
                   : NODE_LINK_HOLD;
     }
     if (gate == NODE_LINK_HOLD)
         return;   /* the suspect goes alone, after its Pong */
     uint64_t isolate = node_link_isolated(self->link);
-    size_t want = gate == NODE_LINK_ALONE ? 1 : self->nslots - self->inflight;
+    size_t want = gate == NODE_LINK_ALONE ? 1
+                                          : node_window_room(self->window);
     node_pending_t *batch = bc_calloc(want, sizeof *batch);
     uint64_t *sent = bc_calloc(want, sizeof *sent);
     size_t n = 0, nsent = 0;
@@ -597,12 +534,7 @@ static void refill(node_sender_t *self)
             break;
         }
         node_link_send_ok(self->link);
-        for (size_t s = 0; s < self->nslots; s++)
-            if (!self->slots[s].seq) {
-                self->slots[s] = (slot_t){batch[i].seq, zclock_mono()};
-                break;
-            }
-        self->inflight++;
+        node_window_put(self->window, batch[i].seq, zclock_mono());
         node_link_sent(self->link, zclock_mono());
         self->cursor = batch[i].seq;
         sent[nsent++] = batch[i].seq;
@@ -618,7 +550,8 @@ static void refill(node_sender_t *self)
         check_store(self, node_outbox_mark_sent(self->outbox, sent, nsent,
                                                 wall_s()),
                     "cannot record what was sent");
-        BC_DEBUG("sent %zu (in flight %zu)", nsent, self->inflight);
+        BC_DEBUG("sent %zu (in flight %zu)", nsent,
+                 node_window_count(self->window));
     }
 out_free:
     node_pending_free(batch, n);
@@ -691,14 +624,9 @@ static void receive_acks(node_sender_t *self)
         node_link_answered(self->link, r->tag);
         /* Free the slot; a reply to a slot already freed (an answer to an
          * earlier send of the same seq) still settles the entry. */
-        for (size_t s = 0; s < self->nslots; s++)
-            if (self->slots[s].seq == r->tag) {
-                node_link_round_trip(self->link,
-                                     heard - self->slots[s].sent_at);
-                self->slots[s].seq = 0;
-                self->inflight--;
-                break;
-            }
+        int64_t sent_at;
+        if (node_window_take(self->window, r->tag, &sent_at))
+            node_link_round_trip(self->link, heard - sent_at);
         const Baocao__Ack *a = r->ack;
         acks[n] = (node_ack_t){r->tag, a->status, a->reason, a->hub_seq,
                                a->message};
@@ -794,19 +722,14 @@ static void read_monitor(node_sender_t *self)
          * can no longer come. libzmq would reconnect and the node wait
          * out the silence limit; instead, a probe at once. With nothing
          * in flight, libzmq's own reconnect will do. */
-        if (self->inflight && !node_link_probing(self->link)) {
+        size_t inflight = node_window_count(self->window);
+        if (inflight && !node_link_probing(self->link)) {
             record_error(self, "the connection to %s was cut with %zu "
-                         "report(s) in flight", self->cfg.hub,
-                         self->inflight);
+                         "report(s) in flight", self->cfg.hub, inflight);
             /* A hub that cuts the link on reading a report (over its
              * size limit) does it this way: the oldest in flight is a
              * suspect, as for a silent link. */
-            uint64_t oldest = 0;
-            for (size_t s = 0; s < self->nslots; s++)
-                if (self->slots[s].seq
-                    && (!oldest || self->slots[s].seq < oldest))
-                    oldest = self->slots[s].seq;
-            node_link_judge(self->link, oldest);
+            node_link_judge(self->link, node_window_oldest(self->window));
             link_failed(self, "connection cut", true);
         } else if (node_link_probing(self->link)) {
             /* The probe's Ping went with it: a new probe, at once if the
@@ -852,7 +775,7 @@ static bool close_if_idle(node_sender_t *self, int64_t now)
 {
     uint64_t waiting = 0;
     int64_t idle_ms;
-    if (!self->sock || self->inflight || self->more_pending
+    if (!self->sock || node_window_count(self->window) || self->more_pending
         || node_link_waiting(self->link)
         || !node_link_idle_due(self->link, now, &idle_ms))
         return false;
@@ -885,7 +808,7 @@ int node_sender_run(node_sender_t *self)
     int64_t start = zclock_mono();
     BC_INFO("node %s delivering to %s (window %zu)",
             self->cfg.unit ? self->cfg.unit : "?", self->cfg.hub,
-            self->nslots);
+            node_window_size(self->window));
     while (!stop_flag && !self->store_failed) {
         bc_notify_watchdog();   /* each turn waits 1 s at most */
         int64_t now = zclock_mono();
@@ -919,9 +842,9 @@ int node_sender_run(node_sender_t *self)
             ask_copy(self);
         /* Look for new reports when the window has room, at once if the
          * last look left some behind, else every poll_ms. */
-        if (self->sock && self->inflight < self->nslots
+        if (self->sock && node_window_room(self->window)
             && (self->more_pending || node_link_waiting(self->link)
-                || self->inflight == 0
+                || node_window_count(self->window) == 0
                 || now - self->last_look >= self->cfg.poll_ms))
             refill(self);
         if (self->store_failed)
@@ -932,7 +855,8 @@ int node_sender_run(node_sender_t *self)
         bool copy_due = self->copy_sent_at
                         && now - self->copy_sent_at
                                < node_link_silence_limit(self->link);
-        if (self->cfg.drain && self->inflight == 0 && !copy_due) {
+        if (self->cfg.drain && node_window_count(self->window) == 0
+            && !copy_due) {
             node_stats_t st;
             if (check_store(self, node_outbox_stats(self->outbox, &st),
                             "cannot read the outbox") == 0
@@ -975,7 +899,8 @@ int node_sender_run(node_sender_t *self)
             continue;
 
         /* An isolation Ping unanswered for a timeout: the link is down. */
-        if (node_link_ping_lost(self->link, now, self->inflight)) {
+        size_t inflight = node_window_count(self->window);
+        if (node_link_ping_lost(self->link, now, inflight)) {
             link_failed(self, "no answer to a ping", true);
             continue;
         }
@@ -989,15 +914,9 @@ int node_sender_run(node_sender_t *self)
             link_failed(self, "no answer to a probe", false);
             continue;
         }
+        int64_t oldest_sent = node_window_oldest_sent(self->window);
         if (!node_link_probing(self->link)) {
-            int64_t oldest_sent = 0;
-            for (size_t s = 0; s < self->nslots; s++)
-                if (self->slots[s].seq && (!oldest_sent
-                                           || self->slots[s].sent_at
-                                                  < oldest_sent))
-                    oldest_sent = self->slots[s].sent_at;
-            if (node_link_beat_due(self->link, now, self->inflight,
-                                   oldest_sent)
+            if (node_link_beat_due(self->link, now, inflight, oldest_sent)
                 && send_ping(self, NODE_BEAT_TAG) == 0)
                 node_link_beat_sent(self->link, now);
         }
@@ -1005,23 +924,14 @@ int node_sender_run(node_sender_t *self)
          * connection that never came up while reports wait
          * (node_link_unreachable). */
         now = zclock_mono();
-        int64_t silent_ms, oldest_sent = 0;
-        uint64_t oldest = 0;
-        for (size_t s = 0; s < self->nslots; s++) {
-            if (!self->slots[s].seq)
-                continue;
-            if (!oldest_sent || self->slots[s].sent_at < oldest_sent)
-                oldest_sent = self->slots[s].sent_at;
-            if (!oldest || self->slots[s].seq < oldest)
-                oldest = self->slots[s].seq;
-        }
-        if (node_link_is_silent(self->link, now, self->inflight, oldest_sent,
+        int64_t silent_ms;
+        if (node_link_is_silent(self->link, now, inflight, oldest_sent,
                                 &silent_ms)) {
             record_error(self, "no answer from %s for %lld ms",
                          self->cfg.hub, (long long) silent_ms);
-            node_link_judge(self->link, oldest);
+            node_link_judge(self->link, node_window_oldest(self->window));
             link_failed(self, "link is silent", true);
-        } else if (node_link_unreachable(self->link, now, self->inflight,
+        } else if (node_link_unreachable(self->link, now, inflight,
                                          &silent_ms)) {
             record_error(self, "hub unreachable: no connection to %s for "
                          "%lld ms", self->cfg.hub, (long long) silent_ms);
