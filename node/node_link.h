@@ -46,6 +46,8 @@
 /* UINT64_MAX - 2 is node_sender.c's CatalogQuery (COPY_TAG). */
 #define NODE_PROBE_TAG (UINT64_MAX - 3)  /* the backlog probe's Ping */
 #define NODE_BEAT_TAG (UINT64_MAX - 4)   /* a heartbeat Ping */
+/* UINT64_MAX - 5 is the Ping that asks at start (NODE_PROBE_START_TAG,
+ * node_probe.h). */
 
 typedef struct {
     long long timeout_ms;         /* --timeout: the least silence limit */

@@ -18,9 +18,17 @@
  * as before. A report the hub received but had not committed when it
  * answered is not named either; its resend is answered ACK_DUPLICATE.
  *
- * The question lives from the first probe after a failure until the next
- * failure (node_probe_reset). This module reads the outbox, never writes
- * it: the acks it makes are the caller's to settle.
+ * The same question is asked once at start when an earlier run left
+ * reports sent and unanswered (it was killed mid-send, or the machine
+ * lost power): a Ping tagged NODE_PROBE_START_TAG goes first on the first
+ * connection, and the window opens on its Pong, or after one silence
+ * limit without it (node_sender.c, refill). Unlike the probe after a
+ * failure it does not change how the link is judged: a hub unreachable
+ * at start is told as before.
+ *
+ * The question lives from its gathering until the next failure
+ * (node_probe_reset). This module reads the outbox, never writes it: the
+ * acks it makes are the caller's to settle.
  */
 #ifndef NODE_PROBE_H
 #define NODE_PROBE_H
@@ -30,9 +38,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* At most this many reports asked about in one probe. */
 #define NODE_PROBE_ASK_MAX 64
+
+/* The tag of the Ping that asks at start (beside the tags of node_link.h
+ * and node_sender.c's COPY_TAG; never a seq). */
+#define NODE_PROBE_START_TAG (UINT64_MAX - 5)
 
 typedef struct node_probe_t node_probe_t;
 

@@ -47,6 +47,10 @@
  * seq). */
 #define COPY_TAG (UINT64_MAX - 2)
 
+/* The question at start (node_probe.h): none, due on the first connection,
+ * or sent and awaiting its Pong. */
+enum { START_NONE, START_DUE, START_SENT };
+
 struct node_sender_t {
     node_config_t cfg;         /* settings (strings borrowed) */
     node_outbox_t *outbox;     /* the durable outbox */
@@ -72,6 +76,8 @@ struct node_sender_t {
     bool copy_asked;           /* the copy was asked for on this socket */
     int64_t copy_sent_at;      /* when, monotonic ms; 0 once answered */
     node_probe_t *probe;       /* the probe's question (node_probe.h) */
+    int start_ask;             /* the question at start: START_* below */
+    int64_t start_ask_at;      /* when its Ping went, monotonic ms */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -254,6 +260,19 @@ node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
                              cfg->hub_key && !cfg->plain, cfg->cert != NULL};
     self->link = node_link_new(&lc);
     self->probe = node_probe_new();
+    /* Reports an earlier run sent whose answers never came (it was killed
+     * mid-send): the hub may hold them. One Ping asks before they are
+     * resent (node_probe.h). */
+    if (node_probe_gather(self->probe, self->outbox, (size_t) cfg->window)
+            == BC_OK
+        && node_probe_asked(self->probe)) {
+        self->start_ask = START_DUE;
+        BC_INFO("%zu report(s) sent by an earlier run were not answered: "
+                "asking the hub which it holds before sending them again",
+                node_probe_asked(self->probe));
+    } else {
+        node_probe_reset(self->probe);
+    }
     self->rng = (uint64_t) zclock_usecs() ^ (uint64_t) getpid() << 32;
     if (!self->rng)
         self->rng = 1;
@@ -299,6 +318,8 @@ static void disconnect(node_sender_t *self)
     self->copy_sent_at = 0;
     if (self->probe)
         node_probe_reset(self->probe);   /* the next probe looks again */
+    /* After a failure the probe asks the same (node_link_probe_begin). */
+    self->start_ask = START_NONE;
 }
 
 void node_sender_destroy(node_sender_t **self_p)
@@ -424,7 +445,7 @@ static int send_ping(node_sender_t *self, uint64_t tag)
     Baocao__Request req = BAOCAO__REQUEST__INIT;
     Baocao__Ping ping = BAOCAO__PING__INIT;
     ProtobufCBinaryData ids[NODE_PROBE_ASK_MAX];
-    if (tag == NODE_PROBE_TAG)
+    if (tag == NODE_PROBE_TAG || tag == NODE_PROBE_START_TAG)
         node_probe_ask(self->probe, &ping, ids);
     req.version = BC_WIRE_VERSION;
     req.tag = tag;
@@ -475,6 +496,32 @@ static void settle_held(node_sender_t *self, const Baocao__Pong *pong)
             (unsigned long long) waiting);
 }
 
+/* The question at start: its Ping first on the first connection, then the
+ * window waits for its Pong, one silence limit at most (a hub that does
+ * not answer is judged by the sends that follow, as ever). Not being a
+ * probe, a Ping that finds no connection leaves the link to be judged
+ * unreachable as at any start. Returns true when the window may open. */
+static bool hold_for_start(node_sender_t *self)
+{
+    int64_t now = zclock_mono();
+    if (self->start_ask == START_DUE) {
+        if (send_ping(self, NODE_PROBE_START_TAG) != 0) {
+            node_link_send_blocked(self->link, now);
+            return false;   /* no connection up yet */
+        }
+        node_link_send_ok(self->link);
+        self->start_ask = START_SENT;
+        self->start_ask_at = now;
+        return false;
+    }
+    if (now - self->start_ask_at < node_link_silence_limit(self->link))
+        return false;
+    BC_INFO("no answer to the question at start for %lld ms: sending",
+            (long long) (now - self->start_ask_at));
+    self->start_ask = START_NONE;
+    return true;
+}
+
 /* Puts more pending submissions on the wire, up to the window. */
 static void refill(node_sender_t *self)
 {
@@ -500,6 +547,8 @@ static void refill(node_sender_t *self)
     }
     if (gate == NODE_LINK_HOLD)
         return;   /* the suspect goes alone, after its Pong */
+    if (self->start_ask != START_NONE && !hold_for_start(self))
+        return;
     uint64_t isolate = node_link_isolated(self->link);
     size_t want = gate == NODE_LINK_ALONE ? 1
                                           : node_window_room(self->window);
@@ -612,8 +661,13 @@ static void receive_acks(node_sender_t *self)
             continue;
         }
         if (r->body_case == BAOCAO__REPLY__BODY_PONG
-            && r->tag == NODE_PROBE_TAG && r->pong->n_held)
+            && (r->tag == NODE_PROBE_TAG || r->tag == NODE_PROBE_START_TAG)
+            && r->pong->n_held)
             settle_held(self, r->pong);   /* before the window opens */
+        if (r->body_case == BAOCAO__REPLY__BODY_PONG
+            && r->tag == NODE_PROBE_START_TAG
+            && self->start_ask == START_SENT)
+            self->start_ask = START_NONE;   /* the window opens */
         if (r->body_case == BAOCAO__REPLY__BODY_PONG
             && node_link_pong(self->link, r->tag, r->pong->started_at))
             set_aside(self);

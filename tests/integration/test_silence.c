@@ -476,6 +476,50 @@ static void test_probe_asks_what_the_hub_holds(void **state)
     assert_int_equal(dups, 0);
 }
 
+/* A node killed once the hub has stored a report but before its Ack came
+ * back: the next run asks the hub first (the Ping's held_asked, at
+ * start) and settles the report from the Pong instead of sending it
+ * again; the hub's log shows no duplicate. Before, the restart resent
+ * its whole window, every report answered ACK_DUPLICATE. */
+static void test_restart_asks_what_the_hub_holds(void **state)
+{
+    fixture_t *f = *state;
+    start_link(f, 1000, 0);   /* a second each way: time to kill it */
+    file_report(f, "2023-10", 10);
+    char log[4096];
+    start_node(f, log, sizeof log, 60000);
+    delivered_t d = {f->store, 1};
+
+    /* Report 2 goes up; once the hub has it, its Ack is still on the way
+     * down (a second): the node dies before it arrives. */
+    file_report(f, "2023-11", 11);
+    stored_t s = {f->hub.endpoint, "2023-11"};
+    assert_true(bc_eventually(hub_has, &s, 30000));
+    assert_int_equal(bc_stop(&f->node, SIGKILL, 10000), 128 + SIGKILL);
+    delivered_t both = {f->store, 2};
+    assert_false(all_delivered(&both));   /* its Ack never came */
+
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->link, "--plain", "--timeout", "3000",
+                          "--log-level", "debug", NULL};
+    char log2[4096];
+    snprintf(log2, sizeof log2, "%s", bc_path(f->dir, "node-2.log"));
+    f->node = bc_spawn("baocao-node", argv, log2);
+    d.want++;
+    assert_true(bc_eventually(all_delivered, &d, 60000));
+    assert_int_equal(bc_stop(&f->node, SIGTERM, 10000), 0);
+    unsigned long long stored, dups;
+    hub_counts(f, &stored, &dups);
+    assert_int_equal(stored, 2);
+    if (dups)
+        fail_msg("%llu report(s) sent again after the restart (see %s)",
+                 dups, log2);
+    if (!bc_file_contains(log2, "were not answered")
+        || !bc_file_contains(log2, "the hub held them"))
+        fail_msg("report 2 was not settled by the question at start (see "
+                 "%s)", log2);
+}
+
 /* An error recorded by an earlier run is not the current one: a node
  * that starts and delivers clears it (it used to stay "last error" for
  * ever, the new process not knowing it was there). */
@@ -567,6 +611,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idle_node_closes_the_link,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_holds_through_a_black_hole,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_asks_what_the_hub_holds,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_asks_what_the_hub_holds,
                                         setup, teardown),
