@@ -16,6 +16,7 @@
  */
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_figure.h"
 #include "bc_mem.h"
 #include "bc_table.h"
 #include "bc_wire.h"
@@ -68,54 +69,6 @@ static const bc_option_t query_options[] = {
      "repeatable); alone, one row: the indicator over those combinations"},
 };
 #define NQUERY (sizeof query_options / sizeof query_options[0])
-
-/* The figures of one indicator as the operator reads them. */
-typedef struct {
-    bool has_value, has_cum, has_prev, has_ly, has_cum_ly, has_target;
-    double value, cum, prev, ly, cum_ly, target;
-    bool is_rate;            /* value/cum are rates (2 decimals) */
-} shown_t;
-
-static bool rate(const Baocao__Num *num, const Baocao__Num *den, double scale,
-                 double *out)
-{
-    if (!num || !den || !num->present || !den->present || den->value == 0)
-        return false;
-    *out = (double) num->value / (double) den->value * scale;
-    return true;
-}
-
-static bool get(const Baocao__Num *n, double *out)
-{
-    if (!n || !n->present)
-        return false;
-    *out = (double) n->value;
-    return true;
-}
-
-static shown_t shown(const Baocao__Figure *f)
-{
-    shown_t s = {0};
-    if (f->kind == BAOCAO__INDICATOR_KIND__KIND_RATIO) {
-        s.is_rate = true;
-        s.has_value = rate(f->numerator, f->denominator, f->scale, &s.value);
-        s.has_cum = rate(f->cumulative_numerator, f->cumulative_denominator,
-                         f->scale, &s.cum);
-        /* A rate's target is in its own units (95 for 95 %): % of plan
-         * compares the year-to-date rate with it (issue #11). */
-        s.has_target = get(f->target, &s.target);
-        return s;
-    }
-    s.has_value = get(f->value, &s.value);
-    s.has_cum = get(f->cumulative, &s.cum);
-    s.has_prev = get(f->previous, &s.prev);
-    s.has_ly = get(f->last_year, &s.ly);
-    s.has_cum_ly = get(f->cumulative_last_year, &s.cum_ly);
-    /* A target of 0 is a target (zero measles deaths): shown as 0, and %
-     * of plan is then not defined (print_json says why). */
-    s.has_target = get(f->target, &s.target);
-    return s;
-}
 
 static void fmt_num(char *buf, size_t len, bool has, double v, bool is_rate)
 {
@@ -176,7 +129,8 @@ static void json_part(cJSON *o, const char *name, const Baocao__Num *n)
 static void json_figure(cJSON *o, const Baocao__Figure *f)
 {
     {
-        shown_t s = shown(f);
+        bc_shown_t s = bc_figure_shown(f);
+        double pct;
         cJSON_AddStringToObject(o, "name", f->name);
         /* Added field (issue 15). */
         cJSON_AddStringToObject(o, "programme",
@@ -199,10 +153,8 @@ static void json_figure(cJSON *o, const Baocao__Figure *f)
             cJSON_AddNumberToObject(o, "scale", f->scale);
             /* Added fields (#11): a rate's target and % of it achieved. */
             json_num(o, "target", s.has_target, s.target);
-            json_num(o, "target_pct",
-                     s.has_cum && s.has_target && s.target != 0,
-                     s.target != 0 ? round(s.cum / s.target * 1000.0) / 10.0
-                                   : 0);
+            bool has_pct = bc_figure_of_plan(&s, &pct);
+            json_num(o, "target_pct", has_pct, pct);
             return;
         }
         json_num(o, "previous", s.has_prev, s.prev);
@@ -222,8 +174,8 @@ static void json_figure(cJSON *o, const Baocao__Figure *f)
                  s.cum_ly ? (s.cum - s.cum_ly) / s.cum_ly * 100.0 : 0);
         json_num(o, "target", s.has_target, s.target);
         /* One decimal, as the reports print it. */
-        json_num(o, "target_pct", s.has_cum && s.has_target && s.target != 0,
-                 s.target != 0 ? round(s.cum / s.target * 1000.0) / 10.0 : 0);
+        bool has_pct = bc_figure_of_plan(&s, &pct);
+        json_num(o, "target_pct", has_pct, pct);
         /* Added fields (issue 12): how the comparisons across a change of
          * the map were computed, only when one was not exact. */
         if (f->previous_basis || f->last_year_basis || f->cumulative_basis
@@ -306,7 +258,7 @@ static const char *query_cols[] = {
 
 static void figure_row(const Baocao__Figure *f, char cells[NCOLS][48])
 {
-    shown_t s = shown(f);
+    bc_shown_t s = bc_figure_shown(f);
     snprintf(cells[0], 48, "%s", f->indicator);
     fmt_num(cells[2], 48, s.has_value, s.value, s.is_rate);
     fmt_num(cells[3], 48, s.has_cum, s.cum, s.is_rate);

@@ -82,7 +82,10 @@ class Desk(unittest.TestCase):
         # A 2023 plan for the district: % of plan is year to date / target.
         plan = os.path.join(cls.dir, "plan.csv")
         with open(plan, "w") as f:
-            f.write("indicator,target\nsdd_u5,15000\n")
+            # A rate's target is in its own units (10 for 10 %); a target
+            # of 0 is a target, whose % of plan is not defined.
+            f.write("indicator,target\nsdd_u5,15000\n"
+                    "sdd_underweight_rate,10\nsdd_malnourished,0\n")
         cls.run_prog(["baocao", "plan", "--hub", cls.hub, "--plain",
                       "--unit", "HP-HB", "--year", "2023", "--file", plan])
         # One operator, admin, whose password is set the documented way.
@@ -238,6 +241,19 @@ class Desk(unittest.TestCase):
         # Year to date 12.899 (Nov + Dec) of a 15.000 plan.
         self.assertEqual(self.cell("sdd_u5", "cumulative"), "12.899")
         self.assertEqual(self.cell("sdd_u5", "target-pct"), "86,0 %")
+        # The rate's and the zero target's % of plan, as `baocao query`
+        # gives them (the page once left both out).
+        import json
+        cli = json.loads(self.run_prog(
+            ["baocao", "query", "--hub", self.hub, "--plain", "--unit",
+             "HP-HB", "--period", "2023-12", "--format", "json"]))["figures"]
+        rate_pct = cli["sdd_underweight_rate"]["target_pct"]
+        self.assertIsNotNone(rate_pct)
+        self.assertEqual(self.cell("sdd_underweight_rate", "target-pct"),
+                         f"{rate_pct:.1f}".replace(".", ",") + " %")
+        self.assertEqual(cli["sdd_malnourished"]["target"], 0)
+        self.assertIsNone(cli["sdd_malnourished"]["target_pct"])
+        self.assertEqual(self.cell("sdd_malnourished", "target-pct"), "–")
         change = self.cell("sdd_u5", "change")
         self.assertTrue(change.startswith("▲ +"), change)
         # The ranking: the nine wards, Sở Dầu first (1.257, 16,8 %).

@@ -10,9 +10,10 @@
  * loopback each request is a fraction of a millisecond, so a page costs a
  * few milliseconds.
  *
- * Derived figures (changes, % of plan, share, rates) are computed here from
- * the parts the hub sent, exactly as `baocao query` computes them, so the
- * page, the CSV and the CLI agree to the digit.
+ * Figures are read through bc_figure.h (rates from their parts, targets,
+ * % of plan), as `baocao query` reads them, so that the page, the CSV and
+ * the CLI agree to the digit; the changes and shares are computed here
+ * from those.
  *
  * The replies of a page are decoded into one arena (bc_client_call_arena:
  * no malloc per field, and no free_unpacked walk), reset when the next
@@ -24,6 +25,7 @@
 #include "bc_client.h"
 #include "bc_csv.h"
 #include "bc_error.h"
+#include "bc_figure.h"
 #include "bc_log.h"
 #include "bc_mem.h"
 #include "bc_period.h"
@@ -164,48 +166,6 @@ static int query(web_hub_t *self, const char *unit, const char *period,
 
 /* --- figures as the operator reads them ------------------------------------ */
 
-typedef struct {
-    bool has_value, has_cum, has_prev, has_ly, has_target;
-    double value, cum, prev, ly, target;
-    bool is_rate;            /* value and cum are rates, not counts */
-} shown_t;
-
-static bool part_rate(const Baocao__Num *num, const Baocao__Num *den,
-                      double scale, double *out)
-{
-    if (!num || !den || !num->present || !den->present || den->value == 0)
-        return false;
-    *out = (double) num->value / (double) den->value * scale;
-    return true;
-}
-
-static bool get(const Baocao__Num *n, double *out)
-{
-    if (!n || !n->present)
-        return false;
-    *out = (double) n->value;
-    return true;
-}
-
-static shown_t shown(const Baocao__Figure *f)
-{
-    shown_t s = {0};
-    if (f->kind == BAOCAO__INDICATOR_KIND__KIND_RATIO) {
-        s.is_rate = true;
-        s.has_value = part_rate(f->numerator, f->denominator, f->scale,
-                                &s.value);
-        s.has_cum = part_rate(f->cumulative_numerator,
-                              f->cumulative_denominator, f->scale, &s.cum);
-        return s;
-    }
-    s.has_value = get(f->value, &s.value);
-    s.has_cum = get(f->cumulative, &s.cum);
-    s.has_prev = get(f->previous, &s.prev);
-    s.has_ly = get(f->last_year, &s.ly);
-    s.has_target = get(f->target, &s.target) && s.target > 0;
-    return s;
-}
-
 static void put(cJSON *o, const char *name, bool has, double v)
 {
     if (has)
@@ -214,7 +174,7 @@ static void put(cJSON *o, const char *name, bool has, double v)
         cJSON_AddNullToObject(o, name);
 }
 
-/* % of plan with one decimal, as the printed reports show it. */
+/* A percentage with one decimal, as the printed reports show it. */
 static double pct1(double a, double b)
 {
     return round(a / b * 1000.0) / 10.0;
@@ -222,7 +182,7 @@ static double pct1(double a, double b)
 
 static cJSON *figure_json(const Baocao__Figure *f, const char *programme)
 {
-    shown_t s = shown(f);
+    bc_shown_t s = bc_figure_shown(f);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "indicator", f->indicator);
     cJSON_AddStringToObject(o, "name", f->name);
@@ -236,9 +196,10 @@ static cJSON *figure_json(const Baocao__Figure *f, const char *programme)
     put(o, "change_last_year", s.has_value && s.has_ly, s.value - s.ly);
     put(o, "change_last_year_pct", s.has_value && s.has_ly && s.ly != 0,
         s.ly ? (s.value - s.ly) / s.ly * 100.0 : 0);
+    double pct;
     put(o, "target", s.has_target, s.target);
-    put(o, "target_pct", s.has_cum && s.has_target,
-        s.has_target ? pct1(s.cum, s.target) : 0);
+    bool has_pct = bc_figure_of_plan(&s, &pct);
+    put(o, "target_pct", has_pct, pct);
     cJSON_AddNumberToObject(o, "reporting_units", f->reporting_units);
     if (s.is_rate)
         cJSON_AddNumberToObject(o, "scale", f->scale);
@@ -323,7 +284,7 @@ static int add_children(web_hub_t *self, cJSON *doc, const bc_unit_t *u,
         cJSON_AddStringToObject(kids[i].row, "name", c->name);
         cJSON_AddBoolToObject(kids[i].row, "has_children", c->nchildren > 0);
         if (r->query->n_figures == 1) {
-            shown_t s = shown(r->query->figures[0]);
+            bc_shown_t s = bc_figure_shown(r->query->figures[0]);
             is_rate = s.is_rate;
             kids[i].has = s.has_value;
             kids[i].value = s.value;
@@ -331,8 +292,9 @@ static int add_children(web_hub_t *self, cJSON *doc, const bc_unit_t *u,
                 total += s.value;
             put(kids[i].row, "value", s.has_value, s.value);
             put(kids[i].row, "cumulative", s.has_cum, s.cum);
-            put(kids[i].row, "target_pct", s.has_cum && s.has_target,
-                s.has_target ? pct1(s.cum, s.target) : 0);
+            double pct;
+            bool has_pct = bc_figure_of_plan(&s, &pct);
+            put(kids[i].row, "target_pct", has_pct, pct);
         }
         bc_arena_rewind(self->arena, mark);
     }
@@ -460,7 +422,7 @@ int web_hub_dashboard(web_hub_t *self, const char *unit, const char *period,
         }
         cJSON_AddItemToArray(cJSON_GetObjectItem(group, "figures"),
                              figure_json(f, prog));
-        if (!chosen && shown(f).has_value)
+        if (!chosen && bc_figure_shown(f).has_value)
             chosen = f->indicator;
     }
     if (!chosen && all->query->n_figures)
