@@ -5,6 +5,8 @@
  * consumed) but no longer parsed, so an oversized body costs bounded work
  * and memory; the 413 is sent once the body is whole, when libmicrohttpd
  * lets a response be queued.
+ *
+ * The answers' common headers (bc_http_response) live here as well.
  */
 #include "bc_http.h"
 
@@ -66,4 +68,24 @@ void bc_http_body_end(bc_http_body_t *b)
     if (b->pp)
         MHD_destroy_post_processor(b->pp);
     b->pp = NULL;
+}
+
+struct MHD_Response *bc_http_response(const char *type, void *data,
+                                      size_t len,
+                                      enum MHD_ResponseMemoryMode mode,
+                                      const char *csp)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, mode);
+    if (!r) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free(data);
+        return NULL;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(r, "Content-Security-Policy", csp);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    return r;
 }

@@ -17,6 +17,10 @@
  * The field callback records a field too long for its buffer with
  * bc_http_body_bad_field; the struct is meant to sit inside the caller's
  * per-request state.
+ *
+ * The headers every answer of both servers carries are here too
+ * (bc_http_response), so that a page of one cannot be framed, sniffed or
+ * cached where a page of the other is not.
  */
 #ifndef BC_HTTP_H
 #define BC_HTTP_H
@@ -54,5 +58,18 @@ void bc_http_body_bad_field(bc_http_body_t *b);
 
 /* Frees the parser (from the request-completed callback). */
 void bc_http_body_end(bc_http_body_t *b);
+
+/* A response of len bytes at data (freed by libmicrohttpd with
+ * MHD_RESPMEM_MUST_FREE), of Content-Type `type`, with the headers of
+ * every answer: no MIME sniffing, no framing, a same-origin referrer
+ * (with no-referrer a browser sends "Origin: null" on a page's own forms,
+ * which the desk's origin check must see as its own), no caching (figures
+ * change as reports arrive), and the Content-Security-Policy `csp`. The
+ * caller queues it and destroys it. NULL when out of memory (data is
+ * freed then too, with MHD_RESPMEM_MUST_FREE). */
+struct MHD_Response *bc_http_response(const char *type, void *data,
+                                      size_t len,
+                                      enum MHD_ResponseMemoryMode mode,
+                                      const char *csp);
 
 #endif

@@ -110,19 +110,10 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status,
                                 const char *type, void *data, size_t len,
                                 enum MHD_ResponseMemoryMode mode)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, mode);
-    if (!r) {
-        if (mode == MHD_RESPMEM_MUST_FREE)
-            free(data);
+    struct MHD_Response *r = bc_http_response(
+        type, data, len, mode, "default-src 'self'; frame-ancestors 'none'");
+    if (!r)
         return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; frame-ancestors 'none'");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
     enum MHD_Result res = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return res;

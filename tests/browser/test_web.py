@@ -444,6 +444,29 @@ class Desk(unittest.TestCase):
             "GET", "/api/dashboard?unit=HP-HB&period=2023-12"), 200)
         self.assertIsNone(self.web.poll(), "the desk died")
 
+    def test_5b_answer_headers(self):
+        """Every answer of the desk and of the station's form, a page or
+        an error, can be neither framed, sniffed nor cached."""
+        def headers_of(url):
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    return r.headers
+            except urllib.error.HTTPError as e:
+                return e.headers
+        for url, img in [(self.url + "/login", True),
+                         (self.url + "/nowhere", True),
+                         (self.form_url + "/", False),
+                         (self.form_url + "/api/nowhere", False)]:
+            h = headers_of(url)
+            self.assertEqual(h["X-Content-Type-Options"], "nosniff", url)
+            self.assertEqual(h["X-Frame-Options"], "DENY", url)
+            self.assertEqual(h["Referrer-Policy"], "same-origin", url)
+            self.assertEqual(h["Cache-Control"], "no-store", url)
+            csp = h["Content-Security-Policy"]
+            self.assertIn("default-src 'self'", csp, url)
+            self.assertIn("frame-ancestors 'none'", csp, url)
+            self.assertEqual("img-src 'self' data:" in csp, img, url)
+
     def test_6_login(self):
         """Pages need a login; cookies are HttpOnly and SameSite=Strict;
         changing forms need the session's CSRF token."""

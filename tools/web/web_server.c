@@ -62,24 +62,12 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status,
                                 enum MHD_ResponseMemoryMode mode,
                                 const char *const *extra)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data,
-                                                                mode);
-    if (!resp) {
-        if (mode == MHD_RESPMEM_MUST_FREE)
-            free(data);
+    /* The desk's policy also lets its pages show data: images. */
+    struct MHD_Response *resp = bc_http_response(
+        type, data, len, mode,
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+    if (!resp)
         return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", type);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    /* same-origin, not no-referrer: with no-referrer a browser sends
-     * "Origin: null" on our own forms, and same_origin() must see ours. */
-    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data:; "
-                            "frame-ancestors 'none'");
-    /* Figures change as reports arrive: never show a cached page. */
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
     for (; extra && extra[0] && extra[1]; extra += 2)
         MHD_add_response_header(resp, extra[0], extra[1]);
     enum MHD_Result r = MHD_queue_response(conn, status, resp);
