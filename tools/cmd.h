@@ -111,6 +111,11 @@ void cmd_approval_text(const Baocao__Approval *a, char *buf, size_t len,
                        bool local);
 cJSON *cmd_approval_json(const Baocao__Approval *a);
 
+/* A time (Unix s) as tables show it, in Vietnam's time when local, else
+ * UTC as CSV and JSON give it (bc_period.h); `none` for 0 ("never", "-"). */
+void cmd_time(int64_t t, char *buf, size_t len, bool local,
+              const char *none);
+
 /* CSV fields are written with bc_csv_write_field (bc_csv.h). */
 
 #endif

@@ -6,6 +6,7 @@
 #include "bc_csv.h"
 #include "bc_error.h"
 #include "bc_mem.h"
+#include "bc_period.h"
 #include "bc_wire.h"
 
 #include <stdio.h>
@@ -114,3 +115,12 @@ int cmd_format(const char *name, const char *text, out_format_t *out)
     return 0;
 }
 
+void cmd_time(int64_t t, char *buf, size_t len, bool local, const char *none)
+{
+    if (!t)
+        snprintf(buf, len, "%s", none);
+    else if (local)
+        bc_time_format_local(t, buf, len);
+    else
+        bc_time_format(t, buf, len);
+}

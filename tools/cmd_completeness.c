@@ -45,20 +45,6 @@ static const char *state_word(Baocao__ReportState s)
     }
 }
 
-/* The table shows Vietnam's time; CSV and JSON UTC (bc_period.h). */
-static void fmt_time(int64_t t, char *buf, size_t len, bool local)
-{
-    if (!t) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    /* never garbage for a wild value */
-    if (local)
-        bc_time_format_local(t, buf, len);
-    else
-        bc_time_format(t, buf, len);
-}
-
 static void print_completeness(const Baocao__CompletenessReply *c,
                                out_format_t fmt)
 {
@@ -72,7 +58,7 @@ static void print_completeness(const Baocao__CompletenessReply *c,
     double rate = exp_r ? 100.0 * got_r / exp_r : 0;
     double timely = exp_r ? 100.0 * ont_r / exp_r : 0;
     char deadline[32];
-    fmt_time(c->deadline, deadline, sizeof deadline, fmt == FMT_TABLE);
+    cmd_time(c->deadline, deadline, sizeof deadline, fmt == FMT_TABLE, "-");
     if (fmt == FMT_JSON) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "unit", c->unit);
@@ -107,7 +93,7 @@ static void print_completeness(const Baocao__CompletenessReply *c,
             const Baocao__UnitReport *u = c->units[i];
             cJSON *o = cJSON_CreateObject();
             char filed[32];
-            fmt_time(u->filed_at, filed, sizeof filed, false);
+            cmd_time(u->filed_at, filed, sizeof filed, false, "-");
             cJSON_AddStringToObject(o, "unit", u->unit);
             cJSON_AddStringToObject(o, "name", u->name);
             cJSON_AddStringToObject(o, "state", state_word(u->state));
@@ -158,7 +144,7 @@ static void print_completeness(const Baocao__CompletenessReply *c,
     for (size_t i = 0; i < c->n_units; i++) {
         const Baocao__UnitReport *u = c->units[i];
         char filed[32], rev[16], appr[BC_PEER_MAX + 200] = "";
-        fmt_time(u->filed_at, filed, sizeof filed, fmt == FMT_TABLE);
+        cmd_time(u->filed_at, filed, sizeof filed, fmt == FMT_TABLE, "-");
         snprintf(rev, sizeof rev, "%u", u->revision);
         /* The table names who approved and where; CSV the whole line. */
         if (u->approval && t)

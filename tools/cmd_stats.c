@@ -28,24 +28,11 @@ static const bc_option_t stats_options[] = {
 };
 #define NOPTS (sizeof stats_options / sizeof stats_options[0])
 
-/* The table shows Vietnam's time, JSON UTC (bc_period.h). */
-static void fmt_time(int64_t t, char *buf, size_t len, bool local)
-{
-    if (!t) {
-        snprintf(buf, len, "never");
-        return;
-    }
-    if (local)
-        bc_time_format_local(t, buf, len);
-    else
-        bc_time_format(t, buf, len);
-}
-
 static void print_json(const Baocao__StatsReply *r)
 {
     cJSON *o = cJSON_CreateObject();
     char t[32];
-    fmt_time(r->started_at, t, sizeof t, false);
+    cmd_time(r->started_at, t, sizeof t, false, "never");
     cJSON_AddStringToObject(o, "started_at", t);
     cJSON_AddNumberToObject(o, "hub_seq", (double) r->hub_seq);
     cJSON_AddNumberToObject(o, "stored", (double) r->stored);
@@ -62,7 +49,7 @@ static void print_json(const Baocao__StatsReply *r)
     cJSON_AddNumberToObject(o, "batch_max", r->batch_max);
     cJSON_AddNumberToObject(o, "commit_p50_ms", r->commit_p50_ms);
     cJSON_AddNumberToObject(o, "commit_p99_ms", r->commit_p99_ms);
-    fmt_time(r->last_commit, t, sizeof t, false);
+    cmd_time(r->last_commit, t, sizeof t, false, "never");
     cJSON_AddStringToObject(o, "last_commit", t);
     cJSON_AddNumberToObject(o, "queue_depth", r->queue_depth);
     cJSON_AddNumberToObject(o, "peers", r->peers);
@@ -108,7 +95,7 @@ static void print_table(const Baocao__StatsReply *r)
         const char *row[] = {label, v};                                       \
         bc_table_add(t, row);                                                 \
     } while (0)
-    fmt_time(r->started_at, v, sizeof v, true);
+    cmd_time(r->started_at, v, sizeof v, true, "never");
     const char *start[] = {"started", v};
     bc_table_add(t, start);
     ROW("log at seq", "%llu", (unsigned long long) r->hub_seq);
@@ -128,7 +115,7 @@ static void print_table(const Baocao__StatsReply *r)
     ROW("commit p50 / p99", "%.2f / %.2f ms", r->commit_p50_ms,
         r->commit_p99_ms);
     char last[32];
-    fmt_time(r->last_commit, last, sizeof last, true);
+    cmd_time(r->last_commit, last, sizeof last, true, "never");
     ROW("last commit", "%s", last);
     ROW("queue depth", "%u", r->queue_depth);
     ROW("peers", "%u", r->peers);

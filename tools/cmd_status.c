@@ -51,20 +51,6 @@ static const char *state_name(const node_entry_t *e)
     return e->awaiting ? "in flight" : "pending";
 }
 
-/* Tables show Vietnam's time, JSON UTC (bc_period.h). */
-static void fmt_time(int64_t t, char *buf, size_t len, bool local)
-{
-    if (!t) {
-        snprintf(buf, len, "never");
-        return;
-    }
-    /* never garbage for a wild value */
-    if (local)
-        bc_time_format_local(t, buf, len);
-    else
-        bc_time_format(t, buf, len);
-}
-
 typedef struct {
     bool list;              /* every entry, or only rejected ones */
     bc_table_t *table;      /* table output, or NULL */
@@ -78,7 +64,7 @@ static void on_entry(void *arg, const node_entry_t *e)
     if (!ctx->list && (e->state != NODE_REJECTED || e->seen))
         return;
     char filed[32], rev[16], seq[24];
-    fmt_time(e->filed_at, filed, sizeof filed, ctx->table != NULL);
+    cmd_time(e->filed_at, filed, sizeof filed, ctx->table != NULL, "never");
     snprintf(rev, sizeof rev, "%u", e->revision);
     snprintf(seq, sizeof seq, "%llu", (unsigned long long) e->seq);
     const char *why = e->state == NODE_REJECTED
@@ -165,11 +151,11 @@ int cmd_status(int argc, char **argv)
     }
     char contact[32], retry[32] = "";
     bool local = fmt != FMT_JSON;
-    fmt_time(st.last_contact, contact, sizeof contact, local);
+    cmd_time(st.last_contact, contact, sizeof contact, local, "never");
     /* A retry time in the past is stale (the node stopped while backing
      * off, or is trying right now). */
     if (st.next_retry && st.next_retry >= (int64_t) time(NULL))
-        fmt_time(st.next_retry, retry, sizeof retry, local);
+        cmd_time(st.next_retry, retry, sizeof retry, local, "never");
     static const char *cols[] = {"#", "unit", "period", "rev", "state",
                                  "filed", "reason", "message"};
     each_ctx_t ctx = {cfg.list, NULL, NULL};
@@ -182,11 +168,11 @@ int cmd_status(int argc, char **argv)
         cJSON_AddStringToObject(root, "last_contact", contact);
         cJSON_AddStringToObject(root, "last_error", st.last_error);
         char when[32];
-        fmt_time(st.store_error_at, when, sizeof when, false);
+        cmd_time(st.store_error_at, when, sizeof when, false, "never");
         cJSON_AddStringToObject(root, "store_error", st.store_error);
         cJSON_AddStringToObject(root, "store_error_at",
                                 st.store_error_at ? when : "");
-        fmt_time(st.hub_store_error_at, when, sizeof when, false);
+        cmd_time(st.hub_store_error_at, when, sizeof when, false, "never");
         cJSON_AddStringToObject(root, "hub_store_error", st.hub_store_error);
         cJSON_AddStringToObject(root, "hub_store_error_at",
                                 st.hub_store_error_at ? when : "");
@@ -207,8 +193,8 @@ int cmd_status(int argc, char **argv)
                      "correction, then baocao status --ack-rejected)",
                      (unsigned long long) st.rejected_new);
         char sat[32], hat[32];
-        fmt_time(st.store_error_at, sat, sizeof sat, true);
-        fmt_time(st.hub_store_error_at, hat, sizeof hat, true);
+        cmd_time(st.store_error_at, sat, sizeof sat, true, "never");
+        cmd_time(st.hub_store_error_at, hat, sizeof hat, true, "never");
         printf("pending     %llu  (waiting to send)\n"
                "in flight   %llu  (sent, awaiting answer)\n"
                "delivered   %llu\n"
