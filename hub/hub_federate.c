@@ -357,15 +357,8 @@ static int log_entry(hub_store_t *s, const uint8_t *raw, size_t raw_len,
                                           8 + rv->units.len));
         free(val);
     }
-    if (rc) {
-        mdb_txn_abort(txn);
-        hub_log_tail_restore(s, &tail);
+    if ((rc = hub_log_finish(s, txn, &tail, rc)))
         return rc;
-    }
-    if ((mrc = mdb_txn_commit(txn))) {
-        hub_log_tail_restore(s, &tail);
-        return hub_env_err(mrc);
-    }
     *seq = it.seq;
     return BC_OK;
 }

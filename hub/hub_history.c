@@ -350,15 +350,8 @@ int hub_history_log_version(hub_store_t *s, const uint8_t *raw, size_t len,
     if (rc == BC_OK)
         rc = hub_env_err(hub_env_meta_put(s, txn, "logged_registry", digest,
                                           32));
-    if (rc) {
-        mdb_txn_abort(txn);
-        hub_log_tail_restore(s, &tail);
+    if ((rc = hub_log_finish(s, txn, &tail, rc)))
         return rc;
-    }
-    if ((mrc = mdb_txn_commit(txn))) {
-        hub_log_tail_restore(s, &tail);
-        return hub_env_err(mrc);
-    }
     *seq = it.seq;
     return BC_OK;
 }

@@ -92,6 +92,22 @@ void hub_log_tail_restore(hub_store_t *s, const hub_log_tail_t *tail)
     memcpy(s->last_hash, tail->hash, 32);
 }
 
+int hub_log_finish(hub_store_t *s, MDB_txn *txn, const hub_log_tail_t *tail,
+                   int rc)
+{
+    int mrc;
+    if (rc) {
+        mdb_txn_abort(txn);
+        hub_log_tail_restore(s, tail);
+        return rc;
+    }
+    if ((mrc = mdb_txn_commit(txn))) {
+        hub_log_tail_restore(s, tail);
+        return hub_env_err(mrc);
+    }
+    return BC_OK;
+}
+
 int hub_log_read_tail(hub_store_t *s, MDB_txn *txn)
 {
     MDB_cursor *cur;

@@ -88,6 +88,13 @@ typedef struct {
 void hub_log_tail_save(const hub_store_t *s, hub_log_tail_t *out);
 void hub_log_tail_restore(hub_store_t *s, const hub_log_tail_t *tail);
 
+/* Ends a write transaction that appended to the log: commits it when rc
+ * is BC_OK, aborts it otherwise; when it is aborted or its commit fails,
+ * the log's tail goes back to `tail` (saved before the first append).
+ * Returns rc, or the commit's error. */
+int hub_log_finish(hub_store_t *s, MDB_txn *txn, const hub_log_tail_t *tail,
+                   int rc);
+
 /* Reads the last entry's seq and hash into the store (at open). Returns 0
  * or an LMDB error. */
 int hub_log_read_tail(hub_store_t *s, MDB_txn *txn);
