@@ -520,6 +520,44 @@ static void test_restart_asks_what_the_hub_holds(void **state)
                  "%s)", log2);
 }
 
+/* The question at start does not hide a hub that cannot be reached: a
+ * node that starts with a report sent by an earlier run, behind a link
+ * that carries nothing, says "hub unreachable" as any node does; once
+ * the link is back the report is delivered once. */
+static void test_restart_unreachable_is_told(void **state)
+{
+    fixture_t *f = *state;
+    start_slow_link(f);
+    flaky_proxy_blackhole(f->proxy, 1);
+    file_report(f, "2023-09", 9);
+    /* As an earlier run leaves it: sent, never answered. */
+    char err[256];
+    node_outbox_t *o = node_outbox_open(f->store, err, sizeof err);
+    assert_non_null(o);
+    uint64_t seq = 1;
+    assert_int_equal(node_outbox_mark_sent(o, &seq, 1, 1704067300), BC_OK);
+    node_outbox_close(&o);
+
+    const char *argv[] = {"--store", f->store, "--unit", UNIT, "--hub",
+                          f->link, "--plain", "--timeout", "500",
+                          "--backoff-min", "200", "--backoff-max", "400",
+                          "--log-level", "debug", NULL};
+    char log[4096];
+    snprintf(log, sizeof log, "%s", bc_path(f->dir, "node.log"));
+    f->node = bc_spawn("baocao-node", argv, log);
+    status_has_t h = {f->store, "hub unreachable"};
+    assert_true(bc_eventually(status_has, &h, 20000));
+    assert_true(bc_file_contains(log, "were not answered"));
+    flaky_proxy_blackhole(f->proxy, 0);
+    delivered_t d = {f->store, 1};
+    assert_true(bc_eventually(all_delivered, &d, 30000));
+    assert_int_equal(bc_stop(&f->node, SIGTERM, 10000), 0);
+    unsigned long long stored, dups;
+    hub_counts(f, &stored, &dups);
+    assert_int_equal(stored, 1);
+    assert_int_equal(dups, 0);
+}
+
 /* An error recorded by an earlier run is not the current one: a node
  * that starts and delivers clears it (it used to stay "last error" for
  * ever, the new process not knowing it was there). */
@@ -613,6 +651,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_probe_holds_through_a_black_hole,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_asks_what_the_hub_holds,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_unreachable_is_told,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_asks_what_the_hub_holds,
                                         setup, teardown),
