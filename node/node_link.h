@@ -43,7 +43,8 @@
 
 #define NODE_PING_TAG UINT64_MAX         /* the isolation Ping (never a seq) */
 #define NODE_PING2_TAG (UINT64_MAX - 1)  /* the Ping sent right behind it */
-/* UINT64_MAX - 2 is node_sender.c's CatalogQuery (COPY_TAG). */
+/* UINT64_MAX - 2 is the delivery loop's CatalogQuery (NODE_COPY_TAG,
+ * node_sender_int.h). */
 #define NODE_PROBE_TAG (UINT64_MAX - 3)  /* the backlog probe's Ping */
 #define NODE_BEAT_TAG (UINT64_MAX - 4)   /* a heartbeat Ping */
 /* UINT64_MAX - 5 is the Ping that asks at start (NODE_PROBE_START_TAG,

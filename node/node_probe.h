@@ -44,7 +44,7 @@
 #define NODE_PROBE_ASK_MAX 64
 
 /* The tag of the Ping that asks at start (beside the tags of node_link.h
- * and node_sender.c's COPY_TAG; never a seq). */
+ * and NODE_COPY_TAG, node_sender_int.h; never a seq). */
 #define NODE_PROBE_START_TAG (UINT64_MAX - 5)
 
 typedef struct node_probe_t node_probe_t;

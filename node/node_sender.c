@@ -1,12 +1,13 @@
 /*
  * node_sender.c -- the delivery loop (design in node_sender.h).
  *
- * State: the in-flight window (node_window.h), a cursor into the pending
- * index, the backoff (when the link may be tried again), a node_link_t
- * that judges the link's health, and the probe's question after a
- * failure (node_probe.h).
+ * State (node_sender_int.h): the in-flight window (node_window.h), a
+ * cursor into the pending index, the backoff (when the link may be tried
+ * again), a node_link_t that judges the link's health, and the probe's
+ * question after a failure (node_probe.h).
  * Each turn of the loop: refill the window, wait for answers or a timer,
- * settle the answers, and judge the link.
+ * settle the answers (node_answers.c: the replies and the socket's
+ * events), and judge the link.
  *
  * Store errors: a disk error in the outbox (BC_EFATAL: EIO, MDB_PANIC) ends
  * the loop; node_sender_run() returns BC_EFATAL and main() exits with
@@ -20,7 +21,7 @@
  * suspect, idle disconnect, handshake failures) is judged by node_link.c:
  * this file tells it what happened and does what it says.
  */
-#include "node_sender.h"
+#include "node_sender_int.h"
 #include "baocao.pb-c.h"
 #include "bc_error.h"
 #include "bc_keys.h"
@@ -42,55 +43,12 @@
 #include <string.h>
 #include <time.h>
 
-/* The tag of the CatalogQuery for the node's copy (beside NODE_PING_TAG,
- * NODE_PING2_TAG, NODE_PROBE_TAG and NODE_BEAT_TAG, node_link.h; never a
- * seq). */
-#define COPY_TAG (UINT64_MAX - 2)
-
-/* The question at start (node_probe.h): none, due on the first connection,
- * or sent and awaiting its Pong. */
-enum { START_NONE, START_DUE, START_SENT };
-
-struct node_sender_t {
-    node_config_t cfg;         /* settings (strings borrowed) */
-    node_outbox_t *outbox;     /* the durable outbox */
-    zsock_t *sock;             /* DEALER to the hub, NULL while backing off */
-    zsock_t *monitor;          /* PAIR receiving handshake failures */
-    node_window_t *window;     /* what is in flight (node_window.h) */
-    uint64_t cursor;           /* last seq put in flight since connecting */
-    int64_t retry_at;          /* no socket / no sends before this */
-    int64_t backoff;           /* current backoff, ms */
-    int64_t last_look;         /* last time the outbox was scanned */
-    bool more_pending;         /* the last scan filled the window */
-    uint64_t rng;              /* jitter state */
-    char last_error[256];      /* last error recorded in the outbox */
-    int store_rc;              /* last store error logged, 0 once the
-                                  outbox records again */
-    bool store_failed;         /* the outbox's disk failed: stop */
-    uint64_t unknown_seen;     /* unknown ack statuses logged (bit = value) */
-    bc_lock_t *lock;           /* our exclusive hold on the outbox folder */
-    bool retry_recorded;       /* a next-retry time is in the outbox */
-    node_link_t *link;         /* judges the link's health */
-    bool idle;                 /* link closed for want of anything to send:
-                                  reopened when a report is filed */
-    bool copy_asked;           /* the copy was asked for on this socket */
-    int64_t copy_sent_at;      /* when, monotonic ms; 0 once answered */
-    node_probe_t *probe;       /* the probe's question (node_probe.h) */
-    int start_ask;             /* the question at start: START_* below */
-    int64_t start_ask_at;      /* when its Ping went, monotonic ms */
-};
-
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
     (void) sig;
     stop_flag = 1;
-}
-
-static int64_t wall_s(void)
-{
-    return (int64_t) time(NULL);
 }
 
 /* xorshift64*: jitter only, no need for a CSPRNG. */
@@ -102,11 +60,7 @@ static uint64_t next_rand(node_sender_t *self)
     return self->rng * 2685821657736338717ULL;
 }
 
-static void record_error(node_sender_t *self, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int check_store(node_sender_t *self, int rc, const char *what);
-
-static void record_error(node_sender_t *self, const char *fmt, ...)
+void node_sender_record_error(node_sender_t *self, const char *fmt, ...)
 {
     char buf[256];
     va_list ap;
@@ -118,8 +72,8 @@ static void record_error(node_sender_t *self, const char *fmt, ...)
     snprintf(self->last_error, sizeof self->last_error, "%s", buf);
     if (*buf)
         BC_WARN("%s", buf);
-    check_store(self, node_outbox_set_error(self->outbox, buf),
-                "cannot record the last delivery problem");
+    node_sender_check_store(self, node_outbox_set_error(self->outbox, buf),
+                            "cannot record the last delivery problem");
 }
 
 /* Judges the result of an outbox call. A disk failure stops the daemon
@@ -127,7 +81,7 @@ static void record_error(node_sender_t *self, const char *fmt, ...)
  * once until the outbox records again (a full disk used to be logged a
  * hundred times in 25 s) and noted beside the outbox for `baocao status`.
  * Returns rc. */
-static int check_store(node_sender_t *self, int rc, const char *what)
+int node_sender_check_store(node_sender_t *self, int rc, const char *what)
 {
     char why[256], line[512];
     if (rc == BC_OK)
@@ -263,9 +217,9 @@ node_sender_t *node_sender_new(const node_config_t *cfg, int *rc_out,
     /* Reports an earlier run sent whose answers never came (it was killed
      * mid-send): the hub may hold them. One Ping asks before they are
      * resent (node_probe.h). */
-    if (node_probe_gather(self->probe, self->outbox, (size_t) cfg->window)
-            == BC_OK
-        && node_probe_asked(self->probe)) {
+    int grc = node_probe_gather(self->probe, self->outbox,
+                                (size_t) cfg->window);
+    if (grc == BC_OK && node_probe_asked(self->probe)) {
         self->start_ask = START_DUE;
         BC_INFO("%zu report(s) sent by an earlier run were not answered: "
                 "asking the hub which it holds before sending them again",
@@ -293,7 +247,7 @@ out_free:
     return NULL;
 }
 
-static void disconnect(node_sender_t *self)
+void node_sender_disconnect(node_sender_t *self)
 {
     bc_keys_unwatch(self->sock, &self->monitor);
     zsock_destroy(&self->sock);
@@ -305,8 +259,9 @@ static void disconnect(node_sender_t *self)
     if (inflight && self->outbox && !self->store_failed) {
         uint64_t *seqs = bc_calloc(inflight, sizeof *seqs);
         size_t n = node_window_seqs(self->window, seqs);
-        check_store(self, node_outbox_mark_unsent(self->outbox, seqs, n),
-                    "cannot record what is no longer in flight");
+        node_sender_check_store(self,
+                                node_outbox_mark_unsent(self->outbox, seqs, n),
+                                "cannot record what is no longer in flight");
         free(seqs);
     }
     if (self->window)
@@ -327,7 +282,7 @@ void node_sender_destroy(node_sender_t **self_p)
     node_sender_t *self = *self_p;
     if (!self)
         return;
-    disconnect(self);
+    node_sender_disconnect(self);
     node_outbox_close(&self->outbox);
     bc_lock_destroy(&self->lock);   /* after the outbox is closed */
     node_link_destroy(&self->link);
@@ -363,7 +318,7 @@ static int connect_hub(node_sender_t *self)
     if (self->cfg.hub_key) {
         bc_security_t sec = {self->cfg.hub_key, self->cfg.cert};
         if (bc_keys_apply_client(self->sock, &sec, err, sizeof err)) {
-            record_error(self, "%s", err);
+            node_sender_record_error(self, "%s", err);
             zsock_destroy(&self->sock);
             return BC_ECRYPTO;
         }
@@ -371,9 +326,9 @@ static int connect_hub(node_sender_t *self)
     /* Handshake failures, and connections that libzmq saw close. */
     self->monitor = bc_keys_watch_events(self->sock, ZMQ_EVENT_DISCONNECTED);
     if (zsock_connect(self->sock, "%s", self->cfg.hub) != 0) {
-        record_error(self, "cannot connect to %s: %s", self->cfg.hub,
-                     zmq_strerror(zmq_errno()));
-        disconnect(self);
+        node_sender_record_error(self, "cannot connect to %s: %s",
+                                 self->cfg.hub, zmq_strerror(zmq_errno()));
+        node_sender_disconnect(self);
         return BC_ENET;
     }
     node_link_connected(self->link, zclock_mono());
@@ -391,7 +346,7 @@ static void grow_backoff(node_sender_t *self)
 
 /* Waits longer after each failure, up to backoff_max, with +-25% jitter so
  * that a province's nodes do not all come back in the same second. */
-static void back_off(node_sender_t *self, const char *why)
+void node_sender_back_off(node_sender_t *self, const char *why)
 {
     int64_t jitter = (int64_t) (next_rand(self) % (uint64_t) (self->backoff / 2
                                                               + 1));
@@ -399,10 +354,10 @@ static void back_off(node_sender_t *self, const char *why)
     self->retry_at = zclock_mono() + delay;
     BC_INFO("%s; trying again in %lld ms", why, (long long) delay);
     /* For `baocao status`: when the next try is, by the wall clock. */
-    if (check_store(self, node_outbox_set_retry(self->outbox,
-                                                wall_s() + (delay + 999)
-                                                               / 1000),
-                    "cannot record the next retry") == BC_OK)
+    int rc = node_outbox_set_retry(self->outbox,
+                                   node_wall_s() + (delay + 999) / 1000);
+    if (node_sender_check_store(self, rc, "cannot record the next retry")
+        == BC_OK)
         self->retry_recorded = true;
     grow_backoff(self);
 }
@@ -412,12 +367,13 @@ static void back_off(node_sender_t *self, const char *why)
  * unanswered), the probe connects at once and is held until it comes up;
  * otherwise (refused, closed while being set up, a probe unanswered) it
  * waits the backoff, which bounds the attempts. */
-static void link_failed(node_sender_t *self, const char *why, bool at_once)
+void node_sender_link_failed(node_sender_t *self, const char *why,
+                             bool at_once)
 {
-    disconnect(self);
+    node_sender_disconnect(self);
     node_link_probe_begin(self->link);
     if (!at_once) {
-        back_off(self, why);
+        node_sender_back_off(self, why);
         return;
     }
     /* Every failure grows the backoff, also those probed again at once:
@@ -431,9 +387,9 @@ static void link_failed(node_sender_t *self, const char *why, bool at_once)
     /* For `baocao status`, the next try is when the held connection is
      * renewed if the link stays dead (node_link_hold_ms). */
     int64_t hold_s = (node_link_hold_ms(self->link) + 999) / 1000;
-    if (check_store(self, node_outbox_set_retry(self->outbox,
-                                                wall_s() + hold_s),
-                    "cannot record the next retry") == BC_OK)
+    int rc = node_outbox_set_retry(self->outbox, node_wall_s() + hold_s);
+    if (node_sender_check_store(self, rc, "cannot record the next retry")
+        == BC_OK)
         self->retry_recorded = true;
 }
 
@@ -469,7 +425,7 @@ static int send_ping(node_sender_t *self, uint64_t tag)
 static void ask_copy(node_sender_t *self)
 {
     size_t len;
-    uint8_t *buf = node_copy_request(self->cfg.store, COPY_TAG, &len);
+    uint8_t *buf = node_copy_request(self->cfg.store, NODE_COPY_TAG, &len);
     zframe_t *f = zframe_new(buf, len);
     free(buf);
     if (zframe_send(&f, self->sock, ZFRAME_DONTWAIT) != 0) {
@@ -478,22 +434,6 @@ static void ask_copy(node_sender_t *self)
     }
     self->copy_asked = true;
     self->copy_sent_at = zclock_mono();
-}
-
-/* The probe's Pong named what the hub holds of what it was asked:
- * settled as the resend would have been, without the resend. */
-static void settle_held(node_sender_t *self, const Baocao__Pong *pong)
-{
-    node_ack_t acks[NODE_PROBE_ASK_MAX];
-    size_t n = node_probe_answer(self->probe, pong, acks);
-    if (!n || check_store(self, node_outbox_settle(self->outbox, acks, n,
-                                                   wall_s()),
-                          "cannot record acknowledgements"))
-        return;   /* not recorded: they go again, answered as duplicates */
-    uint64_t waiting = 0;
-    node_outbox_waiting(self->outbox, &waiting);
-    BC_INFO("delivered %zu (the hub held them: not resent), %llu waiting", n,
-            (unsigned long long) waiting);
 }
 
 /* The question at start: its Ping first on the first connection, then the
@@ -531,9 +471,11 @@ static void refill(node_sender_t *self)
     node_link_gate_t gate = node_link_gate(self->link, inflight);
     if (gate == NODE_LINK_PROBE) {
         /* After a failure: one Ping, and the window on its Pong. */
-        check_store(self, node_probe_gather(self->probe, self->outbox,
-                                            node_window_size(self->window)),
-                    "cannot read the outbox");
+        node_sender_check_store(
+            self,
+            node_probe_gather(self->probe, self->outbox,
+                              node_window_size(self->window)),
+            "cannot read the outbox");
         node_link_probe_sent(self->link, send_ping(self, NODE_PROBE_TAG) == 0,
                              zclock_mono());
         return;
@@ -555,9 +497,10 @@ static void refill(node_sender_t *self)
     node_pending_t *batch = bc_calloc(want, sizeof *batch);
     uint64_t *sent = bc_calloc(want, sizeof *sent);
     size_t n = 0, nsent = 0;
-    if (check_store(self, node_outbox_pending(self->outbox, self->cursor,
-                                              want, batch, &n),
-                    "cannot read the outbox"))
+    if (node_sender_check_store(
+            self,
+            node_outbox_pending(self->outbox, self->cursor, want, batch, &n),
+            "cannot read the outbox"))
         goto out_free;
     self->more_pending = n == want;
     self->last_look = zclock_mono();
@@ -596,9 +539,10 @@ static void refill(node_sender_t *self)
     if (nsent) {
         /* Only bookkeeping (attempts, "in flight"): a failure loses no
          * report, but a failed disk still stops the daemon. */
-        check_store(self, node_outbox_mark_sent(self->outbox, sent, nsent,
-                                                wall_s()),
-                    "cannot record what was sent");
+        node_sender_check_store(
+            self,
+            node_outbox_mark_sent(self->outbox, sent, nsent, node_wall_s()),
+            "cannot record what was sent");
         BC_DEBUG("sent %zu (in flight %zu)", nsent,
                  node_window_count(self->window));
     }
@@ -606,221 +550,6 @@ out_free:
     node_pending_free(batch, n);
     free(batch);
     free(sent);
-}
-
-/* Marks the suspect rejected in the outbox, so that the reports behind it
- * go (see the top). */
-static void set_aside(node_sender_t *self)
-{
-    uint64_t seq = node_link_isolated(self->link);
-    char msg[200];
-    snprintf(msg, sizeof msg, "rejected (too large / not answered): the hub "
-             "cut the link on reading this report %u times while answering "
-             "pings; set aside so that the reports behind it go",
-             node_link_strikes(self->link));
-    node_ack_t a = {seq, BAOCAO__ACK_STATUS__ACK_REJECTED,
-                    BAOCAO__REJECT_REASON__REASON_TOO_LARGE, 0, msg};
-    if (check_store(self, node_outbox_settle(self->outbox, &a, 1, wall_s()),
-                    "cannot set a report aside"))
-        return;   /* tried again at the next round */
-    record_error(self, "report #%llu %s", (unsigned long long) seq, msg);
-    node_link_set_aside(self->link);
-    self->backoff = self->cfg.backoff_min_ms;
-}
-
-/* Reads every reply waiting and settles them in one transaction. */
-static void receive_acks(node_sender_t *self)
-{
-    node_ack_t acks[256];
-    Baocao__Reply *replies[256];
-    size_t n = 0, ndelivered = 0, nrejected = 0;
-    bool retry_later = false, unrecorded = false;
-    while (n < 256) {
-        zframe_t *f = zframe_recv_nowait(self->sock);
-        if (!f)
-            break;
-        Baocao__Reply *r = baocao__reply__unpack(NULL, zframe_size(f),
-                                                 zframe_data(f));
-        zframe_destroy(&f);
-        int64_t heard = zclock_mono();
-        node_link_heard(self->link, heard);
-        if (!r) {
-            BC_WARN("undecodable reply from the hub: ignored");
-            continue;
-        }
-        if (r->tag == COPY_TAG) {
-            self->copy_sent_at = 0;
-            node_copy_on_reply(self->cfg.store, r);
-            baocao__reply__free_unpacked(r, NULL);
-            continue;
-        }
-        if (r->body_case == BAOCAO__REPLY__BODY_ERROR) {
-            record_error(self, "hub error: %s: %s",
-                         bc_reason_name(r->error->reason), r->error->message);
-            baocao__reply__free_unpacked(r, NULL);
-            continue;
-        }
-        if (r->body_case == BAOCAO__REPLY__BODY_PONG
-            && (r->tag == NODE_PROBE_TAG || r->tag == NODE_PROBE_START_TAG)
-            && r->pong->n_held)
-            settle_held(self, r->pong);   /* before the window opens */
-        if (r->body_case == BAOCAO__REPLY__BODY_PONG
-            && r->tag == NODE_PROBE_START_TAG
-            && self->start_ask == START_SENT)
-            self->start_ask = START_NONE;   /* the window opens */
-        if (r->body_case == BAOCAO__REPLY__BODY_PONG
-            && node_link_pong(self->link, r->tag, r->pong->started_at))
-            set_aside(self);
-        if (r->body_case != BAOCAO__REPLY__BODY_ACK) {
-            baocao__reply__free_unpacked(r, NULL);
-            continue;
-        }
-        node_link_answered(self->link, r->tag);
-        /* Free the slot; a reply to a slot already freed (an answer to an
-         * earlier send of the same seq) still settles the entry. */
-        int64_t sent_at;
-        if (node_window_take(self->window, r->tag, &sent_at))
-            node_link_round_trip(self->link, heard - sent_at);
-        const Baocao__Ack *a = r->ack;
-        acks[n] = (node_ack_t){r->tag, a->status, a->reason, a->hub_seq,
-                               a->message};
-        replies[n++] = r;
-        if (a->status == BAOCAO__ACK_STATUS__ACK_REJECTED) {
-            nrejected++;
-            BC_WARN("report #%llu rejected by the hub: %s: %s",
-                    (unsigned long long) r->tag, bc_reason_name(a->reason),
-                    a->message);
-        } else if (a->status == BAOCAO__ACK_STATUS__ACK_RETRY_LATER) {
-            retry_later = true;
-            record_error(self, "hub asks to retry later: %s", a->message);
-        } else if (!node_ack_final(a->status)) {
-            /* ACK_UNSPECIFIED, or a status of a later protocol version: not
-             * a verdict. Keep the report and resend it after the backoff,
-             * like "retry later"; say so once per status. */
-            retry_later = true;
-            uint64_t bit = a->status < 64 ? 1ULL << a->status : 1ULL << 63;
-            if (!(self->unknown_seen & bit)) {
-                self->unknown_seen |= bit;
-                BC_WARN("the hub answered report #%llu with status %u, "
-                        "which is not a final answer to this node: kept, "
-                        "resent later (logged once)",
-                        (unsigned long long) r->tag, (unsigned) a->status);
-            }
-        } else {
-            ndelivered++;
-            BC_DEBUG("report #%llu %s", (unsigned long long) r->tag,
-                     bc_ack_status_name(a->status));
-        }
-    }
-    if (n) {
-        int rc = check_store(self, node_outbox_settle(self->outbox, acks, n,
-                                                      wall_s()),
-                             "cannot record acknowledgements");
-        if (rc == BC_OK && self->store_rc) {
-            BC_INFO("the outbox records again");
-            self->store_rc = 0;
-        } else if (rc) {
-            /* Not recorded: these reports are still pending in the outbox
-             * but behind the cursor. Start over after the backoff, so they
-             * are sent again and their answers asked for again. */
-            retry_later = true;
-            unrecorded = true;
-        }
-        if (!retry_later) {
-            self->backoff = self->cfg.backoff_min_ms;
-            node_link_recovered(self->link);
-            if (*self->last_error)
-                record_error(self, "%s", "");
-            if (self->retry_recorded
-                && check_store(self, node_outbox_set_retry(self->outbox, 0),
-                               "cannot record the next retry") == BC_OK)
-                self->retry_recorded = false;
-        }
-        /* One line per burst of answers, so that a log someone watches
-         * shows deliveries at the default level. */
-        if (ndelivered + nrejected) {
-            uint64_t waiting = 0;
-            node_outbox_waiting(self->outbox, &waiting);
-            BC_INFO("delivered %zu, %zu rejected, %llu waiting", ndelivered,
-                    nrejected, (unsigned long long) waiting);
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        baocao__reply__free_unpacked(replies[i], NULL);
-    if (retry_later) {
-        /* The hub is up but cannot store (or this outbox could not record
-         * its answers): hold all sends for a while. */
-        disconnect(self);
-        back_off(self, unrecorded ? "the outbox could not record the "
-                                    "answers" : "hub cannot store now");
-    }
-}
-
-
-/* A failed handshake will fail again at once: drop the socket and wait
- * the same backoff as a silent link. The link names the cause and logs
- * it (node_link_handshake_failed); the words stay in the outbox for
- * `baocao status`. */
-static void read_monitor(node_sender_t *self)
-{
-    uint16_t event;
-    uint32_t value;
-    bc_handshake_t what = bc_keys_watch_read_event(self->monitor, &event,
-                                                   &value);
-    if (what == BC_HANDSHAKE_OTHER)
-        return;
-    int64_t now = zclock_mono();
-    if (event == ZMQ_EVENT_DISCONNECTED) {
-        /* A connection that was up closed (a cut, libzmq's heartbeat
-         * timeout): what was in flight on it is lost, and its answers
-         * can no longer come. libzmq would reconnect and the node wait
-         * out the silence limit; instead, a probe at once. With nothing
-         * in flight, libzmq's own reconnect will do. */
-        size_t inflight = node_window_count(self->window);
-        if (inflight && !node_link_probing(self->link)) {
-            record_error(self, "the connection to %s was cut with %zu "
-                         "report(s) in flight", self->cfg.hub, inflight);
-            /* A hub that cuts the link on reading a report (over its
-             * size limit) does it this way: the oldest in flight is a
-             * suspect, as for a silent link. */
-            node_link_judge(self->link, node_window_oldest(self->window));
-            link_failed(self, "connection cut", true);
-        } else if (node_link_probing(self->link)) {
-            /* The probe's Ping went with it: a new probe, at once if the
-             * connection had lived (the link cut it), else after the
-             * backoff (a hub that is gone). */
-            link_failed(self, "the probe's connection closed",
-                        node_link_probe_cut(self->link, now));
-        }
-        return;
-    }
-    if (node_link_hold_expired(self->link, now)) {
-        /* A held probe that never came up: a fresh one, at once. */
-        BC_DEBUG("no connection after %lld ms: a new probe",
-                 (long long) node_link_hold_ms(self->link));
-        link_failed(self, "no connection yet", true);
-        return;
-    }
-    char why[256];
-    if (node_link_probe_cut(self->link, now)) {
-        /* A held probe cut by the link before it came up: say so once at
-         * INFO, and probe again at once. */
-        BC_DEBUG("the probe's connection was cut, %lld ms after the hub "
-                 "last answered",
-                 (long long) (now - node_link_probe_since(self->link)));
-        link_failed(self, "the link cut the probe's connection", true);
-        return;
-    }
-    node_link_handshake_failed(self->link, what, event, value, now, why,
-                               sizeof why);
-    /* record_error logs at WARN on a change of words; this one has its
-     * own ERROR line, so write the outbox directly. */
-    if (strcmp(why, self->last_error) != 0) {
-        snprintf(self->last_error, sizeof self->last_error, "%s", why);
-        check_store(self, node_outbox_set_error(self->outbox, why),
-                    "cannot record the last delivery problem");
-    }
-    link_failed(self, "handshake failed", false);
 }
 
 /* Closes an idle link (node_link_idle_due says when) once nothing waits
@@ -833,12 +562,13 @@ static bool close_if_idle(node_sender_t *self, int64_t now)
         || node_link_waiting(self->link)
         || !node_link_idle_due(self->link, now, &idle_ms))
         return false;
-    if (check_store(self, node_outbox_waiting(self->outbox, &waiting),
-                    "cannot read the outbox") != BC_OK || waiting)
+    int rc = node_outbox_waiting(self->outbox, &waiting);
+    if (node_sender_check_store(self, rc, "cannot read the outbox") != BC_OK
+        || waiting)
         return false;
     BC_DEBUG("nothing to send for %lld ms: closing the link until a report "
              "is filed", (long long) idle_ms);
-    disconnect(self);
+    node_sender_disconnect(self);
     self->idle = true;
     return true;
 }
@@ -847,8 +577,9 @@ static bool close_if_idle(node_sender_t *self, int64_t now)
 static bool wake_from_idle(node_sender_t *self)
 {
     uint64_t waiting = 0;
-    if (check_store(self, node_outbox_waiting(self->outbox, &waiting),
-                    "cannot read the outbox") != BC_OK || !waiting)
+    int rc = node_outbox_waiting(self->outbox, &waiting);
+    if (node_sender_check_store(self, rc, "cannot read the outbox") != BC_OK
+        || !waiting)
         return false;
     BC_DEBUG("%llu report(s) to send: opening the link",
              (unsigned long long) waiting);
@@ -871,8 +602,9 @@ int node_sender_run(node_sender_t *self)
             /* Exit 3 says "reports left undelivered": only say it when it
              * is true (a node that delivered its one report used to). */
             node_stats_t st;
-            if (check_store(self, node_outbox_stats(self->outbox, &st),
-                            "cannot read the outbox") == BC_OK
+            int rc = node_outbox_stats(self->outbox, &st);
+            if (node_sender_check_store(self, rc, "cannot read the outbox")
+                    == BC_OK
                 && st.pending + st.in_flight == 0) {
                 node_summary_log(self->outbox, self->cfg.store,
                                  "time is up, nothing left to send");
@@ -891,7 +623,7 @@ int node_sender_run(node_sender_t *self)
             continue;
         }
         if (!self->sock && now >= self->retry_at && connect_hub(self))
-            back_off(self, "cannot set up the link");
+            node_sender_back_off(self, "cannot set up the link");
         if (self->sock && !self->copy_asked)
             ask_copy(self);
         /* Look for new reports when the window has room, at once if the
@@ -912,8 +644,9 @@ int node_sender_run(node_sender_t *self)
         if (self->cfg.drain && node_window_count(self->window) == 0
             && !copy_due) {
             node_stats_t st;
-            if (check_store(self, node_outbox_stats(self->outbox, &st),
-                            "cannot read the outbox") == 0
+            int rc = node_outbox_stats(self->outbox, &st);
+            if (node_sender_check_store(self, rc, "cannot read the outbox")
+                    == BC_OK
                 && st.pending + st.in_flight == 0) {
                 /* Any rejection still needing action fails the drain
                  * (exit 1): a script that files and drains must see it. */
@@ -942,30 +675,30 @@ int node_sender_run(node_sender_t *self)
             continue;
         /* Replies first: a poll can see both the hub's last acks and the
          * monitor's "disconnected", and the monitor's handler closes the
-         * socket (link_failed), which would lose acks already here and
-         * leave receive_acks a NULL socket (czmq asserts: the node
-         * aborted under test_hub_killed). */
+         * socket (node_sender_link_failed), which would lose acks already
+         * here and leave node_answers_receive a NULL socket (czmq asserts:
+         * the node aborted under test_hub_killed). */
         if (items[0].revents & ZMQ_POLLIN)
-            receive_acks(self);
+            node_answers_receive(self);
         if (self->sock && nitems == 2 && (items[1].revents & ZMQ_POLLIN))
-            read_monitor(self);
+            node_answers_monitor(self);
         if (!self->sock)
             continue;
 
         /* An isolation Ping unanswered for a timeout: the link is down. */
         size_t inflight = node_window_count(self->window);
         if (node_link_ping_lost(self->link, now, inflight)) {
-            link_failed(self, "no answer to a ping", true);
+            node_sender_link_failed(self, "no answer to a ping", true);
             continue;
         }
         /* A probe's connection is up but its Ping went unanswered for
          * node_link_hold_ms: a hung hub, the next attempt after the
          * backoff. */
         if (node_link_probe_lost(self->link, now)) {
-            record_error(self, "no answer from %s to a probe for %lld ms",
-                         self->cfg.hub,
-                         (long long) node_link_hold_ms(self->link));
-            link_failed(self, "no answer to a probe", false);
+            node_sender_record_error(
+                self, "no answer from %s to a probe for %lld ms",
+                self->cfg.hub, (long long) node_link_hold_ms(self->link));
+            node_sender_link_failed(self, "no answer to a probe", false);
             continue;
         }
         int64_t oldest_sent = node_window_oldest_sent(self->window);
@@ -981,15 +714,16 @@ int node_sender_run(node_sender_t *self)
         int64_t silent_ms;
         if (node_link_is_silent(self->link, now, inflight, oldest_sent,
                                 &silent_ms)) {
-            record_error(self, "no answer from %s for %lld ms",
-                         self->cfg.hub, (long long) silent_ms);
+            node_sender_record_error(self, "no answer from %s for %lld ms",
+                                     self->cfg.hub, (long long) silent_ms);
             node_link_judge(self->link, node_window_oldest(self->window));
-            link_failed(self, "link is silent", true);
+            node_sender_link_failed(self, "link is silent", true);
         } else if (node_link_unreachable(self->link, now, inflight,
                                          &silent_ms)) {
-            record_error(self, "hub unreachable: no connection to %s for "
-                         "%lld ms", self->cfg.hub, (long long) silent_ms);
-            link_failed(self, "hub unreachable", true);
+            node_sender_record_error(
+                self, "hub unreachable: no connection to %s for %lld ms",
+                self->cfg.hub, (long long) silent_ms);
+            node_sender_link_failed(self, "hub unreachable", true);
         } else {
             close_if_idle(self, now);
         }
