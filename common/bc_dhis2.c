@@ -148,8 +148,10 @@ static int json_text(const cJSON *obj, const char *field, char *buf,
     }
     if (cJSON_IsNumber(f)) {
         double d = f->valuedouble;
-        /* Whole numbers print as digits; the importer judges the rest. */
-        if (d == (double) (long long) d && d > -9e15 && d < 9e15)
+        /* Whole numbers print as digits; the importer judges the rest.
+         * The range first: converting a double beyond long long (1e300, a
+         * fuzzer's) is undefined behaviour, not a large number. */
+        if (d > -9e15 && d < 9e15 && d == (double) (long long) d)
             snprintf(buf, len, "%lld", (long long) d);
         else
             snprintf(buf, len, "%.17g", d);

@@ -187,6 +187,23 @@ static void test_json(void **state)
     assert_int_equal(set->values[2].where, 3);
     bc_dhis2_set_destroy(&set);
 
+    /* Numbers beyond what a whole count can be are passed on as written,
+     * for the importer to refuse (UBSan flagged the cast of 1e300 that
+     * fuzz_dhis2 found; this build runs under it too). */
+    const char *huge =
+        "{\"period\": \"201401\", \"orgUnit\": \"DiszpKrYNg8\",\n"
+        " \"dataValues\": [{\"dataElement\": \"a\", \"value\": 1e300},\n"
+        "  {\"dataElement\": \"b\", \"value\": -1e19},\n"
+        "  {\"dataElement\": \"c\", \"value\": 12.5},\n"
+        "  {\"dataElement\": \"d\", \"value\": 8999999999999999}]}";
+    set = parse(huge, BC_DHIS2_JSON);
+    assert_int_equal(set->n, 4);
+    assert_string_equal(set->values[0].value, "1.0000000000000001e+300");
+    assert_string_equal(set->values[1].value, "-1e+19");
+    assert_string_equal(set->values[2].value, "12.5");
+    assert_string_equal(set->values[3].value, "8999999999999999");
+    bc_dhis2_set_destroy(&set);
+
     static const struct {
         const char *text, *msg;
     } bad[] = {
