@@ -441,6 +441,20 @@ static bool hub_has(void *arg)
            && v > 0;
 }
 
+/* Through a link of a second each way: report 1 delivered, then report 2
+ * filed and stored by the hub, its Ack still on the way down (about a
+ * second) when this returns: the moment to lose it. The node's log is in
+ * `log`. */
+static void ack_on_its_way(fixture_t *f, char *log, size_t loglen)
+{
+    start_link(f, 1000, 0);
+    file_report(f, "2023-10", 10);
+    start_node(f, log, loglen, 60000);
+    file_report(f, "2023-11", 11);
+    stored_t s = {f->hub.endpoint, "2023-11"};
+    assert_true(bc_eventually(hub_has, &s, 30000));
+}
+
 /* The answer to a report is lost after the hub stored it (the link goes
  * black while the Ack crosses it). The probe that follows the silence
  * asks which of the reports it sent the hub holds (Ping.held_asked): the
@@ -450,17 +464,10 @@ static bool hub_has(void *arg)
 static void test_probe_asks_what_the_hub_holds(void **state)
 {
     fixture_t *f = *state;
-    start_link(f, 1000, 0);   /* a second each way: time to black it out */
-    file_report(f, "2023-10", 10);
     char log[4096];
-    start_node(f, log, sizeof log, 60000);
+    ack_on_its_way(f, log, sizeof log);
     delivered_t d = {f->store, 1};
-
-    /* Report 2 goes up; once the hub has it, its Ack is still on the way
-     * down (a second): black out the link. */
-    file_report(f, "2023-11", 11);
-    stored_t s = {f->hub.endpoint, "2023-11"};
-    assert_true(bc_eventually(hub_has, &s, 30000));
+    /* Black out the link while the Ack is in it. */
     flaky_proxy_blackhole(f->proxy, 1);
     status_has_t h = {f->store, "no answer from"};
     assert_true(bc_eventually(status_has, &h, 60000));
@@ -484,17 +491,10 @@ static void test_probe_asks_what_the_hub_holds(void **state)
 static void test_restart_asks_what_the_hub_holds(void **state)
 {
     fixture_t *f = *state;
-    start_link(f, 1000, 0);   /* a second each way: time to kill it */
-    file_report(f, "2023-10", 10);
     char log[4096];
-    start_node(f, log, sizeof log, 60000);
+    ack_on_its_way(f, log, sizeof log);
     delivered_t d = {f->store, 1};
-
-    /* Report 2 goes up; once the hub has it, its Ack is still on the way
-     * down (a second): the node dies before it arrives. */
-    file_report(f, "2023-11", 11);
-    stored_t s = {f->hub.endpoint, "2023-11"};
-    assert_true(bc_eventually(hub_has, &s, 30000));
+    /* The node dies before the Ack arrives. */
     assert_int_equal(bc_stop(&f->node, SIGKILL, 10000), 128 + SIGKILL);
     delivered_t both = {f->store, 2};
     assert_false(all_delivered(&both));   /* its Ack never came */
