@@ -16,6 +16,11 @@
 #define BC_ID_LEN 16                 /* submission id, bytes */
 #define BC_ID_HEXLEN (BC_ID_LEN * 2) /* its hex form, characters */
 
+/* Ping.held_asked: at most this many ids asked about in one Ping. The node
+ * asks about no more (node_probe.h); the hub looks at no more (the rest
+ * go unanswered, and are resent and told ACK_DUPLICATE). */
+#define BC_HELD_ASKED_MAX 64
+
 /* A new submission id, time-ordered like a UUIDv7: 48 bits of Unix
  * milliseconds (big-endian), then 80 random bits (libsodium's CSPRNG).
  * Unique without coordination, and new ids sort after old ones, so the

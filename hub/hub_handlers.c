@@ -303,49 +303,35 @@ void hub_plan_admit(hub_server_t *self, const Baocao__Request *req,
     hub_plan_validate(self->reg, ps, it);
 }
 
-/* May `peer` learn where a submission of unit `unit_sid` went? The peer
- * that may submit for that unit (hub_may_submit): its own unit, a relay's
- * subtree, a district filing on behalf of its communes; anyone in plain
- * mode. */
+/* May `peer` learn where a submission of `unit` went? The peer that may
+ * submit for that unit (hub_may_submit): its own unit, a relay's subtree,
+ * a district filing on behalf of its communes; anyone in plain mode. A
+ * unit no longer in the registry (NULL) is heard of only in plain mode. */
 static bool may_hear_of(const bc_registry_t *reg, const char *peer,
-                        uint32_t unit_sid)
+                        const bc_unit_t *unit)
 {
     if (!peer || !*peer)
         return true;
-    if (strncmp(peer, "unit:", 5) != 0)
-        return false;
-    const bc_unit_t *me = bc_registry_find_unit(reg, peer + 5);
-    if (!me)
-        return false;
-    if (me->sid == unit_sid)
-        return true;
-    if (!me->relay && !me->on_behalf)
-        return false;
-    for (size_t i = 0, n = bc_registry_nunits(reg); i < n; i++) {
-        const bc_unit_t *u = bc_registry_unit(reg, (uint32_t) i);
-        if (u->sid == unit_sid)
-            return hub_may_submit(reg, peer, u);
-    }
-    return false;
+    return unit && hub_may_submit(reg, peer, unit);
 }
 
 /* Pong.held: which of the ids asked about this hub holds from this peer
- * (see Ping.held_asked). At most PING_HELD_MAX are looked at; an id of the
- * wrong size is skipped. Fills held[] (hub_seq and id, the id borrowed
+ * (see Ping.held_asked). At most BC_HELD_ASKED_MAX are looked at; an id
+ * of the wrong size is skipped. Fills held[] (hub_seq and id, the id borrowed
  * from the request) and returns how many. */
-#define PING_HELD_MAX 64
 static size_t find_held(hub_server_t *self, hub_reader_t *r,
                         const Baocao__Ping *ping, const char *peer,
                         Baocao__Held *held, Baocao__Held **ptrs)
 {
     size_t n = 0;
-    for (size_t i = 0; i < ping->n_held_asked && i < PING_HELD_MAX; i++) {
+    for (size_t i = 0; i < ping->n_held_asked && i < BC_HELD_ASKED_MAX; i++) {
         const ProtobufCBinaryData *id = &ping->held_asked[i];
         uint64_t seq;
         uint32_t sid;
-        if (id->len != 16
+        if (id->len != BC_ID_LEN
             || hub_reader_submission(r, id->data, &seq, &sid) != BC_OK
-            || !may_hear_of(self->reg, peer, sid))
+            || !may_hear_of(self->reg, peer,
+                            hub_store_unit(self->store, sid)))
             continue;
         baocao__held__init(&held[n]);
         held[n].id = *id;
@@ -377,7 +363,7 @@ static void handle_ping(hub_server_t *self, zframe_t *route,
         pong.head_hash.data = head;
         pong.head_hash.len = 32;
     }
-    Baocao__Held held[PING_HELD_MAX], *held_ptrs[PING_HELD_MAX];
+    Baocao__Held held[BC_HELD_ASKED_MAX], *held_ptrs[BC_HELD_ASKED_MAX];
     if (r && req->ping && req->ping->n_held_asked) {
         pong.n_held = find_held(self, r, req->ping, peer, held, held_ptrs);
         pong.held = held_ptrs;   /* the ids borrowed from the request */

@@ -199,6 +199,11 @@ const bc_registry_t *hub_store_registry(const hub_store_t *self)
     return self->reg;
 }
 
+const bc_unit_t *hub_store_unit(const hub_store_t *self, uint32_t sid)
+{
+    return hub_env_unit(self, sid);
+}
+
 uint64_t hub_store_txnid(hub_store_t *self)
 {
     /* A read transaction's id, not mdb_env_info's me_last_txnid: that one

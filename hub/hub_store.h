@@ -248,6 +248,10 @@ int hub_store_upstream_refused_put(hub_store_t *self,
 /* The registry the store was opened with. */
 const bc_registry_t *hub_store_registry(const hub_store_t *self);
 
+/* That registry's unit of store id `sid`, or NULL when none has it (a
+ * unit stored once and since dropped from the registry). A table lookup. */
+const bc_unit_t *hub_store_unit(const hub_store_t *self, uint32_t sid);
+
 /* The rooms: each header is the manual of what it owns. */
 #include "hub_log.h"
 #include "hub_rollup.h"

@@ -34,14 +34,15 @@
 #define NODE_PROBE_H
 
 #include "baocao.pb-c.h"
+#include "bc_wire.h"
 #include "node_outbox.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* At most this many reports asked about in one probe. */
-#define NODE_PROBE_ASK_MAX 64
+/* At most this many reports asked about in one probe: the wire's limit. */
+#define NODE_PROBE_ASK_MAX BC_HELD_ASKED_MAX
 
 /* The tag of the Ping that asks at start (beside the tags of node_link.h
  * and NODE_COPY_TAG, node_sender_int.h; never a seq). */

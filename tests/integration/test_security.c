@@ -12,6 +12,7 @@
 #include "bc_mem.h"
 #include "bc_report.h"
 #include "bc_test.h"
+#include "bc_wire.h"
 #include "flaky_proxy.h"
 #include "node_outbox.h"
 
@@ -367,6 +368,72 @@ static void test_head_over_curve(void **state)
     assert_int_equal(bc_run("baocao", sargv, NULL), 1);
 }
 
+/* The submission id of the one report filed into store. */
+static void filed_id(void *arg, const node_entry_t *e)
+{
+    assert_int_equal(bc_id_parse(e->id, arg), BC_OK);
+}
+
+/* How many of ids[0..n) a Ping asked as `who` is told the hub holds. */
+static size_t held_told(fixture_t *f, const char *who, uint8_t ids[][16],
+                        size_t n)
+{
+    char hubkey[4096], cert[4096], err[256];
+    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", key_path(f, who, "secret"));
+    bc_security_t sec = {hubkey, cert};
+    bc_client_t *c = bc_client_new(f->hub.endpoint, &sec, err, sizeof err);
+    assert_non_null(c);
+    ProtobufCBinaryData asked[4];
+    assert_true(n <= 4);
+    for (size_t i = 0; i < n; i++)
+        asked[i] = (ProtobufCBinaryData){16, ids[i]};
+    Baocao__Request req = BAOCAO__REQUEST__INIT;
+    Baocao__Ping ping = BAOCAO__PING__INIT;
+    ping.n_held_asked = n;
+    ping.held_asked = asked;
+    req.body_case = BAOCAO__REQUEST__BODY_PING;
+    req.ping = &ping;
+    Baocao__Reply *reply = NULL;
+    assert_int_equal(bc_client_call(c, &req, &reply, 5000), BC_OK);
+    assert_int_equal(reply->body_case, BAOCAO__REPLY__BODY_PONG);
+    size_t told = reply->pong->n_held;
+    for (size_t i = 0; i < told; i++) {
+        const Baocao__Held *h = reply->pong->held[i];
+        assert_int_equal(h->id.len, 16);
+        assert_true(h->hub_seq > 0);
+    }
+    baocao__reply__free_unpacked(reply, NULL);
+    bc_client_destroy(&c);
+    return told;
+}
+
+/* Pong.held tells where a submission went only to a peer that may submit
+ * for its unit: the ward itself, its district filing on its behalf. Other
+ * wards, operators and units elsewhere learn nothing of it. */
+static void test_held_is_told_to_its_senders_only(void **state)
+{
+    fixture_t *f = *state;
+    char qt[4096], hv[4096];
+    uint8_t ids[2][16];
+    file_one(f, "held-qt", "HP-HB-QT", 5, qt, sizeof qt);
+    assert_int_equal(run_node(f, qt, "HP-HB-QT", "qt", NULL, 20), 0);
+    file_one(f, "held-hv", "HP-HB-HV", 6, hv, sizeof hv);
+    assert_int_equal(run_node(f, hv, "HP-HB", "hb", NULL, 20), 0);
+    node_outbox_t *o;
+    char err[256];
+    assert_non_null(o = node_outbox_open(qt, err, sizeof err));
+    node_outbox_each(o, filed_id, ids[0]);
+    node_outbox_close(&o);
+    assert_non_null(o = node_outbox_open(hv, err, sizeof err));
+    node_outbox_each(o, filed_id, ids[1]);
+    node_outbox_close(&o);
+    assert_int_equal(held_told(f, "qt", ids, 2), 1);   /* its own only */
+    assert_int_equal(held_told(f, "hb", ids, 2), 2);   /* its wards' */
+    assert_int_equal(held_told(f, "longunit", ids, 2), 0);
+    assert_int_equal(held_told(f, "alice", ids, 2), 0);
+}
+
 static void test_operator_queries_not_submits(void **state)
 {
     fixture_t *f = *state;
@@ -603,6 +670,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_plain_client_gets_nothing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_held_is_told_to_its_senders_only,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_traffic_is_encrypted, setup,
                                         teardown),
     };
