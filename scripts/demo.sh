@@ -9,6 +9,10 @@
 #                                 (baocao-web) running on 127.0.0.1:8080 (or
 #                                 $BAOCAO_WEB_LISTEN), prints the URL, and
 #                                 stops on Ctrl-C
+#
+# BAOCAO_BIN=FOLDER runs the programs already built there, without the
+# install and the build (tests/packaging/test_demo.sh: the test suite runs
+# this script so).
 set -euo pipefail
 web=no
 case "${1:-}" in
@@ -34,10 +38,15 @@ quiet() {
   fi
   rm -f "$out"
 }
-echo "== install and build (quiet unless they fail)"
-quiet "$root/scripts/install-deps.sh"
-quiet env BUILD_DIR="$root/build" "$root/scripts/build.sh"
-bin=$root/build/bin
+if [[ -n ${BAOCAO_BIN:-} ]]; then
+  bin=$BAOCAO_BIN
+  [[ -x $bin/baocao-hub ]] || { echo "demo: no baocao-hub in BAOCAO_BIN=$bin" >&2; exit 2; }
+else
+  echo "== install and build (quiet unless they fail)"
+  quiet "$root/scripts/install-deps.sh"
+  quiet env BUILD_DIR="$root/build" "$root/scripts/build.sh"
+  bin=$root/build/bin
+fi
 
 work=$(mktemp -d /tmp/baocao-demo-XXXXXX)
 pids=()
