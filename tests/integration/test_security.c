@@ -374,7 +374,8 @@ static void filed_id(void *arg, const node_entry_t *e)
     assert_int_equal(bc_id_parse(e->id, arg), BC_OK);
 }
 
-/* How many of ids[0..n) a Ping asked as `who` is told the hub holds. */
+/* How many of ids[0..n) a Ping asked as `who` is told the hub holds. An
+ * id whose first byte is 0xff is sent one byte short (malformed). */
 static size_t held_told(fixture_t *f, const char *who, uint8_t ids[][16],
                         size_t n)
 {
@@ -384,10 +385,11 @@ static size_t held_told(fixture_t *f, const char *who, uint8_t ids[][16],
     bc_security_t sec = {hubkey, cert};
     bc_client_t *c = bc_client_new(f->hub.endpoint, &sec, err, sizeof err);
     assert_non_null(c);
-    ProtobufCBinaryData asked[4];
-    assert_true(n <= 4);
+    ProtobufCBinaryData asked[BC_HELD_ASKED_MAX + 8];
+    assert_true(n <= BC_HELD_ASKED_MAX + 8);
     for (size_t i = 0; i < n; i++)
-        asked[i] = (ProtobufCBinaryData){16, ids[i]};
+        asked[i] = (ProtobufCBinaryData){ids[i][0] == 0xff ? 15 : 16,
+                                         ids[i]};
     Baocao__Request req = BAOCAO__REQUEST__INIT;
     Baocao__Ping ping = BAOCAO__PING__INIT;
     ping.n_held_asked = n;
@@ -432,6 +434,16 @@ static void test_held_is_told_to_its_senders_only(void **state)
     assert_int_equal(held_told(f, "hb", ids, 2), 2);   /* its wards' */
     assert_int_equal(held_told(f, "longunit", ids, 2), 0);
     assert_int_equal(held_told(f, "alice", ids, 2), 0);
+    /* Hostile questions: a malformed id is skipped, ids past the limit
+     * are not looked at, and the hub keeps answering. */
+    uint8_t many[BC_HELD_ASKED_MAX + 8][16];
+    memset(many, 0xff, sizeof many);               /* all malformed */
+    memcpy(many[1], ids[0], 16);
+    assert_int_equal(held_told(f, "qt", many, 2), 1);
+    memcpy(many[BC_HELD_ASKED_MAX], ids[0], 16);   /* the 65th */
+    memset(many[1], 0xff, 16);
+    assert_int_equal(held_told(f, "qt", many, BC_HELD_ASKED_MAX + 8), 0);
+    assert_int_equal(held_told(f, "qt", ids, 1), 1);
 }
 
 static void test_operator_queries_not_submits(void **state)
