@@ -43,10 +43,8 @@ static int setup(void **state)
     f->dir = bc_tmpdir("enroll");
     bc_hub_init(&f->hub);
     const char *names[] = {"hub", "alice"};
-    for (int i = 0; i < 2; i++) {
-        const char *argv[] = {"keygen", "--out", file_in(f, names[i]), NULL};
-        assert_int_equal(bc_run("baocao", argv, NULL), 0);
-    }
+    for (int i = 0; i < 2; i++)
+        bc_keygen(f->dir, names[i], NULL);
     snprintf(f->units, sizeof f->units, "%s", file_in(f, "units.csv"));
     bc_write_file(f->units,
                   "code,parent_code,level,name,reports,on_behalf,key\n"

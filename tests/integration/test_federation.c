@@ -99,20 +99,6 @@ static void *run_proxy(void *arg)
     return NULL;
 }
 
-static void keygen(const char *path)
-{
-    const char *argv[] = {"keygen", "--out", path, NULL};
-    assert_int_equal(bc_run("baocao", argv, NULL), 0);
-}
-
-static void pub_of(const char *base, char out[41])
-{
-    char path[800], err[256];
-    snprintf(path, sizeof path, "%s.pub", base);
-    if (bc_keys_public(path, out, err, sizeof err) != BC_OK)
-        fail_msg("%s", err);
-}
-
 /* Province k: P<k>, districts P<k>-D<d>, communes P<k>-D<d>-C<c>. Its own
  * registry has the province as root; the national one has them all under
  * VN, each province relay=yes with its hub's key. */
@@ -124,10 +110,10 @@ static void write_registries(fixture_t *f)
     fprintf(nat, "code,parent_code,level,name,reports,on_behalf,relay,key\n"
                  "VN,,country,Việt Nam,no,,,\n");
     for (int p = 0; p < PROVS; p++) {
-        char base[640], pub[41];
-        snprintf(base, sizeof base, "%s/prov%d", f->keys, p);
-        keygen(base);
-        pub_of(base, pub);
+        char name[16], base[640], pub[41];
+        snprintf(name, sizeof name, "prov%d", p);
+        snprintf(base, sizeof base, "%s/%s", f->keys, name);
+        bc_keygen(f->keys, name, pub);
         snprintf(f->prov_cert[p], sizeof f->prov_cert[p], "%s.secret", base);
         fprintf(nat, "P%d,VN,province,Tỉnh %d,no,,yes,%s\n", p, p, pub);
         snprintf(f->prov_units[p], sizeof f->prov_units[p], "%s/units.csv",
@@ -292,10 +278,10 @@ static int setup(void **state)
     }
     char base[640];
     snprintf(base, sizeof base, "%s/national", f->keys);
-    keygen(base);
+    bc_keygen(f->keys, "national", NULL);
     snprintf(f->nat_pub, sizeof f->nat_pub, "%s.pub", base);
     snprintf(base, sizeof base, "%s/op", f->keys);
-    keygen(base);
+    bc_keygen(f->keys, "op", NULL);
     snprintf(f->op_secret, sizeof f->op_secret, "%s.secret", base);
     write_registries(f);
     *state = f;

@@ -294,18 +294,6 @@ static void test_second_node_refused(void **state)
 
 /* --- 3. backoff for every kind of link failure --------------------------- */
 
-static void keygen(fixture_t *f, const char *name, char pub[41])
-{
-    char out[4096];
-    at(f, name, out, sizeof out);
-    const char *argv[] = {"keygen", "--out", out, NULL};
-    char *text = NULL;
-    assert_int_equal(bc_run("baocao", argv, &text), 0);
-    memcpy(pub, text, 40);
-    pub[40] = '\0';
-    free(text);
-}
-
 /* The delays of the "trying again in N ms" lines of a log, in order. */
 static size_t retry_delays(const char *text, const char *why, long *ms,
                            size_t max)
@@ -335,7 +323,7 @@ static void test_handshake_backoff(void **state)
     char keys[4][41];
     const char *names[4] = {"hub", "qt", "other", "stranger"};
     for (int i = 0; i < 4; i++)
-        keygen(f, names[i], keys[i]);
+        bc_keygen(f->dir, names[i], keys[i]);
     char units[4096], secret[4096], dir2[4096];
     bc_write_file(at(f, "units.csv", units, sizeof units), "");
     FILE *fp = fopen(units, "w");

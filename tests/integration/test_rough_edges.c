@@ -260,19 +260,11 @@ static void test_replay_rejection_exit(void **state)
 
 /* --- 4. errors that name the real cause ---------------------------------- */
 
-static void keygen(fixture_t *f, const char *name)
-{
-    char out[4096];
-    at(f, name, out, sizeof out);
-    const char *argv[] = {"keygen", "--out", out, NULL};
-    assert_int_equal(bc_run("baocao", argv, NULL), 0);
-}
-
 static void test_handshake_messages(void **state)
 {
     fixture_t *f = *state;
-    keygen(f, "hub");
-    keygen(f, "alice");
+    bc_keygen(f->dir, "hub", NULL);
+    bc_keygen(f->dir, "alice", NULL);
     char secret[4096], pub[4096], alice_pub[4096], alice_sec[4096];
     char dir2[4096], store[4096], good[4096], log[4096];
     at(f, "hub.secret", secret, sizeof secret);

@@ -45,15 +45,8 @@ static int setup(void **state)
     fixture_t *f = calloc(1, sizeof *f);
     f->dir = bc_tmpdir("scopes");
     bc_hub_init(&f->hub);
-    for (int i = 0; i < NKEYS; i++) {
-        char out[4096];
-        snprintf(out, sizeof out, "%s/%s", f->dir, names[i]);
-        const char *argv[] = {"keygen", "--out", out, NULL};
-        char *pub = NULL;
-        assert_int_equal(bc_run("baocao", argv, &pub), 0);
-        memcpy(f->keys[i], pub, 40);
-        free(pub);
-    }
+    for (int i = 0; i < NKEYS; i++)
+        bc_keygen(f->dir, names[i], f->keys[i]);
     char units[4096], ops[4096], text[2048];
     snprintf(units, sizeof units, "%s", bc_path(f->dir, "units.csv"));
     snprintf(text, sizeof text,

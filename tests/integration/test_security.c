@@ -60,16 +60,8 @@ static int setup(void **state)
     fixture_t *f = bc_calloc(1, sizeof *f);
     f->dir = bc_tmpdir("security");
     bc_hub_init(&f->hub);
-    for (int i = 0; i < 6; i++) {
-        char out[4096];
-        snprintf(out, sizeof out, "%s/%s", f->dir, names[i]);
-        const char *argv[] = {"keygen", "--out", out, NULL};
-        char *pub = NULL;
-        assert_int_equal(bc_run("baocao", argv, &pub), 0);
-        assert_int_equal(strlen(pub), 41);
-        memcpy(f->keys[i], pub, 40);
-        free(pub);
-    }
+    for (int i = 0; i < 6; i++)
+        bc_keygen(f->dir, names[i], f->keys[i]);
     /* Secret files are the owner's alone. */
     struct stat st;
     assert_int_equal(stat(key_path(f, "qt", "secret"), &st), 0);

@@ -88,6 +88,21 @@ const char *bc_path(const char *dir, const char *name)
     return b;
 }
 
+void bc_keygen(const char *dir, const char *name, char *pub)
+{
+    char out[4096];
+    snprintf(out, sizeof out, "%s/%s", dir, name);
+    const char *argv[] = {"keygen", "--out", out, NULL};
+    char *text = NULL;
+    assert_int_equal(bc_run("baocao", argv, &text), 0);
+    assert_int_equal(strlen(text), 41);          /* the key and a newline */
+    if (pub) {
+        memcpy(pub, text, 40);
+        pub[40] = '\0';
+    }
+    free(text);
+}
+
 static const char *env_path(const char *var, const char *fallback,
                             const char *rel)
 {

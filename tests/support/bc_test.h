@@ -29,6 +29,12 @@ bool bc_file_contains(const char *path, const char *needle);
 /* "path/name" in a static rotating buffer (a few at a time). */
 const char *bc_path(const char *dir, const char *name);
 
+/* Makes the key pair dir/name.pub and dir/name.secret with the real
+ * `baocao keygen`, and writes its public key (40 Z85 characters and a
+ * NUL) into pub unless pub is NULL. Fails the test when keygen does or
+ * prints anything but the key. */
+void bc_keygen(const char *dir, const char *name, char *pub);
+
 /* The shipped data and programs. */
 const char *bc_source(const char *rel);   /* BC_SOURCE_DIR/rel */
 const char *bc_shared(const char *rel);   /* BC_SHARED_DIR/rel */
