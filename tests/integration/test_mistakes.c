@@ -33,30 +33,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct {
-    char *dir;          /* temporary folder */
-    bc_hub_t hub;       /* the hub under test (plain) */
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = bc_tmpdir("mistakes");
-    bc_hub_init(&f->hub);
-    bc_hub_start(&f->hub, f->dir, NULL, NULL);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    assert_int_equal(bc_hub_stop(&f->hub), 0);   /* SIGTERM: exit 0 */
-    bc_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+/* The shared fixture (bc_test.h): a folder and a plain hub in it. */
+typedef bc_fixture_t fixture_t;
 
 /* dir/name in a buffer of the caller's. */
 static char *at(fixture_t *f, const char *name, char *buf, size_t len)
@@ -688,17 +666,20 @@ static void test_last_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_partial_correction, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_second_hub_refused, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_second_node_refused, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_handshake_backoff, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_setup_messages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exit_codes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_last_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_correction,
+                                        bc_fixture_setup, bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_second_hub_refused,
+                                        bc_fixture_setup, bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_second_node_refused,
+                                        bc_fixture_setup, bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_backoff,
+                                        bc_fixture_setup, bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_setup_messages, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_exit_codes, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_last_line, bc_fixture_setup,
+                                        bc_fixture_teardown),
     };
     return cmocka_run_group_tests_name("integration.mistakes", tests, NULL,
                                        NULL);

@@ -30,30 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct {
-    char *dir;          /* temporary folder */
-    bc_hub_t hub;       /* the hub under test (plain) */
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = bc_tmpdir("rough");
-    bc_hub_init(&f->hub);
-    bc_hub_start(&f->hub, f->dir, NULL, NULL);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
-    bc_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+/* The shared fixture (bc_test.h): a folder and a plain hub in it. */
+typedef bc_fixture_t fixture_t;
 
 /* dir/name in a buffer of the caller's. */
 static char *at(fixture_t *f, const char *name, char *buf, size_t len)
@@ -458,16 +436,18 @@ static void test_output(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_status_no_outbox, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_drain_rejection_exit, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_replay_rejection_exit, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_handshake_messages, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_output, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_no_outbox,
+                                        bc_fixture_setup, bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_drain_rejection_exit,
+                                        bc_fixture_setup, bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_replay_rejection_exit,
+                                        bc_fixture_setup, bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_messages,
+                                        bc_fixture_setup, bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_output, bc_fixture_setup,
+                                        bc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_ping, bc_fixture_setup,
+                                        bc_fixture_teardown),
     };
     return cmocka_run_group_tests_name("integration.rough_edges", tests, NULL,
                                        NULL);
