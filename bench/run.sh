@@ -27,7 +27,8 @@
 #      worst), each commit's new pages counted by DB from a walk of LMDB's
 #      file (bench_pages); and the hub's own commits, sampled while it
 #      fills that store (bench_pages --watch: stopped, walked, run, walked);
-# and prints one table, with the disk's fsync time. Usage:
+# and prints one table, with the disk's fsync time, and last the goals of
+# issues 13 and 21 against this run's figures, each met or not. Usage:
 #   bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves [--million]]
 #   --quick     60,000 reports and 200,000 audit submissions (a few minutes)
 #   --no-pg     skip PostgreSQL (its load alone takes about 4 minutes)
@@ -217,4 +218,36 @@ echo "|---|---|---|"
 for k in complete connections_during_outage bytes_up bandwidth_allows_s took_s ratio_pct; do
   printf '| %s | %s | %s |\n' "$k" "$(dget link $k)" "$(dget hub $k)"
 done
+
+# --- The goals of issues 13 and 21, each against this run's figures -------
+goal() { # label, figure, <= or >=, target
+  local met
+  met=$(awk -v v="$2" -v op="$3" -v t="$4" 'BEGIN{
+    if (v == "" || t == "") { print "-"; exit }
+    ok = (op == "<=") ? (v + 0 <= t + 0) : (v + 0 >= t + 0)
+    print ok ? "met" : "not met" }')
+  printf '| %s | %s | %s %s | %s |\n' "$1" "${2:--}" "$3" "${4:--}" "$met"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a != "" && b > 0) printf "%.3f", a/b}'; }
+echo
+echo "| goal (issue) | this run | target | |"
+echo "|---|---|---|---|"
+if ((redis)); then
+  goal "ingest / Redis Streams' durable rate (21.1)" \
+    "$(ratio "$(get hub ingest_reports_per_s)" "$(get redis ingest_reports_per_s)")" ">=" 1
+fi
+goal "ingest / raw LMDB's rate (21.1)" "$(ratio "$h" "$r")" ">=" 0.40
+for q in province_month province_ytd district_month facility_month; do
+  goal "$q p50, ms (21.2)" "$(get hub "q_${q}_p50_ms")" "<=" 0.100
+  goal "$q p99, ms (21.2)" "$(get hub "q_${q}_p99_ms")" "<=" 0.200
+done
+if ((pg)); then
+  goal "facility_month p99 / PostgreSQL's bare select p99 (21.2)" \
+    "$(ratio "$(get hub q_facility_month_p99_ms)" "$(get pg q_facility_month_p99_ms)")" "<=" 0.5
+fi
+for q in slice_province slice_district; do
+  goal "$q (100 x 24) p99, ms (13, 21.3)" "$(get hub "q_${q}_p99_ms")" "<=" 2
+done
+goal "backlog drain after a link outage, % of the bandwidth's time (21.4)" "$(dget link ratio_pct)" ">=" 80
+goal "backlog drain after a hub outage, % of the bandwidth's time (21.4)" "$(dget hub ratio_pct)" ">=" 80
 rm -f "$drain"
