@@ -304,21 +304,19 @@ void hub_plan_admit(hub_server_t *self, const Baocao__Request *req,
 }
 
 /* May `peer` learn where a submission of `unit` went? The peer that may
- * submit for that unit (hub_may_submit): its own unit, a relay's subtree,
- * a district filing on behalf of its communes; anyone in plain mode. A
+ * submit for that unit (hub_may_submit: its own unit, a relay's subtree,
+ * a district filing on behalf of its communes; anyone in plain mode). A
  * unit no longer in the registry (NULL) is heard of only in plain mode. */
 static bool may_hear_of(const bc_registry_t *reg, const char *peer,
                         const bc_unit_t *unit)
 {
-    if (!peer || !*peer)
-        return true;
-    return unit && hub_may_submit(reg, peer, unit);
+    return unit ? hub_may_submit(reg, peer, unit) : !peer || !*peer;
 }
 
 /* Pong.held: which of the ids asked about this hub holds from this peer
  * (see Ping.held_asked). At most BC_HELD_ASKED_MAX are looked at; an id
- * of the wrong size is skipped. Fills held[] (hub_seq and id, the id borrowed
- * from the request) and returns how many. */
+ * of the wrong size is skipped. Fills held[] (hub_seq and id, the id
+ * borrowed from the request) and returns how many. */
 static size_t find_held(hub_server_t *self, hub_reader_t *r,
                         const Baocao__Ping *ping, const char *peer,
                         Baocao__Held *held, Baocao__Held **ptrs)

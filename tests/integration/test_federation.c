@@ -35,7 +35,6 @@
 #include <cmocka.h>
 
 #include "bc_error.h"
-#include "bc_keys.h"
 #include "bc_mem.h"
 #include "bc_report.h"
 #include "bc_test.h"
