@@ -54,9 +54,8 @@ static int setup(void **state)
     bc_hub_init(&f->hub);
     for (int i = 0; i < NKEYS; i++)
         bc_keygen(f->dir, names[i], f->keys[i]);
-    char units[4096], ops[4096], text[4096];
-    snprintf(units, sizeof units, "%s", bc_path(f->dir, "units.csv"));
-    snprintf(text, sizeof text,
+    char units[4096], ops[1024];
+    snprintf(units, sizeof units,
              "code,parent_code,level,name,reports,on_behalf,key\n"
              "HP,,province,Hải Phòng,no,,\n"
              "HP-HB,HP,district,Hồng Bàng,no,,\n"
@@ -65,21 +64,12 @@ static int setup(void **state)
              "HP-LC,HP,district,Lê Chân,no,,\n"
              "HP-LC-AB,HP-LC,commune,An Biên,,,%s\n",
              f->keys[K_QT], f->keys[K_HV], f->keys[K_AB]);
-    bc_write_file(units, text);
-    snprintf(ops, sizeof ops, "%s", bc_path(f->dir, "operators.csv"));
-    snprintf(text, sizeof text, "name,key,unit,role\n"
+    snprintf(ops, sizeof ops, "name,key,unit,role\n"
              "hb_viewer,%s,HP-HB,viewer\n"
              "lc_admin,%s,HP-LC,admin\n"
              "hb_approver,%s,HP-HB,approver\n",
              f->keys[K_HBVIEW], f->keys[K_LCADMIN], f->keys[K_HBAPPR]);
-    bc_write_file(ops, text);
-    char secret[4096], alice[4096];
-    snprintf(secret, sizeof secret, "%s", key_path(f, "hub", "secret"));
-    snprintf(alice, sizeof alice, "%s", key_path(f, "alice", "pub"));
-    const char *extra[] = {"--registry", units, "--curve-secret", secret,
-                           "--operator-key", alice, "--operators", ops,
-                           NULL};
-    bc_hub_start(&f->hub, f->dir, NULL, extra);
+    bc_curve_hub_start(&f->hub, f->dir, units, ops, "alice");
     *state = f;
     return 0;
 }

@@ -562,3 +562,19 @@ int bc_fixture_teardown(void **state)
     *state = NULL;
     return 0;
 }
+
+void bc_curve_hub_start(bc_hub_t *hub, const char *dir, const char *units_csv,
+                        const char *operators_csv, const char *admin)
+{
+    char units[4096], ops[4096], secret[4096], admin_pub[4096];
+    snprintf(units, sizeof units, "%s/units.csv", dir);
+    snprintf(ops, sizeof ops, "%s/operators.csv", dir);
+    snprintf(secret, sizeof secret, "%s/hub.secret", dir);
+    snprintf(admin_pub, sizeof admin_pub, "%s/%s.pub", dir, admin);
+    bc_write_file(units, units_csv);
+    bc_write_file(ops, operators_csv);
+    const char *extra[] = {"--registry", units, "--curve-secret", secret,
+                           "--operator-key", admin_pub, "--operators", ops,
+                           NULL};
+    bc_hub_start(hub, dir, NULL, extra);
+}

@@ -128,6 +128,14 @@ typedef struct {
 int bc_fixture_setup(void **state);
 int bc_fixture_teardown(void **state);
 
+/* A CURVE hub for the tests of operators and scopes, started into an
+ * initialised *hub: its key pair is dir/hub.{pub,secret} (made earlier by
+ * bc_keygen), its registry dir/units.csv holds units_csv, its operators
+ * file dir/operators.csv holds operators_csv, and dir/ADMIN.pub is its
+ * --operator-key (an admin of the root). */
+void bc_curve_hub_start(bc_hub_t *hub, const char *dir, const char *units_csv,
+                        const char *operators_csv, const char *admin);
+
 /* Queries one figure directly (plain link). Returns true and the value if
  * the hub has data for it; asserts when the hub does not answer. */
 bool bc_query_value(const char *endpoint, const char *unit,
