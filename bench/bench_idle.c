@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +58,22 @@ int main(int argc, char **argv)
 {
     const char *idle_ms = "60000";
     int settle = 75, window = 120;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--idle-disconnect"))
-            idle_ms = argv[i + 1];
-        else if (!strcmp(argv[i], "--settle"))
-            settle = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--window"))
-            window = atoi(argv[i + 1]);
+    bool bad = false;
+    for (int i = 1; i < argc; i += 2) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--idle-disconnect") && v)
+            idle_ms = v;
+        else if (!strcmp(argv[i], "--settle") && v)
+            settle = atoi(v);
+        else if (!strcmp(argv[i], "--window") && v)
+            window = atoi(v);
+        else
+            bad = true;   /* --help too: nothing is started */
+    }
+    if (bad || settle < 0 || window < 1) {
+        fprintf(stderr, "usage: bench_idle [--idle-disconnect MS (the "
+                "node's)] [--settle S] [--window S]\n");
+        return 2;
     }
     char hub_bin[4200], node_bin[4200];
     bench_sibling(hub_bin, sizeof hub_bin, "baocao-hub");

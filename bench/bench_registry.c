@@ -80,6 +80,10 @@ static int write_units(const char *path, size_t *units, size_t *rows)
 
 int main(int argc, char **argv)
 {
+    if (argc > 3 || (argc > 1 && argv[1][0] == '-')) {
+        fprintf(stderr, "usage: bench_registry [CATALOG.csv] [RUNS]\n");
+        return 2;
+    }
     const char *catalog = argc > 1 ? argv[1] : "data/indicators.csv";
     int runs = argc > 2 ? atoi(argv[2]) : 20;
     char path[] = "/tmp/bench_registry_XXXXXX";

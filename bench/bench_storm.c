@@ -7,6 +7,7 @@
  * peer identity, as a node restarting would be), has each ping the hub,
  * and closes them all; it reads the hub's resident memory after each round.
  *
+ * Usage: bench_storm [--rounds N] [--peers N]
  * Output: "storm <name> <value>" lines.
  */
 #include "baocao.pb-c.h"
@@ -18,6 +19,7 @@
 #include <czmq.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +29,20 @@
 int main(int argc, char **argv)
 {
     int rounds = 40, per_round = 500;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--rounds"))
-            rounds = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--peers"))
-            per_round = atoi(argv[i + 1]);
+    bool bad = false;
+    for (int i = 1; i < argc; i += 2) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--rounds") && v)
+            rounds = atoi(v);
+        else if (!strcmp(argv[i], "--peers") && v)
+            per_round = atoi(v);
+        else
+            bad = true;   /* --help too: nothing is started */
+    }
+    if (bad || rounds < 1 || per_round < 1) {
+        fprintf(stderr, "usage: bench_storm [--rounds N] [--peers N (a "
+                "round)]\n");
+        return 2;
     }
     char hub_bin[4200];
     bench_sibling(hub_bin, sizeof hub_bin, "baocao-hub");
