@@ -29,14 +29,11 @@
 #include "bc_test.h"
 #include "node_outbox.h"
 
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -314,51 +311,7 @@ typedef struct {
 static bool form_url(void *arg)
 {
     form_url_t *u = arg;
-    FILE *in = fopen(u->path, "r");
-    if (!in)
-        return false;
-    char line[256] = "";
-    bool ok = fgets(line, sizeof line, in) != NULL;
-    fclose(in);
-    const char *colon = ok ? strrchr(line, ':') : NULL;
-    u->port = colon ? atoi(colon + 1) : 0;
-    return u->port > 0;
-}
-
-/* One HTTP/1.1 request to the form; returns the status, the body parsed
- * as JSON in *doc (caller frees). */
-static int http(int port, const char *method, const char *path,
-                const char *body, cJSON **doc)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t) port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof sa), 0);
-    char req[4096];
-    int n = snprintf(req, sizeof req,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-                     "X-Baocao-Form: 1\r\nConnection: close\r\n"
-                     "Content-Type: application/x-www-form-urlencoded\r\n"
-                     "Content-Length: %zu\r\n\r\n%s", method, path, port,
-                     body ? strlen(body) : 0, body ? body : "");
-    assert_int_equal(write(fd, req, (size_t) n), n);
-    char *resp = calloc(1, 1 << 16);
-    size_t got = 0;
-    ssize_t r;
-    while ((r = read(fd, resp + got, (1 << 16) - 1 - got)) > 0)
-        got += (size_t) r;
-    close(fd);
-    int status = 0;
-    sscanf(resp, "HTTP/1.%*d %d", &status);
-    const char *b = strstr(resp, "\r\n\r\n");
-    *doc = b ? cJSON_Parse(b + 4) : NULL;
-    if (!*doc)
-        fail_msg("not JSON: %s", resp);
-    free(resp);
-    return status;
+    return (u->port = bc_url_file_port(u->path)) > 0;
 }
 
 static const char *field(cJSON *doc, const char *obj, const char *name)
@@ -392,14 +345,14 @@ static void test_form_shows_rule_next_to_field(void **state)
      * (which is down) has failed: 503 until then. */
     int st = 0;
     for (int i = 0; i < 200 && st != 200; i++) {
-        st = http(u.port, "GET", "/api/form", NULL, &doc);
+        st = bc_form_request(u.port, "GET", "/api/form", NULL, &doc);
         cJSON_Delete(doc);
         if (st != 200)
             usleep(100000);
     }
     assert_int_equal(st, 200);
 
-    assert_int_equal(http(u.port, "POST", "/api/file",
+    assert_int_equal(bc_form_request(u.port, "POST", "/api/file",
                           "period=2025-09&sdd_u5=100&sdd_u2=500", &doc), 400);
     const char *u2 = field(doc, "errors", "sdd_u2");
     const char *u5 = field(doc, "errors", "sdd_u5");
@@ -409,7 +362,7 @@ static void test_form_shows_rule_next_to_field(void **state)
                  cJSON_PrintUnformatted(doc));
     cJSON_Delete(doc);
 
-    assert_int_equal(http(u.port, "POST", "/api/file",
+    assert_int_equal(bc_form_request(u.port, "POST", "/api/file",
                           "period=2025-09&sxh_cases=-3", &doc), 400);
     const char *neg = field(doc, "errors", "sxh_cases");
     assert_non_null(neg);
@@ -417,7 +370,7 @@ static void test_form_shows_rule_next_to_field(void **state)
     cJSON_Delete(doc);
     assert_int_equal(outbox_count(f), 0);
 
-    assert_int_equal(http(u.port, "POST", "/api/file",
+    assert_int_equal(bc_form_request(u.port, "POST", "/api/file",
                           "period=2025-09&kcb_inpatient_days=500&"
                           "kcb_bed_days=100", &doc), 200);
     const char *w = field(doc, "warnings", "kcb_bed_days");

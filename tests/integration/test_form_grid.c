@@ -36,14 +36,11 @@
 #include "bc_test.h"
 #include "node_outbox.h"
 
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 typedef struct {
@@ -101,54 +98,7 @@ static bool copy_exists(void *arg)
 static bool form_url(void *arg)
 {
     fixture_t *f = arg;
-    FILE *in = fopen(f->urlfile, "r");
-    if (!in)
-        return false;
-    char line[256] = "";
-    bool ok = fgets(line, sizeof line, in) != NULL;
-    fclose(in);
-    const char *colon = ok ? strrchr(line, ':') : NULL;
-    f->port = colon ? atoi(colon + 1) : 0;
-    return f->port > 0;
-}
-
-/* One HTTP/1.1 request to the form; returns the status, the body parsed
- * as JSON in *doc (caller frees). */
-static int http(int port, const char *method, const char *path,
-                const char *body, cJSON **doc)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t) port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof sa), 0);
-    size_t blen = body ? strlen(body) : 0;
-    char *req = malloc(blen + 1024);
-    int n = snprintf(req, blen + 1024,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-                     "X-Baocao-Form: 1\r\nConnection: close\r\n"
-                     "Content-Type: application/x-www-form-urlencoded\r\n"
-                     "Content-Length: %zu\r\n\r\n%s", method, path, port,
-                     blen, body ? body : "");
-    assert_int_equal(write(fd, req, (size_t) n), n);
-    free(req);
-    size_t cap = 1 << 18;
-    char *resp = calloc(1, cap);
-    size_t got = 0;
-    ssize_t r;
-    while ((r = read(fd, resp + got, cap - 1 - got)) > 0)
-        got += (size_t) r;
-    close(fd);
-    int status = 0;
-    sscanf(resp, "HTTP/1.%*d %d", &status);
-    const char *b = strstr(resp, "\r\n\r\n");
-    *doc = b ? cJSON_Parse(b + 4) : NULL;
-    if (!*doc)
-        fail_msg("not JSON: %s", resp);
-    free(resp);
-    return status;
+    return (f->port = bc_url_file_port(f->urlfile)) > 0;
 }
 
 /* A field's value urlencoded: the cells' names carry [ ] , = and +. */
@@ -232,7 +182,7 @@ static cJSON *form_doc(fixture_t *f)
 {
     for (int i = 0; i < 300; i++) {
         cJSON *doc = NULL;
-        int st = http(f->port, "GET", "/api/form", NULL, &doc);
+        int st = bc_form_request(f->port, "GET", "/api/form", NULL, &doc);
         if (st == 200) {
             cJSON *g;
             cJSON_ArrayForEach(g, cJSON_GetObjectItem(doc, "programmes")) {
@@ -452,14 +402,14 @@ static void test_grid_filed_and_delivered(void **state)
         add_field(body, sizeof body, name, v);
     }
     /* 28, not 30: refused first, with the difference, nothing filed. */
-    assert_int_equal(http(f->port, "POST", "/api/file", body, &doc), 400);
+    assert_int_equal(bc_form_request(f->port, "POST", "/api/file", body, &doc), 400);
     expect_in(field(doc, "errors", "tcm_cases"), "chênh lệch 2");
     cJSON_Delete(doc);
     assert_int_equal(outbox_count(f), 0);
     char *fix = strstr(body, "tcm_cases=30");
     assert_non_null(fix);
     memcpy(fix, "tcm_cases=28", 12);
-    assert_int_equal(http(f->port, "POST", "/api/file", body, &doc), 200);
+    assert_int_equal(bc_form_request(f->port, "POST", "/api/file", body, &doc), 200);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(doc, "checked")));
     /* 8 + 4 cells, tcm_cases' total and soi_cases. */
     assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(doc,
@@ -548,7 +498,7 @@ static void test_grid_refusals(void **state)
 
     /* A negative cell and a fractional one: each named. */
     grid_body(body, sizeof body, "2025-05", -1, 4, "-3", NULL);
-    assert_int_equal(http(f->port, "POST", "/api/file", body, &doc), 400);
+    assert_int_equal(bc_form_request(f->port, "POST", "/api/file", body, &doc), 400);
     sxh_cell(1, 0, name, sizeof name);
     const char *e = field(doc, "errors", name);
     expect_in(e, "Nữ, Dưới 5 tuổi");
@@ -557,7 +507,7 @@ static void test_grid_refusals(void **state)
     assert_null(field(doc, "errors", "sxh_cases"));
     cJSON_Delete(doc);
     grid_body(body, sizeof body, "2025-05", -1, 7, "2.5", NULL);
-    assert_int_equal(http(f->port, "POST", "/api/file", body, &doc), 400);
+    assert_int_equal(bc_form_request(f->port, "POST", "/api/file", body, &doc), 400);
     sxh_cell(1, 3, name, sizeof name);
     e = field(doc, "errors", name);
     expect_in(e, "Nữ, Từ 50 tuổi trở lên");
@@ -573,7 +523,7 @@ static void test_grid_refusals(void **state)
     char more[64];
     snprintf(more, sizeof more, "sxh_cases=%lld", (long long) sum + 5);
     grid_body(body, sizeof body, "2025-05", -1, -1, NULL, more);
-    assert_int_equal(http(f->port, "POST", "/api/file", body, &doc), 400);
+    assert_int_equal(bc_form_request(f->port, "POST", "/api/file", body, &doc), 400);
     e = field(doc, "errors", "sxh_cases");
     char want[120];
     snprintf(want, sizeof want, "Tổng đã nhập (%lld) khác tổng các ô "
@@ -583,7 +533,7 @@ static void test_grid_refusals(void **state)
 
     /* Seven cells of eight: the missing one named. */
     grid_body(body, sizeof body, "2025-05", 5, -1, NULL, NULL);
-    assert_int_equal(http(f->port, "POST", "/api/file", body, &doc), 400);
+    assert_int_equal(bc_form_request(f->port, "POST", "/api/file", body, &doc), 400);
     e = field(doc, "errors", "sxh_cases");
     expect_in(e, "Chưa nhập đủ các ô");
     expect_in(e, "Còn thiếu: Nữ, Từ 5 đến 14 tuổi");
@@ -592,7 +542,7 @@ static void test_grid_refusals(void **state)
     /* A combination the hub does not have. */
     snprintf(body, sizeof body, "period=2025-05");
     add_field(body, sizeof body, "sxh_cases[age=99,sex=nu]", "1");
-    assert_int_equal(http(f->port, "POST", "/api/file", body, &doc), 400);
+    assert_int_equal(bc_form_request(f->port, "POST", "/api/file", body, &doc), 400);
     expect_in(field(doc, "errors", "sxh_cases[age=99,sex=nu]"),
               "không có trong bảng");
     cJSON_Delete(doc);
@@ -643,7 +593,7 @@ static void test_grid_from_copy_offline(void **state)
     cJSON_Delete(doc);
     char body[8192];
     grid_body(body, sizeof body, "2025-05", -1, -1, NULL, NULL);
-    assert_int_equal(http(f->port, "POST", "/api/file", body, &doc), 200);
+    assert_int_equal(bc_form_request(f->port, "POST", "/api/file", body, &doc), 200);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(doc, "checked")));
     assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(doc,
                                                               "figures")),

@@ -128,6 +128,20 @@ typedef struct {
 int bc_fixture_setup(void **state);
 int bc_fixture_teardown(void **state);
 
+/* The port of a program's URL file (baocao-node --form-url-file: one
+ * line, "http://127.0.0.1:PORT/"), 0 while it is not written yet. */
+int bc_url_file_port(const char *path);
+
+/* One request to the station's form (baocao-node --form) on
+ * 127.0.0.1:port, as its page sends it: METHOD path, the form's own
+ * header (X-Baocao-Form), and body (urlencoded; NULL: none). Returns the
+ * HTTP status and the answer's body parsed as JSON in *doc (the caller
+ * frees it with cJSON_Delete); fails the test when the server cannot be
+ * reached or does not answer JSON. */
+struct cJSON;
+int bc_form_request(int port, const char *method, const char *path,
+                    const char *body, struct cJSON **doc);
+
 /* A CURVE hub for the tests of operators and scopes, started into an
  * initialised *hub: its key pair is dir/hub.{pub,secret} (made earlier by
  * bc_keygen), its registry dir/units.csv holds units_csv, its operators
