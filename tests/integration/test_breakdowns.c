@@ -744,17 +744,6 @@ static void test_csv_filing(void **state)
     free(out);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *in = fopen(path, "rb");
-    assert_non_null(in);
-    char *buf = calloc(1, 1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, in);
-    buf[n] = '\0';
-    fclose(in);
-    return buf;
-}
-
 static int run_export(fixture_t *f, const char *unit, const char *scope,
                       const char *format, const char *map, const char *out,
                       char **err)
@@ -816,7 +805,7 @@ static void test_dhis2(void **state)
     if (erc)
         fail_msg("export exit %d: %s", erc, err ? err : "");
     free(err);
-    char *text = slurp(out);
+    char *text = bc_read_text(out);
     cJSON *j = cJSON_Parse(text);
     free(text);
     assert_non_null(j);
@@ -853,7 +842,7 @@ static void test_dhis2(void **state)
     assert_non_null(strstr(err, "HP-HB 202505 sxh_cases: some reports gave "
                                 "its total only"));
     free(err);
-    text = slurp(out);
+    text = bc_read_text(out);
     assert_null(strstr(text, "cocS"));
     free(text);
 
@@ -863,7 +852,7 @@ static void test_dhis2(void **state)
     assert_int_equal(run_export(f, "HP-HB", "--children", "adx", map, adx,
                                 &err), 0);
     free(err);
-    text = slurp(adx);
+    text = bc_read_text(adx);
     if (!strstr(text, "dataElement=\"deSxhCases1\" age=\"0-4\" sex=\"nam\""))
         fail_msg("ADX:\n%.2000s", text);
     free(text);
@@ -872,7 +861,7 @@ static void test_dhis2(void **state)
     assert_int_equal(run_export(f, "HP-HB", "--children", "dhis2-json", map,
                                 out, &err), 0);
     free(err);
-    text = slurp(out);
+    text = bc_read_text(out);
     for (char *p = strstr(text, "202505"); p; p = strstr(p, "202505"))
         memcpy(p, "202507", 6);
     bc_write_file(out, text);

@@ -216,19 +216,6 @@ static void drain(const char *store, const char *endpoint)
     assert_int_equal(bc_wait(&p, 90000), 0);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = calloc(1, (size_t) n + 1);
-    assert_int_equal(fread(s, 1, (size_t) n, fp), (size_t) n);
-    fclose(fp);
-    return s;
-}
-
 /* --- documents from DHIS2's documentation -------------------------------- */
 
 static void test_dhis2_documents_import(void **state)
@@ -394,7 +381,7 @@ static void roundtrip(fixture_t *f, const char *format, const char *mapping,
                             mapping, file), 0);
     if (mapping) {
         /* The mapped identifiers are in the file, our codes are not. */
-        char *text = slurp(file);
+        char *text = bc_read_text(file);
         assert_non_null(strstr(text, "uQTward0001"));
         assert_non_null(strstr(text, "deSddU5xxxx"));
         assert_null(strstr(text, "HP-HB-QT"));
@@ -458,7 +445,7 @@ static cJSON *export_json(fixture_t *f, const char *unit, const char *period,
     snprintf(file, sizeof file, "%s", bc_path(f->dir, "shape.json"));
     assert_int_equal(export(f, unit, period, scope, "dhis2-json", NULL, file),
                      0);
-    char *text = slurp(file);
+    char *text = bc_read_text(file);
     cJSON *j = cJSON_Parse(text);
     free(text);
     assert_non_null(j);

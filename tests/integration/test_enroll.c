@@ -86,17 +86,6 @@ static int run_node(fixture_t *f, const char *store, int max_s)
     return bc_wait(&p, (max_s + 30) * 1000);
 }
 
-static char *slurp(const char *path)
-{
-    char *text = NULL;
-    size_t len = 0;
-    if (bc_read_file(path, &text, &len))
-        return NULL;
-    text = realloc(text, len + 1);
-    text[len] = 0;
-    return text;
-}
-
 static void test_enroll_approve_deliver(void **state)
 {
     fixture_t *f = *state;
@@ -137,7 +126,7 @@ static void test_enroll_approve_deliver(void **state)
     assert_int_equal(run_node(f, store, 2), 3);   /* undelivered */
     char pending[4200];
     snprintf(pending, sizeof pending, "%s/pending-keys", f->hub.store);
-    char *text = slurp(pending);
+    char *text = bc_read_text(pending);
     assert_non_null(text);
     assert_non_null(strstr(text, pub));
     free(text);
@@ -150,7 +139,7 @@ static void test_enroll_approve_deliver(void **state)
                            "--registry", f->units, "--pending", pending,
                            "--hub-pid", pid, NULL};
     assert_int_equal(bc_run("baocao", wrong, NULL), 1);
-    text = slurp(f->units);
+    text = bc_read_text(f->units);
     assert_null(strstr(text, pub));
     free(text);
     const char *bad[] = {"registry", "approve-key", "--unit", "HP-HB-QT",

@@ -75,38 +75,6 @@ static bool value_of(fixture_t *f, const char *ind, int64_t *v)
     return bc_query_value(f->hub.endpoint, "HP-HB-QT", "2023-12", ind, v);
 }
 
-/* Counts the lines of text holding every one of the words (NULL-ended). */
-static int count_lines(const char *text, const char *w1, const char *w2)
-{
-    int n = 0;
-    const char *line = text;
-    while (line && *line) {
-        const char *nl = strchr(line, '\n');
-        size_t len = nl ? (size_t) (nl - line) : strlen(line);
-        char *copy = strndup(line, len);
-        if (strstr(copy, w1) && (!w2 || strstr(copy, w2)))
-            n++;
-        free(copy);
-        line = nl ? nl + 1 : NULL;
-    }
-    return n;
-}
-
-static char *read_text(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return strdup("");
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = calloc(1, (size_t) len + 1);
-    size_t got = fread(buf, 1, (size_t) len, fp);
-    buf[got] = '\0';
-    fclose(fp);
-    return buf;
-}
-
 /* --- 1. corrections never drop a figure by surprise ---------------------- */
 
 static void test_partial_correction(void **state)
@@ -196,7 +164,7 @@ static void test_second_hub_refused(void **state)
         fail_msg("a second hub started on a served store");
     }
     assert_int_equal(rc, 1);
-    char *text = read_text(log2);
+    char *text = bc_read_text(log2);
     char want[600];
     snprintf(want, sizeof want, "%s is in use by baocao-hub pid %d",
              f->hub.store, (int) f->hub.proc.pid);
@@ -241,7 +209,7 @@ static void test_second_node_refused(void **state)
     char lockfile[4200];
     snprintf(lockfile, sizeof lockfile, "%s/daemon.lock", store);
     for (int i = 0; i < 500; i++) {
-        char *t = read_text(lockfile);
+        char *t = bc_read_text(lockfile);
         bool held = strstr(t, "baocao-node") != NULL;
         free(t);
         if (held)
@@ -253,7 +221,7 @@ static void test_second_node_refused(void **state)
     if (rc < 0)
         bc_stop(&second, SIGKILL, 5000);
     assert_int_equal(rc, 1);
-    char *text = read_text(log2);
+    char *text = bc_read_text(log2);
     char want[4200];
     snprintf(want, sizeof want, "%s is in use by baocao-node pid %d", store,
              (int) first.pid);
@@ -357,11 +325,11 @@ static void test_handshake_backoff(void **state)
     const char *words[2] = {"CURVE handshake with the hub failed",
                             "the hub refused this node's key"};
     for (int k = 0; k < 2; k++) {
-        char *text = read_text(logs[k]);
+        char *text = bc_read_text(logs[k]);
         /* Logged once, not 1.4 times a second. */
-        if (count_lines(text, "ERROR", words[k]) != 1)
+        if (bc_count_lines(text, "ERROR", words[k]) != 1)
             fail_msg("%d ERROR lines '%s' in 8 s:\n%s",
-                     count_lines(text, "ERROR", words[k]), words[k], text);
+                     bc_count_lines(text, "ERROR", words[k]), words[k], text);
         /* Retried with the backoff: 200 ms doubling to 1600 ms (+-25 %)
          * is 6 to 9 tries in 8 s, where libzmq alone retries every
          * 200 ms (40 tries). */
@@ -425,7 +393,7 @@ static void test_setup_messages(void **state)
                         "--max-seconds", "20", NULL};
     bc_proc_t p = bc_spawn("baocao-node", a4, log);
     assert_int_equal(bc_wait(&p, 30000), 2);
-    char *text = read_text(log);
+    char *text = bc_read_text(log);
     if (!strstr(text, "HP-HB-QT") || !strstr(text, "HP-HB-XYZ"))
         fail_msg("unit message: %s", text);
     free(text);
@@ -603,7 +571,7 @@ static void test_last_line(void **state)
     /* Rejections that need action fail the drain (issue 15). */
     assert_int_equal(drain(store, "HP-HB-QT", f->hub.endpoint, log), 1);
 
-    char *text = read_text(log);
+    char *text = bc_read_text(log);
     /* The last line: the three counts, and where to look. */
     const char *last = text + strlen(text);
     while (last > text && last[-1] == '\n')
@@ -615,7 +583,7 @@ static void test_last_line(void **state)
         || !strstr(last, "--list") || strstr(last, "everything delivered"))
         fail_msg("last line: %s", last);
     /* An INFO line per burst of deliveries. */
-    if (count_lines(text, "INFO", "delivered ") < 1
+    if (bc_count_lines(text, "INFO", "delivered ") < 1
         || !strstr(text, " rejected, 0 waiting"))
         fail_msg("no delivery line at INFO:\n%s", text);
     free(text);
@@ -625,7 +593,7 @@ static void test_last_line(void **state)
     for (int i = 0; i < 50 && (stored != 2 || rejected != 2); i++) {
         if (i)
             usleep(100000);
-        text = read_text(f->hub.log);
+        text = bc_read_text(f->hub.log);
         stored = rejected = 0;
         for (const char *p = strstr(text, "INFO  hub: stored "); p;
              p = strstr(p + 1, "INFO  hub: stored ")) {
@@ -659,7 +627,7 @@ static void test_last_line(void **state)
     assert_non_null(strstr(out, "rejected    2"));
     free(out);
     assert_int_equal(bc_run("baocao", lst, &out), 0);
-    assert_int_equal(count_lines(out, "rejected (seen)", NULL), 2);
+    assert_int_equal(bc_count_lines(out, "rejected (seen)", NULL), 2);
     free(out);
 }
 

@@ -40,38 +40,6 @@ static char *at(fixture_t *f, const char *name, char *buf, size_t len)
     return buf;
 }
 
-static char *read_text(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return strdup("");
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = calloc(1, (size_t) len + 1);
-    size_t got = fread(buf, 1, (size_t) len, fp);
-    buf[got] = '\0';
-    fclose(fp);
-    return buf;
-}
-
-/* Counts the lines of text holding both words (w2 may be NULL). */
-static int count_lines(const char *text, const char *w1, const char *w2)
-{
-    int n = 0;
-    const char *line = text;
-    while (line && *line) {
-        const char *nl = strchr(line, '\n');
-        size_t len = nl ? (size_t) (nl - line) : strlen(line);
-        char *copy = strndup(line, len);
-        if (strstr(copy, w1) && (!w2 || strstr(copy, w2)))
-            n++;
-        free(copy);
-        line = nl ? nl + 1 : NULL;
-    }
-    return n;
-}
-
 /* The last non-empty line of text, copied. */
 static char *last_line(const char *text)
 {
@@ -173,7 +141,7 @@ static void test_drain_rejection_exit(void **state)
      * how many and why. */
     assert_int_equal(submit(store, "2023-12", bad), 0);
     int rc = drain(store, f->hub.endpoint, log);
-    char *text = read_text(log);
+    char *text = bc_read_text(log);
     char *last = last_line(text);
     if (rc != 1 || !strstr(last, "0 delivered, 1 rejected, 0 waiting")
         || !strstr(last, "unknown_indicator 1"))
@@ -188,7 +156,7 @@ static void test_drain_rejection_exit(void **state)
     assert_int_equal(submit(store, "2023-11", good), 0);
     unlink(log);
     rc = drain(store, f->hub.endpoint, log);
-    text = read_text(log);
+    text = bc_read_text(log);
     if (rc != 0)
         fail_msg("drain after --ack-rejected: exit %d\n%s", rc, text);
     free(text);
@@ -315,9 +283,9 @@ static void test_handshake_messages(void **state)
                         NULL};
     bc_proc_t p = bc_spawn("baocao-node", na, log);
     assert_int_equal(bc_wait(&p, 30000), 3);
-    char *text = read_text(log);
-    if (count_lines(text, "ERROR", "runs with --plain") != 1
-        || count_lines(text, "WARN", "handshake") != 0
+    char *text = bc_read_text(log);
+    if (bc_count_lines(text, "ERROR", "runs with --plain") != 1
+        || bc_count_lines(text, "WARN", "handshake") != 0
         || strstr(text, "check --hub-key"))
         fail_msg("node --plain against CURVE:\n%s", text);
     free(text);
@@ -329,9 +297,9 @@ static void test_handshake_messages(void **state)
                         "--backoff-max", "800", NULL};
     p = bc_spawn("baocao-node", nb, log);
     assert_int_equal(bc_wait(&p, 30000), 3);
-    text = read_text(log);
-    if (count_lines(text, "ERROR", "no --cert was given") != 1
-        || count_lines(text, "WARN", "refused") != 0)
+    text = bc_read_text(log);
+    if (bc_count_lines(text, "ERROR", "no --cert was given") != 1
+        || bc_count_lines(text, "WARN", "refused") != 0)
         fail_msg("node --hub-key without --cert:\n%s", text);
     free(text);
     assert_int_equal(bc_hub_stop(&hub), 0);

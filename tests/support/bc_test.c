@@ -62,23 +62,44 @@ void bc_write_file(const char *path, const char *content)
     assert_int_equal(fclose(f), 0);
 }
 
-bool bc_file_contains(const char *path, const char *needle)
+char *bc_read_text(const char *path)
 {
     FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return false;
     size_t cap = 1 << 16, len = 0, n;
     char *buf = bc_malloc(cap);
-    while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+    while (fp && (n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
         len += n;
         if (cap - len < 2)
             buf = bc_realloc(buf, cap *= 2);
     }
-    fclose(fp);
+    if (fp)
+        fclose(fp);
     buf[len] = '\0';
-    bool found = strstr(buf, needle) != NULL;
-    free(buf);
+    return buf;
+}
+
+bool bc_file_contains(const char *path, const char *needle)
+{
+    char *text = bc_read_text(path);
+    bool found = strstr(text, needle) != NULL;
+    free(text);
     return found;
+}
+
+int bc_count_lines(const char *text, const char *w1, const char *w2)
+{
+    int n = 0;
+    const char *line = text;
+    while (line && *line) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t) (nl - line) : strlen(line);
+        char *copy = bc_strndup(line, len);
+        if (strstr(copy, w1) && (!w2 || strstr(copy, w2)))
+            n++;
+        free(copy);
+        line = nl ? nl + 1 : NULL;
+    }
+    return n;
 }
 
 const char *bc_path(const char *dir, const char *name)

@@ -26,6 +26,15 @@ void bc_write_file(const char *path, const char *content);
  * be read). For log assertions. */
 bool bc_file_contains(const char *path, const char *needle);
 
+/* A whole file as a NUL-terminated string (the caller frees it); "" when
+ * it cannot be read (a log not written yet), so that it can be searched
+ * all the same. */
+char *bc_read_text(const char *path);
+
+/* How many lines of text hold w1 and, unless it is NULL, w2. For log
+ * assertions ("one ERROR naming the key, not one a retry"). */
+int bc_count_lines(const char *text, const char *w1, const char *w2);
+
 /* "path/name" in a static rotating buffer (a few at a time). */
 const char *bc_path(const char *dir, const char *name);
 
