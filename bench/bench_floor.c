@@ -332,6 +332,9 @@ int main(int argc, char **argv)
             if (c == 0) {
                 p->raw = zsock_new(ZMQ_DEALER);
                 zsock_set_linger(p->raw, 0);
+                /* A server gone (an --echo that is not there) is an
+                 * error after 10 s, as bc_client_call's, not a hang. */
+                zsock_set_rcvtimeo(p->raw, 10000);
                 zsock_connect(p->raw, "%s", eps[s]);
             } else {
                 char err[256];
