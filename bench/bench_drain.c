@@ -251,15 +251,11 @@ int main(int argc, char **argv)
     bench_district_code(0, unit, sizeof unit);
     if (file_reports(outbox, 0, 1))
         return 1;
-    char *nargv[16] = {node_bin, "--store", outbox, "--unit", unit,
-                       "--hub", link, "--plain", "--log-level", "info"};
-    if (backoff_max) {
-        int n = 0;
-        while (nargv[n])
-            n++;
-        nargv[n] = "--backoff-max";
-        nargv[n + 1] = (char *) backoff_max;
-    }
+    /* Without --backoff-max the list ends at its first NULL. */
+    char *nargv[] = {node_bin, "--store", outbox, "--unit", unit, "--hub",
+                     link, "--plain", "--log-level", "info",
+                     backoff_max ? "--backoff-max" : NULL,
+                     (char *) backoff_max, NULL};
     pid_t node = spawn(node_bin, nargv, nlog);
     double t = bench_now_s();
     while (delivered(outbox) < 1 && bench_now_s() - t < 60)

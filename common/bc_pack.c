@@ -231,6 +231,23 @@ static void varint_front(out_t *o, uint64_t v)
 
 static void message_front(out_t *o, const ProtobufCMessage *msg);
 
+/* A length-delimited payload (string or bytes) and its length, in front. */
+static void bytes_front(out_t *o, const void *p, size_t len)
+{
+    if (len)
+        put_front(o, p, len);
+    varint_front(o, len);
+}
+
+/* A nested message and its length (known once it is written), in front. */
+static void sub_front(out_t *o, const ProtobufCMessage *sub)
+{
+    size_t end = o->cap - o->pos;   /* bytes after us, as pos moves */
+    if (sub)
+        message_front(o, sub);
+    varint_front(o, o->cap - o->pos - end);
+}
+
 /* One element's payload (without its key), in front. */
 static void value_front(out_t *o, const ProtobufCFieldDescriptor *f,
                         const void *m)
@@ -260,27 +277,17 @@ static void value_front(out_t *o, const ProtobufCFieldDescriptor *f,
     }
     case PROTOBUF_C_TYPE_STRING: {
         const char *str = *(const char *const *) m;
-        size_t len = str ? strlen(str) : 0;
-        if (len)
-            put_front(o, str, len);
-        varint_front(o, len);
+        bytes_front(o, str, str ? strlen(str) : 0);
         return;
     }
     case PROTOBUF_C_TYPE_BYTES: {
         const ProtobufCBinaryData *b = m;
-        if (b->len)
-            put_front(o, b->data, b->len);
-        varint_front(o, b->len);
+        bytes_front(o, b->data, b->len);
         return;
     }
-    case PROTOBUF_C_TYPE_MESSAGE: {
-        const ProtobufCMessage *sub = *(const ProtobufCMessage *const *) m;
-        size_t end = o->cap - o->pos;   /* bytes after us, as pos moves */
-        if (sub)
-            message_front(o, sub);
-        varint_front(o, o->cap - o->pos - end);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        sub_front(o, *(const ProtobufCMessage *const *) m);
         return;
-    }
     default:
         varint_front(o, varint_of(f->type, m));
         return;
@@ -337,81 +344,56 @@ static void packed_front(out_t *o, const ProtobufCFieldDescriptor *f,
 }
 
 /* A proto3 singular field outside a oneof (implicit presence: left out
- * at its zero value), which nearly every field of the contract is: one
- * switch on its type, where the general path takes four (present,
- * zeroish, value_front, varint_of). A reply's 100 figures are some 4,000
- * of these (callgrind, BENCHMARKS.md "Packing a reply"). The same bytes:
- * the types it does not take go the general way. */
+ * at its zero value), which nearly every field of the contract is: its
+ * presence read from the value it writes, one switch on its type (and
+ * varint_of's for an integer), where the general path takes four
+ * (present, zeroish, value_front, varint_of). A reply's 100 figures are
+ * some 4,000 of these (callgrind, BENCHMARKS.md "Packing a reply"). The
+ * same bytes: the types it does not take go the general way. */
 static void implicit_front(out_t *o, const ProtobufCFieldDescriptor *f,
                            const void *m)
 {
-    uint64_t key = (uint64_t) f->id << 3, v;
+    ProtobufCWireType wt;
     switch (f->type) {
     case PROTOBUF_C_TYPE_STRING: {
         const char *str = *(const char *const *) m;
         if (!str || !*str)
             return;
-        size_t len = strlen(str);
-        put_front(o, str, len);
-        varint_front(o, len);
-        varint_front(o, key | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
-        return;
+        bytes_front(o, str, strlen(str));
+        wt = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+        break;
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *sub = *(const ProtobufCMessage *const *) m;
         if (!sub)
             return;
-        size_t end = o->cap - o->pos;   /* bytes after us, as pos moves */
-        message_front(o, sub);
-        varint_front(o, o->cap - o->pos - end);
-        varint_front(o, key | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
-        return;
+        sub_front(o, sub);
+        wt = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+        break;
     }
     case PROTOBUF_C_TYPE_BOOL:
-        if (!*(const protobuf_c_boolean *) m)
-            return;
-        v = 1;
-        break;
-    case PROTOBUF_C_TYPE_SINT64: {
-        int64_t x = *(const int64_t *) m;
-        if (!x)
-            return;
-        v = zigzag64(x);
-        break;
-    }
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_UINT64:
-        if (!(v = *(const uint64_t *) m))
-            return;
-        break;
-    case PROTOBUF_C_TYPE_UINT32:
-        if (!(v = *(const uint32_t *) m))
-            return;
-        break;
+    case PROTOBUF_C_TYPE_ENUM:
     case PROTOBUF_C_TYPE_INT32:
-    case PROTOBUF_C_TYPE_ENUM: {
-        int32_t x = *(const int32_t *) m;
-        if (!x)
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_UINT64: {
+        uint64_t v = varint_of(f->type, m);   /* 0 exactly when the field is */
+        if (!v)
             return;
-        v = (uint64_t) (int64_t) x;   /* negative: ten bytes */
-        break;
-    }
-    case PROTOBUF_C_TYPE_SINT32: {
-        int32_t x = *(const int32_t *) m;
-        if (!x)
-            return;
-        v = zigzag32(x);
+        varint_front(o, v);
+        wt = PROTOBUF_C_WIRE_TYPE_VARINT;
         break;
     }
     default:   /* fixed widths, floating point, bytes */
-        if (!zeroish(f, m)) {
-            value_front(o, f, m);
-            varint_front(o, key | wire_type(f->type));
-        }
-        return;
+        if (zeroish(f, m))
+            return;
+        value_front(o, f, m);
+        wt = wire_type(f->type);
+        break;
     }
-    varint_front(o, v);
-    varint_front(o, key | PROTOBUF_C_WIRE_TYPE_VARINT);
+    varint_front(o, (uint64_t) f->id << 3 | wt);
 }
 
 static void field_front(out_t *o, const ProtobufCFieldDescriptor *f,
