@@ -28,11 +28,19 @@
  * however fast the node learns: the default backlog (200 reports, about
  * 35 s of transfer) makes them small.
  *
+ * The node's memory is sampled every 20 ms while it drains (issue #21,
+ * goal 5: RSS at most 8 MiB while draining a 10,000-report backlog), split
+ * as bench_proc_memory does: its own anonymous pages, the shared
+ * libraries' pages, and the clean page-cache pages of its outbox's map.
+ *
  * Usage: bench_drain [--outage link|hub] [--outage-s S] [--reports N]
- *                    [--backoff-max MS]
+ *                    [--backoff-max MS] [--rate-bps N] [--latency-ms MS]
  * --backoff-max is handed to the node (its own default, 60 s, when not
  * given): after a hub outage the drain waits up to one backoff, so this is
  * the knob that trades attempts against a dead hub for a faster drain.
+ * --rate-bps 0 --latency-ms 0 is loopback at full speed: a backlog of
+ * 10,000 reports (the memory goal's) would take some 20 minutes at
+ * 64 kbit/s; the ratio to the bandwidth is then not printed.
  * Output: "drain <name> <value>" lines.
  */
 #include "bc_mem.h"
@@ -57,8 +65,7 @@
 #include <unistd.h>
 
 #define INDICATORS 70
-#define RATE_BPS 64000
-#define LATENCY_MS 200
+#define MONTHS 102        /* 2018-01 .. 2026-06: a 10,000-report backlog */
 
 static pid_t spawn(const char *bin, char *const argv[], const char *log)
 {
@@ -138,7 +145,8 @@ static uint64_t delivered(const char *outbox)
 }
 
 /* Files reports [from, to) for the district centre's facilities: report
- * r is facility r % 100 for month r / 100. */
+ * r is facility r % 100 for month r / 100, months from 2018-01 (the hub
+ * refuses a period that has not started). */
 static int file_reports(const char *outbox, unsigned from, unsigned to)
 {
     char err[256];
@@ -159,10 +167,12 @@ static int file_reports(const char *outbox, unsigned from, unsigned to)
         bc_report_t report = {vals, INDICATORS};
         char unit[32], period[16];
         bench_facility_code(fac, unit, sizeof unit);
-        bench_period(month, period, sizeof period);
+        snprintf(period, sizeof period, "%04u-%02u", 2018 + month / 12,
+                 month % 12 + 1);
         uint8_t id[16];
         uint32_t rev;
-        if (node_outbox_file(o, unit, period, &report, 1704067200, id, &rev)
+        if (node_outbox_file(o, unit, period, &report, (int64_t) time(NULL), id,
+                             &rev)
             != 0) {
             fprintf(stderr, "bench_drain: cannot file report %u\n", r);
             node_outbox_close(&o);
@@ -179,6 +189,7 @@ int main(int argc, char **argv)
     int outage_s = 90;
     unsigned reports = 200;
     const char *backoff_max = NULL;   /* the node's default */
+    long rate_bps = 64000, latency_ms = 200;
     bool bad = false;
     for (int i = 1; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -190,15 +201,21 @@ int main(int argc, char **argv)
             reports = (unsigned) atoi(v);
         else if (!strcmp(argv[i], "--backoff-max") && v && atoi(v) > 0)
             backoff_max = v;
+        else if (!strcmp(argv[i], "--rate-bps") && v)
+            rate_bps = atol(v);
+        else if (!strcmp(argv[i], "--latency-ms") && v)
+            latency_ms = atol(v);
         else
             bad = true;   /* --help too: nothing is started */
     }
     bool hub_outage = !strcmp(outage, "hub");
     if (bad || (!hub_outage && strcmp(outage, "link")) || reports < 1
-        || reports > BENCH_PER_DISTRICT * BENCH_MONTHS || outage_s < 0) {
+        || reports + 1 > BENCH_PER_DISTRICT * MONTHS || outage_s < 0
+        || rate_bps < 0 || latency_ms < 0) {
         fprintf(stderr, "usage: bench_drain [--outage link|hub] "
-                "[--outage-s S] [--reports N (1..2400)] "
-                "[--backoff-max MS (the node's)]\n");
+                "[--outage-s S] [--reports N (1..10199)] "
+                "[--backoff-max MS (the node's)] [--rate-bps N (64000; 0: "
+                "no cap)] [--latency-ms MS (200)]\n");
         return 2;
     }
     char hub_bin[4200], node_bin[4200];
@@ -236,8 +253,8 @@ int main(int argc, char **argv)
     flaky_config_init(&cfg);
     cfg.target_host = "127.0.0.1";
     cfg.target_port = atoi(strrchr(endpoint, ':') + 1);
-    cfg.latency_ms = LATENCY_MS;
-    cfg.rate_bps = RATE_BPS;
+    cfg.latency_ms = (int) latency_ms;
+    cfg.rate_bps = (uint64_t) rate_bps;
     flaky_proxy_t *proxy = flaky_proxy_new(&cfg);
     if (!proxy)
         return 1;
@@ -305,8 +322,20 @@ int main(int argc, char **argv)
     }
     flaky_proxy_stats(proxy, &s1);
     uint64_t ok = 0;
-    while (settled(outbox, &ok) < reports + 1 && bench_now_s() - t0 < 900)
+    bench_proc_mem_t m, peak = {0, 0, 0, 0, 0};
+    long peak_own = 0;   /* rss - map: what the outbox's pages do not hold */
+    while (settled(outbox, &ok) < reports + 1 && bench_now_s() - t0 < 900) {
+        if (bench_proc_memory(node, "/data.mdb", &m)) {
+            peak.rss = m.rss > peak.rss ? m.rss : peak.rss;
+            peak.pss = m.pss > peak.pss ? m.pss : peak.pss;
+            peak.anon = m.anon > peak.anon ? m.anon : peak.anon;
+            peak.libs = m.libs > peak.libs ? m.libs : peak.libs;
+            peak.map = m.map > peak.map ? m.map : peak.map;
+            if (m.rss - m.map > peak_own)
+                peak_own = m.rss - m.map;
+        }
         usleep(20000);
+    }
     double t1 = bench_now_s();
     flaky_proxy_stats(proxy, &s2);
     /* A rejection means the bench is wrong (another program answered on
@@ -327,12 +356,15 @@ int main(int argc, char **argv)
     }
 
     double up = (double) (s2.bytes_up - s1.bytes_up);
-    double allowed = up * 8 / RATE_BPS, took = t1 - t0;
+    double allowed = rate_bps ? up * 8 / (double) rate_bps : 0,
+           took = t1 - t0;
     printf("drain outage %s\n", outage);
     printf("drain outage_s %d\n", outage_s);
     printf("drain node_backoff_max_ms %s\n",
            backoff_max ? backoff_max : "60000 (default)");
     printf("drain reports %u\n", reports);
+    printf("drain link_rate_bps %ld\n", rate_bps);
+    printf("drain link_latency_ms %ld\n", latency_ms);
     printf("drain complete %s\n", done ? "yes"
                                    : foreign ? "NO (another program answered "
                                                "on the hub's port)"
@@ -342,9 +374,21 @@ int main(int argc, char **argv)
            (unsigned long long) (s1.accepted - s0.accepted));
     printf("drain bytes_up %.0f\n", up);
     printf("drain bytes_up_per_report %.0f\n", up / reports);
-    printf("drain bandwidth_allows_s %.2f\n", allowed);
     printf("drain took_s %.2f\n", took);
-    printf("drain ratio_pct %.1f\n", 100.0 * allowed / took);
+    if (rate_bps) {
+        printf("drain bandwidth_allows_s %.2f\n", allowed);
+        printf("drain ratio_pct %.1f\n", 100.0 * allowed / took);
+    } else {
+        printf("drain reports_per_s %.0f\n", reports / took);
+    }
+    /* Peaks over the drain, each on its own (they need not coincide). */
+    printf("drain node_rss_peak_mb %.1f\n", peak.rss / 1024.0);
+    printf("drain node_rss_apart_from_outbox_map_peak_mb %.1f\n",
+           peak_own / 1024.0);
+    printf("drain node_outbox_map_peak_mb %.1f\n", peak.map / 1024.0);
+    printf("drain node_libs_peak_mb %.1f\n", peak.libs / 1024.0);
+    printf("drain node_anon_peak_mb %.1f\n", peak.anon / 1024.0);
+    printf("drain node_pss_peak_mb %.1f\n", peak.pss / 1024.0);
 
     kill(node, SIGTERM);
     waitpid(node, NULL, 0);

@@ -13,7 +13,10 @@
  *     TCP/IP headers not included);
  *   - the node's context switches (voluntary + involuntary, from
  *     /proc/PID/status): each is a wakeup;
- *   - its CPU time (utime + stime from /proc/PID/stat).
+ *   - its CPU time (utime + stime from /proc/PID/stat);
+ *   - its memory at the window's end (issue #21, goal 5: RSS at most
+ *     8 MiB idle), split as bench_proc_memory does: the shared libraries'
+ *     pages, its own anonymous pages, its outbox's map.
  *
  * Usage: bench_idle [--idle-disconnect MS] [--settle S] [--window S]
  * Output: "idle <name> <value>" lines.
@@ -160,6 +163,14 @@ int main(int argc, char **argv)
     printf("idle wakeups_per_s %.2f\n", (double) (sw1 - sw0) / window);
     printf("idle cpu_pct %.3f\n",
            100.0 * (cpu1 - cpu0) / window);
+    bench_proc_mem_t m;
+    if (bench_proc_memory(node, "/data.mdb", &m)) {
+        printf("idle node_rss_mb %.1f\n", m.rss / 1024.0);
+        printf("idle node_libs_mb %.1f\n", m.libs / 1024.0);
+        printf("idle node_anon_mb %.1f\n", m.anon / 1024.0);
+        printf("idle node_outbox_map_mb %.1f\n", m.map / 1024.0);
+        printf("idle node_pss_mb %.1f\n", m.pss / 1024.0);
+    }
 
     kill(node, SIGTERM);
     waitpid(node, NULL, 0);

@@ -139,6 +139,60 @@ static inline long bench_proc_switches(pid_t pid, bool all_threads)
     return n;
 }
 
+/* What a process's resident memory is made of, from one read of
+ * /proc/PID/smaps, in kB. The split matters for the node (issue #21, goal
+ * 5): its RSS is mostly the pages of shared libraries, which every
+ * process linking them shares (`pss` divides them among the sharers), and
+ * while it drains a backlog, the clean page-cache pages of its outbox's
+ * map, which the kernel takes back under pressure without a write;
+ * `anon` is what the process itself allocated (heap, stacks). */
+typedef struct {
+    long rss;    /* every resident page mapped, as VmRSS */
+    long pss;    /* the same, each shared page divided by its sharers */
+    long anon;   /* anonymous pages: malloc, the stacks */
+    long libs;   /* resident pages of shared objects (a path with ".so") */
+    long map;    /* resident pages of the file named by `map_suffix` */
+} bench_proc_mem_t;
+
+/* Reads pid's smaps into out; map_suffix names the file whose pages go to
+ * out->map (e.g. "/data.mdb"), or NULL. false if unreadable. */
+static inline bool bench_proc_memory(pid_t pid, const char *map_suffix,
+                                     bench_proc_mem_t *out)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/smaps", (int) pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    *out = (bench_proc_mem_t){0, 0, 0, 0, 0};
+    bool lib = false, map = false;
+    size_t suffix = map_suffix ? strlen(map_suffix) : 0;
+    char perms[5];
+    while (fgets(line, sizeof line, f)) {
+        long kb;
+        if (sscanf(line, "Rss: %ld", &kb) == 1) {
+            out->rss += kb;
+            out->libs += lib ? kb : 0;
+            out->map += map ? kb : 0;
+        } else if (sscanf(line, "Pss: %ld", &kb) == 1) {
+            out->pss += kb;
+        } else if (sscanf(line, "Anonymous: %ld", &kb) == 1) {
+            out->anon += kb;
+        } else if (sscanf(line, "%*x-%*x %4s", perms) == 1) {
+            /* A mapping's header: "start-end perms offset dev inode
+             * [path]"; its path decides where its Rss goes. */
+            line[strcspn(line, "\n")] = '\0';
+            const char *p = strchr(line, '/');
+            lib = p && strstr(p, ".so");
+            size_t n = p ? strlen(p) : 0;
+            map = p && suffix && n >= suffix
+                  && !strcmp(p + n - suffix, map_suffix);
+        }
+    }
+    fclose(f);
+    return true;
+}
+
 /* The folder of this program (from /proc/self/exe), where the build puts
  * baocao-hub and baocao-node beside the benches: "." if unreadable. */
 static inline void bench_self_dir(char *out, size_t size)

@@ -27,6 +27,10 @@
 #      worst), each commit's new pages counted by DB from a walk of LMDB's
 #      file (bench_pages); and the hub's own commits, sampled while it
 #      fills that store (bench_pages --watch: stopped, walked, run, walked);
+#  11. a node's backlog drained after an outage of the link and of the hub
+#      (bench_drain, 64 kbit/s and 200 ms through baocao-flaky);
+#  12. the node's memory, idle and while it drains 10,000 reports
+#      (bench_idle, bench_drain at full speed);
 # and prints one table, with the disk's fsync time, and last the goals of
 # issues 13 and 21 against this run's figures, each met or not. Usage:
 #   bench/run.sh [--quick] [--no-pg] [--no-redis] [--curves [--million]]
@@ -236,6 +240,30 @@ for k in complete connections_during_outage bytes_up bandwidth_allows_s took_s r
   printf '| %s | %s | %s |\n' "$k" "$(dget link $k)" "$(dget hub $k)"
 done
 
+# --- The node's memory (issue #21 item 5): idle, and while draining a
+# 10,000-report backlog (through baocao-flaky at full speed: at 64 kbit/s
+# it would take some 20 minutes). bench_proc_memory's split: the shared
+# libraries' pages, the node's own anonymous pages, its outbox's map.
+# BENCHMARKS.md, "The node's memory".
+nmem=$(mktemp /tmp/baocao-bench-nmem-XXXXXX.txt)
+"$bin/bench_idle" --idle-disconnect 5000 --settle 10 --window 5 2>/dev/null >>"$nmem" || true
+"$bin/bench_drain" --outage link --outage-s 5 --reports 10000 --rate-bps 0 --latency-ms 0 \
+  2>/dev/null >>"$nmem" || true
+nget() { awk -v k="$1 $2" '$1" "$2==k {print $3}' "$nmem"; }
+echo
+echo "| the node's memory, MiB | idle | draining 10,000 reports (peaks) |"
+echo "|---|---|---|"
+printf '| RSS | %s | %s |\n' "$(nget idle node_rss_mb)" "$(nget drain node_rss_peak_mb)"
+printf '| of it the outbox'"'"'s map (clean page cache) | %s | %s |\n' \
+  "$(nget idle node_outbox_map_mb)" "$(nget drain node_outbox_map_peak_mb)"
+printf '| RSS apart from that map | %s | %s |\n' "$(nget idle node_rss_mb)" \
+  "$(nget drain node_rss_apart_from_outbox_map_peak_mb)"
+printf '| shared libraries | %s | %s |\n' "$(nget idle node_libs_mb)" "$(nget drain node_libs_peak_mb)"
+printf '| its own anonymous pages (heap, stacks) | %s | %s |\n' "$(nget idle node_anon_mb)" \
+  "$(nget drain node_anon_peak_mb)"
+printf '| PSS | %s | %s |\n' "$(nget idle node_pss_mb)" "$(nget drain node_pss_peak_mb)"
+echo "10,000 reports drained: $(nget drain complete), in $(nget drain took_s) s ($(nget drain reports_per_s) reports/s)"
+
 # --- The goals of issues 13 and 21, each against this run's figures -------
 goal() { # label, figure, <= or >=, target
   local met
@@ -267,4 +295,6 @@ for q in slice_province slice_district; do
 done
 goal "backlog drain after a link outage, % of the bandwidth's time (21.4)" "$(dget link ratio_pct)" ">=" 80
 goal "backlog drain after a hub outage, % of the bandwidth's time (21.4)" "$(dget hub ratio_pct)" ">=" 80
-rm -f "$drain"
+goal "node RSS idle, MiB (21.5)" "$(nget idle node_rss_mb)" "<=" 8
+goal "node RSS while draining 10,000 reports, MiB (21.5)" "$(nget drain node_rss_peak_mb)" "<=" 8
+rm -f "$drain" "$nmem"
