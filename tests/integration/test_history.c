@@ -37,6 +37,13 @@ static const char UNITS[] =
     "E,D1,commune,E,yes,,2025-06,X,\n"
     "X,D2,commune,X,yes,,,,\n";
 
+/* The same units before any change, without the validity columns: a
+ * registry with no history. */
+static const char STATIC_UNITS[] =
+    "code,parent_code,level,name,reports\n"
+    "P,,province,P,no\nD1,P,district,D1,no\nD2,P,district,D2,no\n"
+    "M,D1,commune,M,yes\nE,D1,commune,E,yes\nX,D2,commune,X,yes\n";
+
 /* The same tree as the test sees it: who hangs where, month by month
  * (months as year * 12 + month - 1). */
 typedef struct {
@@ -64,6 +71,14 @@ static void start(fixture_t *f, const char *units_text)
     bc_write_file(f->units, units_text);
     const char *extra[] = {"--registry", f->units, NULL};
     bc_hub_start(&f->hub, f->dir, NULL, extra);
+}
+
+/* A fresh hub on an empty store and the registry units_text. */
+static void restart_fresh(fixture_t *f, const char *units_text)
+{
+    assert_int_equal(bc_hub_stop(&f->hub), 0);
+    bc_rmtree(f->hub.store);
+    start(f, units_text);
 }
 
 static int setup(void **state)
@@ -137,6 +152,31 @@ static void period_text(int m, char *buf)
 {
     snprintf(buf, 16, "%04d-%02d", m / 12, m % 12 + 1);
 }
+
+/* A unit and what it files each month, for file_months. */
+typedef struct {
+    const char *code;
+    const char *values;
+} filing_t;
+
+/* Files, for each month first..last, one report of each of the n units
+ * of `each` in that order; every one must be stored. */
+static void file_months(fixture_t *f, int first, int last,
+                        const filing_t *each, size_t n)
+{
+    for (int m = first; m <= last; m++) {
+        char period[16];
+        period_text(m, period);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(bc_submit(f->hub.endpoint, NULL, each[i].code,
+                                       period, 1, FILED, each[i].values),
+                             BAOCAO__ACK_STATUS__ACK_STORED);
+    }
+}
+
+/* E and X, 7 and 5 cases a month: the two reporting units of the tests
+ * that reload the registry. */
+static const filing_t E_AND_X[] = {{"E", "sxh_cases=7"}, {"X", "sxh_cases=5"}};
 
 /* Files 2024-01..2025-12 for every leaf valid in the month. */
 static void file_all(fixture_t *f)
@@ -359,20 +399,8 @@ static void test_completeness(void **state)
 static void test_end_keeps_totals(void **state)
 {
     fixture_t *f = *state;
-    static const char BEFORE[] =
-        "code,parent_code,level,name,reports\n"
-        "P,,province,P,no\nD1,P,district,D1,no\nD2,P,district,D2,no\n"
-        "M,D1,commune,M,yes\nE,D1,commune,E,yes\nX,D2,commune,X,yes\n";
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
-    bc_rmtree(f->hub.store);
-    start(f, BEFORE);
-    for (int m = month_no(2025, 1); m <= month_no(2025, 6); m++) {
-        char period[16];
-        period_text(m, period);
-        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", period, 1,
-                                   FILED, "sxh_cases=7"),
-                         BAOCAO__ACK_STATUS__ACK_STORED);
-    }
+    restart_fresh(f, STATIC_UNITS);
+    file_months(f, month_no(2025, 1), month_no(2025, 6), E_AND_X, 1);
     int64_t before[6], h1_before = query(f, "P", "2025-H1", "sxh_cases").value;
     for (int i = 0; i < 6; i++) {
         char period[16];
@@ -583,9 +611,7 @@ static void check_num(const Baocao__Num *n, bool comparable, int64_t want,
 static void test_merge_and_splits(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
-    bc_rmtree(f->hub.store);
-    start(f, CHANGES);
+    restart_fresh(f, CHANGES);
     ch_file_all(f);
     for (int u = 0; u < CH_N; u++) {
         if (!ch_new(u))
@@ -742,10 +768,6 @@ static void reload(fixture_t *f, const char *units_text, const char *needle)
 static void test_sighup_reload(void **state)
 {
     fixture_t *f = *state;
-    static const char BEFORE[] =
-        "code,parent_code,level,name,reports\n"
-        "P,,province,P,no\nD1,P,district,D1,no\nD2,P,district,D2,no\n"
-        "M,D1,commune,M,yes\nE,D1,commune,E,yes\nX,D2,commune,X,yes\n";
     static const char REMOVED[] =
         "code,parent_code,level,name,reports\n"
         "P,,province,P,no\nD1,P,district,D1,no\nD2,P,district,D2,no\n"
@@ -755,19 +777,12 @@ static void test_sighup_reload(void **state)
         "P,,province,P,no,,\nD1,P,district,D1,no,,\nD2,P,district,D2,no,,\n"
         "M,D1,commune,M,yes,,\nE,D1,commune,E,yes,,2025-06\n"
         "E,D2,commune,E,yes,2025-05,\nX,D2,commune,X,yes,,\n";
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
-    bc_rmtree(f->hub.store);
-    start(f, BEFORE);
+    restart_fresh(f, STATIC_UNITS);
+    file_months(f, month_no(2025, 1), month_no(2025, 6), E_AND_X, 2);
     int64_t before[6];
     for (int i = 0; i < 6; i++) {
         char period[16];
         period_text(month_no(2025, 1 + i), period);
-        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", period, 1,
-                                   FILED, "sxh_cases=7"),
-                         BAOCAO__ACK_STATUS__ACK_STORED);
-        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "X", period, 1,
-                                   FILED, "sxh_cases=5"),
-                         BAOCAO__ACK_STATUS__ACK_STORED);
         before[i] = query(f, "P", period, "sxh_cases").value;
         assert_int_equal(before[i], 12);
     }
@@ -796,19 +811,8 @@ static void test_sighup_reload(void **state)
            "2025-06; replaced by X)");
     /* ...and accepted once that report is withdrawn from the hub's view:
      * a fresh hub on the same reports, without July. */
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
-    bc_rmtree(f->hub.store);
-    start(f, BEFORE);
-    for (int i = 0; i < 6; i++) {
-        char period[16];
-        period_text(month_no(2025, 1 + i), period);
-        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", period, 1,
-                                   FILED, "sxh_cases=7"),
-                         BAOCAO__ACK_STATUS__ACK_STORED);
-        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "X", period, 1,
-                                   FILED, "sxh_cases=5"),
-                         BAOCAO__ACK_STATUS__ACK_STORED);
-    }
+    restart_fresh(f, STATIC_UNITS);
+    file_months(f, month_no(2025, 1), month_no(2025, 6), E_AND_X, 2);
     reload(f, UNITS, "registry reloaded");
     for (int i = 0; i < 6; i++) {
         char period[16];
@@ -926,23 +930,10 @@ static void test_plans_and_export_follow_the_period(void **state)
 static void test_replay_from_export_alone(void **state)
 {
     fixture_t *f = *state;
-    static const char BEFORE[] =
-        "code,parent_code,level,name,reports\n"
-        "P,,province,P,no\nD1,P,district,D1,no\nD2,P,district,D2,no\n"
-        "M,D1,commune,M,yes\nE,D1,commune,E,yes\nX,D2,commune,X,yes\n";
-    assert_int_equal(bc_hub_stop(&f->hub), 0);
-    bc_rmtree(f->hub.store);
-    start(f, BEFORE);
-    for (int m = month_no(2025, 4); m <= month_no(2025, 6); m++) {
-        char period[16];
-        period_text(m, period);
-        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", period, 1,
-                                   FILED, "sxh_cases=3,tt_managed=9"),
-                         BAOCAO__ACK_STATUS__ACK_STORED);
-        assert_int_equal(bc_submit(f->hub.endpoint, NULL, "M", period, 1,
-                                   FILED, "sxh_cases=4"),
-                         BAOCAO__ACK_STATUS__ACK_STORED);
-    }
+    restart_fresh(f, STATIC_UNITS);
+    static const filing_t E_AND_M[] = {{"E", "sxh_cases=3,tt_managed=9"},
+                                       {"M", "sxh_cases=4"}};
+    file_months(f, month_no(2025, 4), month_no(2025, 6), E_AND_M, 2);
     reload(f, UNITS, "registry reloaded");
     /* Under the new registry: E refused after its end, M filed under D2. */
     assert_int_equal(bc_submit(f->hub.endpoint, NULL, "E", "2025-07", 1,
