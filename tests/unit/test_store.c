@@ -48,6 +48,24 @@ static bc_registry_t *load_registry(const char *units, const char *cat)
     return reg;
 }
 
+/* Closes the store and opens it again on the registry units_text
+ * (written to DIR/file): a registry whose digest differs, so the store
+ * rebuilds its derived tables from the stored reports. */
+static void reopen_on(fixture_t *f, const char *file, const char *units_text)
+{
+    char units[4096], cat[4096], err[512];
+    hub_store_close(&f->store);
+    snprintf(units, sizeof units, "%s", bc_path(f->dir, file));
+    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
+    bc_write_file(units, units_text);
+    bc_registry_t *reg = load_registry(units, cat);
+    f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, reg, err,
+                              sizeof err);
+    assert_non_null(f->store);
+    bc_registry_destroy(&f->reg);
+    f->reg = reg;
+}
+
 static int setup(void **state)
 {
     fixture_t *f = bc_calloc(1, sizeof *f);
@@ -382,22 +400,12 @@ static void test_registry_change_rebuilds(void **state)
     one_t a;
     make(&a, f->reg, "HP-HB-QT", "2023-12", 1, "sdd_u5", 776);
     assert_int_equal(ingest(f, &a), BAOCAO__ACK_STATUS__ACK_STORED);
-    hub_store_close(&f->store);
-    char units[4096], cat[4096], err[512];
-    snprintf(units, sizeof units, "%s", bc_path(f->dir, "units.csv"));
-    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
-    bc_write_file(units,
-                  "code,parent_code,level,name\n"
-                  "HP,,province,Hải Phòng\n"
-                  "HP-HB,HP,district,Hồng Bàng\n"
-                  "HP-NQ,HP,district,Ngô Quyền\n"
-                  "HP-HB-QT,HP-NQ,commune,Quán Toan\n");
-    bc_registry_t *moved = load_registry(units, cat);
-    f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, moved, err,
-                              sizeof err);
-    assert_non_null(f->store);
-    bc_registry_destroy(&f->reg);
-    f->reg = moved;
+    reopen_on(f, "units.csv",
+              "code,parent_code,level,name\n"
+              "HP,,province,Hải Phòng\n"
+              "HP-HB,HP,district,Hồng Bàng\n"
+              "HP-NQ,HP,district,Ngô Quyền\n"
+              "HP-HB-QT,HP-NQ,commune,Quán Toan\n");
     uint32_t n;
     assert_int_equal(figure(f, "HP-NQ", "2023-12", "sdd_u5", &n), 776);
     assert_int_equal(figure(f, "HP-HB", "2023-12", "sdd_u5", &n), 0);
@@ -649,22 +657,12 @@ static void test_carry_rebuild_matches(void **state)
                         198};
     assert_memory_equal(live, want, sizeof want);
     /* A registry change forces a rebuild from the current reports. */
-    hub_store_close(&f->store);
-    char units[4096], cat[4096], err[512];
-    snprintf(units, sizeof units, "%s", bc_path(f->dir, "units2.csv"));
-    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
-    bc_write_file(units, "code,parent_code,level,name\n"
-                         "HP,,province,Hải Phòng (renamed)\n"
-                         "HP-HB,HP,district,Hồng Bàng\n"
-                         "HP-HB-QT,HP-HB,commune,Quán Toan\n"
-                         "HP-HB-HV,HP-HB,commune,Hùng Vương\n"
-                         "HP-HB-SD,HP-HB,commune,Sở Dầu\n");
-    bc_registry_t *reg2 = load_registry(units, cat);
-    f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, reg2, err,
-                              sizeof err);
-    assert_non_null(f->store);
-    bc_registry_destroy(&f->reg);
-    f->reg = reg2;
+    reopen_on(f, "units2.csv", "code,parent_code,level,name\n"
+                               "HP,,province,Hải Phòng (renamed)\n"
+                               "HP-HB,HP,district,Hồng Bàng\n"
+                               "HP-HB-QT,HP-HB,commune,Quán Toan\n"
+                               "HP-HB-HV,HP-HB,commune,Hùng Vương\n"
+                               "HP-HB-SD,HP-HB,commune,Sở Dầu\n");
     carried_all(f, rebuilt);
     assert_memory_equal(live, rebuilt, sizeof live);
 }
@@ -750,23 +748,13 @@ static void test_units_rebuild_matches(void **state)
     assert_int_equal(live[0][5][0][0], 100);
     assert_int_equal(live[0][5][0][1], 1);
     /* A registry change forces a rebuild from the current reports. */
-    hub_store_close(&f->store);
-    char units[4096], cat[4096], err[512];
-    snprintf(units, sizeof units, "%s", bc_path(f->dir, "units2.csv"));
-    snprintf(cat, sizeof cat, "%s", bc_source("data/indicators.csv"));
-    bc_write_file(units, "code,parent_code,level,name\n"
-                         "HP,,province,Hải Phòng (renamed)\n"
-                         "HP-HB,HP,district,Hồng Bàng\n"
-                         "HP-HB-QT,HP-HB,commune,Quán Toan\n"
-                         "HP-HB-HV,HP-HB,commune,Hùng Vương\n"
-                         "HP-HB-SD,HP-HB,commune,Sở Dầu\n"
-                         "HP-HB-TC,HP-HB,commune,Trại Chuối\n");
-    bc_registry_t *reg2 = load_registry(units, cat);
-    f->store = hub_store_open(bc_path(f->dir, "hub"), 64 << 20, reg2, err,
-                              sizeof err);
-    assert_non_null(f->store);
-    bc_registry_destroy(&f->reg);
-    f->reg = reg2;
+    reopen_on(f, "units2.csv", "code,parent_code,level,name\n"
+                               "HP,,province,Hải Phòng (renamed)\n"
+                               "HP-HB,HP,district,Hồng Bàng\n"
+                               "HP-HB-QT,HP-HB,commune,Quán Toan\n"
+                               "HP-HB-HV,HP-HB,commune,Hùng Vương\n"
+                               "HP-HB-SD,HP-HB,commune,Sở Dầu\n"
+                               "HP-HB-TC,HP-HB,commune,Trại Chuối\n");
     periods_all(f, rebuilt);
     assert_memory_equal(live, rebuilt, sizeof live);
 }
