@@ -67,19 +67,6 @@
 #define INDICATORS 70
 #define MONTHS 102        /* 2018-01 .. 2026-06: a 10,000-report backlog */
 
-static pid_t spawn(const char *bin, char *const argv[], const char *log)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(bin, argv);
-        _exit(127);
-    }
-    return pid;
-}
-
 static void *run_proxy(void *arg)
 {
     flaky_proxy_run(arg, -1);
@@ -93,7 +80,7 @@ static pid_t start_hub(char *const hargv[], const char *hub_bin,
                        size_t len)
 {
     unlink(epf);
-    pid_t hub = spawn(hub_bin, hargv, log);
+    pid_t hub = bench_spawn(hub_bin, hargv, log);
     return bench_wait_endpoint(hub, epf, endpoint, len, 15000) == 0 ? hub
                                                                      : -1;
 }
@@ -273,7 +260,7 @@ int main(int argc, char **argv)
                      link, "--plain", "--log-level", "info",
                      backoff_max ? "--backoff-max" : NULL,
                      (char *) backoff_max, NULL};
-    pid_t node = spawn(node_bin, nargv, nlog);
+    pid_t node = bench_spawn(node_bin, nargv, nlog);
     double t = bench_now_s();
     while (delivered(outbox) < 1 && bench_now_s() - t < 60)
         usleep(20000);

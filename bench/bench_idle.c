@@ -38,19 +38,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static pid_t spawn(const char *bin, char *const argv[], const char *log)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(bin, argv);
-        _exit(127);
-    }
-    return pid;
-}
-
 static void *run_proxy(void *arg)
 {
     flaky_proxy_run(arg, -1);
@@ -99,7 +86,7 @@ int main(int argc, char **argv)
                      "--catalog", cat, "--bind", "tcp://127.0.0.1:*",
                      "--endpoint-file", epf, "--plain", "--log-level",
                      "error", NULL};
-    pid_t hub = spawn(hub_bin, hargv, hlog);
+    pid_t hub = bench_spawn(hub_bin, hargv, hlog);
     char endpoint[128] = "";
     if (bench_wait_endpoint(hub, epf, endpoint, sizeof endpoint, 10000)) {
         fprintf(stderr, "bench_idle: hub did not start (%s)\n", hlog);
@@ -137,7 +124,7 @@ int main(int argc, char **argv)
     char *nargv[] = {node_bin, "--store", outbox, "--unit", unit, "--hub",
                      link, "--plain", "--idle-disconnect", (char *) idle_ms,
                      "--log-level", "warn", NULL};
-    pid_t node = spawn(node_bin, nargv, nlog);
+    pid_t node = bench_spawn(node_bin, nargv, nlog);
     fprintf(stderr, "bench_idle: node delivering, then idle; settling %d s, "
             "counting over %d s (--idle-disconnect %s)\n", settle, window,
             idle_ms);

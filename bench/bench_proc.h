@@ -1,9 +1,11 @@
 /*
  * bench_proc.h -- what the bench programs read of a process from /proc:
  * its CPU time and page faults, one "Key:  N kB" line of its status or
- * smaps_rollup, its I/O counters, its context switches; the folder
- * this program runs from (the hub and the node are built beside the
- * benches); and the wait for a hub it started to write its endpoint.
+ * smaps_rollup, its memory split by what holds it, its I/O counters, its
+ * context switches; the folder this program runs from (the hub and the
+ * node are built beside the benches); starting one of them with its
+ * output in a log; and the wait for a hub it started to write its
+ * endpoint.
  *
  * Each of these was once written into every bench program that needed
  * it, each a little differently (one counted the main thread's switches,
@@ -18,6 +20,7 @@
 #define BENCH_PROC_H
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +194,23 @@ static inline bool bench_proc_memory(pid_t pid, const char *map_suffix,
     }
     fclose(f);
     return true;
+}
+
+/* Starts the program bin with argv, its output and errors appended to
+ * the file log; the child's pid (-1 if fork failed). The child exits 127
+ * when bin cannot be run. */
+static inline pid_t bench_spawn(const char *bin, char *const argv[],
+                                const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(bin, argv);
+        _exit(127);
+    }
+    return pid;
 }
 
 /* The folder of this program (from /proc/self/exe), where the build puts
