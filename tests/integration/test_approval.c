@@ -38,15 +38,6 @@ typedef struct {
     char keys[NKEYS][41];      /* public keys */
 } fixture_t;
 
-static const char *key_path(fixture_t *f, const char *name, const char *ext)
-{
-    static char buf[4][4096];
-    static int next;
-    char *b = buf[next++ % 4];
-    snprintf(b, 4096, "%s/%s.%s", f->dir, name, ext);
-    return b;
-}
-
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
@@ -92,8 +83,9 @@ static int as(fixture_t *f, int who, const char *verb, const char *unit,
               char **out)
 {
     char hubkey[4096], cert[4096];
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, names[who], "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s",
+             bc_key_path(f->dir, names[who], "secret"));
     const char *argv[] = {verb, "--hub", f->hub.endpoint, "--hub-key", hubkey,
                           "--cert", cert, "--unit", unit, "--period", period,
                           more1, more2, NULL};
@@ -113,8 +105,9 @@ static const Baocao__Ack *file(fixture_t *f, int who, const char *unit,
                                int64_t count, Baocao__Reply **reply)
 {
     char hubkey[4096], cert[4096], err[256];
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, names[who], "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s",
+             bc_key_path(f->dir, names[who], "secret"));
     bc_security_t sec = {hubkey, cert};
     bc_client_t *c = bc_client_new(f->hub.endpoint, &sec, err, sizeof err);
     assert_non_null(c);
@@ -364,8 +357,8 @@ static void test_node_shows_locked(void **state)
     snprintf(store, sizeof store, "%s/qt-node", f->dir);
     snprintf(csv, sizeof csv, "%s/qt.csv", f->dir);
     snprintf(log, sizeof log, "%s/qt-node.log", f->dir);
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, "qt", "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", bc_key_path(f->dir, "qt", "secret"));
     const char *sargv[] = {"submit", "--store", store, "--unit", "HP-HB-QT",
                            "--period", P, "--file", csv, NULL};
     const char *nargv[] = {"--store", store, "--unit", "HP-HB-QT", "--hub",

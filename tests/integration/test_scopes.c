@@ -31,15 +31,6 @@ typedef struct {
     char keys[NKEYS][41];      /* public keys */
 } fixture_t;
 
-static const char *key_path(fixture_t *f, const char *name, const char *ext)
-{
-    static char buf[4][4096];
-    static int next;
-    char *b = buf[next++ % 4];
-    snprintf(b, 4096, "%s/%s.%s", f->dir, name, ext);
-    return b;
-}
-
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
@@ -84,8 +75,9 @@ static int as(fixture_t *f, int who, const char *verb, const char *unit,
               char **out)
 {
     char hubkey[4096], cert[4096];
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, names[who], "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s",
+             bc_key_path(f->dir, names[who], "secret"));
     const char *plan = bc_path(f->dir, "plan.csv");
     bc_write_file(plan, "indicator,target\nsxh_cases,10\n");
     bool is_plan = !strcmp(verb, "plan");
@@ -148,8 +140,9 @@ static void test_facility_reads_own_unit(void **state)
 static int slice_as(fixture_t *f, int who, const char *unit)
 {
     char hubkey[4096], cert[4096], err[256];
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, names[who], "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s",
+             bc_key_path(f->dir, names[who], "secret"));
     bc_security_t sec = {hubkey, cert};
     bc_client_t *c = bc_client_new(f->hub.endpoint, &sec, err, sizeof err);
     assert_non_null(c);

@@ -46,15 +46,6 @@ static const char *names[6] = {"hub", "qt", "hb", "alice", "stranger",
 #define LONG58 "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
 #define LONG64 LONG58 "LONGER"
 
-static const char *key_path(fixture_t *f, const char *name, const char *ext)
-{
-    static char buf[4][4096];
-    static int next;
-    char *b = buf[next++ % 4];
-    snprintf(b, 4096, "%s/%s.%s", f->dir, name, ext);
-    return b;
-}
-
 static int setup(void **state)
 {
     fixture_t *f = bc_calloc(1, sizeof *f);
@@ -64,7 +55,7 @@ static int setup(void **state)
         bc_keygen(f->dir, names[i], f->keys[i]);
     /* Secret files are the owner's alone. */
     struct stat st;
-    assert_int_equal(stat(key_path(f, "qt", "secret"), &st), 0);
+    assert_int_equal(stat(bc_key_path(f->dir, "qt", "secret"), &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
 
     snprintf(f->units, sizeof f->units, "%s", bc_path(f->dir, "units.csv"));
@@ -81,8 +72,9 @@ static int setup(void **state)
             f->keys[2], f->keys[1], f->keys[5]);
     fclose(fp);
     char secret[4096], op[4096];
-    snprintf(secret, sizeof secret, "%s", key_path(f, "hub", "secret"));
-    snprintf(op, sizeof op, "%s", key_path(f, "alice", "pub"));
+    snprintf(secret, sizeof secret, "%s",
+             bc_key_path(f->dir, "hub", "secret"));
+    snprintf(op, sizeof op, "%s", bc_key_path(f->dir, "alice", "pub"));
     const char *extra[] = {"--registry", f->units, "--curve-secret", secret,
                            "--operator-key", op, NULL};
     bc_hub_start(&f->hub, f->dir, NULL, extra);
@@ -135,8 +127,8 @@ static int run_node(fixture_t *f, const char *store, const char *unit,
     node_outbox_each(o, filed_unit, also);
     node_outbox_close(&o);
     bool other = *also && strcmp(also, unit) != 0;
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, who, "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", bc_key_path(f->dir, who, "secret"));
     snprintf(max, sizeof max, "%d", max_s);
     const char *argv[] = {"--store", store, "--unit", unit, "--hub",
                           endpoint ? endpoint : f->hub.endpoint, "--hub-key",
@@ -161,8 +153,8 @@ static char *status_json(const char *store)
 static int64_t operator_value(fixture_t *f, const char *unit)
 {
     char hubkey[4096], cert[4096];
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, "alice", "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", bc_key_path(f->dir, "alice", "secret"));
     const char *argv[] = {"query", "--hub", f->hub.endpoint, "--hub-key",
                           hubkey, "--cert", cert, "--unit", unit, "--period",
                           "2023-12", "--indicator", "sxh_cases", "--format",
@@ -224,8 +216,8 @@ static void test_cut_handshake_is_not_a_key_problem(void **state)
     assert_int_equal(pthread_create(&thread, NULL, run_proxy, proxy), 0);
     snprintf(link, sizeof link, "tcp://127.0.0.1:%d",
              flaky_proxy_port(proxy));
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, "qt", "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", bc_key_path(f->dir, "qt", "secret"));
     snprintf(log, sizeof log, "%s", bc_path(f->dir, "cut.log"));
     const char *argv[] = {"--store", store, "--unit", "HP-HB-QT", "--hub",
                           link, "--hub-key", hubkey, "--cert", cert,
@@ -309,8 +301,9 @@ static void test_shared_key_is_refused(void **state)
 {
     fixture_t *f = *state;
     char secret[4096], op[4096], store[4096], log[4096];
-    snprintf(secret, sizeof secret, "%s", key_path(f, "hub", "secret"));
-    snprintf(op, sizeof op, "%s", key_path(f, "qt", "pub"));
+    snprintf(secret, sizeof secret, "%s",
+             bc_key_path(f->dir, "hub", "secret"));
+    snprintf(op, sizeof op, "%s", bc_key_path(f->dir, "qt", "pub"));
     snprintf(store, sizeof store, "%s", bc_path(f->dir, "hub2"));
     snprintf(log, sizeof log, "%s", bc_path(f->dir, "hub2.log"));
     const char *argv[] = {"--store", store, "--registry", f->units,
@@ -339,8 +332,8 @@ static void test_head_over_curve(void **state)
     char store[4096], hubkey[4096], cert[4096];
     file_one(f, "qt-head", "HP-HB-QT", 9, store, sizeof store);
     assert_int_equal(run_node(f, store, "HP-HB-QT", "qt", NULL, 20), 0);
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, "alice", "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", bc_key_path(f->dir, "alice", "secret"));
     const char *argv[] = {"audit", "head", "--hub", f->hub.endpoint,
                           "--hub-key", hubkey, "--cert", cert, NULL};
     char *live = NULL, *checked = NULL;
@@ -353,7 +346,8 @@ static void test_head_over_curve(void **state)
     free(live);
     free(checked);
     /* A stranger's key gets no head. */
-    snprintf(cert, sizeof cert, "%s", key_path(f, "stranger", "secret"));
+    snprintf(cert, sizeof cert, "%s",
+             bc_key_path(f->dir, "stranger", "secret"));
     const char *sargv[] = {"audit", "head", "--hub", f->hub.endpoint,
                            "--hub-key", hubkey, "--cert", cert, "--timeout",
                            "2000", NULL};
@@ -372,8 +366,8 @@ static size_t held_told(fixture_t *f, const char *who, uint8_t ids[][16],
                         size_t n)
 {
     char hubkey[4096], cert[4096], err[256];
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, who, "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", bc_key_path(f->dir, who, "secret"));
     bc_security_t sec = {hubkey, cert};
     bc_client_t *c = bc_client_new(f->hub.endpoint, &sec, err, sizeof err);
     assert_non_null(c);
@@ -452,8 +446,8 @@ static void test_operator_queries_not_submits(void **state)
     char plan[4096], hubkey[4096], cert[4096];
     snprintf(plan, sizeof plan, "%s", bc_path(f->dir, "plan.csv"));
     bc_write_file(plan, "indicator,target\nsxh_cases,10\n");
-    snprintf(hubkey, sizeof hubkey, "%s", key_path(f, "hub", "pub"));
-    snprintf(cert, sizeof cert, "%s", key_path(f, "qt", "secret"));
+    snprintf(hubkey, sizeof hubkey, "%s", bc_key_path(f->dir, "hub", "pub"));
+    snprintf(cert, sizeof cert, "%s", bc_key_path(f->dir, "qt", "secret"));
     const char *argv[] = {"plan", "--hub", f->hub.endpoint, "--hub-key",
                           hubkey, "--cert", cert, "--unit", "HP-HB-QT",
                           "--year", "2023", "--file", plan, NULL};
@@ -476,7 +470,7 @@ static void test_plain_client_gets_nothing(void **state)
     bc_client_destroy(&c);
     /* A hub refuses a secret key file readable by others. */
     char loose[4096];
-    snprintf(loose, sizeof loose, "%s", key_path(f, "hub", "secret"));
+    snprintf(loose, sizeof loose, "%s", bc_key_path(f->dir, "hub", "secret"));
     chmod(loose, 0644);
     const char *argv[] = {"--store", bc_path(f->dir, "other"), "--registry",
                           f->units, "--catalog",

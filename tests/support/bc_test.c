@@ -102,12 +102,26 @@ int bc_count_lines(const char *text, const char *w1, const char *w2)
     return n;
 }
 
-const char *bc_path(const char *dir, const char *name)
+/* One rotating set of buffers for bc_path and bc_key_path, so that a
+ * call can hold several of their paths at once, whichever made them. */
+static char *path_buffer(void)
 {
     static char bufs[8][4096];
     static int next;
-    char *b = bufs[next++ % 8];
+    return bufs[next++ % 8];
+}
+
+const char *bc_path(const char *dir, const char *name)
+{
+    char *b = path_buffer();
     snprintf(b, 4096, "%s/%s", dir, name);
+    return b;
+}
+
+const char *bc_key_path(const char *dir, const char *name, const char *ext)
+{
+    char *b = path_buffer();
+    snprintf(b, 4096, "%s/%s.%s", dir, name, ext);
     return b;
 }
 

@@ -38,6 +38,10 @@ int bc_count_lines(const char *text, const char *w1, const char *w2);
 /* "path/name" in a static rotating buffer (a few at a time). */
 const char *bc_path(const char *dir, const char *name);
 
+/* "dir/name.ext", from the same buffers: a key made by bc_keygen
+ * (ext "pub" or "secret"). */
+const char *bc_key_path(const char *dir, const char *name, const char *ext);
+
 /* Makes the key pair dir/name.pub and dir/name.secret with the real
  * `baocao keygen`, and writes its public key (40 Z85 characters and a
  * NUL) into pub unless pub is NULL. Fails the test when keygen does or
