@@ -45,9 +45,18 @@ static bool stderr_is_journal(void)
            && (unsigned long long) st.st_ino == ino;
 }
 
+/* The levels' names in options (--log-level), where level_names are
+ * their labels in a log line. */
+static const char *option_names[] = {"debug", "info", "warn", "error", "off"};
+
+const char *bc_log_level_name(bc_log_level_t level)
+{
+    return level <= BC_LOG_OFF ? option_names[level] : "info";
+}
+
 int bc_log_parse_level(const char *name, bc_log_level_t *out)
 {
-    static const char *names[] = {"debug", "info", "warn", "error", "off"};
+    const char *const *names = option_names;
     for (int i = 0; i < 5; i++) {
         if (strcasecmp(name, names[i]) == 0) {
             *out = (bc_log_level_t) i;

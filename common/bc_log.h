@@ -31,6 +31,9 @@ void bc_log_init(const char *component, bc_log_level_t level);
  * BC_EINVAL. */
 int bc_log_parse_level(const char *name, bc_log_level_t *out);
 
+/* The level's name, as bc_log_parse_level reads it ("info"). */
+const char *bc_log_level_name(bc_log_level_t level);
+
 void bc_log_write(bc_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -16,10 +16,16 @@
  * that is not a rate, and a period that has started; the errors come back
  * by field, in Vietnamese, and nothing is filed while there is one.
  *
- * It runs in a child process of baocao-node, forked before the node opens
- * its outbox or any ZeroMQ socket: LMDB forbids opening one environment
- * twice in a process, and a second process is exactly what `baocao
- * submit` already is. The child dies with its parent (PR_SET_PDEATHSIG).
+ * It is a program of its own, baocao-node-form (node_form_server.c),
+ * which baocao-node runs in a child forked before the node opens its
+ * outbox or any ZeroMQ socket: LMDB forbids opening one environment twice
+ * in a process, and a second process is exactly what `baocao submit`
+ * already is. The child dies with its parent (PR_SET_PDEATHSIG). Being
+ * another program, not a fork of the daemon, keeps libmicrohttpd and the
+ * GnuTLS it links out of the delivery daemon: 2.7 MiB of its resident
+ * memory, and a TLS stack it never uses (BENCHMARKS.md, "The node's
+ * memory"). The form can also be run alone, as `baocao-node-form --form
+ * ... --store ... --unit ...`, beside a running node.
  *
  * A disaggregated indicator (issue 17) is a grid: /api/form gives it its
  * categories and the field of each cell, the combination's code
@@ -47,6 +53,7 @@
 #include "bc_config.h"
 #include "bc_keys.h"
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -65,18 +72,26 @@ extern const size_t node_form_noptions;
  * (where a node_form_config_t sits inside the caller's config struct). */
 void node_form_options_into(bc_option_t *out, size_t base);
 
-/* node_form_start's answer in the child process, once it has served. */
+/* Reads --form's "127.x.x.x:PORT" (or "localhost:PORT") into sa.
+ * Returns BC_OK, or BC_EINVAL with a message in err: not that shape, or
+ * not loopback (the form has no login). */
+int node_form_listen_address(const char *listen, struct sockaddr_in *sa,
+                             char *err, size_t errlen);
+
+/* node_form_start's answer in the child process when baocao-node-form
+ * could not be run. */
 #define NODE_FORM_CHILD 1
 
-/* Starts the form in a child process serving the outbox in store for
- * unit; hub and sec (as the node connects) are where a missing catalogue
- * is asked for. In the parent returns BC_OK with *pid set (0 when cfg->listen is
- * NULL: no form), or BC_EINVAL (not a loopback address, no store or
- * unit, a catalogue without its columns) / BC_EIO (the catalogue cannot
- * be read, fork failed) with a message in
- * err. In the child it returns NODE_FORM_CHILD once stopped (SIGTERM),
- * with *pid holding the exit status the child must end with (1 when it
- * could not listen): the caller's main() returns it at once. */
+/* Starts the form: a child process running baocao-node-form (found
+ * beside this program) on the outbox in store for unit; hub and sec (as
+ * the node connects) are where a missing catalogue is asked for. In the
+ * parent returns BC_OK with *pid set (0 when cfg->listen is NULL: no
+ * form), or BC_EINVAL (not a loopback address, no store or unit, a
+ * catalogue without its columns) / BC_EIO (the catalogue cannot be read,
+ * fork failed) with a message in err. In the child it returns only when
+ * the program could not be run: NODE_FORM_CHILD, with *pid holding the
+ * exit status the child must end with (127); the caller's main() returns
+ * it at once. */
 int node_form_start(const node_form_config_t *cfg, const char *store,
                     const char *unit, const char *hub,
                     const bc_security_t *sec, pid_t *pid, char *err,

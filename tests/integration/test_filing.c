@@ -30,6 +30,7 @@
 #include "node_outbox.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +322,45 @@ static const char *field(cJSON *doc, const char *obj, const char *name)
     return v ? cJSON_GetStringValue(v) : NULL;
 }
 
+/* The first process whose parent is pid (from /proc/N/stat), or 0. */
+static pid_t child_of(pid_t pid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    pid_t found = 0;
+    while (d && !found && (e = readdir(d))) {
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *fp = fopen(path, "r");
+        if (!fp)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, fp);
+        fclose(fp);
+        buf[n] = '\0';
+        const char *close = strrchr(buf, ')');
+        int ppid;
+        if (close && sscanf(close + 1, " %*c %d", &ppid) == 1 && ppid == pid)
+            found = (pid_t) atoi(e->d_name);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Whether a file whose path holds `name` is mapped into process pid. */
+static bool maps_file(pid_t pid, const char *name)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int) pid);
+    FILE *fp = fopen(path, "r");
+    bool found = false;
+    while (fp && !found && fgets(line, sizeof line, fp))
+        found = strstr(line, name) != NULL;
+    if (fp)
+        fclose(fp);
+    return found;
+}
+
 /* The form: an error rule next to both fields it names, with the
  * values, and nothing filed; a negative next to its field; a warning
  * files. The hub is stopped: the copy does it alone. */
@@ -340,6 +380,14 @@ static void test_form_shows_rule_next_to_field(void **state)
     bc_proc_t p = bc_spawn("baocao-node", argv,
                            bc_path(f->dir, "form.log"));
     assert_true(bc_eventually(form_url, &u, 20000));
+    /* The form is baocao-node-form in the node's child: the HTTP server
+     * and its TLS library are in the form, never in the daemon that
+     * delivers (node_form.h). */
+    pid_t form = child_of(p.pid);
+    assert_true(form > 0);
+    assert_true(maps_file(form, "libmicrohttpd"));
+    assert_false(maps_file(p.pid, "libmicrohttpd"));
+    assert_false(maps_file(p.pid, "libgnutls"));
     cJSON *doc = NULL;
     /* Its fields come from the copy, once the form's own ask of the hub
      * (which is down) has failed: 503 until then. */

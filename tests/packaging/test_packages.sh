@@ -78,6 +78,7 @@ has "$hub_deb" lib/systemd/system/baocao-web.service $f
 has "$hub_deb" etc/baocao/hub.conf $f
 has "$hub_deb" etc/baocao/web.conf $f
 has "$node_deb" usr/bin/baocao-node $x
+has "$node_deb" usr/bin/baocao-node-form $x
 has "$node_deb" lib/systemd/system/baocao-node.service $f
 has "$node_deb" etc/baocao/node.conf $f
 has "$tools_deb" usr/bin/baocao $x
