@@ -15,8 +15,6 @@
  */
 #include "node_form_server.h"
 
-#include "node_form.h"
-
 #include "baocao.pb-c.h"
 #include "bc_error.h"
 #include "bc_fs.h"
@@ -44,9 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
