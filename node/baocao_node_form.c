@@ -16,7 +16,9 @@
 
 /* The form's options (node_form.h) and, from the node's table
  * (node_config.h), those it shares with the node: the same names, help
- * and checks, so that the node hands its own values on unchanged. */
+ * and checks, so that the node hands its own values on unchanged. The
+ * node's other options are accepted in a config file and skipped, so
+ * that `--config /etc/baocao/node.conf` serves the form alone. */
 typedef struct {
     node_form_config_t form;
     node_config_t node;        /* only the shared fields are set */
@@ -29,17 +31,28 @@ static const char *const shared[] = {"store", "unit", "hub", "plain",
 static bc_option_t all_options[NOPTS_MAX];
 static size_t all_noptions;
 
+static bool is_shared(const char *name)
+{
+    for (size_t k = 0; k < sizeof shared / sizeof shared[0]; k++)
+        if (!strcmp(name, shared[k]))
+            return true;
+    return false;
+}
+
 static void build_options(void)
 {
     node_form_options_into(all_options, offsetof(form_main_t, form));
     all_noptions = node_form_noptions;
-    for (size_t k = 0; k < sizeof shared / sizeof shared[0]; k++)
-        for (size_t i = 0; i < node_noptions; i++)
-            if (!strcmp(node_options[i].name, shared[k])) {
-                all_options[all_noptions] = node_options[i];
-                all_options[all_noptions++].offset +=
-                    offsetof(form_main_t, node);
-            }
+    for (size_t i = 0; i < node_noptions && all_noptions < NOPTS_MAX; i++) {
+        bc_option_t *o = &all_options[all_noptions++];
+        if (is_shared(node_options[i].name)) {
+            *o = node_options[i];
+            o->offset += offsetof(form_main_t, node);
+        } else {
+            *o = (bc_option_t){node_options[i].name, BC_OPT_IGNORE, 0, 0, 0,
+                               NULL, NULL, NULL};
+        }
+    }
 }
 
 static void usage(FILE *out)

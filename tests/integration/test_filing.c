@@ -430,6 +430,43 @@ static void test_form_shows_rule_next_to_field(void **state)
     assert_int_equal(outbox_count(f), 1);
 }
 
+/* baocao-node-form alone, on the station's own node.conf: the node's
+ * other settings in the file are skipped (not refused), the form serves
+ * and files into the outbox, and a node-only flag on its command line is
+ * refused, naming why. */
+static void test_form_alone_reads_node_conf(void **state)
+{
+    fixture_t *f = *state;
+    char url[600], conf[600], text[3000];
+    snprintf(url, sizeof url, "%s", bc_path(f->dir, "alone.url"));
+    snprintf(conf, sizeof conf, "%s", bc_path(f->dir, "node.conf"));
+    snprintf(text, sizeof text,
+             "store = %s\nunit = HP-HB-QT\nhub = %s\nplain = true\n"
+             "backoff-max = 5000\nwindow = 8\nform = 127.0.0.1:0\n"
+             "form-url-file = %s\ncatalog = %s\n",
+             f->store, f->hub.endpoint, url,
+             bc_source("data/indicators.csv"));
+    bc_write_file(conf, text);
+    const char *argv[] = {"--config", conf, NULL};
+    bc_proc_t p = bc_spawn("baocao-node-form", argv,
+                           bc_path(f->dir, "alone.log"));
+    form_url_t u = {url, 0};
+    assert_true(bc_eventually(form_url, &u, 20000));
+    cJSON *doc = NULL;
+    assert_int_equal(bc_form_request(u.port, "POST", "/api/file",
+                                     "period=2025-09&sxh_cases=4", &doc),
+                     200);
+    cJSON_Delete(doc);
+    assert_int_equal(bc_stop(&p, SIGTERM, 10000), 0);
+    assert_int_equal(outbox_count(f), 1);
+
+    const char *bad[] = {"--config", conf, "--window", "3", NULL};
+    char *out = NULL;
+    assert_int_equal(bc_run_all("baocao-node-form", bad, &out), 2);
+    expect_in(out, "another program's option");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +477,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_copy_rejected_by_hub,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_form_shows_rule_next_to_field,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_form_alone_reads_node_conf,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
